@@ -1,0 +1,20 @@
+"""The plan "Consolidate MLflow Utilities Duplication", as data: the single source of truth for the
+shim list that the step scripts act on and that ``.importlinter`` protects."""
+
+from shimkit.domain.plan import Plan
+
+COMPAT_PACKAGE = "orchestration.jobs.tracking.utils"
+
+PLAN = Plan(
+    title="Consolidate MLflow Utilities Duplication",
+    consolidate={
+        # a nested re-export: it re-exports another shim
+        "orchestration.jobs.tracking.mlflow_utils": f"{COMPAT_PACKAGE}.mlflow_utils",
+        # a duplicate: both re-export create_child_run
+        "orchestration.jobs.tracking.mlflow_helpers": f"{COMPAT_PACKAGE}.helpers",
+    },
+    deprecated=("orchestration.mlflow_utils",),
+    keep=(COMPAT_PACKAGE, f"{COMPAT_PACKAGE}.mlflow_utils", f"{COMPAT_PACKAGE}.helpers"),
+    tracking_tests=("tests/tracking", "tests/infrastructure/tracking"),
+    exclude=("tests/fixtures", "tests/kit"),
+)

@@ -1,0 +1,163 @@
+"""The engine's vocabulary: immutable records passed between analysis, rewrite, apply and verify.
+
+Paths are POSIX strings relative to the repository root; modules are dotted names relative to the
+import root (``src/``). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class Area(enum.Enum):
+    """Where a file lives; decides how a user reads an inventory entry."""
+
+    SRC = "src"
+    TESTS = "tests"
+    SCRIPTS = "scripts"
+    NOTEBOOKS = "notebooks"
+    OTHER = "other"
+
+
+class ReferenceKind(enum.Enum):
+    """The syntactic form through which a file reaches a shim module."""
+
+    FROM_IMPORT = "from-import"  # from shim import name
+    RELATIVE_FROM_IMPORT = "relative-from-import"  # from .shim import name
+    MODULE_IMPORT = "module-import"  # import a.b.shim [as x]  (+ attribute uses)
+    SUBMODULE_FROM_IMPORT = "submodule-from-import"  # from a.b import shim  (+ attribute uses)
+    STRING = "string"  # "a.b.shim" / "a.b.shim.name" in mock.patch, import_module, sys.modules
+    NOTEBOOK = "notebook"  # any of the above inside a notebook code cell
+
+
+class Context(enum.Enum):
+    """Syntactic surroundings of a reference that a reader (or a rewrite) must know about."""
+
+    FUNCTION_LOCAL = "function-local"
+    TYPE_CHECKING = "type-checking"
+    TRY_EXCEPT_IMPORT_ERROR = "try-except-import-error"
+    PACKAGE_INIT = "package-init"
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """A file the engine could not read or parse; import-linter cannot run while one exists."""
+
+    path: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ReExport:
+    """One name a shim module passes through."""
+
+    name: str  # the name the shim binds (after ``as``)
+    imported_from: str  # absolute module the shim imports it from (relative imports resolved)
+    original_name: str  # the name in ``imported_from``
+    line: int
+    guarded: bool = False  # inside ``try: ... except ImportError``
+    star: bool = False  # ``from x import *``: ``name`` is "*" until resolved
+
+
+@dataclass(frozen=True)
+class ShimLayer:
+    """A module whose public names are (mostly) imported from elsewhere."""
+
+    module: str
+    path: str
+    reexports: tuple[ReExport, ...]
+    warns: bool  # calls warnings.warn at import time (a deprecated shim)
+    is_package_init: bool
+    facade: bool  # a package ``__init__`` re-exporting its own submodules, not a cross-package shim
+    pure: bool  # nothing but docstring, imports, ``__all__`` (and a deprecation warning)
+    none_fallbacks: tuple[str, ...] = ()  # names set to None when an import fails
+    all_names: tuple[str, ...] | None = None  # ``__all__`` if the module declares it
+
+
+@dataclass(frozen=True)
+class Definition:
+    """Where a name is really defined (a def/class/assignment that is not an import)."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How one name exported by a shim reaches its definition."""
+
+    shim: str
+    name: str
+    chain: tuple[str, ...]  # modules passed through, shim first, defining module last
+    definition: Definition | None  # None: the chain leaves the analysed tree (external package)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One place that names a shim module (or a name through it)."""
+
+    path: str
+    line: int
+    column: int
+    kind: ReferenceKind
+    shim: str  # the shim module referenced
+    names: tuple[str, ...]  # names taken from the shim; () when only the module is referenced
+    area: Area
+    contexts: frozenset[Context] = frozenset()
+    importer: str | None = None  # dotted module of the referencing file, if it is under src/
+    text: str = ""  # the source line, stripped, for reports
+    exercises_shim: bool = False  # a test about the shim itself (e.g. asserts its warning)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What step 1 reports and later steps consume."""
+
+    root: str
+    src: str
+    parse_failures: tuple[ParseFailure, ...]
+    shims: tuple[ShimLayer, ...]
+    resolutions: tuple[Resolution, ...]
+    references: tuple[Reference, ...]
+    modules: tuple[str, ...]  # every module under src/
+    commit: str | None = None  # git HEAD when the inventory was taken
+    importable_modules: tuple[str, ...] = ()  # baseline: modules that imported cleanly
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Where names and modules go: the only input the rewriters need.
+
+    ``names[(old_module, name)] = new_module`` moves a name; ``modules[old_module] = new_module``
+    moves whole-module references (``import old``, ``"old"`` strings) when every name of
+    ``old_module`` lands in one module. A module absent from ``modules`` but present in ``names``
+    can still be rewritten wherever its uses are name-level.
+    """
+
+    names: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    modules: Mapping[str, str] = field(default_factory=dict)
+
+    def old_modules(self) -> frozenset[str]:
+        return frozenset(module for module, _ in self.names) | frozenset(self.modules)
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A whole-file change; ``new_text`` None deletes the file, ``old_text`` None creates it."""
+
+    path: str
+    old_text: str | None
+    new_text: str | None
+    engine: str = ""  # "bowler", "libcst", "notebook", "shim", "delete", "changelog", ...
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    changes: tuple[FileChange, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes

@@ -1,0 +1,38 @@
+"""Declarations of a consolidation plan: which shim modules exist, and what each step does to them.
+
+A plan is data. The step scripts only name a plan and a step; the engine does the rest. The
+protected contract in ``.importlinter`` is written from (and checked against) ``Plan.shims``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The shim layers of a codebase and their fate.
+
+    - ``consolidate``: step 2 deletes each key; its importers move to the value (a kept shim),
+      which then re-exports every name the deleted one did.
+    - ``deprecated``: step 3 deletes these; importers move to the source of truth.
+    - ``keep``: compatibility layers that stay; step 4 moves every importer outside them to the
+      source of truth, so that nothing imports them any more.
+    """
+
+    title: str
+    consolidate: Mapping[str, str] = field(default_factory=dict)
+    deprecated: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+    tracking_tests: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # path prefixes (relative to root) the engine never reads
+
+    @property
+    def retired(self) -> tuple[str, ...]:
+        return (*self.consolidate, *self.deprecated)
+
+    @property
+    def shims(self) -> tuple[str, ...]:
+        """Every shim module the plan knows: the protected contract's list."""
+        return tuple(sorted({*self.retired, *self.keep}))
