@@ -17,4 +17,5 @@ PLAN = Plan(
     keep=(COMPAT_PACKAGE, f"{COMPAT_PACKAGE}.mlflow_utils", f"{COMPAT_PACKAGE}.helpers"),
     tracking_tests=("tests/tracking", "tests/infrastructure/tracking"),
     exclude=("tests/fixtures", "tests/kit"),
+    layers=("orchestration", "infrastructure", "common"),
 )

@@ -110,6 +110,7 @@ class Reference:
     importer: str | None = None  # dotted module of the referencing file, if it is under src/
     text: str = ""  # the source line, stripped, for reports
     exercises_shim: bool = False  # a test about the shim itself (e.g. asserts its warning)
+    cell: int | None = None  # notebook code cell index (``line`` is then relative to the cell)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class FileChange:
     old_text: str | None
     new_text: str | None
     engine: str = ""  # "bowler", "libcst", "notebook", "shim", "delete", "changelog", ...
+    encoding: str = "utf-8"  # how ``old_text``/``new_text`` map to the bytes on disk
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class Plan:
     keep: tuple[str, ...] = ()
     tracking_tests: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # path prefixes (relative to root) the engine never reads
+    layers: tuple[str, ...] = ()  # top-level packages, highest first: lower never imports higher
 
     @property
     def retired(self) -> tuple[str, ...]:

@@ -1,0 +1,18 @@
+"""Use cases: one per step, the whole migration, and retiring any set of shims."""
+
+from shimkit.application.inventory_step import run_inventory
+from shimkit.application.migrate import migrate, run_retire
+from shimkit.application.options import RunOptions
+from shimkit.application.rewrite_step import run_rewrite_step
+from shimkit.application.verify_step import run_verify
+from shimkit.application.workspace import Workspace
+
+__all__ = [
+    "RunOptions",
+    "Workspace",
+    "migrate",
+    "run_inventory",
+    "run_retire",
+    "run_rewrite_step",
+    "run_verify",
+]

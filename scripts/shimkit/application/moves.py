@@ -1,0 +1,87 @@
+"""Turn a step's declarations into ``Moves``: where every name of every moved module goes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from shimkit.application.workspace import Analysis
+from shimkit.domain.errors import KitError
+from shimkit.domain.model import Moves, ShimLayer
+from shimkit.domain.steps import StepSpec
+
+
+def exported_names(shim: ShimLayer) -> tuple[str, ...]:
+    return tuple(sorted({r.name for r in shim.reexports if not r.star}))
+
+
+def _source_module(analysis: Analysis, shim: str, name: str) -> str:
+    module = analysis.definition_module(shim, name)
+    if module is None:
+        raise KitError(f"cannot find where {shim}.{name} is defined; is its source in the tree?")
+    return module
+
+
+def _require_shim(analysis: Analysis, module: str) -> ShimLayer | None:
+    shim = analysis.shim(module)
+    if shim is None:
+        if analysis.codebase.has_module(module):
+            raise KitError(f"{module} is not a re-export layer: it defines code of its own")
+        return None  # already gone: nothing to move
+    if not shim.pure:
+        raise KitError(f"{module} holds logic besides re-exports; retire it by hand")
+    return shim
+
+
+def derive_moves(analysis: Analysis, step: StepSpec) -> Moves:
+    names: dict[tuple[str, str], str] = {}
+    modules: dict[str, str] = {}
+    for module, destination in step.retire.items():
+        shim = _require_shim(analysis, module)
+        if shim is None:
+            continue
+        targets = {
+            name: destination or _source_module(analysis, module, name)
+            for name in exported_names(shim)
+        }
+        _record(module, targets, names, modules)
+    for module in step.redirect:
+        shim = _require_shim(analysis, module)
+        if shim is None:
+            continue
+        targets = {name: _source_module(analysis, module, name) for name in exported_names(shim)}
+        _record(module, targets, names, modules)
+    return Moves(names=names, modules=modules)
+
+
+def _record(
+    module: str,
+    targets: Mapping[str, str],
+    names: dict[tuple[str, str], str],
+    modules: dict[str, str],
+) -> None:
+    for name, target in targets.items():
+        names[(module, name)] = target
+    destinations = set(targets.values())
+    if len(destinations) == 1:
+        modules[module] = destinations.pop()
+
+
+def kept_shim_exports(
+    analysis: Analysis, step: StepSpec, moves: Moves
+) -> dict[str, dict[str, str]]:
+    """For every kept shim this step normalises: exported name -> source-of-truth module.
+
+    A kept shim that takes over the importers of a retired one also takes over its names.
+    """
+    exports: dict[str, dict[str, str]] = {}
+    for module in step.normalize:
+        shim = analysis.shim(module)
+        if shim is None:
+            continue
+        exports[module] = {
+            name: _source_module(analysis, module, name) for name in exported_names(shim)
+        }
+    for (old_module, name), destination in moves.names.items():
+        if destination in exports and name not in exports[destination]:
+            exports[destination][name] = _source_module(analysis, old_module, name)
+    return exports

@@ -1,0 +1,129 @@
+"""Steps 2-4 (and ``retire_shims``): plan every file change of a step, then show or apply it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shimkit.analysis import SourceFile, bound_uses
+from shimkit.application.contracts_config import contracts_change
+from shimkit.application.history import changelog_change
+from shimkit.application.moves import derive_moves, kept_shim_exports
+from shimkit.application.options import RunOptions
+from shimkit.application.ports import Reporter
+from shimkit.application.workspace import Analysis, Workspace, analyse, require_parsable
+from shimkit.apply import apply_changes, require_clean
+from shimkit.domain.errors import KitError
+from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference
+from shimkit.domain.steps import StepSpec
+from shimkit.rewrite import RewriteError, check_rewrite, normalize_shim, rewrite_notebook, rewrite_source
+
+PROGRESS_THRESHOLD = 20  # files; below this a progress line is noise
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    changes: ChangeSet
+    moves: Moves
+    removed: tuple[str, ...]
+    decisions: tuple[Reference, ...]  # tests about a retired shim itself: left for a person
+
+
+def plan_step(workspace: Workspace, analysis: Analysis, step: StepSpec, reporter: Reporter) -> StepOutcome:
+    """Compute every change of a step without touching the tree."""
+    require_parsable(analysis)
+    moves = derive_moves(analysis, step)
+    exports = kept_shim_exports(analysis, step, moves)
+    retired = [shim for m in step.retire if (shim := analysis.shim(m)) is not None]
+    retired_paths = {shim.path for shim in retired}
+    kept = {shim.path: shim.module for m in exports if (shim := analysis.shim(m)) is not None}
+    moved = moves.old_modules()
+    references = [r for r in analysis.inventory.references if r.shim in moved]
+    decisions = tuple(r for r in references if r.exercises_shim)
+    untouchable = retired_paths | set(kept) | {r.path for r in decisions}
+    paths = sorted({r.path for r in references} - untouchable)
+
+    changes: list[FileChange] = []
+    with reporter.progress(f"step {step.number}: rewriting", len(paths)) as progress:
+        for path in paths:
+            changes.extend(_rewrite_file(analysis, _file(analysis, path), moves))
+            progress.advance(path)
+    for path, module in sorted(kept.items()):
+        source = _file(analysis, path)
+        text = normalize_shim(source.text, exports[module])
+        if text != source.text:
+            changes.append(FileChange(path, source.text, text, "shim", source.encoding))
+    for path in sorted(retired_paths):
+        source = _file(analysis, path)
+        changes.append(FileChange(path, source.text, None, "delete", source.encoding))
+
+    removed = tuple(shim.module for shim in retired)
+    if changes:
+        changes.extend(
+            change
+            for change in (
+                changelog_change(workspace, step, moves, removed),
+                contracts_change(workspace, analysis, step, moves),
+            )
+            if change is not None
+        )
+    return StepOutcome(ChangeSet(tuple(changes)), moves, removed, decisions)
+
+
+def _file(analysis: Analysis, path: str) -> SourceFile:
+    source = analysis.codebase.file(path)
+    if source is None:
+        raise KitError(f"{path} could not be read; see the inventory's unparsable files")
+    return source
+
+
+def _rewrite_file(analysis: Analysis, source: SourceFile, moves: Moves) -> list[FileChange]:
+    try:
+        if source.path.endswith(".ipynb"):
+            text, engine = rewrite_notebook(source.text, source.path, moves), "notebook"
+        else:
+            outcome = rewrite_source(
+                source.text, source.path, moves, source.module, source.is_package
+            )
+            text, engine = outcome.text, outcome.engine
+    except RewriteError as error:
+        raise KitError(str(error)) from error
+    if text == source.text:
+        return []
+    if not source.path.endswith(".ipynb"):
+        problems = check_rewrite(
+            source.text,
+            text,
+            source.module,
+            source.is_package,
+            lambda tree: bound_uses(tree, source.module, source.is_package, analysis.resolver),
+        )
+        if problems:
+            raise KitError(f"{source.path}: the rewrite would change what a name refers to: {problems[0]}")
+    return [FileChange(source.path, source.text, text, engine, source.encoding)]
+
+
+def run_rewrite_step(
+    workspace: Workspace, step: StepSpec, options: RunOptions, reporter: Reporter
+) -> int:
+    reporter.heading(f"Step {step.number}: {step.title}" if step.number else step.title)
+    analysis = analyse(workspace, extra_shims=step.moved_modules)
+    outcome = plan_step(workspace, analysis, step, reporter)
+    for reference in outcome.decisions:
+        reporter.warning(
+            f"{reference.path}:{reference.line} tests the retired shim {reference.shim} itself; "
+            "left as it is for a person to decide (delete or rewrite the test)"
+        )
+    if outcome.changes.empty:
+        reporter.info("nothing to do: no file refers to the modules this step moves")
+        return 0
+    reporter.changes(outcome.changes)
+    if options.check:
+        reporter.info(f"{len(outcome.changes.changes)} file change(s) pending")
+        return 1
+    if not options.write:
+        reporter.info("dry run: nothing was written (pass --write to apply)")
+        return 0
+    require_clean(workspace.root, options.allow_dirty)
+    apply_changes(workspace.root, outcome.changes)
+    reporter.info(f"wrote {len(outcome.changes.changes)} file change(s)")
+    return 0

@@ -1,0 +1,185 @@
+"""Step 5: nothing is broken, nothing is lost, and the guardrails hold."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from shimkit.application.contracts_config import CONFIG
+from shimkit.application.inventory_step import load_baseline
+from shimkit.application.moves import exported_names
+from shimkit.application.ports import Reporter
+from shimkit.application.workspace import Analysis, Workspace, analyse
+from shimkit.apply.importlinter_file import read_lists
+from shimkit.domain.model import Inventory, Reference
+from shimkit.verify import check_identity, classify_failures, run_lint_imports, run_tests, smoke_modules
+
+Row = tuple[str, bool, str]
+
+
+@dataclass
+class Verification:
+    rows: list[Row] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)  # for a person: tests about retired shims
+
+    def add(self, name: str, ok: bool, details: str = "") -> None:
+        self.rows.append((name, ok, details))
+
+    @property
+    def ok(self) -> bool:
+        return all(ok for _, ok, _ in self.rows)
+
+
+def _listing(items: Collection[str], limit: int = 6) -> str:
+    shown = sorted(items)[:limit]
+    return ", ".join(shown) + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
+
+
+def _check_contract_drift(
+    workspace: Workspace, retired: Collection[str], result: Verification
+) -> None:
+    path = workspace.root / CONFIG
+    if not path.is_file():
+        result.add("contracts match the plan", False, f"no {CONFIG}: run step 1 --write-contracts")
+        return
+    try:
+        protected = set(read_lists(path.read_text(encoding="utf-8"))["protected"])
+    except ValueError as error:
+        result.add("contracts match the plan", False, str(error))
+        return
+    wanted = {*workspace.plan.shims, *retired}
+    drift = (wanted - protected) | (protected - wanted)
+    result.add(
+        "contracts match the plan",
+        not drift,
+        "protected modules = the plan's shims" if not drift else f"differ on {_listing(drift)}",
+    )
+
+
+def _check_lint(workspace: Workspace, result: Verification) -> None:
+    lint = run_lint_imports(workspace.root, workspace.src)
+    summary = next(
+        (line.strip() for line in reversed(lint.output.splitlines()) if "kept" in line), ""
+    )
+    result.add("lint-imports", lint.ok, summary or lint.output.strip().splitlines()[-1:][0] if lint.output.strip() else "")
+
+
+def _check_references(analysis: Analysis, retired: Collection[str], kept: Collection[str], result: Verification) -> None:
+    gone = [m for m in retired if analysis.codebase.has_module(m)]
+    result.add("retired modules are deleted", not gone, _listing(gone) if gone else _listing(retired))
+    references = analysis.inventory.references
+    retired_refs = [r for r in references if r.shim in retired]
+    about_shim = [r for r in retired_refs if r.exercises_shim]
+    result.decisions.extend(
+        f"{r.path}:{r.line} tests the retired shim {r.shim} itself: delete or rewrite the test"
+        for r in about_shim
+    )
+    stray = [r for r in retired_refs if not r.exercises_shim]
+    result.add("no reference to a retired module", not stray, _where(stray))
+    kept_paths = {s.path for s in analysis.inventory.shims if s.module in kept}
+    users = [r for r in references if r.shim in kept and r.path not in kept_paths]
+    result.add("nothing imports the kept shims", not users, _where(users))
+
+
+def _where(references: list[Reference]) -> str:
+    return _listing([f"{r.path}:{r.line} ({r.shim})" for r in references])
+
+
+def _check_imports(
+    workspace: Workspace, analysis: Analysis, baseline: Inventory, retired: Collection[str], kept: Collection[str], reporter: Reporter, result: Verification
+) -> None:
+    expected = [m for m in baseline.importable_modules if m not in retired]
+    missing = [m for m in expected if not analysis.codebase.has_module(m)]
+    present = [m for m in expected if analysis.codebase.has_module(m)]
+    reexports = {
+        shim.module: exported_names(shim) for shim in analysis.inventory.shims if shim.module in kept
+    }
+    with reporter.progress("step 5: importing every baseline module", len(present)) as bar:
+        report = smoke_modules(
+            workspace.root, workspace.src, present, reexports, on_progress=lambda d, t: bar.advance()
+        )
+    failed = [f"{r.module}: {r.message}" for r in report.results if not r.ok]
+    result.add(
+        "baseline modules still import",
+        not failed and not missing,
+        _listing(failed + [f"{m}: missing" for m in missing])
+        if failed or missing
+        else f"{len(present)} modules, no project DeprecationWarning, no None re-export",
+    )
+    pairs = [
+        (res.shim, res.name, res.definition.module, res.definition.name)
+        for res in analysis.inventory.resolutions
+        if res.shim in kept and res.definition is not None
+    ]
+    problems = check_identity(workspace.root, workspace.src, pairs)
+    result.add(
+        "kept shims re-export the very objects",
+        not problems,
+        _listing(problems) if problems else f"{len(pairs)} names are the source's objects",
+    )
+
+
+def _check_tests(workspace: Workspace, baseline: Inventory, result: Verification) -> None:
+    paths = [p for p in workspace.plan.tracking_tests if (workspace.root / p).exists()]
+    if not paths:
+        result.add("tracking tests", True, "no tracking tests declared in this tree")
+        return
+    run = run_tests(workspace.root, workspace.src, paths)
+    decided = {d.split(":", 1)[0] for d in result.decisions}
+    failures = [f for f in run.failures if f.split("::", 1)[0] not in decided]
+    for_person = [f for f in run.failures if f.split("::", 1)[0] in decided]
+    if for_person:
+        result.decisions.extend(f"{f} fails: it exercises a retired shim" for f in for_person)
+    if not failures:
+        result.add("tracking tests", run.collected > 0, f"{run.passed} passed, {len(for_person)} left for a person")
+        return
+    if baseline.commit is None:
+        result.add("tracking tests", False, f"failing: {_listing(failures)} (no baseline commit to compare)")
+        return
+    verdicts = classify_failures(workspace.root, workspace.src, failures, baseline.commit)
+    regressions = [f for f, verdict in verdicts.items() if verdict == "regression"]
+    preexisting = [f for f, verdict in verdicts.items() if verdict != "regression"]
+    result.add(
+        "tracking tests",
+        not regressions,
+        (f"regressions: {_listing(regressions)}; " if regressions else "")
+        + (f"pre-existing failures: {_listing(preexisting)}; " if preexisting else "")
+        + f"{run.passed} passed",
+    )
+
+
+def verify(
+    workspace: Workspace,
+    reporter: Reporter,
+    retired: Collection[str] | None = None,
+    kept: Collection[str] | None = None,
+) -> Verification:
+    plan = workspace.plan
+    retired = set(plan.retired if retired is None else retired)
+    kept = set(plan.keep if kept is None else kept)
+    baseline = load_baseline(workspace)
+    analysis = analyse(workspace, extra_shims=retired | kept)
+    result = Verification()
+    failures = analysis.inventory.parse_failures
+    result.add("every file parses", not failures, _listing([f"{f.path}:{f.line}" for f in failures]))
+    _check_contract_drift(workspace, retired, result)
+    _check_lint(workspace, result)
+    _check_references(analysis, retired, kept, result)
+    _check_imports(workspace, analysis, baseline, retired, kept, reporter, result)
+    _check_tests(workspace, baseline, result)
+    return result
+
+
+def run_verify(workspace: Workspace, reporter: Reporter) -> int:
+    reporter.heading("Step 5: verify")
+    workspace.check()
+    result = verify(workspace, reporter)
+    report(result, reporter)
+    return 0 if result.ok else 1
+
+
+def report(result: Verification, reporter: Reporter) -> None:
+    reporter.checks("Verification", result.rows)
+    for decision in result.decisions:
+        reporter.warning(decision)
+    reporter.info("verification passed" if result.ok else "verification FAILED")

@@ -1,0 +1,164 @@
+"""``.importlinter`` as the engine writes it: rendered whole from a ``ContractsState``.
+
+The contracts the kit manages are rendered from the plan and the importers found in the tree, so
+they cannot drift from the plan; any other contract section a team adds is kept as it is.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+MANAGED_SECTIONS = frozenset(
+    {
+        "importlinter",
+        "importlinter:contract:shims-protected",
+        "importlinter:contract:layers",
+        "importlinter:contract:shims-reexport-only",
+        "importlinter:contract:retired",
+    }
+)
+ALLOWLIST_BEGIN = "# allowlist:begin"
+ALLOWLIST_END = "# allowlist:end"
+_SECTION = re.compile(r"^\[([^\]]+)\]\s*$")
+
+
+@dataclass(frozen=True)
+class ContractsState:
+    root_packages: tuple[str, ...]
+    shims: tuple[str, ...]  # protected: every shim module the plan knows
+    allowed_importers: tuple[str, ...]  # the kept compatibility layers
+    allowlist: tuple[tuple[str, str], ...]  # legacy importer -> shim
+    layers: tuple[str, ...]  # top-level packages, highest first
+    layers_allowlist: tuple[tuple[str, str], ...]  # legacy importer -> higher-layer shim
+    reexport_only: tuple[str, ...]  # kept shims that are pure re-exports
+    retired: tuple[str, ...]  # modules that must stay deleted
+
+
+def _values(values: Iterable[str], indent: str = "    ") -> list[str]:
+    return [f"{indent}{value}" for value in values]
+
+
+def _imports(entries: Iterable[tuple[str, str]]) -> list[str]:
+    return _values(f"{importer} -> {imported}" for importer, imported in sorted(set(entries)))
+
+
+def render(state: ContractsState, existing: str | None = None) -> str:
+    lines = [
+        "# Import contracts of the tracked codebase (import root: src/).",
+        "# Run from the repository root:  PYTHONPATH=src lint-imports",
+        "# (lint-imports puts the current directory on sys.path, which makes `contracts` importable.)",
+        "# Written by scripts/step1_inventory.py --write-contracts and kept current by steps 2-4:",
+        "# the shim list comes from scripts/consolidation_plan.py, the allowlist from the importers",
+        "# found in the tree. Contract sections other than these four are kept as they are.",
+        "",
+        "[importlinter]",
+        "root_packages =",
+        *_values(state.root_packages),
+        "contract_types =",
+        "    protected_shims: contracts.protected_shims.ProtectedShimsContract",
+        "    reexport_only: contracts.reexport_only.ReExportOnlyContract",
+        "    retired: contracts.retired.RetiredModulesContract",
+        "",
+        "# Every shim module of the plan is protected; retired ones that no longer exist are skipped.",
+        "# as_packages = False: protecting a package protects its __init__ only.",
+        "# The allowlist of legacy importers is ignore_imports, one `importer -> shim` per line,",
+        "# between the marker comments. A stale entry (an import that no longer exists) fails the run.",
+        "[importlinter:contract:shims-protected]",
+        "name = Shim modules are imported only by allowlisted legacy modules",
+        "type = protected_shims",
+        "protected_modules =",
+        *_values(sorted(state.shims)),
+        "allowed_importers =",
+        *_values(sorted(state.allowed_importers)),
+        "as_packages = False",
+        "unmatched_ignore_imports_alerting = error",
+        "ignore_imports =",
+        f"    {ALLOWLIST_BEGIN}",
+        *_imports(state.allowlist),
+        f"    {ALLOWLIST_END}",
+    ]
+    if state.layers:
+        lines += [
+            "",
+            "# A `forbidden` contract between two root packages would silently check nothing;",
+            "# layers does hold it.",
+            "[importlinter:contract:layers]",
+            "name = Layers: " + " > ".join(state.layers),
+            "type = layers",
+            "layers =",
+            *_values(state.layers),
+        ]
+        if state.layers_allowlist:
+            lines += [
+                "unmatched_ignore_imports_alerting = error",
+                "ignore_imports =",
+                *_imports(state.layers_allowlist),
+            ]
+    if state.reexport_only:
+        lines += [
+            "",
+            "# The kept compatibility shims contain nothing but re-exports.",
+            "[importlinter:contract:shims-reexport-only]",
+            "name = Kept compatibility shims contain nothing but re-exports",
+            "type = reexport_only",
+            "modules =",
+            *_values(sorted(state.reexport_only)),
+        ]
+    if state.retired:
+        lines += [
+            "",
+            "# The retired shims stay deleted and nothing imports them.",
+            "[importlinter:contract:retired]",
+            "name = Retired shim modules stay deleted and unimported",
+            "type = retired",
+            "modules =",
+            *_values(sorted(state.retired)),
+        ]
+    for section in _unmanaged_sections(existing or ""):
+        lines += ["", *section]
+    return "\n".join(lines) + "\n"
+
+
+def _unmanaged_sections(text: str) -> list[list[str]]:
+    sections: list[list[str]] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        match = _SECTION.match(line)
+        if match:
+            current = None if match.group(1) in MANAGED_SECTIONS else [line]
+            if current is not None:
+                sections.append(current)
+        elif current is not None:
+            current.append(line)
+    for section in sections:
+        while section and not section[-1].strip():
+            section.pop()
+    return sections
+
+
+def _list(parser: configparser.ConfigParser, section: str, key: str) -> tuple[str, ...]:
+    if not parser.has_option(section, key):
+        return ()
+    raw = parser.get(section, key)
+    return tuple(v.strip() for v in raw.splitlines() if v.strip() and not v.strip().startswith("#"))
+
+
+def read_lists(text: str) -> dict[str, tuple[str, ...]]:
+    """The managed lists of an existing file: ``protected``, ``retired``."""
+    parser = configparser.ConfigParser(comment_prefixes=("#", ";"), inline_comment_prefixes=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error as error:
+        first = str(error).splitlines()[0]
+        raise ValueError(f".importlinter does not parse: {first}") from error
+    return {
+        "protected": _list(parser, "importlinter:contract:shims-protected", "protected_modules"),
+        "retired": _list(parser, "importlinter:contract:retired", "modules"),
+    }
+
+
+def sorted_unique(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))

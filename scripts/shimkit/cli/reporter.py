@@ -1,0 +1,113 @@
+"""The rich implementation of the use cases' ``Reporter`` port."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from shimkit.application.ports import Progress as ProgressPort
+from shimkit.domain.model import ChangeSet, FileChange, Inventory
+
+PROGRESS_THRESHOLD = 20  # below this many items a progress line is noise
+
+
+class _Silent:
+    def advance(self, description: str = "") -> None:
+        return None
+
+
+class _RichProgress:
+    def __init__(self, progress: Progress, task: int) -> None:
+        self._progress = progress
+        self._task = task
+
+    def advance(self, description: str = "") -> None:
+        self._progress.update(self._task, advance=1, item=description)
+
+
+class RichReporter:
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self.out = Console(file=out, highlight=False, soft_wrap=True)
+        self.err = Console(file=err, stderr=err is None, highlight=False, soft_wrap=True)
+
+    def heading(self, text: str) -> None:
+        self.out.rule(f"[bold]{text}")
+
+    def info(self, text: str) -> None:
+        self.out.print(text, markup=False)
+
+    def warning(self, text: str) -> None:
+        self.err.print(Text("warning: ", style="yellow") + Text(text))
+
+    def inventory(self, inventory: Inventory) -> None:
+        if inventory.parse_failures:
+            table = Table(title="Files that do not parse (import-linter cannot run until they do)")
+            table.add_column("file:line")
+            table.add_column("error")
+            for failure in inventory.parse_failures:
+                table.add_row(f"{failure.path}:{failure.line}", failure.message)
+            self.out.print(table)
+        table = Table(title="Re-export layers")
+        for column in ("shim", "re-exports", "source of truth", "warns", "usages"):
+            table.add_column(column)
+        for shim in inventory.shims:
+            sources = sorted(
+                {
+                    f"{r.definition.module}.{r.definition.name}" if r.definition else "?"
+                    for r in inventory.resolutions
+                    if r.shim == shim.module
+                }
+            )
+            usages = [r for r in inventory.references if r.shim == shim.module]
+            table.add_row(
+                shim.module,
+                ", ".join(sorted({r.name for r in shim.reexports})),
+                "\n".join(sources),
+                "yes" if shim.warns else "",
+                str(len(usages)) if usages else "unused",
+            )
+        self.out.print(table)
+
+    def changes(self, changes: ChangeSet) -> None:
+        for change in changes.changes:
+            self.out.print(_unified_diff(change), markup=False, end="")
+
+    def checks(self, title: str, rows: Sequence[tuple[str, bool, str]]) -> None:
+        table = Table(title=title)
+        table.add_column("check")
+        table.add_column("result")
+        table.add_column("details")
+        for name, ok, details in rows:
+            table.add_row(name, Text("ok", "green") if ok else Text("FAILED", "bold red"), details)
+        self.out.print(table)
+
+    @contextmanager
+    def progress(self, description: str, total: int) -> Iterator[ProgressPort]:
+        if total < PROGRESS_THRESHOLD:
+            yield _Silent()
+            return
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[item]}"),
+        )
+        with Progress(*columns, console=self.err, transient=False) as progress:
+            yield _RichProgress(progress, progress.add_task(description, total=total, item=""))
+
+
+def _unified_diff(change: FileChange) -> str:
+    old = (change.old_text or "").splitlines(keepends=True)
+    new = (change.new_text or "").splitlines(keepends=True)
+    before = f"a/{change.path}" if change.old_text is not None else "/dev/null"
+    after = f"b/{change.path}" if change.new_text is not None else "/dev/null"
+    lines = difflib.unified_diff(old, new, before, after)
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)

@@ -1,0 +1,70 @@
+"""What one rewriting step does, derived from a plan's declarations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from shimkit.domain.plan import Plan
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A rewriting step.
+
+    - ``retire``: modules deleted by this step; each importer moves to the given kept shim, or to
+      the source of truth of every name when the value is None.
+    - ``redirect``: kept shims whose importers (outside the kept shims) move to the source of truth.
+    - ``normalize``: kept shims rewritten as pure re-exports straight from the source of truth.
+    """
+
+    number: int
+    name: str
+    title: str
+    retire: Mapping[str, str | None] = field(default_factory=dict)
+    redirect: tuple[str, ...] = ()
+    normalize: tuple[str, ...] = ()
+
+    @property
+    def moved_modules(self) -> frozenset[str]:
+        return frozenset(self.retire) | frozenset(self.redirect)
+
+
+def consolidate_step(plan: Plan) -> StepSpec:
+    return StepSpec(
+        number=2,
+        name="consolidate",
+        title="Consolidate re-export layers",
+        retire=dict(plan.consolidate),
+        normalize=plan.keep,
+    )
+
+
+def remove_deprecated_step(plan: Plan) -> StepSpec:
+    return StepSpec(
+        number=3,
+        name="remove-deprecated",
+        title="Remove deprecated shims",
+        retire=dict.fromkeys(plan.deprecated),
+        normalize=plan.keep,
+    )
+
+
+def update_imports_step(plan: Plan) -> StepSpec:
+    return StepSpec(
+        number=4,
+        name="update-imports",
+        title="Import from the source of truth",
+        redirect=plan.keep,
+        normalize=plan.keep,
+    )
+
+
+def retire_step(modules: tuple[str, ...], keep: tuple[str, ...] = ()) -> StepSpec:
+    return StepSpec(
+        number=0,
+        name="retire-shims",
+        title="Retire shims: " + ", ".join(modules),
+        retire=dict.fromkeys(modules),
+        normalize=keep,
+    )
