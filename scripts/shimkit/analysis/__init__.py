@@ -1,0 +1,61 @@
+"""``shimkit.analysis``: the static layer of the engine. Reads files and parses them with ``ast``;
+never imports or runs the target's code and never writes. Depends on ``shimkit.domain`` only.
+
+Public API
+----------
+``scan(root, src="src", areas=("src", "tests", "scripts", "notebooks"), exclude=()) -> Codebase``
+    Discover ``*.py``/``*.ipynb`` under the areas (skipping caches, hidden dirs, virtualenvs,
+    ``exclude`` prefixes and the kit itself), decode per PEP 263 keeping the exact text, parse.
+    Undecodable/unparsable files become ``ParseFailure``s, never exceptions.
+``Codebase`` / ``SourceFile`` / ``NotebookCell``
+    The scanned files; ``Codebase.module(name)``, ``.file(path)``, ``.modules``,
+    ``.has_module(name)``, ``.in_tree(name)`` (namespace packages included).
+``find_shims(codebase) -> tuple[ShimLayer, ...]``
+    Every re-export layer under ``src`` (plain, ``__all__``, guarded, star, deprecated, facades).
+``shim_layer(codebase, module) -> ShimLayer | None``
+    Describe one module as a layer even if ``find_shims`` would not call it one.
+``resolve(codebase, shims) -> tuple[Resolution, ...]``, ``make_resolver(codebase)``
+    Follow re-exported names through chains of shims to the defining module.
+``find_references(codebase, shim_modules) -> tuple[Reference, ...]``
+    Every import / attribute use / string naming a shim module, in all scanned files.
+``bound_uses(tree, importer, is_package, resolve) -> Counter[Definition]``
+    What the file's imported names refer to; equal Counters = an equivalent rewrite.
+``build_inventory(root, src="src", shim_modules=None, exclude=(), areas=...) -> Inventory``
+``inventory_to_json(inv) -> dict`` / ``inventory_from_json(d) -> Inventory``
+``render_markdown(inv) -> str``
+"""
+
+from __future__ import annotations
+
+from .bindings import bound_uses
+from .codebase import Codebase, NotebookCell, SourceFile
+from .inventory import build_inventory
+from .modules import module_name, resolve_relative
+from .reexports import find_shims, shim_layer
+from .references import find_references
+from .report import is_active, render_markdown
+from .resolve import make_resolver, resolve
+from .serialize import inventory_from_json, inventory_to_json
+from .sources import DEFAULT_AREAS, mask_magics, scan
+
+__all__ = [
+    "DEFAULT_AREAS",
+    "Codebase",
+    "NotebookCell",
+    "SourceFile",
+    "bound_uses",
+    "build_inventory",
+    "find_references",
+    "find_shims",
+    "inventory_from_json",
+    "inventory_to_json",
+    "is_active",
+    "make_resolver",
+    "mask_magics",
+    "module_name",
+    "render_markdown",
+    "resolve",
+    "resolve_relative",
+    "scan",
+    "shim_layer",
+]

@@ -1,0 +1,246 @@
+"""What the imported names of a file refer to: the post-rewrite binding check.
+
+Two versions of a file are equivalent when ``bound_uses`` gives equal Counters for both, resolved
+against the same (pre-change) codebase.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from shimkit.domain.model import Definition
+
+from .astwalk import catches_import_error
+from .modules import dotted, resolve_relative
+
+Resolver = Callable[[str, str], Definition | None]
+
+_ATTRIBUTE_CALLS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
+
+
+@dataclass(frozen=True)
+class _Bound:
+    module: str
+    name: str | None  # None: the local is the module itself
+
+
+@dataclass
+class _Scope:
+    kind: str  # "module" | "function" | "class"
+    parent: _Scope | None
+    imports: dict[str, _Bound] = field(default_factory=dict)
+    _fallback_only: set[str] = field(default_factory=set)
+    local: set[str] = field(default_factory=set)
+    globals: set[str] = field(default_factory=set)
+
+    def add_import(self, local: str, bound: _Bound, fallback: bool) -> None:
+        # a binding in an ``except ImportError`` handler only counts if nothing else binds it
+        if local in self.imports and fallback and local not in self._fallback_only:
+            return
+        self.imports[local] = bound
+        if fallback:
+            self._fallback_only.add(local)
+        else:
+            self._fallback_only.discard(local)
+
+
+@dataclass(frozen=True)
+class _Use:
+    parts: tuple[str, ...]  # root name, then attributes
+    scope: _Scope
+
+
+def bound_uses(
+    tree: ast.Module, importer: str | None, is_package: bool, resolve: Resolver
+) -> Counter[Definition]:
+    """Count, per Definition, the Name loads and ``alias.attr`` accesses of the file that reach
+    it through the file's imports (any scope). Names not bound by an import, and names that do
+    not resolve to a Definition (external packages), are ignored; so are string literals."""
+    collector = _Collector(importer, is_package)
+    collector.visit_scope(tree, collector.module_scope)
+    counts: Counter[Definition] = Counter()
+    for use in collector.uses:
+        d = _resolve_use(use, resolve)
+        if d is not None:
+            counts[d] += 1
+    return counts
+
+
+def _lookup(scope: _Scope, name: str) -> _Bound | None:
+    s: _Scope | None = scope
+    if name in scope.globals:
+        s = scope
+        while s is not None and s.parent is not None:
+            s = s.parent
+    first = True
+    while s is not None:
+        if first or s.kind != "class":
+            if name in s.imports:
+                return s.imports[name]
+            if name in s.local:
+                return None
+        first = False
+        s = s.parent
+    return None
+
+
+def _resolve_use(use: _Use, resolve: Resolver) -> Definition | None:
+    bound = _lookup(use.scope, use.parts[0])
+    if bound is None:
+        return None
+    attrs = use.parts[1:]
+    if bound.name is not None:
+        d = resolve(bound.module, bound.name)
+        if d is not None:
+            return d
+        current = f"{bound.module}.{bound.name}"  # perhaps a submodule
+    else:
+        current = bound.module
+    for attr in attrs:
+        d = resolve(current, attr)
+        if d is not None:
+            return d
+        current = f"{current}.{attr}"
+    return None
+
+
+class _Collector:
+    def __init__(self, importer: str | None, is_package: bool) -> None:
+        self.importer = importer
+        self.is_package = is_package
+        self.module_scope = _Scope("module", None)
+        self.uses: list[_Use] = []
+
+    # -- scopes -------------------------------------------------------------------------------
+
+    def visit_scope(self, node: ast.AST, scope: _Scope) -> None:
+        for child in _body_of(node):
+            self.visit(child, scope, fallback=False)
+
+    def visit(self, node: ast.AST, scope: _Scope, fallback: bool) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            scope.local.add(node.name)
+            for d in node.decorator_list:
+                self.visit(d, scope, fallback)
+            if isinstance(node, ast.ClassDef):
+                for e in (*node.bases, *node.keywords):
+                    self.visit(e, scope, fallback)
+                inner = _Scope("class", scope)
+            else:
+                self._visit_arguments_outer(node.args, scope, fallback)
+                if node.returns is not None:
+                    self.visit(node.returns, scope, fallback)
+                inner = _Scope("function", scope)
+                _bind_arguments(node.args, inner)
+            for stmt in node.body:
+                self.visit(stmt, inner, fallback=False)
+            return
+        if isinstance(node, ast.Lambda):
+            self._visit_arguments_outer(node.args, scope, fallback)
+            inner = _Scope("function", scope)
+            _bind_arguments(node.args, inner)
+            self.visit(node.body, inner, fallback=False)
+            return
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            inner = _Scope("function", scope)
+            for gen in node.generators:
+                for n in _store_names(gen.target):
+                    inner.local.add(n)
+            for child in ast.iter_child_nodes(node):
+                self.visit(child, inner, fallback)
+            return
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    scope.add_import(a.asname, _Bound(a.name, None), fallback)
+                else:
+                    top = a.name.split(".")[0]
+                    scope.add_import(top, _Bound(top, None), fallback)
+            return
+        if isinstance(node, ast.ImportFrom):
+            target = resolve_relative(self.importer, self.is_package, node.level, node.module)
+            for a in node.names:
+                if a.name == "*" or target is None:
+                    continue
+                scope.add_import(a.asname or a.name, _Bound(target, a.name), fallback)
+            return
+        if isinstance(node, ast.Global):
+            scope.globals.update(node.names)
+            return
+        if isinstance(node, ast.Nonlocal):
+            return
+        if isinstance(node, ast.Try | ast.TryStar) and catches_import_error(node.handlers):
+            for s in (*node.body, *node.orelse, *node.finalbody):
+                self.visit(s, scope, fallback)
+            for h in node.handlers:
+                if h.type is not None:
+                    self.visit(h.type, scope, fallback)
+                if h.name:
+                    scope.local.add(h.name)
+                for s in h.body:
+                    self.visit(s, scope, fallback=True)
+            return
+        if isinstance(node, ast.ExceptHandler) and node.name:
+            scope.local.add(node.name)
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self.uses.append(_Use((node.id,), scope))
+            else:
+                scope.local.add(node.id)
+            return
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            chain = dotted(node)
+            if chain is not None:
+                self.uses.append(_Use(tuple(chain.split(".")), scope))
+                return
+        if isinstance(node, ast.Call):
+            self._attribute_call(node, scope)
+        if isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            scope.local.add(node.name)
+        if isinstance(node, ast.MatchMapping) and node.rest:
+            scope.local.add(node.rest)
+        for child in ast.iter_child_nodes(node):
+            self.visit(child, scope, fallback)
+
+    def _visit_arguments_outer(self, args: ast.arguments, scope: _Scope, fallback: bool) -> None:
+        for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+            self.visit(default, scope, fallback)
+        for a in _all_args(args):
+            if a.annotation is not None:
+                self.visit(a.annotation, scope, fallback)
+
+    def _attribute_call(self, node: ast.Call, scope: _Scope) -> None:
+        func = dotted(node.func)
+        if func is None or func.rpartition(".")[2] not in _ATTRIBUTE_CALLS or len(node.args) < 2:
+            return
+        obj, name = node.args[0], node.args[1]
+        base = dotted(obj)
+        if base is not None and isinstance(name, ast.Constant) and isinstance(name.value, str):
+            self.uses.append(_Use((*base.split("."), name.value), scope))
+
+
+def _body_of(node: ast.AST) -> Iterator[ast.AST]:
+    if isinstance(node, ast.Module):
+        yield from node.body
+    else:
+        yield from ast.iter_child_nodes(node)
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg is not None:
+        out.append(args.vararg)
+    if args.kwarg is not None:
+        out.append(args.kwarg)
+    return out
+
+
+def _bind_arguments(args: ast.arguments, scope: _Scope) -> None:
+    scope.local.update(a.arg for a in _all_args(args))
+
+
+def _store_names(target: ast.expr) -> list[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]

@@ -1,0 +1,95 @@
+"""Find re-export layers (shims): modules under ``src`` that pass on names defined elsewhere."""
+
+from __future__ import annotations
+
+from shimkit.domain.model import ReExport, ShimLayer
+
+from .codebase import Codebase
+from .namespace import ModuleIndex, Namespace
+
+
+def find_shims(codebase: Codebase, index: ModuleIndex | None = None) -> tuple[ShimLayer, ...]:
+    """Every re-export layer of the tree, sorted by module.
+
+    A module is one when it re-exports at least one name from a module of the analysed tree and
+    defines nothing real of its own (no def/class other than dunders such as a PEP 562
+    ``__getattr__``, no ``if __name__ == "__main__"``).
+    """
+    index = index or ModuleIndex(codebase)
+    shims: list[ShimLayer] = []
+    for module in codebase.modules:
+        ns = index.namespace(module)
+        if ns is None or ns.real or module.rpartition(".")[2] == "__main__":
+            continue
+        layer = _layer(codebase, index, ns)
+        if any(codebase.in_tree(r.imported_from) for r in layer.reexports):
+            shims.append(layer)
+    return tuple(shims)
+
+
+def shim_layer(
+    codebase: Codebase, module: str, index: ModuleIndex | None = None
+) -> ShimLayer | None:
+    """Describe ``module`` as a re-export layer whatever it holds (None if not parsable/in tree).
+
+    For modules a plan declares to be shims even when ``find_shims`` would not call them one.
+    """
+    index = index or ModuleIndex(codebase)
+    ns = index.namespace(module)
+    return None if ns is None else _layer(codebase, index, ns)
+
+
+def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
+    source = codebase.module(ns.module)
+    assert source is not None
+    listed = set(ns.all_names) if ns.all_names is not None else None
+    reexports: list[ReExport] = []
+    for b in ns.imports:
+        if b.type_checking:
+            continue
+        if b.name is None:  # ``import a.b as x``: a re-export only when ``__all__`` lists it
+            if listed is None or b.local not in listed or "." not in b.module:
+                continue
+            parent, _, leaf = b.module.rpartition(".")
+            reexports.append(ReExport(b.local, parent, leaf, b.line, b.guarded))
+            continue
+        if listed is not None:
+            if b.local not in listed:
+                continue
+        elif (
+            b.local.startswith("_")
+            or not codebase.in_tree(b.module)
+            or b.local in ns.used  # imported for the module's own use
+        ):
+            continue
+        reexports.append(ReExport(b.local, b.module, b.name, b.line, b.guarded))
+    for star in ns.stars:
+        if star.type_checking:
+            continue
+        names = index.public_names(star.module) if codebase.in_tree(star.module) else ()
+        if listed is not None:
+            names = tuple(n for n in names if n in listed)
+        if not names:
+            reexports.append(ReExport("*", star.module, "*", star.line, star.guarded, star=True))
+        for n in names:
+            if n in ns.primary:  # an explicit binding of the module wins over the star
+                continue
+            reexports.append(ReExport(n, star.module, n, star.line, star.guarded, star=True))
+    own_package = ns.module + "."
+    tree_sources = [r.imported_from for r in reexports if codebase.in_tree(r.imported_from)]
+    facade = (
+        source.is_package
+        and bool(tree_sources)
+        and all(m.startswith(own_package) for m in tree_sources)
+    )
+    return ShimLayer(
+        module=ns.module,
+        path=source.path,
+        reexports=tuple(reexports),
+        warns=ns.warns,
+        is_package_init=source.is_package,
+        facade=facade,
+        pure=ns.pure,
+        none_fallbacks=tuple(ns.none_fallbacks),
+        all_names=ns.all_names,
+    )

@@ -1,0 +1,221 @@
+"""Find every place that reaches a shim module: imports of all forms, attribute uses, strings."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection
+
+from shimkit.domain.model import Area, Context, Reference, ReferenceKind
+
+from .astwalk import FunctionNode, Site, walk
+from .codebase import Codebase, SourceFile
+from .modules import dotted, resolve_relative
+from .namespace import ModuleIndex
+
+# calls whose (object, "name") arguments use attribute ``name`` of the object
+_ATTRIBUTE_CALLS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
+# what makes a test function a test *about* a shim (its deprecation warning, its file)
+_MARKERS = frozenset(
+    {
+        "DeprecationWarning",
+        "PendingDeprecationWarning",
+        "warns",
+        "deprecated_call",
+        "catch_warnings",
+        "__file__",
+        "recwarn",
+    }
+)
+_MODULE_KINDS = frozenset({ReferenceKind.MODULE_IMPORT, ReferenceKind.SUBMODULE_FROM_IMPORT})
+_IMPORT_KINDS = frozenset(
+    {ReferenceKind.FROM_IMPORT, ReferenceKind.RELATIVE_FROM_IMPORT, *_MODULE_KINDS}
+)
+
+
+def find_references(
+    codebase: Codebase, shim_modules: Collection[str], index: ModuleIndex | None = None
+) -> tuple[Reference, ...]:
+    """Every reference to a module of ``shim_modules`` in every scanned file (and notebook cell),
+    sorted by path, cell, line, column. Modules no longer in the tree are still searched for."""
+    shims = frozenset(shim_modules)
+    if not shims:
+        return ()
+    index = index or ModuleIndex(codebase)
+    exports = {
+        s: (index.exported_names(s) if codebase.has_module(s) else None) for s in sorted(shims)
+    }
+    out: list[Reference] = []
+    for source in codebase.files:
+        for cell, tree, text in source.trees():
+            out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
+    out.sort(key=lambda r: (r.path, -1 if r.cell is None else r.cell, r.line, r.column, r.shim))
+    return tuple(out)
+
+
+class _Finder:
+    def __init__(
+        self,
+        codebase: Codebase,
+        source: SourceFile,
+        cell: int | None,
+        tree: ast.Module,
+        text: str,
+        shims: frozenset[str],
+        exports: dict[str, frozenset[str] | None],
+    ) -> None:
+        self.codebase = codebase
+        self.source = source
+        self.cell = cell
+        self.tree = tree
+        self.lines = text.splitlines()
+        self.shims = shims
+        self.exports = exports
+        self.attrs = _attribute_uses(tree)
+        self._markers: dict[int, bool] = {}
+
+    def run(self) -> list[Reference]:
+        out: list[Reference] = []
+        for node, site in walk(self.tree):
+            if isinstance(node, ast.ImportFrom):
+                out.extend(self._from_import(node, site))
+            elif isinstance(node, ast.Import):
+                out.extend(self._import(node, site))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                hit = self._string_target(node.value)
+                if hit is not None:
+                    out.append(self._ref(node, ReferenceKind.STRING, hit[0], hit[1], site))
+        return out
+
+    # -- forms ------------------------------------------------------------------------------
+
+    def _from_import(self, node: ast.ImportFrom, site: Site) -> list[Reference]:
+        src = self.source
+        target = resolve_relative(src.module, src.is_package, node.level, node.module)
+        if target is None:
+            return []
+        out: list[Reference] = []
+        if target in self.shims:
+            names = tuple(
+                a.name for a in node.names if not self.codebase.in_tree(f"{target}.{a.name}")
+            )
+            if names:
+                kind = (
+                    ReferenceKind.RELATIVE_FROM_IMPORT if node.level else ReferenceKind.FROM_IMPORT
+                )
+                out.append(self._ref(node, kind, target, names, site))
+        for a in node.names:
+            sub = f"{target}.{a.name}"
+            if sub in self.shims:
+                used = self._used(a.asname or a.name, sub)
+                out.append(self._ref(node, ReferenceKind.SUBMODULE_FROM_IMPORT, sub, used, site))
+        return out
+
+    def _import(self, node: ast.Import, site: Site) -> list[Reference]:
+        out: list[Reference] = []
+        for a in node.names:
+            if a.name in self.shims:
+                used = self._used(a.asname or a.name, a.name)
+                out.append(self._ref(node, ReferenceKind.MODULE_IMPORT, a.name, used, site))
+        return out
+
+    def _used(self, local: str, module: str) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                n for n in self.attrs.get(local, ()) if not self.codebase.in_tree(f"{module}.{n}")
+            )
+        )
+
+    def _string_target(self, value: str) -> tuple[str, tuple[str, ...]] | None:
+        if "." not in value:
+            return None  # a plain word ("hpo") is never a module path
+        if value in self.shims:
+            return value, ()
+        head, _, tail = value.rpartition(".")
+        if head in self.shims and tail.isidentifier():
+            exported = self.exports.get(head)
+            if exported is None or tail in exported:
+                return head, (tail,)
+        return None
+
+    # -- the record ---------------------------------------------------------------------------
+
+    def _ref(
+        self,
+        node: ast.stmt | ast.expr,
+        kind: ReferenceKind,
+        shim: str,
+        names: tuple[str, ...],
+        site: Site,
+    ) -> Reference:
+        contexts: set[Context] = set()
+        if site.function_local:
+            contexts.add(Context.FUNCTION_LOCAL)
+        if site.type_checking:
+            contexts.add(Context.TYPE_CHECKING)
+        if site.guarded:
+            contexts.add(Context.TRY_EXCEPT_IMPORT_ERROR)
+        if self.source.is_package:
+            contexts.add(Context.PACKAGE_INIT)
+        line = node.lineno
+        text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+        return Reference(
+            path=self.source.path,
+            line=line,
+            column=node.col_offset,
+            kind=ReferenceKind.NOTEBOOK if self.cell is not None else kind,
+            shim=shim,
+            names=names,
+            area=self.source.area,
+            contexts=frozenset(contexts),
+            importer=self.source.module,
+            text=text,
+            exercises_shim=self._exercises(kind, names, site),
+            cell=self.cell,
+        )
+
+    def _exercises(self, kind: ReferenceKind, names: tuple[str, ...], site: Site) -> bool:
+        fn = site.test_function
+        if self.source.area is not Area.TESTS or fn is None:
+            return False
+        if site.warns_block and kind in _IMPORT_KINDS:
+            return True  # imported inside ``with pytest.warns(...)``: the import is the test
+        as_module = kind in _MODULE_KINDS or (kind is ReferenceKind.STRING and not names)
+        return as_module and self._has_markers(fn)
+
+    def _has_markers(self, fn: FunctionNode) -> bool:
+        key = id(fn)
+        if key not in self._markers:
+            found = any(
+                (isinstance(n, ast.Name) and n.id in _MARKERS)
+                or (isinstance(n, ast.Attribute) and n.attr in _MARKERS)
+                or (isinstance(n, ast.arg) and n.arg in _MARKERS)
+                for n in ast.walk(fn)
+            )
+            self._markers[key] = found
+        return self._markers[key]
+
+
+def _attribute_uses(tree: ast.Module) -> dict[str, set[str]]:
+    """``{"x": {"a", ...}, "a.b.m": {...}}``: attributes taken from each dotted expression,
+    including ``patch.object(x, "a")``, ``getattr(x, "a")``, ``monkeypatch.setattr(x, "a", v)``.
+    """
+    uses: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            base = dotted(node.value)
+            if base is not None:
+                uses.setdefault(base, set()).add(node.attr)
+        elif isinstance(node, ast.Call) and len(node.args) >= 2:
+            func = dotted(node.func)
+            name = node.args[1]
+            if (
+                func is not None
+                and func.rpartition(".")[2] in _ATTRIBUTE_CALLS
+                and isinstance(name, ast.Constant)
+                and isinstance(name.value, str)
+                and name.value.isidentifier()
+            ):
+                base = dotted(node.args[0])
+                if base is not None:
+                    uses.setdefault(base, set()).add(name.value)
+    return uses

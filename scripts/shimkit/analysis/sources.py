@@ -1,0 +1,248 @@
+"""Discover, read and parse the files of a repository (never imports or runs them)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import re
+import tokenize
+from collections.abc import Sequence
+from pathlib import Path
+
+from shimkit.domain.model import Area, ParseFailure
+
+from .codebase import Codebase, NotebookCell, SourceFile
+from .modules import is_package_path, module_name
+
+DEFAULT_AREAS: tuple[str, ...] = ("src", "tests", "scripts", "notebooks")
+SKIPPED_DIRS = frozenset({"__pycache__", ".venv", "venv", ".tox", "node_modules"})
+KIT_MODULES = frozenset({"shimkit", "consolidation_plan"})
+_KIT_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the running shimkit package
+
+_AREAS = {a.value: a for a in Area}
+
+
+def area_of(path: str, src: str = "src") -> Area:
+    """The area of a root-relative POSIX path: its top-level directory (``src`` counts as SRC)."""
+    src = _norm(src)
+    if src not in ("", ".") and (path == src or path.startswith(src + "/")):
+        return Area.SRC
+    top = path.split("/", 1)[0]
+    return _AREAS.get(top, Area.OTHER)
+
+
+def scan(
+    root: Path,
+    src: str = "src",
+    areas: Sequence[str] = DEFAULT_AREAS,
+    exclude: Sequence[str] = (),
+) -> Codebase:
+    """Read and parse every ``*.py`` / ``*.ipynb`` under the ``areas`` of ``root`` (and ``src``).
+
+    Skips ``__pycache__``, hidden dirs, virtualenvs, paths under an ``exclude`` prefix and the
+    kit itself (the ``shimkit`` package and the scripts that import it). Never raises for a bad
+    file: it becomes a ``ParseFailure``.
+    """
+    root = Path(root)
+    src = _norm(src)
+    excluded = tuple(_norm(e) for e in exclude if _norm(e))
+    tops: list[str] = []
+    for a in (*areas, src):
+        a = _norm(a)
+        if a not in tops:
+            tops.append(a)
+    paths: set[str] = set()
+    for top in tops:
+        base = root if top in ("", ".") else root / top
+        if base.is_file():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            here = Path(dirpath)
+            rel_dir = here.relative_to(root).as_posix()
+            dirnames[:] = sorted(
+                d for d in dirnames if not _skip_dir(d, here / d, _join(rel_dir, d), excluded)
+            )
+            for name in filenames:
+                if name.endswith((".py", ".ipynb")):
+                    rel = _join(rel_dir, name)
+                    if not _excluded(rel, excluded):
+                        paths.add(rel)
+    files: list[SourceFile] = []
+    failures: list[ParseFailure] = []
+    for rel in sorted(paths):
+        source, fails = read_source(root, rel, src)
+        failures.extend(fails)
+        if source is None:
+            continue
+        if _is_kit_script(source):
+            continue
+        files.append(source)
+    return Codebase(root=root, src=src or ".", files=tuple(files), parse_failures=tuple(failures))
+
+
+def read_source(
+    root: Path, rel: str, src: str = "src"
+) -> tuple[SourceFile | None, list[ParseFailure]]:
+    """Read one file; ``(None, [failure])`` when it cannot be decoded."""
+    data = (root / rel).read_bytes()
+    area = area_of(rel, src)
+    if rel.endswith(".ipynb"):
+        return _read_notebook(rel, data, area)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="").read()
+    except SyntaxError as e:
+        return None, [ParseFailure(rel, e.lineno or 1, f"cannot decode: {e.msg}")]
+    except (LookupError, UnicodeDecodeError) as e:
+        line = 1
+        if isinstance(e, UnicodeDecodeError):
+            line = data[: e.start].count(b"\n") + 1
+        return None, [ParseFailure(rel, line, f"cannot decode: {e}")]
+    failures: list[ParseFailure] = []
+    tree: ast.Module | None
+    try:
+        tree = ast.parse(text, filename=rel)
+    except SyntaxError as e:
+        tree = None
+        failures.append(ParseFailure(rel, e.lineno or 1, e.msg))
+    except ValueError as e:  # e.g. null bytes
+        tree = None
+        failures.append(ParseFailure(rel, 1, str(e)))
+    module = module_name(rel, src)
+    source = SourceFile(
+        path=rel,
+        text=text,
+        tree=tree,
+        module=module,
+        is_package=is_package_path(rel),
+        area=area,
+        encoding=encoding,
+    )
+    return source, failures
+
+
+# -- notebooks -----------------------------------------------------------------------------------
+
+_ASSIGN_MAGIC = re.compile(r"^\s*[\w.,\s\[\]()*]+=\s*[%!]")
+
+
+def mask_magics(source: str) -> str:
+    """Replace IPython magics / shell escapes / help lines by ``pass`` (same line count)."""
+    lines = source.splitlines(keepends=True)
+    first = next((ln for ln in lines if ln.strip()), "")
+    if first.lstrip().startswith("%%"):  # a cell magic: the whole cell is not Python
+        return "".join(_masked(ln) for ln in lines)
+    out: list[str] = []
+    continued = False
+    for ln in lines:
+        body = ln.rstrip("\r\n")
+        stripped = body.strip()
+        magic = continued or (
+            stripped.startswith(("%", "!", "?"))
+            or (stripped.endswith("?") and not stripped.startswith("#"))
+            or bool(_ASSIGN_MAGIC.match(body))
+        )
+        out.append(_masked(ln) if magic else ln)
+        continued = magic and stripped.endswith("\\")
+    return "".join(out)
+
+
+def _masked(line: str) -> str:
+    body = line.rstrip("\r\n")
+    ending = line[len(body) :]
+    if not body.strip():
+        return line
+    indent = body[: len(body) - len(body.lstrip())]
+    return f"{indent}pass{ending}"
+
+
+def _read_notebook(
+    rel: str, data: bytes, area: Area
+) -> tuple[SourceFile | None, list[ParseFailure]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return None, [ParseFailure(rel, data[: e.start].count(b"\n") + 1, f"cannot decode: {e}")]
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        return None, [ParseFailure(rel, e.lineno, f"not a notebook: {e.msg}")]
+    raw_cells = doc.get("cells", []) if isinstance(doc, dict) else []
+    cells: list[NotebookCell] = []
+    failures: list[ParseFailure] = []
+    for index, cell in enumerate(raw_cells if isinstance(raw_cells, list) else []):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        raw = cell.get("source", "")
+        source = "".join(raw) if isinstance(raw, list) else str(raw)
+        masked = mask_magics(source)
+        tree: ast.Module | None
+        try:
+            tree = ast.parse(masked, filename=f"{rel}#cell{index}")
+        except (SyntaxError, ValueError) as e:
+            tree = None
+            line = (e.lineno or 1) if isinstance(e, SyntaxError) else 1
+            msg = e.msg if isinstance(e, SyntaxError) else str(e)
+            failures.append(ParseFailure(rel, line, f"cell {index}: {msg}"))
+        cells.append(NotebookCell(index=index, source=source, text=masked, tree=tree))
+    source_file = SourceFile(
+        path=rel,
+        text=text,
+        tree=None,
+        module=None,
+        is_package=False,
+        area=area,
+        cells=tuple(cells),
+    )
+    return source_file, failures
+
+
+# -- discovery helpers ---------------------------------------------------------------------------
+
+
+def _norm(p: str) -> str:
+    p = p.replace("\\", "/").strip("/")
+    while p.startswith("./"):
+        p = p[2:]
+    return p
+
+
+def _join(a: str, b: str) -> str:
+    return b if a in ("", ".") else f"{a}/{b}"
+
+
+def _excluded(rel: str, excluded: tuple[str, ...]) -> bool:
+    return any(rel == e or rel.startswith(e + "/") for e in excluded)
+
+
+def _skip_dir(name: str, path: Path, rel: str, excluded: tuple[str, ...]) -> bool:
+    if name in SKIPPED_DIRS or name.startswith("."):
+        return True
+    if _excluded(rel, excluded):
+        return True
+    if rel == "scripts/shimkit":
+        return True
+    try:
+        return path.resolve() == _KIT_PACKAGE_DIR
+    except OSError:
+        return False
+
+
+def _is_kit_script(source: SourceFile) -> bool:
+    """A script of the kit: in ``scripts/`` and importing ``shimkit`` or ``consolidation_plan``."""
+    if source.area is not Area.SCRIPTS or source.tree is None:
+        return False
+    for node in ast.walk(source.tree):
+        if isinstance(node, ast.Import):
+            if any(a.name.split(".")[0] in KIT_MODULES for a in node.names):
+                return True
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module
+            and node.module.split(".")[0] in KIT_MODULES
+        ):
+            return True
+    return False
