@@ -11,7 +11,7 @@ from shimkit.domain.steps import StepSpec
 
 
 def exported_names(shim: ShimLayer) -> tuple[str, ...]:
-    return tuple(sorted({r.name for r in shim.reexports if not r.star}))
+    return tuple(sorted({r.name for r in shim.reexports if r.name != "*"}))
 
 
 def _source_module(analysis: Analysis, shim: str, name: str) -> str:

@@ -8,7 +8,14 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -16,6 +23,7 @@ from shimkit.application.ports import Progress as ProgressPort
 from shimkit.domain.model import ChangeSet, FileChange, Inventory
 
 PROGRESS_THRESHOLD = 20  # below this many items a progress line is noise
+LOG_WIDTH = 160
 
 
 class _Silent:
@@ -24,7 +32,7 @@ class _Silent:
 
 
 class _RichProgress:
-    def __init__(self, progress: Progress, task: int) -> None:
+    def __init__(self, progress: Progress, task: TaskID) -> None:
         self._progress = progress
         self._task = task
 
@@ -35,6 +43,8 @@ class _RichProgress:
 class RichReporter:
     def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
         self.out = Console(file=out, highlight=False, soft_wrap=True)
+        if not self.out.is_terminal:
+            self.out.width = LOG_WIDTH  # CI logs: full module names rather than an 80-column cut
         self.err = Console(file=err, stderr=err is None, highlight=False, soft_wrap=True)
 
     def heading(self, text: str) -> None:

@@ -1,0 +1,113 @@
+"""What git says about the tree the kit is about to write to. Read-only: never changes the repo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from shimkit.apply.errors import RefusedError
+
+__all__ = ["GitState", "RefusedError", "git_dir", "repo_status", "require_clean"]
+
+
+@dataclass(frozen=True)
+class GitState:
+    """``dirty``: tracked paths with staged or unstaged changes; ``untracked``: new files.
+
+    Paths are POSIX, relative to the inspected root; only paths under the root are listed.
+    """
+
+    is_repo: bool
+    head: str | None = None  # full commit id; None outside a repo or before the first commit
+    dirty: tuple[str, ...] = ()
+    untracked: tuple[str, ...] = ()
+
+    @property
+    def clean(self) -> bool:
+        return self.is_repo and not self.dirty
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(name, None)
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, env=env, stdin=subprocess.DEVNULL
+        )
+    except OSError as exc:  # git missing, or root not a directory
+        return subprocess.CompletedProcess(["git", *args], 127, b"", str(exc).encode())
+
+
+def _is_repo(root: Path) -> bool:
+    result = _git(root, "rev-parse", "--is-inside-work-tree")
+    return result.returncode == 0 and result.stdout.strip() == b"true"
+
+
+def _parse_porcelain(data: bytes, prefix: str) -> tuple[list[str], list[str]]:
+    dirty: list[str] = []
+    untracked: list[str] = []
+    fields = data.split(b"\0")
+    index = 0
+    while index < len(fields):
+        entry = fields[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2].decode(), os.fsdecode(entry[3:])
+        if code[0] in "RC":  # rename/copy: the source path follows
+            index += 1
+        if path.startswith(prefix):
+            path = path[len(prefix) :]
+        (untracked if code == "??" else dirty).append(path)
+    return dirty, untracked
+
+
+def repo_status(root: Path) -> GitState:
+    """Whether ``root`` is in a git work tree, its HEAD commit, and its uncommitted paths."""
+    root = Path(root)
+    if not root.is_dir() or not _is_repo(root):
+        return GitState(is_repo=False)
+    head_result = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    head: str | None = None
+    if head_result.returncode == 0:
+        head = head_result.stdout.decode().strip() or None
+    prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
+    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    if status.returncode != 0:
+        message = status.stderr.decode(errors="replace").strip().splitlines()
+        raise RefusedError(f"git status failed: {message[-1] if message else status.returncode}")
+    dirty, untracked = _parse_porcelain(status.stdout, prefix)
+    return GitState(True, head, tuple(sorted(set(dirty))), tuple(sorted(set(untracked))))
+
+
+def require_clean(root: Path, allow_dirty: bool) -> GitState:
+    """Refuse (raise :class:`RefusedError`) to touch a tree with uncommitted changes or no repo.
+
+    ``allow_dirty`` lifts both refusals. Untracked files do not count as changes.
+    """
+    state = repo_status(root)
+    if allow_dirty:
+        return state
+    if not state.is_repo:
+        raise RefusedError(
+            f"{root} is not a git repository (the kit only writes to a committed tree; "
+            "pass --allow-dirty to proceed anyway)"
+        )
+    if state.dirty:
+        shown = ", ".join(state.dirty[:10]) + (", ..." if len(state.dirty) > 10 else "")
+        raise RefusedError(
+            f"working tree has uncommitted changes: {shown} "
+            "(commit or stash them, or pass --allow-dirty)"
+        )
+    return state
+
+
+def git_dir(root: Path) -> Path | None:
+    """The absolute git directory of the work tree at ``root`` (per worktree), or None."""
+    result = _git(Path(root), "rev-parse", "--absolute-git-dir")
+    if result.returncode != 0:
+        return None
+    return Path(result.stdout.decode().strip())

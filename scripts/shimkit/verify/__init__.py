@@ -1,0 +1,40 @@
+"""Runs things in subprocesses and reports the results as data: import smoke, identity check,
+lint-imports, pytest (with baseline re-runs in a temporary git worktree)."""
+
+from shimkit.verify.identity import check_identity
+from shimkit.verify.import_smoke import (
+    DeprecationRecord,
+    ModuleSmoke,
+    SmokeOutcome,
+    SmokeReport,
+    smoke_modules,
+)
+from shimkit.verify.lint import LintResult, run_lint_imports
+from shimkit.verify.tests_runner import (
+    PRE_EXISTING,
+    REGRESSION,
+    TestOutcome,
+    TestRun,
+    classify_failures,
+    run_tests,
+)
+from shimkit.verify.worktree import WorktreeError, temporary_worktree
+
+__all__ = [
+    "PRE_EXISTING",
+    "REGRESSION",
+    "DeprecationRecord",
+    "LintResult",
+    "ModuleSmoke",
+    "SmokeOutcome",
+    "SmokeReport",
+    "TestOutcome",
+    "TestRun",
+    "WorktreeError",
+    "check_identity",
+    "classify_failures",
+    "run_lint_imports",
+    "run_tests",
+    "smoke_modules",
+    "temporary_worktree",
+]
