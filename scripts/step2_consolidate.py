@@ -1,4 +1,5 @@
-"""Step 2: delete the nested and the duplicate re-export layers; importers move to the kept compatibility layer."""
+"""Step 2: delete the nested and the duplicate re-export layers; their importers move to the
+kept compatibility layer, which re-exports every name they did."""
 
 from consolidation_plan import PLAN
 from shimkit.cli import rewrite_main

@@ -1,4 +1,5 @@
-"""Step 3: delete the deprecated orchestration.mlflow_utils; importers use infrastructure.tracking.mlflow.setup."""
+"""Step 3: delete the deprecated orchestration.mlflow_utils; its importers use
+infrastructure.tracking.mlflow.setup directly."""
 
 from consolidation_plan import PLAN
 from shimkit.cli import rewrite_main

@@ -1,4 +1,5 @@
-"""Step 4: every importer outside the kept compatibility layer imports from infrastructure.tracking.mlflow."""
+"""Step 4: every importer outside the kept compatibility layer imports from
+infrastructure.tracking.mlflow directly; the layer stays, unused."""
 
 from consolidation_plan import PLAN
 from shimkit.cli import rewrite_main

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shimkit.apply import ChangelogEntry, MovedName, add_entry
 from shimkit.application.workspace import Workspace
+from shimkit.apply import ChangelogEntry, MovedName, add_entry
 from shimkit.domain.model import FileChange, Moves
 from shimkit.domain.steps import StepSpec
 

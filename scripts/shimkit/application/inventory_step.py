@@ -21,9 +21,13 @@ def take_inventory(workspace: Workspace, reporter: Reporter) -> Analysis:
     """Analyse the tree, then record the commit and the modules that import cleanly today."""
     first = analyse(workspace)
     detected = {shim.module for shim in first.inventory.shims}
-    analysis = analyse(workspace, extra_shims=detected) if detected - set(workspace.plan.shims) else first
+    analysis = (
+        analyse(workspace, extra_shims=detected) if detected - set(workspace.plan.shims) else first
+    )
     inventory = analysis.inventory
-    with reporter.progress("step 1: importing every module (baseline)", len(inventory.modules)) as bar:
+    with reporter.progress(
+        "step 1: importing every module (baseline)", len(inventory.modules)
+    ) as bar:
         report = smoke_modules(
             workspace.root,
             workspace.src,
@@ -31,7 +35,9 @@ def take_inventory(workspace: Workspace, reporter: Reporter) -> Analysis:
             on_progress=lambda done, total: bar.advance(),
         )
     importable = tuple(sorted(result.module for result in report.results if result.ok))
-    baseline = replace(inventory, commit=repo_status(workspace.root).head, importable_modules=importable)
+    baseline = replace(
+        inventory, commit=repo_status(workspace.root).head, importable_modules=importable
+    )
     write_json(state_path(workspace.root), inventory_to_json(baseline))
     return replace(analysis, inventory=baseline)
 
@@ -50,7 +56,7 @@ def run_inventory(
     json_path: Path | None = None,
     markdown_path: Path | None = None,
     write_contracts: bool = False,
-    options: RunOptions = RunOptions(),
+    options: RunOptions | None = None,
 ) -> int:
     reporter.heading("Step 1: inventory of re-export layers")
     workspace.check()
@@ -70,7 +76,8 @@ def run_inventory(
     if inventory.parse_failures:
         first = inventory.parse_failures[0]
         raise KitError(
-            f"{len(inventory.parse_failures)} file(s) do not parse, first {first.path}:{first.line}; "
+            f"{len(inventory.parse_failures)} file(s) do not parse, "
+            f"first {first.path}:{first.line}; "
             "import-linter cannot run and no step can rewrite until they do"
         )
     if write_contracts:
@@ -79,7 +86,7 @@ def run_inventory(
             reporter.info(".importlinter is up to date")
         else:
             reporter.changes(ChangeSet((change,)))
-            require_clean(workspace.root, options.allow_dirty)
+            require_clean(workspace.root, (options or RunOptions()).allow_dirty)
             apply_changes(workspace.root, ChangeSet((change,)))
             reporter.info("wrote .importlinter: the allowlist holds today's legacy importers")
     return 0

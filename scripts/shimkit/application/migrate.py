@@ -25,9 +25,7 @@ from shimkit.domain.steps import (
 _IGNORED_IN_REHEARSAL = shutil.ignore_patterns(".tox", ".venv", "__pycache__", ".mypy_cache")
 
 
-def _rehearse(
-    workspace: Workspace, reporter: Reporter, run: Callable[[Workspace], int]
-) -> int:
+def _rehearse(workspace: Workspace, reporter: Reporter, run: Callable[[Workspace], int]) -> int:
     """Carry the run out on a temporary copy of the tree; the user's tree is never written."""
     with tempfile.TemporaryDirectory(prefix="shimkit-rehearsal-") as temp:
         copy = Path(temp) / workspace.root.name
@@ -43,7 +41,9 @@ def migrate(workspace: Workspace, options: RunOptions, reporter: Reporter) -> in
     workspace.check()
     if not options.write:
         return _rehearse(
-            workspace, reporter, lambda copy: migrate(copy, RunOptions(write=True, allow_dirty=True), reporter)
+            workspace,
+            reporter,
+            lambda copy: migrate(copy, RunOptions(write=True, allow_dirty=True), reporter),
         )
     require_clean(workspace.root, options.allow_dirty)
     writing = RunOptions(write=True, allow_dirty=True)  # the tree was clean before step 1

@@ -15,7 +15,13 @@ from shimkit.apply import apply_changes, require_clean
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference
 from shimkit.domain.steps import StepSpec
-from shimkit.rewrite import RewriteError, check_rewrite, normalize_shim, rewrite_notebook, rewrite_source
+from shimkit.rewrite import (
+    RewriteError,
+    check_rewrite,
+    normalize_shim,
+    rewrite_notebook,
+    rewrite_source,
+)
 
 PROGRESS_THRESHOLD = 20  # files; below this a progress line is noise
 
@@ -28,7 +34,9 @@ class StepOutcome:
     decisions: tuple[Reference, ...]  # tests about a retired shim itself: left for a person
 
 
-def plan_step(workspace: Workspace, analysis: Analysis, step: StepSpec, reporter: Reporter) -> StepOutcome:
+def plan_step(
+    workspace: Workspace, analysis: Analysis, step: StepSpec, reporter: Reporter
+) -> StepOutcome:
     """Compute every change of a step without touching the tree."""
     require_parsable(analysis)
     moves = derive_moves(analysis, step)
@@ -98,7 +106,9 @@ def _rewrite_file(analysis: Analysis, source: SourceFile, moves: Moves) -> list[
             lambda tree: bound_uses(tree, source.module, source.is_package, analysis.resolver),
         )
         if problems:
-            raise KitError(f"{source.path}: the rewrite would change what a name refers to: {problems[0]}")
+            raise KitError(
+                f"{source.path}: the rewrite would change what a name refers to: {problems[0]}"
+            )
     return [FileChange(source.path, source.text, text, engine, source.encoding)]
 
 

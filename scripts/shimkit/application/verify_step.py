@@ -12,7 +12,13 @@ from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Analysis, Workspace, analyse
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.model import Inventory, Reference
-from shimkit.verify import check_identity, classify_failures, run_lint_imports, run_tests, smoke_modules
+from shimkit.verify import (
+    check_identity,
+    classify_failures,
+    run_lint_imports,
+    run_tests,
+    smoke_modules,
+)
 
 Row = tuple[str, bool, str]
 
@@ -61,12 +67,20 @@ def _check_lint(workspace: Workspace, result: Verification) -> None:
     summary = next(
         (line.strip() for line in reversed(lint.output.splitlines()) if "kept" in line), ""
     )
-    result.add("lint-imports", lint.ok, summary or lint.output.strip().splitlines()[-1:][0] if lint.output.strip() else "")
+    result.add(
+        "lint-imports",
+        lint.ok,
+        summary or lint.output.strip().splitlines()[-1:][0] if lint.output.strip() else "",
+    )
 
 
-def _check_references(analysis: Analysis, retired: Collection[str], kept: Collection[str], result: Verification) -> None:
+def _check_references(
+    analysis: Analysis, retired: Collection[str], kept: Collection[str], result: Verification
+) -> None:
     gone = [m for m in retired if analysis.codebase.has_module(m)]
-    result.add("retired modules are deleted", not gone, _listing(gone) if gone else _listing(retired))
+    result.add(
+        "retired modules are deleted", not gone, _listing(gone) if gone else _listing(retired)
+    )
     references = analysis.inventory.references
     retired_refs = [r for r in references if r.shim in retired]
     about_shim = [r for r in retired_refs if r.exercises_shim]
@@ -86,17 +100,29 @@ def _where(references: list[Reference]) -> str:
 
 
 def _check_imports(
-    workspace: Workspace, analysis: Analysis, baseline: Inventory, retired: Collection[str], kept: Collection[str], reporter: Reporter, result: Verification
+    workspace: Workspace,
+    analysis: Analysis,
+    baseline: Inventory,
+    retired: Collection[str],
+    kept: Collection[str],
+    reporter: Reporter,
+    result: Verification,
 ) -> None:
     expected = [m for m in baseline.importable_modules if m not in retired]
     missing = [m for m in expected if not analysis.codebase.has_module(m)]
     present = [m for m in expected if analysis.codebase.has_module(m)]
     reexports = {
-        shim.module: exported_names(shim) for shim in analysis.inventory.shims if shim.module in kept
+        shim.module: exported_names(shim)
+        for shim in analysis.inventory.shims
+        if shim.module in kept
     }
     with reporter.progress("step 5: importing every baseline module", len(present)) as bar:
         report = smoke_modules(
-            workspace.root, workspace.src, present, reexports, on_progress=lambda d, t: bar.advance()
+            workspace.root,
+            workspace.src,
+            present,
+            reexports,
+            on_progress=lambda d, t: bar.advance(),
         )
     failed = [f"{r.module}: {r.message}" for r in report.results if not r.ok]
     result.add(
@@ -131,10 +157,18 @@ def _check_tests(workspace: Workspace, baseline: Inventory, result: Verification
     if for_person:
         result.decisions.extend(f"{f} fails: it exercises a retired shim" for f in for_person)
     if not failures:
-        result.add("tracking tests", run.collected > 0, f"{run.passed} passed, {len(for_person)} left for a person")
+        result.add(
+            "tracking tests",
+            run.collected > 0,
+            f"{run.passed} passed, {len(for_person)} left for a person",
+        )
         return
     if baseline.commit is None:
-        result.add("tracking tests", False, f"failing: {_listing(failures)} (no baseline commit to compare)")
+        result.add(
+            "tracking tests",
+            False,
+            f"failing: {_listing(failures)} (no baseline commit to compare)",
+        )
         return
     verdicts = classify_failures(workspace.root, workspace.src, failures, baseline.commit)
     regressions = [f for f, verdict in verdicts.items() if verdict == "regression"]
@@ -161,7 +195,9 @@ def verify(
     analysis = analyse(workspace, extra_shims=retired | kept)
     result = Verification()
     failures = analysis.inventory.parse_failures
-    result.add("every file parses", not failures, _listing([f"{f.path}:{f.line}" for f in failures]))
+    result.add(
+        "every file parses", not failures, _listing([f"{f.path}:{f.line}" for f in failures])
+    )
     _check_contract_drift(workspace, retired, result)
     _check_lint(workspace, result)
     _check_references(analysis, retired, kept, result)

@@ -45,7 +45,7 @@ class Analysis:
 
 
 def analyse(workspace: Workspace, extra_shims: Collection[str] = ()) -> Analysis:
-    """Scan the repository; references are collected for the plan's shims and any ``extra_shims``."""
+    """Scan the repository; collect references to the plan's shims and any ``extra_shims``."""
     workspace.check()
     codebase = scan(workspace.root, workspace.src, exclude=workspace.plan.exclude)
     shims = find_shims(codebase)
@@ -76,5 +76,7 @@ def require_parsable(analysis: Analysis) -> None:
         )
 
 
-def with_baseline(inventory: Inventory, commit: str | None, importable: tuple[str, ...]) -> Inventory:
+def with_baseline(
+    inventory: Inventory, commit: str | None, importable: tuple[str, ...]
+) -> Inventory:
     return replace(inventory, commit=commit, importable_modules=importable)

@@ -1,4 +1,4 @@
-"""Where step 1 leaves its inventory for step 5: inside the git directory, never in the work tree."""
+"""Where step 1 leaves its inventory for step 5: in the git directory, never in the work tree."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Command line of the five steps, ``migrate`` and ``retire_shims``: parse, run, map errors to exits.
+"""Command line of the five steps, ``migrate`` and ``retire_shims``: parse, run, map errors.
 
 Exit status: 0 done or nothing to do; 1 verification failed, or ``--check`` and changes pending;
 2 bad input or refused, with a one-line reason on stderr.
@@ -29,16 +29,24 @@ EXIT_REFUSED = 2
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root (default: .)")
-    parser.add_argument("--src", default="src", help="import root, relative to --root (default: src)")
+    parser.add_argument(
+        "--root", type=Path, default=Path.cwd(), help="repository root (default: .)"
+    )
+    parser.add_argument(
+        "--src", default="src", help="import root, relative to --root (default: src)"
+    )
 
 
 def _writing(parser: argparse.ArgumentParser) -> None:
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="apply the changes (default: show a diff)")
+    mode.add_argument(
+        "--write", action="store_true", help="apply the changes (default: show a diff)"
+    )
     mode.add_argument("--check", action="store_true", help="exit 1 if changes are pending")
     parser.add_argument(
-        "--allow-dirty", action="store_true", help="write even if the git tree has uncommitted changes"
+        "--allow-dirty",
+        action="store_true",
+        help="write even if the git tree has uncommitted changes",
     )
 
 
@@ -63,12 +71,16 @@ def _guarded(body: Callable[[], int]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
-        print("error: interrupted; nothing was written after the last completed step", file=sys.stderr)
+        print(
+            "error: interrupted; nothing was written after the last completed step", file=sys.stderr
+        )
         return EXIT_REFUSED
 
 
 def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
-    parser = _parser("step1_inventory.py", "Step 1: inventory every re-export layer and its usages.")
+    parser = _parser(
+        "step1_inventory.py", "Step 1: inventory every re-export layer and its usages."
+    )
     parser.add_argument("--json", type=Path, help="also write the inventory as JSON here")
     parser.add_argument("--markdown", type=Path, help="also write the inventory as Markdown here")
     parser.add_argument(
@@ -123,7 +135,9 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     parser = _parser(
         "retire_shims.py", "Retire any set of shim modules: importers move to the source of truth."
     )
-    parser.add_argument("modules", nargs="*", metavar="MODULE", help="dotted shim modules to retire")
+    parser.add_argument(
+        "modules", nargs="*", metavar="MODULE", help="dotted shim modules to retire"
+    )
     parser.add_argument("--deprecated", action="store_true", help="retire every shim that warns")
     _writing(parser)
     args = parser.parse_args(argv)

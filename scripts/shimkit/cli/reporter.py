@@ -120,4 +120,6 @@ def _unified_diff(change: FileChange) -> str:
     before = f"a/{change.path}" if change.old_text is not None else "/dev/null"
     after = f"b/{change.path}" if change.new_text is not None else "/dev/null"
     lines = difflib.unified_diff(old, new, before, after)
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
