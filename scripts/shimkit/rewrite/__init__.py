@@ -1,0 +1,46 @@
+"""``shimkit.rewrite``: pure text -> text rewrites of the references that reach moved names.
+
+Nothing here reads or writes files. Public API:
+
+``rewrite_source(text, path, moves, importer, is_package) -> RewriteOutcome``
+    One Python file. ``importer`` is the file's dotted module (relative imports are resolved
+    against it; None outside the import root, where relative imports are left alone),
+    ``is_package`` says whether it is a package ``__init__``. ``RewriteOutcome.text`` is the new
+    text and ``.engine`` is ``"bowler"``, ``"libcst"`` or ``""`` (unchanged). Bowler (a query of
+    fissix patterns built from the moves, run in memory) is the primary engine; files fissix cannot
+    parse (match, ``except*``, PEP 695, parenthesised ``with``, ...) go through LibCST, which feeds
+    the same planner and so gives the same bytes. Follows "Rewrite conventions" in docs/design.md.
+
+``rewrite_notebook(text, path, moves) -> str``
+    An nbformat-4 notebook: each code cell through ``rewrite_source`` (IPython magics masked),
+    JSON layout, key order and ``source`` shape kept; outputs untouched.
+
+``normalize_shim(text, exports, notice=DEFAULT_NOTICE) -> str``
+    A kept compatibility shim in the canonical format (docstring, ``from __future__`` imports,
+    one sorted ``from`` import per source module, ``__all__``).
+
+``check_rewrite(old_text, new_text, importer, is_package, uses) -> list[str]``
+    Post-rewrite check: the result parses (ast, and fissix or LibCST) and ``uses`` (the analysis
+    layer's binding counter) returns the same counts for both texts.
+
+``RewriteError(path, line, message)``
+    Raised for a file neither engine can parse, or a reference the conventions cannot express.
+"""
+
+from __future__ import annotations
+
+from .check import check_rewrite
+from .errors import RewriteError
+from .notebook import rewrite_notebook
+from .shim import DEFAULT_NOTICE, normalize_shim
+from .source import RewriteOutcome, rewrite_source
+
+__all__ = [
+    "DEFAULT_NOTICE",
+    "RewriteError",
+    "RewriteOutcome",
+    "check_rewrite",
+    "normalize_shim",
+    "rewrite_notebook",
+    "rewrite_source",
+]

@@ -1,0 +1,448 @@
+"""Decide every edit of a file from its :class:`Facts` and the :class:`Moves` (docs/design.md).
+
+Pure: no parsing library is used here beyond the stdlib tokenizer (via :mod:`.statements`) and
+``ast`` on single rewritten import statements, so both engines get the same edits.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from shimkit.domain.model import Moves
+
+from .errors import RewriteError
+from .facts import (
+    Chain,
+    Edit,
+    Facts,
+    TryImport,
+    apply_edits,
+    indent_at,
+    line_end,
+    line_of,
+    line_start,
+)
+from .statements import Item, ParsedImport, RenderItem, parse_import, render_from
+from .strings import rewrite_string_literal
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+@dataclass
+class _Binding:
+    """A local name (or dotted prefix) bound to a moved module by an import item."""
+
+    prefix: tuple[str, ...]  # ("x",) for an alias or submodule import; ("a", "b") for import a.b
+    old: str
+    kind: str  # "alias" | "dotted" | "submodule"
+    stmt: ParsedImport
+    item: Item
+    target: str | None = None  # single target module
+    groups: dict[str, list[str]] = field(default_factory=dict)  # multiple targets: module -> names
+
+
+class Planner:
+    def __init__(
+        self,
+        text: str,
+        facts: Facts,
+        moves: Moves,
+        importer: str | None,
+        is_package: bool,
+        path: str,
+    ) -> None:
+        self.text = text
+        self.facts = facts
+        self.moves = moves
+        self.importer = importer
+        self.is_package = is_package
+        self.path = path
+        self.old_modules = moves.old_modules()
+        self.edits: dict[tuple[int, int], str] = {}
+        self.statements = {
+            fact.start: parse_import(text, fact.start, fact.end) for fact in facts.imports
+        }
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def error(self, offset: int, message: str) -> RewriteError:
+        return RewriteError(self.path, line_of(self.text, offset), message)
+
+    def add(self, start: int, end: int, new: str) -> None:
+        if self.text[start:end] == new:
+            return
+        previous = self.edits.get((start, end))
+        if previous is not None and previous != new:
+            raise self.error(start, f"conflicting rewrites of {self.text[start:end]!r}")
+        self.edits[(start, end)] = new
+
+    def resolve(self, stmt: ParsedImport) -> str | None:
+        """The absolute module of a from-import; None for a relative one we cannot resolve."""
+        if stmt.level == 0:
+            return stmt.module
+        if self.importer is None:
+            return None
+        parts = self.importer.split(".")
+        if not self.is_package:
+            parts = parts[:-1]
+        up = stmt.level - 1
+        if up > len(parts) or (up == len(parts) and not stmt.module):
+            return None
+        base = parts[: len(parts) - up]
+        return ".".join([*base, stmt.module] if stmt.module else base)
+
+    def module_target(self, old: str) -> str | None:
+        if old in self.moves.modules:
+            return self.moves.modules[old]
+        targets = {new for (module, _), new in self.moves.names.items() if module == old}
+        return targets.pop() if len(targets) == 1 else None
+
+    def name_target(self, old: str, name: str) -> str:
+        return self.moves.names.get((old, name)) or self.moves.modules.get(old) or old
+
+    # -- the plan ------------------------------------------------------------------------------
+
+    def plan(self) -> list[Edit]:
+        bindings = self.find_bindings()
+        heads = Counter(chain.parts[0] for chain in self.facts.chains)
+        bound = self.import_bound_names()
+        fstrings = [
+            _replacement_fields(self.text[tok.start : tok.end])
+            for tok in self.facts.strings
+            if "f" in _prefix(self.text[tok.start : tok.end]).lower()
+        ]
+        for binding in bindings:
+            self.decide(binding, heads, bound, fstrings)
+        for stmt in self.statements.values():
+            if stmt.kind == "import":
+                self.rewrite_import(stmt, bindings)
+            else:
+                self.rewrite_from(stmt, bindings)
+        for tok in self.facts.strings:
+            if tok.concatenated:
+                continue
+            new = rewrite_string_literal(self.text[tok.start : tok.end], self.moves)
+            if new is not None:
+                self.add(tok.start, tok.end, new)
+        for try_fact in self.facts.tries:
+            self.collapse(try_fact)
+        return [Edit(start, end, new) for (start, end), new in sorted(self.edits.items())]
+
+    def find_bindings(self) -> list[_Binding]:
+        bindings: list[_Binding] = []
+        for stmt in self.statements.values():
+            if stmt.kind == "import":
+                for item in stmt.items:
+                    if item.name not in self.old_modules:
+                        continue
+                    if item.alias is not None:
+                        bindings.append(_Binding((item.alias,), item.name, "alias", stmt, item))
+                    else:
+                        prefix = tuple(item.name.split("."))
+                        bindings.append(_Binding(prefix, item.name, "dotted", stmt, item))
+                continue
+            resolved = self.resolve(stmt)
+            if resolved is None:
+                continue
+            for item in stmt.items:
+                full = f"{resolved}.{item.name}" if resolved else item.name
+                if full in self.old_modules:
+                    local = item.alias or item.name
+                    bindings.append(_Binding((local,), full, "submodule", stmt, item))
+        return bindings
+
+    def import_bound_names(self) -> dict[str, set[tuple[str, str]]]:
+        bound: dict[str, set[tuple[str, str]]] = {}
+        for stmt in self.statements.values():
+            module = self.resolve(stmt) if stmt.kind == "from" else None
+            for item in stmt.items:
+                if stmt.kind == "from":
+                    origin = module or stmt.module_text
+                    source = (self.name_target(origin, item.name), item.name)
+                    bound.setdefault(item.alias or item.name, set()).add(source)
+                else:
+                    local = item.alias or item.name.split(".")[0]
+                    bound.setdefault(local, set()).add((item.name, ""))
+        return bound
+
+    def decide(
+        self,
+        binding: _Binding,
+        heads: Counter[str],
+        bound: dict[str, set[tuple[str, str]]],
+        fstrings: list[str],
+    ) -> None:
+        size = len(binding.prefix)
+        uses = [chain for chain in self.facts.chains if chain.parts[:size] == binding.prefix]
+        attrs = list(dict.fromkeys(chain.parts[size] for chain in uses if len(chain.parts) > size))
+        bare = any(len(chain.parts) == size for chain in uses)
+        in_fstrings = self.fstring_uses(binding, fstrings)
+        bare = bare or "" in in_fstrings
+        attrs += [a for a in in_fstrings if a and a not in attrs]
+        local = ".".join(binding.prefix)
+        where = binding.item.start
+        if bare or not attrs:
+            target = self.module_target(binding.old)
+            if target is None:
+                how = "is used as a module object" if bare else "has no attribute uses"
+                raise self.error(
+                    where,
+                    f"`{local}` ({binding.old}) {how} and its names do not all move to one module",
+                )
+            stray = [a for a in attrs if self.name_target(binding.old, a) != target]
+            if stray:
+                raise self.error(
+                    where,
+                    f"`{local}` ({binding.old}) is used as a module object but "
+                    f"{', '.join(stray)} move elsewhere than {target}",
+                )
+            targets = {target}
+        else:
+            targets = {self.name_target(binding.old, a) for a in attrs}
+        if len(targets) == 1:
+            binding.target = targets.pop()
+            if binding.kind == "dotted" and binding.target != binding.old:
+                self.check_fstrings(binding, fstrings)
+                for chain in uses:
+                    self.add(chain.start, chain.ends[size - 1], binding.target)
+            return
+        if binding.kind == "dotted":
+            raise self.error(
+                where,
+                f"`import {binding.old}`: used names move to several modules "
+                f"({', '.join(sorted(targets))}); import them explicitly",
+            )
+        self.check_fstrings(binding, fstrings)
+        for name in attrs:
+            module = self.name_target(binding.old, name)
+            sources = bound.get(name, set()) - {(module, name)}
+            if heads[name] or sources:
+                raise self.error(
+                    where,
+                    f"cannot replace `{local}.{name}` with `{name}`: "
+                    f"`{name}` is already bound or used in this file",
+                )
+            binding.groups.setdefault(module, []).append(name)
+        for names in binding.groups.values():
+            names.sort()
+        for chain in uses:
+            self.add(chain.start, chain.ends[size], chain.parts[size])
+
+    def fstring_uses(self, binding: _Binding, fstrings: list[str]) -> list[str]:
+        """Attributes of the binding used inside f-strings ("" for a use of the module itself)."""
+        pattern = re.compile(
+            r"(?<![\w.])" + r"\s*\.\s*".join(map(re.escape, binding.prefix)) + r"(?:\s*\.\s*(\w+))?"
+        )
+        found: list[str] = []
+        for literal in fstrings:
+            found += [match.group(1) or "" for match in pattern.finditer(literal)]
+        return found
+
+    def check_fstrings(self, binding: _Binding, fstrings: list[str]) -> None:
+        pattern = re.compile(
+            r"(?<![\w.])" + r"\s*\.\s*".join(map(re.escape, binding.prefix)) + r"\s*\."
+        )
+        for literal in fstrings:
+            if pattern.search(literal):
+                raise self.error(
+                    binding.item.start,
+                    f"`{'.'.join(binding.prefix)}` is used inside an f-string; rewrite it by hand",
+                )
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def separator(self, stmt: ParsedImport) -> str:
+        before = self.text[line_start(self.text, stmt.start) : stmt.start]
+        after = self.text[stmt.end : line_end(self.text, stmt.end)].lstrip(" \t\f")
+        if before.strip() or after.startswith(";"):
+            return "; "
+        return stmt.newline + before
+
+    def rewrite_import(self, stmt: ParsedImport, bindings: list[_Binding]) -> None:
+        kept: list[str] = []
+        groups: dict[str, list[str]] = {}
+        removed = False
+        for item in stmt.items:
+            binding = _find(bindings, stmt, item)
+            if binding is None or binding.target == binding.old:
+                kept.append(self.text[item.start : item.end])
+            elif binding.target is not None:
+                kept.append(binding.target + self.text[item.name_end : item.end])
+            else:
+                removed = True
+                for module, names in binding.groups.items():
+                    groups.setdefault(module, []).extend(names)
+        if not removed:
+            for item, new in zip(stmt.items, kept, strict=True):
+                self.add(item.start, item.end, new)
+            return
+        parts = [f"import {', '.join(kept)}"] if kept else []
+        parts += [f"from {module} import {', '.join(groups[module])}" for module in sorted(groups)]
+        self.add(stmt.start, stmt.end, self.separator(stmt).join(parts))
+
+    def rewrite_from(self, stmt: ParsedImport, bindings: list[_Binding]) -> None:
+        resolved = self.resolve(stmt)
+        if resolved is None:
+            return
+        if stmt.star:
+            if resolved in self.moves.modules:
+                self.add(stmt.module_start, stmt.module_end, self.moves.modules[resolved])
+            elif resolved in self.old_modules:
+                raise self.error(stmt.start, f"cannot rewrite `from {resolved} import *`")
+            return
+        # (sort key, module text, item, is the original item unchanged)
+        entries: list[tuple[str, str, RenderItem, bool]] = []
+        for item in stmt.items:
+            source = RenderItem(self.text[item.start : item.end], item.leading, item.trailing)
+            binding = _find(bindings, stmt, item)
+            if binding is not None and binding.target is not None:
+                if binding.target == binding.old:
+                    entries.append((resolved, stmt.module_text, source, True))
+                    continue
+                parent, _, leaf = binding.target.rpartition(".")
+                if not parent:
+                    raise self.error(
+                        item.start, f"cannot import top-level module {binding.target} with from"
+                    )
+                local = item.alias or item.name
+                text = leaf if local == leaf else f"{leaf} as {local}"
+                entries.append(
+                    (parent, parent, RenderItem(text, item.leading, item.trailing), False)
+                )
+            elif binding is not None:
+                first = True
+                for module in sorted(binding.groups):
+                    for name in binding.groups[module]:
+                        render = (
+                            RenderItem(name, item.leading, item.trailing)
+                            if first
+                            else RenderItem(name)
+                        )
+                        entries.append((module, module, render, False))
+                        first = False
+            else:
+                module = self.name_target(resolved, item.name)
+                if module == resolved:
+                    entries.append((resolved, stmt.module_text, source, True))
+                else:
+                    entries.append((module, module, source, True))
+        if all(module == resolved for module, _, _, _ in entries) and all(
+            same for _, _, _, same in entries
+        ):
+            return
+        order = sorted(dict.fromkeys(module for module, _, _, _ in entries))
+        if len(order) == 1 and all(same for _, _, _, same in entries):
+            self.add(stmt.module_start, stmt.module_end, order[0])
+            return
+        indent = indent_at(self.text, stmt.start)
+        last_module = entries[-1][0] if entries else ""
+        rendered = []
+        for module in order:
+            group = [entry for entry in entries if entry[0] == module]
+            tail = stmt.tail if module == last_module else ()
+            rendered.append(render_from(group[0][1], [e[2] for e in group], stmt, indent, tail))
+        self.add(stmt.start, stmt.end, self.separator(stmt).join(rendered))
+
+    # -- try: imports / except ImportError: imports -------------------------------------------
+
+    def collapse(self, fact: TryImport) -> None:
+        handled = set(fact.handler_type.strip("()").split(","))
+        if not handled or not handled <= _IMPORT_ERRORS:
+            return
+        body = [self.statements[start] for start in fact.body]
+        handler = [self.statements[start] for start in fact.handler]
+        if not body or not handler:
+            return
+        end = line_end(self.text, handler[-1].end)
+        inside = [key for key in self.edits if fact.start <= key[0] and key[1] <= end]
+        if not inside:
+            return
+        body_sig = self.signature(body)
+        if body_sig is None or body_sig != self.signature(handler):
+            return
+        region_start, region_end = body[0].start, body[-1].end
+        region = apply_edits(
+            self.text[region_start:region_end],
+            [
+                Edit(start - region_start, stop - region_start, self.edits[(start, stop)])
+                for start, stop in inside
+                if region_start <= start and stop <= region_end
+            ],
+        )
+        body_indent = indent_at(self.text, region_start)
+        try_indent = indent_at(self.text, fact.start)
+        lines = region.split("\n")
+        for index in range(1, len(lines)):
+            if lines[index].startswith(body_indent):
+                lines[index] = try_indent + lines[index][len(body_indent) :]
+        for key in inside:
+            del self.edits[key]
+        self.edits[(fact.start, end)] = "\n".join(lines)
+
+    def signature(self, statements: Iterable[ParsedImport]) -> list[tuple[object, ...]] | None:
+        found: list[tuple[object, ...]] = []
+        for stmt in statements:
+            new = apply_edits(
+                self.text[stmt.start : stmt.end],
+                [
+                    Edit(start - stmt.start, stop - stmt.start, text)
+                    for (start, stop), text in self.edits.items()
+                    if stmt.start <= start and stop <= stmt.end
+                ],
+            )
+            indent = indent_at(self.text, stmt.start)
+            lines = new.replace("\r\n", "\n").split("\n")
+            source = "\n".join(
+                line[len(indent) :] if line.startswith(indent) else line for line in lines
+            )
+            try:
+                tree = ast.parse(source.replace("; ", "\n"))
+            except SyntaxError:
+                return None
+            for node in tree.body:
+                if isinstance(node, ast.ImportFrom):
+                    found += [
+                        ("from", node.level, node.module, a.name, a.asname) for a in node.names
+                    ]
+                elif isinstance(node, ast.Import):
+                    found += [("import", a.name, a.asname) for a in node.names]
+        return sorted(found, key=repr)
+
+
+def _find(bindings: list[_Binding], stmt: ParsedImport, item: Item) -> _Binding | None:
+    for binding in bindings:
+        if binding.stmt is stmt and binding.item is item:
+            return binding
+    return None
+
+
+def _replacement_fields(literal: str) -> str:
+    """The code inside the ``{...}`` fields of an f-string literal (nested fields flattened)."""
+    body = literal.replace("{{", "").replace("}}", "")
+    return " ".join(re.findall(r"\{([^{}]*)", body))
+
+
+def _prefix(literal: str) -> str:
+    index = 0
+    while index < len(literal) and literal[index] not in "'\"":
+        index += 1
+    return literal[:index]
+
+
+def plan_edits(
+    text: str,
+    facts: Facts,
+    moves: Moves,
+    importer: str | None,
+    is_package: bool,
+    path: str,
+) -> list[Edit]:
+    """Every edit the conventions ask for in ``text``; raises :class:`RewriteError`."""
+    return Planner(text, facts, moves, importer, is_package, path).plan()
+
+
+__all__ = ["Chain", "plan_edits"]

@@ -1,0 +1,262 @@
+"""Read and write the text of one import statement.
+
+Engines only say *where* an import statement is; its names, aliases, parentheses and comments are
+read here from the statement's own text with the stdlib tokenizer, so both engines see the same
+layout, and new statements are rendered from it.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_Offset = Callable[[tuple[int, int]], int]
+
+
+@dataclass(frozen=True)
+class Item:
+    """``name [as alias]`` in a from-import, or ``dotted.module [as alias]`` in an import."""
+
+    name: str
+    alias: str | None
+    start: int  # offsets of the whole item (name through alias)
+    end: int
+    name_end: int  # end of the name / dotted module part
+    leading: tuple[str, ...] = ()  # comments on their own lines before the item (inside parens)
+    trailing: str = ""  # whitespace + comment after the item (and its comma) on its line
+
+
+@dataclass(frozen=True)
+class ParsedImport:
+    kind: str  # "from" or "import"
+    start: int
+    end: int
+    items: tuple[Item, ...]
+    level: int = 0  # leading dots of a relative from-import
+    module: str = ""  # from-import module, without the leading dots
+    module_start: int = 0  # span of dots + module
+    module_end: int = 0
+    star: bool = False
+    parenthesised: bool = False
+    multiline: bool = False
+    open_comment: str = ""  # whitespace + comment after "(" on its line
+    item_indent: str = ""  # leading whitespace of the first item's line (multi-line only)
+    close_indent: str | None = None  # leading whitespace of the ")" line, if ")" starts a line
+    tail: tuple[str, ...] = ()  # own-line comments after the last item
+    newline: str = "\n"
+
+    @property
+    def module_text(self) -> str:
+        return "." * self.level + self.module
+
+
+@dataclass(frozen=True)
+class RenderItem:
+    text: str
+    leading: tuple[str, ...] = ()
+    trailing: str = ""
+
+
+_SKIP = {tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+
+
+def parse_import(text: str, start: int, end: int) -> ParsedImport:
+    """Parse the import statement ``text[start:end]``."""
+    snippet = text[start:end]
+    line_starts = [0]
+    for index, char in enumerate(snippet):
+        if char == "\n":
+            line_starts.append(index + 1)
+
+    def offset(pos: tuple[int, int]) -> int:
+        return start + line_starts[pos[0] - 1] + pos[1]
+
+    tokens = [
+        tok
+        for tok in tokenize.generate_tokens(io.StringIO(snippet).readline)
+        if tok.type not in _SKIP
+    ]
+    newline = "\r\n" if "\r\n" in snippet else "\n"
+    if tokens[0].string == "from":
+        return _parse_from(text, tokens, offset, start, end, newline)
+    return _parse_import(tokens, offset, start, end, newline)
+
+
+def _parse_import(
+    tokens: list[tokenize.TokenInfo],
+    offset: _Offset,
+    start: int,
+    end: int,
+    newline: str,
+) -> ParsedImport:
+    items: list[Item] = []
+    index = 1
+    while index < len(tokens):
+        first = tokens[index]
+        parts = [first.string]
+        index += 1
+        while index < len(tokens) and tokens[index].string == ".":
+            parts.append(tokens[index + 1].string)
+            index += 2
+        name_end = offset(tokens[index - 1].end)
+        alias = None
+        if index < len(tokens) and tokens[index].string == "as":
+            alias = tokens[index + 1].string
+            index += 2
+        items.append(
+            Item(
+                ".".join(parts), alias, offset(first.start), offset(tokens[index - 1].end), name_end
+            )
+        )
+        index += 1  # the comma
+    return ParsedImport("import", start, end, tuple(items), newline=newline)
+
+
+def _parse_from(
+    text: str,
+    tokens: list[tokenize.TokenInfo],
+    offset: _Offset,
+    start: int,
+    end: int,
+    newline: str,
+) -> ParsedImport:
+    index = 1
+    level = 0
+    module_start = offset(tokens[1].start)
+    parts: list[str] = []
+    while tokens[index].string != "import":
+        tok = tokens[index]
+        if tok.type == tokenize.OP and set(tok.string) == {"."}:
+            if not parts:  # leading dots; later dots separate the dotted name
+                level += len(tok.string)
+        elif tok.type == tokenize.NAME:
+            parts.append(tok.string)
+        index += 1
+    module_end = offset(tokens[index - 1].end)
+    index += 1  # "import"
+    body = tokens[index:]
+    parenthesised = bool(body) and body[0].string == "("
+    open_paren, close_paren = (body[0], body[-1]) if parenthesised else (tokens[0], tokens[0])
+    if parenthesised:
+        body = body[1:-1]
+    if body and body[0].string == "*":
+        return ParsedImport(
+            "from",
+            start,
+            end,
+            (),
+            level,
+            ".".join(parts),
+            module_start,
+            module_end,
+            star=True,
+            newline=newline,
+        )
+    multiline = parenthesised and open_paren.start[0] != close_paren.start[0]
+    open_comment = ""
+    item_indent = ""
+    close_indent: str | None = None
+    if multiline:
+        close_start = offset(close_paren.start)
+        line_begin = text.rfind("\n", 0, close_start) + 1
+        if not text[line_begin:close_start].strip():
+            close_indent = text[line_begin:close_start]
+    items: list[Item] = []
+    pending: list[str] = []
+    last_end = offset(open_paren.end) if parenthesised else 0
+    row_items: dict[int, int] = {}  # row -> index of the last item ending on it
+    pos = 0
+    while pos < len(body):
+        tok = body[pos]
+        if tok.type == tokenize.COMMENT:
+            if tok.start[0] in row_items:
+                item_index = row_items[tok.start[0]]
+                gap = text[last_end : offset(tok.start)]
+                items[item_index] = _with(items[item_index], trailing=gap + tok.string)
+            elif parenthesised and tok.start[0] == open_paren.start[0]:
+                open_comment = text[offset(open_paren.end) : offset(tok.end)]
+            else:
+                pending.append(tok.string)
+            pos += 1
+            continue
+        if tok.string == ",":
+            last_end = offset(tok.end)
+            pos += 1
+            continue
+        name_tok = tok
+        alias = None
+        item_end_tok = tok
+        if pos + 1 < len(body) and body[pos + 1].string == "as":
+            alias = body[pos + 2].string
+            item_end_tok = body[pos + 2]
+            pos += 3
+        else:
+            pos += 1
+        item_start = offset(name_tok.start)
+        if multiline and not items:
+            line_begin = text.rfind("\n", 0, item_start) + 1
+            if not text[line_begin:item_start].strip():
+                item_indent = text[line_begin:item_start]
+        items.append(
+            Item(
+                name_tok.string,
+                alias,
+                item_start,
+                offset(item_end_tok.end),
+                offset(name_tok.end),
+                leading=tuple(pending),
+            )
+        )
+        pending = []
+        last_end = offset(item_end_tok.end)
+        row_items[item_end_tok.end[0]] = len(items) - 1
+    return ParsedImport(
+        "from",
+        start,
+        end,
+        tuple(items),
+        level,
+        ".".join(parts),
+        module_start,
+        module_end,
+        parenthesised=parenthesised,
+        multiline=multiline,
+        open_comment=open_comment,
+        item_indent=item_indent,
+        close_indent=close_indent,
+        tail=tuple(pending),
+        newline=newline,
+    )
+
+
+def _with(item: Item, trailing: str) -> Item:
+    return Item(item.name, item.alias, item.start, item.end, item.name_end, item.leading, trailing)
+
+
+def render_from(
+    module: str,
+    items: list[RenderItem],
+    layout: ParsedImport,
+    indent: str,
+    tail: tuple[str, ...] = (),
+) -> str:
+    """``from module import items`` in the layout of ``layout`` (the statement it replaces)."""
+    if not layout.multiline:
+        names = ", ".join(item.text for item in items)
+        return (
+            f"from {module} import ({names})"
+            if layout.parenthesised
+            else (f"from {module} import {names}")
+        )
+    nl = layout.newline
+    item_indent = layout.item_indent or indent + "    "
+    close_indent = indent if layout.close_indent is None else layout.close_indent
+    lines = [f"from {module} import ({layout.open_comment}"]
+    for item in items:
+        lines.extend(item_indent + comment for comment in item.leading)
+        lines.append(f"{item_indent}{item.text},{item.trailing}")
+    lines.extend(item_indent + comment for comment in tail)
+    lines.append(f"{close_indent})")
+    return nl.join(lines)

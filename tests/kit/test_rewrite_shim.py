@@ -1,0 +1,73 @@
+"""normalize_shim: a kept compatibility shim in the canonical format."""
+
+from __future__ import annotations
+
+from shimkit.rewrite import DEFAULT_NOTICE, normalize_shim
+
+LEGACY = '''\
+from __future__ import annotations
+
+"""Backward compatibility helpers for tracking.
+
+Old import paths keep working.
+"""
+
+import warnings
+
+try:
+    from infrastructure.tracking.mlflow.utils import retry_with_backoff
+except ImportError:
+    retry_with_backoff = None
+try:
+    from infrastructure.tracking.mlflow.urls import get_mlflow_run_url
+except ImportError:  # pragma: no cover
+    get_mlflow_run_url = None
+from infrastructure.tracking.mlflow.runs import create_child_run
+
+warnings.warn("deprecated", DeprecationWarning, stacklevel=2)
+
+__all__ = ['retry_with_backoff', 'get_mlflow_run_url', 'create_child_run']
+'''
+
+EXPORTS = {
+    "retry_with_backoff": "infrastructure.tracking.mlflow.utils",
+    "get_mlflow_run_url": "infrastructure.tracking.mlflow.urls",
+    "create_child_run": "infrastructure.tracking.mlflow.runs",
+}
+
+
+def test_a_legacy_shim_is_normalised() -> None:
+    assert normalize_shim(LEGACY, EXPORTS) == (
+        '"""Backward compatibility helpers for tracking.\n'
+        "\n"
+        "Old import paths keep working.\n"
+        "\n"
+        f"{DEFAULT_NOTICE}\n"
+        '"""\n'
+        "\n"
+        "from __future__ import annotations\n"
+        "\n"
+        "from infrastructure.tracking.mlflow.runs import create_child_run\n"
+        "from infrastructure.tracking.mlflow.urls import get_mlflow_run_url\n"
+        "from infrastructure.tracking.mlflow.utils import retry_with_backoff\n"
+        "\n"
+        '__all__ = ["create_child_run", "get_mlflow_run_url", "retry_with_backoff"]\n'
+    )
+
+
+def test_normalising_is_idempotent_keeps_crlf_and_an_existing_notice() -> None:
+    once = normalize_shim(LEGACY.replace("\n", "\r\n"), EXPORTS)
+    assert "\r\n" in once and "\n" not in once.replace("\r\n", "")
+    assert normalize_shim(once, EXPORTS) == once
+    assert once.count("Compatibility layer") == 1
+
+
+def test_a_shim_without_docstring_gets_the_notice_and_long_lists_wrap() -> None:
+    exports = {f"name_{i:02d}": "pkg.source" for i in range(12)}
+    text = normalize_shim("from pkg.source import *\n", exports, notice="Compatibility layer.")
+    names = [f"name_{i:02d}" for i in range(12)]
+    assert text == (
+        '"""Compatibility layer."""\n\n'
+        "from pkg.source import (\n" + "".join(f"    {n},\n" for n in names) + ")\n\n"
+        "__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]\n"
+    )
