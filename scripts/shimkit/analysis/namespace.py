@@ -177,12 +177,8 @@ def _statement(
         ns.pure = False
         return
     if isinstance(stmt, ast.Expr):
-        if (
-            stmt is tree.body[0]
-            and isinstance(stmt.value, ast.Constant)
-            and isinstance(stmt.value.value, str)
-        ):
-            return  # docstring
+        if isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+            return  # a docstring, or a legacy one written below ``from __future__``: inert
         call = stmt.value
         if isinstance(call, ast.Call):
             func = dotted(call.func)

@@ -1,0 +1,1 @@
+"""Code shared by every layer; depends on nothing else in the codebase."""

@@ -1,0 +1,1 @@
+"""Infrastructure: tracking, platform adapters. Never imports ``orchestration``."""

@@ -1,0 +1,1 @@
+"""Adapters between the pipeline and the platforms it runs on."""

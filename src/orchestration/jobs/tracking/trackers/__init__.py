@@ -1,0 +1,1 @@
+"""Per-stage MLflow trackers (training, benchmarking, conversion)."""
