@@ -14,16 +14,20 @@ from shimkit.apply import apply_changes, repo_status, require_clean
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, Inventory, Moves
-from shimkit.verify import smoke_modules
+from shimkit.verify import SmokeOutcome, smoke_modules
 
 
-def take_inventory(workspace: Workspace, reporter: Reporter) -> Analysis:
-    """Analyse the tree, then record the commit and the modules that import cleanly today."""
+def survey(workspace: Workspace) -> Analysis:
+    """Analyse the tree; references are collected for every re-export layer found too."""
     first = analyse(workspace)
     detected = {shim.module for shim in first.inventory.shims}
-    analysis = (
-        analyse(workspace, extra_shims=detected) if detected - set(workspace.plan.shims) else first
-    )
+    if detected <= set(workspace.plan.shims):
+        return first
+    return analyse(workspace, extra_shims=detected)
+
+
+def record_baseline(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Analysis:
+    """Record the commit and the modules that import cleanly today, for step 5."""
     inventory = analysis.inventory
     with reporter.progress(
         "step 1: importing every module (baseline)", len(inventory.modules)
@@ -34,12 +38,19 @@ def take_inventory(workspace: Workspace, reporter: Reporter) -> Analysis:
             inventory.modules,
             on_progress=lambda done, total: bar.advance(),
         )
-    importable = tuple(sorted(result.module for result in report.results if result.ok))
+    # a module that imports but warns is importable: the warning is what the migration removes
+    importable = tuple(
+        sorted(r.module for r in report.results if r.outcome is not SmokeOutcome.IMPORT_ERROR)
+    )
     baseline = replace(
         inventory, commit=repo_status(workspace.root).head, importable_modules=importable
     )
     write_json(state_path(workspace.root), inventory_to_json(baseline))
     return replace(analysis, inventory=baseline)
+
+
+def take_inventory(workspace: Workspace, reporter: Reporter) -> Analysis:
+    return record_baseline(workspace, survey(workspace), reporter)
 
 
 def load_baseline(workspace: Workspace) -> Inventory:
@@ -60,33 +71,41 @@ def run_inventory(
 ) -> int:
     reporter.heading("Step 1: inventory of re-export layers")
     workspace.check()
-    analysis = take_inventory(workspace, reporter)
+    if write_contracts:
+        require_clean(workspace.root, (options or RunOptions()).allow_dirty)
+    analysis = survey(workspace)
+    reporter.inventory(analysis.inventory)
+    failures = analysis.inventory.parse_failures
+    if failures:
+        _write_reports(analysis.inventory, json_path, markdown_path)
+        raise KitError(
+            f"{len(failures)} file(s) do not parse, first {failures[0].path}:{failures[0].line}; "
+            "import-linter cannot run and no step can rewrite until they do"
+        )
+    analysis = record_baseline(workspace, analysis, reporter)
     inventory = analysis.inventory
-    reporter.inventory(inventory)
     not_importable = sorted(set(inventory.modules) - set(inventory.importable_modules))
     reporter.info(
         f"{len(inventory.shims)} re-export layer(s), {len(inventory.references)} usage site(s); "
         f"baseline: {len(inventory.importable_modules)} of {len(inventory.modules)} modules import"
         + (f" (not: {', '.join(not_importable)})" if not_importable else "")
     )
-    if json_path:
-        write_json(json_path, inventory_to_json(inventory))
-    if markdown_path:
-        write_text(markdown_path, render_markdown(inventory))
-    if inventory.parse_failures:
-        first = inventory.parse_failures[0]
-        raise KitError(
-            f"{len(inventory.parse_failures)} file(s) do not parse, "
-            f"first {first.path}:{first.line}; "
-            "import-linter cannot run and no step can rewrite until they do"
-        )
+    _write_reports(inventory, json_path, markdown_path)
     if write_contracts:
         change = contracts_change(workspace, analysis, None, Moves())
         if change is None:
             reporter.info(".importlinter is up to date")
         else:
             reporter.changes(ChangeSet((change,)))
-            require_clean(workspace.root, (options or RunOptions()).allow_dirty)
             apply_changes(workspace.root, ChangeSet((change,)))
             reporter.info("wrote .importlinter: the allowlist holds today's legacy importers")
     return 0
+
+
+def _write_reports(
+    inventory: Inventory, json_path: Path | None, markdown_path: Path | None
+) -> None:
+    if json_path:
+        write_json(json_path, inventory_to_json(inventory))
+    if markdown_path:
+        write_text(markdown_path, render_markdown(inventory))

@@ -49,8 +49,9 @@ def derive_moves(analysis: Analysis, step: StepSpec) -> Moves:
         if shim is None:
             continue
         targets = {name: _source_module(analysis, module, name) for name in exported_names(shim)}
-        _record(module, targets, names, modules)
-    return Moves(names=names, modules=modules)
+        # a kept layer stays importable, so references to the module itself stay valid
+        _record(module, targets, names, {})
+    return Moves(names=names, modules=modules, kept=frozenset(step.redirect))
 
 
 def _record(
@@ -64,6 +65,21 @@ def _record(
     destinations = set(targets.values())
     if len(destinations) == 1:
         modules[module] = destinations.pop()
+
+
+def compat_notice(exports: Mapping[str, str]) -> str:
+    """The paragraph that marks a kept shim as a compatibility layer, naming where names live."""
+    sources = [module.split(".") for module in exports.values()]
+    common: list[str] = []
+    for parts in zip(*sources, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    where = f"``{'.'.join(common)}``" if common else "their source modules"
+    return (
+        f"Compatibility layer: these names are re-exported from {where},\n"
+        "their single source of truth; new code should import them from there."
+    )
 
 
 def kept_shim_exports(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from shimkit.analysis import SourceFile, bound_uses
 from shimkit.application.contracts_config import contracts_change
 from shimkit.application.history import changelog_change
-from shimkit.application.moves import derive_moves, kept_shim_exports
+from shimkit.application.moves import compat_notice, derive_moves, kept_shim_exports
 from shimkit.application.options import RunOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Analysis, Workspace, analyse, require_parsable
@@ -57,7 +57,7 @@ def plan_step(
             progress.advance(path)
     for path, module in sorted(kept.items()):
         source = _file(analysis, path)
-        text = normalize_shim(source.text, exports[module])
+        text = normalize_shim(source.text, exports[module], compat_notice(exports[module]))
         if text != source.text:
             changes.append(FileChange(path, source.text, text, "shim", source.encoding))
     for path in sorted(retired_paths):

@@ -140,6 +140,9 @@ class Moves:
 
     names: Mapping[tuple[str, str], str] = field(default_factory=dict)
     modules: Mapping[str, str] = field(default_factory=dict)
+    # modules that stay: a reference to one of them as a module object (``sys.modules[...] is m``,
+    # ``register(m)``) keeps pointing at it rather than failing the rewrite
+    kept: frozenset[str] = frozenset()
 
     def old_modules(self) -> frozenset[str]:
         return frozenset(module for module, _ in self.names) | frozenset(self.modules)

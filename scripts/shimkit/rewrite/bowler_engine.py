@@ -143,8 +143,9 @@ class _Collector:
         self.chains.append(Chain(tuple(parts), self.spans[id(node)][1], tuple(ends)))
 
     def record_string(self, node: Node, capture: dict[str, Any], filename: str) -> None:
-        siblings = node.parent.children if node.parent is not None else [node]
-        concatenated = sum(1 for s in siblings if s.type == token.STRING) > 1
+        # implicit concatenation puts STRING leaves side by side; dict keys are siblings too,
+        # but with a colon or comma between them
+        concatenated = _is(node.prev_sibling, token.STRING) or _is(node.next_sibling, token.STRING)
         start, end = self.spans[id(node)][1:]
         self.strings.append(StringToken(start, end, concatenated))
 

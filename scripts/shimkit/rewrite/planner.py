@@ -186,6 +186,9 @@ class Planner:
         local = ".".join(binding.prefix)
         where = binding.item.start
         if bare or not attrs:
+            if binding.old not in self.moves.modules and binding.old in self.moves.kept:
+                binding.target = binding.old  # the module stays; so does this reference to it
+                return
             target = self.module_target(binding.old)
             if target is None:
                 how = "is used as a module object" if bare else "has no attribute uses"
