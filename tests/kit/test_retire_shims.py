@@ -1,0 +1,353 @@
+"""``scripts/retire_shims.py`` on the second legacy codebase (``tests/fixtures/second``), for real.
+
+Every test works on a fresh git repository holding a copy of the fixture and of ``contracts/``,
+runs the real command line in a subprocess, and looks at what a user sees: the exit status, the
+files, the CHANGELOG, and whether the fixture's own tests still pass.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+RETIRE = REPO / "scripts" / "retire_shims.py"
+FIXTURE = REPO / "tests" / "fixtures" / "second"
+SKIPPED = {".git", "__pycache__", ".pytest_cache"}
+TIMEOUT = 600
+
+
+class Repos(Protocol):
+    """The ``repos`` fixture of ``tests/kit/conftest.py``."""
+
+    def env(self, **extra: str) -> dict[str, str]: ...
+    def git(self, root: Path, *args: str) -> str: ...
+    def commit_all(self, root: Path, message: str) -> None: ...
+    def copy_tree(self, source: Path, dest: Path) -> None: ...
+    def make(self, source: Path | None = None, name: str = "repo") -> Path: ...
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def __str__(self) -> str:
+        return f"exit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+def retire(repos: Repos, root: Path, *args: str) -> Run:
+    done = subprocess.run(
+        [sys.executable, str(RETIRE), "--root", str(root), *args],
+        cwd=root,
+        env=repos.env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def fixture_tests(repos: Repos, root: Path) -> Run:
+    """The fixture's own pytest suite, run in its repo (its pyproject puts src/ on the path)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        env=repos.env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not SKIPPED & set(path.relative_to(root).parts)
+    }
+
+
+def new_repo(repos: Repos) -> Path:
+    """A committed repo: the second fixture plus this repo's ``contracts/``."""
+    root = repos.make(None, "second")
+    repos.copy_tree(FIXTURE, root)
+    repos.copy_tree(REPO / "contracts", root / "contracts")
+    repos.commit_all(root, "the second legacy codebase")
+    return root
+
+
+def text(root: Path, path: str) -> str:
+    return (root / path).read_text(encoding="utf-8")
+
+
+def lines(root: Path, path: str) -> list[str]:
+    return text(root, path).splitlines()
+
+
+def original(path: str) -> bytes:
+    return (FIXTURE / path).read_bytes()
+
+
+def assert_refused(run: Run) -> None:
+    """Exit 2 with exactly one line, ``error: <reason>``, on stderr."""
+    assert run.returncode == 2, str(run)
+    error_lines = run.stderr.strip().splitlines()
+    assert len(error_lines) == 1, str(run)
+    assert error_lines[0].startswith("error: "), str(run)
+
+
+def changelog_rows(changelog: str, old: str, new: str) -> list[str]:
+    """The table rows that move ``old`` to ``new``."""
+    rows = [line for line in changelog.splitlines() if line.lstrip().startswith("|")]
+    return [row for row in rows if old in row and new in row]
+
+
+# -- retire every shim that warns ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retired:
+    root: Path
+    run: Run
+
+
+@pytest.fixture(scope="module")
+def deprecated(repos: Repos) -> Retired:
+    root = new_repo(repos)
+    return Retired(root, retire(repos, root, "--deprecated", "--write"))
+
+
+def test_deprecated_write_exits_0(deprecated: Retired) -> None:
+    assert deprecated.run.returncode == 0, str(deprecated.run)
+    assert "error:" not in deprecated.run.stderr
+
+
+def test_deprecated_deletes_the_shim_that_warns(deprecated: Retired) -> None:
+    assert not (deprecated.root / "src/shop/old_pricing.py").exists()
+
+
+def test_deprecated_importers_import_from_the_defining_module(deprecated: Retired) -> None:
+    cart = lines(deprecated.root, "src/shop/cart.py")
+    assert cart[2] == "from shop.core.pricing import apply_discount"
+    assert cart[6] == "    from shop.core.pricing import compute_price  # looked up at call time"
+    for path in ("src", "tests"):
+        for file in (deprecated.root / path).rglob("*.py"):
+            assert "old_pricing" not in file.read_text(encoding="utf-8"), file
+
+
+def test_deprecated_rewrites_the_mock_patch_string(deprecated: Retired) -> None:
+    test = text(deprecated.root, "tests/test_legacy.py")
+    assert 'with mock.patch("shop.core.pricing.compute_price", return_value=99.0) as fake:' in test
+    assert "shop.old_pricing" not in test
+
+
+def test_deprecated_leaves_the_facade_and_the_other_shims_alone(deprecated: Retired) -> None:
+    for path in (
+        "src/shop/core/__init__.py",  # a package facade over its own submodules: not a shim
+        "src/shop/compat/__init__.py",
+        "src/shop/legacy/api.py",
+        "src/shop/legacy/prices.py",
+        "src/shop/pricing.py",
+        "src/shop/checkout.py",
+        "src/shop/invoice.py",
+    ):
+        assert (deprecated.root / path).read_bytes() == original(path), path
+
+
+def test_deprecated_adds_a_changelog_entry_with_a_row_per_name(deprecated: Retired) -> None:
+    changelog = text(deprecated.root, "CHANGELOG.md")
+    assert "`shop.old_pricing`" in changelog
+    for name in ("apply_discount", "compute_price"):
+        rows = changelog_rows(changelog, f"shop.old_pricing.{name}", f"shop.core.pricing.{name}")
+        assert len(rows) == 1, changelog
+
+
+def test_deprecated_fixture_tests_still_pass(repos: Repos, deprecated: Retired) -> None:
+    assert not (deprecated.root / "src/shop/old_pricing.py").exists(), "nothing was retired"
+    run = fixture_tests(repos, deprecated.root)
+    assert run.returncode == 0, str(run)
+    assert re.search(r"\b10 passed\b", run.stdout), str(run)
+
+
+def test_deprecated_twice_has_nothing_to_do(repos: Repos, deprecated: Retired) -> None:
+    repos.commit_all(deprecated.root, "retire the deprecated shims")
+    before = snapshot(deprecated.root)
+    check = retire(repos, deprecated.root, "--deprecated", "--check")
+    again = retire(repos, deprecated.root, "--deprecated", "--write")
+    assert check.returncode == 0, str(check)
+    assert again.returncode == 0, str(again)
+    assert "nothing to do" in again.stdout, str(again)
+    assert snapshot(deprecated.root) == before
+    assert repos.git(deprecated.root, "status", "--porcelain") == ""
+
+
+# -- show, check ------------------------------------------------------------------------------
+
+
+def test_without_write_prints_a_diff_and_changes_nothing(repos: Repos) -> None:
+    root = new_repo(repos)
+    before = snapshot(root)
+    run = retire(repos, root, "--deprecated")
+    assert run.returncode == 0, str(run)
+    out = run.stdout.splitlines()
+    for line in (
+        "--- a/src/shop/cart.py",
+        "+++ b/src/shop/cart.py",
+        "-from shop.old_pricing import apply_discount",
+        "+from shop.core.pricing import apply_discount",
+        "--- a/src/shop/old_pricing.py",
+    ):
+        assert line in out, str(run)
+    assert snapshot(root) == before
+
+
+def test_check_exits_1_when_changes_are_pending_and_changes_nothing(repos: Repos) -> None:
+    root = new_repo(repos)
+    before = snapshot(root)
+    run = retire(repos, root, "--deprecated", "--check")
+    assert run.returncode == 1, str(run)
+    assert snapshot(root) == before
+
+
+# -- refusals ---------------------------------------------------------------------------------
+
+
+def test_unknown_module_is_refused(repos: Repos) -> None:
+    root = new_repo(repos)
+    before = snapshot(root)
+    assert_refused(retire(repos, root, "shop.no_such_module", "--write"))
+    assert snapshot(root) == before
+
+
+def test_module_that_is_not_a_shim_is_refused(repos: Repos) -> None:
+    root = new_repo(repos)
+    before = snapshot(root)
+    assert_refused(retire(repos, root, "shop.core.pricing", "--write"))
+    assert snapshot(root) == before
+
+
+def test_dirty_tree_is_refused_without_allow_dirty(repos: Repos) -> None:
+    root = new_repo(repos)
+    cart = root / "src/shop/cart.py"
+    cart.write_text(cart.read_text(encoding="utf-8") + "# work in progress\n", encoding="utf-8")
+    before = snapshot(root)
+    assert_refused(retire(repos, root, "--deprecated", "--write"))
+    assert snapshot(root) == before
+
+
+# -- retire named modules ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chain(repos: Repos) -> Retired:
+    """``shop.legacy.api`` -> ``shop.compat`` -> ``shop.core.*``; imported ``as api``."""
+    root = new_repo(repos)
+    return Retired(root, retire(repos, root, "shop.legacy.api", "--write"))
+
+
+def test_chain_write_exits_0(chain: Retired) -> None:
+    assert chain.run.returncode == 0, str(chain.run)
+
+
+def test_chain_shim_is_deleted_and_the_layer_below_kept(chain: Retired) -> None:
+    assert not (chain.root / "src/shop/legacy/api.py").exists()
+    path = "src/shop/compat/__init__.py"
+    assert (chain.root / path).read_bytes() == original(path)
+
+
+def test_chain_aliased_module_import_becomes_one_import_per_defining_module(chain: Retired) -> None:
+    checkout = lines(chain.root, "src/shop/checkout.py")
+    assert checkout[2:5] == [
+        "from shop.core.inventory import stock_level",
+        "from shop.core.pricing import compute_price",
+        "from shop.core.inventory import reserve",
+    ]
+    assert "    if stock_level(sku) < quantity:" in checkout
+    assert "    return compute_price(unit_price, quantity)" in checkout
+    assert not any("api" in line for line in checkout)
+
+
+def test_chain_test_importing_through_the_shim_is_rewritten(chain: Retired) -> None:
+    test = lines(chain.root, "tests/test_legacy.py")
+    comment = "  # through the shims: legacy.api -> compat -> core"
+    assert test[3] == "from shop.core.pricing import compute_price" + comment
+
+
+def test_chain_changelog_rows(chain: Retired) -> None:
+    changelog = text(chain.root, "CHANGELOG.md")
+    for name, module in (("compute_price", "pricing"), ("stock_level", "inventory")):
+        old, new = f"shop.legacy.api.{name}", f"shop.core.{module}.{name}"
+        assert len(changelog_rows(changelog, old, new)) == 1, changelog
+
+
+def test_chain_fixture_tests_still_pass(repos: Repos, chain: Retired) -> None:
+    assert not (chain.root / "src/shop/legacy/api.py").exists(), "nothing was retired"
+    run = fixture_tests(repos, chain.root)
+    assert run.returncode == 0, str(run)
+    assert re.search(r"\b10 passed\b", run.stdout), str(run)
+
+
+def test_chain_twice_has_nothing_to_do(repos: Repos, chain: Retired) -> None:
+    repos.commit_all(chain.root, "retire shop.legacy.api")
+    before = snapshot(chain.root)
+    again = retire(repos, chain.root, "shop.legacy.api", "--write")
+    assert again.returncode == 0, str(again)
+    assert "nothing to do" in again.stdout, str(again)
+    assert snapshot(chain.root) == before
+
+
+@pytest.fixture(scope="module")
+def alias(repos: Repos) -> Retired:
+    """``shop.legacy.prices`` binds ``compute_price as price``; ``shop.invoice`` uses it."""
+    root = new_repo(repos)
+    return Retired(root, retire(repos, root, "shop.legacy.prices", "--write"))
+
+
+def test_alias_write_exits_0(alias: Retired) -> None:
+    assert alias.run.returncode == 0, str(alias.run)
+
+
+def test_alias_importer_keeps_its_local_name(alias: Retired) -> None:
+    assert not (alias.root / "src/shop/legacy/prices.py").exists()
+    invoice = lines(alias.root, "src/shop/invoice.py")
+    assert invoice[2] == "from shop.core.pricing import compute_price as price"
+    assert "    amount = apply_discount(price(unit_price, quantity), discount_percent)" in invoice
+
+
+def test_alias_fixture_tests_still_pass(repos: Repos, alias: Retired) -> None:
+    assert not (alias.root / "src/shop/legacy/prices.py").exists(), "nothing was retired"
+    run = fixture_tests(repos, alias.root)
+    assert run.returncode == 0, str(run)
+    assert re.search(r"\b10 passed\b", run.stdout), str(run)
+
+
+@pytest.fixture(scope="module")
+def star(repos: Repos) -> Retired:
+    """``shop.pricing`` is ``from shop.core.pricing import *`` (the target has ``__all__``)."""
+    root = new_repo(repos)
+    return Retired(root, retire(repos, root, "shop.pricing", "--write"))
+
+
+def test_star_write_exits_0(star: Retired) -> None:
+    assert star.run.returncode == 0, str(star.run)
+
+
+def test_star_importer_imports_from_the_defining_module(repos: Repos, star: Retired) -> None:
+    assert not (star.root / "src/shop/pricing.py").exists()
+    invoice = lines(star.root, "src/shop/invoice.py")
+    assert invoice[3] == "from shop.core.pricing import apply_discount"
+    run = fixture_tests(repos, star.root)
+    assert run.returncode == 0, str(run)

@@ -1,0 +1,152 @@
+"""The step scripts as a user runs them: dry runs, --check, refusals, and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from kit_helpers import build_legacy_repo, commit_all, files_under, run_script
+
+NESTED_SHIM = "src/orchestration/jobs/tracking/mlflow_utils.py"
+TRAINING_TRACKER = "src/orchestration/jobs/tracking/trackers/training_tracker.py"
+
+
+@pytest.fixture
+def legacy(tmp_path: Path) -> Path:
+    return build_legacy_repo(tmp_path / "legacy")
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_without_write_a_step_prints_the_diff_and_changes_nothing(legacy: Path) -> None:
+    before = files_under(legacy)
+    result = run_script("step2_consolidate.py", legacy)
+    assert result.returncode == 0, result.stderr
+    assert f"--- a/{NESTED_SHIM}" in result.stdout
+    assert "+++ /dev/null" in result.stdout
+    assert (
+        "+from orchestration.jobs.tracking.utils.mlflow_utils import (" in result.stdout
+    ), "the training tracker's import moves to the kept layer"
+    assert files_under(legacy) == before
+
+
+def test_check_exits_1_while_changes_are_pending(legacy: Path) -> None:
+    before = files_under(legacy)
+    assert run_script("step2_consolidate.py", legacy, "--check").returncode == 1
+    assert files_under(legacy) == before
+
+
+def test_write_deletes_the_nested_shim_and_moves_its_importers(legacy: Path) -> None:
+    result = run_script("step2_consolidate.py", legacy, "--write")
+    assert result.returncode == 0, result.stderr
+    assert not (legacy / NESTED_SHIM).exists()
+    tracker = (legacy / TRAINING_TRACKER).read_text()
+    assert "from orchestration.jobs.tracking.utils.mlflow_utils import (" in tracker
+    assert "orchestration.jobs.tracking.mlflow_utils " not in tracker
+    again = run_script("step2_consolidate.py", legacy, "--allow-dirty", "--write")
+    assert again.returncode == 0
+    assert "nothing to do" in again.stdout
+
+
+def test_write_refuses_a_dirty_tree_unless_allowed(legacy: Path) -> None:
+    tracker = legacy / TRAINING_TRACKER
+    tracker.write_text(tracker.read_text() + "\n# local edit\n")
+    before = files_under(legacy)
+    refused = run_script("step2_consolidate.py", legacy, "--write")
+    assert refused.returncode == 2
+    assert "uncommitted changes" in one_line_error(refused)
+    assert TRAINING_TRACKER in refused.stderr
+    assert files_under(legacy) == before
+    allowed = run_script("step2_consolidate.py", legacy, "--write", "--allow-dirty")
+    assert allowed.returncode == 0, allowed.stderr
+    assert tracker.read_text().endswith("# local edit\n")
+
+
+def test_write_refuses_a_tree_that_is_not_a_git_repository(legacy: Path) -> None:
+    shutil.rmtree(legacy / ".git")
+    refused = run_script("step2_consolidate.py", legacy, "--write")
+    assert refused.returncode == 2
+    assert "not a git repository" in one_line_error(refused)
+
+
+def test_a_file_that_does_not_parse_is_named_and_refused(legacy: Path) -> None:
+    (legacy / "src/orchestration/broken.py").write_text("def stage(:\n    pass\n")
+    commit_all(legacy)
+    before = files_under(legacy)
+    refused = run_script("step3_remove_deprecated.py", legacy, "--write")
+    assert refused.returncode == 2
+    assert "src/orchestration/broken.py:1 does not parse" in one_line_error(refused)
+    assert files_under(legacy) == before
+
+
+def test_a_file_in_a_wrong_encoding_is_named_and_refused(legacy: Path) -> None:
+    (legacy / "src/orchestration/latin.py").write_bytes(b"NAME = '\xe9t\xe9'\n")
+    commit_all(legacy)
+    refused = run_script("step2_consolidate.py", legacy, "--write")
+    assert refused.returncode == 2
+    assert "src/orchestration/latin.py" in one_line_error(refused)
+
+
+def test_a_missing_source_directory_is_bad_input(legacy: Path) -> None:
+    refused = run_script("step2_consolidate.py", legacy, "--src", "lib")
+    assert refused.returncode == 2
+    assert "lib" in one_line_error(refused)
+
+
+def test_a_failure_while_writing_leaves_every_file_as_it_was(legacy: Path) -> None:
+    if shutil.which("chattr") is None:
+        pytest.skip("chattr is needed to make a file unwritable for root")
+    locked = legacy / TRAINING_TRACKER
+    if subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode:
+        pytest.skip("this filesystem has no immutable flag")
+    try:
+        before = files_under(legacy)
+        failed = run_script("step2_consolidate.py", legacy, "--write")
+        assert failed.returncode == 2
+        assert "training_tracker.py" in one_line_error(failed)
+        assert files_under(legacy) == before
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], check=True)
+
+
+def test_a_file_fissix_cannot_parse_is_rewritten_through_libcst(legacy: Path) -> None:
+    stage = legacy / "src/orchestration/stage_router.py"
+    stage.write_text(
+        "from orchestration.mlflow_utils import setup_mlflow_for_stage\n"
+        "\n"
+        "\n"
+        "def route(stage: str) -> str:\n"
+        "    match stage:\n"
+        '        case "hpo":\n'
+        "            return setup_mlflow_for_stage(stage)\n"
+        "        case _:\n"
+        '            return ""\n'
+    )
+    commit_all(legacy)
+    result = run_script("step3_remove_deprecated.py", legacy, "--write")
+    assert result.returncode == 0, result.stderr
+    rewritten = stage.read_text()
+    assert rewritten.startswith(
+        "from infrastructure.tracking.mlflow.setup import setup_mlflow_for_stage\n"
+    )
+    assert 'case "hpo":' in rewritten
+
+
+def test_step1_reports_unparsable_files_first_and_exits_2(legacy: Path, tmp_path: Path) -> None:
+    (legacy / "src/orchestration/broken.py").write_text("x = (\n")
+    commit_all(legacy)
+    report = tmp_path / "inventory.json"
+    result = run_script("step1_inventory.py", legacy, "--json", str(report))
+    assert result.returncode == 2
+    assert "src/orchestration/broken.py:1" in one_line_error(result)
+    assert "do not parse" in result.stdout.split("Re-export layers")[0]
+    data = json.loads(report.read_text())
+    assert data["parse_failures"][0]["path"] == "src/orchestration/broken.py"
