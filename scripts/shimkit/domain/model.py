@@ -143,6 +143,12 @@ class Moves:
     # modules that stay: a reference to one of them as a module object (``sys.modules[...] is m``,
     # ``register(m)``) keeps pointing at it rather than failing the rewrite
     kept: frozenset[str] = frozenset()
+    # ``renames[(old_module, name)] = original``: the name is called ``original`` in its new
+    # module (the shim re-exported it under an alias, ``from core import compute_price as price``)
+    renames: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def new_name(self, module: str, name: str) -> str:
+        return self.renames.get((module, name), name)
 
     def old_modules(self) -> frozenset[str]:
         return frozenset(module for module, _ in self.names) | frozenset(self.modules)
