@@ -1,5 +1,5 @@
-"""Step 3: delete the deprecated orchestration.mlflow_utils; its importers use
-infrastructure.tracking.mlflow.setup directly."""
+"""Step 3: delete the plan's deprecated shims (they warn on import); their importers import
+each name from the module that really defines it."""
 
 from consolidation_plan import PLAN
 from shimkit.cli import rewrite_main

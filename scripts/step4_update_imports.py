@@ -1,5 +1,5 @@
-"""Step 4: every importer outside the kept compatibility layer imports from
-infrastructure.tracking.mlflow directly; the layer stays, unused."""
+"""Step 4: every importer outside the kept compatibility layers imports each name from the
+module that really defines it; the layers stay, unused."""
 
 from consolidation_plan import PLAN
 from shimkit.cli import rewrite_main

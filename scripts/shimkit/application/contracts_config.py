@@ -77,9 +77,12 @@ def contracts_state(
             and not any(r.guarded for r in shim.reexports)
         )
     }
-    retired = {*previously_retired, *(m for m in plan.retired if m not in modules)}
+    roots = {_top(m) for m in modules}
+    # retired once, retired for good; entries of a tree the file was copied from do not apply
+    carried = {m for m in previously_retired if _top(m) in roots}
+    retired = {*carried, *(m for m in plan.retired if m not in modules and _top(m) in roots)}
     return ContractsState(
-        root_packages=tuple(sorted({_top(m) for m in modules})),
+        root_packages=tuple(sorted(roots)),
         shims=tuple(sorted({*plan.shims, *retiring})),
         allowed_importers=_allowed_importers(analysis, kept),
         allowlist=tuple(sorted(allowlist)),
@@ -92,12 +95,13 @@ def contracts_state(
 
 def _allowed_importers(analysis: Analysis, kept: set[str]) -> tuple[str, ...]:
     """The kept layers may import each other; a kept package's submodules count as inside it."""
-    allowed = set(kept)
-    for module in kept:
-        source = analysis.codebase.module(module)
-        if source is not None and source.is_package:
-            allowed.add(f"{module}.**")
-    return tuple(sorted(allowed))
+    packages = {
+        module
+        for module in kept
+        if (source := analysis.codebase.module(module)) is not None and source.is_package
+    }
+    covered = {m for m in kept if any(m.startswith(f"{p}.") for p in packages)}
+    return tuple(sorted({*(set(kept) - covered), *(f"{p}.**" for p in packages)}))
 
 
 def _targets_after(shim: str, names: tuple[str, ...], moves: Moves) -> set[str]:

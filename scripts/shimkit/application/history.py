@@ -29,3 +29,9 @@ def changelog_change(
     old = path.read_text(encoding="utf-8") if path.is_file() else None
     new = add_entry(old, changelog_entry(step, moves, removed))
     return None if new == old else FileChange(CHANGELOG, old, new, "changelog")
+
+
+def was_removed(workspace: Workspace, module: str) -> bool:
+    """Whether an earlier run recorded removing ``module`` (so retiring it again is a no-op)."""
+    path = workspace.root / CHANGELOG
+    return path.is_file() and f"`{module}`" in path.read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import run_inventory, take_inventory
 from shimkit.application.options import RunOptions
 from shimkit.application.ports import Reporter
@@ -64,24 +65,30 @@ def run_retire(
 ) -> int:
     """Retire the named shims (and, with ``deprecated``, every shim that warns), then verify."""
     workspace.check()
+    analysis = analyse(workspace)
     if deprecated:
-        found = tuple(s.module for s in analyse(workspace).inventory.shims if s.warns)
-        if not found and not modules:
-            reporter.info("nothing to do: no shim warns on import")
-            return 0
-        modules = tuple(dict.fromkeys((*modules, *found)))
+        warning = tuple(s.module for s in analysis.inventory.shims if s.warns)
+        modules = tuple(dict.fromkeys((*modules, *warning)))
+    present = tuple(m for m in modules if analysis.codebase.has_module(m))
+    unknown = [m for m in modules if m not in present and not was_removed(workspace, m)]
+    if unknown:
+        raise KitError(
+            f"no module {unknown[0]} under {workspace.src}/ (nor a record of its removal "
+            "in CHANGELOG.md)"
+        )
+    if not present:
+        reporter.info("nothing to do: " + (", ".join(modules) or "no shim warns on import"))
+        return 0
+    step = retire_step(present, _kept(workspace, present))
     if not options.write:
-        reporter.heading("Retire shims: " + ", ".join(modules))
-        step = retire_step(modules, _kept(workspace, modules))
         return run_rewrite_step(workspace, step, options, reporter)
     require_clean(workspace.root, options.allow_dirty)
     take_inventory(workspace, reporter)
-    step = retire_step(modules, _kept(workspace, modules))
     status = run_rewrite_step(workspace, step, RunOptions(write=True, allow_dirty=True), reporter)
     if status:
         return status
     reporter.heading("Verify")
-    result = verify(workspace, reporter, retired={*workspace.plan.retired, *modules})
+    result = verify(workspace, reporter, retired=present, contracts_required=False)
     report(result, reporter)
     return 0 if result.ok else 1
 

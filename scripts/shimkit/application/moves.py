@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from shimkit.application.workspace import Analysis
 from shimkit.domain.errors import KitError
-from shimkit.domain.model import Moves, ShimLayer
+from shimkit.domain.model import Definition, Moves, ShimLayer
 from shimkit.domain.steps import StepSpec
 
 
@@ -14,11 +14,11 @@ def exported_names(shim: ShimLayer) -> tuple[str, ...]:
     return tuple(sorted({r.name for r in shim.reexports if r.name != "*"}))
 
 
-def _source_module(analysis: Analysis, shim: str, name: str) -> str:
-    module = analysis.definition_module(shim, name)
-    if module is None:
+def _definition(analysis: Analysis, shim: str, name: str) -> Definition:
+    definition = analysis.definition(shim, name)
+    if definition is None:
         raise KitError(f"cannot find where {shim}.{name} is defined; is its source in the tree?")
-    return module
+    return definition
 
 
 def _require_shim(analysis: Analysis, module: str) -> ShimLayer | None:
@@ -34,42 +34,32 @@ def _require_shim(analysis: Analysis, module: str) -> ShimLayer | None:
 
 def derive_moves(analysis: Analysis, step: StepSpec) -> Moves:
     names: dict[tuple[str, str], str] = {}
+    renames: dict[tuple[str, str], str] = {}
     modules: dict[str, str] = {}
-    for module, destination in step.retire.items():
+    moved = [(module, destination, True) for module, destination in step.retire.items()]
+    # a kept layer stays importable, so references to the module itself stay valid
+    moved += [(module, None, False) for module in step.redirect]
+    for module, destination, whole in moved:
         shim = _require_shim(analysis, module)
         if shim is None:
             continue
-        targets = {
-            name: destination or _source_module(analysis, module, name)
-            for name in exported_names(shim)
-        }
-        _record(module, targets, names, modules)
-    for module in step.redirect:
-        shim = _require_shim(analysis, module)
-        if shim is None:
-            continue
-        targets = {name: _source_module(analysis, module, name) for name in exported_names(shim)}
-        # a kept layer stays importable, so references to the module itself stay valid
-        _record(module, targets, names, {})
-    return Moves(names=names, modules=modules, kept=frozenset(step.redirect))
+        for name in exported_names(shim):
+            if destination:  # a kept layer takes the name over under the same name
+                names[(module, name)] = destination
+                continue
+            definition = _definition(analysis, module, name)
+            names[(module, name)] = definition.module
+            if definition.name != name:
+                renames[(module, name)] = definition.name
+        targets = {target for (old, _), target in names.items() if old == module}
+        if whole and len(targets) == 1:
+            modules[module] = targets.pop()
+    return Moves(names=names, modules=modules, kept=frozenset(step.redirect), renames=renames)
 
 
-def _record(
-    module: str,
-    targets: Mapping[str, str],
-    names: dict[tuple[str, str], str],
-    modules: dict[str, str],
-) -> None:
-    for name, target in targets.items():
-        names[(module, name)] = target
-    destinations = set(targets.values())
-    if len(destinations) == 1:
-        modules[module] = destinations.pop()
-
-
-def compat_notice(exports: Mapping[str, str]) -> str:
+def compat_notice(exports: Mapping[str, Definition]) -> str:
     """The paragraph that marks a kept shim as a compatibility layer, naming where names live."""
-    sources = [module.split(".") for module in exports.values()]
+    sources = [definition.module.split(".") for definition in exports.values()]
     common: list[str] = []
     for parts in zip(*sources, strict=False):
         if len(set(parts)) != 1:
@@ -84,20 +74,20 @@ def compat_notice(exports: Mapping[str, str]) -> str:
 
 def kept_shim_exports(
     analysis: Analysis, step: StepSpec, moves: Moves
-) -> dict[str, dict[str, str]]:
-    """For every kept shim this step normalises: exported name -> source-of-truth module.
+) -> dict[str, dict[str, Definition]]:
+    """For every kept shim this step normalises: exported name -> its definition.
 
     A kept shim that takes over the importers of a retired one also takes over its names.
     """
-    exports: dict[str, dict[str, str]] = {}
+    exports: dict[str, dict[str, Definition]] = {}
     for module in step.normalize:
         shim = analysis.shim(module)
         if shim is None:
             continue
         exports[module] = {
-            name: _source_module(analysis, module, name) for name in exported_names(shim)
+            name: _definition(analysis, module, name) for name in exported_names(shim)
         }
     for (old_module, name), destination in moves.names.items():
         if destination in exports and name not in exports[destination]:
-            exports[destination][name] = _source_module(analysis, old_module, name)
+            exports[destination][name] = _definition(analysis, old_module, name)
     return exports

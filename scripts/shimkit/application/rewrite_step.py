@@ -57,7 +57,13 @@ def plan_step(
             progress.advance(path)
     for path, module in sorted(kept.items()):
         source = _file(analysis, path)
-        text = normalize_shim(source.text, exports[module], compat_notice(exports[module]))
+        definitions = exports[module]
+        text = normalize_shim(
+            source.text,
+            {name: definition.module for name, definition in definitions.items()},
+            compat_notice(definitions),
+            renames={n: d.name for n, d in definitions.items() if d.name != n},
+        )
         if text != source.text:
             changes.append(FileChange(path, source.text, text, "shim", source.encoding))
     for path in sorted(retired_paths):

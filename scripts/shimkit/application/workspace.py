@@ -36,12 +36,11 @@ class Analysis:
     def shim(self, module: str) -> ShimLayer | None:
         return next((s for s in self.inventory.shims if s.module == module), None)
 
-    def definition_module(self, shim: str, name: str) -> str | None:
+    def definition(self, shim: str, name: str) -> Definition | None:
         for resolution in self.inventory.resolutions:
             if resolution.shim == shim and resolution.name == name and resolution.definition:
-                return resolution.definition.module
-        definition = self.resolver(shim, name)
-        return definition.module if definition else None
+                return resolution.definition
+        return self.resolver(shim, name)
 
 
 def analyse(workspace: Workspace, extra_shims: Collection[str] = ()) -> Analysis:

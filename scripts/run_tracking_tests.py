@@ -1,0 +1,10 @@
+"""Run the tracking tests the plan declares (``PLAN.tracking_tests``) with pytest; extra arguments
+go to pytest. The tox ``tracking`` environment calls this, so tox.ini names no test paths."""
+
+import sys
+
+import pytest
+from consolidation_plan import PLAN
+
+if __name__ == "__main__":
+    raise SystemExit(pytest.main([*PLAN.tracking_tests, *sys.argv[1:]]))
