@@ -30,8 +30,18 @@ MOVES = Moves(
         (DEPRECATED, "setup_mlflow_for_stage"): SETUP,
         (HELPERS, "create_child_run"): RUNS,
         ("training.hpo.compat", "search_space"): "training.hpo.core.search_space",
+        # names a shim re-exported under an alias (``compute_price as price``)
+        ("shop.legacy.prices", "price"): "shop.core.pricing",
+        ("shop.legacy.prices", "discount"): "shop.core.pricing",
+        ("shop.legacy.prices", "vat"): "shop.core.tax",
+        ("shop.legacy.money", "price"): "shop.core.pricing",
     },
-    modules={DEPRECATED: SETUP, HELPERS: RUNS},
+    modules={DEPRECATED: SETUP, HELPERS: RUNS, "shop.legacy.money": "shop.core.pricing"},
+    renames={
+        ("shop.legacy.prices", "price"): "compute_price",
+        ("shop.legacy.prices", "vat"): "vat_rate",
+        ("shop.legacy.money", "price"): "compute_price",
+    },
 )
 
 TEMPLATE = textwrap.dedent(
@@ -154,6 +164,29 @@ PARITY_FILES = [
             return dict(orchestration="orchestration.mlflow_utils.setup_mlflow_for_stage")
         """
     ),
+    # aliased re-exports: from-imports (plain, aliased, collapsing, split), module aliases with
+    # one and with several target modules, a dotted import, a submodule import, strings
+    textwrap.dedent(
+        """\
+        from shop.legacy.prices import price, discount  # p
+        from shop.legacy.prices import price as p, price as compute_price
+        from shop.legacy.prices import (  # split
+            # base
+            price,  # price
+            vat as v,
+            discount,
+        )
+        import shop.legacy.money as sm, shop.legacy.prices as sp
+        import shop.legacy.money
+        from shop.legacy import money as m
+        @patch("shop.legacy.prices.price")
+        def f(a=sm.price, *, b=sp.price(sp.vat)):
+            '''Doc mentioning shop.legacy.prices.price.'''
+            return (shop.legacy.money.price, m.price, m . discount, 'shop.legacy.money.price')
+        """
+    ),
+    "import os\r\nfrom shop.legacy.prices import (\r\n    vat,  # v\r\n    price as p,\r\n)\r\n"
+    "if os: import shop.legacy.prices as sp; sp.price(sp.discount)",
 ]
 
 

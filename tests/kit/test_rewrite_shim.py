@@ -71,3 +71,41 @@ def test_a_shim_without_docstring_gets_the_notice_and_long_lists_wrap() -> None:
         "from pkg.source import (\n" + "".join(f"    {n},\n" for n in names) + ")\n\n"
         "__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]\n"
     )
+
+
+def test_names_re_exported_under_an_alias_are_imported_as_their_original_name() -> None:
+    legacy = (
+        '"""Prices. Compatibility layer."""\n'
+        "from shop.core.tax import vat_rate as vat, levy\n"
+        "from shop.core.pricing import compute_price as price, discount, apply as zeta\n"
+    )
+    exports = {
+        "price": "shop.core.pricing",
+        "discount": "shop.core.pricing",
+        "zeta": "shop.core.pricing",
+        "vat": "shop.core.tax",
+        "levy": "shop.core.tax",
+    }
+    renames = {"price": "compute_price", "zeta": "apply", "vat": "vat_rate"}
+    text = normalize_shim(legacy, exports, renames=renames)
+    assert text == (
+        '"""Prices. Compatibility layer."""\n'
+        "\n"
+        "from shop.core.pricing import apply as zeta, compute_price as price, discount\n"
+        "from shop.core.tax import levy, vat_rate as vat\n"
+        "\n"
+        '__all__ = ["discount", "levy", "price", "vat", "zeta"]\n'
+    )
+    assert normalize_shim(text, exports, renames=renames) == text
+    long_exports = {f"name_{i}": "pkg.source" for i in range(8)}
+    wrapped = normalize_shim(
+        "", long_exports, notice="Compatibility layer.", renames={"name_0": "zz_original_0"}
+    )
+    assert wrapped == (
+        '"""Compatibility layer."""\n\n'
+        "from pkg.source import (\n"
+        + "".join(f"    name_{i},\n" for i in range(1, 8))
+        + "    zz_original_0 as name_0,\n"
+        ")\n\n"
+        "__all__ = [" + ", ".join(f'"name_{i}"' for i in range(8)) + "]\n"
+    )

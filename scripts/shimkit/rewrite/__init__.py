@@ -15,9 +15,10 @@ Nothing here reads or writes files. Public API:
     An nbformat-4 notebook: each code cell through ``rewrite_source`` (IPython magics masked),
     JSON layout, key order and ``source`` shape kept; outputs untouched.
 
-``normalize_shim(text, exports, notice=DEFAULT_NOTICE) -> str``
+``normalize_shim(text, exports, notice=DEFAULT_NOTICE, renames={}) -> str``
     A kept compatibility shim in the canonical format (docstring, ``from __future__`` imports,
-    one sorted ``from`` import per source module, ``__all__``).
+    one sorted ``from`` import per source module, ``__all__``). ``renames`` (exported name ->
+    its name in the source module) renders ``from source import original as name``.
 
 ``check_rewrite(old_text, new_text, importer, is_package, uses) -> list[str]``
     Post-rewrite check: the result parses (ast, and fissix or LibCST) and ``uses`` (the analysis

@@ -42,7 +42,8 @@ class _Binding:
     stmt: ParsedImport
     item: Item
     target: str | None = None  # single target module
-    groups: dict[str, list[str]] = field(default_factory=dict)  # multiple targets: module -> names
+    # multiple targets: module -> local names (each ``x.a`` use becomes ``a``)
+    groups: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Planner:
@@ -104,6 +105,11 @@ class Planner:
     def name_target(self, old: str, name: str) -> str:
         return self.moves.names.get((old, name)) or self.moves.modules.get(old) or old
 
+    def import_text(self, old: str, name: str, local: str) -> str:
+        """The from-import item binding ``local`` to ``old.name`` at its new place."""
+        new = self.moves.new_name(old, name)
+        return new if new == local else f"{new} as {local}"
+
     # -- the plan ------------------------------------------------------------------------------
 
     def plan(self) -> list[Edit]:
@@ -162,7 +168,8 @@ class Planner:
             for item in stmt.items:
                 if stmt.kind == "from":
                     origin = module or stmt.module_text
-                    source = (self.name_target(origin, item.name), item.name)
+                    new = self.moves.new_name(origin, item.name)
+                    source = (self.name_target(origin, item.name), new)
                     bound.setdefault(item.alias or item.name, set()).add(source)
                 else:
                     local = item.alias or item.name.split(".")[0]
@@ -208,10 +215,13 @@ class Planner:
             targets = {self.name_target(binding.old, a) for a in attrs}
         if len(targets) == 1:
             binding.target = targets.pop()
-            if binding.kind == "dotted" and binding.target != binding.old:
+            if binding.target == binding.old:
+                return
+            if binding.kind == "dotted":
                 self.check_fstrings(binding, fstrings)
                 for chain in uses:
                     self.add(chain.start, chain.ends[size - 1], binding.target)
+            self.rename_attributes(binding, uses, attrs, in_fstrings)
             return
         if binding.kind == "dotted":
             raise self.error(
@@ -222,7 +232,7 @@ class Planner:
         self.check_fstrings(binding, fstrings)
         for name in attrs:
             module = self.name_target(binding.old, name)
-            sources = bound.get(name, set()) - {(module, name)}
+            sources = bound.get(name, set()) - {(module, self.moves.new_name(binding.old, name))}
             if heads[name] or sources:
                 raise self.error(
                     where,
@@ -231,9 +241,27 @@ class Planner:
                 )
             binding.groups.setdefault(module, []).append(name)
         for names in binding.groups.values():
-            names.sort()
+            names.sort(key=lambda name: (self.moves.new_name(binding.old, name), name))
         for chain in uses:
             self.add(chain.start, chain.ends[size], chain.parts[size])
+
+    def rename_attributes(
+        self, binding: _Binding, uses: list[Chain], attrs: list[str], in_fstrings: list[str]
+    ) -> None:
+        """``x.a`` becomes ``x.b`` where ``a`` is called ``b`` in the binding's new module."""
+        size = len(binding.prefix)
+        renamed = {a: new for a in attrs if (new := self.moves.new_name(binding.old, a)) != a}
+        if not renamed:
+            return
+        if any(a in renamed for a in in_fstrings):
+            raise self.error(
+                binding.item.start,
+                f"`{'.'.join(binding.prefix)}` is used inside an f-string; rewrite it by hand",
+            )
+        for chain in uses:
+            if len(chain.parts) > size and chain.parts[size] in renamed:
+                end = chain.ends[size]
+                self.add(end - len(chain.parts[size]), end, renamed[chain.parts[size]])
 
     def fstring_uses(self, binding: _Binding, fstrings: list[str]) -> list[str]:
         """Attributes of the binding used inside f-strings ("" for a use of the module itself)."""
@@ -278,7 +306,9 @@ class Planner:
             else:
                 removed = True
                 for module, names in binding.groups.items():
-                    groups.setdefault(module, []).extend(names)
+                    groups.setdefault(module, []).extend(
+                        self.import_text(binding.old, name, name) for name in names
+                    )
         if not removed:
             for item, new in zip(stmt.items, kept, strict=True):
                 self.add(item.start, item.end, new)
@@ -292,13 +322,22 @@ class Planner:
         if resolved is None:
             return
         if stmt.star:
+            if resolved in self.moves.modules and any(
+                module == resolved for module, _ in self.moves.renames
+            ):
+                raise self.error(
+                    stmt.start,
+                    f"cannot rewrite `from {resolved} import *`: "
+                    "some names are called differently in their new module",
+                )
             if resolved in self.moves.modules:
                 self.add(stmt.module_start, stmt.module_end, self.moves.modules[resolved])
             elif resolved in self.old_modules:
                 raise self.error(stmt.start, f"cannot rewrite `from {resolved} import *`")
             return
-        # (sort key, module text, item, is the original item unchanged)
+        # (sort key, module text, item, can the original item stay where it is)
         entries: list[tuple[str, str, RenderItem, bool]] = []
+        renamed: list[tuple[Item, str]] = []  # items staying in place with a new text
         for item in stmt.items:
             source = RenderItem(self.text[item.start : item.end], item.leading, item.trailing)
             binding = _find(bindings, stmt, item)
@@ -320,10 +359,11 @@ class Planner:
                 first = True
                 for module in sorted(binding.groups):
                     for name in binding.groups[module]:
+                        text = self.import_text(binding.old, name, name)
                         render = (
-                            RenderItem(name, item.leading, item.trailing)
+                            RenderItem(text, item.leading, item.trailing)
                             if first
-                            else RenderItem(name)
+                            else RenderItem(text)
                         )
                         entries.append((module, module, render, False))
                         first = False
@@ -331,8 +371,14 @@ class Planner:
                 module = self.name_target(resolved, item.name)
                 if module == resolved:
                     entries.append((resolved, stmt.module_text, source, True))
-                else:
+                elif self.moves.new_name(resolved, item.name) == item.name:
                     entries.append((module, module, source, True))
+                else:
+                    text = self.import_text(resolved, item.name, item.alias or item.name)
+                    renamed.append((item, text))
+                    entries.append(
+                        (module, module, RenderItem(text, item.leading, item.trailing), True)
+                    )
         if all(module == resolved for module, _, _, _ in entries) and all(
             same for _, _, _, same in entries
         ):
@@ -340,6 +386,8 @@ class Planner:
         order = sorted(dict.fromkeys(module for module, _, _, _ in entries))
         if len(order) == 1 and all(same for _, _, _, same in entries):
             self.add(stmt.module_start, stmt.module_end, order[0])
+            for item, text in renamed:
+                self.add(item.start, item.end, text)
             return
         indent = indent_at(self.text, stmt.start)
         last_module = entries[-1][0] if entries else ""

@@ -86,8 +86,18 @@ def _all_line(names: list[str], nl: str) -> str:
     return nl.join(["__all__ = [", *(f"    {name}," for name in quoted), "]"])
 
 
-def normalize_shim(text: str, exports: Mapping[str, str], notice: str = DEFAULT_NOTICE) -> str:
-    """The canonical text of a kept shim re-exporting ``exports`` (exported name -> source)."""
+def normalize_shim(
+    text: str,
+    exports: Mapping[str, str],
+    notice: str = DEFAULT_NOTICE,
+    renames: Mapping[str, str] = {},
+) -> str:
+    """The canonical text of a kept shim re-exporting ``exports`` (exported name -> source).
+
+    ``renames`` maps an exported name to its name in the source module when the two differ; the
+    shim then imports it as ``from source import original as name`` (names within an import are
+    sorted by their original name, ``__all__`` lists the exported names).
+    """
     nl = "\r\n" if "\r\n" in text else "\n"
     tree = ast.parse(text)
     blocks: list[str] = []
@@ -105,10 +115,17 @@ def normalize_shim(text: str, exports: Mapping[str, str], notice: str = DEFAULT_
     ]
     if futures:
         blocks.append(nl.join(futures))
-    by_module: dict[str, list[str]] = {}
+    by_module: dict[str, list[tuple[str, str]]] = {}
     for name, module in exports.items():
-        by_module.setdefault(module, []).append(name)
-    imports = [_import_line(m, sorted(by_module[m]), nl) for m in sorted(by_module)]
+        by_module.setdefault(module, []).append((renames.get(name, name), name))
+    imports = [
+        _import_line(
+            module,
+            [original if original == name else f"{original} as {name}" for original, name in items],
+            nl,
+        )
+        for module, items in sorted((m, sorted(by_module[m])) for m in by_module)
+    ]
     if imports:
         blocks.append(nl.join(imports))
     blocks.append(_all_line(sorted(exports), nl))

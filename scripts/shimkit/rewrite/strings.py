@@ -30,9 +30,9 @@ def string_target(value: str, moves: Moves) -> str | None:
     if not module or not name:
         return None
     if (module, name) in moves.names:
-        return f"{moves.names[(module, name)]}.{name}"
+        return f"{moves.names[(module, name)]}.{moves.new_name(module, name)}"
     if module in moves.modules:
-        return f"{moves.modules[module]}.{name}"
+        return f"{moves.modules[module]}.{moves.new_name(module, name)}"
     return None
 
 
