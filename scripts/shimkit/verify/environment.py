@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["child_env", "tail"]
+__all__ = ["child_env", "run_child", "tail"]
 
 
 def child_env(pythonpath: Sequence[Path | str]) -> dict[str, str]:
@@ -22,3 +23,24 @@ def child_env(pythonpath: Sequence[Path | str]) -> dict[str, str]:
 def tail(text: str, lines: int = 30) -> str:
     """The last ``lines`` lines of ``text``."""
     return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def run_child(
+    command: Sequence[str],
+    root: Path,
+    env: Mapping[str, str],
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in ``root`` with no stdin, capturing text output (undecodable bytes
+    replaced); raises ``subprocess.TimeoutExpired`` past ``timeout``."""
+    return subprocess.run(
+        list(command),
+        cwd=root,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )

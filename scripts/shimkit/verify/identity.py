@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, tail
+from shimkit.verify.environment import child_env, run_child, tail
 
 __all__ = ["check_identity"]
 
@@ -72,16 +72,8 @@ def check_identity(
     root = Path(os.path.realpath(root))
     payload = json.dumps([list(pair) for pair in pairs])
     try:
-        process = subprocess.run(
-            [sys.executable, "-P", "-c", _CHILD, payload],
-            cwd=root,
-            env=child_env([root / src]),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
+        process = run_child(
+            [sys.executable, "-P", "-c", _CHILD, payload], root, child_env([root / src]), timeout
         )
     except subprocess.TimeoutExpired:
         return [f"identity check did not finish within {timeout:g} s"]

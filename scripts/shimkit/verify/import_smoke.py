@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shimkit.verify.environment import child_env, tail
+from shimkit.verify.environment import child_env, run_child, tail
 
 __all__ = ["DeprecationRecord", "ModuleSmoke", "SmokeOutcome", "SmokeReport", "smoke_modules"]
 
@@ -178,17 +178,7 @@ def _smoke_one(
     started = time.monotonic()
     command = [sys.executable, "-P", "-c", _CHILD, module, str(src_dir), json.dumps(list(names))]
     try:
-        process = subprocess.run(
-            command,
-            cwd=root,
-            env=dict(env),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
-        )
+        process = run_child(command, root, env, timeout)
     except subprocess.TimeoutExpired:
         elapsed = time.monotonic() - started
         message = f"import did not finish within {timeout:g} s"

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from shimkit.verify.environment import child_env
+from shimkit.verify.environment import child_env, run_child
 
 __all__ = ["LintResult", "find_lint_imports", "run_lint_imports"]
 
@@ -42,16 +42,8 @@ def run_lint_imports(
     if executable is None:
         return LintResult(False, "lint-imports not found (pip install import-linter)")
     try:
-        process = subprocess.run(
-            [executable, "--no-cache", config],
-            cwd=root,
-            env=child_env([root / src, root]),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
+        process = run_child(
+            [executable, "--no-cache", config], root, child_env([root / src, root]), timeout
         )
     except subprocess.TimeoutExpired:
         return LintResult(False, f"lint-imports did not finish within {timeout:g} s")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, tail
+from shimkit.verify.environment import child_env, run_child, tail
 from shimkit.verify.worktree import temporary_worktree
 
 __all__ = [
@@ -145,17 +145,7 @@ def run_tests(root: Path, src: str, paths: Sequence[str], *, timeout: float = 36
     ]  # fmt: skip
     try:
         try:
-            process = subprocess.run(
-                command,
-                cwd=root,
-                env=child_env([root / src]),
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                stdin=subprocess.DEVNULL,
-                timeout=timeout,
-            )
+            process = run_child(command, root, child_env([root / src]), timeout)
         except subprocess.TimeoutExpired:
             return TestRun(2, (), f"pytest did not finish within {timeout:g} s", missing)
         xml_text = Path(report).read_text(encoding="utf-8") if os.path.getsize(report) else ""
@@ -171,16 +161,11 @@ def collect_node_ids(root: Path, src: str, paths: Sequence[str]) -> tuple[str, .
     present = [path for path in paths if (root / _path_part(path)).exists()]
     if not present:
         return ()
-    process = subprocess.run(
+    process = run_child(
         [sys.executable, "-m", "pytest", "-q", "--collect-only", "-p", "no:cacheprovider",
          f"--rootdir={root}", "--", *present],
-        cwd=root,
-        env=child_env([root / src]),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        stdin=subprocess.DEVNULL,
+        root,
+        child_env([root / src]),
     )  # fmt: skip
     return tuple(line.strip() for line in process.stdout.splitlines() if "::" in line)
 
