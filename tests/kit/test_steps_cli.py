@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from kit_helpers import build_legacy_repo, commit_all, files_under, run_script
+from kit_helpers import build_legacy_repo, commit_all, files_under, git, run_script
 
 NESTED_SHIM = "src/orchestration/jobs/tracking/mlflow_utils.py"
 TRAINING_TRACKER = "src/orchestration/jobs/tracking/trackers/training_tracker.py"
@@ -17,6 +19,10 @@ TRAINING_TRACKER = "src/orchestration/jobs/tracking/trackers/training_tracker.py
 @pytest.fixture
 def legacy(tmp_path: Path) -> Path:
     return build_legacy_repo(tmp_path / "legacy")
+
+
+def git_head(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD").strip()
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -32,9 +38,9 @@ def test_without_write_a_step_prints_the_diff_and_changes_nothing(legacy: Path) 
     assert result.returncode == 0, result.stderr
     assert f"--- a/{NESTED_SHIM}" in result.stdout
     assert "+++ /dev/null" in result.stdout
-    assert (
-        "+from orchestration.jobs.tracking.utils.mlflow_utils import (" in result.stdout
-    ), "the training tracker's import moves to the kept layer"
+    assert "+from orchestration.jobs.tracking.utils.mlflow_utils import (" in result.stdout, (
+        "the training tracker's import moves to the kept layer"
+    )
     assert files_under(legacy) == before
 
 
@@ -150,3 +156,57 @@ def test_step1_reports_unparsable_files_first_and_exits_2(legacy: Path, tmp_path
     assert "do not parse" in result.stdout.split("Re-export layers")[0]
     data = json.loads(report.read_text())
     assert data["parse_failures"][0]["path"] == "src/orchestration/broken.py"
+
+
+def test_step1_inventories_every_layer_and_starts_the_contracts_green(
+    legacy: Path, tmp_path: Path
+) -> None:
+    report, markdown = tmp_path / "inventory.json", tmp_path / "inventory.md"
+    result = run_script(
+        "step1_inventory.py", legacy, "--json", str(report), "--markdown", str(markdown),
+        "--write-contracts",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    shims = {shim["module"]: shim for shim in data["shims"]}
+    assert shims["orchestration.mlflow_utils"]["warns"] is True
+    nested = [
+        r for r in data["resolutions"] if r["shim"] == "orchestration.jobs.tracking.mlflow_utils"
+    ]
+    assert {tuple(r["chain"]) for r in nested} >= {
+        (
+            "orchestration.jobs.tracking.mlflow_utils",
+            "orchestration.jobs.tracking.utils.mlflow_utils",
+            "infrastructure.tracking.mlflow.utils",
+        )
+    }
+    kinds = {(r["path"], r["kind"]) for r in data["references"]}
+    assert ("src/orchestration/__init__.py", "relative-from-import") in kinds
+    assert ("tests/tracking/test_legacy_shims.py", "string") in kinds
+    assert any(path == "notebooks/explore_runs.ipynb" for path, _ in kinds)
+    assert data["commit"] == git_head(legacy)
+    assert "orchestration.jobs.tracking.trackers.training_tracker" in data["importable_modules"]
+    assert "orchestration.mlflow_utils" in markdown.read_text()
+
+    allowlisted = (legacy / ".importlinter").read_text()
+    assert (
+        "infrastructure.platform.adapters.mlflow_context -> "
+        "orchestration.jobs.tracking.mlflow_helpers" in allowlisted
+    )
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=legacy,
+        env={**os.environ, "PYTHONPATH": str(legacy / "src")},
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_migrate_without_write_rehearses_on_a_copy(legacy: Path) -> None:
+    before = files_under(legacy)
+    result = run_script("migrate.py", legacy)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "rehearsal" in result.stdout
+    assert "verification passed" in result.stdout
+    assert files_under(legacy) == before

@@ -78,8 +78,11 @@ def contracts_state(
         )
     }
     roots = {_top(m) for m in modules}
-    # retired once, retired for good; entries of a tree the file was copied from do not apply
-    carried = {m for m in previously_retired if _top(m) in roots}
+    # retired once, retired for good; but adopting (step 1) takes the tree as it is: entries of
+    # a tree the file was copied from do not apply to modules that exist here
+    carried = {
+        m for m in previously_retired if _top(m) in roots and (step is not None or m not in modules)
+    }
     retired = {*carried, *(m for m in plan.retired if m not in modules and _top(m) in roots)}
     return ContractsState(
         root_packages=tuple(sorted(roots)),
