@@ -6,6 +6,7 @@ server) is shared by the module; each test reads what it left behind.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,3 +105,19 @@ def test_contracts_end_where_the_repository_is(migrated: Migrated) -> None:
 
 def test_the_test_about_the_deprecated_shim_is_left_for_a_person(migrated: Migrated) -> None:
     assert "tests the retired shim orchestration.mlflow_utils itself" in migrated.result.stderr
+
+
+def test_verify_fails_when_new_code_imports_a_kept_shim(migrated: Migrated, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(migrated.root, copy, symlinks=True)
+    (copy / "src/orchestration/jobs/nightly.py").write_text(
+        "from orchestration.jobs.tracking.utils import retry_with_backoff\n"
+        "\n"
+        "RETRY = retry_with_backoff\n"
+    )
+    result = run_script("step5_verify.py", copy)
+    assert result.returncode == 1, result.stdout[-3000:]
+    table = " ".join(result.stdout.replace("│", " ").split())  # table cells wrap
+    assert "orchestration.jobs.nightly -> orchestration.jobs.tracking.utils (l.1)" in table
+    assert "src/orchestration/jobs/nightly.py:1 (orchestration.jobs.tracking.utils)" in table
+    assert "verification FAILED" in result.stdout

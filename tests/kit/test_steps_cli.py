@@ -210,3 +210,9 @@ def test_migrate_without_write_rehearses_on_a_copy(legacy: Path) -> None:
     assert "rehearsal" in result.stdout
     assert "verification passed" in result.stdout
     assert files_under(legacy) == before
+
+
+def test_step5_needs_the_step1_baseline(legacy: Path) -> None:
+    refused = run_script("step5_verify.py", legacy)
+    assert refused.returncode == 2
+    assert "run scripts/step1_inventory.py first" in one_line_error(refused)

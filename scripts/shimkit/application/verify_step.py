@@ -64,6 +64,9 @@ def _check_lint(workspace: Workspace, result: Verification) -> None:
     lint = run_lint_imports(workspace.root, workspace.src)
     lines = [line.strip() for line in lint.output.splitlines() if line.strip()]
     summary = next((line for line in reversed(lines) if "kept" in line), lines[-1] if lines else "")
+    if not lint.ok:  # name what broke, not only how many
+        broken = [line for line in lines if " -> " in line or line.endswith("BROKEN")]
+        summary = "; ".join([*broken[:8], summary])
     result.add("lint-imports", lint.ok, summary)
 
 
