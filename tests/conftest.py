@@ -31,7 +31,7 @@ def mlflow_isolation() -> Iterator[None]:
     """
     saved_env = {k: v for k, v in os.environ.items() if k.startswith(("MLFLOW_", "DATABRICKS_"))}
     saved_uri: str | None = None
-    saved_experiment: str | None = None
+    saved_experiment: Any = None  # mlflow's private slot: str | None
     if "mlflow" in sys.modules:
         from mlflow.tracking import _tracking_service, fluent
 

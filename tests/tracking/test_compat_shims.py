@@ -9,7 +9,7 @@ import pytest
 import orchestration
 from infrastructure.tracking.mlflow import runs, setup, urls, utils
 
-KEPT_SHIMS = {
+KEPT_SHIMS: dict[str, dict[str, object]] = {
     "orchestration.jobs.tracking.utils": {
         "create_child_run": runs.create_child_run,
         "get_mlflow_run_url": urls.get_mlflow_run_url,

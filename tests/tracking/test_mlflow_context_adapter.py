@@ -16,7 +16,8 @@ def test_child_run_under_parent(experiment_id: str, mlflow_client: Any) -> None:
     context = MLflowRunContext(parent)
     with context.child_run("trial-1", tags={"trial": "1"}) as run:
         context.log_metrics({"loss": 0.25}, run_id=run.info.run_id)
-        assert mlflow.active_run().info.run_id == run.info.run_id
+        active = mlflow.active_run()
+        assert active is not None and active.info.run_id == run.info.run_id
     child = mlflow_client.get_run(run.info.run_id)
     assert child.data.tags[MLFLOW_PARENT_RUN_ID] == parent
     assert child.data.tags["trial"] == "1"

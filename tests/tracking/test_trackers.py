@@ -22,7 +22,7 @@ def _fail_once(fn: Any) -> Any:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:
-            raise RestException({"error_code": "503", "message": "unavailable"})
+            raise RestException({"error_code": "503", "message": "unavailable"})  # type: ignore[no-untyped-call]
         return fn(*args, **kwargs)
 
     wrapper.calls = calls  # type: ignore[attr-defined]

@@ -10,14 +10,20 @@ import pytest
 from infrastructure.tracking.mlflow.runs import MLFLOW_PARENT_RUN_ID, create_child_run
 
 
+def _active_run_id() -> str:
+    run = mlflow.active_run()
+    assert run is not None, "no active run"
+    return str(run.info.run_id)
+
+
 def test_child_run_nests_and_finishes(experiment_id: str, mlflow_client: Any) -> None:
     with mlflow.start_run(experiment_id=experiment_id) as parent:
         parent_id = parent.info.run_id
         with create_child_run(parent_id, run_name="fold-0", tags={"fold": "0"}) as child:
             assert mlflow.active_run() is not None
-            assert mlflow.active_run().info.run_id == child.info.run_id
+            assert _active_run_id() == child.info.run_id
             mlflow.log_metric("f1", 0.9)
-        assert mlflow.active_run().info.run_id == parent_id  # the parent is active again
+        assert _active_run_id() == parent_id  # the parent is active again
     stored = mlflow_client.get_run(child.info.run_id)
     assert stored.data.tags[MLFLOW_PARENT_RUN_ID] == parent_id
     assert stored.data.tags["fold"] == "0"
@@ -41,7 +47,7 @@ def test_parent_need_not_be_active(experiment_id: str, mlflow_client: Any) -> No
     with mlflow.start_run(run_id=other.info.run_id):
         with create_child_run(parent.info.run_id, run_name="x") as child:
             pass
-        assert mlflow.active_run().info.run_id == other.info.run_id
+        assert _active_run_id() == other.info.run_id
     tags = mlflow_client.get_run(child.info.run_id).data.tags
     assert tags[MLFLOW_PARENT_RUN_ID] == parent.info.run_id
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -39,11 +39,16 @@ class RateLimitError(Exception):
     pass
 
 
+def rest_error(code: str, message: str) -> RestException:
+    """A REST error as the MLflow client raises it (the class is untyped)."""
+    return RestException({"error_code": code, "message": message})  # type: ignore[no-untyped-call]
+
+
 TRANSIENT: list[BaseException] = [
-    RestException({"error_code": "429", "message": "slow down"}),
-    RestException({"error_code": "503", "message": "unavailable"}),
-    RestException({"error_code": "504", "message": "gateway timeout"}),
-    RestException({"error_code": "TEMPORARILY_UNAVAILABLE", "message": "try later"}),
+    rest_error("429", "slow down"),
+    rest_error("503", "unavailable"),
+    rest_error("504", "gateway timeout"),
+    rest_error("TEMPORARILY_UNAVAILABLE", "try later"),
     MlflowException("busy", error_code=TEMPORARILY_UNAVAILABLE),
     _http_error(429),
     _http_error(503),
@@ -60,9 +65,9 @@ TRANSIENT: list[BaseException] = [
 ]
 
 NOT_TRANSIENT: list[BaseException] = [
-    RestException({"error_code": "400", "message": "bad"}),
-    RestException({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no run"}),
-    RestException({"error_code": "500", "message": "boom"}),
+    rest_error("400", "bad"),
+    rest_error("RESOURCE_DOES_NOT_EXIST", "no run"),
+    rest_error("500", "boom"),
     MlflowException("missing", error_code=RESOURCE_DOES_NOT_EXIST),
     MlflowException("internal"),
     _http_error(400),
@@ -87,7 +92,7 @@ def test_other_errors_are_not_transient(error: BaseException) -> None:
 class Flaky:
     """Raises the given errors in order, then returns ``value``."""
 
-    def __init__(self, errors: list[BaseException], value: Any = "ok") -> None:
+    def __init__(self, errors: Sequence[BaseException], value: Any = "ok") -> None:
         self.errors = list(errors)
         self.value = value
         self.calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []

@@ -19,7 +19,10 @@ AZUREML = (
     [
         ("http://127.0.0.1:5000", "http://127.0.0.1:5000/#/experiments/7/runs/abc"),
         ("http://127.0.0.1:5000/", "http://127.0.0.1:5000/#/experiments/7/runs/abc"),
-        ("https://mlflow.example.com/prefix/", "https://mlflow.example.com/prefix/#/experiments/7/runs/abc"),
+        (
+            "https://mlflow.example.com/prefix/",
+            "https://mlflow.example.com/prefix/#/experiments/7/runs/abc",
+        ),
         ("https://mlflow.example.com?x=1", "https://mlflow.example.com/#/experiments/7/runs/abc"),
     ],
 )
