@@ -1,33 +1,109 @@
-"""What the kit's end-to-end tests share: real git repos, the legacy tree, running the scripts."""
+"""What the kit's end-to-end tests share: real git repos, the legacy tree, running the scripts.
+
+Git never reads the user's or the system's configuration here (the identity is passed with
+``-c``), so the tests behave the same on any machine.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished child process, printed whole when an assertion about it fails."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def __str__(self) -> str:
+        return f"exit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "scripts"
+_IDENTITY = (
+    "-c",
+    "user.name=t",
+    "-c",
+    "user.email=t@example.invalid",
+    "-c",
+    "commit.gpgsign=false",
+)
+_NOT_COPIED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".mypy_cache", ".git")
+
+
+class Repos:
+    """Make, inspect and commit throw-away git repositories."""
+
+    root = REPO  # this repository (the kit's home)
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self._factory = factory
+
+    @staticmethod
+    def env(**extra: str) -> dict[str, str]:
+        """The environment for a child process, without this repo's PYTHONPATH or git config."""
+        env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
+        env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+        env.update(extra)
+        return env
+
+    @classmethod
+    def git(cls, root: Path, *args: str) -> str:
+        """``git -C root args``; fails the test with git's output if git fails."""
+        done = subprocess.run(
+            ["git", "-C", str(root), *_IDENTITY, *args],
+            capture_output=True,
+            text=True,
+            env=cls.env(),
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+        return done.stdout
+
+    @classmethod
+    def commit_all(cls, root: Path, message: str) -> None:
+        """Stage everything and commit (an empty commit if nothing changed)."""
+        cls.git(root, "add", "-A")
+        cls.git(root, "commit", "-q", "--allow-empty", "-m", message)
+
+    @staticmethod
+    def copy_tree(source: Path, dest: Path) -> None:
+        """Copy a directory, skipping caches and ``.git``."""
+        shutil.copytree(source, dest, ignore=_NOT_COPIED, dirs_exist_ok=True)
+
+    def init(self, dest: Path, source: Path | None = None) -> Path:
+        """A git repository at ``dest`` holding a copy of ``source`` (if given), committed."""
+        if source is not None:
+            self.copy_tree(source, dest)
+        dest.mkdir(parents=True, exist_ok=True)
+        self.git(dest, "init", "-q", "-b", "main")
+        self.commit_all(dest, "initial")
+        return dest
+
+    def make(self, source: Path | None = None, name: str = "repo") -> Path:
+        """A new committed repository in a fresh temporary directory."""
+        return self.init(self._factory.mktemp(name) / name, source)
 
 
 def git(root: Path, *args: str) -> str:
-    """Run git in ``root`` with a throwaway identity (CI has no global git config)."""
-    done = subprocess.run(
-        ["git", "-c", "user.name=kit", "-c", "user.email=kit@example.invalid", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
+    return Repos.git(root, *args)
 
 
 def commit_all(root: Path, message: str = "snapshot") -> None:
     if not (root / ".git").exists():
         git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    Repos.commit_all(root, message)
 
 
 def build_legacy_repo(dest: Path) -> Path:
@@ -43,13 +119,11 @@ def build_legacy_repo(dest: Path) -> Path:
 
 def run_script(script: str, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run one of the kit's scripts as a user would, from outside the tree it works on."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    env["COLUMNS"] = "200"
     return subprocess.run(
         [sys.executable, str(SCRIPTS / script), "--root", str(root), *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=Repos.env(COLUMNS="200"),
     )
 
 

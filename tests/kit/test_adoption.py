@@ -13,9 +13,9 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import pytest
+from kit_helpers import Repos, Run
 
 pytestmark = pytest.mark.slow
 
@@ -52,25 +52,6 @@ MLFLOW_NAMES = re.compile(
 )
 TEXT_SUFFIXES = {"", ".py", ".ini", ".txt", ".importlinter", ".cfg", ".toml", ".md"}
 COPIED = (".importlinter", "contracts", "scripts", "tox.ini")
-
-
-class Repos(Protocol):
-    """The ``repos`` fixture of ``tests/kit/conftest.py``."""
-
-    def env(self, **extra: str) -> dict[str, str]: ...
-    def commit_all(self, root: Path, message: str) -> None: ...
-    def copy_tree(self, source: Path, dest: Path) -> None: ...
-    def make(self, source: Path | None = None, name: str = "repo") -> Path: ...
-
-
-@dataclass(frozen=True)
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def __str__(self) -> str:
-        return f"exit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
 
 @dataclass

@@ -12,9 +12,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import pytest
+from kit_helpers import Repos, Run
 
 pytestmark = pytest.mark.slow
 
@@ -23,26 +23,6 @@ RETIRE = REPO / "scripts" / "retire_shims.py"
 FIXTURE = REPO / "tests" / "fixtures" / "second"
 SKIPPED = {".git", "__pycache__", ".pytest_cache"}
 TIMEOUT = 600
-
-
-class Repos(Protocol):
-    """The ``repos`` fixture of ``tests/kit/conftest.py``."""
-
-    def env(self, **extra: str) -> dict[str, str]: ...
-    def git(self, root: Path, *args: str) -> str: ...
-    def commit_all(self, root: Path, message: str) -> None: ...
-    def copy_tree(self, source: Path, dest: Path) -> None: ...
-    def make(self, source: Path | None = None, name: str = "repo") -> Path: ...
-
-
-@dataclass(frozen=True)
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def __str__(self) -> str:
-        return f"exit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
 
 def retire(repos: Repos, root: Path, *args: str) -> Run:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from rewrite_moves import MOVES as BASE_MOVES
 from shimkit.domain.model import Moves
 from shimkit.rewrite import RewriteError, rewrite_source
 from shimkit.rewrite.bowler_engine import FissixParseFailure, parse_fissix, rewrite_with_bowler
@@ -12,31 +13,16 @@ from shimkit.rewrite.facts import Edit, Facts
 from shimkit.rewrite.libcst_engine import rewrite_with_libcst
 from shimkit.rewrite.planner import plan_edits
 
-UTILS = "orchestration.jobs.tracking.utils.mlflow_utils"
-NESTED = "orchestration.jobs.tracking.mlflow_utils"
-DEPRECATED = "orchestration.mlflow_utils"
-HELPERS = "orchestration.jobs.tracking.mlflow_helpers"
-URLS = "infrastructure.tracking.mlflow.urls"
-RETRY = "infrastructure.tracking.mlflow.utils"
-SETUP = "infrastructure.tracking.mlflow.setup"
-RUNS = "infrastructure.tracking.mlflow.runs"
-
 MOVES = Moves(
     names={
-        (UTILS, "retry_with_backoff"): RETRY,
-        (UTILS, "get_mlflow_run_url"): URLS,
-        (NESTED, "retry_with_backoff"): RETRY,
-        (NESTED, "get_mlflow_run_url"): URLS,
-        (DEPRECATED, "setup_mlflow_for_stage"): SETUP,
-        (HELPERS, "create_child_run"): RUNS,
-        ("training.hpo.compat", "search_space"): "training.hpo.core.search_space",
+        **BASE_MOVES.names,
         # names a shim re-exported under an alias (``compute_price as price``)
         ("shop.legacy.prices", "price"): "shop.core.pricing",
         ("shop.legacy.prices", "discount"): "shop.core.pricing",
         ("shop.legacy.prices", "vat"): "shop.core.tax",
         ("shop.legacy.money", "price"): "shop.core.pricing",
     },
-    modules={DEPRECATED: SETUP, HELPERS: RUNS, "shop.legacy.money": "shop.core.pricing"},
+    modules={**BASE_MOVES.modules, "shop.legacy.money": "shop.core.pricing"},
     renames={
         ("shop.legacy.prices", "price"): "compute_price",
         ("shop.legacy.prices", "vat"): "vat_rate",
