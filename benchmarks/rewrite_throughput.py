@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from shimkit.analysis import find_references, find_shims, scan  # noqa: E402
-from shimkit.domain.model import Moves  # noqa: E402
-from shimkit.rewrite import rewrite_source  # noqa: E402
+from shimkit.analysis import find_references, find_shims, scan
+from shimkit.domain.model import Moves
+from shimkit.rewrite import rewrite_source
 
 SHIM = "app.compat.helpers"
 SOURCE = "app.core.tools"
