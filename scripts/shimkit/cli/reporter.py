@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO
@@ -65,25 +66,40 @@ class RichReporter:
                 table.add_row(f"{failure.path}:{failure.line}", failure.message)
             self.out.print(table)
         table = Table(title="Re-export layers")
-        for column in ("shim", "re-exports", "source of truth", "warns", "usages"):
-            table.add_column(column)
+        for column in ("shim", "warns", "chain to the source of truth, per name", "usages"):
+            table.add_column(column, overflow="fold")
         for shim in inventory.shims:
-            sources = sorted(
-                {
-                    f"{r.definition.module}.{r.definition.name}" if r.definition else "?"
-                    for r in inventory.resolutions
-                    if r.shim == shim.module
-                }
+            chains = sorted(
+                f"{r.name}: {' -> '.join(r.chain)}" + ("" if r.definition else " (leaves the tree)")
+                for r in inventory.resolutions
+                if r.shim == shim.module
             )
-            usages = [r for r in inventory.references if r.shim == shim.module]
+            areas = Counter(r.area.value for r in inventory.references if r.shim == shim.module)
             table.add_row(
-                shim.module,
-                ", ".join(sorted({r.name for r in shim.reexports})),
-                "\n".join(sources),
+                shim.module + (" (package facade)" if shim.facade else ""),
                 "yes" if shim.warns else "",
-                str(len(usages)) if usages else "unused",
+                "\n".join(chains),
+                ", ".join(f"{area} {count}" for area, count in sorted(areas.items())) or "unused",
             )
         self.out.print(table)
+        if inventory.references:
+            sites = Table(title="Usage sites")
+            sites.add_column("file:line", no_wrap=True)
+            sites.add_column("kind", no_wrap=True)
+            sites.add_column("shim", no_wrap=True)
+            for column in ("names", "context"):
+                sites.add_column(column, overflow="fold")
+            for ref in inventory.references:
+                where = f"{ref.path}:{ref.line}" + (
+                    f" (cell {ref.cell})" if ref.cell is not None else ""
+                )
+                context = sorted(c.value for c in ref.contexts)
+                if ref.exercises_shim:
+                    context.append("tests the shim itself")
+                sites.add_row(
+                    where, ref.kind.value, ref.shim, ", ".join(ref.names), ", ".join(context)
+                )
+            self.out.print(sites)
 
     def changes(self, changes: ChangeSet) -> None:
         for change in changes.changes:
