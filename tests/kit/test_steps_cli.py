@@ -216,3 +216,21 @@ def test_step5_needs_the_step1_baseline(legacy: Path) -> None:
     refused = run_script("step5_verify.py", legacy)
     assert refused.returncode == 2
     assert "run scripts/step1_inventory.py first" in one_line_error(refused)
+
+
+def test_migrate_that_fails_verification_leaves_the_tree_as_it_was(legacy: Path) -> None:
+    (legacy / "tests/tracking/test_layout.py").write_text(
+        "from pathlib import Path\n"
+        "\n"
+        "\n"
+        "def test_the_nested_shim_is_a_file() -> None:\n"
+        '    assert Path("src/orchestration/jobs/tracking/mlflow_utils.py").is_file()\n'
+    )
+    commit_all(legacy, "a test that the migration breaks")
+    before = files_under(legacy)
+    result = run_script("migrate.py", legacy, "--write")
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    table = " ".join(result.stdout.replace("│", " ").split())
+    assert "regressions: tests/tracking/test_layout.py::test_the_nested_shim_is_a_file" in table
+    assert "your tree was not changed" in result.stdout
+    assert files_under(legacy) == before

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from shimkit.application.history import was_removed
@@ -14,7 +15,9 @@ from shimkit.application.ports import Reporter
 from shimkit.application.rewrite_step import run_rewrite_step
 from shimkit.application.verify_step import report, run_verify, verify
 from shimkit.application.workspace import Workspace, analyse
-from shimkit.apply import require_clean
+from shimkit.apply import apply_changes, require_clean
+from shimkit.apply.state_file import read_json, state_path, write_json
+from shimkit.apply.tree_diff import tree_changes
 from shimkit.domain.errors import KitError
 from shimkit.domain.steps import (
     consolidate_step,
@@ -23,37 +26,55 @@ from shimkit.domain.steps import (
     update_imports_step,
 )
 
-_IGNORED_IN_REHEARSAL = shutil.ignore_patterns(".tox", ".venv", "__pycache__", ".mypy_cache")
+_NOT_COPIED = shutil.ignore_patterns(".tox", ".venv", "__pycache__", ".mypy_cache")
 
 
-def _rehearse(workspace: Workspace, reporter: Reporter, run: Callable[[Workspace], int]) -> int:
-    """Carry the run out on a temporary copy of the tree; the user's tree is never written."""
-    with tempfile.TemporaryDirectory(prefix="shimkit-rehearsal-") as temp:
+@contextmanager
+def _working_copy(workspace: Workspace) -> Iterator[Workspace]:
+    with tempfile.TemporaryDirectory(prefix="shimkit-migration-") as temp:
         copy = Path(temp) / workspace.root.name
-        shutil.copytree(workspace.root, copy, symlinks=True, ignore=_IGNORED_IN_REHEARSAL)
-        reporter.info(f"rehearsal on a temporary copy ({copy}); your tree is not written")
-        status = run(Workspace(copy, workspace.src, workspace.plan))
-    reporter.info("rehearsal finished: pass --write to carry the migration out")
-    return status
+        shutil.copytree(workspace.root, copy, symlinks=True, ignore=_NOT_COPIED)
+        yield Workspace(copy, workspace.src, workspace.plan)
 
 
-def migrate(workspace: Workspace, options: RunOptions, reporter: Reporter) -> int:
-    """Steps 1-5 in order; stops at the first step that fails or refuses."""
-    workspace.check()
-    if not options.write:
-        return _rehearse(
-            workspace,
-            reporter,
-            lambda copy: migrate(copy, RunOptions(write=True, allow_dirty=True), reporter),
-        )
-    require_clean(workspace.root, options.allow_dirty)
-    writing = RunOptions(write=True, allow_dirty=True)  # the tree was clean before step 1
+def _all_steps(workspace: Workspace, reporter: Reporter) -> int:
+    """Steps 1-5 in order on a tree the run owns; stops at the first that fails or refuses."""
+    writing = RunOptions(write=True, allow_dirty=True)
     status = run_inventory(workspace, reporter, write_contracts=True, options=writing)
     for step in (consolidate_step, remove_deprecated_step, update_imports_step):
         if status:
             return status
         status = run_rewrite_step(workspace, step(workspace.plan), writing, reporter)
     return status or run_verify(workspace, reporter)
+
+
+def migrate(workspace: Workspace, options: RunOptions, reporter: Reporter) -> int:
+    """Steps 1-5, carried out on a working copy of the tree.
+
+    Only when every step succeeded and verification passed are the copy's changes written to the
+    real tree, in one all-or-nothing write: a failure anywhere leaves the tree as it was.
+    """
+    workspace.check()
+    if options.write:
+        require_clean(workspace.root, options.allow_dirty)
+    with _working_copy(workspace) as copy:
+        reporter.info(f"working on a temporary copy of the tree: {copy.root}")
+        status = _all_steps(copy, reporter)
+        changes = tree_changes(workspace.root, copy.root)
+        if status:
+            reporter.info("the migration did not pass: your tree was not changed")
+            return status
+        if options.check:
+            return 1 if changes.changes else 0
+        if not options.write:
+            reporter.info("rehearsal finished, nothing written: pass --write to carry it out")
+            return 0
+        apply_changes(workspace.root, changes)
+        baseline = read_json(state_path(copy.root))
+        if baseline is not None:
+            write_json(state_path(workspace.root), baseline)
+    reporter.info(f"migration written: {len(changes.changes)} file(s) changed in {workspace.root}")
+    return 0
 
 
 def run_retire(
