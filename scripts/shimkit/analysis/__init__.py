@@ -21,6 +21,7 @@ Public API
 ``bound_uses(tree, importer, is_package, resolve) -> Counter[Definition]``
     What the file's imported names refer to; equal Counters = an equivalent rewrite.
 ``build_inventory(root, src="src", shim_modules=None, exclude=(), areas=...) -> Inventory``
+  and ``inventory_of(codebase, shim_modules=None, also_referenced=()) -> Inventory``
 ``inventory_to_json(inv) -> dict`` / ``inventory_from_json(d) -> Inventory``
 ``render_markdown(inv) -> str``
 """
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from .bindings import bound_uses
 from .codebase import Codebase, NotebookCell, SourceFile
-from .inventory import build_inventory
+from .inventory import build_inventory, inventory_of
 from .modules import module_name, resolve_relative
 from .reexports import find_shims, shim_layer
 from .references import find_references
@@ -48,6 +49,7 @@ __all__ = [
     "find_references",
     "find_shims",
     "inventory_from_json",
+    "inventory_of",
     "inventory_to_json",
     "is_active",
     "make_resolver",

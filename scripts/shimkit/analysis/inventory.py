@@ -7,6 +7,7 @@ from pathlib import Path
 
 from shimkit.domain.model import Inventory, ShimLayer
 
+from .codebase import Codebase
 from .namespace import ModuleIndex
 from .reexports import find_shims, shim_layer
 from .references import find_references
@@ -21,25 +22,33 @@ def build_inventory(
     exclude: Sequence[str] = (),
     areas: Sequence[str] = DEFAULT_AREAS,
 ) -> Inventory:
-    """Scan ``root`` and inventory its shim layers.
+    """Scan ``root`` and inventory its shim layers (see ``inventory_of``)."""
+    return inventory_of(scan(root, src, areas=areas, exclude=exclude), shim_modules)
+
+
+def inventory_of(
+    codebase: Codebase,
+    shim_modules: Collection[str] | None = None,
+    also_referenced: Collection[str] = (),
+) -> Inventory:
+    """The inventory of a scanned codebase.
 
     Without ``shim_modules``: every re-export layer found, and references to all of them. With
     it: those modules only (described as layers even where ``find_shims`` would not call them
     one; a listed module missing from the tree has no layer but its references are still
-    collected). ``commit`` and ``importable_modules`` are left for the caller.
+    collected). References to ``also_referenced`` (modules perhaps already deleted) are collected
+    too. ``commit`` and ``importable_modules`` are left for the caller.
     """
-    codebase = scan(root, src, areas=areas, exclude=exclude)
     index = ModuleIndex(codebase)
     shims: tuple[ShimLayer, ...]
     if shim_modules is None:
         shims = find_shims(codebase, index)
-        wanted = [s.module for s in shims]
     else:
-        wanted = sorted(set(shim_modules))
-        layers = (shim_layer(codebase, m, index) for m in wanted)
+        layers = (shim_layer(codebase, m, index) for m in sorted(set(shim_modules)))
         shims = tuple(layer for layer in layers if layer is not None)
+    wanted = sorted({*(s.module for s in shims), *(shim_modules or ()), *also_referenced})
     return Inventory(
-        root=str(root),
+        root=str(codebase.root),
         src=codebase.src,
         parse_failures=codebase.parse_failures,
         shims=shims,

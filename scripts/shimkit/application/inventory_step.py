@@ -17,15 +17,6 @@ from shimkit.domain.model import ChangeSet, Inventory, Moves
 from shimkit.verify import SmokeOutcome, smoke_modules
 
 
-def survey(workspace: Workspace) -> Analysis:
-    """Analyse the tree; references are collected for every re-export layer found too."""
-    first = analyse(workspace)
-    detected = {shim.module for shim in first.inventory.shims}
-    if detected <= set(workspace.plan.shims):
-        return first
-    return analyse(workspace, extra_shims=detected)
-
-
 def record_baseline(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Analysis:
     """Record the commit and the modules that import cleanly today, for step 5."""
     inventory = analysis.inventory
@@ -50,7 +41,7 @@ def record_baseline(workspace: Workspace, analysis: Analysis, reporter: Reporter
 
 
 def take_inventory(workspace: Workspace, reporter: Reporter) -> Analysis:
-    return record_baseline(workspace, survey(workspace), reporter)
+    return record_baseline(workspace, analyse(workspace), reporter)
 
 
 def load_baseline(workspace: Workspace) -> Inventory:
@@ -73,7 +64,7 @@ def run_inventory(
     workspace.check()
     if write_contracts:
         require_clean(workspace.root, (options or RunOptions()).allow_dirty)
-    analysis = survey(workspace)
+    analysis = analyse(workspace)
     reporter.inventory(analysis.inventory)
     failures = analysis.inventory.parse_failures
     if failures:

@@ -23,8 +23,6 @@ from shimkit.rewrite import (
     rewrite_source,
 )
 
-PROGRESS_THRESHOLD = 20  # files; below this a progress line is noise
-
 
 @dataclass(frozen=True)
 class StepOutcome:

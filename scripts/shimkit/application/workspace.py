@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from shimkit.analysis import Codebase, find_references, find_shims, make_resolver, resolve, scan
+from shimkit.analysis import Codebase, inventory_of, make_resolver, scan
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import Definition, Inventory, ShimLayer
 from shimkit.domain.plan import Plan
@@ -44,22 +44,11 @@ class Analysis:
 
 
 def analyse(workspace: Workspace, extra_shims: Collection[str] = ()) -> Analysis:
-    """Scan the repository; collect references to the plan's shims and any ``extra_shims``."""
+    """Scan the repository: every re-export layer, and references to them, to the plan's shims
+    (deleted ones included) and to any ``extra_shims``."""
     workspace.check()
     codebase = scan(workspace.root, workspace.src, exclude=workspace.plan.exclude)
-    shims = find_shims(codebase)
-    resolutions = resolve(codebase, shims)
-    wanted = {*workspace.plan.shims, *extra_shims}
-    references = find_references(codebase, sorted(wanted))
-    inventory = Inventory(
-        root=str(workspace.root),
-        src=workspace.src,
-        parse_failures=codebase.parse_failures,
-        shims=shims,
-        resolutions=resolutions,
-        references=references,
-        modules=tuple(sorted(f.module for f in codebase.files if f.module)),
-    )
+    inventory = inventory_of(codebase, also_referenced={*workspace.plan.shims, *extra_shims})
     return Analysis(codebase=codebase, inventory=inventory, resolver=make_resolver(codebase))
 
 
@@ -73,9 +62,3 @@ def require_parsable(analysis: Analysis) -> None:
             f"{first.path}:{first.line} does not parse ({first.message}){more}; "
             "fix it first: neither import-linter nor the rewrite can see through it"
         )
-
-
-def with_baseline(
-    inventory: Inventory, commit: str | None, importable: tuple[str, ...]
-) -> Inventory:
-    return replace(inventory, commit=commit, importable_modules=importable)

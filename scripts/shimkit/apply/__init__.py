@@ -1,12 +1,7 @@
-"""The only code that writes to the user's tree: atomic writes, git checks, CHANGELOG, allowlist."""
+"""The only code that writes to the user's tree: atomic writes, git checks, CHANGELOG, contracts."""
 
 from shimkit.apply.atomic import apply_changes
 from shimkit.apply.changelog import ChangelogEntry, MovedName, add_entry
-from shimkit.apply.contracts_file import (
-    read_protected_modules,
-    render_allowlist,
-    render_root_packages,
-)
 from shimkit.apply.errors import ApplyError, RefusedError
 from shimkit.apply.git import GitState, git_dir, repo_status, require_clean
 
@@ -19,9 +14,6 @@ __all__ = [
     "add_entry",
     "apply_changes",
     "git_dir",
-    "read_protected_modules",
-    "render_allowlist",
-    "render_root_packages",
     "repo_status",
     "require_clean",
 ]

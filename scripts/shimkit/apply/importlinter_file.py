@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import configparser
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MANAGED_SECTIONS = frozenset(
@@ -158,7 +158,3 @@ def read_lists(text: str) -> dict[str, tuple[str, ...]]:
         "protected": _list(parser, "importlinter:contract:shims-protected", "protected_modules"),
         "retired": _list(parser, "importlinter:contract:retired", "modules"),
     }
-
-
-def sorted_unique(values: Sequence[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(values)))
