@@ -162,13 +162,3 @@ def test_import_smoke_script(tree: Path, tmp_path: Path) -> None:
     )
     assert run.returncode == 2
     assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1
-
-
-def test_discovery(tmp_path: Path) -> None:
-    import import_smoke  # scripts/ is on sys.path
-
-    for name in ("a/__init__.py", "a/b.py", "a/__main__.py", "a/my-script.py", "a/c/d.py",
-                 "a/__pycache__/x.py", ".hidden/e.py", "top.py", "notes.txt"):  # fmt: skip
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("")
-    assert import_smoke.discover_modules(tmp_path) == ["a", "a.b", "a.c.d", "top"]

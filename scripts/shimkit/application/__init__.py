@@ -1,5 +1,6 @@
 """Use cases: one per step, the whole migration, and retiring any set of shims."""
 
+from shimkit.application.import_smoke_step import run_import_smoke
 from shimkit.application.inventory_step import run_inventory
 from shimkit.application.migrate import migrate, run_retire
 from shimkit.application.options import RunOptions
@@ -11,6 +12,7 @@ __all__ = [
     "RunOptions",
     "Workspace",
     "migrate",
+    "run_import_smoke",
     "run_inventory",
     "run_retire",
     "run_rewrite_step",

@@ -15,6 +15,7 @@ from shimkit.application import (
     RunOptions,
     Workspace,
     migrate,
+    run_import_smoke,
     run_inventory,
     run_retire,
     run_rewrite_step,
@@ -129,6 +130,18 @@ def migrate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
     return _guarded(lambda: migrate(workspace, _options(args), RichReporter()))
+
+
+def import_smoke_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
+    parser = _parser(
+        "import_smoke.py",
+        "Import every module under src/ in a fresh interpreter: no import error, no project "
+        "DeprecationWarning, no None re-export.",
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="interpreters at once (default: 2)")
+    args = parser.parse_args(argv)
+    workspace = Workspace(args.root.resolve(), args.src, plan)
+    return _guarded(lambda: run_import_smoke(workspace, RichReporter(), max(1, args.jobs)))
 
 
 def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
