@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from shimkit.analysis import SourceFile, bound_uses
 from shimkit.application.contracts_config import contracts_change
+from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import changelog_change
 from shimkit.application.moves import compat_notice, derive_moves, kept_shim_exports
 from shimkit.application.options import RunOptions
@@ -122,11 +123,8 @@ def run_rewrite_step(
     reporter.heading(f"Step {step.number}: {step.title}" if step.number else step.title)
     analysis = analyse(workspace, extra_shims=step.moved_modules)
     outcome = plan_step(workspace, analysis, step, reporter)
-    for reference in outcome.decisions:
-        reporter.warning(
-            f"{reference.path}:{reference.line} tests the retired shim {reference.shim} itself; "
-            "left as it is for a person to decide (delete or rewrite the test)"
-        )
+    for decision in shim_tests_to_decide(outcome.decisions):
+        reporter.warning(decision)
     if outcome.changes.empty:
         reporter.info("nothing to do: no file refers to the modules this step moves")
         return 0

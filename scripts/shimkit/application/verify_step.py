@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from shimkit.application.contracts_config import CONFIG
+from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline
 from shimkit.application.moves import exported_names
 from shimkit.application.ports import Reporter
@@ -28,6 +29,7 @@ Row = tuple[str, bool, str]
 class Verification:
     rows: list[Row] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)  # for a person: tests about retired shims
+    decided_paths: set[str] = field(default_factory=set)  # their files: failures there are known
 
     def add(self, name: str, ok: bool, details: str = "") -> None:
         self.rows.append((name, ok, details))
@@ -95,10 +97,8 @@ def _check_references(
     references = analysis.inventory.references
     retired_refs = [r for r in references if r.shim in retired]
     about_shim = [r for r in retired_refs if r.exercises_shim]
-    result.decisions.extend(
-        f"{r.path}:{r.line} tests the retired shim {r.shim} itself: delete or rewrite the test"
-        for r in about_shim
-    )
+    result.decisions.extend(shim_tests_to_decide(about_shim))
+    result.decided_paths.update(r.path for r in about_shim)
     stray = [r for r in retired_refs if not r.exercises_shim]
     result.add("no reference to a retired module", not stray, _where(stray))
     kept_paths = {s.path for s in analysis.inventory.shims if s.module in kept}
@@ -181,7 +181,7 @@ def _check_tests(workspace: Workspace, baseline: Inventory, result: Verification
         result.add("tracking tests", True, "no tests in this tree")
         return
     run = run_tests(workspace.root, workspace.src, paths)
-    decided = {d.split(":", 1)[0] for d in result.decisions}
+    decided = result.decided_paths
     failures = [f for f in run.failures if f.split("::", 1)[0] not in decided]
     for_person = [f for f in run.failures if f.split("::", 1)[0] in decided]
     if for_person:
