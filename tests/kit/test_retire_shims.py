@@ -104,19 +104,48 @@ class Retired:
     run: Run
 
 
+# each scenario: the arguments that retire shims in a fresh copy of the fixture, and a shim file
+# the run deletes
+SCENARIOS = {
+    "deprecated": (("--deprecated",), "src/shop/old_pricing.py"),
+    # ``shop.legacy.api`` -> ``shop.compat`` -> ``shop.core.*``; imported ``as api``
+    "chain": (("shop.legacy.api",), "src/shop/legacy/api.py"),
+    # ``shop.legacy.prices`` binds ``compute_price as price``; ``shop.invoice`` uses it
+    "alias": (("shop.legacy.prices",), "src/shop/legacy/prices.py"),
+    # ``shop.pricing`` is ``from shop.core.pricing import *`` (the target has ``__all__``)
+    "star": (("shop.pricing",), "src/shop/pricing.py"),
+}
+
+
 @pytest.fixture(scope="module")
-def deprecated(repos: Repos) -> Retired:
-    root = new_repo(repos)
-    return Retired(root, retire(repos, root, "--deprecated", "--write"))
+def retired_trees() -> dict[str, Retired]:
+    return {}
 
 
-def test_deprecated_write_exits_0(deprecated: Retired) -> None:
-    assert deprecated.run.returncode == 0, str(deprecated.run)
-    assert "error:" not in deprecated.run.stderr
+def retired_tree(repos: Repos, trees: dict[str, Retired], scenario: str) -> Retired:
+    """The scenario's tree after one ``retire_shims.py ... --write``, run once per module."""
+    if scenario not in trees:
+        root = new_repo(repos)
+        trees[scenario] = Retired(root, retire(repos, root, *SCENARIOS[scenario][0], "--write"))
+    return trees[scenario]
 
 
-def test_deprecated_deletes_the_shim_that_warns(deprecated: Retired) -> None:
-    assert not (deprecated.root / "src/shop/old_pricing.py").exists()
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_retiring_deletes_the_shim_and_the_fixture_tests_still_pass(
+    repos: Repos, retired_trees: dict[str, Retired], scenario: str
+) -> None:
+    done = retired_tree(repos, retired_trees, scenario)
+    assert done.run.returncode == 0, str(done.run)
+    assert "error:" not in done.run.stderr
+    assert not (done.root / SCENARIOS[scenario][1]).exists(), "nothing was retired"
+    run = fixture_tests(repos, done.root)
+    assert run.returncode == 0, str(run)
+    assert re.search(r"\b10 passed\b", run.stdout), str(run)
+
+
+@pytest.fixture(scope="module")
+def deprecated(repos: Repos, retired_trees: dict[str, Retired]) -> Retired:
+    return retired_tree(repos, retired_trees, "deprecated")
 
 
 def test_deprecated_importers_import_from_the_defining_module(deprecated: Retired) -> None:
@@ -153,13 +182,6 @@ def test_deprecated_adds_a_changelog_entry_with_a_row_per_name(deprecated: Retir
     for name in ("apply_discount", "compute_price"):
         rows = changelog_rows(changelog, f"shop.old_pricing.{name}", f"shop.core.pricing.{name}")
         assert len(rows) == 1, changelog
-
-
-def test_deprecated_fixture_tests_still_pass(repos: Repos, deprecated: Retired) -> None:
-    assert not (deprecated.root / "src/shop/old_pricing.py").exists(), "nothing was retired"
-    run = fixture_tests(repos, deprecated.root)
-    assert run.returncode == 0, str(run)
-    assert re.search(r"\b10 passed\b", run.stdout), str(run)
 
 
 def test_deprecated_twice_has_nothing_to_do(repos: Repos, deprecated: Retired) -> None:
@@ -232,14 +254,8 @@ def test_dirty_tree_is_refused_without_allow_dirty(repos: Repos) -> None:
 
 
 @pytest.fixture(scope="module")
-def chain(repos: Repos) -> Retired:
-    """``shop.legacy.api`` -> ``shop.compat`` -> ``shop.core.*``; imported ``as api``."""
-    root = new_repo(repos)
-    return Retired(root, retire(repos, root, "shop.legacy.api", "--write"))
-
-
-def test_chain_write_exits_0(chain: Retired) -> None:
-    assert chain.run.returncode == 0, str(chain.run)
+def chain(repos: Repos, retired_trees: dict[str, Retired]) -> Retired:
+    return retired_tree(repos, retired_trees, "chain")
 
 
 def test_chain_shim_is_deleted_and_the_layer_below_kept(chain: Retired) -> None:
@@ -273,13 +289,6 @@ def test_chain_changelog_rows(chain: Retired) -> None:
         assert len(changelog_rows(changelog, old, new)) == 1, changelog
 
 
-def test_chain_fixture_tests_still_pass(repos: Repos, chain: Retired) -> None:
-    assert not (chain.root / "src/shop/legacy/api.py").exists(), "nothing was retired"
-    run = fixture_tests(repos, chain.root)
-    assert run.returncode == 0, str(run)
-    assert re.search(r"\b10 passed\b", run.stdout), str(run)
-
-
 def test_chain_twice_has_nothing_to_do(repos: Repos, chain: Retired) -> None:
     repos.commit_all(chain.root, "retire shop.legacy.api")
     before = snapshot(chain.root)
@@ -290,14 +299,8 @@ def test_chain_twice_has_nothing_to_do(repos: Repos, chain: Retired) -> None:
 
 
 @pytest.fixture(scope="module")
-def alias(repos: Repos) -> Retired:
-    """``shop.legacy.prices`` binds ``compute_price as price``; ``shop.invoice`` uses it."""
-    root = new_repo(repos)
-    return Retired(root, retire(repos, root, "shop.legacy.prices", "--write"))
-
-
-def test_alias_write_exits_0(alias: Retired) -> None:
-    assert alias.run.returncode == 0, str(alias.run)
+def alias(repos: Repos, retired_trees: dict[str, Retired]) -> Retired:
+    return retired_tree(repos, retired_trees, "alias")
 
 
 def test_alias_importer_keeps_its_local_name(alias: Retired) -> None:
@@ -307,27 +310,12 @@ def test_alias_importer_keeps_its_local_name(alias: Retired) -> None:
     assert "    amount = apply_discount(price(unit_price, quantity), discount_percent)" in invoice
 
 
-def test_alias_fixture_tests_still_pass(repos: Repos, alias: Retired) -> None:
-    assert not (alias.root / "src/shop/legacy/prices.py").exists(), "nothing was retired"
-    run = fixture_tests(repos, alias.root)
-    assert run.returncode == 0, str(run)
-    assert re.search(r"\b10 passed\b", run.stdout), str(run)
-
-
 @pytest.fixture(scope="module")
-def star(repos: Repos) -> Retired:
-    """``shop.pricing`` is ``from shop.core.pricing import *`` (the target has ``__all__``)."""
-    root = new_repo(repos)
-    return Retired(root, retire(repos, root, "shop.pricing", "--write"))
+def star(repos: Repos, retired_trees: dict[str, Retired]) -> Retired:
+    return retired_tree(repos, retired_trees, "star")
 
 
-def test_star_write_exits_0(star: Retired) -> None:
-    assert star.run.returncode == 0, str(star.run)
-
-
-def test_star_importer_imports_from_the_defining_module(repos: Repos, star: Retired) -> None:
+def test_star_importer_imports_from_the_defining_module(star: Retired) -> None:
     assert not (star.root / "src/shop/pricing.py").exists()
     invoice = lines(star.root, "src/shop/invoice.py")
     assert invoice[3] == "from shop.core.pricing import apply_discount"
-    run = fixture_tests(repos, star.root)
-    assert run.returncode == 0, str(run)

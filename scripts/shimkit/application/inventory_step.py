@@ -9,26 +9,24 @@ from shimkit.analysis import inventory_from_json, inventory_to_json, render_mark
 from shimkit.application.contracts_config import contracts_change
 from shimkit.application.options import RunOptions
 from shimkit.application.ports import Reporter
+from shimkit.application.smoke import import_each, importable_candidates
 from shimkit.application.workspace import Analysis, Workspace, analyse
 from shimkit.apply import apply_changes, repo_status, require_clean
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, Inventory, Moves
-from shimkit.verify import SmokeOutcome, smoke_modules
+from shimkit.verify import SmokeOutcome
 
 
 def record_baseline(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Analysis:
     """Record the commit and the modules that import cleanly today, for step 5."""
     inventory = analysis.inventory
-    with reporter.progress(
-        "step 1: importing every module (baseline)", len(inventory.modules)
-    ) as bar:
-        report = smoke_modules(
-            workspace.root,
-            workspace.src,
-            inventory.modules,
-            on_progress=lambda done, total: bar.advance(),
-        )
+    report = import_each(
+        workspace,
+        importable_candidates(analysis),
+        reporter,
+        "step 1: importing every module (baseline)",
+    )
     # a module that imports but warns is importable: the warning is what the migration removes
     importable = tuple(
         sorted(r.module for r in report.results if r.outcome is not SmokeOutcome.IMPORT_ERROR)

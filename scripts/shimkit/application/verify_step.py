@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from shimkit.application.contracts_config import CONFIG
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline
-from shimkit.application.moves import exported_names
 from shimkit.application.ports import Reporter
+from shimkit.application.smoke import import_each, reexported_names
 from shimkit.application.workspace import Analysis, Workspace, analyse
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.model import Area, Inventory, Reference
@@ -19,7 +19,6 @@ from shimkit.verify import (
     classify_failures,
     run_lint_imports,
     run_tests,
-    smoke_modules,
 )
 
 Row = tuple[str, bool, str]
@@ -127,19 +126,13 @@ def _check_imports(
     expected = [m for m in baseline.importable_modules if m not in retired]
     missing = [m for m in expected if not analysis.codebase.has_module(m)]
     present = [m for m in expected if analysis.codebase.has_module(m)]
-    reexports = {
-        shim.module: exported_names(shim)
-        for shim in analysis.inventory.shims
-        if shim.module in kept
-    }
-    with reporter.progress("step 5: importing every baseline module", len(present)) as bar:
-        report = smoke_modules(
-            workspace.root,
-            workspace.src,
-            present,
-            reexports,
-            on_progress=lambda d, t: bar.advance(),
-        )
+    report = import_each(
+        workspace,
+        present,
+        reporter,
+        "step 5: importing every baseline module",
+        reexported_names(analysis, only=kept),
+    )
     # a deprecated shim this run does not retire may go on warning; nothing else may
     still_warning = {
         shim.path for shim in analysis.inventory.shims if shim.warns and shim.module not in retired
