@@ -99,14 +99,22 @@ class ImportedName:
     line_number: int
 
 
-def _resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str | None:
-    """The absolute name of ``from <level dots><target> import ...`` written in ``module``."""
-    package_parts = module.split(".") if is_package else module.split(".")[:-1]
-    drop = level - 1
-    if drop >= len(package_parts):
+def resolve_relative(importer: str, is_package: bool, level: int, module: str | None) -> str | None:
+    """The absolute name of ``from <level dots><module> import ...`` written in ``importer``; None
+    where Python raises ImportError (no parent package, or above the top-level package).
+
+    The contracts cannot import the migration engine, so this is their own copy of
+    ``shimkit.domain.imports.resolve_relative``; ``tests/kit/test_relative_imports.py`` holds both
+    to one table.
+    """
+    if level == 0:
+        return module
+    package = importer.split(".") if is_package else importer.split(".")[:-1]
+    climb = level - 1
+    if climb >= len(package):
         return None
-    base_parts = package_parts[: len(package_parts) - drop]
-    return ".".join([*base_parts, target] if target else base_parts)
+    base = package[: len(package) - climb]
+    return ".".join([*base, *module.split(".")] if module else base)
 
 
 def _called_name(func: ast.expr) -> str | None:
@@ -130,7 +138,7 @@ def imported_names(tree: ast.Module, module: str, is_package: bool) -> Iterator[
                 yield ImportedName(alias.name, node.lineno)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = _resolve_relative(module, is_package, node.level, node.module)
+                base = resolve_relative(module, is_package, node.level, node.module)
             else:
                 base = node.module
             if base is None:

@@ -1,9 +1,12 @@
-"""Module names: path <-> dotted name, relative import resolution, dotted expressions. Pure."""
+"""Module names: path <-> dotted name, dotted expressions. Pure. (Relative imports resolve with
+``shimkit.domain.imports.resolve_relative``, re-exported here for the analysis layer.)"""
 
 from __future__ import annotations
 
 import ast
 from pathlib import PurePosixPath
+
+from shimkit.domain.imports import resolve_relative
 
 
 def module_name(path: str, src: str) -> str | None:
@@ -35,30 +38,6 @@ def is_package_path(path: str) -> bool:
     return PurePosixPath(path).name == "__init__.py"
 
 
-def resolve_relative(
-    importer: str | None, is_package: bool, level: int, module: str | None
-) -> str | None:
-    """The absolute module named by ``from <level dots><module> import ...`` in ``importer``.
-
-    None when the import is relative but the importer has no module name, or it climbs above
-    the top-level package.
-    """
-    if level == 0:
-        return module
-    if importer is None:
-        return None
-    parts = importer.split(".")
-    if not is_package:
-        parts = parts[:-1]
-    up = level - 1
-    if up > len(parts) or (up == len(parts) and not module):
-        return None
-    base = parts[: len(parts) - up]
-    if module:
-        base = [*base, *module.split(".")]
-    return ".".join(base) if base else None
-
-
 def dotted(node: ast.expr) -> str | None:
     """``a.b.c`` for a chain of Name/Attribute nodes, else None."""
     parts: list[str] = []
@@ -80,3 +59,6 @@ def package_prefixes(modules: set[str] | frozenset[str]) -> frozenset[str]:
         for i in range(1, len(parts) + 1):
             out.add(".".join(parts[:i]))
     return frozenset(out)
+
+
+__all__ = ["dotted", "is_package_path", "module_name", "package_prefixes", "resolve_relative"]

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TypeVar
 
+from shimkit.domain.imports import resolve_relative
+
 from .bowler_engine import FissixParseFailure, parse_fissix
 from .libcst_engine import LibcstParseFailure, parse_libcst
 
@@ -14,15 +16,14 @@ T = TypeVar("T")
 
 
 def _relative_problems(tree: ast.Module, importer: str | None, is_package: bool) -> list[str]:
-    problems: list[str] = []
-    depth = len(importer.split(".")) - (0 if is_package else 1) if importer else 0
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            if importer is None:
-                problems.append(f"line {node.lineno}: relative import outside the import root")
-            elif node.level - 1 >= depth and not (node.level - 1 == depth and node.module):
-                problems.append(f"line {node.lineno}: relative import beyond the top package")
-    return problems
+    return [
+        f"line {node.lineno}: relative import that does not resolve from "
+        + (importer or "outside the import root")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and node.level
+        and resolve_relative(importer, is_package, node.level, node.module) is None
+    ]
 
 
 def check_rewrite(

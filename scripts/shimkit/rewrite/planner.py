@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from shimkit.domain.imports import resolve_relative
 from shimkit.domain.model import Moves
 
 from .errors import RewriteError
@@ -83,18 +84,7 @@ class Planner:
 
     def resolve(self, stmt: ParsedImport) -> str | None:
         """The absolute module of a from-import; None for a relative one we cannot resolve."""
-        if stmt.level == 0:
-            return stmt.module
-        if self.importer is None:
-            return None
-        parts = self.importer.split(".")
-        if not self.is_package:
-            parts = parts[:-1]
-        up = stmt.level - 1
-        if up > len(parts) or (up == len(parts) and not stmt.module):
-            return None
-        base = parts[: len(parts) - up]
-        return ".".join([*base, stmt.module] if stmt.module else base)
+        return resolve_relative(self.importer, self.is_package, stmt.level, stmt.module or None)
 
     def module_target(self, old: str) -> str | None:
         if old in self.moves.modules:
