@@ -24,6 +24,9 @@ Public API
   and ``inventory_of(codebase, shim_modules=None, also_referenced=()) -> Inventory``
 ``inventory_to_json(inv) -> dict`` / ``inventory_from_json(d) -> Inventory``
 ``render_markdown(inv) -> str``
+``root_packages(codebase)``, ``triage(codebase, watched, roots) -> tuple[ParseFailure, ...]``
+    Which files that do not parse block a run (in a root package, or could name a watched
+    module) and which are only listed as skipped.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from .report import is_active, render_markdown
 from .resolve import make_resolver, resolve
 from .serialize import inventory_from_json, inventory_to_json
 from .sources import DEFAULT_AREAS, mask_magics, scan
+from .triage import root_packages, triage
 
 __all__ = [
     "DEFAULT_AREAS",
@@ -58,6 +62,8 @@ __all__ = [
     "render_markdown",
     "resolve",
     "resolve_relative",
+    "root_packages",
     "scan",
     "shim_layer",
+    "triage",
 ]

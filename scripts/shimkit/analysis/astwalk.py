@@ -32,6 +32,7 @@ class Site:
     guarded: bool = False  # inside a ``try`` (body or handler) that catches ImportError
     fallback: bool = False  # inside an ``except ImportError`` handler
     test_function: FunctionNode | None = None  # outermost enclosing ``def test*``
+    test_class: str | None = None  # the ``class Test*`` holding it (pytest's node id part)
     warns_block: bool = False  # inside ``with pytest.warns(...)`` / ``deprecated_call()`` / ...
 
 
@@ -88,6 +89,11 @@ def children(node: ast.AST, site: Site) -> Iterator[tuple[ast.AST, Site]]:
             yield node.returns, site
         for s in node.body:
             yield s, inner
+        return
+    if isinstance(node, ast.ClassDef) and site.test_function is None and site.test_class is None:
+        inner = replace(site, test_class=node.name) if node.name.startswith("Test") else site
+        for child in ast.iter_child_nodes(node):
+            yield child, inner if child in node.body else site
         return
     if isinstance(node, ast.Lambda):
         inner = replace(site, function_local=True)

@@ -13,6 +13,7 @@ from .reexports import find_shims, shim_layer
 from .references import find_references
 from .resolve import resolve
 from .sources import DEFAULT_AREAS, scan
+from .triage import root_packages, triage
 
 
 def build_inventory(
@@ -30,6 +31,9 @@ def inventory_of(
     codebase: Codebase,
     shim_modules: Collection[str] | None = None,
     also_referenced: Collection[str] = (),
+    *,
+    watched: Collection[str] | None = None,
+    roots: Collection[str] | None = None,
 ) -> Inventory:
     """The inventory of a scanned codebase.
 
@@ -38,6 +42,10 @@ def inventory_of(
     one; a listed module missing from the tree has no layer but its references are still
     collected). References to ``also_referenced`` (modules perhaps already deleted) are collected
     too. ``commit`` and ``importable_modules`` are left for the caller.
+
+    Files that do not parse block the run when they lie in one of ``roots`` (default: the tree's
+    root packages) or could name one of ``watched`` (default: every module referenced); the
+    others are listed as skipped (see ``triage``).
     """
     index = ModuleIndex(codebase)
     shims: tuple[ShimLayer, ...]
@@ -50,7 +58,11 @@ def inventory_of(
     return Inventory(
         root=str(codebase.root),
         src=codebase.src,
-        parse_failures=codebase.parse_failures,
+        parse_failures=triage(
+            codebase,
+            wanted if watched is None else watched,
+            root_packages(codebase) if roots is None else roots,
+        ),
         shims=shims,
         resolutions=resolve(codebase, shims, index),
         references=find_references(codebase, wanted, index),

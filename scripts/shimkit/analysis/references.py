@@ -158,6 +158,10 @@ class _Finder:
             contexts.add(Context.PACKAGE_INIT)
         line = node.lineno
         text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+        exercises = self._exercises(kind, names, site)
+        test = ""
+        if exercises and site.test_function is not None:
+            test = "::".join(p for p in (site.test_class, site.test_function.name) if p)
         return Reference(
             path=self.source.path,
             line=line,
@@ -169,7 +173,8 @@ class _Finder:
             contexts=frozenset(contexts),
             importer=self.source.module,
             text=text,
-            exercises_shim=self._exercises(kind, names, site),
+            exercises_shim=exercises,
+            test=test,
             cell=self.cell,
         )
 

@@ -27,13 +27,16 @@ def inventory_to_json(inv: Inventory) -> dict[str, Any]:
         "src": inv.src,
         "commit": inv.commit,
         "parse_failures": [
-            {"path": f.path, "line": f.line, "message": f.message} for f in inv.parse_failures
+            {"path": f.path, "line": f.line, "message": f.message, "blocks": f.blocks}
+            for f in inv.parse_failures
         ],
         "shims": [_shim_to_json(s) for s in inv.shims],
         "resolutions": [_resolution_to_json(r) for r in inv.resolutions],
         "references": [_reference_to_json(r) for r in inv.references],
         "modules": list(inv.modules),
         "importable_modules": list(inv.importable_modules),
+        "import_warnings": [list(w) for w in inv.import_warnings],
+        "contract_violations": list(inv.contract_violations),
     }
 
 
@@ -46,7 +49,9 @@ def inventory_from_json(d: dict[str, Any]) -> Inventory:
         src=str(d["src"]),
         commit=d.get("commit"),
         parse_failures=tuple(
-            ParseFailure(str(f["path"]), int(f["line"]), str(f["message"]))
+            ParseFailure(
+                str(f["path"]), int(f["line"]), str(f["message"]), str(f.get("blocks", ""))
+            )
             for f in d.get("parse_failures", [])
         ),
         shims=tuple(_shim_from_json(s) for s in d.get("shims", [])),
@@ -54,6 +59,10 @@ def inventory_from_json(d: dict[str, Any]) -> Inventory:
         references=tuple(_reference_from_json(r) for r in d.get("references", [])),
         modules=tuple(str(m) for m in d.get("modules", [])),
         importable_modules=tuple(str(m) for m in d.get("importable_modules", [])),
+        import_warnings=tuple(
+            (str(w[0]), str(w[1]), str(w[2])) for w in d.get("import_warnings", []) if len(w) == 3
+        ),
+        contract_violations=tuple(str(v) for v in d.get("contract_violations", [])),
     )
 
 
@@ -142,6 +151,7 @@ def _reference_to_json(r: Reference) -> dict[str, Any]:
         "importer": r.importer,
         "text": r.text,
         "exercises_shim": r.exercises_shim,
+        "test": r.test,
         "cell": r.cell,
     }
 
@@ -161,5 +171,6 @@ def _reference_from_json(d: dict[str, Any]) -> Reference:
         importer=None if importer is None else str(importer),
         text=str(d.get("text", "")),
         exercises_shim=bool(d.get("exercises_shim", False)),
+        test=str(d.get("test", "")),
         cell=None if cell is None else int(cell),
     )

@@ -1,16 +1,26 @@
-"""The contracts a tree needs after a step: derived from the plan and the importers found."""
+"""The contracts a tree needs after a step: derived from the plan and the importers found.
+
+Every write of ``.importlinter`` describes the tree it is written for: root packages that exist,
+layers the tree has (the others optional), the legacy importers of every shim that still import
+it, and as retired exactly the modules that are gone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
-from shimkit.application.workspace import Analysis, Workspace
-from shimkit.apply.importlinter_file import ContractsState, read_lists, render
+from shimkit.application.workspace import CONFIG, Analysis, Workspace
+from shimkit.apply.importlinter_file import (
+    ContractsState,
+    read_layers_allowlist,
+    read_lists,
+    render,
+)
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import FileChange, Moves, ReferenceKind
 from shimkit.domain.steps import StepSpec
 
-CONFIG = ".importlinter"
 IMPORT_KINDS = frozenset(
     {
         ReferenceKind.FROM_IMPORT,
@@ -21,7 +31,7 @@ IMPORT_KINDS = frozenset(
 )
 
 
-def _existing(root: Path) -> str | None:
+def existing_config(root: Path) -> str | None:
     path = root / CONFIG
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
@@ -30,19 +40,35 @@ def _top(module: str) -> str:
     return module.split(".", 1)[0]
 
 
+def _read(existing: str | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    if existing is None:
+        return (), ()
+    try:
+        return read_lists(existing)["retired"], read_layers_allowlist(existing)
+    except ValueError as error:
+        raise KitError(str(error)) from error
+
+
+def is_gone(module: str, modules: Collection[str]) -> bool:
+    """No module of ``modules`` is ``module`` or lies inside it (a package is gone whole)."""
+    prefix = module + "."
+    return module not in modules and not any(m.startswith(prefix) for m in modules)
+
+
+def missing_layers(workspace: Workspace, analysis: Analysis) -> tuple[str, ...]:
+    """The plan's layers this tree does not have (written as optional layers)."""
+    return tuple(layer for layer in workspace.plan.layers if not analysis.codebase.in_tree(layer))
+
+
 def contracts_state(
     workspace: Workspace, analysis: Analysis, step: StepSpec | None, moves: Moves
 ) -> ContractsState:
-    """What ``.importlinter`` must say once ``step`` (None: nothing) has been applied."""
+    """What ``.importlinter`` must say once ``step`` (None: nothing, i.e. adoption) is applied."""
     plan = workspace.plan
     retiring = set(step.retire) if step else set()
-    kept = {m for m in plan.keep if analysis.codebase.has_module(m)}
-    existing = _existing(workspace.root)
-    try:
-        previously_retired = read_lists(existing)["retired"] if existing else ()
-    except ValueError as error:
-        raise KitError(str(error)) from error
     modules = set(analysis.inventory.modules) - retiring
+    kept = {m for m in plan.keep if m in modules}
+    previously_retired, previous_upward = _read(existing_config(workspace.root))
 
     allowlist: set[tuple[str, str]] = set()
     for reference in analysis.inventory.references:
@@ -52,7 +78,7 @@ def contracts_state(
         if importer in retiring or importer in kept:
             continue
         for target in _targets_after(reference.shim, reference.names, moves):
-            if target in plan.shims and target not in retiring and target in modules:
+            if target in plan.shims and target in modules:
                 allowlist.add((importer, target))
 
     layer_rank = {package: rank for rank, package in enumerate(plan.layers)}
@@ -63,6 +89,15 @@ def contracts_state(
         and _top(target) in layer_rank
         and layer_rank[_top(importer)] > layer_rank[_top(target)]
     }
+    if step is not None:
+        # legacy upward imports unrelated to what this step moves stay allowlisted (the ratchet
+        # only shrinks); those into a moved module were recomputed above from its importers
+        moved = moves.old_modules() | retiring
+        upward |= {
+            (importer, imported)
+            for importer, imported in previous_upward
+            if importer in modules and imported in modules and imported not in moved
+        }
     shims_after = {s.module: s for s in analysis.inventory.shims}
     normalised = set(step.normalize) if step else set()
     reexport_only = {
@@ -78,12 +113,11 @@ def contracts_state(
         )
     }
     roots = {_top(m) for m in modules}
-    # retired once, retired for good; but adopting (step 1) takes the tree as it is: entries of
-    # a tree the file was copied from do not apply to modules that exist here
-    carried = {
-        m for m in previously_retired if _top(m) in roots and (step is not None or m not in modules)
+    retired = {
+        module
+        for module in (*previously_retired, *plan.retired, *retiring)
+        if _top(module) in roots and is_gone(module, modules)
     }
-    retired = {*carried, *(m for m in plan.retired if m not in modules and _top(m) in roots)}
     return ContractsState(
         root_packages=tuple(sorted(roots)),
         shims=tuple(sorted({*plan.shims, *retiring})),
@@ -93,6 +127,7 @@ def contracts_state(
         layers_allowlist=tuple(sorted(upward)),
         reexport_only=tuple(sorted(reexport_only)),
         retired=tuple(sorted(retired)),
+        optional_layers=missing_layers(workspace, analysis),
     )
 
 
@@ -116,9 +151,9 @@ def _targets_after(shim: str, names: tuple[str, ...], moves: Moves) -> set[str]:
 def contracts_change(
     workspace: Workspace, analysis: Analysis, step: StepSpec | None, moves: Moves
 ) -> FileChange | None:
-    """The ``.importlinter`` change a step brings, if the tree has one (or step 1 writes it)."""
-    existing = _existing(workspace.root)
-    if existing is None and step is not None:
+    """The ``.importlinter`` change a step brings, if the tree has one."""
+    existing = existing_config(workspace.root)
+    if existing is None:
         return None  # a tree without contracts: step 1 --write-contracts adopts them
     text = render(contracts_state(workspace, analysis, step, moves), existing)
     return None if text == existing else FileChange(CONFIG, existing, text, "contracts")

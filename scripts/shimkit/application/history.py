@@ -16,7 +16,7 @@ def changelog_entry(step: StepSpec, moves: Moves, removed: tuple[str, ...]) -> C
         title=title,
         removed=removed,
         moves=tuple(
-            MovedName(name=name, old_module=old, new_module=new)
+            MovedName(name, old, new, moves.new_name(old, name))
             for (old, name), new in sorted(moves.names.items())
         ),
     )

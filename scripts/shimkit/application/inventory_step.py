@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from shimkit.analysis import inventory_from_json, inventory_to_json, render_markdown
-from shimkit.application.contracts_config import contracts_change
+from shimkit.application.contracts_adoption import Adoption, adopt_contracts
+from shimkit.application.contracts_config import missing_layers
 from shimkit.application.options import RunOptions
 from shimkit.application.ports import Reporter
+from shimkit.application.preflight import preflight
 from shimkit.application.smoke import import_each, importable_candidates
-from shimkit.application.workspace import Analysis, Workspace, analyse
+from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
 from shimkit.apply import apply_changes, repo_status, require_clean
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
-from shimkit.domain.model import ChangeSet, Inventory, Moves
-from shimkit.verify import SmokeOutcome
+from shimkit.domain.model import ChangeSet, FileChange, Inventory
+from shimkit.verify import ContractsReport, SmokeOutcome, probe_contracts
+
+EXIT_CONTRACTS_RED = 1
 
 
-def record_baseline(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Analysis:
-    """Record the commit and the modules that import cleanly today, for step 5."""
+def violations(report: ContractsReport) -> tuple[str, ...]:
+    """What breaks the contracts, one string per violation: compared between baseline and now."""
+    found: set[str] = set()
+    if report.error is not None:
+        found.add(f"import-linter could not run: {report.error}")
+    for contract in report.broken:
+        found.update(f"{contract.id}: {chain}" for chain in contract.chains)
+        found.update(f"{contract.id}: {problem}" for problem in contract.problems)
+        if not contract.chains and not contract.problems:
+            found.add(f"{contract.id}: broken")
+    return tuple(sorted(found))
+
+
+def record_baseline(
+    workspace: Workspace,
+    analysis: Analysis,
+    reporter: Reporter,
+    contracts: ContractsReport | None = None,
+) -> Analysis:
+    """Record the commit, the modules that import today (with the project DeprecationWarnings
+    each one already issues), and the contract violations already there, for step 5."""
     inventory = analysis.inventory
     report = import_each(
         workspace,
@@ -27,19 +51,26 @@ def record_baseline(workspace: Workspace, analysis: Analysis, reporter: Reporter
         reporter,
         "step 1: importing every module (baseline)",
     )
-    # a module that imports but warns is importable: the warning is what the migration removes
+    # a module that imports but warns is importable: the warning may be what the migration removes
     importable = tuple(
         sorted(r.module for r in report.results if r.outcome is not SmokeOutcome.IMPORT_ERROR)
     )
+    warnings = tuple(
+        sorted(
+            {(r.module, d.path, d.message) for r in report.results for d in r.deprecations}
+        )
+    )
+    if contracts is None and (workspace.root / CONFIG).is_file():
+        contracts = probe_contracts(workspace.root, workspace.src, CONFIG)
     baseline = replace(
-        inventory, commit=repo_status(workspace.root).head, importable_modules=importable
+        inventory,
+        commit=repo_status(workspace.root).head,
+        importable_modules=importable,
+        import_warnings=warnings,
+        contract_violations=violations(contracts) if contracts is not None else (),
     )
     write_json(state_path(workspace.root), inventory_to_json(baseline))
     return replace(analysis, inventory=baseline)
-
-
-def take_inventory(workspace: Workspace, reporter: Reporter) -> Analysis:
-    return record_baseline(workspace, analyse(workspace), reporter)
 
 
 def load_baseline(workspace: Workspace) -> Inventory:
@@ -57,6 +88,7 @@ def run_inventory(
     markdown_path: Path | None = None,
     write_contracts: bool = False,
     options: RunOptions | None = None,
+    on_applied: Callable[[ChangeSet], None] | None = None,
 ) -> int:
     reporter.heading("Step 1: inventory of re-export layers")
     workspace.check()
@@ -64,14 +96,14 @@ def run_inventory(
         require_clean(workspace.root, (options or RunOptions()).allow_dirty)
     analysis = analyse(workspace)
     reporter.inventory(analysis.inventory)
-    failures = analysis.inventory.parse_failures
-    if failures:
-        _write_reports(analysis.inventory, json_path, markdown_path)
-        raise KitError(
-            f"{len(failures)} file(s) do not parse, first {failures[0].path}:{failures[0].line}; "
-            "import-linter cannot run and no step can rewrite until they do"
-        )
-    analysis = record_baseline(workspace, analysis, reporter)
+    _write_reports(analysis.inventory, json_path, markdown_path)
+    preflight(workspace, analysis, reporter)
+    adoption = _adopt(workspace, analysis, reporter) if write_contracts else None
+    if adoption is not None and not adoption.report.ok:
+        return EXIT_CONTRACTS_RED
+    analysis = record_baseline(
+        workspace, analysis, reporter, adoption.report if adoption is not None else None
+    )
     inventory = analysis.inventory
     not_importable = sorted(set(inventory.modules) - set(inventory.importable_modules))
     reporter.info(
@@ -79,16 +111,54 @@ def run_inventory(
         f"baseline: {len(inventory.importable_modules)} of {len(inventory.modules)} modules import"
         + (f" (not: {', '.join(not_importable)})" if not_importable else "")
     )
+    if inventory.import_warnings:
+        reporter.info(
+            f"{len(inventory.import_warnings)} project DeprecationWarning(s) already issued on "
+            "import: step 5 counts only new ones"
+        )
     _write_reports(inventory, json_path, markdown_path)
-    if write_contracts:
-        change = contracts_change(workspace, analysis, None, Moves())
-        if change is None:
-            reporter.info(".importlinter is up to date")
-        else:
-            reporter.changes(ChangeSet((change,)))
-            apply_changes(workspace.root, ChangeSet((change,)))
-            reporter.info("wrote .importlinter: the allowlist holds today's legacy importers")
+    if adoption is not None:
+        written = _write_contracts(workspace, adoption, reporter)
+        if written is not None and on_applied is not None:
+            on_applied(written)
     return 0
+
+
+def _adopt(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Adoption:
+    """Contracts for this tree, checked green by import-linter before anything is written."""
+    for layer in missing_layers(workspace, analysis):
+        reporter.warning(
+            f"the plan's layer {layer} is not in this tree: written as an optional layer"
+        )
+    adoption = adopt_contracts(workspace, analysis)
+    for note in adoption.notes:
+        reporter.info(note)
+    if not adoption.report.ok:
+        report = adoption.report
+        rows = [("import-linter runs", False, report.error)] if report.error else []
+        rows += [(c.name, c.kept, "" if c.kept else c.describe()) for c in report.contracts]
+        reporter.checks("Contracts for this tree (not written)", rows)
+        reporter.info(
+            "the contracts cannot start green on this tree: nothing was written; "
+            "fix what breaks them (above) and run step 1 again"
+        )
+    return adoption
+
+
+def _write_contracts(
+    workspace: Workspace, adoption: Adoption, reporter: Reporter
+) -> ChangeSet | None:
+    path = workspace.root / CONFIG
+    existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    kept = len(adoption.report.contracts)
+    if existing == adoption.text:
+        reporter.info(f".importlinter is up to date; lint-imports: green ({kept} contracts kept)")
+        return None
+    changes = ChangeSet((FileChange(CONFIG, existing, adoption.text, "contracts"),))
+    reporter.changes(changes)
+    apply_changes(workspace.root, changes)
+    reporter.info(f"wrote .importlinter; lint-imports: green ({kept} contracts kept)")
+    return changes
 
 
 def _write_reports(

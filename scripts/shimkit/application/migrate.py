@@ -1,69 +1,68 @@
-"""Whole runs: the five steps in order, and retiring an arbitrary set of shims."""
+"""Whole runs: the five steps in order, and retiring an arbitrary set of shims.
+
+Both carry out their change on a working copy, verify it there against a baseline taken there,
+and only then write the user's tree, in one all-or-nothing change: a failure anywhere (or an
+interruption before the write) leaves the tree as it was.
+"""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
+from shimkit.application.contracts_config import is_gone
+from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import was_removed
-from shimkit.application.inventory_step import run_inventory, take_inventory
+from shimkit.application.inventory_step import record_baseline, run_inventory
 from shimkit.application.options import RunOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.rewrite_step import run_rewrite_step
-from shimkit.application.verify_step import report, run_verify, verify
+from shimkit.application.preflight import analyse_step, preflight, validate_plan
+from shimkit.application.rewrite_step import StepOutcome, plan_step, run_rewrite_step
+from shimkit.application.verify_step import Scope, report, report_progress, run_verify, verify
+from shimkit.application.working_copy import working_copy
 from shimkit.application.workspace import Workspace, analyse
 from shimkit.apply import apply_changes, require_clean
 from shimkit.apply.state_file import read_json, state_path, write_json
 from shimkit.apply.tree_diff import tree_changes
 from shimkit.domain.errors import KitError
+from shimkit.domain.model import ChangeSet
 from shimkit.domain.steps import (
+    StepSpec,
     consolidate_step,
     remove_deprecated_step,
     retire_step,
     update_imports_step,
 )
 
-_NOT_COPIED = shutil.ignore_patterns(".tox", ".venv", "__pycache__", ".mypy_cache")
 
-
-@contextmanager
-def _working_copy(workspace: Workspace) -> Iterator[Workspace]:
-    with tempfile.TemporaryDirectory(prefix="shimkit-migration-") as temp:
-        copy = Path(temp) / workspace.root.name
-        shutil.copytree(workspace.root, copy, symlinks=True, ignore=_NOT_COPIED)
-        yield Workspace(copy, workspace.src, workspace.plan)
-
-
-def _all_steps(workspace: Workspace, reporter: Reporter) -> int:
+def _all_steps(workspace: Workspace, reporter: Reporter, touched: set[str]) -> int:
     """Steps 1-5 in order on a tree the run owns; stops at the first that fails or refuses."""
     writing = RunOptions(write=True, allow_dirty=True)
-    status = run_inventory(workspace, reporter, write_contracts=True, options=writing)
+
+    def record(changes: ChangeSet) -> None:
+        touched.update(change.path for change in changes.changes)
+
+    status = run_inventory(
+        workspace, reporter, write_contracts=True, options=writing, on_applied=record
+    )
     for step in (consolidate_step, remove_deprecated_step, update_imports_step):
         if status:
             return status
-        status = run_rewrite_step(workspace, step(workspace.plan), writing, reporter)
+        status = run_rewrite_step(workspace, step(workspace.plan), writing, reporter, record)
     return status or run_verify(workspace, reporter)
 
 
 def migrate(workspace: Workspace, options: RunOptions, reporter: Reporter) -> int:
-    """Steps 1-5, carried out on a working copy of the tree.
-
-    Only when every step succeeded and verification passed are the copy's changes written to the
-    real tree, in one all-or-nothing write: a failure anywhere leaves the tree as it was.
-    """
+    """Steps 1-5, carried out on a working copy of the tree; written back only if verified."""
     workspace.check()
     if options.write:
         require_clean(workspace.root, options.allow_dirty)
-    with _working_copy(workspace) as copy:
+    preflight(workspace, analyse(workspace), reporter)
+    with working_copy(workspace) as copy:
         reporter.info(f"working on a temporary copy of the tree: {copy.root}")
-        status = _all_steps(copy, reporter)
-        changes = tree_changes(workspace.root, copy.root)
+        touched: set[str] = set()
+        status = _all_steps(copy, reporter, touched)
         if status:
             reporter.info("the migration did not pass: your tree was not changed")
             return status
+        changes = tree_changes(workspace.root, copy.root, touched)
         if options.check:
             return 1 if changes.changes else 0
         if not options.write:
@@ -84,9 +83,41 @@ def run_retire(
     options: RunOptions,
     reporter: Reporter,
 ) -> int:
-    """Retire the named shims (and, with ``deprecated``, every shim that warns), then verify."""
+    """Retire the named shims (and, with ``deprecated``, every shim that warns): plan, then carry
+    the change out and verify it on a working copy, then write it."""
     workspace.check()
-    analysis = analyse(workspace)
+    step = _retire_spec(workspace, modules, deprecated, reporter)
+    if step is None:
+        return 0
+    analysis, step = analyse_step(workspace, step, reporter, plan_checked=False)
+    outcome = plan_step(workspace, analysis, step, reporter)
+    for decision in shim_tests_to_decide(outcome.decisions):
+        reporter.warning(decision)
+    if outcome.changes.empty:
+        reporter.info("nothing to do: no file refers to the modules to retire")
+        return 0
+    reporter.changes(outcome.changes)
+    if options.check:
+        reporter.info(f"{len(outcome.changes.changes)} file change(s) pending")
+        return 1
+    if not options.write:
+        reporter.info("dry run: nothing was written (pass --write to apply)")
+        return 0
+    require_clean(workspace.root, options.allow_dirty)
+    if not _verified_on_a_copy(workspace, step, outcome, reporter):
+        reporter.info("verification FAILED: your tree was not changed")
+        return 1
+    apply_changes(workspace.root, outcome.changes)
+    reporter.info(f"retired {', '.join(outcome.removed)}: {len(outcome.changes.changes)} file(s)")
+    _plan_progress(workspace, reporter)
+    return 0
+
+
+def _retire_spec(
+    workspace: Workspace, modules: tuple[str, ...], deprecated: bool, reporter: Reporter
+) -> StepSpec | None:
+    """The retire step for what was asked; None when everything asked is already gone."""
+    analysis = analyse(workspace, extra_shims=modules, watched=modules)
     if deprecated:
         warning = tuple(s.module for s in analysis.inventory.shims if s.warns)
         modules = tuple(dict.fromkeys((*modules, *warning)))
@@ -99,23 +130,36 @@ def run_retire(
         )
     if not present:
         reporter.info("nothing to do: " + (", ".join(modules) or "no shim warns on import"))
-        return 0
-    step = retire_step(present, _kept(workspace, present))
-    if not options.write:
-        return run_rewrite_step(workspace, step, options, reporter)
-    require_clean(workspace.root, options.allow_dirty)
-    take_inventory(workspace, reporter)
-    status = run_rewrite_step(workspace, step, RunOptions(write=True, allow_dirty=True), reporter)
-    if status:
-        return status
-    reporter.heading("Verify")
-    result = verify(workspace, reporter, retired=present, contracts_required=False)
-    report(result, reporter)
-    return 0 if result.ok else 1
-
-
-def _kept(workspace: Workspace, modules: tuple[str, ...]) -> tuple[str, ...]:
-    overlap = set(modules) & set(workspace.plan.keep)
+        return None
+    overlap = set(present) & set(workspace.plan.keep)
     if overlap:
         raise KitError(f"the plan keeps {', '.join(sorted(overlap))}; it cannot be retired")
-    return workspace.plan.keep
+    return retire_step(present, workspace.plan.keep)
+
+
+def _verified_on_a_copy(
+    workspace: Workspace, step: StepSpec, outcome: StepOutcome, reporter: Reporter
+) -> bool:
+    reporter.heading("Verify (on a working copy; your tree is written only if this passes)")
+    with working_copy(workspace) as copy:
+        baseline = record_baseline(copy, analyse(copy), reporter).inventory
+        apply_changes(copy.root, outcome.changes)
+        modules = analyse(copy).inventory.modules
+        scope = Scope(
+            retired=frozenset(step.retire),
+            kept=frozenset(m for m in workspace.plan.keep if not is_gone(m, modules)),
+            changed=tuple(change.path for change in outcome.changes.changes),
+            contracts_required=False,
+        )
+        result = verify(copy, reporter, scope, baseline)
+    report(result, reporter)
+    return result.ok
+
+
+def _plan_progress(workspace: Workspace, reporter: Reporter) -> None:
+    """The plan's other pending work, as information (when the plan describes this tree)."""
+    try:
+        validate_plan(workspace, analyse(workspace))
+    except KitError:
+        return
+    report_progress(workspace, reporter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from shimkit.analysis import SourceFile, bound_uses
@@ -11,7 +12,8 @@ from shimkit.application.history import changelog_change
 from shimkit.application.moves import compat_notice, derive_moves, kept_shim_exports
 from shimkit.application.options import RunOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.workspace import Analysis, Workspace, analyse, require_parsable
+from shimkit.application.preflight import analyse_step
+from shimkit.application.workspace import Analysis, Workspace
 from shimkit.apply import apply_changes, require_clean
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference
@@ -36,8 +38,7 @@ class StepOutcome:
 def plan_step(
     workspace: Workspace, analysis: Analysis, step: StepSpec, reporter: Reporter
 ) -> StepOutcome:
-    """Compute every change of a step without touching the tree."""
-    require_parsable(analysis)
+    """Compute every change of a step without touching the tree (after its preflight)."""
     moves = derive_moves(analysis, step)
     exports = kept_shim_exports(analysis, step, moves)
     retired = [shim for m in step.retire if (shim := analysis.shim(m)) is not None]
@@ -118,10 +119,14 @@ def _rewrite_file(analysis: Analysis, source: SourceFile, moves: Moves) -> list[
 
 
 def run_rewrite_step(
-    workspace: Workspace, step: StepSpec, options: RunOptions, reporter: Reporter
+    workspace: Workspace,
+    step: StepSpec,
+    options: RunOptions,
+    reporter: Reporter,
+    on_applied: Callable[[ChangeSet], None] | None = None,
 ) -> int:
     reporter.heading(f"Step {step.number}: {step.title}" if step.number else step.title)
-    analysis = analyse(workspace, extra_shims=step.moved_modules)
+    analysis, step = analyse_step(workspace, step, reporter)
     outcome = plan_step(workspace, analysis, step, reporter)
     for decision in shim_tests_to_decide(outcome.decisions):
         reporter.warning(decision)
@@ -137,5 +142,7 @@ def run_rewrite_step(
         return 0
     require_clean(workspace.root, options.allow_dirty)
     apply_changes(workspace.root, outcome.changes)
+    if on_applied is not None:
+        on_applied(outcome.changes)
     reporter.info(f"wrote {len(outcome.changes.changes)} file change(s)")
     return 0

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shimkit.analysis import Codebase, inventory_of, make_resolver, scan
+from shimkit.apply.importlinter_file import read_root_packages
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import Definition, Inventory, ShimLayer
 from shimkit.domain.plan import Plan
+
+CONFIG = ".importlinter"
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,10 @@ class Workspace:
     def check(self) -> None:
         if not self.root.is_dir():
             raise KitError(f"root {self.root} is not a directory")
-        if not (self.root / self.src).is_dir():
+        source = (self.root / self.src).resolve()
+        if not source.is_relative_to(self.root.resolve()):
+            raise KitError(f"--src {self.src} lies outside --root {self.root}")
+        if not source.is_dir():
             raise KitError(f"no source directory {self.src!r} under {self.root}")
 
 
@@ -43,22 +49,53 @@ class Analysis:
         return self.resolver(shim, name)
 
 
-def analyse(workspace: Workspace, extra_shims: Collection[str] = ()) -> Analysis:
+def _configured_roots(root: Path) -> tuple[str, ...] | None:
+    """The root packages the tree's own ``.importlinter`` names, if it has one that parses."""
+    path = root / CONFIG
+    try:
+        return read_root_packages(path.read_text(encoding="utf-8")) or None
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def analyse(
+    workspace: Workspace,
+    extra_shims: Collection[str] = (),
+    watched: Collection[str] | None = None,
+) -> Analysis:
     """Scan the repository: every re-export layer, and references to them, to the plan's shims
-    (deleted ones included) and to any ``extra_shims``."""
+    (deleted ones included) and to any ``extra_shims``. A file that does not parse blocks the
+    run when it could name one of ``watched`` (default: all of those) or lies in a root package
+    (see ``shimkit.analysis.triage``)."""
     workspace.check()
     codebase = scan(workspace.root, workspace.src, exclude=workspace.plan.exclude)
-    inventory = inventory_of(codebase, also_referenced={*workspace.plan.shims, *extra_shims})
+    return reanalyse(workspace, codebase, extra_shims, watched)
+
+
+def reanalyse(
+    workspace: Workspace,
+    codebase: Codebase,
+    extra_shims: Collection[str] = (),
+    watched: Collection[str] | None = None,
+) -> Analysis:
+    """``analyse`` of an already scanned tree, for another set of modules."""
+    inventory = inventory_of(
+        codebase,
+        also_referenced={*workspace.plan.shims, *extra_shims},
+        watched=watched,
+        roots=_configured_roots(workspace.root),
+    )
     return Analysis(codebase=codebase, inventory=inventory, resolver=make_resolver(codebase))
 
 
 def require_parsable(analysis: Analysis) -> None:
-    """Refuse to rewrite a tree with files that do not parse: their references are unknown."""
-    failures = analysis.inventory.parse_failures
+    """Refuse to go on while a file that blocks the run does not parse (its references are
+    unknown, or import-linter cannot run); files that cannot matter are only listed."""
+    failures = analysis.inventory.blocking_failures
     if failures:
         first = failures[0]
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         raise KitError(
             f"{first.path}:{first.line} does not parse ({first.message}){more}; "
-            "fix it first: neither import-linter nor the rewrite can see through it"
+            f"it blocks this run ({first.blocks}): fix it first"
         )

@@ -26,11 +26,13 @@ _H3 = re.compile(r"^###(?!#)\s*(.*?)\s*$")
 
 @dataclass(frozen=True)
 class MovedName:
-    """One public name whose import path changed."""
+    """One public name whose import path changed. ``new_name`` is its name at the new path when
+    the old module re-exported it under an alias (``from core import compute_price as price``)."""
 
     name: str
     old_module: str
     new_module: str
+    new_name: str = ""
 
     @property
     def old_path(self) -> str:
@@ -38,7 +40,7 @@ class MovedName:
 
     @property
     def new_path(self) -> str:
-        return f"{self.new_module}.{self.name}"
+        return f"{self.new_module}.{self.new_name or self.name}"
 
 
 @dataclass(frozen=True)

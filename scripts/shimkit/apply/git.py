@@ -111,3 +111,33 @@ def git_dir(root: Path) -> Path | None:
     if result.returncode != 0:
         return None
     return Path(result.stdout.decode().strip())
+
+
+def changed_since(root: Path, commit: str) -> tuple[str, ...] | None:
+    """Paths (relative to ``root``) that differ from ``commit`` in the work tree: changed,
+    deleted or new (untracked, not ignored). None when git cannot tell (not a repo, unknown
+    commit)."""
+    root = Path(root)
+    diff = _git(root, "diff", "--name-only", "-z", "--relative", commit, "--", ".")
+    if diff.returncode != 0:
+        return None
+    untracked = _git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")
+    names = [*diff.stdout.split(b"\0"), *untracked.stdout.split(b"\0")]
+    return tuple(sorted({os.fsdecode(name) for name in names if name}))
+
+
+_KIT_IDENTITY = ("-c", "user.name=shimkit", "-c", "user.email=shimkit@localhost")
+
+
+def snapshot(root: Path, message: str) -> str:
+    """Make the tree at ``root`` (a throw-away copy the run owns) a git repository holding one
+    commit of everything not ignored; return that commit."""
+    commit = (*_KIT_IDENTITY, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty")
+    for args in (("init", "-q"), ("add", "-A"), (*commit, "-m", message)):
+        result = _git(root, *args)
+        if result.returncode != 0:
+            lines = result.stderr.decode(errors="replace").strip().splitlines()
+            reason = lines[-1] if lines else f"exit status {result.returncode}"
+            raise RefusedError(f"cannot snapshot the working copy {root}: {reason}")
+    head = _git(root, "rev-parse", "HEAD")
+    return head.stdout.decode().strip()

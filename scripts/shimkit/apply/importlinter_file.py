@@ -35,10 +35,16 @@ class ContractsState:
     layers_allowlist: tuple[tuple[str, str], ...]  # legacy importer -> higher-layer shim
     reexport_only: tuple[str, ...]  # kept shims that are pure re-exports
     retired: tuple[str, ...]  # modules that must stay deleted
+    # layers the plan names that this tree lacks: import-linter's optional layers, "(name)"
+    optional_layers: tuple[str, ...] = ()
 
 
 def _values(values: Iterable[str], indent: str = "    ") -> list[str]:
     return [f"{indent}{value}" for value in values]
+
+
+def _layer(name: str, optional: tuple[str, ...]) -> str:
+    return f"({name})" if name in optional else name
 
 
 def _imports(entries: Iterable[tuple[str, str]]) -> list[str]:
@@ -89,7 +95,7 @@ def render(state: ContractsState, existing: str | None = None) -> str:
             "name = Layers: " + " > ".join(state.layers),
             "type = layers",
             "layers =",
-            *_values(state.layers),
+            *_values(_layer(layer, state.optional_layers) for layer in state.layers),
         ]
         if state.layers_allowlist:
             lines += [
@@ -146,8 +152,28 @@ def _list(parser: configparser.ConfigParser, section: str, key: str) -> tuple[st
     return tuple(v.strip() for v in raw.splitlines() if v.strip() and not v.strip().startswith("#"))
 
 
+def _imports_of(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    pairs = (value.split("->", 1) for value in values if "->" in value)
+    return tuple((importer.strip(), imported.strip()) for importer, imported in pairs)
+
+
+def read_layers_allowlist(text: str) -> tuple[tuple[str, str], ...]:
+    """The layers contract's ``ignore_imports`` of an existing file: its legacy upward imports."""
+    return _imports_of(_parse(text).get("layers_ignores", ()))
+
+
+def read_root_packages(text: str) -> tuple[str, ...]:
+    """The ``root_packages`` an existing file gives import-linter."""
+    return _parse(text)["roots"]
+
+
 def read_lists(text: str) -> dict[str, tuple[str, ...]]:
     """The managed lists of an existing file: ``protected``, ``retired``."""
+    lists = _parse(text)
+    return {"protected": lists["protected"], "retired": lists["retired"]}
+
+
+def _parse(text: str) -> dict[str, tuple[str, ...]]:
     parser = configparser.ConfigParser(comment_prefixes=("#", ";"), inline_comment_prefixes=None)
     try:
         parser.read_string(text)
@@ -155,6 +181,8 @@ def read_lists(text: str) -> dict[str, tuple[str, ...]]:
         first = str(error).splitlines()[0]
         raise ValueError(f".importlinter does not parse: {first}") from error
     return {
+        "roots": _list(parser, "importlinter", "root_packages"),
         "protected": _list(parser, "importlinter:contract:shims-protected", "protected_modules"),
         "retired": _list(parser, "importlinter:contract:retired", "modules"),
+        "layers_ignores": _list(parser, "importlinter:contract:layers", "ignore_imports"),
     }

@@ -3,6 +3,7 @@ over to the real tree in one all-or-nothing write."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from shimkit.domain.model import ChangeSet, FileChange
@@ -25,9 +26,14 @@ def _files(root: Path) -> dict[str, Path]:
     return found
 
 
-def tree_changes(before: Path, after: Path) -> ChangeSet:
-    """Every file created, changed or deleted going from ``before`` to ``after``."""
-    old, new = _files(before), _files(after)
+def tree_changes(before: Path, after: Path, paths: Collection[str] | None = None) -> ChangeSet:
+    """Every file created, changed or deleted going from ``before`` to ``after`` (among ``paths``
+    only, when given: what a run changed, not what its test runs left behind)."""
+    if paths is None:
+        old, new = _files(before), _files(after)
+    else:
+        old = {p: before / p for p in paths if (before / p).is_file()}
+        new = {p: after / p for p in paths if (after / p).is_file()}
     changes: list[FileChange] = []
     for path in sorted(old.keys() | new.keys()):
         old_bytes = old[path].read_bytes() if path in old else None

@@ -114,6 +114,14 @@ class RichReporter:
             table.add_row(name, Text("ok", "green") if ok else Text("FAILED", "bold red"), details)
         self.out.print(table)
 
+    def table(self, title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        table = Table(title=title)
+        for column in header:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        self.out.print(table)
+
     @contextmanager
     def progress(self, description: str, total: int) -> Iterator[ProgressPort]:
         if total < PROGRESS_THRESHOLD:

@@ -43,11 +43,17 @@ class Context(enum.Enum):
 
 @dataclass(frozen=True)
 class ParseFailure:
-    """A file the engine could not read or parse; import-linter cannot run while one exists."""
+    """A file the engine could not read or parse.
+
+    ``blocks`` says why the run cannot go on while it does not parse (import-linter cannot build
+    its graph, or its text may name a module the run moves); empty when it cannot matter to the
+    run, which then lists it as skipped and goes on.
+    """
 
     path: str
     line: int
     message: str
+    blocks: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,7 @@ class Reference:
     importer: str | None = None  # dotted module of the referencing file, if it is under src/
     text: str = ""  # the source line, stripped, for reports
     exercises_shim: bool = False  # a test about the shim itself (e.g. asserts its warning)
+    test: str = ""  # that test's pytest node id after the path ("Class::test_name"), if it is one
     cell: int | None = None  # notebook code cell index (``line`` is then relative to the cell)
 
 
@@ -125,7 +132,19 @@ class Inventory:
     references: tuple[Reference, ...]
     modules: tuple[str, ...]  # every module under src/
     commit: str | None = None  # git HEAD when the inventory was taken
-    importable_modules: tuple[str, ...] = ()  # baseline: modules that imported cleanly
+    importable_modules: tuple[str, ...] = ()  # baseline: modules that imported
+    # baseline: (module, issuing file, message) of each project DeprecationWarning on import
+    import_warnings: tuple[tuple[str, str, str], ...] = ()
+    # baseline: "contract-id: what breaks it" for every violation import-linter reported
+    contract_violations: tuple[str, ...] = ()
+
+    @property
+    def blocking_failures(self) -> tuple[ParseFailure, ...]:
+        return tuple(failure for failure in self.parse_failures if failure.blocks)
+
+    @property
+    def skipped_files(self) -> tuple[ParseFailure, ...]:
+        return tuple(failure for failure in self.parse_failures if not failure.blocks)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,12 @@
 """Runs things in subprocesses and reports the results as data: import smoke, identity check,
 lint-imports, pytest (with baseline re-runs in a temporary git worktree)."""
 
+from shimkit.verify.contracts_probe import (
+    ContractResult,
+    ContractsReport,
+    probe_contracts,
+    probe_text,
+)
 from shimkit.verify.identity import check_identity
 from shimkit.verify.import_smoke import (
     DeprecationRecord,
@@ -23,6 +29,8 @@ from shimkit.verify.worktree import WorktreeError, temporary_worktree
 __all__ = [
     "PRE_EXISTING",
     "REGRESSION",
+    "ContractResult",
+    "ContractsReport",
     "DeprecationRecord",
     "LintResult",
     "ModuleSmoke",
@@ -33,6 +41,8 @@ __all__ = [
     "WorktreeError",
     "check_identity",
     "classify_failures",
+    "probe_contracts",
+    "probe_text",
     "run_lint_imports",
     "run_tests",
     "smoke_modules",

@@ -1,0 +1,43 @@
+"""How far the plan has got: which of its rewriting steps would still change the tree.
+
+Each step is planned exactly as its script would plan it (nothing is written): a step with
+changes left is pending, and the plan says what it would do.
+"""
+
+from __future__ import annotations
+
+from shimkit.application.ports import Reporter
+from shimkit.application.preflight import analyse_step
+from shimkit.application.rewrite_step import plan_step
+from shimkit.application.workspace import Workspace
+from shimkit.domain.errors import KitError
+from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
+
+PLAN_STEPS = (consolidate_step, remove_deprecated_step, update_imports_step)
+
+
+def pending_steps(workspace: Workspace, reporter: Reporter) -> list[tuple[int, str, str]]:
+    """``(number, title, what it would change)`` for each rewriting step not carried out yet."""
+    pending: list[tuple[int, str, str]] = []
+    for make in PLAN_STEPS:
+        step = make(workspace.plan)
+        try:
+            analysis, step = analyse_step(workspace, step, reporter, quiet=True)
+            outcome = plan_step(workspace, analysis, step, reporter)
+        except KitError as error:
+            pending.append((step.number, step.title, f"cannot be planned here: {error}"))
+            continue
+        sources = [
+            c.path
+            for c in outcome.changes.changes
+            if c.engine not in ("changelog", "contracts", "delete")
+        ]
+        if not outcome.removed and not sources:
+            continue
+        what = []
+        if outcome.removed:
+            what.append("would delete " + ", ".join(outcome.removed))
+        if sources:
+            what.append(f"would rewrite {len(sources)} file(s): " + ", ".join(sources[:4]))
+        pending.append((step.number, step.title, "; ".join(what)))
+    return pending
