@@ -13,9 +13,13 @@ from shimkit.verify.lint import LintResult, run_lint_imports
 from shimkit.verify.tests_runner import (
     PRE_EXISTING,
     REGRESSION,
+    BaselineComparison,
+    CollectionError,
     TestOutcome,
     TestRun,
     classify_failures,
+    collect_node_ids,
+    compare_with_baseline,
     run_tests,
 )
 from shimkit.verify.worktree import WorktreeError, temporary_worktree
@@ -23,6 +27,8 @@ from shimkit.verify.worktree import WorktreeError, temporary_worktree
 __all__ = [
     "PRE_EXISTING",
     "REGRESSION",
+    "BaselineComparison",
+    "CollectionError",
     "DeprecationRecord",
     "LintResult",
     "ModuleSmoke",
@@ -33,6 +39,8 @@ __all__ = [
     "WorktreeError",
     "check_identity",
     "classify_failures",
+    "collect_node_ids",
+    "compare_with_baseline",
     "run_lint_imports",
     "run_tests",
     "smoke_modules",
