@@ -1,140 +1,309 @@
-"""run_tests + classify_failures on a real git repository with two commits."""
+"""The pytest runner on real git repositories and real pytest runs.
+
+The project is ``tests/fixtures/pytest_traps`` (see its README): a baseline commit and a later one,
+under pytest configurations that try to fool the runner (``addopts``, ini files, a chatty conftest,
+a local plugin, odd parametrised ids, files that do not collect).
+"""
 
 from __future__ import annotations
 
-import subprocess
+import importlib.util
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from kit_helpers import REPO, Repos, commit_all, git
 from shimkit.verify import (
     PRE_EXISTING,
     REGRESSION,
     classify_failures,
+    collect_node_ids,
+    compare_with_baseline,
     run_tests,
     temporary_worktree,
 )
 from shimkit.verify.worktree import WorktreeError
 
-CALC_A = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
-CALC_B = CALC_A.replace("return a - b", "return a + b")
-TESTS = """\
-import pytest
+TRAPS = REPO / "tests" / "fixtures" / "pytest_traps"
+CALC = "tests/test_calc.py"
+OUTCOMES = "tests/test_outcomes.py"
 
-from calc import add, sub
+# how pytest ends every test of the later commit (see the fixture's tests)
+LATER_OUTCOMES = {
+    f"{CALC}::test_add": "passed",
+    f"{CALC}::test_always_broken": "failed",
+    f"{CALC}::TestSub::test_sub": "failed",
+    f"{CALC}::TestSub::test_zero[0]": "passed",
+    f"{CALC}::TestSub::test_zero[1]": "passed",
+    f"{CALC}::test_table[add one and one]": "passed",
+    f"{CALC}::test_table[add::wrong]": "failed",
+    f"{CALC}::test_table[[sub] 3-1]": "failed",
+    "tests/test_later_fixed.py::test_mul": "failed",
+    "tests/test_new.py::test_new": "failed",
+    f"{OUTCOMES}::test_setup_error": "error",
+    f"{OUTCOMES}::test_teardown_error": "error",
+    f"{OUTCOMES}::test_skipped": "skipped",
+    f"{OUTCOMES}::test_xfail": "xfailed",
+    f"{OUTCOMES}::test_xpass": "xpassed",
+    f"{OUTCOMES}::test_xpass_strict": "failed",
+    f"{OUTCOMES}::test_plugin_fixture": "passed",
+}
+# files of the later commit that do not collect, and the last line of pytest's error
+LATER_COLLECTION_ERRORS = {
+    "tests/test_does_not_import.py": "E   ModuleNotFoundError: No module named 'not_a_module'",
+    "tests/test_later_broken.py": "E   SyntaxError: invalid syntax",
+}
+VERDICTS = {
+    f"{CALC}::test_always_broken": PRE_EXISTING,
+    f"{CALC}::TestSub::test_sub": REGRESSION,  # calc.sub breaks in the later commit
+    f"{CALC}::test_table[add::wrong]": PRE_EXISTING,
+    f"{CALC}::test_table[[sub] 3-1]": REGRESSION,
+    "tests/test_later_fixed.py::test_mul": PRE_EXISTING,  # its file did not collect at baseline
+    "tests/test_new.py::test_new": REGRESSION,  # not there at baseline
+    f"{OUTCOMES}::test_setup_error": PRE_EXISTING,
+    f"{OUTCOMES}::test_teardown_error": PRE_EXISTING,
+    f"{OUTCOMES}::test_xpass_strict": PRE_EXISTING,
+    "tests/test_does_not_import.py": PRE_EXISTING,  # did not collect at baseline either
+    "tests/test_later_broken.py": REGRESSION,  # collected and passed at baseline
+}
+
+# config file -> its text; every variant but the fixture's own replaces its pytest.ini
+CONFIGS: dict[str, tuple[str, str] | None] = {
+    "pytest.ini: -v --tb=line -rA": None,
+    "pytest.ini: -q -x": ("pytest.ini", "[pytest]\naddopts = -q -x\n"),
+    "tox.ini": ("tox.ini", "[pytest]\naddopts = -p no:cacheprovider --tb=native -rfE\n"),
+    "setup.cfg": (
+        "setup.cfg",
+        "[tool:pytest]\naddopts = -p no:junitxml -p no:doctest --tb=no -qq\n",
+    ),
+    "pyproject.toml": (
+        "pyproject.toml",
+        '[tool.pytest.ini_options]\naddopts = "-x -vv --junitxml=junit.xml"\n'
+        'filterwarnings = ["error"]\n',
+    ),
+}
 
 
-def test_add():
-    assert add(1, 2) == 3
+@dataclass(frozen=True)
+class Traps:
+    root: Path  # at the later commit
+    baseline: str
 
 
-def test_always_broken():
-    assert add(1, 1) == 3
+@pytest.fixture(scope="module", params=list(CONFIGS), ids=list(CONFIGS))
+def traps(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Traps:
+    root = tmp_path_factory.mktemp("traps") / "project"
+    Repos.copy_tree(TRAPS / "baseline", root)
+    config = CONFIGS[request.param]
+    if config is not None:
+        (root / "pytest.ini").unlink()
+        (root / config[0]).write_text(config[1])
+    commit_all(root, "baseline")
+    baseline = git(root, "rev-parse", "HEAD").strip()
+    Repos.copy_tree(TRAPS / "later", root)
+    commit_all(root, "later")
+    return Traps(root, baseline)
 
 
-class TestSub:
-    def test_sub(self):
-        assert sub(3, 1) == 2
-
-    @pytest.mark.parametrize("n", [0, 1])
-    def test_param(self, n):
-        assert sub(n, 0) == n
+def _untracked(root: Path) -> set[str]:
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--ignored")
+    return {line[3:] for line in status.splitlines()}
 
 
-@pytest.mark.skip(reason="not today")
-def test_skipped():
-    pass
-"""
+def test_outcomes_are_those_pytest_reached(traps: Traps) -> None:
+    run = run_tests(traps.root, "src", ["tests"])
+    assert {o.node_id: o.outcome for o in run.outcomes} == LATER_OUTCOMES, run.output_tail
+    assert set(run.node_ids) == set(LATER_OUTCOMES)
+    errors = {e.node_id: e.message.splitlines()[-1] for e in run.collection_errors}
+    assert errors == LATER_COLLECTION_ERRORS
+    messages = {o.node_id: o.message for o in run.outcomes}
+    assert messages[f"{CALC}::test_always_broken"] == "assert 2 == 3"
+    assert messages[f"{OUTCOMES}::test_setup_error"] == "RuntimeError: setup exploded"
+    assert messages[f"{OUTCOMES}::test_teardown_error"] == "RuntimeError: teardown exploded"
+    assert messages[f"{OUTCOMES}::test_xfail"] == "known bug"
+    assert (run.exit_code, run.problem, run.ok, run.no_tests) == (1, "", False, False)
+    assert run.tests_failed and not run.run_failed
+    assert set(run.failures) == set(VERDICTS)
+    assert (run.passed, run.collected) == (5, 17)
+    # pytest's cache and bytecode stay out of the tree; a junit file the project asks for is its own
+    assert _untracked(traps.root) <= {"junit.xml"}
 
 
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout.strip()
+def test_failures_are_told_from_those_at_the_baseline(traps: Traps) -> None:
+    comparison = compare_with_baseline(traps.root, "src", list(VERDICTS), traps.baseline)
+    assert comparison.baseline is not None and not comparison.undecided
+    assert dict(comparison.verdicts) == VERDICTS, comparison.baseline.output_tail
+    assert len(git(traps.root, "worktree", "list").splitlines()) == 1
 
 
-def _commit(root: Path, files: dict[str, str]) -> str:
+ONE_CONFIG = pytest.mark.parametrize("traps", list(CONFIGS)[:1], indirect=True)
+
+
+@ONE_CONFIG
+def test_classify_failures_gives_one_verdict_per_failure(traps: Traps) -> None:
+    failures = [f"{CALC}::test_always_broken", "tests/test_new.py::test_new"]
+    assert classify_failures(traps.root, "src", failures, traps.baseline) == {
+        f"{CALC}::test_always_broken": PRE_EXISTING,
+        "tests/test_new.py::test_new": REGRESSION,
+    }
+
+
+def test_node_ids_are_collected_through_the_probe(traps: Traps) -> None:
+    ids = collect_node_ids(traps.root, "src", [CALC, "tests/nope.py"])
+    assert ids == tuple(node for node in LATER_OUTCOMES if node.startswith(CALC))
+
+
+def test_node_ids_can_be_run_whatever_they_contain(traps: Traps) -> None:
+    wanted = [f"{CALC}::test_table[add::wrong]", f"{CALC}::TestSub", "./tests/test_new.py"]
+    run = run_tests(traps.root, "src", wanted)
+    assert {o.node_id: o.outcome for o in run.outcomes} == {
+        f"{CALC}::test_table[add::wrong]": "failed",
+        f"{CALC}::TestSub::test_sub": "failed",
+        f"{CALC}::TestSub::test_zero[0]": "passed",
+        f"{CALC}::TestSub::test_zero[1]": "passed",
+        "tests/test_new.py::test_new": "failed",
+    }
+    assert not run.run_failed and not run.collection_errors
+
+
+@ONE_CONFIG
+def test_temporary_worktree_is_removed(traps: Traps) -> None:
+    with temporary_worktree(traps.root, traps.baseline) as tree:
+        assert "def test_fine_at_baseline():" in (tree / "tests/test_later_broken.py").read_text()
+        assert not (tree / "tests" / "test_new.py").exists()
+    assert not tree.exists()
+    assert len(git(traps.root, "worktree", "list").splitlines()) == 1
+    with (
+        pytest.raises(WorktreeError, match="cannot check out nosuchref"),
+        temporary_worktree(traps.root, "nosuchref"),
+    ):
+        pass
+    assert len(git(traps.root, "worktree", "list").splitlines()) == 1
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "commit")
-    return _git(root, "rev-parse", "HEAD")
+    return root
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    root = tmp_path_factory.mktemp("repo")
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "config", "user.name", "Kit Test")
-    _git(root, "config", "user.email", "kit@example.invalid")
-    _git(root, "config", "commit.gpgsign", "false")
-    (root / ".gitignore").write_text("__pycache__/\n")
-    baseline = _commit(root, {"src/calc.py": CALC_A, "tests/test_calc.py": TESTS})
-    _commit(
-        root,
+PASSING = "def test_passes():\n    pass\n"
+HAS_XDIST = importlib.util.find_spec("xdist") is not None
+
+BROKEN_RUNS = [
+    pytest.param(
+        {"pytest.ini": "[pytest]\naddopts = -n 2\n", "tests/test_a.py": PASSING},
+        "usage error",
+        "unrecognized arguments: -n",
+        id="usage error (-n without xdist)",
+        marks=pytest.mark.skipif(HAS_XDIST, reason="xdist is installed: -n is valid here"),
+    ),
+    pytest.param(
         {
-            "src/calc.py": CALC_B,
-            "tests/test_new.py": "def test_new():\n    assert False\n",
-            "tests/test_import.py": "import not_a_module\n",
+            "conftest.py": "def pytest_collection_modifyitems(items):\n"
+            "    raise RuntimeError('hook exploded')\n",
+            "tests/test_a.py": PASSING,
         },
-    )
-    return root, baseline
+        "internal error",
+        "RuntimeError: hook exploded",
+        id="internal error",
+    ),
+    pytest.param(
+        {"tests/test_a.py": "import pytest\n\ndef test_stop():\n    pytest.exit('stop now')\n"},
+        "interrupted",
+        "stop now",
+        id="interrupted",
+    ),
+    pytest.param(
+        {"tests/test_a.py": "import os\n\ndef test_dies():\n    os._exit(0)\n"},
+        "before the kit's probe plugin wrote its report",
+        "test session starts",
+        id="crash before the report",
+    ),
+    pytest.param(
+        {
+            "conftest.py": "def pytest_sessionfinish(session):\n    session.exitstatus = 1\n",
+            "tests/test_a.py": PASSING,
+        },
+        "reported no failing test",
+        "1 passed",
+        id="failed status without a failing test",
+    ),
+    pytest.param(
+        {
+            "conftest.py": "def pytest_runtest_protocol(item):\n    return True\n",
+            "tests/test_a.py": PASSING,
+        },
+        "1 collected tests never ran (the first: tests/test_a.py::test_passes)",
+        "test session starts",
+        id="tests that never ran",
+    ),
+]
 
 
-def test_run_tests_reports_per_test_outcomes(repo: tuple[Path, str]) -> None:
-    root, _ = repo
-    run = run_tests(root, "src", ["tests", "tests/missing_dir", "tests/nope.py::test_x"])
-    assert run.exit_code == 1
-    assert run.missing_paths == ("tests/missing_dir", "tests/nope.py::test_x")
-    outcomes = {o.node_id: o.outcome for o in run.outcomes}
-    assert outcomes == {
-        "tests/test_calc.py::test_add": "passed",
-        "tests/test_calc.py::test_always_broken": "failed",
-        "tests/test_calc.py::TestSub::test_sub": "failed",
-        "tests/test_calc.py::TestSub::test_param[0]": "passed",
-        "tests/test_calc.py::TestSub::test_param[1]": "passed",
-        "tests/test_calc.py::test_skipped": "skipped",
-        "tests/test_new.py::test_new": "failed",
-        "tests/test_import.py": "error",
-    }
-    assert (run.passed, run.collected) == (3, 8)
-    assert "failed" in run.output_tail
-    assert not list(root.rglob("__pycache__"))
+@pytest.mark.parametrize(("files", "problem", "last_lines"), BROKEN_RUNS)
+def test_a_broken_run_is_a_failure_with_the_last_lines(
+    tmp_path: Path, files: dict[str, str], problem: str, last_lines: str
+) -> None:
+    run = run_tests(_project(tmp_path, files), "src", ["tests"])
+    assert run.run_failed and problem in run.problem, run.problem
+    assert last_lines in run.output_tail, run.output_tail
+    assert not run.ok and not run.no_tests
 
 
-def test_no_tests(repo: tuple[Path, str], tmp_path: Path) -> None:
-    root, _ = repo
-    run = run_tests(root, "src", ["tests/missing"])
-    assert run.no_tests and run.outcomes == () and run.missing_paths == ("tests/missing",)
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "helper.py").write_text("x = 1\n")
-    run = run_tests(tmp_path, "src", ["tests"])
-    assert run.no_tests and run.exit_code == 5
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead, only not yet reaped
 
 
-def test_classify_failures_against_the_baseline(repo: tuple[Path, str]) -> None:
-    root, baseline = repo
-    failures = run_tests(root, "src", ["tests"]).failures
-    verdicts = classify_failures(root, "src", failures, baseline)
-    assert verdicts == {
-        "tests/test_calc.py::test_always_broken": PRE_EXISTING,
-        "tests/test_calc.py::TestSub::test_sub": REGRESSION,
-        "tests/test_new.py::test_new": REGRESSION,
-        "tests/test_import.py": REGRESSION,
-    }
-    assert len(_git(root, "worktree", "list").splitlines()) == 1
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_timeout_kills_pytest_and_its_children(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild.pid"
+    hanging = f"""\
+import subprocess, sys, time
+from pathlib import Path
+
+def test_hangs():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    Path({str(pid_file)!r}).write_text(str(child.pid))
+    time.sleep(600)
+"""
+    root = _project(tmp_path / "project", {"tests/test_hang.py": hanging})
+    run = run_tests(root, "src", ["tests"], timeout=8)
+    assert run.run_failed and run.exit_code is None
+    assert run.problem == "pytest did not finish within 8 s: it and its children were killed"
+    assert "test session starts" in run.output_tail, run.output_tail
+    assert not run.ok and not run.no_tests and run.passed == 0
+    grandchild = int(pid_file.read_text())
+    deadline = time.monotonic() + 30
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(grandchild)
 
 
-def test_temporary_worktree_is_removed(repo: tuple[Path, str]) -> None:
-    root, baseline = repo
-    with temporary_worktree(root, baseline) as tree:
-        assert (tree / "src" / "calc.py").read_text() == CALC_A
-        assert not (tree / "tests" / "test_new.py").exists()
-    assert not tree.exists()
-    assert len(_git(root, "worktree", "list").splitlines()) == 1
-    with (
-        pytest.raises(WorktreeError, match="cannot check out nosuchref"),
-        temporary_worktree(root, "nosuchref"),
-    ):
-        pass
-    assert len(_git(root, "worktree", "list").splitlines()) == 1
+def test_no_paths_means_no_tests(tmp_path: Path) -> None:
+    for paths in ([], ["tests/missing", "tests/nope.py::test_x"]):
+        run = run_tests(tmp_path, "src", paths)
+        assert run.no_tests and not run.run_failed and not run.tests_failed, run
+        assert run.outcomes == () and run.missing_paths == tuple(paths)
+    _project(tmp_path, {"tests/helper.py": "x = 1\n"})
+    run = run_tests(tmp_path, "src", ["tests"])  # pytest runs and finds no test
+    assert run.no_tests and run.exit_code == 5 and not run.run_failed
+
+
+def test_a_baseline_that_cannot_run_leaves_every_failure_a_regression(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"conftest.py": "import not_there\n", "tests/test_a.py": PASSING})
+    commit_all(root, "baseline: the conftest does not import")
+    baseline = git(root, "rev-parse", "HEAD").strip()
+    _project(root, {"conftest.py": "", "tests/test_a.py": "def test_a():\n    assert False\n"})
+    commit_all(root, "later")
+    comparison = compare_with_baseline(root, "src", ["tests/test_a.py::test_a"], baseline)
+    assert comparison.undecided and comparison.baseline is not None
+    assert "usage error" in comparison.baseline.problem
+    assert "No module named 'not_there'" in comparison.baseline.output_tail
+    assert dict(comparison.verdicts) == {"tests/test_a.py::test_a": REGRESSION}

@@ -19,9 +19,13 @@ from shimkit.verify.lint import LintResult, run_lint_imports
 from shimkit.verify.tests_runner import (
     PRE_EXISTING,
     REGRESSION,
+    BaselineComparison,
+    CollectionError,
     TestOutcome,
     TestRun,
     classify_failures,
+    collect_node_ids,
+    compare_with_baseline,
     run_tests,
 )
 from shimkit.verify.worktree import WorktreeError, temporary_worktree
@@ -29,6 +33,8 @@ from shimkit.verify.worktree import WorktreeError, temporary_worktree
 __all__ = [
     "PRE_EXISTING",
     "REGRESSION",
+    "BaselineComparison",
+    "CollectionError",
     "ContractResult",
     "ContractsReport",
     "DeprecationRecord",
@@ -41,6 +47,8 @@ __all__ = [
     "WorktreeError",
     "check_identity",
     "classify_failures",
+    "collect_node_ids",
+    "compare_with_baseline",
     "probe_contracts",
     "probe_text",
     "run_lint_imports",

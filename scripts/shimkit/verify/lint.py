@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, run_child
+from shimkit.verify.environment import child_env, combined_output, run_child
 
 __all__ = ["LintResult", "find_lint_imports", "run_lint_imports"]
 
@@ -49,5 +49,5 @@ def run_lint_imports(
         return LintResult(False, f"lint-imports did not finish within {timeout:g} s")
     except OSError as exc:
         return LintResult(False, f"cannot run lint-imports: {exc}")
-    output = process.stdout + (("\n" + process.stderr) if process.stderr.strip() else "")
+    output = combined_output(process.stdout, process.stderr)
     return LintResult(process.returncode == 0, output.strip(), process.returncode)

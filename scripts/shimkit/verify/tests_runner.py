@@ -1,36 +1,50 @@
-"""Run pytest on a tree, read its JUnit XML, and tell regressions from pre-existing failures."""
+"""Run pytest on a tree, and tell regressions from failures that were there at the baseline.
+
+What pytest collected and how every test ended come from the kit's probe plugin
+(``probe/shimkit_probe.py``), never from pytest's terminal output: a project's ``addopts``, ini
+files, plugins and chatty conftests cannot change the verdicts. The output is kept only to show a
+person pytest's last lines.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, run_child, tail
+from shimkit.verify.environment import child_env, combined_output, run_child, tail
+from shimkit.verify.probe import shimkit_probe as probe
 from shimkit.verify.worktree import temporary_worktree
 
 __all__ = [
     "PRE_EXISTING",
     "REGRESSION",
+    "BaselineComparison",
+    "CollectionError",
     "TestOutcome",
     "TestRun",
     "classify_failures",
     "collect_node_ids",
+    "compare_with_baseline",
     "run_tests",
 ]
 
 PRE_EXISTING = "pre-existing"
 REGRESSION = "regression"
 NO_TESTS_COLLECTED = 5
-
-# worst first: the outcome a node id gets when JUnit reports it more than once (call + teardown)
-_SEVERITY = {"error": 0, "failed": 1, "skipped": 2, "passed": 3}
+_PROBE_DIR = Path(probe.__file__).parent
+_PROBE_PLUGIN = probe.__name__.rpartition(".")[2]
+# pytest's exit statuses that mean the run itself went wrong (1: tests failed, 5: none collected)
+_BROKEN_RUN = {
+    2: "pytest was interrupted",
+    3: "pytest hit an internal error",
+    4: "pytest refused its command line or configuration (usage error)",
+}
 
 
 @dataclass(frozen=True)
@@ -38,34 +52,61 @@ class TestOutcome:
     __test__ = False  # not a pytest test class
 
     node_id: str
-    outcome: str  # "passed" | "failed" | "error" | "skipped"
+    outcome: str  # worst of setup/call/teardown: one of shimkit_probe.SEVERITY
     message: str = ""
+
+    @property
+    def failing(self) -> bool:
+        return self.outcome in probe.FAILING
+
+
+@dataclass(frozen=True)
+class CollectionError:
+    node_id: str  # the file (or directory) that did not collect
+    message: str  # the last lines of pytest's report of the error
 
 
 @dataclass(frozen=True)
 class TestRun:
     __test__ = False
 
-    exit_code: int  # pytest's; 5 = no tests collected (also when every path was missing)
+    exit_code: int | None  # pytest's; None: it did not finish in time; 5 also when no path exists
     outcomes: tuple[TestOutcome, ...]
-    output_tail: str
+    output_tail: str  # pytest's last output lines
     missing_paths: tuple[str, ...] = ()
+    collection_errors: tuple[CollectionError, ...] = ()
+    node_ids: tuple[str, ...] = ()  # every test collected (after the project's own deselection)
+    problem: str = ""  # why the run itself failed; "" when pytest ran to its end and reported
+
+    @property
+    def run_failed(self) -> bool:
+        """The run itself failed (timeout, interruption, internal or usage error, crash, tests
+        that never ran): its outcomes are not the whole story."""
+        return bool(self.problem)
+
+    @property
+    def tests_failed(self) -> bool:
+        """Some test failed or errored, or some file did not collect."""
+        return bool(self.failures)
 
     @property
     def ok(self) -> bool:
-        return self.exit_code == 0
+        return self.exit_code == 0 and not self.run_failed and not self.failures
 
     @property
     def no_tests(self) -> bool:
-        return self.exit_code == NO_TESTS_COLLECTED
+        """Nothing ran: no path exists, or pytest collected nothing (the caller decides)."""
+        return self.exit_code == NO_TESTS_COLLECTED and not self.run_failed
 
     @property
     def failures(self) -> tuple[str, ...]:
-        return tuple(o.node_id for o in self.outcomes if o.outcome in ("failed", "error"))
+        """Node ids of the failing tests, then of the files that did not collect."""
+        failing = [outcome.node_id for outcome in self.outcomes if outcome.failing]
+        return (*failing, *(error.node_id for error in self.collection_errors))
 
     @property
     def collected(self) -> int:
-        return len(self.outcomes)
+        return len(self.node_ids)
 
     @property
     def passed(self) -> int:
@@ -75,125 +116,169 @@ class TestRun:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
 
 
-def _path_part(node_or_path: str) -> str:
-    return node_or_path.split("::", 1)[0]
+@dataclass(frozen=True)
+class BaselineComparison:
+    verdicts: Mapping[str, str]  # failing node id (or file) -> PRE_EXISTING | REGRESSION
+    baseline: TestRun | None = None  # the re-run on the baseline; None: nothing there to re-run
 
-
-def _node_id(root: Path, case: ET.Element) -> str:
-    classname = case.get("classname", "")
-    name = case.get("name", "")
-    file = case.get("file")
-    if file and not classname:  # a collection error: the file itself
-        return file.replace("\\", "/")
-    if file:
-        module = re.sub(r"\.py$", "", file).replace("\\", "/").replace("/", ".")
-        rest = classname[len(module) :].lstrip(".") if classname.startswith(module) else ""
-        return "::".join(part for part in (file.replace("\\", "/"), *rest.split("."), name) if part)
-    # no file attribute: find the longest dotted prefix of classname that is a file under root
-    dotted = [p for p in classname.split(".") if p] if classname else name.split(".")
-    for cut in range(len(dotted), 0, -1):
-        candidate = "/".join(dotted[:cut]) + ".py"
-        if (root / candidate).is_file():
-            tail_parts = dotted[cut:] + ([name] if classname else [])
-            return "::".join([candidate, *tail_parts])
-    return f"{classname}::{name}" if classname else name
-
-
-def _outcome(case: ET.Element) -> tuple[str, str]:
-    for tag, outcome in (("error", "error"), ("failure", "failed"), ("skipped", "skipped")):
-        element = case.find(tag)
-        if element is not None:
-            lines = (element.get("message") or "").strip().splitlines()
-            return outcome, lines[0] if lines else ""
-    return "passed", ""
-
-
-def parse_junit(root: Path, xml_text: str) -> tuple[TestOutcome, ...]:
-    """Per-test outcomes from a JUnit XML report (node ids relative to ``root``)."""
-    try:
-        document = ET.fromstring(xml_text)
-    except ET.ParseError:
-        return ()
-    merged: dict[str, TestOutcome] = {}
-    for case in document.iter("testcase"):
-        node_id = _node_id(root, case)
-        outcome, message = _outcome(case)
-        previous = merged.get(node_id)
-        if previous is None or _SEVERITY[outcome] < _SEVERITY[previous.outcome]:
-            merged[node_id] = TestOutcome(node_id, outcome, message)
-    return tuple(merged.values())
+    @property
+    def undecided(self) -> bool:
+        """The re-run on the baseline itself failed: every failure was counted a regression."""
+        return self.baseline is not None and self.baseline.run_failed
 
 
 def run_tests(root: Path, src: str, paths: Sequence[str], *, timeout: float = 3600.0) -> TestRun:
-    """``python -m pytest -q`` on ``paths`` (files, dirs or node ids) under ``root``.
+    """Run pytest on ``paths`` (files, directories or node ids) under ``root``.
 
     Paths that do not exist are skipped and listed in ``missing_paths``; when none is left pytest
-    is not started and the run reports exit status 5 (no tests collected).
+    is not started and the run reports exit status 5 (no tests collected). Past ``timeout`` pytest
+    and its child processes are killed.
     """
-    root = Path(os.path.realpath(root))
-    present = [path for path in paths if (root / _path_part(path)).exists()]
-    missing = tuple(path for path in paths if path not in present)
-    if not present:
-        return TestRun(NO_TESTS_COLLECTED, (), "no test paths exist: " + ", ".join(paths), missing)
-    handle, report = tempfile.mkstemp(prefix="shimkit-junit-", suffix=".xml")
-    os.close(handle)
-    command = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        f"--rootdir={root}", "-o", "junit_family=xunit1", f"--junitxml={report}",
-        "--continue-on-collection-errors",
-        "--", *present,
-    ]  # fmt: skip
-    try:
-        try:
-            process = run_child(command, root, child_env([root / src]), timeout)
-        except subprocess.TimeoutExpired:
-            return TestRun(2, (), f"pytest did not finish within {timeout:g} s", missing)
-        xml_text = Path(report).read_text(encoding="utf-8") if os.path.getsize(report) else ""
-    finally:
-        os.unlink(report)
-    output = process.stdout + (("\n" + process.stderr) if process.stderr.strip() else "")
-    return TestRun(process.returncode, parse_junit(root, xml_text), tail(output), missing)
+    return _pytest(Path(root), src, paths, None, collect_only=False, timeout=timeout)
 
 
-def collect_node_ids(root: Path, src: str, paths: Sequence[str]) -> tuple[str, ...]:
+def collect_node_ids(
+    root: Path, src: str, paths: Sequence[str], *, timeout: float = 3600.0
+) -> tuple[str, ...]:
     """Node ids pytest collects from ``paths`` (existing ones only) under ``root``."""
-    root = Path(os.path.realpath(root))
-    present = [path for path in paths if (root / _path_part(path)).exists()]
-    if not present:
-        return ()
-    process = run_child(
-        [sys.executable, "-m", "pytest", "-q", "--collect-only", "-p", "no:cacheprovider",
-         f"--rootdir={root}", "--", *present],
-        root,
-        child_env([root / src]),
-    )  # fmt: skip
-    return tuple(line.strip() for line in process.stdout.splitlines() if "::" in line)
+    return _pytest(Path(root), src, paths, None, collect_only=True, timeout=timeout).node_ids
+
+
+def compare_with_baseline(
+    root: Path, src: str, failures: Sequence[str], baseline_commit: str, *, timeout: float = 3600.0
+) -> BaselineComparison:
+    """Re-run the failing node ids on ``baseline_commit`` (a temporary git worktree).
+
+    A failure is pre-existing when it fails (or errors) there too, or its file does not collect
+    there; a regression when it passes or is skipped there, or does not exist there. A file that
+    does not collect now is pre-existing only if it did not collect there either.
+    """
+    verdicts = dict.fromkeys(failures, REGRESSION)
+    if not failures:
+        return BaselineComparison(verdicts)
+    with temporary_worktree(Path(root), baseline_commit) as tree:
+        files = [f for f in dict.fromkeys(map(_file_of, failures)) if (tree / f).exists()]
+        if not files:
+            return BaselineComparison(verdicts)
+        tests = [node for node in failures if "::" in node]
+        run = _pytest(tree, src, files, tests, collect_only=False, timeout=timeout)
+    if not run.run_failed:
+        for node in failures:
+            if any(probe.is_within(node, failing) for failing in run.failures):
+                verdicts[node] = PRE_EXISTING
+    return BaselineComparison(verdicts, run)
 
 
 def classify_failures(
     root: Path, src: str, failures: Sequence[str], baseline_commit: str
 ) -> dict[str, str]:
-    """Re-run the failing node ids on ``baseline_commit`` (a temporary git worktree).
+    """Each failing node id -> "pre-existing" or "regression" (see ``compare_with_baseline``)."""
+    return dict(compare_with_baseline(root, src, failures, baseline_commit).verdicts)
 
-    Each is "pre-existing" when it fails (or errors) there too, "regression" when it passes or is
-    skipped there, or does not exist there.
-    """
-    verdict = dict.fromkeys(failures, REGRESSION)
-    if not failures:
-        return verdict
-    with temporary_worktree(Path(root), baseline_commit) as tree:
-        files = list(dict.fromkeys(_path_part(node) for node in failures))
-        existing = set(collect_node_ids(tree, src, files))
-        # a node id without "::" is a file that failed to collect: re-run it if it exists there
-        to_run = [
-            node
-            for node in failures
-            if node in existing or ("::" not in node and (tree / node).is_file())
-        ]
-        if not to_run:
-            return verdict
-        run = run_tests(tree, src, to_run)
-        for outcome in run.outcomes:
-            if outcome.node_id in verdict and outcome.outcome in ("failed", "error"):
-                verdict[outcome.node_id] = PRE_EXISTING
-    return verdict
+
+def _file_of(node_or_path: str) -> str:
+    return node_or_path.split("::", 1)[0]
+
+
+def _normalised(node_or_path: str) -> str:
+    """A path as pytest spells it in node ids (``./tests/`` -> ``tests``)."""
+    path, separator, rest = node_or_path.partition("::")
+    return Path(path).as_posix() + separator + rest
+
+
+def _pytest(
+    root: Path,
+    src: str,
+    paths: Sequence[str],
+    select: Sequence[str] | None,
+    *,
+    collect_only: bool,
+    timeout: float,
+) -> TestRun:
+    """pytest on the files of ``paths``; only the tests within ``select`` run, when given."""
+    root = Path(os.path.realpath(root))
+    exists = {path: (root / _file_of(path)).exists() for path in paths}
+    present = [_normalised(path) for path in paths if exists[path]]
+    missing = tuple(path for path in paths if not exists[path])
+    if not present:
+        why = "no test paths exist: " + ", ".join(paths) if paths else "no test paths given"
+        return TestRun(NO_TESTS_COLLECTED, (), why, missing)
+    if select is None and any("::" in path for path in present):
+        select = present  # pytest is given the files; the probe picks the tests out of them
+    targets = list(dict.fromkeys(map(_file_of, present)))
+    with tempfile.TemporaryDirectory(prefix="shimkit-pytest-") as scratch:
+        report = Path(scratch) / "report.json"
+        env = _probe_env(root / src, report, select, Path(scratch) / "select.json")
+        try:
+            process = run_child(_command(root, targets, scratch, collect_only), root, env, timeout)
+        except subprocess.TimeoutExpired as expired:
+            problem = f"pytest did not finish within {timeout:g} s: it and its children were killed"
+            output = combined_output(str(expired.output or ""), str(expired.stderr or ""))
+            return TestRun(None, (), tail(output), missing, problem=problem)
+        return _finished(process, probe.read_report(report), missing, collect_only)
+
+
+def _command(root: Path, targets: Sequence[str], scratch: str, collect_only: bool) -> list[str]:
+    return [
+        sys.executable, "-m", "pytest", f"--rootdir={root}", "-p", _PROBE_PLUGIN,
+        "-o", f"cache_dir={Path(scratch) / 'cache'}",  # pytest's cache stays out of the tree
+        "--maxfail=0",  # the project's -x must not hide the failures after the first
+        "--continue-on-collection-errors",  # a file that does not collect must not hide the rest
+        *(["--collect-only"] if collect_only else []),
+        "--", *targets,
+    ]  # fmt: skip
+
+
+def _probe_env(
+    src_dir: Path, report: Path, select: Sequence[str] | None, selection: Path
+) -> dict[str, str]:
+    """The child's environment: the probe importable and told where to report, and the tests to
+    select (written to ``selection``) when there is a choice."""
+    env = child_env([_PROBE_DIR, src_dir])
+    env[probe.REPORT_ENV] = str(report)
+    env["PYTHONUNBUFFERED"] = "1"  # a killed pytest's last lines are in its output
+    env.pop(probe.SELECT_ENV, None)
+    if select is not None:
+        selection.write_text(json.dumps(list(select)), encoding="utf-8")
+        env[probe.SELECT_ENV] = str(selection)
+    return env
+
+
+def _finished(
+    process: subprocess.CompletedProcess[str],
+    report: probe.ProbeReport | None,
+    missing: tuple[str, ...],
+    collect_only: bool,
+) -> TestRun:
+    output = tail(combined_output(process.stdout, process.stderr))
+    code = process.returncode
+    if report is None:
+        problem = _broken_exit(code) or (
+            f"pytest exited with status {code} before the kit's probe plugin wrote its report"
+        )
+        return TestRun(code, (), output, missing, problem=problem)
+    outcomes = (TestOutcome(o["node_id"], o["outcome"], o["message"]) for o in report["outcomes"])
+    errors = (CollectionError(e["node_id"], tail(e["message"], 12)) for e in report["errors"])
+    run = TestRun(code, tuple(outcomes), output, missing, tuple(errors), tuple(report["collected"]))
+    return replace(run, problem=_broken_exit(code) or _inconsistency(run, collect_only))
+
+
+def _broken_exit(code: int) -> str:
+    if code in _BROKEN_RUN:
+        return f"{_BROKEN_RUN[code]} (exit status {code})"
+    if code < 0:
+        return f"pytest was killed by signal {-code}"
+    if code not in (0, 1, NO_TESTS_COLLECTED):
+        return f"pytest exited with status {code}"
+    return ""
+
+
+def _inconsistency(run: TestRun, collect_only: bool) -> str:
+    """What makes a run pytest called finished untrustworthy."""
+    if run.exit_code == 1 and not run.failures:
+        return "pytest exited with status 1 but reported no failing test"
+    reported = {outcome.node_id for outcome in run.outcomes}
+    never_ran = [node for node in run.node_ids if node not in reported]
+    if never_ran and not collect_only:
+        return f"{len(never_ran)} collected tests never ran (the first: {never_ran[0]})"
+    return ""
