@@ -117,6 +117,21 @@ def build_legacy_repo(dest: Path) -> Path:
     return dest
 
 
+TRAPS = REPO / "tests" / "fixtures" / "traps"
+
+
+def build_traps_repo(dest: Path) -> Path:
+    """The legacy tree plus the traps of a real codebase (``tests/fixtures/traps``), committed."""
+    subprocess.run(
+        [sys.executable, str(REPO / "tests/fixtures/build_legacy.py"), str(dest)],
+        check=True,
+        capture_output=True,
+    )
+    shutil.copytree(TRAPS, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README.md"))
+    commit_all(dest, "legacy tree, as a real codebase has it")
+    return dest
+
+
 def run_script(script: str, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run one of the kit's scripts as a user would, from outside the tree it works on."""
     return subprocess.run(

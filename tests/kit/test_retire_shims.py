@@ -319,3 +319,12 @@ def test_star_importer_imports_from_the_defining_module(star: Retired) -> None:
     assert not (star.root / "src/shop/pricing.py").exists()
     invoice = lines(star.root, "src/shop/invoice.py")
     assert invoice[3] == "from shop.core.pricing import apply_discount"
+
+
+def test_alias_changelog_row_names_the_name_at_its_new_path(alias: Retired) -> None:
+    """``price`` was ``compute_price`` re-exported under an alias: the new path is its real one."""
+    changelog = text(alias.root, "CHANGELOG.md")
+    assert changelog_rows(
+        changelog, "`shop.legacy.prices.price`", "`shop.core.pricing.compute_price`"
+    ), changelog
+    assert "shop.core.pricing.price`" not in changelog

@@ -138,6 +138,8 @@ def _adopt(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Adop
         rows = [("import-linter runs", False, report.error)] if report.error else []
         rows += [(c.name, c.kept, "" if c.kept else c.describe()) for c in report.contracts]
         reporter.checks("Contracts for this tree (not written)", rows)
+        for contract in report.broken:
+            reporter.info(f"broken: {contract.describe()}")
         reporter.info(
             "the contracts cannot start green on this tree: nothing was written; "
             "fix what breaks them (above) and run step 1 again"

@@ -23,10 +23,11 @@ from shimkit.apply.git import changed_since
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.model import Inventory, Reference
 from shimkit.verify import (
+    PRE_EXISTING,
+    REGRESSION,
     SmokeOutcome,
-    TestRun,
     check_identity,
-    classify_failures,
+    compare_with_baseline,
     probe_contracts,
     run_tests,
 )
@@ -208,11 +209,6 @@ def _test_paths(workspace: Workspace) -> list[str]:
     return [p for p in workspace.plan.tracking_tests if (workspace.root / p).exists()]
 
 
-def _run_failed(run: TestRun) -> bool:
-    """pytest itself did not run through (timeout, usage or internal error, interrupted)."""
-    return run.exit_code not in (0, 1, 5) or (run.exit_code == 1 and not run.failures)
-
-
 def _excused(node: str, about_shim: list[Reference]) -> bool:
     """A failing test that itself exercises a retired shim (its DeprecationWarning, its file)."""
     path, _, rest = node.partition("::")
@@ -233,9 +229,13 @@ def _check_tests(
         result.notes.append("warning: no tests were run for this change")
         return
     run = run_tests(workspace.root, workspace.src, paths)
-    if _run_failed(run) or (run.exit_code == 5 and not run.outcomes):
-        last = run.output_tail.strip().splitlines()[-5:]
-        result.add("tests", False, f"pytest exited {run.exit_code}: " + " | ".join(last))
+    if run.run_failed:
+        last = " | ".join(run.output_tail.strip().splitlines()[-5:])
+        result.add("tests", False, f"the test run itself failed: {run.problem} ({last})")
+        return
+    if run.no_tests:
+        result.add("tests", True, "no tests collected")
+        result.notes.append("warning: no tests were run for this change")
         return
     about_shim = [
         r
@@ -248,14 +248,22 @@ def _check_tests(
     if not failures:
         result.add("tests", True, f"{run.passed} passed, {len(excused)} left for a person")
         return
+    errors = {e.node_id: e.message for e in run.collection_errors}
+    shown = [f + (f" (does not collect: {errors[f]})" if f in errors else "") for f in failures]
     if baseline.commit is None:
+        result.add("tests", False, f"failing: {_listing(shown)} (no baseline commit to compare)")
+        return
+    comparison = compare_with_baseline(workspace.root, workspace.src, failures, baseline.commit)
+    if comparison.undecided:
+        problem = comparison.baseline.problem if comparison.baseline else "it did not run"
         result.add(
-            "tests", False, f"failing: {_listing(failures)} (no baseline commit to compare)"
+            "tests",
+            False,
+            f"failing: {_listing(shown)}; the baseline re-run could not decide: {problem}",
         )
         return
-    verdicts = classify_failures(workspace.root, workspace.src, failures, baseline.commit)
-    regressions = [f for f, verdict in verdicts.items() if verdict == "regression"]
-    preexisting = [f for f, verdict in verdicts.items() if verdict != "regression"]
+    regressions = [f for f, verdict in comparison.verdicts.items() if verdict == REGRESSION]
+    preexisting = [f for f, verdict in comparison.verdicts.items() if verdict == PRE_EXISTING]
     result.notes.extend(f"pre-existing test failure: {f}" for f in sorted(preexisting))
     result.add(
         "tests",

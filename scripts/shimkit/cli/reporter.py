@@ -109,7 +109,7 @@ class RichReporter:
         table = Table(title=title)
         table.add_column("check")
         table.add_column("result")
-        table.add_column("details")
+        table.add_column("details", overflow="fold")
         for name, ok, details in rows:
             table.add_row(name, Text("ok", "green") if ok else Text("FAILED", "bold red"), details)
         self.out.print(table)

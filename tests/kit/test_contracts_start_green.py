@@ -1,0 +1,100 @@
+"""Step 1 ``--write-contracts`` writes contracts that the real ``lint-imports`` finds green on the
+tree they were written for, whatever that tree already carries, or writes nothing and names the
+contract and the import that break."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from consolidation_plan import PLAN
+from kit_helpers import Repos, build_legacy_repo, commit_all, files_under
+from shimkit.cli import inventory_main
+
+pytestmark = pytest.mark.slow
+
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+UPWARD = {
+    "src/infrastructure/reporting/__init__.py": "",
+    "src/infrastructure/reporting/summary.py": (
+        "from orchestration.jobs.tracking.trackers.base import MLflowTracker\n\n\n"
+        "def describe(tracker: MLflowTracker) -> str:\n"
+        "    return tracker.experiment_id\n"
+    ),
+}
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=root,
+        env=Repos.env(PYTHONPATH="src"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def legacy(tmp_path: Path) -> Path:
+    return build_legacy_repo(tmp_path / "legacy")
+
+
+def plant(root: Path, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    commit_all(root, "planted")
+
+
+def test_an_unrelated_upward_import_is_allowlisted_and_lint_imports_is_green(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plant(legacy, UPWARD)
+    assert lint_imports(legacy).returncode != 0, "the copied contracts start red on this tree"
+    assert inventory_main(PLAN, ["--root", str(legacy), "--write-contracts"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "allowlisted legacy upward import: infrastructure.reporting.summary -> "
+        "orchestration.jobs.tracking.trackers.base" in out
+    )
+    assert "lint-imports: green" in out
+    lint = lint_imports(legacy)
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_a_layer_the_tree_lacks_is_written_optional_with_a_warning(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = replace(PLAN, layers=("orchestration", "infrastructure", "platform_core", "common"))
+    assert inventory_main(plan, ["--root", str(legacy), "--write-contracts"]) == 0
+    captured = capsys.readouterr()
+    assert "layer platform_core is not in this tree" in captured.err
+    config = (legacy / ".importlinter").read_text(encoding="utf-8")
+    assert "    (platform_core)\n" in config
+    assert lint_imports(legacy).returncode == 0
+
+
+def test_contracts_that_cannot_start_green_are_not_written(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    team_contract = (
+        "\n[importlinter:contract:no-mlflow-in-common]\n"
+        "name = common never imports infrastructure\n"
+        "type = forbidden\n"
+        "source_modules =\n    infrastructure.tracking.mlflow.hash_utils\n"
+        "forbidden_modules =\n    common.shared.hash_utils\n"
+    )
+    config = legacy / ".importlinter"
+    config.write_text(config.read_text(encoding="utf-8") + team_contract, encoding="utf-8")
+    commit_all(legacy, "the team's own contract, already broken")
+    before = files_under(legacy)
+    assert inventory_main(PLAN, ["--root", str(legacy), "--write-contracts"]) == 1
+    out = capsys.readouterr().out
+    assert "common never imports infrastructure" in out
+    assert "infrastructure.tracking.mlflow.hash_utils -> common.shared.hash_utils" in out
+    assert "nothing was written" in out
+    assert files_under(legacy) == before

@@ -1,0 +1,113 @@
+"""``retire_shims.py`` verifies its own change on a working copy, writes only a verified result,
+and leaves contracts true for the tree it runs on; step 5 tells "not done yet" from "broken"."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kit_helpers import Repos, build_legacy_repo, commit_all, files_under, run_script
+
+pytestmark = pytest.mark.slow
+
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+DEPRECATED_SHIM = "src/orchestration/mlflow_utils.py"
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=root,
+        env=Repos.env(PYTHONPATH="src"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def retired_contract(root: Path) -> list[str]:
+    text = (root / ".importlinter").read_text(encoding="utf-8")
+    match = re.search(r"^\[importlinter:contract:retired\]\n(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    if match is None:
+        return []
+    body = match.group(1).split("modules =", 1)[1]
+    return [line.strip() for line in body.splitlines() if line.startswith("    ")]
+
+
+@pytest.fixture
+def legacy(tmp_path: Path) -> Path:
+    return build_legacy_repo(tmp_path / "legacy")
+
+
+@pytest.mark.parametrize("adopted", [True, False], ids=["after-step1", "without-step1"])
+def test_retiring_the_deprecated_shims_passes_and_leaves_lint_imports_green(
+    legacy: Path, adopted: bool
+) -> None:
+    if adopted:
+        step1 = run_script("step1_inventory.py", legacy, "--write-contracts")
+        assert step1.returncode == 0, step1.stdout + step1.stderr
+        commit_all(legacy, "step 1")
+    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "verification passed" in output
+    assert "nothing outside tests uses the kept shims" not in output
+    assert not (legacy / DEPRECATED_SHIM).exists()
+    lint = lint_imports(legacy)
+    assert lint.returncode == 0, lint.stdout
+    # exactly the modules gone from this tree are listed as retired
+    assert retired_contract(legacy) == ["orchestration.mlflow_utils"]
+    assert re.search(r"pending: step 2, step 4", output), output
+
+
+def test_a_change_that_fails_verification_is_not_written(legacy: Path) -> None:
+    guard = legacy / "tests/tracking/test_the_shim_file.py"
+    guard.write_text(
+        "from pathlib import Path\n\n\n"
+        "def test_the_deprecated_module_is_a_file() -> None:\n"
+        f"    assert Path({DEPRECATED_SHIM!r}).is_file()\n",
+        encoding="utf-8",
+    )
+    commit_all(legacy, "a test that the deprecated shim's file is there")
+    before = files_under(legacy)
+    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "regressions: tests/tracking/test_the_shim_file.py" in output
+    assert "your tree was not changed" in output
+    assert files_under(legacy) == before
+
+
+def test_a_failing_test_next_to_one_about_the_shim_is_still_a_regression(legacy: Path) -> None:
+    """Only the tests that exercise the retired shim themselves are left for a person."""
+    about = legacy / "tests/tracking/test_deprecated_shim.py"
+    about.write_text(
+        about.read_text(encoding="utf-8")
+        + "\n\ndef test_the_shim_file_is_there() -> None:\n"
+        + "    from pathlib import Path\n\n"
+        + f"    assert Path({DEPRECATED_SHIM!r}).is_file()\n",
+        encoding="utf-8",
+    )
+    commit_all(legacy, "another test in the file about the shim")
+    result = run_script("retire_shims.py", legacy, "orchestration.mlflow_utils", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "test_deprecated_shim.py::test_the_shim_file_is_there" in output
+    assert "test_deprecated_module_warns_on_import fails: it exercises a retired shim" in output
+
+
+def test_step5_after_step3_alone_names_steps_2_and_4_as_pending(legacy: Path) -> None:
+    assert run_script("step1_inventory.py", legacy, "--write-contracts").returncode == 0
+    commit_all(legacy, "step 1")
+    step3 = run_script("step3_remove_deprecated.py", legacy, "--write")
+    assert step3.returncode == 0, step3.stderr
+    commit_all(legacy, "step 3")
+    step5 = run_script("step5_verify.py", legacy)
+    output = step5.stdout + step5.stderr
+    assert step5.returncode == 0, output
+    assert "verification passed" in output
+    assert "pending: step 2, step 4" in output
+    assert "would delete orchestration.jobs.tracking.mlflow_utils" in output
