@@ -15,6 +15,7 @@ from shimkit.domain.model import (
     ReferenceKind,
     Resolution,
     ShimLayer,
+    SkippedCell,
 )
 
 FORMAT = "shimkit-inventory/1"
@@ -34,6 +35,9 @@ def inventory_to_json(inv: Inventory) -> dict[str, Any]:
         "references": [_reference_to_json(r) for r in inv.references],
         "modules": list(inv.modules),
         "importable_modules": list(inv.importable_modules),
+        "skipped_cells": [
+            {"path": c.path, "cell": c.cell, "magic": c.magic} for c in inv.skipped_cells
+        ],
     }
 
 
@@ -54,6 +58,10 @@ def inventory_from_json(d: dict[str, Any]) -> Inventory:
         references=tuple(_reference_from_json(r) for r in d.get("references", [])),
         modules=tuple(str(m) for m in d.get("modules", [])),
         importable_modules=tuple(str(m) for m in d.get("importable_modules", [])),
+        skipped_cells=tuple(
+            SkippedCell(str(c["path"]), int(c["cell"]), str(c["magic"]))
+            for c in d.get("skipped_cells", [])
+        ),
     )
 
 
