@@ -32,6 +32,7 @@ import enum
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # cell magics whose body IPython runs as (IPython-flavoured) Python
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
@@ -52,16 +53,17 @@ _HELP_END = re.compile(
     """,
     re.VERBOSE,
 )
+# What the scan of a logical line must tell apart: line ends, comments, strings, brackets and the
+# operators that hold a ``=``; any other run of characters is one ``run`` token (a string prefix
+# included: the end of a string does not depend on it).
 _TOKEN = re.compile(
     r"""
-    (?P<space>[ \t\f]+)
-    |(?P<comment>\#[^\r\n]*)
-    |(?P<newline>\r\n|\r|\n)
+    (?P<newline>\r\n|\r|\n)
     |(?P<continuation>\\(?:\r\n|\r|\n))
-    |(?P<string>[rRbBuUfF]{0,2}(?:'''|\"\"\"|'|"))
-    |(?P<name>[^\W\d]\w*)
-    |(?P<number>\d[\w.]*)
-    |(?P<op>\*\*=|//=|>>=|<<=|\.\.\.|->|:=|[-+*/%@&|^<>=!]=|\*\*|//|<<|>>)
+    |(?P<comment>\#[^\r\n]*)
+    |(?P<string>'''|\"\"\"|'|")
+    |(?P<op>\*\*=|//=|>>=|<<=|[-+*/%@&|^<>=!:]=)
+    |(?P<run>[^\r\n'"()\[\]{}=!%?\#\\\-+*/@&|^<>:]+)
     |(?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
@@ -186,9 +188,8 @@ def _escaped(line: str) -> bool:
     return text[:1] in _ESCAPES and not text.startswith(_NOT_ESCAPES)
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str
+class _Token(NamedTuple):
+    kind: str  # a group name of ``_TOKEN``, or "space" for a run of blanks
     text: str
     start: int  # offset in the cell's text
 
@@ -316,34 +317,33 @@ class _Masker:
         if after.text == "!":
             equals_line = self.lines[self._line_of(tokens[0].start)]
             return None if equals_line.strip().startswith("=") else after.start
-        if after.text == "%" and tokens[2].kind == "name":
+        if after.text == "%" and _starts_a_name(tokens[2]):
             return after.start
         return None
 
 
+def _starts_a_name(token: _Token) -> bool:
+    return token.kind == "run" and token.text.lstrip(" \t\f")[:1].isidentifier()
+
+
 def _tokens(text: str, start: int) -> Iterator[_Token]:
-    """Python tokens from ``start``; a character Python has no token for is an ``other`` token,
-    and so is the quote of a string that does not end on its line (as ``tokenize``'s errors)."""
+    """Tokens from ``start`` (see ``_TOKEN``); the quote of a string that does not end on its line
+    is an ``other`` token, as ``tokenize`` makes it an error token."""
     position = start
     while position < len(text):
         match = _TOKEN.match(text, position)
         assert match is not None  # ``other`` matches any character
-        kind = match.lastgroup or "other"
+        kind, token, end = match.lastgroup or "other", match.group(), match.end()
         if kind == "string":
-            quote = match.group().lstrip("rRbBuUfF")
-            rest = _STRING_REST[quote].match(text, match.end())
+            rest = _STRING_REST[token].match(text, end)
             if rest is not None:
-                yield _Token("string", text[position : rest.end()], position)
-                position = rest.end()
-                continue
-            if len(quote) == 3:  # an unterminated triple-quoted string runs to the end
-                yield _Token("string", text[position:], position)
-                return
-            prefix = len(match.group()) - len(quote)
-            if prefix:
-                yield _Token("name", text[position : position + prefix], position)
-            yield _Token("other", quote, position + prefix)
-            position = match.end()
-            continue
-        yield _Token(kind, match.group(), position)
-        position = match.end()
+                end = rest.end()
+            elif len(token) == 3:  # an unterminated triple-quoted string runs to the end
+                end = len(text)
+            else:
+                kind = "other"
+            token = text[position:end]
+        elif kind == "run" and token.isspace():
+            kind = "space"
+        yield _Token(kind, token, position)
+        position = end
