@@ -84,16 +84,6 @@ class Codebase:
     )
     _packages: frozenset[str] = field(init=False, repr=False, compare=False, default=frozenset())
 
-    @property
-    def skipped_cells(self) -> tuple[SkippedCell, ...]:
-        """The notebook cells left alone: cell magics whose body is not Python."""
-        return tuple(
-            SkippedCell(f.path, c.index, c.skipped_magic)
-            for f in self.files
-            for c in f.cells
-            if c.skipped_magic is not None
-        )
-
     def __post_init__(self) -> None:
         for f in self.files:
             self._by_path[f.path] = f
@@ -119,3 +109,13 @@ class Codebase:
     def in_tree(self, name: str) -> bool:
         """A module or package (namespace packages included) of the analysed tree."""
         return name in self._packages
+
+    @property
+    def skipped_cells(self) -> tuple[SkippedCell, ...]:
+        """The notebook cells left alone: cell magics whose body is not Python."""
+        return tuple(
+            SkippedCell(f.path, c.index, c.skipped_magic)
+            for f in self.files
+            for c in f.cells
+            if c.skipped_magic is not None
+        )

@@ -12,10 +12,11 @@ all see the same Python with the same line numbers:
   logical line is the help request, as in IPython);
 - each of these with the lines it continues over by a trailing backslash.
 
-Special syntax is only seen at the start of a logical line, never inside a string, a bracket or a
-comment. The first non-blank line of a cell may be a cell magic (``%%name options``): the body of
-one that runs Python (``PYTHON_CELL_MAGICS``) is read like a cell of its own; any other cell magic
-(``%%bash``, ``%%writefile``, ...) makes the whole cell foreign, neither analysed nor rewritten.
+Logical lines are found as Python's tokenizer finds them, so nothing inside a string, brackets or
+a comment is ever taken for IPython syntax. The first non-blank line of a cell may be a cell magic
+(``%%name options``): the body of one that runs Python (``PYTHON_CELL_MAGICS``) is read like a
+cell of its own; any other cell magic (``%%bash``, ``%%writefile``, ...) makes the whole cell
+foreign, neither analysed nor rewritten.
 
 A masked logical line becomes ``pass  # <marker>-<n>`` at its indentation (so a block holding only
 a magic still parses), each physical line it continues over becomes ``# <marker>-<n>``; the line
