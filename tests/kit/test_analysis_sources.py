@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from shimkit.analysis import scan
-from shimkit.domain.model import Area
+from shimkit.domain.model import Area, SkippedCell
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -189,10 +189,15 @@ def test_notebook_cells_with_magics_are_masked_and_parsed(tmp_path: Path) -> Non
     assert nb is not None and nb.tree is None and nb.module is None
     cells = {c.index: c for c in nb.cells}
     assert sorted(cells) == [1, 2, 3, 4]
-    assert cells[1].text == "pass\npass\nimport os\n"
     assert cells[1].source.startswith("%load_ext")
-    assert cells[2].text == "pass\npass\npass\nx = 1\n"
-    assert cells[3].tree is not None and cells[2].tree is not None
-    assert cells[4].tree is None
+    assert cells[1].text.splitlines()[2] == "import os"
+    assert cells[2].text.splitlines()[3] == "x = 1"
+    for cell in (cells[1], cells[2]):
+        assert cell.tree is not None and cell.skipped_magic is None
+        assert "%" not in cell.text and "!" not in cell.text and "?" not in cell.text
+        assert len(cell.text.splitlines()) == len(cell.source.splitlines())
+    assert cells[3].tree is None and cells[3].skipped_magic == "bash"
+    assert cells[4].tree is None and cells[4].skipped_magic is None
+    assert codebase.skipped_cells == (SkippedCell("notebooks/explore.ipynb", 3, "bash"),)
     assert [(f.path, f.line) for f in codebase.parse_failures] == [("notebooks/explore.ipynb", 1)]
-    assert "cell 4" in codebase.parse_failures[0].message
+    assert codebase.parse_failures[0].message.startswith("cell 4: ")

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kit_helpers import build_legacy_repo, commit_all, files_under, git, run_script
@@ -144,6 +145,60 @@ def test_a_file_fissix_cannot_parse_is_rewritten_through_libcst(legacy: Path) ->
         "from infrastructure.tracking.mlflow.setup import setup_mlflow_for_stage\n"
     )
     assert 'case "hpo":' in rewritten
+
+
+def changed_lines(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
+    """Per cell id, the lines of its source that differ, as ``"old -> new"``."""
+    old_cells = {cell["id"]: cell for cell in before["cells"]}
+    changes: dict[str, list[str]] = {}
+    for cell in after["cells"]:
+        old = old_cells[cell["id"]]
+        assert {k: v for k, v in cell.items() if k != "source"} == {
+            k: v for k, v in old.items() if k != "source"
+        }
+        assert len(cell["source"]) == len(old["source"])
+        pairs = zip(old["source"], cell["source"], strict=True)
+        lines = [f"{a.strip()} -> {b.strip()}" for a, b in pairs if a != b]
+        if lines:
+            changes[cell["id"]] = lines
+    return changes
+
+
+def test_step2_rewrites_notebook_cells_around_ipython_syntax(legacy: Path) -> None:
+    notebook = legacy / "notebooks/explore_runs.ipynb"
+    document = json.loads(notebook.read_text())
+    bash = [
+        "%%bash\n",
+        "python -c 'from orchestration.jobs.tracking.mlflow_helpers import create_child_run'\n",
+    ]
+    document["cells"].append(
+        {"cell_type": "code", "id": "bash", "metadata": {}, "outputs": [], "source": bash}
+    )
+    notebook.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    commit_all(legacy)
+
+    result = run_script("step2_consolidate.py", legacy, "--write")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    helpers, utils = "orchestration.jobs.tracking.mlflow_helpers", "orchestration.jobs.tracking"
+    assert changed_lines(document, json.loads(notebook.read_text())) == {
+        "urls": [
+            f"from {utils}.mlflow_utils import get_mlflow_run_url, retry_with_backoff -> "
+            f"from {utils}.utils.mlflow_utils import get_mlflow_run_url, retry_with_backoff"
+        ],
+        "children": [
+            f"from {utils} import mlflow_helpers -> "
+            f"from {utils}.utils import helpers as mlflow_helpers"
+        ],
+        "timed": [  # %%time, with ``x = !ls`` in its body
+            f"from {helpers} import create_child_run -> "
+            f"from {utils}.utils.helpers import create_child_run"
+        ],
+        "quiet": [  # %%capture install_log, with ``!pip install`` in its body
+            f"from {utils}.mlflow_utils import get_mlflow_run_url -> "
+            f"from {utils}.utils.mlflow_utils import get_mlflow_run_url"
+        ],
+    }
+    assert notebook.read_text().endswith("}\n")
 
 
 def test_step1_reports_unparsable_files_first_and_exits_2(legacy: Path, tmp_path: Path) -> None:

@@ -6,10 +6,12 @@ Public API
 ``scan(root, src="src", areas=("src", "tests", "scripts", "notebooks"), exclude=()) -> Codebase``
     Discover ``*.py``/``*.ipynb`` under the areas (skipping caches, hidden dirs, virtualenvs,
     ``exclude`` prefixes and the kit itself), decode per PEP 263 keeping the exact text, parse.
-    Undecodable/unparsable files become ``ParseFailure``s, never exceptions.
+    Undecodable/unparsable files become ``ParseFailure``s, never exceptions. Notebook code cells
+    are read the IPython way (``shimkit.domain.ipython_cells``), as the rewrite reads them.
 ``Codebase`` / ``SourceFile`` / ``NotebookCell``
     The scanned files; ``Codebase.module(name)``, ``.file(path)``, ``.modules``,
-    ``.has_module(name)``, ``.in_tree(name)`` (namespace packages included).
+    ``.has_module(name)``, ``.in_tree(name)`` (namespace packages included), ``.skipped_cells``
+    (notebook cells whose cell magic is not Python).
 ``find_shims(codebase) -> tuple[ShimLayer, ...]``
     Every re-export layer under ``src`` (plain, ``__all__``, guarded, star, deprecated, facades).
 ``shim_layer(codebase, module) -> ShimLayer | None``
@@ -40,7 +42,7 @@ from .references import find_references
 from .report import is_active, render_markdown
 from .resolve import make_resolver, resolve
 from .serialize import inventory_from_json, inventory_to_json
-from .sources import DEFAULT_AREAS, mask_magics, scan
+from .sources import DEFAULT_AREAS, scan
 from .triage import root_packages, triage
 
 __all__ = [
@@ -57,7 +59,6 @@ __all__ = [
     "inventory_to_json",
     "is_active",
     "make_resolver",
-    "mask_magics",
     "module_name",
     "render_markdown",
     "resolve",

@@ -6,24 +6,39 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shimkit.domain.model import Area, ParseFailure
+from shimkit.domain.ipython_cells import CellKind, IPythonCell
+from shimkit.domain.model import Area, ParseFailure, SkippedCell
 
 from .modules import package_prefixes
 
 
 @dataclass(frozen=True)
 class NotebookCell:
-    """One code cell of a notebook.
+    """One code cell of a notebook, read the IPython way (``shimkit.domain.ipython_cells``).
 
-    ``source`` is the cell's text as stored; ``text`` the same text with IPython magics and shell
-    escapes masked (each such line becomes ``pass`` at its indentation, so line numbers hold);
-    ``tree`` is None when the masked text still does not parse.
+    ``tree`` is None when the masked text does not parse, and for a cell magic whose body is not
+    Python (``skipped_magic``), which is never parsed.
     """
 
     index: int  # position among all cells of the notebook (markdown cells count)
-    source: str
-    text: str
+    reading: IPythonCell
     tree: ast.Module | None
+
+    @property
+    def source(self) -> str:
+        """The cell's text as stored."""
+        return self.reading.source
+
+    @property
+    def text(self) -> str:
+        """The Python IPython runs: ``source`` with IPython syntax masked, same line numbers."""
+        return self.reading.python
+
+    @property
+    def skipped_magic(self) -> str | None:
+        """The cell magic that makes this cell not Python (``bash`` for ``%%bash``), if any."""
+        foreign = self.reading.kind is CellKind.FOREIGN_CELL_MAGIC
+        return self.reading.magic if foreign else None
 
 
 @dataclass(frozen=True)
@@ -94,3 +109,13 @@ class Codebase:
     def in_tree(self, name: str) -> bool:
         """A module or package (namespace packages included) of the analysed tree."""
         return name in self._packages
+
+    @property
+    def skipped_cells(self) -> tuple[SkippedCell, ...]:
+        """The notebook cells left alone: cell magics whose body is not Python."""
+        return tuple(
+            SkippedCell(f.path, c.index, c.skipped_magic)
+            for f in self.files
+            for c in f.cells
+            if c.skipped_magic is not None
+        )

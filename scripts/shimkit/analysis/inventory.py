@@ -67,4 +67,5 @@ def inventory_of(
         resolutions=resolve(codebase, shims, index),
         references=find_references(codebase, wanted, index),
         modules=codebase.modules,
+        skipped_cells=codebase.skipped_cells,
     )

@@ -35,14 +35,16 @@ def render_markdown(inv: Inventory) -> str:
         out.append(f"Commit: `{inv.commit}`")
     out.append("")
 
-    out += ["## Files that do not parse", ""]
-    if inv.parse_failures:
-        out.append("import-linter cannot run, and no rewrite can see through these, until fixed:")
-        out.append("")
-        out += [f"- `{f.path}:{f.line}`: {_cell(f.message)}" for f in inv.parse_failures]
-    else:
-        out.append("None.")
-    out.append("")
+    out += _listing(
+        "Files that do not parse",
+        "import-linter cannot run, and no rewrite can see through these, until fixed:",
+        [f"`{f.path}:{f.line}`: {_cell(f.message)}" for f in inv.parse_failures],
+    )
+    out += _listing(
+        "Notebook cells not analysed",
+        "Cell magics whose body is not Python; a reference in them is neither seen nor rewritten:",
+        [f"`{c.path}` (cell {c.cell}): `%%{c.magic}`" for c in inv.skipped_cells],
+    )
 
     by_shim: dict[str, list[Reference]] = {}
     for r in inv.references:
@@ -80,16 +82,23 @@ def render_markdown(inv: Inventory) -> str:
         out += [f"## `{module}` (not in the tree)", ""]
         out += _usage_table(by_shim[module])
 
-    out += ["## Tests exercising shims", ""]
-    exercising = [r for r in inv.references if r.exercises_shim]
-    if exercising:
-        out.append("These test a shim itself (its warning, its file); they go when the shim goes.")
-        out.append("")
-        out += [f"- `{_site(r)}` `{r.shim}`: {_code(_cell(r.text))}" for r in exercising]
-    else:
-        out.append("None.")
-    out.append("")
+    out += _listing(
+        "Tests exercising shims",
+        "These test a shim itself (its warning, its file); they go when the shim goes.",
+        [
+            f"`{_site(r)}` `{r.shim}`: {_code(_cell(r.text))}"
+            for r in inv.references
+            if r.exercises_shim
+        ],
+    )
     return "\n".join(out)
+
+
+def _listing(title: str, intro: str, items: list[str]) -> list[str]:
+    """A section: ``intro`` and one bullet per item, or "None."."""
+    if not items:
+        return [f"## {title}", "", "None.", ""]
+    return [f"## {title}", "", intro, "", *(f"- {item}" for item in items), ""]
 
 
 def _kind(s: ShimLayer) -> str:

@@ -15,6 +15,7 @@ from shimkit.domain.model import (
     ReferenceKind,
     Resolution,
     ShimLayer,
+    SkippedCell,
 )
 
 FORMAT = "shimkit-inventory/1"
@@ -37,6 +38,9 @@ def inventory_to_json(inv: Inventory) -> dict[str, Any]:
         "importable_modules": list(inv.importable_modules),
         "import_warnings": [list(w) for w in inv.import_warnings],
         "contract_violations": list(inv.contract_violations),
+        "skipped_cells": [
+            {"path": c.path, "cell": c.cell, "magic": c.magic} for c in inv.skipped_cells
+        ],
     }
 
 
@@ -63,6 +67,10 @@ def inventory_from_json(d: dict[str, Any]) -> Inventory:
             (str(w[0]), str(w[1]), str(w[2])) for w in d.get("import_warnings", []) if len(w) == 3
         ),
         contract_violations=tuple(str(v) for v in d.get("contract_violations", [])),
+        skipped_cells=tuple(
+            SkippedCell(str(c["path"]), int(c["cell"]), str(c["magic"]))
+            for c in d.get("skipped_cells", [])
+        ),
     )
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import ast
 import io
-import json
 import os
-import re
 import tokenize
 from collections.abc import Sequence
 from pathlib import Path
 
 from shimkit.domain.model import Area, ParseFailure
 
-from .codebase import Codebase, NotebookCell, SourceFile
+from .codebase import Codebase, SourceFile
 from .modules import is_package_path, module_name
+from .notebooks import read_notebook_file
 
 DEFAULT_AREAS: tuple[str, ...] = ("src", "tests", "scripts", "notebooks")
 SKIPPED_DIRS = frozenset({"__pycache__", ".venv", "venv", ".tox", "node_modules"})
@@ -89,7 +88,7 @@ def read_source(
     data = (root / rel).read_bytes()
     area = area_of(rel, src)
     if rel.endswith(".ipynb"):
-        return _read_notebook(rel, data, area)
+        return read_notebook_file(rel, data, area)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="").read()
@@ -121,82 +120,6 @@ def read_source(
         encoding=encoding,
     )
     return source, failures
-
-
-# -- notebooks -----------------------------------------------------------------------------------
-
-_ASSIGN_MAGIC = re.compile(r"^\s*[\w.,\s\[\]()*]+=\s*[%!]")
-
-
-def mask_magics(source: str) -> str:
-    """Replace IPython magics / shell escapes / help lines by ``pass`` (same line count)."""
-    lines = source.splitlines(keepends=True)
-    first = next((ln for ln in lines if ln.strip()), "")
-    if first.lstrip().startswith("%%"):  # a cell magic: the whole cell is not Python
-        return "".join(_masked(ln) for ln in lines)
-    out: list[str] = []
-    continued = False
-    for ln in lines:
-        body = ln.rstrip("\r\n")
-        stripped = body.strip()
-        magic = continued or (
-            stripped.startswith(("%", "!", "?"))
-            or (stripped.endswith("?") and not stripped.startswith("#"))
-            or bool(_ASSIGN_MAGIC.match(body))
-        )
-        out.append(_masked(ln) if magic else ln)
-        continued = magic and stripped.endswith("\\")
-    return "".join(out)
-
-
-def _masked(line: str) -> str:
-    body = line.rstrip("\r\n")
-    ending = line[len(body) :]
-    if not body.strip():
-        return line
-    indent = body[: len(body) - len(body.lstrip())]
-    return f"{indent}pass{ending}"
-
-
-def _read_notebook(
-    rel: str, data: bytes, area: Area
-) -> tuple[SourceFile | None, list[ParseFailure]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        return None, [ParseFailure(rel, data[: e.start].count(b"\n") + 1, f"cannot decode: {e}")]
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        return None, [ParseFailure(rel, e.lineno, f"not a notebook: {e.msg}")]
-    raw_cells = doc.get("cells", []) if isinstance(doc, dict) else []
-    cells: list[NotebookCell] = []
-    failures: list[ParseFailure] = []
-    for index, cell in enumerate(raw_cells if isinstance(raw_cells, list) else []):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        raw = cell.get("source", "")
-        source = "".join(raw) if isinstance(raw, list) else str(raw)
-        masked = mask_magics(source)
-        tree: ast.Module | None
-        try:
-            tree = ast.parse(masked, filename=f"{rel}#cell{index}")
-        except (SyntaxError, ValueError) as e:
-            tree = None
-            line = (e.lineno or 1) if isinstance(e, SyntaxError) else 1
-            msg = e.msg if isinstance(e, SyntaxError) else str(e)
-            failures.append(ParseFailure(rel, line, f"cell {index}: {msg}"))
-        cells.append(NotebookCell(index=index, source=source, text=masked, tree=tree))
-    source_file = SourceFile(
-        path=rel,
-        text=text,
-        tree=None,
-        module=None,
-        is_package=False,
-        area=area,
-        cells=tuple(cells),
-    )
-    return source_file, failures
 
 
 # -- discovery helpers ---------------------------------------------------------------------------

@@ -65,6 +65,14 @@ class RichReporter:
             for failure in inventory.parse_failures:
                 table.add_row(f"{failure.path}:{failure.line}", failure.message)
             self.out.print(table)
+        if inventory.skipped_cells:
+            table = Table(title="Notebook cells not analysed (their cell magic is not Python)")
+            table.add_column("notebook")
+            table.add_column("cell")
+            table.add_column("magic")
+            for skipped in inventory.skipped_cells:
+                table.add_row(skipped.path, str(skipped.cell), f"%%{skipped.magic}")
+            self.out.print(table)
         table = Table(title="Re-export layers")
         for column in ("shim", "warns", "chain to the source of truth, per name", "usages"):
             table.add_column(column, overflow="fold")

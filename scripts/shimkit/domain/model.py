@@ -57,6 +57,16 @@ class ParseFailure:
 
 
 @dataclass(frozen=True)
+class SkippedCell:
+    """A notebook cell the engine neither analyses nor rewrites: a cell magic whose body is not
+    Python (``%%bash``, ``%%writefile f``, ``%%sql``, ...). A reference in it is not seen."""
+
+    path: str
+    cell: int  # position among all cells of the notebook (markdown cells count)
+    magic: str  # the cell magic's name, without ``%%``
+
+
+@dataclass(frozen=True)
 class ReExport:
     """One name a shim module passes through."""
 
@@ -133,6 +143,7 @@ class Inventory:
     modules: tuple[str, ...]  # every module under src/
     commit: str | None = None  # git HEAD when the inventory was taken
     importable_modules: tuple[str, ...] = ()  # baseline: modules that imported
+    skipped_cells: tuple[SkippedCell, ...] = ()  # notebook cells that are not Python
     # baseline: (module, issuing file, message) of each project DeprecationWarning on import
     import_warnings: tuple[tuple[str, str, str], ...] = ()
     # baseline: "contract-id: what breaks it" for every violation import-linter reported

@@ -12,8 +12,10 @@ Nothing here reads or writes files. Public API:
     the same planner and so gives the same bytes. Follows "Rewrite conventions" in docs/design.md.
 
 ``rewrite_notebook(text, path, moves) -> str``
-    An nbformat-4 notebook: each code cell through ``rewrite_source`` (IPython magics masked),
-    JSON layout, key order and ``source`` shape kept; outputs untouched.
+    An nbformat-4 notebook: each code cell through ``rewrite_source``, read as the analysis reads
+    it (``shimkit.domain.ipython_cells``: IPython syntax masked and restored byte for byte; a cell
+    magic that is not Python left alone), JSON layout, key order and ``source`` shape kept;
+    outputs untouched.
 
 ``normalize_shim(text, exports, notice=DEFAULT_NOTICE, renames={}) -> str``
     A kept compatibility shim in the canonical format (docstring, ``from __future__`` imports,

@@ -1,10 +1,10 @@
 """``rewrite_notebook``: the code cells of an ``.ipynb`` (nbformat 4), one ``rewrite_source`` each.
 
-IPython syntax is masked before parsing: a line whose first non-blank character starts a line
-magic (``%``) or shell escape (``!``) becomes a comment placeholder, and is restored afterwards.
-A cell starting with a cell magic (``%%``) is rewritten (its first line masked) only for magics
-whose body is Python (``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``, ``%%debug``); any other
-cell magic cell is left alone. The JSON is re-serialised only when a cell changed, with the
+Cells are read exactly as the analysis reads them (``shimkit.domain.notebook_format`` and
+``shimkit.domain.ipython_cells``): IPython syntax is masked before the rewrite and put back byte
+for byte after it; a cell magic whose body is Python (``%%time``, ``%%capture out``, ...) has its
+body rewritten; any other cell magic cell (``%%bash``, ...) is left alone. Errors name the cell by
+the index the inventory uses. The JSON is re-serialised only when a cell changed, with the
 indentation, key order, ``ensure_ascii=False`` and final newline of the original; each ``source``
 keeps its shape (list of lines or one string); outputs are never touched.
 """
@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
+from shimkit.domain.ipython_cells import CellKind, MaskedLineLost, read_cell
 from shimkit.domain.model import Moves
+from shimkit.domain.notebook_format import NotANotebook, read_notebook
 
 from .errors import RewriteError
 from .source import rewrite_source
 
-_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
-_MAGIC_LINE = re.compile(r"^([ \t]*)([%!].*)$")
-_PLACEHOLDER = re.compile(r"^([ \t]*)# shimkit-magic-(\d+)$")
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")  # as nbformat stores a source: split after each \n
 
 
 def _indent_of(text: str) -> int | str | None:
@@ -33,60 +32,35 @@ def _indent_of(text: str) -> int | str | None:
     return len(whitespace) if set(whitespace) == {" "} else whitespace
 
 
-def _mask(source: str) -> tuple[str, list[str]] | None:
-    lines = source.split("\n")
-    if lines and lines[0].lstrip().startswith("%%"):
-        magic = lines[0].lstrip()[2:].split(maxsplit=1)
-        if not magic or magic[0] not in _PYTHON_CELL_MAGICS:
-            return None
-    masked: list[str] = []
-    for index, line in enumerate(lines):
-        match = _MAGIC_LINE.match(line.rstrip("\r"))
-        if match is None:
-            continue
-        cr = "\r" if line.endswith("\r") else ""
-        masked.append(match.group(2))
-        lines[index] = f"{match.group(1)}# shimkit-magic-{len(masked) - 1}{cr}"
-    return "\n".join(lines), masked
-
-
-def _unmask(source: str, masked: list[str]) -> str:
-    lines = source.split("\n")
-    for index, line in enumerate(lines):
-        cr = "\r" if line.endswith("\r") else ""
-        match = _PLACEHOLDER.match(line.rstrip("\r"))
-        if match is not None:
-            lines[index] = match.group(1) + masked[int(match.group(2))] + cr
-    return "\n".join(lines)
-
-
 def rewrite_notebook(text: str, path: str, moves: Moves) -> str:
     """The notebook ``text`` with every code cell rewritten; ``text`` itself if nothing changed."""
     try:
-        notebook: dict[str, Any] = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RewriteError(path, error.lineno, f"not a JSON notebook: {error.msg}") from error
+        notebook = read_notebook(text)
+    except NotANotebook as error:
+        raise RewriteError(path, error.line, error.reason) from error
     changed = False
-    for number, cell in enumerate(notebook.get("cells", []), start=1):
-        if cell.get("cell_type") != "code":
+    for code_cell in notebook.code_cells:
+        reading = read_cell(code_cell.source)
+        if reading.kind is CellKind.FOREIGN_CELL_MAGIC:
             continue
-        raw = cell.get("source", "")
-        source = "".join(raw) if isinstance(raw, list) else raw
-        masked = _mask(source)
-        if masked is None:
-            continue
+        where = f"cell {code_cell.index}"
         try:
-            outcome = rewrite_source(masked[0], f"{path}[cell {number}]", moves, None, False)
+            outcome = rewrite_source(reading.python, f"{path}[{where}]", moves, None, False)
+            if not outcome.engine:
+                continue
+            new = reading.restore(outcome.text)
         except RewriteError as error:
-            raise RewriteError(path, error.line, f"cell {number}: {error.message}") from error
-        if not outcome.engine:
-            continue
-        new = _unmask(outcome.text, masked[1])
-        cell["source"] = new.splitlines(keepends=True) if isinstance(raw, list) else new
+            raise RewriteError(path, error.line, f"{where}: {error.message}") from error
+        except MaskedLineLost as error:
+            message = f"{where}: the rewrite moved IPython syntax ({error})"
+            raise RewriteError(path, 1, message) from error
+        cell = notebook.document["cells"][code_cell.index]
+        shaped_as_lines = isinstance(cell.get("source"), list)
+        cell["source"] = _LINES.findall(new) if shaped_as_lines else new
         changed = True
     if not changed:
         return text
-    dumped = json.dumps(notebook, indent=_indent_of(text), ensure_ascii=False)
+    dumped = json.dumps(notebook.document, indent=_indent_of(text), ensure_ascii=False)
     newline = "\r\n" if "\r\n" in text else "\n"
     if newline != "\n":
         dumped = dumped.replace("\n", newline)
