@@ -4,6 +4,7 @@ lint-imports, pytest (with baseline re-runs in a temporary git worktree)."""
 from shimkit.verify.identity import check_identity
 from shimkit.verify.import_smoke import (
     DeprecationRecord,
+    ImportMode,
     ModuleSmoke,
     SmokeOutcome,
     SmokeReport,
@@ -24,6 +25,7 @@ __all__ = [
     "PRE_EXISTING",
     "REGRESSION",
     "DeprecationRecord",
+    "ImportMode",
     "LintResult",
     "ModuleSmoke",
     "SmokeOutcome",
