@@ -7,9 +7,9 @@ from pathlib import Path
 
 from shimkit.analysis import inventory_from_json, inventory_to_json, render_markdown
 from shimkit.application.contracts_config import contracts_change
-from shimkit.application.options import RunOptions
+from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.smoke import import_each, importable_candidates
+from shimkit.application.smoke import import_each, importable_candidates, modules_to_check
 from shimkit.application.workspace import Analysis, Workspace, analyse
 from shimkit.apply import apply_changes, repo_status, require_clean
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
@@ -18,14 +18,22 @@ from shimkit.domain.model import ChangeSet, Inventory, Moves
 from shimkit.verify import SmokeOutcome
 
 
-def record_baseline(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Analysis:
-    """Record the commit and the modules that import cleanly today, for step 5."""
+def record_baseline(
+    workspace: Workspace,
+    analysis: Analysis,
+    reporter: Reporter,
+    imports: ImportOptions | None = None,
+) -> Analysis:
+    """Record the commit and the modules that import cleanly today, for step 5 (every module:
+    no change is known yet, and step 5 may need any of them)."""
     inventory = analysis.inventory
     report = import_each(
         workspace,
-        importable_candidates(analysis),
+        analysis,
+        modules_to_check(analysis, importable_candidates(analysis), changed=None),
         reporter,
         "step 1: importing every module (baseline)",
+        options=imports,
     )
     # a module that imports but warns is importable: the warning is what the migration removes
     importable = tuple(
@@ -38,8 +46,10 @@ def record_baseline(workspace: Workspace, analysis: Analysis, reporter: Reporter
     return replace(analysis, inventory=baseline)
 
 
-def take_inventory(workspace: Workspace, reporter: Reporter) -> Analysis:
-    return record_baseline(workspace, analyse(workspace), reporter)
+def take_inventory(
+    workspace: Workspace, reporter: Reporter, imports: ImportOptions | None = None
+) -> Analysis:
+    return record_baseline(workspace, analyse(workspace), reporter, imports)
 
 
 def load_baseline(workspace: Workspace) -> Inventory:
@@ -57,6 +67,7 @@ def run_inventory(
     markdown_path: Path | None = None,
     write_contracts: bool = False,
     options: RunOptions | None = None,
+    imports: ImportOptions | None = None,
 ) -> int:
     reporter.heading("Step 1: inventory of re-export layers")
     workspace.check()
@@ -71,7 +82,7 @@ def run_inventory(
             f"{len(failures)} file(s) do not parse, first {failures[0].path}:{failures[0].line}; "
             "import-linter cannot run and no step can rewrite until they do"
         )
-    analysis = record_baseline(workspace, analysis, reporter)
+    analysis = record_baseline(workspace, analysis, reporter, imports)
     inventory = analysis.inventory
     not_importable = sorted(set(inventory.modules) - set(inventory.importable_modules))
     reporter.info(

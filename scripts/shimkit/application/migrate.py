@@ -10,7 +10,7 @@ from pathlib import Path
 
 from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import run_inventory, take_inventory
-from shimkit.application.options import RunOptions
+from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.rewrite_step import run_rewrite_step
 from shimkit.application.verify_step import report, run_verify, verify
@@ -37,18 +37,25 @@ def _working_copy(workspace: Workspace) -> Iterator[Workspace]:
         yield Workspace(copy, workspace.src, workspace.plan)
 
 
-def _all_steps(workspace: Workspace, reporter: Reporter) -> int:
+def _all_steps(workspace: Workspace, reporter: Reporter, imports: ImportOptions | None) -> int:
     """Steps 1-5 in order on a tree the run owns; stops at the first that fails or refuses."""
     writing = RunOptions(write=True, allow_dirty=True)
-    status = run_inventory(workspace, reporter, write_contracts=True, options=writing)
+    status = run_inventory(
+        workspace, reporter, write_contracts=True, options=writing, imports=imports
+    )
     for step in (consolidate_step, remove_deprecated_step, update_imports_step):
         if status:
             return status
         status = run_rewrite_step(workspace, step(workspace.plan), writing, reporter)
-    return status or run_verify(workspace, reporter)
+    return status or run_verify(workspace, reporter, imports)
 
 
-def migrate(workspace: Workspace, options: RunOptions, reporter: Reporter) -> int:
+def migrate(
+    workspace: Workspace,
+    options: RunOptions,
+    reporter: Reporter,
+    imports: ImportOptions | None = None,
+) -> int:
     """Steps 1-5, carried out on a working copy of the tree.
 
     Only when every step succeeded and verification passed are the copy's changes written to the
@@ -59,7 +66,7 @@ def migrate(workspace: Workspace, options: RunOptions, reporter: Reporter) -> in
         require_clean(workspace.root, options.allow_dirty)
     with _working_copy(workspace) as copy:
         reporter.info(f"working on a temporary copy of the tree: {copy.root}")
-        status = _all_steps(copy, reporter)
+        status = _all_steps(copy, reporter, imports)
         changes = tree_changes(workspace.root, copy.root)
         if status:
             reporter.info("the migration did not pass: your tree was not changed")
@@ -83,6 +90,7 @@ def run_retire(
     deprecated: bool,
     options: RunOptions,
     reporter: Reporter,
+    imports: ImportOptions | None = None,
 ) -> int:
     """Retire the named shims (and, with ``deprecated``, every shim that warns), then verify."""
     workspace.check()
@@ -104,12 +112,12 @@ def run_retire(
     if not options.write:
         return run_rewrite_step(workspace, step, options, reporter)
     require_clean(workspace.root, options.allow_dirty)
-    take_inventory(workspace, reporter)
+    take_inventory(workspace, reporter, imports)
     status = run_rewrite_step(workspace, step, RunOptions(write=True, allow_dirty=True), reporter)
     if status:
         return status
     reporter.heading("Verify")
-    result = verify(workspace, reporter, retired=present, contracts_required=False)
+    result = verify(workspace, reporter, retired=present, contracts_required=False, imports=imports)
     report(result, reporter)
     return 0 if result.ok else 1
 

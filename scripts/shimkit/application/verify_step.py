@@ -8,8 +8,14 @@ from dataclasses import dataclass, field
 from shimkit.application.contracts_config import CONFIG
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline
+from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.smoke import import_each, reexported_names
+from shimkit.application.smoke import (
+    changed_modules,
+    import_each,
+    modules_to_check,
+    reexported_names,
+)
 from shimkit.application.workspace import Analysis, Workspace, analyse
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.model import Area, Inventory, Reference
@@ -122,16 +128,21 @@ def _check_imports(
     kept: Collection[str],
     reporter: Reporter,
     result: Verification,
+    imports: ImportOptions,
 ) -> None:
     expected = [m for m in baseline.importable_modules if m not in retired]
     missing = [m for m in expected if not analysis.codebase.has_module(m)]
     present = [m for m in expected if analysis.codebase.has_module(m)]
+    changed = changed_modules(workspace, baseline, also={*retired, *kept})
+    selection = modules_to_check(analysis, present, changed, imports.all_modules)
     report = import_each(
         workspace,
-        present,
+        analysis,
+        selection,
         reporter,
-        "step 5: importing every baseline module",
+        "step 5: importing baseline modules",
         reexported_names(analysis, only=kept),
+        imports,
     )
     # a deprecated shim this run does not retire may go on warning; nothing else may
     still_warning = {
@@ -151,7 +162,8 @@ def _check_imports(
         not failed and not missing,
         _listing(failed + [f"{m}: missing" for m in missing])
         if failed or missing
-        else f"{len(present)} modules, no project DeprecationWarning, no None re-export",
+        else f"{len(selection.modules)} modules, no project DeprecationWarning, no None re-export"
+        + (f" ({selection.skipped} the change cannot affect skipped)" if selection.skipped else ""),
     )
     pairs = [
         (res.shim, res.name, res.definition.module, res.definition.name)
@@ -211,6 +223,7 @@ def verify(
     retired: Collection[str] | None = None,
     kept: Collection[str] | None = None,
     contracts_required: bool = True,
+    imports: ImportOptions | None = None,
 ) -> Verification:
     plan = workspace.plan
     retired = set(plan.retired if retired is None else retired)
@@ -224,15 +237,18 @@ def verify(
     )
     _check_contracts(workspace, retired, contracts_required, result)
     _check_references(analysis, retired, kept, result)
-    _check_imports(workspace, analysis, baseline, retired, kept, reporter, result)
+    imports = imports or ImportOptions()
+    _check_imports(workspace, analysis, baseline, retired, kept, reporter, result, imports)
     _check_tests(workspace, baseline, result)
     return result
 
 
-def run_verify(workspace: Workspace, reporter: Reporter) -> int:
+def run_verify(
+    workspace: Workspace, reporter: Reporter, imports: ImportOptions | None = None
+) -> int:
     reporter.heading("Step 5: verify")
     workspace.check()
-    result = verify(workspace, reporter)
+    result = verify(workspace, reporter, imports=imports)
     report(result, reporter)
     return 0 if result.ok else 1
 

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from shimkit.apply.errors import RefusedError
 
-__all__ = ["GitState", "RefusedError", "git_dir", "repo_status", "require_clean"]
+__all__ = [
+    "GitState",
+    "RefusedError",
+    "changed_since",
+    "git_dir",
+    "repo_status",
+    "require_clean",
+]
 
 
 @dataclass(frozen=True)
@@ -111,3 +118,20 @@ def git_dir(root: Path) -> Path | None:
     if result.returncode != 0:
         return None
     return Path(result.stdout.decode().strip())
+
+
+def changed_since(root: Path, commit: str) -> tuple[str, ...] | None:
+    """Paths under ``root`` (POSIX, relative to it) that differ between ``commit`` and the work
+    tree: modified, deleted, added or untracked. None when git cannot tell (no repo, unknown
+    commit)."""
+    diff = _git(Path(root), "diff", "--name-only", "-z", "--no-renames", "--relative", commit, "--")
+    untracked = _git(Path(root), "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
+    if diff.returncode != 0 or untracked.returncode != 0:
+        return None
+    paths = {
+        os.fsdecode(entry)
+        for output in (diff.stdout, untracked.stdout)
+        for entry in output.split(b"\0")
+        if entry
+    }
+    return tuple(sorted(paths))
