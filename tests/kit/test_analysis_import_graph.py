@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+from kit_helpers import write_tree
 from shimkit.analysis import import_graph, scan
 
 TREE = {
@@ -24,14 +24,6 @@ TREE = {
     "tests/test_user.py": "from helpers import VALUE\n",
     "tests/test_tool.py": "import lib.tool\n",
 }
-
-
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
 
 
 # (source of src/app/mod.py, its project edges, its external imports that run on import)
@@ -77,19 +69,19 @@ FORMS = [
 def test_each_import_form_gives_its_edges(
     tmp_path: Path, source: str, edges: set[str], external: set[str]
 ) -> None:
-    root = _tree(tmp_path, {**TREE, "src/app/mod.py": source + "\n"})
+    root = write_tree(tmp_path, {**TREE, "src/app/mod.py": source + "\n"})
     imports = import_graph(scan(root)).files["src/app/mod.py"]
     assert (set(imports.imports), set(imports.external)) == (edges, external)
 
 
 def test_from_import_of_a_name_is_a_candidate_module_only(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {**TREE, "src/app/mod.py": "from app.models import user, helper\n"})
+    root = write_tree(tmp_path, {**TREE, "src/app/mod.py": "from app.models import user, helper\n"})
     imports = import_graph(scan(root)).files["src/app/mod.py"]
     assert set(imports.candidates) == {"app.models.helper"}  # if such a module is deleted
 
 
 def test_affected_modules_follow_the_closure_and_parent_packages(tmp_path: Path) -> None:
-    graph = import_graph(scan(_tree(tmp_path, TREE)))
+    graph = import_graph(scan(write_tree(tmp_path, TREE)))
 
     # user imports core; order imports user; report imports order; cli imports report (in a
     # function); standalone imports nothing of the project
@@ -121,12 +113,12 @@ def test_a_deleted_module_affects_its_importers(tmp_path: Path) -> None:
         "src/app/uses_gone_by_name.py": "from app import gone\n",
         "src/app/uses_user.py": "from app.models import user\n",
     }
-    graph = import_graph(scan(_tree(tmp_path, files)))
+    graph = import_graph(scan(write_tree(tmp_path, files)))
     assert graph.affected_modules({"app.gone"}) == {"app.uses_gone", "app.uses_gone_by_name"}
 
 
 def test_files_importing_reach_tests_through_their_helpers(tmp_path: Path) -> None:
-    graph = import_graph(scan(_tree(tmp_path, TREE)))
+    graph = import_graph(scan(write_tree(tmp_path, TREE)))
     assert graph.files_importing({"app.core"}) >= {"tests/helpers.py", "tests/test_user.py"}
     assert "tests/test_tool.py" not in graph.files_importing({"app.core"})
     assert graph.files_importing({"lib.tool"}) == {"src/lib/tool.py", "tests/test_tool.py"}
@@ -138,6 +130,6 @@ def test_external_imports_of_the_closure_only(tmp_path: Path) -> None:
         "src/app/core.py": "import mlflow\nVALUE = 1\n",
         "src/lib/tool.py": "import optuna\n",
     }
-    graph = import_graph(scan(_tree(tmp_path, files)))
+    graph = import_graph(scan(write_tree(tmp_path, files)))
     assert graph.external_imports(["app.models.order"]) == ("mlflow",)
     assert graph.external_imports(["lib.tool", "app.jobs.standalone"]) == ("json", "optuna")

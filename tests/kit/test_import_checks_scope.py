@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import io
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from kit_helpers import commit_all, run_script
+from kit_helpers import commit_all, run_script, write_tree
 from shimkit.application import ImportOptions, Workspace
 from shimkit.application.inventory_step import take_inventory
 from shimkit.application.verify_step import Verification, verify
@@ -26,12 +25,14 @@ FILES = {
 
 
 def _repo(git_repo: Callable[..., Path], tmp_path: Path) -> Path:
-    source = tmp_path / "source"
-    for name, text in FILES.items():
-        path = source / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return git_repo(source)
+    return git_repo(write_tree(tmp_path / "source", FILES))
+
+
+def _baseline(git_repo: Callable[..., Path], tmp_path: Path) -> Path:
+    """A committed tree whose step-1 baseline is recorded."""
+    root = _repo(git_repo, tmp_path)
+    take_inventory(Workspace(root, "src", Plan(title="test")), RichReporter(out=io.StringIO()))
+    return root
 
 
 def _imports_row(result: Verification) -> tuple[bool, str]:
@@ -49,8 +50,7 @@ def _verify(root: Path, imports: ImportOptions | None = None) -> tuple[Verificat
 def test_step5_imports_only_what_the_change_can_affect(
     git_repo: Callable[..., Path], tmp_path: Path
 ) -> None:
-    root = _repo(git_repo, tmp_path)
-    take_inventory(Workspace(root, "src", Plan(title="test")), RichReporter(out=io.StringIO()))
+    root = _baseline(git_repo, tmp_path)
     (root / "src/app/core.py").write_text("VALUE = 1 / 0\n")
 
     result, output = _verify(root)
@@ -68,8 +68,7 @@ def test_step5_imports_only_what_the_change_can_affect(
 def test_a_deleted_module_makes_its_importers_affected(
     git_repo: Callable[..., Path], tmp_path: Path
 ) -> None:
-    root = _repo(git_repo, tmp_path)
-    take_inventory(Workspace(root, "src", Plan(title="test")), RichReporter(out=io.StringIO()))
+    root = _baseline(git_repo, tmp_path)
     (root / "src/app/helper.py").unlink()
 
     result, output = _verify(root)
@@ -83,8 +82,7 @@ def test_a_deleted_module_makes_its_importers_affected(
 def test_a_committed_change_since_the_baseline_counts_too(
     git_repo: Callable[..., Path], tmp_path: Path
 ) -> None:
-    root = _repo(git_repo, tmp_path)
-    take_inventory(Workspace(root, "src", Plan(title="test")), RichReporter(out=io.StringIO()))
+    root = _baseline(git_repo, tmp_path)
     (root / "src/app/alone.py").write_text("import json\nimport does_not_exist_anywhere\n")
     commit_all(root, "break alone")
 

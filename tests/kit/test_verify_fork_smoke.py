@@ -9,13 +9,12 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from kit_helpers import REPO, build_legacy_repo
+from kit_helpers import REPO, build_legacy_repo, write_tree
 from shimkit.analysis import import_graph, scan
 from shimkit.application.smoke import importable_candidates, reexported_names
 from shimkit.application.workspace import Workspace, analyse
@@ -72,15 +71,8 @@ FILES = {
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fork")
-    _write(root, FILES)
+    write_tree(root, FILES)
     return root
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
 
 
 def _smoke(
@@ -206,7 +198,7 @@ def _wait_for(condition: Callable[[], bool], limit: float = 60.0) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_the_server_and_its_children_die_with_the_kit(tree: Path, tmp_path: Path) -> None:
     root = tmp_path / "tree"
-    _write(root, FILES)
+    write_tree(root, FILES)
     kit = (
         "import sys\nfrom pathlib import Path\nfrom shimkit.verify import smoke_modules\n"
         "smoke_modules(Path(sys.argv[1]), 'src', ['pkg.sleeper'], timeout=600)\n"
@@ -288,7 +280,7 @@ MLFLOW_TREE = {
 
 @pytest.mark.slow
 def test_both_modes_report_the_same_on_a_tree_importing_mlflow(tmp_path: Path) -> None:
-    _write(tmp_path, MLFLOW_TREE)
+    write_tree(tmp_path, MLFLOW_TREE)
     fork, fresh = _both_modes(tmp_path)
     assert fork.notes == ()
     assert _without_timing(fork) == _without_timing(fresh)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from kit_helpers import write_tree
 from shimkit.verify import ImportMode, SmokeOutcome, smoke_modules
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "import_smoke.py"
@@ -54,12 +54,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("smoke")
-    for name, text in FILES.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
+    return write_tree(tmp_path_factory.mktemp("smoke"), FILES)
 
 
 @pytest.mark.parametrize("mode", list(ImportMode))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from shimkit.verify.environment import start_child, tail
-from shimkit.verify.smoke_report import ModuleSmoke, module_smoke
+from shimkit.verify.smoke_report import ImportBatch, ModuleSmoke, module_smoke
 
 __all__ = ["CHILD_SCRIPT", "ServerUnavailable", "fork_available", "import_forked"]
 
@@ -82,28 +82,23 @@ def _last_line(log: IO[bytes]) -> str:
 
 
 def import_forked(
-    root: Path,
-    src_dir: Path,
-    modules: Sequence[tuple[str, Sequence[str]]],
-    env: Mapping[str, str],
-    *,
-    jobs: int,
-    timeout: float,
+    batch: ImportBatch,
     preload: Sequence[str],
+    *,
     on_result: Callable[[ModuleSmoke], None],
     on_note: Callable[[str], None],
 ) -> None:
-    """Import each of ``modules`` (with the names it must re-export) in a child forked from a
-    server that imported ``preload`` first. ``on_result`` is called once per module as it
-    finishes; raises ``ServerUnavailable`` when the server cannot go on (modules already
-    reported stay reported)."""
+    """Import each module of ``batch`` in a child forked from a server that imported ``preload``
+    first. ``on_result`` is called once per module as it finishes; raises ``ServerUnavailable``
+    when the server cannot go on (modules already reported stay reported)."""
+    timeout = batch.timeout
     request = {
         "preload": list(preload),
-        "modules": [[module, list(names)] for module, names in modules],
-        "jobs": jobs,
+        "modules": [[module, list(names)] for module, names in batch.modules],
+        "jobs": batch.jobs,
         "timeout": timeout,
     }
-    with _server(root, src_dir, env) as (process, log):
+    with _server(batch.root, batch.src_dir, batch.env) as (process, log):
         assert process.stdin is not None and process.stdout is not None
         try:
             process.stdin.write((json.dumps(request) + "\n").encode())
@@ -122,14 +117,14 @@ def import_forked(
                 f"preloading started {len(threads) - 1} thread(s) ({', '.join(threads[1:])}), "
                 "and forking a threaded process can deadlock"
             )
-        for _ in modules:
+        for _ in batch.modules:
             message = lines.next(timeout + RESULT_SLACK)
             if message is None:
                 reason = _last_line(log) or "no result"
                 raise ServerUnavailable(f"the import server stopped ({reason})")
             on_result(
                 module_smoke(
-                    root,
+                    batch.root,
                     str(message["module"]),
                     message["record"],
                     stderr=str(message["stderr"]),

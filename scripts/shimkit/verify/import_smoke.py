@@ -9,6 +9,7 @@ interpreter per module, today's way and the fallback where fork is unavailable o
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import os
@@ -29,6 +30,7 @@ from shimkit.verify.fork_server import (
 from shimkit.verify.smoke_child import MARKER
 from shimkit.verify.smoke_report import (
     DeprecationRecord,
+    ImportBatch,
     ModuleSmoke,
     SmokeOutcome,
     SmokeReport,
@@ -52,18 +54,12 @@ class ImportMode(enum.Enum):
     FRESH = "fresh"  # one fresh interpreter per module
 
 
-def _smoke_fresh(
-    root: Path,
-    src_dir: Path,
-    module: str,
-    names: Sequence[str],
-    env: Mapping[str, str],
-    timeout: float,
-) -> ModuleSmoke:
+def _smoke_fresh(batch: ImportBatch, module: str, names: Sequence[str]) -> ModuleSmoke:
     started = time.monotonic()
-    command = [sys.executable, "-P", str(CHILD_SCRIPT), "fresh", module, str(src_dir)]
+    root, timeout = batch.root, batch.timeout
+    command = [sys.executable, "-P", str(CHILD_SCRIPT), "fresh", module, str(batch.src_dir)]
     try:
-        process = run_child([*command, json.dumps(list(names))], root, env, timeout)
+        process = run_child([*command, json.dumps(list(names))], root, batch.env, timeout)
     except subprocess.TimeoutExpired:
         return module_smoke(root, module, None, timeout=timeout, seconds=time.monotonic() - started)
     record = None
@@ -81,19 +77,10 @@ def _smoke_fresh(
     )
 
 
-def _import_fresh(
-    root: Path,
-    src_dir: Path,
-    modules: Sequence[tuple[str, Sequence[str]]],
-    env: Mapping[str, str],
-    jobs: int,
-    timeout: float,
-    on_result: Callable[[ModuleSmoke], None],
-) -> None:
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+def _import_fresh(batch: ImportBatch, on_result: Callable[[ModuleSmoke], None]) -> None:
+    with ThreadPoolExecutor(max_workers=batch.jobs) as pool:
         futures = [
-            pool.submit(_smoke_fresh, root, src_dir, module, names, env, timeout)
-            for module, names in modules
+            pool.submit(_smoke_fresh, batch, module, names) for module, names in batch.modules
         ]
         for future in as_completed(futures):
             on_result(future.result())
@@ -122,12 +109,16 @@ def smoke_modules(
     ``on_progress(done, total)`` is called from the calling thread after each module finishes.
     """
     root = Path(os.path.realpath(root))
-    src_dir = root / src
     reexports = reexports or {}
-    env = child_env([src_dir, *extra_paths])
     unique = list(dict.fromkeys(modules))
-    work = [(module, tuple(reexports.get(module, ()))) for module in unique]
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    batch = ImportBatch(
+        root=root,
+        src_dir=root / src,
+        modules=tuple((module, tuple(reexports.get(module, ()))) for module in unique),
+        env=child_env([root / src, *extra_paths]),
+        jobs=max(1, jobs or os.cpu_count() or 1),
+        timeout=timeout,
+    )
     results: dict[str, ModuleSmoke] = {}
     notes: list[str] = []
 
@@ -136,24 +127,14 @@ def smoke_modules(
         if on_progress is not None:
             on_progress(len(results), len(unique))
 
-    if mode is ImportMode.FORK and work:
+    if mode is ImportMode.FORK and batch.modules:
         if not fork_available():
             notes.append("fork is not available here: one fresh interpreter per module")
         else:
             try:
-                import_forked(
-                    root,
-                    src_dir,
-                    work,
-                    env,
-                    jobs=jobs,
-                    timeout=timeout,
-                    preload=preload,
-                    on_result=finished,
-                    on_note=notes.append,
-                )
+                import_forked(batch, preload, on_result=finished, on_note=notes.append)
             except ServerUnavailable as reason:
                 notes.append(f"{reason}: the remaining modules get one fresh interpreter each")
-    remaining = [(module, names) for module, names in work if module not in results]
-    _import_fresh(root, src_dir, remaining, env, jobs, timeout, finished)
+    remaining = tuple(item for item in batch.modules if item[0] not in results)
+    _import_fresh(dataclasses.replace(batch, modules=remaining), finished)
     return SmokeReport(tuple(results[module] for module in unique), tuple(notes))

@@ -1,4 +1,5 @@
-"""What an import check reports about each module, built from what its child process left."""
+"""What an import check is given (``ImportBatch``) and what it reports about each module, built
+from what the module's child process left."""
 
 from __future__ import annotations
 
@@ -11,7 +12,26 @@ from typing import Any
 
 from shimkit.verify.environment import tail
 
-__all__ = ["DeprecationRecord", "ModuleSmoke", "SmokeOutcome", "SmokeReport", "module_smoke"]
+__all__ = [
+    "DeprecationRecord",
+    "ImportBatch",
+    "ModuleSmoke",
+    "SmokeOutcome",
+    "SmokeReport",
+    "module_smoke",
+]
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """Modules to import, each on its own, and how."""
+
+    root: Path  # the working directory of every import (real path)
+    src_dir: Path  # the import root: a file under it is a project file
+    modules: tuple[tuple[str, tuple[str, ...]], ...]  # (module, names it must re-export)
+    env: Mapping[str, str]
+    jobs: int  # imports at once
+    timeout: float  # seconds before an import is killed
 
 
 class SmokeOutcome(enum.Enum):
