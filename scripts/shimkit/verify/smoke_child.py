@@ -222,6 +222,7 @@ class _Server:
         if pid == 0:  # the child
             try:
                 self._become_child(result_write, stderr_write)
+                sys.argv = [sys.argv[0], "fresh", module, self.src_dir, json.dumps(names)]
                 payload = json.dumps(record(module, self.src_dir, names)).encode()
                 while payload:
                     payload = payload[os.write(result_write, payload) :]
