@@ -1,14 +1,15 @@
-"""Import smoke: each module in a fresh interpreter, on a real tree, real subprocesses."""
+"""Import smoke: each module on its own (forked, or in a fresh interpreter), on a real tree, real
+subprocesses."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from shimkit.verify import SmokeOutcome, smoke_modules
+from kit_helpers import write_tree
+from shimkit.verify import ImportMode, SmokeOutcome, smoke_modules
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "import_smoke.py"
 
@@ -53,15 +54,11 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("smoke")
-    for name, text in FILES.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
+    return write_tree(tmp_path_factory.mktemp("smoke"), FILES)
 
 
-def test_outcomes(tree: Path) -> None:
+@pytest.mark.parametrize("mode", list(ImportMode))
+def test_outcomes(tree: Path, mode: ImportMode) -> None:
     modules = [
         "pkg",
         "pkg.good",
@@ -84,11 +81,14 @@ def test_outcomes(tree: Path) -> None:
         jobs=4,
         on_progress=lambda done, total: seen.append((done, total)),
         extra_paths=[tree / "vendor"],
+        mode=mode,
+        preload=["vendorlib", "vendorlib2", "warnings"],
     )
     by = {r.module: r for r in report.results}
     assert [r.module for r in report.results] == modules
     assert seen == [(n, len(modules)) for n in range(1, len(modules) + 1)]
     assert not report.ok
+    assert report.notes == ()
 
     for ok in ("pkg", "pkg.good", "pkg.future", "pkg.uses_vendor"):
         assert by[ok].outcome is SmokeOutcome.OK, by[ok]

@@ -25,6 +25,9 @@ Public API
 ``build_inventory(root, src="src", shim_modules=None, exclude=(), areas=...) -> Inventory``
   and ``inventory_of(codebase, shim_modules=None, also_referenced=()) -> Inventory``
 ``inventory_to_json(inv) -> dict`` / ``inventory_from_json(d) -> Inventory``
+``import_graph(codebase) -> ImportGraph``
+    Which modules each file imports (``ImportGraph.files[path]``), ``affected_modules(changed)``,
+    ``files_importing(changed)`` and ``external_imports(modules)`` (what to load before forking).
 ``render_markdown(inv) -> str``
 ``root_packages(codebase)``, ``triage(codebase, watched, roots) -> tuple[ParseFailure, ...]``
     Which files that do not parse block a run (in a root package, or could name a watched
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 from .bindings import bound_uses
 from .codebase import Codebase, NotebookCell, SourceFile
+from .import_graph import FileImports, ImportGraph, import_graph
 from .inventory import build_inventory, inventory_of
 from .modules import module_name, resolve_relative
 from .reexports import find_shims, shim_layer
@@ -48,12 +52,15 @@ from .triage import root_packages, triage
 __all__ = [
     "DEFAULT_AREAS",
     "Codebase",
+    "FileImports",
+    "ImportGraph",
     "NotebookCell",
     "SourceFile",
     "bound_uses",
     "build_inventory",
     "find_references",
     "find_shims",
+    "import_graph",
     "inventory_from_json",
     "inventory_of",
     "inventory_to_json",

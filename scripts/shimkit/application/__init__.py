@@ -3,12 +3,13 @@
 from shimkit.application.import_smoke_step import run_import_smoke
 from shimkit.application.inventory_step import run_inventory
 from shimkit.application.migrate import migrate, run_retire
-from shimkit.application.options import RunOptions
+from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.rewrite_step import run_rewrite_step
 from shimkit.application.verify_step import run_verify
 from shimkit.application.workspace import Workspace
 
 __all__ = [
+    "ImportOptions",
     "RunOptions",
     "Workspace",
     "migrate",

@@ -9,10 +9,10 @@ from pathlib import Path
 from shimkit.analysis import inventory_from_json, inventory_to_json, render_markdown
 from shimkit.application.contracts_adoption import Adoption, adopt_contracts
 from shimkit.application.contracts_config import missing_layers
-from shimkit.application.options import RunOptions
+from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import preflight
-from shimkit.application.smoke import import_each, importable_candidates
+from shimkit.application.smoke import import_each, importable_candidates, modules_to_check
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
 from shimkit.apply import apply_changes, repo_status, require_clean
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
@@ -41,15 +41,19 @@ def record_baseline(
     analysis: Analysis,
     reporter: Reporter,
     contracts: ContractsReport | None = None,
+    imports: ImportOptions | None = None,
 ) -> Analysis:
     """Record the commit, the modules that import today (with the project DeprecationWarnings
-    each one already issues), and the contract violations already there, for step 5."""
+    each one already issues), and the contract violations already there, for step 5 (every
+    module: no change is known yet, and step 5 may need any of them)."""
     inventory = analysis.inventory
     report = import_each(
         workspace,
-        importable_candidates(analysis),
+        analysis,
+        modules_to_check(analysis, importable_candidates(analysis), changed=None),
         reporter,
         "step 1: importing every module (baseline)",
+        options=imports,
     )
     # a module that imports but warns is importable: the warning may be what the migration removes
     importable = tuple(
@@ -89,6 +93,7 @@ def run_inventory(
     write_contracts: bool = False,
     options: RunOptions | None = None,
     on_applied: Callable[[ChangeSet], None] | None = None,
+    imports: ImportOptions | None = None,
 ) -> int:
     reporter.heading("Step 1: inventory of re-export layers")
     workspace.check()
@@ -102,7 +107,7 @@ def run_inventory(
     if adoption is not None and not adoption.report.ok:
         return EXIT_CONTRACTS_RED
     analysis = record_baseline(
-        workspace, analysis, reporter, adoption.report if adoption is not None else None
+        workspace, analysis, reporter, adoption.report if adoption is not None else None, imports
     )
     inventory = analysis.inventory
     not_importable = sorted(set(inventory.modules) - set(inventory.importable_modules))

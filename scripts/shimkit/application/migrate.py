@@ -11,7 +11,7 @@ from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import record_baseline, run_inventory
-from shimkit.application.options import RunOptions
+from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step, preflight, validate_plan
 from shimkit.application.rewrite_step import StepOutcome, plan_step, run_rewrite_step
@@ -32,7 +32,9 @@ from shimkit.domain.steps import (
 )
 
 
-def _all_steps(workspace: Workspace, reporter: Reporter, touched: set[str]) -> int:
+def _all_steps(
+    workspace: Workspace, reporter: Reporter, touched: set[str], imports: ImportOptions | None
+) -> int:
     """Steps 1-5 in order on a tree the run owns; stops at the first that fails or refuses."""
     writing = RunOptions(write=True, allow_dirty=True)
 
@@ -40,16 +42,26 @@ def _all_steps(workspace: Workspace, reporter: Reporter, touched: set[str]) -> i
         touched.update(change.path for change in changes.changes)
 
     status = run_inventory(
-        workspace, reporter, write_contracts=True, options=writing, on_applied=record
+        workspace,
+        reporter,
+        write_contracts=True,
+        options=writing,
+        on_applied=record,
+        imports=imports,
     )
     for step in (consolidate_step, remove_deprecated_step, update_imports_step):
         if status:
             return status
         status = run_rewrite_step(workspace, step(workspace.plan), writing, reporter, record)
-    return status or run_verify(workspace, reporter)
+    return status or run_verify(workspace, reporter, imports)
 
 
-def migrate(workspace: Workspace, options: RunOptions, reporter: Reporter) -> int:
+def migrate(
+    workspace: Workspace,
+    options: RunOptions,
+    reporter: Reporter,
+    imports: ImportOptions | None = None,
+) -> int:
     """Steps 1-5, carried out on a working copy of the tree; written back only if verified."""
     workspace.check()
     if options.write:
@@ -58,7 +70,7 @@ def migrate(workspace: Workspace, options: RunOptions, reporter: Reporter) -> in
     with working_copy(workspace) as copy:
         reporter.info(f"working on a temporary copy of the tree: {copy.root}")
         touched: set[str] = set()
-        status = _all_steps(copy, reporter, touched)
+        status = _all_steps(copy, reporter, touched, imports)
         if status:
             reporter.info("the migration did not pass: your tree was not changed")
             return status
@@ -82,6 +94,7 @@ def run_retire(
     deprecated: bool,
     options: RunOptions,
     reporter: Reporter,
+    imports: ImportOptions | None = None,
 ) -> int:
     """Retire the named shims (and, with ``deprecated``, every shim that warns): plan, then carry
     the change out and verify it on a working copy, then write it."""
@@ -104,7 +117,7 @@ def run_retire(
         reporter.info("dry run: nothing was written (pass --write to apply)")
         return 0
     require_clean(workspace.root, options.allow_dirty)
-    if not _verified_on_a_copy(workspace, step, outcome, reporter):
+    if not _verified_on_a_copy(workspace, step, outcome, reporter, imports):
         reporter.info("verification FAILED: your tree was not changed")
         return 1
     apply_changes(workspace.root, outcome.changes)
@@ -138,20 +151,23 @@ def _retire_spec(
 
 
 def _verified_on_a_copy(
-    workspace: Workspace, step: StepSpec, outcome: StepOutcome, reporter: Reporter
+    workspace: Workspace,
+    step: StepSpec,
+    outcome: StepOutcome,
+    reporter: Reporter,
+    imports: ImportOptions | None,
 ) -> bool:
     reporter.heading("Verify (on a working copy; your tree is written only if this passes)")
     with working_copy(workspace) as copy:
-        baseline = record_baseline(copy, analyse(copy), reporter).inventory
+        baseline = record_baseline(copy, analyse(copy), reporter, imports=imports).inventory
         apply_changes(copy.root, outcome.changes)
         modules = analyse(copy).inventory.modules
         scope = Scope(
             retired=frozenset(step.retire),
             kept=frozenset(m for m in workspace.plan.keep if not is_gone(m, modules)),
-            changed=tuple(change.path for change in outcome.changes.changes),
             contracts_required=False,
         )
-        result = verify(copy, reporter, scope, baseline)
+        result = verify(copy, reporter, scope, baseline, imports)
     report(result, reporter)
     return result.ok
 

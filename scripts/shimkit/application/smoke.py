@@ -1,13 +1,27 @@
-"""Importing modules in fresh interpreters, as steps 1 and 5 and the import smoke all do it."""
+"""Import checks, as steps 1 and 5, the import smoke and retire_shims run them: pick the modules a
+change can affect, then import each on its own."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
+from shimkit.analysis import module_name
 from shimkit.application.moves import exported_names
+from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Analysis, Workspace
-from shimkit.verify import SmokeReport, smoke_modules
+from shimkit.apply.git import changed_since
+from shimkit.domain.model import Inventory
+from shimkit.verify import ImportMode, SmokeReport, smoke_modules
+
+
+@dataclass(frozen=True)
+class ModuleSelection:
+    """The modules an import check imports, and the candidates it leaves out."""
+
+    modules: tuple[str, ...]
+    skipped: int = 0  # candidates whose imports cannot reach anything the change touched
 
 
 def importable_candidates(analysis: Analysis) -> list[str]:
@@ -26,20 +40,73 @@ def reexported_names(
     }
 
 
+def modules_to_check(
+    analysis: Analysis,
+    candidates: Sequence[str],
+    changed: Collection[str] | None,
+    all_modules: bool = False,
+) -> ModuleSelection:
+    """The ``candidates`` whose static import closure reaches a ``changed`` (or deleted) module;
+    all of them when ``all_modules`` is set or the change is unknown (``changed`` None)."""
+    if all_modules or changed is None:
+        return ModuleSelection(tuple(candidates))
+    affected = analysis.imports.affected_modules(changed)
+    chosen = tuple(m for m in candidates if m in affected)
+    return ModuleSelection(chosen, skipped=len(candidates) - len(chosen))
+
+
+def changed_modules(
+    workspace: Workspace, baseline: Inventory, also: Collection[str] = ()
+) -> set[str] | None:
+    """Modules changed or deleted since the baseline's commit, and ``also``; None when that cannot
+    be told (no baseline commit, no git, or a file under src/ that is not Python changed)."""
+    if baseline.commit is None:
+        return None
+    paths = changed_since(workspace.root, baseline.commit)
+    if paths is None:
+        return None
+    src = workspace.src.strip("/")
+    modules = set(also)
+    for path in paths:
+        if src not in ("", ".") and not path.startswith(src + "/"):
+            continue
+        if "/__pycache__/" in f"/{path}" or path.endswith(".pyc"):
+            continue
+        module = module_name(path, src)
+        if module is None:
+            return None  # data or config a module may read: any module may be affected
+        modules.add(module)
+    return modules
+
+
 def import_each(
     workspace: Workspace,
-    modules: Sequence[str],
+    analysis: Analysis,
+    selection: ModuleSelection,
     reporter: Reporter,
     description: str,
     reexports: Mapping[str, Sequence[str]] | None = None,
-    jobs: int = 2,
+    options: ImportOptions | None = None,
 ) -> SmokeReport:
+    """Import each selected module on its own (see ``ImportOptions``) and report the outcomes."""
+    options = options or ImportOptions()
+    if selection.skipped:
+        reporter.info(
+            f"{description}: {len(selection.modules)} module(s) the change can affect; "
+            f"{selection.skipped} skipped (--all-modules imports every one)"
+        )
+    modules = selection.modules
     with reporter.progress(description, len(modules)) as bar:
-        return smoke_modules(
+        report = smoke_modules(
             workspace.root,
             workspace.src,
             modules,
             reexports,
-            jobs=jobs,
+            jobs=options.jobs,
             on_progress=lambda done, total: bar.advance(),
+            mode=ImportMode.FRESH if options.fresh_interpreters else ImportMode.FORK,
+            preload=analysis.imports.external_imports(modules),
         )
+    for note in report.notes:
+        reporter.warning(note)
+    return report

@@ -15,11 +15,16 @@ from dataclasses import dataclass, field
 from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline, violations
+from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.progress import pending_steps
-from shimkit.application.smoke import import_each, reexported_names
+from shimkit.application.smoke import (
+    changed_modules,
+    import_each,
+    modules_to_check,
+    reexported_names,
+)
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
-from shimkit.apply.git import changed_since
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.model import Inventory, Reference
 from shimkit.verify import (
@@ -41,7 +46,6 @@ class Scope:
 
     retired: frozenset[str]  # modules the change retired: gone, and nothing names them
     kept: frozenset[str]  # compatibility layers that stay: re-export the very objects
-    changed: tuple[str, ...] | None = None  # paths the change touched (None: unknown)
     contracts_required: bool = True  # a tree without .importlinter fails (step 5) or skips
 
 
@@ -153,6 +157,7 @@ def _check_imports(
     scope: Scope,
     reporter: Reporter,
     result: Verification,
+    imports: ImportOptions,
 ) -> None:
     modules = analysis.inventory.modules
     expected = [
@@ -162,12 +167,16 @@ def _check_imports(
     ]
     missing = [m for m in expected if m not in modules]
     present = [m for m in expected if m in modules]
+    changed = changed_modules(workspace, baseline, also={*scope.retired, *scope.kept})
+    selection = modules_to_check(analysis, present, changed, imports.all_modules)
     report = import_each(
         workspace,
-        present,
+        analysis,
+        selection,
         reporter,
         "verify: importing the baseline modules",
         reexported_names(analysis, only=scope.kept),
+        imports,
     )
     known = {(module, path, message) for module, path, message in baseline.import_warnings}
     failed: list[str] = []
@@ -190,7 +199,9 @@ def _check_imports(
         not failed and not missing,
         _listing(failed + [f"{m}: missing" for m in missing])
         if failed or missing
-        else f"{len(present)} modules, no new project DeprecationWarning, no None re-export",
+        else f"{len(selection.modules)} modules, no new project DeprecationWarning, "
+        "no None re-export"
+        + (f" ({selection.skipped} the change cannot affect skipped)" if selection.skipped else ""),
     )
     pairs = [
         (res.shim, res.name, res.definition.module, res.definition.name)
@@ -275,7 +286,11 @@ def _check_tests(
 
 
 def verify(
-    workspace: Workspace, reporter: Reporter, scope: Scope, baseline: Inventory
+    workspace: Workspace,
+    reporter: Reporter,
+    scope: Scope,
+    baseline: Inventory,
+    imports: ImportOptions | None = None,
 ) -> Verification:
     watched = scope.retired | scope.kept
     analysis = analyse(workspace, extra_shims=watched, watched=watched)
@@ -283,7 +298,9 @@ def verify(
     _check_parse(analysis, result)
     _check_contracts(workspace, baseline, scope, result)
     _check_retired(analysis, scope, result)
-    _check_imports(workspace, analysis, baseline, scope, reporter, result)
+    _check_imports(
+        workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()
+    )
     _check_tests(workspace, analysis, baseline, scope, result)
     return result
 
@@ -293,19 +310,19 @@ def plan_scope(workspace: Workspace, baseline: Inventory) -> Scope:
     analysis = analyse(workspace)
     modules = analysis.inventory.modules
     plan = workspace.plan
-    changed = changed_since(workspace.root, baseline.commit) if baseline.commit else None
     return Scope(
         retired=frozenset(m for m in plan.retired if is_gone(m, modules)),
         kept=frozenset(m for m in plan.keep if m in modules),
-        changed=changed,
     )
 
 
-def run_verify(workspace: Workspace, reporter: Reporter) -> int:
+def run_verify(
+    workspace: Workspace, reporter: Reporter, imports: ImportOptions | None = None
+) -> int:
     reporter.heading("Step 5: verify")
     workspace.check()
     baseline = load_baseline(workspace)
-    result = verify(workspace, reporter, plan_scope(workspace, baseline), baseline)
+    result = verify(workspace, reporter, plan_scope(workspace, baseline), baseline, imports)
     report(result, reporter)
     report_progress(workspace, reporter)
     return 0 if result.ok else 1

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from shimkit.analysis import Codebase, inventory_of, make_resolver, scan
+from shimkit.analysis import Codebase, ImportGraph, import_graph, inventory_of, make_resolver, scan
 from shimkit.apply.importlinter_file import read_root_packages
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import Definition, Inventory, ShimLayer
@@ -38,6 +39,11 @@ class Analysis:
     codebase: Codebase
     inventory: Inventory
     resolver: Callable[[str, str], Definition | None]
+
+    @cached_property
+    def imports(self) -> ImportGraph:
+        """The static import graph of the scanned tree (built on first use)."""
+        return import_graph(self.codebase)
 
     def shim(self, module: str) -> ShimLayer | None:
         return next((s for s in self.inventory.shims if s.module == module), None)

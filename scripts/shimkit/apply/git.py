@@ -9,7 +9,14 @@ from pathlib import Path
 
 from shimkit.apply.errors import RefusedError
 
-__all__ = ["GitState", "RefusedError", "git_dir", "repo_status", "require_clean"]
+__all__ = [
+    "GitState",
+    "RefusedError",
+    "changed_since",
+    "git_dir",
+    "repo_status",
+    "require_clean",
+]
 
 
 @dataclass(frozen=True)
@@ -114,16 +121,20 @@ def git_dir(root: Path) -> Path | None:
 
 
 def changed_since(root: Path, commit: str) -> tuple[str, ...] | None:
-    """Paths (relative to ``root``) that differ from ``commit`` in the work tree: changed,
-    deleted or new (untracked, not ignored). None when git cannot tell (not a repo, unknown
+    """Paths under ``root`` (POSIX, relative to it) that differ between ``commit`` and the work
+    tree: modified, deleted, added or untracked. None when git cannot tell (no repo, unknown
     commit)."""
-    root = Path(root)
-    diff = _git(root, "diff", "--name-only", "-z", "--relative", commit, "--", ".")
-    if diff.returncode != 0:
+    diff = _git(Path(root), "diff", "--name-only", "-z", "--no-renames", "--relative", commit, "--")
+    untracked = _git(Path(root), "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
+    if diff.returncode != 0 or untracked.returncode != 0:
         return None
-    untracked = _git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")
-    names = [*diff.stdout.split(b"\0"), *untracked.stdout.split(b"\0")]
-    return tuple(sorted({os.fsdecode(name) for name in names if name}))
+    paths = {
+        os.fsdecode(entry)
+        for output in (diff.stdout, untracked.stdout)
+        for entry in output.split(b"\0")
+        if entry
+    }
+    return tuple(sorted(paths))
 
 
 _KIT_IDENTITY = ("-c", "user.name=shimkit", "-c", "user.email=shimkit@localhost")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shimkit.application import (
+    ImportOptions,
     RunOptions,
     Workspace,
     migrate,
@@ -48,6 +49,33 @@ def _writing(parser: argparse.ArgumentParser) -> None:
         "--allow-dirty",
         action="store_true",
         help="write even if the git tree has uncommitted changes",
+    )
+
+
+def _import_checks(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("import checks")
+    group.add_argument(
+        "--all-modules",
+        action="store_true",
+        help="import every module, not only those whose imports reach a changed or deleted one",
+    )
+    group.add_argument(
+        "--fresh-interpreters",
+        action="store_true",
+        help="one fresh interpreter per module (default: fork each from one that loaded the "
+        "third-party packages)",
+    )
+    group.add_argument(
+        "--jobs", type=int, default=None, help="imports at once (default: one per core)"
+    )
+
+
+def _imports(args: argparse.Namespace) -> ImportOptions:
+    jobs = args.jobs
+    if jobs is not None and jobs < 1:
+        raise KitError(f"--jobs must be at least 1, not {jobs}")
+    return ImportOptions(
+        all_modules=args.all_modules, fresh_interpreters=args.fresh_interpreters, jobs=jobs
     )
 
 
@@ -90,6 +118,7 @@ def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
         help="write .importlinter from the plan and the legacy importers found (starts green)",
     )
     parser.add_argument("--allow-dirty", action="store_true", help="with --write-contracts")
+    _import_checks(parser)
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
     return _guarded(
@@ -100,6 +129,7 @@ def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
             markdown_path=args.markdown,
             write_contracts=args.write_contracts,
             options=_options(args),
+            imports=_imports(args),
         )
     )
 
@@ -119,29 +149,31 @@ def rewrite_main(plan: Plan, step_name: str, argv: Sequence[str] | None = None) 
 
 def verify_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     parser = _parser("step5_verify.py", "Step 5: verify nothing is broken and nothing is lost.")
+    _import_checks(parser)
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: run_verify(workspace, RichReporter()))
+    return _guarded(lambda: run_verify(workspace, RichReporter(), _imports(args)))
 
 
 def migrate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     parser = _parser("migrate.py", "Run steps 1-5 in order.")
     _writing(parser)
+    _import_checks(parser)
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: migrate(workspace, _options(args), RichReporter()))
+    return _guarded(lambda: migrate(workspace, _options(args), RichReporter(), _imports(args)))
 
 
 def import_smoke_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     parser = _parser(
         "import_smoke.py",
-        "Import every module under src/ in a fresh interpreter: no import error, no project "
+        "Import every module under src/ on its own: no import error, no project "
         "DeprecationWarning, no None re-export.",
     )
-    parser.add_argument("--jobs", type=int, default=2, help="interpreters at once (default: 2)")
+    _import_checks(parser)
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: run_import_smoke(workspace, RichReporter(), max(1, args.jobs)))
+    return _guarded(lambda: run_import_smoke(workspace, RichReporter(), _imports(args)))
 
 
 def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -153,12 +185,18 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--deprecated", action="store_true", help="retire every shim that warns")
     _writing(parser)
+    _import_checks(parser)
     args = parser.parse_args(argv)
     if not args.modules and not args.deprecated:
         parser.error("name at least one MODULE, or pass --deprecated")
     workspace = Workspace(args.root.resolve(), args.src, plan)
     return _guarded(
         lambda: run_retire(
-            workspace, tuple(args.modules), args.deprecated, _options(args), RichReporter()
+            workspace,
+            tuple(args.modules),
+            args.deprecated,
+            _options(args),
+            RichReporter(),
+            _imports(args),
         )
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -25,6 +26,7 @@ from shimkit.domain.model import ChangeSet, FileChange, Inventory
 
 PROGRESS_THRESHOLD = 20  # below this many items a progress line is noise
 LOG_WIDTH = 160
+LOG_INTERVAL = 5.0  # seconds between progress lines when the output is not a terminal
 
 
 class _Silent:
@@ -41,12 +43,60 @@ class _RichProgress:
         self._progress.update(self._task, advance=1, item=description)
 
 
+class _LoggedProgress:
+    """Progress as plain lines for a log (CI, ``tee``): one at the start, then at most one every
+    ``interval`` seconds, and one at the end."""
+
+    def __init__(
+        self,
+        console: Console,
+        description: str,
+        total: int,
+        clock: Callable[[], float],
+        interval: float,
+    ) -> None:
+        self._console = console
+        self._description = description
+        self._total = total
+        self._clock = clock
+        self._interval = interval
+        self._started = self._last = clock()
+        self._printed = ""
+        self.done = 0
+        self._line()
+
+    def advance(self, description: str = "") -> None:
+        self.done += 1
+        if self._clock() - self._last >= self._interval:
+            self._line()
+
+    def finish(self) -> None:
+        self._line()
+
+    def _line(self) -> None:
+        self._last = self._clock()
+        minutes, seconds = divmod(int(self._last - self._started), 60)
+        line = (
+            f"{self._description}: {self.done}/{self._total} "
+            f"({minutes // 60}:{minutes % 60:02d}:{seconds:02d} elapsed)"
+        )
+        if line != self._printed:
+            self._console.print(line, markup=False, highlight=False)
+            self._printed = line
+
+
 class RichReporter:
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.out = Console(file=out, highlight=False, soft_wrap=True)
         if not self.out.is_terminal:
             self.out.width = LOG_WIDTH  # CI logs: full module names rather than an 80-column cut
         self.err = Console(file=err, stderr=err is None, highlight=False, soft_wrap=True)
+        self.clock = clock
 
     def heading(self, text: str) -> None:
         self.out.rule(f"[bold]{text}")
@@ -134,6 +184,13 @@ class RichReporter:
     def progress(self, description: str, total: int) -> Iterator[ProgressPort]:
         if total < PROGRESS_THRESHOLD:
             yield _Silent()
+            return
+        if not self.err.is_terminal:  # a log: a bar cannot redraw there, so lines it is
+            logged = _LoggedProgress(self.err, description, total, self.clock, LOG_INTERVAL)
+            try:
+                yield logged
+            finally:
+                logged.finish()
             return
         columns = (
             TextColumn("{task.description}"),

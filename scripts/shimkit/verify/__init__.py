@@ -10,6 +10,7 @@ from shimkit.verify.contracts_probe import (
 from shimkit.verify.identity import check_identity
 from shimkit.verify.import_smoke import (
     DeprecationRecord,
+    ImportMode,
     ModuleSmoke,
     SmokeOutcome,
     SmokeReport,
@@ -38,6 +39,7 @@ __all__ = [
     "ContractResult",
     "ContractsReport",
     "DeprecationRecord",
+    "ImportMode",
     "LintResult",
     "ModuleSmoke",
     "SmokeOutcome",

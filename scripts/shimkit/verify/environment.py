@@ -8,8 +8,9 @@ import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
-__all__ = ["child_env", "combined_output", "run_child", "tail"]
+__all__ = ["child_env", "combined_output", "run_child", "start_child", "tail"]
 
 
 def child_env(pythonpath: Sequence[Path | str]) -> dict[str, str]:
@@ -85,3 +86,23 @@ def _drain(process: subprocess.Popen[str]) -> tuple[str, str]:
         process.kill()
         return "", ""
     return stdout or "", stderr or ""
+
+
+def start_child(
+    command: Sequence[str],
+    root: Path,
+    env: Mapping[str, str],
+    stderr: IO[bytes] | int | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``command`` in ``root`` with pipes to its stdin and stdout (bytes), in a session of
+    its own so that it and every process it forks can be killed as one group
+    (``os.killpg(process.pid, ...)``); the caller owns it and must stop it."""
+    return subprocess.Popen(
+        list(command),
+        cwd=root,
+        env=dict(env),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        start_new_session=True,
+    )

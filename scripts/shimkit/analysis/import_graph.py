@@ -1,0 +1,266 @@
+"""The static import graph of a scanned tree: which modules each file imports, and which modules a
+change can affect. Built from the trees ``scan`` already parsed; nothing is parsed twice.
+
+What counts as an import of module ``m`` (an edge), wherever it sits in the file (module level,
+inside a function, a ``try`` or an ``if TYPE_CHECKING:`` block: a change to ``m`` can break any of
+them, so the graph errs on the side of checking more):
+
+- ``import m`` / ``import m as x``;
+- ``from m import name``, and ``from pkg import sub`` also imports ``pkg.sub`` when that is a module
+  of the tree;
+- relative forms, resolved against the importing module (files outside ``src`` have no package, so
+  their relative imports are unresolved and ignored);
+- ``importlib.import_module("m")`` / ``import_module(".m", "pkg")`` / ``__import__("m")`` with
+  string literals.
+
+Importing ``a.b.c`` also runs ``a/__init__`` and ``a/b/__init__``: the closure adds the parent
+packages of every module it reaches rather than listing them as edges.
+
+Only names under a top-level package of ``src`` are project edges. A project name that is not a
+module of the tree (a module that was deleted, or a typo) stays an edge, so that its importers are
+affected when it is listed as deleted; ``from pkg import name`` where ``pkg.name`` is not a module
+is recorded as a *candidate*: it matters only if a module of that name was deleted. A file outside
+``src`` that imports a bare name matching a file next to it (``helpers.py`` beside a test, which
+pytest and a script's directory put on ``sys.path``) has an edge to that file.
+
+Everything else is *external*: what a module's import runs outside the project (third-party and
+standard library). Only imports that run when the module is imported count there (not inside a
+function or under ``TYPE_CHECKING``); they are what an import check may load once beforehand.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from .astwalk import is_type_checking
+from .codebase import Codebase, SourceFile
+from .modules import dotted, resolve_relative
+
+__all__ = ["FileImports", "ImportGraph", "import_graph"]
+
+_DYNAMIC_IMPORTS = frozenset({"importlib.import_module", "import_module", "__import__"})
+
+
+@dataclass(frozen=True)
+class FileImports:
+    """What one scanned file imports."""
+
+    path: str
+    module: str | None  # its dotted name when it is a module under src
+    imports: frozenset[str]  # project modules it imports, anywhere in the file
+    candidates: frozenset[str]  # ``pkg.name`` of ``from pkg import name`` (no such module today)
+    local_files: frozenset[str]  # files next to it imported by bare name (files outside src)
+    external: frozenset[str]  # non-project modules imported when it is imported
+
+
+class ImportGraph:
+    """The import edges of every parsed file of a tree, keyed by path, and the queries on them."""
+
+    def __init__(self, files: Mapping[str, FileImports], modules: Collection[str]) -> None:
+        self.files: Mapping[str, FileImports] = files
+        self.modules: frozenset[str] = frozenset(modules)  # every module under src
+        self._by_module = {f.module: f for f in files.values() if f.module is not None}
+        # reverse edges: module name (or path of a local file) -> paths of the files importing it
+        self._importers: dict[str, set[str]] = defaultdict(set)
+        for file in files.values():
+            for target in (*_runs(file), *file.candidates, *file.local_files):
+                self._importers[target].add(file.path)
+
+    def affected_modules(self, changed: Collection[str]) -> set[str]:
+        """Modules under src whose static import closure reaches a changed or deleted module
+        (a changed module reaches itself)."""
+        return {
+            module
+            for path in self._reaching(changed)
+            if (module := self.files[path].module) is not None
+        }
+
+    def files_importing(self, changed: Collection[str]) -> set[str]:
+        """Paths of every file (modules, tests, scripts) whose import closure reaches a changed or
+        deleted module."""
+        return self._reaching(changed)
+
+    def external_imports(self, modules: Iterable[str]) -> tuple[str, ...]:
+        """The non-project modules that importing ``modules`` runs, through their project import
+        closure (sorted)."""
+        seen: set[str] = set()
+        todo = list(modules)
+        external: set[str] = set()
+        while todo:
+            module = todo.pop()
+            file = self._by_module.get(module)
+            if module in seen or file is None:
+                continue
+            seen.add(module)
+            external |= file.external
+            todo.extend(_runs(file))
+        return tuple(sorted(external))
+
+    def _reaching(self, changed: Collection[str]) -> set[str]:
+        reached = {self._by_module[m].path for m in changed if m in self._by_module}
+        todo = list(changed)
+        seen: set[str] = set()
+        while todo:
+            target = todo.pop()
+            if target in seen:
+                continue
+            seen.add(target)
+            for path in self._importers.get(target, ()):
+                reached.add(path)
+                module = self.files[path].module
+                todo.append(path if module is None else module)
+        return reached
+
+
+def _runs(file: FileImports) -> Iterator[str]:
+    """What importing ``file`` runs directly: each module it imports with its parent packages, and
+    the parent packages of the file's own module."""
+    names = (*file.imports, file.module) if file.module else tuple(file.imports)
+    for name in names:
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            yield ".".join(parts[:end])
+        if name != file.module:
+            yield name
+
+
+def import_graph(codebase: Codebase) -> ImportGraph:
+    """The import edges of every parsed ``.py`` file and notebook of ``codebase``."""
+    project = frozenset(m.split(".", 1)[0] for m in codebase.modules)
+    files = {
+        file.path: _file_imports(codebase, file, project)
+        for file in codebase.files
+        if file.tree is not None or file.cells
+    }
+    return ImportGraph(files, codebase.modules)
+
+
+@dataclass
+class _Collected:
+    imports: set[str]
+    candidates: set[str]
+    local: set[str]
+    external: set[str]
+
+
+def _file_imports(
+    codebase: Codebase,
+    file: SourceFile,
+    project: frozenset[str],
+) -> FileImports:
+    found = _Collected(set(), set(), set(), set())
+    for _, tree, text in file.trees():
+        for stmt, at_import in _statements(tree.body, True):
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    _add(codebase, file, alias.name, None, at_import, project, found)
+            elif isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
+                base = resolve_relative(file.module, file.is_package, stmt.level, stmt.module)
+                if base is None:
+                    continue
+                names = [a.name for a in stmt.names if a.name != "*"]
+                _add(codebase, file, base, names, at_import, project, found)
+        if "import_module" in text or "__import__" in text:
+            for name in _dynamic_imports(tree, file):
+                _add(codebase, file, name, None, False, project, found)
+    return FileImports(
+        path=file.path,
+        module=file.module,
+        imports=frozenset(found.imports),
+        candidates=frozenset(found.candidates - found.imports),
+        local_files=frozenset(found.local),
+        external=frozenset(found.external),
+    )
+
+
+def _add(
+    codebase: Codebase,
+    file: SourceFile,
+    name: str,
+    from_names: list[str] | None,
+    at_import: bool,
+    project: frozenset[str],
+    found: _Collected,
+) -> None:
+    top = name.split(".", 1)[0]
+    if top in project:
+        found.imports.add(name)
+        for sub in from_names or ():
+            full = f"{name}.{sub}"
+            (found.imports if codebase.has_module(full) else found.candidates).add(full)
+        return
+    if file.module is None:
+        local = _local_file(codebase, file.path, top)
+        if local is not None:
+            found.local.add(local)
+            return
+    if at_import:
+        found.external.add(name)
+        found.external.update(f"{name}.{sub}" for sub in from_names or ())
+
+
+def _local_file(codebase: Codebase, importer: str, top: str) -> str | None:
+    """The file next to ``importer`` that a bare ``import top`` finds first, if any."""
+    here = PurePosixPath(importer).parent
+    for candidate in (here / f"{top}.py", here / top / "__init__.py"):
+        if codebase.file(candidate.as_posix()) is not None:
+            return candidate.as_posix()
+    return None
+
+
+def _statements(body: list[ast.stmt], at_import: bool) -> Iterator[tuple[ast.stmt, bool]]:
+    """Every statement, with whether it runs when the module is imported (not in a function body,
+    not under ``if TYPE_CHECKING:``). Expressions are not entered: imports are statements."""
+    for stmt in body:
+        yield stmt, at_import
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield from _statements(stmt.body, False)
+        elif isinstance(stmt, ast.If) and is_type_checking(stmt.test):
+            yield from _statements(stmt.body, False)
+            yield from _statements(stmt.orelse, at_import)
+        elif isinstance(stmt, ast.Try | ast.TryStar):
+            for block in (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse):
+                yield from _statements(block, at_import)
+            yield from _statements(stmt.finalbody, at_import)
+        elif isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                yield from _statements(case.body, at_import)
+        else:
+            for field in ("body", "orelse", "finalbody"):
+                nested: object = getattr(stmt, field, None)
+                if isinstance(nested, list):
+                    yield from _statements(nested, at_import)
+
+
+def _dynamic_imports(tree: ast.Module, file: SourceFile) -> Iterator[str]:
+    """Modules named by string literals in ``import_module(...)`` / ``__import__(...)`` calls."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and dotted(node.func) in _DYNAMIC_IMPORTS):
+            continue
+        literal = _string_argument(node, 0, "name")
+        if literal is None:
+            continue
+        if literal.startswith("."):
+            package = _string_argument(node, 1, "package")
+            level = len(literal) - len(literal.lstrip("."))
+            if package is None:
+                continue
+            resolved = resolve_relative(package, True, level, literal[level:] or None)
+            if resolved is not None:
+                yield resolved
+        elif literal:
+            yield literal
+
+
+def _string_argument(call: ast.Call, position: int, keyword: str) -> str | None:
+    value: ast.expr | None = call.args[position] if len(call.args) > position else None
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            value = kw.value
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value
+    return None

@@ -1,0 +1,134 @@
+"""What an import check is given (``ImportBatch``) and what it reports about each module, built
+from what the module's child process left."""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shimkit.verify.environment import tail
+
+__all__ = [
+    "DeprecationRecord",
+    "ImportBatch",
+    "ModuleSmoke",
+    "SmokeOutcome",
+    "SmokeReport",
+    "module_smoke",
+]
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """Modules to import, each on its own, and how."""
+
+    root: Path  # the working directory of every import (real path)
+    src_dir: Path  # the import root: a file under it is a project file
+    modules: tuple[tuple[str, tuple[str, ...]], ...]  # (module, names it must re-export)
+    env: Mapping[str, str]
+    jobs: int  # imports at once
+    timeout: float  # seconds before an import is killed
+
+
+class SmokeOutcome(enum.Enum):
+    OK = "ok"
+    IMPORT_ERROR = "import-error"
+    DEPRECATION = "deprecation"
+    NONE_REEXPORT = "none-reexport"
+
+
+@dataclass(frozen=True)
+class DeprecationRecord:
+    """A DeprecationWarning issued by a project file while the module was imported."""
+
+    message: str
+    path: str  # relative to root when under it
+    line: int
+
+
+@dataclass(frozen=True)
+class ModuleSmoke:
+    module: str
+    outcome: SmokeOutcome
+    message: str = ""
+    path: str | None = None  # where it went wrong (project file), relative to root
+    line: int | None = None
+    deprecations: tuple[DeprecationRecord, ...] = ()
+    bad_names: tuple[tuple[str, str], ...] = ()  # (name, "None" | "missing")
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is SmokeOutcome.OK
+
+
+@dataclass(frozen=True)
+class SmokeReport:
+    results: tuple[ModuleSmoke, ...]  # in the order the modules were given
+    notes: tuple[str, ...] = ()  # how the check ran, for a person: fallbacks, purged modules
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.results)
+
+    @property
+    def failures(self) -> tuple[ModuleSmoke, ...]:
+        return tuple(result for result in self.results if not result.ok)
+
+    def count(self, outcome: SmokeOutcome) -> int:
+        return sum(1 for result in self.results if result.outcome is outcome)
+
+
+def module_smoke(
+    root: Path,
+    module: str,
+    record: Mapping[str, Any] | None,
+    *,
+    stderr: str = "",
+    status: int | None = None,
+    timeout: float | None = None,
+    seconds: float = 0.0,
+) -> ModuleSmoke:
+    """The outcome of importing ``module``: from the child's ``record`` when it wrote one, else an
+    import error (``timeout`` set: it was killed after that long; otherwise it died, and its last
+    stderr line or its exit status says how)."""
+    if timeout is not None:
+        message = f"import did not finish within {timeout:g} s"
+        return ModuleSmoke(module, SmokeOutcome.IMPORT_ERROR, message, seconds=seconds)
+    if record is None:
+        last = tail(stderr, 1) or f"interpreter exited with status {status}"
+        return ModuleSmoke(module, SmokeOutcome.IMPORT_ERROR, last, seconds=seconds)
+    return _interpret(root, module, record, seconds)
+
+
+def _relative(root: Path, path: str) -> str:
+    try:
+        return Path(os.path.realpath(path)).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def _interpret(root: Path, module: str, data: Mapping[str, Any], seconds: float) -> ModuleSmoke:
+    deprecations = tuple(
+        DeprecationRecord(str(d["message"]), _relative(root, str(d["path"])), int(d["line"] or 0))
+        for d in data.get("deprecations", [])
+    )
+    bad = tuple((str(name), str(kind)) for name, kind in data.get("bad_names", []))
+    path = _relative(root, str(data["path"])) if data.get("path") else None
+    line = int(data["line"]) if data.get("line") else None
+    if data.get("outcome") == "import-error":
+        outcome, message = SmokeOutcome.IMPORT_ERROR, str(data.get("message", ""))
+    elif deprecations:
+        first = deprecations[0]
+        outcome, message = SmokeOutcome.DEPRECATION, f"DeprecationWarning: {first.message}"
+        path, line = first.path, first.line
+    elif bad:
+        outcome = SmokeOutcome.NONE_REEXPORT
+        message = "re-exported names unusable: " + ", ".join(f"{n} ({k})" for n, k in bad)
+    else:
+        outcome, message = SmokeOutcome.OK, ""
+    return ModuleSmoke(module, outcome, message, path, line, deprecations, bad, seconds)
