@@ -328,3 +328,13 @@ def test_alias_changelog_row_names_the_name_at_its_new_path(alias: Retired) -> N
         changelog, "`shop.legacy.prices.price`", "`shop.core.pricing.compute_price`"
     ), changelog
     assert "shop.core.pricing.price`" not in changelog
+
+
+def test_without_the_plans_test_paths_the_tests_that_import_a_changed_module_run(
+    deprecated: Retired,
+) -> None:
+    """The kit's plan names test paths this tree does not have: the tests whose imports reach a
+    changed module are run instead, and pass."""
+    output = deprecated.run.stdout
+    assert "the tests that import a changed module" in output, output
+    assert "verification passed" in output

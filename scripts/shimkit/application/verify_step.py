@@ -25,6 +25,7 @@ from shimkit.application.smoke import (
     reexported_names,
 )
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
+from shimkit.apply.git import changed_since
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.model import Inventory, Reference
 from shimkit.verify import (
@@ -216,8 +217,26 @@ def _check_imports(
     )
 
 
-def _test_paths(workspace: Workspace) -> list[str]:
-    return [p for p in workspace.plan.tracking_tests if (workspace.root / p).exists()]
+def _is_test_file(path: str) -> bool:
+    name = path.rpartition("/")[2]
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+def _test_paths(
+    workspace: Workspace, analysis: Analysis, baseline: Inventory, scope: Scope
+) -> tuple[list[str], str]:
+    """The tests to run, and where they come from: the plan's test paths where the tree has
+    them, else the test files the change touched or whose static imports reach a changed module."""
+    declared = [p for p in workspace.plan.tracking_tests if (workspace.root / p).exists()]
+    if declared:
+        return declared, "the plan's test paths"
+    changed = changed_modules(workspace, baseline, also={*scope.retired, *scope.kept})
+    touched = changed_since(workspace.root, baseline.commit) if baseline.commit else None
+    if changed is None or touched is None:
+        return [], ""
+    found = {p for p in analysis.imports.files_importing(changed) if _is_test_file(p)}
+    found |= {p for p in touched if _is_test_file(p) and (workspace.root / p).is_file()}
+    return sorted(found), "the tests that import a changed module"
 
 
 def _excused(node: str, about_shim: list[Reference]) -> bool:
@@ -234,9 +253,9 @@ def _check_tests(
     scope: Scope,
     result: Verification,
 ) -> None:
-    paths = _test_paths(workspace)
+    paths, chosen = _test_paths(workspace, analysis, baseline, scope)
     if not paths:
-        result.add("tests", True, "no test paths of the plan in this tree: no tests run")
+        result.add("tests", True, "no tests: the plan's test paths are not in this tree")
         result.notes.append("warning: no tests were run for this change")
         return
     run = run_tests(workspace.root, workspace.src, paths)
@@ -257,7 +276,12 @@ def _check_tests(
     failures = [f for f in run.failures if f not in excused]
     result.decisions.extend(f"{f} fails: it exercises a retired shim" for f in excused)
     if not failures:
-        result.add("tests", True, f"{run.passed} passed, {len(excused)} left for a person")
+        result.add(
+            "tests",
+            True,
+            f"{run.passed} passed, {len(excused)} left for a person ({chosen}: "
+            f"{len(paths)} path(s))",
+        )
         return
     errors = {e.node_id: e.message for e in run.collection_errors}
     shown = [f + (f" (does not collect: {errors[f]})" if f in errors else "") for f in failures]
