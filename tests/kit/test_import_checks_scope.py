@@ -9,8 +9,9 @@ from pathlib import Path
 
 from kit_helpers import commit_all, run_script, write_tree
 from shimkit.application import ImportOptions, Workspace
-from shimkit.application.inventory_step import take_inventory
-from shimkit.application.verify_step import Verification, verify
+from shimkit.application.inventory_step import load_baseline, record_baseline
+from shimkit.application.verify_step import Scope, Verification, verify
+from shimkit.application.workspace import analyse
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.plan import Plan
 
@@ -31,7 +32,8 @@ def _repo(git_repo: Callable[..., Path], tmp_path: Path) -> Path:
 def _baseline(git_repo: Callable[..., Path], tmp_path: Path) -> Path:
     """A committed tree whose step-1 baseline is recorded."""
     root = _repo(git_repo, tmp_path)
-    take_inventory(Workspace(root, "src", Plan(title="test")), RichReporter(out=io.StringIO()))
+    workspace = Workspace(root, "src", Plan(title="test"))
+    record_baseline(workspace, analyse(workspace), RichReporter(out=io.StringIO()))
     return root
 
 
@@ -43,7 +45,8 @@ def _verify(root: Path, imports: ImportOptions | None = None) -> tuple[Verificat
     out = io.StringIO()
     reporter = RichReporter(out=out, err=io.StringIO())
     workspace = Workspace(root, "src", Plan(title="test"))
-    result = verify(workspace, reporter, contracts_required=False, imports=imports)
+    scope = Scope(retired=frozenset(), kept=frozenset(), contracts_required=False)
+    result = verify(workspace, reporter, scope, load_baseline(workspace), imports)
     return result, out.getvalue()
 
 
