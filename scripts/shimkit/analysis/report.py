@@ -37,8 +37,13 @@ def render_markdown(inv: Inventory) -> str:
 
     out += _listing(
         "Files that do not parse",
-        "import-linter cannot run, and no rewrite can see through these, until fixed:",
-        [f"`{f.path}:{f.line}`: {_cell(f.message)}" for f in inv.parse_failures],
+        "A file blocks the run while it does not parse when import-linter cannot run because of "
+        "it or it could name a module the run moves; the others are skipped:",
+        [
+            f"`{f.path}:{f.line}`: {_cell(f.message)} "
+            + (f"(blocks: {_cell(f.blocks)})" if f.blocks else "(skipped)")
+            for f in inv.parse_failures
+        ],
     )
     out += _listing(
         "Notebook cells not analysed",

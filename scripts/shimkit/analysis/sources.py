@@ -64,7 +64,9 @@ def scan(
                 d for d in dirnames if not _skip_dir(d, here / d, _join(rel_dir, d), excluded)
             )
             for name in filenames:
-                if name.endswith((".py", ".ipynb")):
+                # a link may lead out of the tree (or loop): the kit never reads or writes
+                # through one; the file it points at is scanned where it really lives
+                if name.endswith((".py", ".ipynb")) and not (here / name).is_symlink():
                     rel = _join(rel_dir, name)
                     if not _excluded(rel, excluded):
                         paths.add(rel)

@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from shimkit.application import (
     ImportOptions,
@@ -87,8 +88,17 @@ def _options(args: argparse.Namespace) -> RunOptions:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments are bad input like any other: one line on stderr, exit 2 (``--help`` shows
+    the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_REFUSED)
+
+
 def _parser(command: str, description: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=command, description=description)
+    parser = _Parser(prog=command, description=description)
     _common(parser)
     return parser
 

@@ -109,11 +109,13 @@ class RichReporter:
 
     def inventory(self, inventory: Inventory) -> None:
         if inventory.parse_failures:
-            table = Table(title="Files that do not parse (import-linter cannot run until they do)")
+            table = Table(title="Files that do not parse")
             table.add_column("file:line")
-            table.add_column("error")
+            table.add_column("error", overflow="fold")
+            table.add_column("blocks the run, or skipped", overflow="fold")
             for failure in inventory.parse_failures:
-                table.add_row(f"{failure.path}:{failure.line}", failure.message)
+                verdict = f"blocks: {failure.blocks}" if failure.blocks else "skipped"
+                table.add_row(f"{failure.path}:{failure.line}", failure.message, verdict)
             self.out.print(table)
         if inventory.skipped_cells:
             table = Table(title="Notebook cells not analysed (their cell magic is not Python)")
