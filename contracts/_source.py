@@ -46,17 +46,22 @@ def find_module_file(module: str) -> Path | None:
 
 
 def find_module_files_on_path(module: str) -> list[Path]:
-    """Every source file that could provide ``module``: under its root package's directories and
-    under every ``sys.path`` entry (``a/b/c.py`` or ``a/b/c/__init__.py``)."""
+    """Every source file that could provide ``module`` or a submodule of it: under its root
+    package's directories and under every ``sys.path`` entry, ``a/b/c.py``, or any ``.py`` below
+    ``a/b/c/`` (a retired package is gone only when all of it is: a submodule left behind keeps
+    ``a.b.c`` importable as a namespace package)."""
     root, *rest = module.split(".")
-    candidates = [
-        candidate
-        for directory in root_package_dirs(root)
-        for candidate in _candidates_under(directory, rest)
-    ]
+    bases = [*root_package_dirs(root)]
+    parts = [*rest]
+    candidates = [candidate for base in bases for candidate in _candidates_under(base, parts)]
+    packages = [base.joinpath(*parts) for base in bases if parts]
     for entry in sys.path:
         base = Path(os.path.abspath(entry or os.curdir))
         candidates.extend(_candidates_under(base, [root, *rest]))
+        packages.append(base.joinpath(root, *rest))
+    for package in packages:
+        if package.is_dir():
+            candidates.extend(sorted(package.rglob("*.py")))
     found: dict[Path, Path] = {}
     for candidate in candidates:
         if candidate.is_file():

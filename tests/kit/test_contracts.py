@@ -437,19 +437,22 @@ def test_missing_kept_shim_breaks_reexport_only(tree: Path) -> None:
 # --- (e) a retired module re-appearing ------------------------------------------------------
 
 
-def _retired_cases() -> Iterator[tuple[str, bool]]:
+def _retired_cases() -> Iterator[tuple[str, str]]:
     for module in PLAN.retired:
-        yield module, False
-    yield PLAN.retired[0], True  # re-appearing as a package
+        yield module, "module"
+    yield PLAN.retired[0], "package"  # re-appearing as a package
+    yield PLAN.retired[0], "submodule"  # a submodule left behind: a namespace package
 
 
-@pytest.mark.parametrize(("module", "as_package"), list(_retired_cases()))
-def test_retired_module_reappearing_breaks_retired(
-    tree: Path, module: str, as_package: bool
-) -> None:
+@pytest.mark.parametrize(("module", "shape"), list(_retired_cases()))
+def test_retired_module_reappearing_breaks_retired(tree: Path, module: str, shape: str) -> None:
     *parents, name = module.split(".")
     package = tree.joinpath("src", *parents, name)
-    path = package / "__init__.py" if as_package else package.with_name(f"{name}.py")
+    path = {
+        "module": package.with_name(f"{name}.py"),
+        "package": package / "__init__.py",
+        "submodule": package / "leftover.py",
+    }[shape]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('"""Back from the dead."""\n')
     run = lint_imports(tree)
