@@ -50,8 +50,14 @@ def _validate(root: Path, change: FileChange) -> _Planned:
     if change.old_text is None and change.new_text is None:
         raise ApplyError(f"empty change for {change.path}")
     exists = target.exists() or target.is_symlink()
+    if target.is_symlink():
+        # replacing the link would cut it; writing through it could leave the tree
+        raise ApplyError(f"cannot write {change.path}: it is a symbolic link")
     if exists and not target.is_file():
         raise ApplyError(f"cannot write {change.path}: not a regular file")
+    if exists and not stat.S_IMODE(target.stat().st_mode) & 0o222:
+        # a rename would replace it even so (and root may write anything): respect the mode
+        raise ApplyError(f"cannot write {change.path}: it is read-only")
     original: bytes | None = None
     mode: int | None = None
     if change.old_text is None:
