@@ -327,17 +327,34 @@ class ModuleIndex:
             self._namespaces[module] = analyse_module(source) if source else None
         return self._namespaces[module]
 
-    def public_names(self, module: str, _seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
-        """What ``from module import *`` binds (``__all__``, else public names); () if unknown."""
+    def public_names(
+        self, module: str, _seen: frozenset[str] = frozenset(), *, passed_on: bool = False
+    ) -> tuple[str, ...]:
+        """What ``from module import *`` binds (``__all__``, else public names); () if unknown.
+
+        ``passed_on``: without the module objects a module without ``__all__`` imports from
+        outside the tree for its own use (``import warnings``): what a layer passes on."""
         ns = self.namespace(module)
         if ns is None or module in _seen:
             return ()
         if ns.all_names is not None:
             return tuple(dict.fromkeys(ns.all_names))
-        names = [n for n in ns.runtime_names() if not n.startswith("_")]
+        names = [
+            n
+            for n in ns.runtime_names()
+            if not n.startswith("_") and not (passed_on and self._own_tool(ns.primary[n]))
+        ]
         for star in ns.stars:
-            names.extend(self.public_names(star.module, _seen | {module}))
+            names.extend(self.public_names(star.module, _seen | {module}, passed_on=passed_on))
         return tuple(dict.fromkeys(names))
+
+    def _own_tool(self, binding: ImportBinding | None) -> bool:
+        """``import x`` of a module outside the tree: a tool, never something re-exported."""
+        return (
+            binding is not None
+            and binding.name is None
+            and not self.codebase.in_tree(binding.module)
+        )
 
     def exported_names(self, module: str) -> frozenset[str]:
         """Every name bound at module level, star imports expanded, None fallbacks and names a

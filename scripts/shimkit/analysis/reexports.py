@@ -67,7 +67,8 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
     for star in ns.stars:
         if star.type_checking:
             continue
-        names = index.public_names(star.module) if codebase.in_tree(star.module) else ()
+        tree = codebase.in_tree(star.module)
+        names = index.public_names(star.module, passed_on=True) if tree else ()
         if listed is not None:
             names = tuple(n for n in names if n in listed)
         if not names:

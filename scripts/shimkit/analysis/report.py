@@ -103,7 +103,11 @@ def _listing(title: str, intro: str, items: list[str]) -> list[str]:
 
 def _kind(s: ShimLayer) -> str:
     kind = "package facade" if s.facade else "cross-package shim"
-    return kind if s.pure else f"{kind} (with code of its own)"
+    if s.pure:
+        return kind
+    if s.reexports_only:
+        return f"{kind} (some names lazy, through `__getattr__`)"
+    return f"{kind} (with code of its own)"
 
 
 def _shim_section(

@@ -73,8 +73,9 @@ class Analysis:
         return self.index.resolution(module, name)
 
     def public_names(self, module: str) -> tuple[str, ...]:
-        """What ``from module import *`` binds."""
-        return self.index.public_names(module)
+        """What ``from module import *`` binds that ``module`` passes on (not the modules it
+        imports from outside the tree for its own use, such as ``warnings``)."""
+        return self.index.public_names(module, passed_on=True)
 
     def definition(self, shim: str, name: str) -> Definition | None:
         for resolution in self.inventory.resolutions:
