@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from kit_helpers import write_tree
-from shimkit.analysis import ModuleIndex, find_shims, scan
+from shimkit.analysis import ModuleIndex, build_inventory, find_shims, render_markdown, scan
 from shimkit.domain.model import Definition, Resolution
 
 LAZY_PACKAGE = {
@@ -211,3 +211,14 @@ def test_names_no_branch_provides_and_unknown_modules_say_why(tmp_path: Path) ->
     )
     assert "outside the analysed tree" in index.resolution("external", "array").unresolved
     assert "import cycle" in index.resolution("loop_a", "x").unresolved
+
+
+def test_the_inventory_shows_the_lazy_hop_and_the_definition() -> None:
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "deprecated_layers"
+    report = render_markdown(build_inventory(fixture))
+    row = next(line for line in report.splitlines() if line.startswith("| `TrialExecutor` (star)"))
+    assert row == (
+        "| `TrialExecutor` (star) | `tuning`:5 | `hpo` → `tuning` (lazy `__getattr__`) → "
+        "`tuning.executors.trial` | `tuning.executors.trial.TrialExecutor` |"
+    )
+    assert "| `tuning` | package facade (some names lazy, through `__getattr__`) | no |" in report

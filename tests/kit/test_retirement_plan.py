@@ -184,3 +184,19 @@ def test_a_named_module_with_code_of_its_own_is_refused(
     assert capsys.readouterr().err.strip() == (
         "error: new.study is not a re-export layer: it defines code of its own"
     )
+
+
+def test_an_old_packages_facade_over_shim_subpackages_is_passed_through(tree: Path) -> None:
+    write_tree(
+        tree,
+        {
+            # ``oldpkg`` does not warn, but all it passes on comes from a cross-package layer
+            "src/oldpkg/__init__.py": "from .dist import *\n",
+            "src/oldpkg/dist.py": "from new.space.dist import *\n",
+            "src/older.py": "import warnings\nfrom oldpkg import *\nwarnings.warn('older')\n",
+            "src/app/older_user.py": "from older import uniform\n",
+        },
+    )
+    moves = retirement(tree, "older").moves
+    assert moves.names[("older", "uniform")] == "new.space.dist"
+    assert moves.stars["older"] == ("new.space.dist",)

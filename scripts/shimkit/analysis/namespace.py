@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from shimkit.domain.model import Definition, Resolution
+from shimkit.domain.model import VIA_IMPORT, VIA_LAZY, VIA_STAR, Definition, Resolution
 
 from .astwalk import FunctionNode, Site, catches_import_error, is_type_checking, module_level
 from .codebase import Codebase, SourceFile
@@ -290,9 +290,6 @@ class ModuleTarget:
 
 
 Outcome = Definition | ModuleTarget | None
-
-# how a module passes a name on to the next module of a chain
-VIA_IMPORT, VIA_STAR, VIA_LAZY = "import", "star", "lazy"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 
 from shimkit.application.workspace import Analysis
 from shimkit.domain.errors import KitError
-from shimkit.domain.model import Definition, Moves, Resolution, ShimLayer
+from shimkit.domain.model import VIA_STAR, Definition, Moves, Resolution, ShimLayer
 from shimkit.domain.steps import StepSpec
 
 
@@ -14,11 +14,15 @@ def exported_names(shim: ShimLayer) -> tuple[str, ...]:
     return tuple(sorted({r.name for r in shim.reexports if r.name != "*"}))
 
 
+def _not_found(analysis: Analysis, shim: str, name: str) -> KitError:
+    why = analysis.resolution(shim, name).unresolved or "is its source in the tree?"
+    return KitError(f"cannot find where {shim}.{name} is defined: {why}")
+
+
 def _definition(analysis: Analysis, shim: str, name: str) -> Definition:
     definition = analysis.definition(shim, name)
     if definition is None:
-        why = analysis.resolution(shim, name).unresolved or "is its source in the tree?"
-        raise KitError(f"cannot find where {shim}.{name} is defined: {why}")
+        raise _not_found(analysis, shim, name)
     return definition
 
 
@@ -51,11 +55,26 @@ def _require_shim(analysis: Analysis, module: str) -> ShimLayer | None:
 
 def _is_surface(analysis: Analysis, module: str) -> bool:
     """A module importers may be sent to in place of a retired layer: not deprecated, and not a
-    cross-package re-export layer (a package facade, or a module with code of its own)."""
+    cross-package re-export layer. A module with code of its own is one, and so is a package
+    facade, unless all it re-exports comes from such layers (an old package's facade over its
+    shim subpackages is a layer too)."""
     layer = analysis.layer(module)
     if layer is None or layer.warns:
         return False
-    return layer.facade or analysis.shim(module) is None
+    if analysis.shim(module) is None:
+        return True
+    if not layer.facade:
+        return False
+    sources = {
+        r.imported_from for r in layer.reexports if analysis.codebase.in_tree(r.imported_from)
+    }
+    return not all(_passes_through(analysis, source) for source in sources)
+
+
+def _passes_through(analysis: Analysis, module: str) -> bool:
+    """A deprecated module, or a cross-package re-export layer: never where importers go."""
+    layer = analysis.shim(module)
+    return layer is not None and (layer.warns or not layer.facade)
 
 
 def destination(
@@ -76,7 +95,7 @@ def destination(
         module = chain[index]
         if module in moving or not _is_surface(analysis, module):
             continue
-        if via[index - 1] == "star" or resolution.provides_lazily(module):
+        if via[index - 1] == VIA_STAR or resolution.provides_lazily(module):
             return module, names[index] if index < len(names) else resolution.name
     return definition.module, definition.name
 
@@ -149,7 +168,7 @@ def derive_moves(analysis: Analysis, step: StepSpec, *, strict: bool = True) -> 
             target = destination(analysis, resolution, moving)
             if target is None:
                 if strict:
-                    _definition(analysis, module, name)
+                    raise _not_found(analysis, module, name)
                 complete = False
                 continue
             names[(module, name)] = target[0]

@@ -105,6 +105,11 @@ class Definition:
     name: str
 
 
+# how a module of a chain passes a name on to the next: ``from m import x``, ``from m import *``,
+# a PEP 562 ``__getattr__`` branch
+VIA_IMPORT, VIA_STAR, VIA_LAZY = "import", "star", "lazy"
+
+
 @dataclass(frozen=True)
 class Resolution:
     """How one name exported by a shim reaches its definition."""
@@ -113,16 +118,14 @@ class Resolution:
     name: str
     chain: tuple[str, ...]  # modules passed through, shim first, defining module last
     definition: Definition | None  # None: see ``unresolved``
-    # how each module of the chain but the last passes the name on: "import" (``from m import
-    # x``), "star" (``from m import *``) or "lazy" (a PEP 562 ``__getattr__`` branch)
-    via: tuple[str, ...] = ()
+    via: tuple[str, ...] = ()  # how each module of the chain but the last passes it on (VIA_*)
     unresolved: str = ""  # why there is no definition (leaves the tree, computed, a cycle, ...)
     names: tuple[str, ...] = ()  # what the name is called in each module of the chain
 
     def provides_lazily(self, module: str) -> bool:
         """``module`` (of the chain) provides the name through its PEP 562 ``__getattr__``."""
         hops = zip(self.chain, self.via, strict=False)  # the last module passes nothing on
-        return any(m == module and how == "lazy" for m, how in hops)
+        return any(m == module and how == VIA_LAZY for m, how in hops)
 
 
 @dataclass(frozen=True)
