@@ -143,6 +143,31 @@ def run_script(script: str, root: Path, *args: str) -> subprocess.CompletedProce
     )
 
 
+def run_in(root: Path, args: list[str], timeout: int = 600) -> Run:
+    """``args`` run in ``root`` with a clean environment (``Repos.env``), output kept."""
+    done = subprocess.run(
+        args,
+        cwd=root,
+        env=Repos.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def run_retire(root: Path, *args: str, timeout: int = 600) -> Run:
+    """``scripts/retire_shims.py --root ROOT ARGS`` as a user runs it, from inside the tree."""
+    script = str(SCRIPTS / "retire_shims.py")
+    return run_in(root, [sys.executable, script, "--root", str(root), *args], timeout)
+
+
+def run_project_tests(root: Path, timeout: int = 600) -> Run:
+    """A fixture codebase's own pytest suite, run in its repo (its pyproject sets the path)."""
+    return run_in(root, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], timeout)
+
+
 def files_under(root: Path) -> dict[str, bytes]:
     return {
         path.relative_to(root).as_posix(): path.read_bytes()

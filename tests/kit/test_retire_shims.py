@@ -8,48 +8,27 @@ files, the CHANGELOG, and whether the fixture's own tests still pass.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from kit_helpers import Repos, Run
+from kit_helpers import Repos, Run, run_project_tests, run_retire
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-RETIRE = REPO / "scripts" / "retire_shims.py"
 FIXTURE = REPO / "tests" / "fixtures" / "second"
 SKIPPED = {".git", "__pycache__", ".pytest_cache"}
 TIMEOUT = 600
 
 
 def retire(repos: Repos, root: Path, *args: str) -> Run:
-    done = subprocess.run(
-        [sys.executable, str(RETIRE), "--root", str(root), *args],
-        cwd=root,
-        env=repos.env(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    return Run(done.returncode, done.stdout, done.stderr)
+    return run_retire(root, *args, timeout=TIMEOUT)
 
 
 def fixture_tests(repos: Repos, root: Path) -> Run:
     """The fixture's own pytest suite, run in its repo (its pyproject puts src/ on the path)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root,
-        env=repos.env(),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    return Run(done.returncode, done.stdout, done.stderr)
+    return run_project_tests(root, timeout=TIMEOUT)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

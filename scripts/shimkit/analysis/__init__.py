@@ -18,6 +18,11 @@ Public API
     Describe one module as a layer even if ``find_shims`` would not call it one.
 ``resolve(codebase, shims) -> tuple[Resolution, ...]``, ``make_resolver(codebase)``
     Follow re-exported names through chains of shims to the defining module.
+``ModuleIndex(codebase)``
+    What each module binds at import time, built on demand: ``public_names(module)`` (what a star
+    import of it binds), ``trace(module, name)`` and ``resolution(module, name)`` (the chain to the
+    definition through imports, star imports and PEP 562 ``__getattr__`` branches, with how each
+    module passes the name on, or why it cannot be followed).
 ``find_references(codebase, shim_modules) -> tuple[Reference, ...]``
     Every import / attribute use / string naming a shim module, in all scanned files.
 ``bound_uses(tree, importer, is_package, resolve) -> Counter[Definition]``
@@ -41,6 +46,7 @@ from .codebase import Codebase, NotebookCell, SourceFile
 from .import_graph import FileImports, ImportGraph, import_graph
 from .inventory import build_inventory, inventory_of
 from .modules import module_name, resolve_relative
+from .namespace import ModuleIndex
 from .reexports import find_shims, shim_layer
 from .references import find_references
 from .report import is_active, render_markdown
@@ -54,6 +60,7 @@ __all__ = [
     "Codebase",
     "FileImports",
     "ImportGraph",
+    "ModuleIndex",
     "NotebookCell",
     "SourceFile",
     "bound_uses",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from shimkit.domain.model import Definition
+from shimkit.domain.model import VIA_IMPORT, VIA_LAZY, VIA_STAR, Definition, Resolution
 
 from .astwalk import FunctionNode, Site, catches_import_error, is_type_checking, module_level
 from .codebase import Codebase, SourceFile
+from .lazy import LazyAttributes, read_getattr
 from .modules import dotted, resolve_relative
 
 
@@ -55,6 +56,8 @@ class Namespace:
     warns: bool = False
     real: bool = False  # defines real things: a non-dunder def/class, a ``__main__`` guard
     pure: bool = True  # nothing but docstring, imports, __all__, None fallbacks, warnings
+    logic: bool = False  # runs code besides re-exports (a ``__getattr__`` read whole is none)
+    lazy: LazyAttributes | None = None  # what a PEP 562 ``__getattr__`` provides
     primary: dict[str, ImportBinding | None] = field(default_factory=dict)  # None: defined here
     used: set[str] = field(default_factory=set)  # names loaded anywhere in the module
     _rank: dict[str, int] = field(default_factory=dict)
@@ -64,6 +67,10 @@ class Namespace:
         if name not in self._rank or p <= self._rank[name]:
             self._rank[name] = p
             self.primary[name] = binding
+
+    def runs_code(self) -> None:
+        self.pure = False
+        self.logic = True
 
     def runtime_names(self) -> list[str]:
         """Names bound when the module runs (not only under ``if TYPE_CHECKING:``)."""
@@ -143,6 +150,11 @@ def _statement(
         if not (stmt.name.startswith("__") and stmt.name.endswith("__")):
             ns.real = True
         ns.pure = False
+        if isinstance(stmt, FunctionNode) and stmt.name == "__getattr__":
+            ns.lazy = read_getattr(stmt, ns.module, source.is_package)
+            ns.logic = ns.logic or ns.lazy.computed is not None
+        else:
+            ns.logic = True
         return
     if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -155,7 +167,7 @@ def _statement(
                 else:
                     ns.all_names = values
             else:
-                ns.pure = False
+                ns.runs_code()
             return
         if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
             return
@@ -163,7 +175,7 @@ def _statement(
         if site.fallback and isinstance(value, ast.Constant) and value.value is None and names:
             ns.none_fallbacks.extend(n for n in names if n not in ns.none_fallbacks)
             return
-        ns.pure = False
+        ns.runs_code()
         for n in names:
             ns.definitions.add(n)
             ns.bind(n, None, site)
@@ -174,7 +186,7 @@ def _statement(
         if isinstance(name_node, ast.Name):
             ns.definitions.add(name_node.id)
             ns.bind(name_node.id, None, site)
-        ns.pure = False
+        ns.runs_code()
         return
     if isinstance(stmt, ast.Expr):
         if isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
@@ -200,7 +212,7 @@ def _statement(
                 if values is not None:
                     ns.all_names = (*(ns.all_names or ()), *values)
                     return
-        ns.pure = False
+        ns.runs_code()
         return
     if isinstance(stmt, ast.Pass):
         return
@@ -208,14 +220,14 @@ def _statement(
         if _is_main_guard(stmt.test):
             ns.real = True
         if not is_type_checking(stmt.test):
-            ns.pure = False
+            ns.runs_code()
         return  # the branches are visited as statements of their own
     if isinstance(stmt, ast.Try | ast.TryStar):
         if not catches_import_error(stmt.handlers):
-            ns.pure = False
+            ns.runs_code()
         return
     # anything else (for/while/with/match/global/delete/...) runs something; bind its targets
-    ns.pure = False
+    ns.runs_code()
     bound: list[ast.expr] = []
     if isinstance(stmt, ast.For | ast.AsyncFor):
         bound.append(stmt.target)
@@ -280,13 +292,31 @@ class ModuleTarget:
 Outcome = Definition | ModuleTarget | None
 
 
+@dataclass(frozen=True)
+class Trace:
+    """Where ``module.name`` leads: the modules passed through and what is found at the end."""
+
+    chain: tuple[str, ...]  # the module asked about first
+    outcome: Outcome
+    via: tuple[str, ...]  # how each module of the chain but the last passes the name on
+    names: tuple[str, ...]  # what the name is called in each module of the chain
+    unresolved: str = ""  # why the outcome is not a Definition
+
+    def resolution(self, shim: str, name: str) -> Resolution:
+        definition = self.outcome if isinstance(self.outcome, Definition) else None
+        unresolved = self.unresolved
+        if isinstance(self.outcome, ModuleTarget):
+            unresolved = f"it is the module {self.outcome.module}, not a name defined in one"
+        return Resolution(shim, name, self.chain, definition, self.via, unresolved, self.names)
+
+
 class ModuleIndex:
     """Namespaces of every module of a codebase, built lazily, and name tracing."""
 
     def __init__(self, codebase: Codebase) -> None:
         self.codebase = codebase
         self._namespaces: dict[str, Namespace | None] = {}
-        self._traces: dict[tuple[str, str], tuple[tuple[str, ...], Outcome]] = {}
+        self._traces: dict[tuple[str, str], Trace] = {}
 
     def namespace(self, module: str) -> Namespace | None:
         if module not in self._namespaces:
@@ -294,75 +324,148 @@ class ModuleIndex:
             self._namespaces[module] = analyse_module(source) if source else None
         return self._namespaces[module]
 
-    def public_names(self, module: str, _seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
-        """What ``from module import *`` binds (``__all__``, else public names); () if unknown."""
+    def public_names(
+        self, module: str, _seen: frozenset[str] = frozenset(), *, passed_on: bool = False
+    ) -> tuple[str, ...]:
+        """What ``from module import *`` binds (``__all__``, else public names); () if unknown.
+
+        ``passed_on``: without the module objects a module without ``__all__`` imports from
+        outside the tree for its own use (``import warnings``): what a layer passes on."""
         ns = self.namespace(module)
         if ns is None or module in _seen:
             return ()
         if ns.all_names is not None:
             return tuple(dict.fromkeys(ns.all_names))
-        names = [n for n in ns.runtime_names() if not n.startswith("_")]
+        names = [
+            n
+            for n in ns.runtime_names()
+            if not n.startswith("_") and not (passed_on and self._own_tool(ns.primary[n]))
+        ]
         for star in ns.stars:
-            names.extend(self.public_names(star.module, _seen | {module}))
+            names.extend(self.public_names(star.module, _seen | {module}, passed_on=passed_on))
         return tuple(dict.fromkeys(names))
 
+    def _own_tool(self, binding: ImportBinding | None) -> bool:
+        """``import x`` of a module outside the tree: a tool, never something re-exported."""
+        return (
+            binding is not None
+            and binding.name is None
+            and not self.codebase.in_tree(binding.module)
+        )
+
     def exported_names(self, module: str) -> frozenset[str]:
-        """Every name bound at module level, star imports expanded and None fallbacks included."""
+        """Every name bound at module level, star imports expanded, None fallbacks and names a
+        PEP 562 ``__getattr__`` provides included."""
         ns = self.namespace(module)
         if ns is None:
             return frozenset()
         names = set(ns.primary) | set(ns.none_fallbacks) | set(ns.all_names or ())
+        if ns.lazy is not None:
+            names.update(ns.lazy.names)
         for star in ns.stars:
             names.update(self.public_names(star.module, frozenset({module})))
         return frozenset(names)
 
-    def trace(self, module: str, name: str) -> tuple[tuple[str, ...], Outcome]:
-        """Follow ``module.name`` to its definition: ``(modules passed through, outcome)``."""
+    def trace(self, module: str, name: str) -> Trace:
+        """Follow ``module.name`` to its definition, through imports, star imports (by the
+        source's ``__all__`` or public names) and PEP 562 ``__getattr__`` branches."""
         key = (module, name)
         if key not in self._traces:
             self._traces[key] = self._trace(module, name)
         return self._traces[key]
 
-    def _trace(self, module: str, name: str) -> tuple[tuple[str, ...], Outcome]:
+    def resolution(self, module: str, name: str) -> Resolution:
+        return self.trace(module, name).resolution(module, name)
+
+    def _trace(self, module: str, name: str) -> Trace:
         chain: list[str] = []
+        via: list[str] = []
+        names: list[str] = []
         seen: set[tuple[str, str]] = set()
-        cur_m, cur_n = module, name
+        cur_m, cur_n, how = module, name, ""
+
+        def enter(next_module: str, next_name: str, passed: str) -> None:
+            if chain and chain[-1] == next_module:
+                names[-1] = next_name
+                return
+            if chain:
+                via.append(passed)
+            chain.append(next_module)
+            names.append(next_name)
+
+        def done(outcome: Outcome, unresolved: str = "") -> Trace:
+            return Trace(tuple(chain), outcome, tuple(via), tuple(names), unresolved)
+
         while True:
-            if not chain or chain[-1] != cur_m:
-                chain.append(cur_m)
+            enter(cur_m, cur_n, how)
             if (cur_m, cur_n) in seen:
-                return tuple(chain), None
+                return done(None, f"{cur_m}.{cur_n} leads back to itself (an import cycle)")
             seen.add((cur_m, cur_n))
             ns = self.namespace(cur_m)
             sub = f"{cur_m}.{cur_n}"
             if ns is None:
                 if self.codebase.in_tree(sub):
-                    return tuple(chain), ModuleTarget(sub)
-                return tuple(chain), None
+                    return done(ModuleTarget(sub))
+                return done(None, self._missing(cur_m, cur_n))
             if cur_n in ns.primary:
                 binding = ns.primary[cur_n]
                 if binding is None:
-                    return tuple(chain), Definition(cur_m, cur_n)
+                    return done(Definition(cur_m, cur_n))
                 if binding.name is None:
-                    return tuple(chain), ModuleTarget(binding.module)
+                    return done(ModuleTarget(binding.module))
                 target_sub = f"{binding.module}.{binding.name}"
                 if self.codebase.in_tree(target_sub) and self._names_submodule(binding):
-                    if chain[-1] != binding.module and binding.module != cur_m:
-                        chain.append(binding.module)
-                    return tuple(chain), ModuleTarget(target_sub)
-                cur_m, cur_n = binding.module, binding.name
+                    if binding.module != cur_m:
+                        enter(binding.module, binding.name, VIA_IMPORT)
+                    return done(ModuleTarget(target_sub))
+                cur_m, cur_n, how = binding.module, binding.name, VIA_IMPORT
                 continue
-            for star in ns.stars:
-                if cur_n in self.public_names(star.module):
-                    cur_m = star.module
-                    break
-            else:
-                if self.codebase.in_tree(sub):
-                    return tuple(chain), ModuleTarget(sub)
-                external = [s.module for s in ns.stars if not self.codebase.in_tree(s.module)]
-                if external:
-                    chain.append(external[0])
-                return tuple(chain), None
+            star_source = next(
+                (s.module for s in ns.stars if cur_n in self.public_names(s.module)), None
+            )
+            if star_source is not None:
+                cur_m, how = star_source, VIA_STAR
+                continue
+            lazy = ns.lazy.names.get(cur_n) if ns.lazy is not None else None
+            if lazy is not None:
+                if lazy.original is None:
+                    enter(lazy.module, cur_n, VIA_LAZY)
+                    return done(ModuleTarget(lazy.module))
+                cur_m, cur_n, how = lazy.module, lazy.original, VIA_LAZY
+                continue
+            if self.codebase.in_tree(sub):
+                return done(ModuleTarget(sub))
+            external = [s.module for s in ns.stars if not self.codebase.in_tree(s.module)]
+            if external:
+                enter(external[0], cur_n, VIA_STAR)
+                return done(None, f"it may come from {external[0]}, outside the analysed tree")
+            return done(None, self._unbound(ns, cur_n))
+
+    def _missing(self, module: str, name: str) -> str:
+        """Why ``module.name`` cannot be followed when ``module`` has no namespace."""
+        source = self.codebase.module(module)
+        if source is not None:
+            return f"{module} does not parse"
+        if self.codebase.in_tree(module):
+            return f"the namespace package {module} has no {name}"
+        return f"it comes from {module}, outside the analysed tree"
+
+    @staticmethod
+    def _unbound(ns: Namespace, name: str) -> str:
+        """Why a module the chain reached does not bind ``name``."""
+        lazy = ns.lazy
+        if lazy is not None and lazy.computed is not None:
+            return (
+                f"{ns.module}.__getattr__ computes it (line {lazy.computed}); only "
+                'branches like `if name == "X": from M import X; return X` are read'
+            )
+        listed = name in (ns.all_names or ())
+        where = f"its __getattr__ (line {lazy.line}) has no branch for it" if lazy else ""
+        if listed:
+            return f"{ns.module} lists it in __all__ but never binds it" + (
+                f": {where}" if where else ""
+            )
+        return f"{ns.module} does not bind it" + (f": {where}" if where else "")
 
     def _names_submodule(self, binding: ImportBinding) -> bool:
         """``from P import n`` gives the submodule ``P.n`` unless P's namespace binds ``n`` to

@@ -13,7 +13,8 @@ def find_shims(codebase: Codebase, index: ModuleIndex | None = None) -> tuple[Sh
 
     A module is one when it re-exports at least one name from a module of the analysed tree and
     defines nothing real of its own (no def/class other than dunders such as a PEP 562
-    ``__getattr__``, no ``if __name__ == "__main__"``).
+    ``__getattr__``, no ``if __name__ == "__main__"``). Names such a ``__getattr__`` provides
+    through plain branches (``shimkit.analysis.lazy``) are re-exports too, marked ``lazy``.
     """
     index = index or ModuleIndex(codebase)
     shims: list[ShimLayer] = []
@@ -66,7 +67,8 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
     for star in ns.stars:
         if star.type_checking:
             continue
-        names = index.public_names(star.module) if codebase.in_tree(star.module) else ()
+        tree = codebase.in_tree(star.module)
+        names = index.public_names(star.module, passed_on=True) if tree else ()
         if listed is not None:
             names = tuple(n for n in names if n in listed)
         if not names:
@@ -75,6 +77,12 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
             if n in ns.primary:  # an explicit binding of the module wins over the star
                 continue
             reexports.append(ReExport(n, star.module, n, star.line, star.guarded, star=True))
+    if ns.lazy is not None:  # asked for only when nothing else binds the name (PEP 562)
+        starred = {r.name for r in reexports if r.star}
+        for lazy in ns.lazy.names.values():
+            if lazy.original is None or lazy.name in ns.primary or lazy.name in starred:
+                continue
+            reexports.append(ReExport(lazy.name, lazy.module, lazy.original, lazy.line, lazy=True))
     own_package = ns.module + "."
     tree_sources = [r.imported_from for r in reexports if codebase.in_tree(r.imported_from)]
     facade = (
@@ -92,4 +100,5 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
         pure=ns.pure,
         none_fallbacks=tuple(ns.none_fallbacks),
         all_names=ns.all_names,
+        reexports_only=not ns.logic,
     )

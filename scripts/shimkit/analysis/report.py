@@ -108,7 +108,11 @@ def _listing(title: str, intro: str, items: list[str]) -> list[str]:
 
 def _kind(s: ShimLayer) -> str:
     kind = "package facade" if s.facade else "cross-package shim"
-    return kind if s.pure else f"{kind} (with code of its own)"
+    if s.pure:
+        return kind
+    if s.reexports_only:
+        return f"{kind} (some names lazy, through `__getattr__`)"
+    return f"{kind} (with code of its own)"
 
 
 def _shim_section(
@@ -133,13 +137,24 @@ def _shim_section(
         out.append("| --- | --- | --- | --- |")
         for x in s.reexports:
             res = res_by_name.get(x.name)
-            chain = " → ".join(f"`{m}`" for m in res.chain) if res else ""
+            chain = (
+                " → ".join(
+                    f"`{m}`" + (" (lazy `__getattr__`)" if res.provides_lazily(m) else "")
+                    for m in res.chain
+                )
+                if res
+                else ""
+            )
             where = (
                 f"`{res.definition.module}.{res.definition.name}`"
                 if res and res.definition
+                else _cell(f"not found: {res.unresolved}")
+                if res and res.unresolved
                 else "outside the tree"
             )
-            flags = [f for f, on in (("guarded", x.guarded), ("star", x.star)) if on]
+            flags = [
+                f for f, on in (("guarded", x.guarded), ("star", x.star), ("lazy", x.lazy)) if on
+            ]
             name = x.name if x.name == x.original_name else f"{x.name} (= {x.original_name})"
             suffix = f" ({', '.join(flags)})" if flags else ""
             out.append(f"| `{name}`{suffix} | `{x.imported_from}`:{x.line} | {chain} | {where} |")

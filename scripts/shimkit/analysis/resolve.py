@@ -20,10 +20,7 @@ def resolve(
     out: list[Resolution] = []
     for shim in shims:
         names = dict.fromkeys(r.name for r in shim.reexports if r.name != "*")
-        for name in names:
-            chain, outcome = index.trace(shim.module, name)
-            definition = outcome if isinstance(outcome, Definition) else None
-            out.append(Resolution(shim.module, name, chain, definition))
+        out.extend(index.resolution(shim.module, name) for name in names)
     return tuple(out)
 
 
@@ -35,7 +32,7 @@ def make_resolver(
     index = index or ModuleIndex(codebase)
 
     def resolver(module: str, name: str) -> Definition | None:
-        outcome = index.trace(module, name)[1]
+        outcome = index.trace(module, name).outcome
         return outcome if isinstance(outcome, Definition) else None
 
     return resolver

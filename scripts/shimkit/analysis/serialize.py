@@ -86,6 +86,7 @@ def _shim_to_json(s: ShimLayer) -> dict[str, Any]:
                 "line": r.line,
                 "guarded": r.guarded,
                 "star": r.star,
+                "lazy": r.lazy,
             }
             for r in s.reexports
         ],
@@ -93,6 +94,7 @@ def _shim_to_json(s: ShimLayer) -> dict[str, Any]:
         "is_package_init": s.is_package_init,
         "facade": s.facade,
         "pure": s.pure,
+        "reexports_only": s.reexports_only,
         "none_fallbacks": list(s.none_fallbacks),
         "all_names": None if s.all_names is None else list(s.all_names),
     }
@@ -111,6 +113,7 @@ def _shim_from_json(d: dict[str, Any]) -> ShimLayer:
                 line=int(r["line"]),
                 guarded=bool(r.get("guarded", False)),
                 star=bool(r.get("star", False)),
+                lazy=bool(r.get("lazy", False)),
             )
             for r in d.get("reexports", [])
         ),
@@ -118,6 +121,7 @@ def _shim_from_json(d: dict[str, Any]) -> ShimLayer:
         is_package_init=bool(d["is_package_init"]),
         facade=bool(d["facade"]),
         pure=bool(d["pure"]),
+        reexports_only=bool(d.get("reexports_only", d["pure"])),
         none_fallbacks=tuple(str(n) for n in d.get("none_fallbacks", [])),
         all_names=None if all_names is None else tuple(str(n) for n in all_names),
     )
@@ -131,6 +135,9 @@ def _resolution_to_json(r: Resolution) -> dict[str, Any]:
         "definition": None
         if r.definition is None
         else {"module": r.definition.module, "name": r.definition.name},
+        "via": list(r.via),
+        "unresolved": r.unresolved,
+        "names": list(r.names),
     }
 
 
@@ -143,6 +150,9 @@ def _resolution_from_json(d: dict[str, Any]) -> Resolution:
         definition=None
         if definition is None
         else Definition(str(definition["module"]), str(definition["name"])),
+        via=tuple(str(v) for v in d.get("via", [])),
+        unresolved=str(d.get("unresolved", "")),
+        names=tuple(str(n) for n in d.get("names", [])),
     )
 
 

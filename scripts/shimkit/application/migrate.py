@@ -11,13 +11,20 @@ from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import record_baseline, run_inventory
+from shimkit.application.moves import defines_code
 from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step, preflight, validate_plan
-from shimkit.application.rewrite_step import StepOutcome, plan_step, run_rewrite_step
+from shimkit.application.retirement import Blocker, Retirement, describe, plan_retirement
+from shimkit.application.rewrite_step import (
+    FileNotRewritten,
+    StepOutcome,
+    plan_step,
+    run_rewrite_step,
+)
 from shimkit.application.verify_step import Scope, report, report_progress, run_verify, verify
 from shimkit.application.working_copy import working_copy
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.workspace import Analysis, Workspace, analyse
 from shimkit.apply import apply_changes, require_clean
 from shimkit.apply.state_file import read_json, state_path, write_json
 from shimkit.apply.tree_diff import tree_changes
@@ -97,13 +104,68 @@ def run_retire(
     imports: ImportOptions | None = None,
 ) -> int:
     """Retire the named shims (and, with ``deprecated``, every shim that warns): plan, then carry
-    the change out and verify it on a working copy, then write it."""
+    the change out and verify it on a working copy, then write it.
+
+    Every layer that can go goes; each one that cannot stays, named with the reason in a table,
+    and the run then exits 1 (0 only when every layer asked for was retired)."""
     workspace.check()
     step = _retire_spec(workspace, modules, deprecated, reporter)
     if step is None:
         return 0
+    requested = tuple(step.retire)
     analysis, step = analyse_step(workspace, step, reporter, plan_checked=False)
-    outcome = plan_step(workspace, analysis, step, reporter)
+    retirement, outcome = _what_can_go(workspace, analysis, step, requested, reporter)
+    status = _retire(workspace, retirement, outcome, options, reporter, imports)
+    if retirement.left:
+        reporter.table(
+            "Layers left in place (asked for, not retired)",
+            ("layer", "name", "why it stays"),
+            [describe(left) for left in retirement.left],
+        )
+        reporter.info(
+            f"{len(retirement.left)} of the {len(requested)} layer(s) asked for stay: "
+            + ", ".join(left.module for left in retirement.left)
+        )
+        return 1
+    return status
+
+
+def _what_can_go(
+    workspace: Workspace,
+    analysis: Analysis,
+    step: StepSpec,
+    requested: tuple[str, ...],
+    reporter: Reporter,
+) -> tuple[Retirement, StepOutcome]:
+    """The layers that can be retired and every change that retires them. A file whose
+    references cannot be rewritten keeps the layers it refers to (with the rewrite's reason)."""
+    known: dict[str, Blocker] = {}
+    while True:
+        retirement = plan_retirement(analysis, step, requested, known)
+        try:
+            outcome = plan_step(workspace, analysis, retirement.step, reporter, retirement.moves)
+        except FileNotRewritten as error:
+            retiring = set(retirement.step.retire)
+            held = {r.shim for r in analysis.inventory.references if r.path == error.path}
+            if not held & retiring:
+                raise
+            known.update({module: Blocker(module, "", str(error)) for module in held & retiring})
+            continue
+        return retirement, outcome
+
+
+def _retire(
+    workspace: Workspace,
+    retirement: Retirement,
+    outcome: StepOutcome,
+    options: RunOptions,
+    reporter: Reporter,
+    imports: ImportOptions | None,
+) -> int:
+    """Show, check or carry out (verified on a working copy) the retirement of what can go."""
+    if not retirement.step.retire:
+        reporter.info("nothing retired: no layer asked for can go (see the table below)")
+        return 1
     for decision in shim_tests_to_decide(outcome.decisions):
         reporter.warning(decision)
     if outcome.changes.empty:
@@ -117,7 +179,7 @@ def run_retire(
         reporter.info("dry run: nothing was written (pass --write to apply)")
         return 0
     require_clean(workspace.root, options.allow_dirty)
-    if not _verified_on_a_copy(workspace, step, outcome, reporter, imports):
+    if not _verified_on_a_copy(workspace, retirement.step, outcome, reporter, imports):
         reporter.info("verification FAILED: your tree was not changed")
         return 1
     apply_changes(workspace.root, outcome.changes)
@@ -131,6 +193,9 @@ def _retire_spec(
 ) -> StepSpec | None:
     """The retire step for what was asked; None when everything asked is already gone."""
     analysis = analyse(workspace, extra_shims=modules, watched=modules)
+    named = [m for m in modules if analysis.codebase.has_module(m) and defines_code(analysis, m)]
+    if named:
+        raise KitError(f"{named[0]} is not a re-export layer: it defines code of its own")
     if deprecated:
         warning = tuple(s.module for s in analysis.inventory.shims if s.warns)
         modules = tuple(dict.fromkeys((*modules, *warning)))

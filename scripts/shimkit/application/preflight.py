@@ -69,8 +69,10 @@ def preflight(
 
 
 def whole_packages(analysis: Analysis, step: StepSpec) -> StepSpec:
-    """A retired shim that is a package with submodules is retired whole: every submodule is
-    retired with it (each must itself be a re-export layer, or ``derive_moves`` refuses)."""
+    """A retired shim that is a package with submodules is retired whole: every submodule (a
+    facade's shim subpackages included) is retired with it, and their importers move too. Each
+    must itself be a re-export layer: otherwise a plan step refuses (``derive_moves``) and
+    ``retire_shims.py`` keeps the package whole (``retirement.plan_retirement``)."""
     retire = dict(step.retire)
     for module, destination in step.retire.items():
         submodules = submodules_of(analysis, module)

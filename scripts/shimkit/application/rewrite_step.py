@@ -27,6 +27,14 @@ from shimkit.rewrite import (
 )
 
 
+class FileNotRewritten(KitError):
+    """A file whose references a step cannot rewrite: the reason, and the file."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(reason)
+        self.path = path
+
+
 @dataclass(frozen=True)
 class StepOutcome:
     changes: ChangeSet
@@ -36,12 +44,20 @@ class StepOutcome:
 
 
 def plan_step(
-    workspace: Workspace, analysis: Analysis, step: StepSpec, reporter: Reporter
+    workspace: Workspace,
+    analysis: Analysis,
+    step: StepSpec,
+    reporter: Reporter,
+    moves: Moves | None = None,
 ) -> StepOutcome:
-    """Compute every change of a step without touching the tree (after its preflight)."""
-    moves = derive_moves(analysis, step)
+    """Compute every change of a step without touching the tree (after its preflight); with
+    ``moves`` already derived (``retirement.plan_retirement``), by those.
+
+    Raises ``FileNotRewritten`` for a file whose references cannot be rewritten."""
+    if moves is None:
+        moves = derive_moves(analysis, step)
     exports = kept_shim_exports(analysis, step, moves)
-    retired = [shim for m in step.retire if (shim := analysis.shim(m)) is not None]
+    retired = [shim for m in step.retire if (shim := analysis.layer(m)) is not None]
     retired_paths = {shim.path for shim in retired}
     kept = {shim.path: shim.module for m in exports if (shim := analysis.shim(m)) is not None}
     moved = moves.old_modules()
@@ -100,7 +116,7 @@ def _rewrite_file(analysis: Analysis, source: SourceFile, moves: Moves) -> list[
             )
             text, engine = outcome.text, outcome.engine
     except RewriteError as error:
-        raise KitError(str(error)) from error
+        raise FileNotRewritten(source.path, str(error)) from error
     if text == source.text:
         return []
     if not source.path.endswith(".ipynb"):
@@ -112,8 +128,9 @@ def _rewrite_file(analysis: Analysis, source: SourceFile, moves: Moves) -> list[
             lambda tree: bound_uses(tree, source.module, source.is_package, analysis.resolver),
         )
         if problems:
-            raise KitError(
-                f"{source.path}: the rewrite would change what a name refers to: {problems[0]}"
+            raise FileNotRewritten(
+                source.path,
+                f"{source.path}: the rewrite would change what a name refers to: {problems[0]}",
             )
     return [FileChange(source.path, source.text, text, engine, source.encoding)]
 

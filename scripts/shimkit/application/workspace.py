@@ -7,10 +7,19 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from shimkit.analysis import Codebase, ImportGraph, import_graph, inventory_of, make_resolver, scan
+from shimkit.analysis import (
+    Codebase,
+    ImportGraph,
+    ModuleIndex,
+    import_graph,
+    inventory_of,
+    make_resolver,
+    scan,
+    shim_layer,
+)
 from shimkit.apply.importlinter_file import read_root_packages
 from shimkit.domain.errors import KitError
-from shimkit.domain.model import Definition, Inventory, ShimLayer
+from shimkit.domain.model import Definition, Inventory, Resolution, ShimLayer
 from shimkit.domain.plan import Plan
 
 CONFIG = ".importlinter"
@@ -45,8 +54,28 @@ class Analysis:
         """The static import graph of the scanned tree (built on first use)."""
         return import_graph(self.codebase)
 
+    @cached_property
+    def index(self) -> ModuleIndex:
+        """What each module binds, and chains of names (built on first use)."""
+        return ModuleIndex(self.codebase)
+
     def shim(self, module: str) -> ShimLayer | None:
         return next((s for s in self.inventory.shims if s.module == module), None)
+
+    def layer(self, module: str) -> ShimLayer | None:
+        """``module`` described as a re-export layer even where it is not one (an empty package
+        ``__init__``, a module with code of its own); None when it is not in the tree or does
+        not parse."""
+        return self.shim(module) or shim_layer(self.codebase, module, self.index)
+
+    def resolution(self, module: str, name: str) -> Resolution:
+        """How ``module.name`` reaches its definition, or why it does not."""
+        return self.index.resolution(module, name)
+
+    def public_names(self, module: str) -> tuple[str, ...]:
+        """What ``from module import *`` binds that ``module`` passes on (not the modules it
+        imports from outside the tree for its own use, such as ``warnings``)."""
+        return self.index.public_names(module, passed_on=True)
 
     def definition(self, shim: str, name: str) -> Definition | None:
         for resolution in self.inventory.resolutions:

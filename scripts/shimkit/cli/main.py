@@ -1,7 +1,8 @@
 """Command line of the five steps, ``migrate`` and ``retire_shims``: parse, run, map errors.
 
-Exit status: 0 done or nothing to do; 1 verification failed, or ``--check`` and changes pending;
-2 bad input or refused, with a one-line reason on stderr.
+Exit status: 0 done or nothing to do; 1 verification failed, or ``--check`` and changes pending,
+or (``retire_shims``) a layer asked for stays; 2 bad input or refused, with a one-line reason on
+stderr.
 """
 
 from __future__ import annotations

@@ -130,7 +130,9 @@ class RichReporter:
             table.add_column(column, overflow="fold")
         for shim in inventory.shims:
             chains = sorted(
-                f"{r.name}: {' -> '.join(r.chain)}" + ("" if r.definition else " (leaves the tree)")
+                f"{r.name}: "
+                + " -> ".join(m + (" (lazy)" if r.provides_lazily(m) else "") for m in r.chain)
+                + ("" if r.definition else f" (not found: {r.unresolved or 'leaves the tree'})")
                 for r in inventory.resolutions
                 if r.shim == shim.module
             )

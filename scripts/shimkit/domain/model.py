@@ -76,6 +76,7 @@ class ReExport:
     line: int
     guarded: bool = False  # inside ``try: ... except ImportError``
     star: bool = False  # ``from x import *``: ``name`` is "*" until resolved
+    lazy: bool = False  # provided on first access by a PEP 562 ``__getattr__`` branch
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ class ShimLayer:
     pure: bool  # nothing but docstring, imports, ``__all__`` (and a deprecation warning)
     none_fallbacks: tuple[str, ...] = ()  # names set to None when an import fails
     all_names: tuple[str, ...] | None = None  # ``__all__`` if the module declares it
+    # nothing but re-exports, eager or lazy: ``pure``, or impure only by a PEP 562 ``__getattr__``
+    # whose every branch is a plain lazy import the analysis reads (so retiring it loses nothing)
+    reexports_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,11 @@ class Definition:
     name: str
 
 
+# how a module of a chain passes a name on to the next: ``from m import x``, ``from m import *``,
+# a PEP 562 ``__getattr__`` branch
+VIA_IMPORT, VIA_STAR, VIA_LAZY = "import", "star", "lazy"
+
+
 @dataclass(frozen=True)
 class Resolution:
     """How one name exported by a shim reaches its definition."""
@@ -108,7 +117,15 @@ class Resolution:
     shim: str
     name: str
     chain: tuple[str, ...]  # modules passed through, shim first, defining module last
-    definition: Definition | None  # None: the chain leaves the analysed tree (external package)
+    definition: Definition | None  # None: see ``unresolved``
+    via: tuple[str, ...] = ()  # how each module of the chain but the last passes it on (VIA_*)
+    unresolved: str = ""  # why there is no definition (leaves the tree, computed, a cycle, ...)
+    names: tuple[str, ...] = ()  # what the name is called in each module of the chain
+
+    def provides_lazily(self, module: str) -> bool:
+        """``module`` (of the chain) provides the name through its PEP 562 ``__getattr__``."""
+        hops = zip(self.chain, self.via, strict=False)  # the last module passes nothing on
+        return any(m == module and how == VIA_LAZY for m, how in hops)
 
 
 @dataclass(frozen=True)
@@ -176,12 +193,19 @@ class Moves:
     # ``renames[(old_module, name)] = original``: the name is called ``original`` in its new
     # module (the shim re-exported it under an alias, ``from core import compute_price as price``)
     renames: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # ``stars[old] = (m1, ...)``: ``from old import *`` becomes ``from m1 import *`` (one statement
+    # per module, in order); together they bind exactly the names ``old`` bound, to the same objects
+    stars: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def new_name(self, module: str, name: str) -> str:
         return self.renames.get((module, name), name)
 
     def old_modules(self) -> frozenset[str]:
-        return frozenset(module for module, _ in self.names) | frozenset(self.modules)
+        return (
+            frozenset(module for module, _ in self.names)
+            | frozenset(self.modules)
+            | frozenset(self.stars)
+        )
 
 
 @dataclass(frozen=True)

@@ -312,6 +312,9 @@ class Planner:
         if resolved is None:
             return
         if stmt.star:
+            if resolved in self.moves.stars:
+                self.rewrite_star(stmt, self.moves.stars[resolved])
+                return
             if resolved in self.moves.modules and any(
                 module == resolved for module, _ in self.moves.renames
             ):
@@ -387,6 +390,15 @@ class Planner:
             tail = stmt.tail if module == last_module else ()
             rendered.append(render_from(group[0][1], [e[2] for e in group], stmt, indent, tail))
         self.add(stmt.start, stmt.end, self.separator(stmt).join(rendered))
+
+    def rewrite_star(self, stmt: ParsedImport, modules: tuple[str, ...]) -> None:
+        """``from old import *`` becomes a star import of each module that, together, bind the
+        names ``old`` bound: one statement per module, in the order given."""
+        if len(modules) == 1:
+            self.add(stmt.module_start, stmt.module_end, modules[0])
+            return
+        statements = [f"from {module} import *" for module in modules]
+        self.add(stmt.start, stmt.end, self.separator(stmt).join(statements))
 
     # -- try: imports / except ImportError: imports -------------------------------------------
 

@@ -23,7 +23,12 @@ def split_literal(literal: str) -> tuple[str, str, str] | None:
 
 
 def string_target(value: str, moves: Moves) -> str | None:
-    """The new value of a string whose whole value is a moved module or ``module.name``."""
+    """The new value of a string whose whole value is a moved module or ``module.name``.
+
+    A plain word is never a module path: ``"hpo"`` stays even when the top-level package ``hpo``
+    moves (the analysis never counts it as a reference either)."""
+    if "." not in value:
+        return None
     if value in moves.modules:
         return moves.modules[value]
     module, _, name = value.rpartition(".")
