@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,15 +42,20 @@ def record_baseline(
     reporter: Reporter,
     contracts: ContractsReport | None = None,
     imports: ImportOptions | None = None,
+    changed: Collection[str] | None = None,
 ) -> Analysis:
     """Record the commit, the modules that import today (with the project DeprecationWarnings
-    each one already issues), and the contract violations already there, for step 5 (every
-    module: no change is known yet, and step 5 may need any of them)."""
+    each one already issues), and the contract violations already there, for step 5.
+
+    Every module is imported, since step 5 may need any of them; a run that knows its change
+    already (``changed``: the modules it will change or delete) imports only those it can affect.
+    """
     inventory = analysis.inventory
+    all_modules = imports.all_modules if imports else False
     report = import_each(
         workspace,
         analysis,
-        modules_to_check(analysis, importable_candidates(analysis), changed=None),
+        modules_to_check(analysis, importable_candidates(analysis), changed, all_modules),
         reporter,
         "step 1: importing every module (baseline)",
         options=imports,

@@ -7,7 +7,7 @@ interruption before the write) leaves the tree as it was.
 
 from __future__ import annotations
 
-from shimkit.application.contracts_config import is_gone
+from shimkit.analysis import module_name
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import record_baseline, run_inventory
@@ -115,7 +115,7 @@ def run_retire(
     requested = tuple(step.retire)
     analysis, step = analyse_step(workspace, step, reporter, plan_checked=False)
     retirement, outcome = _what_can_go(workspace, analysis, step, requested, reporter)
-    status = _retire(workspace, retirement, outcome, options, reporter, imports)
+    status = _retire(workspace, analysis, retirement, outcome, options, reporter, imports)
     if retirement.left:
         reporter.table(
             "Layers left in place (asked for, not retired)",
@@ -156,6 +156,7 @@ def _what_can_go(
 
 def _retire(
     workspace: Workspace,
+    analysis: Analysis,
     retirement: Retirement,
     outcome: StepOutcome,
     options: RunOptions,
@@ -179,12 +180,12 @@ def _retire(
         reporter.info("dry run: nothing was written (pass --write to apply)")
         return 0
     require_clean(workspace.root, options.allow_dirty)
-    if not _verified_on_a_copy(workspace, retirement.step, outcome, reporter, imports):
+    if not _verified_on_a_copy(workspace, analysis, retirement.step, outcome, reporter, imports):
         reporter.info("verification FAILED: your tree was not changed")
         return 1
     apply_changes(workspace.root, outcome.changes)
     reporter.info(f"retired {', '.join(outcome.removed)}: {len(outcome.changes.changes)} file(s)")
-    _plan_progress(workspace, reporter)
+    _plan_progress(workspace, analysis, reporter)
     return 0
 
 
@@ -217,19 +218,29 @@ def _retire_spec(
 
 def _verified_on_a_copy(
     workspace: Workspace,
+    analysis: Analysis,
     step: StepSpec,
     outcome: StepOutcome,
     reporter: Reporter,
     imports: ImportOptions | None,
 ) -> bool:
+    """Take the baseline on a copy of the tree (``analysis`` is of the same files), apply the
+    change there and verify it. Only the modules the change can affect are imported for the
+    baseline: the copy and its baseline end with this run."""
     reporter.heading("Verify (on a working copy; your tree is written only if this passes)")
+    changed = {*step.retire} | {
+        module
+        for change in outcome.changes.changes
+        if (module := module_name(change.path, workspace.src)) is not None
+    }
     with working_copy(workspace) as copy:
-        baseline = record_baseline(copy, analyse(copy), reporter, imports=imports).inventory
+        baseline = record_baseline(
+            copy, analysis, reporter, imports=imports, changed=changed
+        ).inventory
         apply_changes(copy.root, outcome.changes)
-        modules = analyse(copy).inventory.modules
         scope = Scope(
             retired=frozenset(step.retire),
-            kept=frozenset(m for m in workspace.plan.keep if not is_gone(m, modules)),
+            kept=frozenset(m for m in workspace.plan.keep if analysis.codebase.has_module(m)),
             contracts_required=False,
         )
         result = verify(copy, reporter, scope, baseline, imports)
@@ -237,10 +248,11 @@ def _verified_on_a_copy(
     return result.ok
 
 
-def _plan_progress(workspace: Workspace, reporter: Reporter) -> None:
-    """The plan's other pending work, as information (when the plan describes this tree)."""
+def _plan_progress(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> None:
+    """The plan's other pending work, as information (when the plan describes this tree, as
+    ``analysis`` of it before the change tells)."""
     try:
-        validate_plan(workspace, analyse(workspace))
+        validate_plan(workspace, analysis)
     except KitError:
         return
     report_progress(workspace, reporter)

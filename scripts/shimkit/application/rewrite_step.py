@@ -67,7 +67,8 @@ def plan_step(
     paths = sorted({r.path for r in references} - untouchable)
 
     changes: list[FileChange] = []
-    with reporter.progress(f"step {step.number}: rewriting", len(paths)) as progress:
+    label = f"step {step.number}" if step.number else step.name
+    with reporter.progress(f"{label}: rewriting", len(paths)) as progress:
         for path in paths:
             changes.extend(_rewrite_file(analysis, _file(analysis, path), moves))
             progress.advance(path)
