@@ -10,7 +10,8 @@ from shimkit.analysis import module_name
 from shimkit.application.moves import exported_names
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.workspace import Analysis, Workspace
+from shimkit.application.history import CHANGELOG
+from shimkit.application.workspace import CONFIG, Analysis, Workspace
 from shimkit.apply.git import changed_since
 from shimkit.domain.model import Inventory
 from shimkit.verify import ImportMode, SmokeReport, smoke_modules
@@ -55,6 +56,11 @@ def modules_to_check(
     return ModuleSelection(chosen, skipped=len(candidates) - len(chosen))
 
 
+# what the kit itself writes at the root of a tree (with ``--src .`` under the import root): a
+# record of the change, read by no module
+KIT_RECORDS = frozenset({CHANGELOG, CONFIG})
+
+
 def changed_modules(
     workspace: Workspace, baseline: Inventory, also: Collection[str] = ()
 ) -> set[str] | None:
@@ -70,8 +76,10 @@ def changed_modules(
     for path in paths:
         if src not in ("", ".") and not path.startswith(src + "/"):
             continue
-        if "/__pycache__/" in f"/{path}" or path.endswith(".pyc"):
+        if "/__pycache__/" in f"/{path}" or path.endswith(".pyc") or path in KIT_RECORDS:
             continue
+        if path.endswith(".ipynb"):
+            continue  # a notebook is run by hand, never imported
         module = module_name(path, src)
         if module is None:
             return None  # data or config a module may read: any module may be affected
