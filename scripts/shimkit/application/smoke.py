@@ -7,10 +7,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from shimkit.analysis import module_name
+from shimkit.application.history import CHANGELOG
 from shimkit.application.moves import exported_names
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.history import CHANGELOG
 from shimkit.application.workspace import CONFIG, Analysis, Workspace
 from shimkit.apply.git import changed_since
 from shimkit.domain.model import Inventory
