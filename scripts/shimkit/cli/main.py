@@ -279,7 +279,7 @@ def rollback_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     )
 
 
-def gate_main(argv: Sequence[str] | None = None) -> int:
+def gate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     """The gate's pre-commit hooks: ``contracts`` (lint-imports with the import root on the
     path) and ``imports FILE...`` (no staged file imports a retired or protected shim)."""
     parser = _parser("shim_gate.py", "The shim gate's pre-commit hooks.")
@@ -289,6 +289,7 @@ def gate_main(argv: Sequence[str] | None = None) -> int:
         "imports", help="no FILE imports a retired shim, or a protected one outside its allowlist"
     )
     staged.add_argument("files", nargs="*", metavar="FILE", help="files, relative to --root")
+    excluded = plan.exclude
     args = parser.parse_args(argv)
     root = args.root.resolve()
 
@@ -298,7 +299,7 @@ def gate_main(argv: Sequence[str] | None = None) -> int:
         return 0 if result.ok else 1
 
     def imports() -> int:
-        problems = shim_imports(root, args.src, args.files)
+        problems = shim_imports(root, args.src, args.files, excluded)
         for problem in problems:
             print(problem)
         return 1 if problems else 0
