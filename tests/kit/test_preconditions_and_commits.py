@@ -13,6 +13,7 @@ from shimkit.application import RunOptions, Workspace, run_inventory, run_retire
 from shimkit.application.rewrite_step import run_rewrite_step
 from shimkit.apply.state_file import state_path
 from shimkit.cli.reporter import RichReporter
+from shimkit.domain.errors import KitError
 from shimkit.domain.plan import Plan
 from shimkit.domain.plan_status import step_states
 from shimkit.domain.steps import remove_deprecated_step
@@ -148,3 +149,20 @@ def test_retire_shims_commits_its_change_with_its_own_trailer(tiny: Workspace) -
     assert message.rstrip().endswith("Shim-Step: retire")
     assert git(tiny.root, "status", "--porcelain") == ""
     assert _doc(tiny) == DOC  # retiring is not a step of the plan
+
+
+def test_the_status_step_1_wrote_does_not_count_as_uncommitted_work(tiny: Workspace) -> None:
+    assert run_inventory(tiny, Captured()) == 0
+    assert git(tiny.root, "status", "--porcelain").split() == ["M", "docs/plan.md"]
+    (tiny.root / "notes.txt").write_text("untracked files never count\n")
+
+    step = remove_deprecated_step(PLAN)
+    assert run_rewrite_step(tiny, step, RunOptions(write=True), Captured()) == 0
+    assert step_states(_doc(tiny)) == {1: True, 2: False, 3: True, 4: False, 5: False}
+
+    git(tiny.root, "checkout", "-q", "--", ".")
+    assert run_inventory(tiny, Captured()) == 0
+    with (tiny.root / "docs/plan.md").open("a", encoding="utf-8") as doc:
+        doc.write("A note of the team's, not the kit's.\n")
+    with pytest.raises(KitError, match=r"working tree has uncommitted changes: docs/plan\.md"):
+        run_rewrite_step(tiny, step, RunOptions(write=True), Captured())

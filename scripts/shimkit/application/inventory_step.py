@@ -10,14 +10,18 @@ from shimkit.analysis import inventory_from_json, inventory_to_json, render_mark
 from shimkit.application.contracts_adoption import Adoption, adopt_contracts
 from shimkit.application.contracts_config import missing_layers
 from shimkit.application.options import ImportOptions, RunOptions
-from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
+from shimkit.application.plan_doc import (
+    check_plan_doc,
+    mark_steps_done,
+    require_clean_but_status,
+)
 from shimkit.application.ports import Reporter
 from shimkit.application.preconditions import Checked, check_preconditions, report_preconditions
 from shimkit.application.preflight import preflight
 from shimkit.application.smoke import import_each, importable_candidates, modules_to_check
 from shimkit.application.step_commits import AppliedStep
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
-from shimkit.apply import apply_changes, repo_status, require_clean
+from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Inventory
@@ -113,7 +117,7 @@ def run_inventory(
     workspace.check()
     options = options or RunOptions()
     if write_contracts:
-        require_clean(workspace.root, options.allow_dirty)
+        require_clean_but_status(workspace, options.allow_dirty)
     workspace = check_plan_doc(workspace, reporter)
     analysis = analyse(workspace)
     reporter.inventory(analysis.inventory)

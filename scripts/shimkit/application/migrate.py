@@ -17,7 +17,11 @@ from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import TITLE as INVENTORY_TITLE
 from shimkit.application.inventory_step import record_baseline, run_inventory
 from shimkit.application.options import ImportOptions, RunOptions
-from shimkit.application.plan_doc import check_plan_doc, plan_doc_change
+from shimkit.application.plan_doc import (
+    check_plan_doc,
+    plan_doc_change,
+    require_clean_but_status,
+)
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step, preflight, validate_plan
 from shimkit.application.rewrite_step import (
@@ -32,7 +36,7 @@ from shimkit.application.verify_step import TITLE as VERIFY_TITLE
 from shimkit.application.verify_step import Scope, report, report_progress, run_verify, verify
 from shimkit.application.working_copy import working_copy
 from shimkit.application.workspace import Workspace, analyse
-from shimkit.apply import apply_changes, repo_status, require_clean
+from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.apply.state_file import read_json, state_path, write_json
 from shimkit.apply.tree_diff import tree_changes
@@ -90,7 +94,7 @@ def migrate(
     workspace.check()
     workspace = check_plan_doc(workspace, reporter)
     if options.write:
-        require_clean(workspace.root, options.allow_dirty)
+        require_clean_but_status(workspace, options.allow_dirty)
         if options.commit:
             require_committer(workspace.root)
     preflight(workspace, analyse(workspace), reporter)
@@ -194,7 +198,7 @@ def run_retire(
     if not options.write:
         reporter.info("dry run: nothing was written (pass --write to apply)")
         return 0
-    require_clean(workspace.root, options.allow_dirty)
+    require_clean_but_status(workspace, options.allow_dirty)
     if options.commit:
         require_committer(workspace.root)
     if not _verified_on_a_copy(workspace, step, outcome, reporter, imports):

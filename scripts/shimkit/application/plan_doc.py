@@ -14,11 +14,11 @@ from datetime import date
 
 from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Workspace
-from shimkit.apply import apply_changes, repo_status
-from shimkit.apply.git_steps import short
+from shimkit.apply import apply_changes, repo_status, require_clean
+from shimkit.apply.git_steps import file_at, short
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange
-from shimkit.domain.plan_status import mark_done, step_states
+from shimkit.domain.plan_status import mark_done, step_states, without_status
 
 
 def _read(workspace: Workspace) -> str | None:
@@ -63,6 +63,26 @@ def plan_doc_change(
     if new == text:
         return None
     return FileChange(workspace.plan.plan_doc, text, new, "plan-doc")
+
+
+def require_clean_but_status(workspace: Workspace, allow_dirty: bool) -> None:
+    """``require_clean``, where a plan document whose only change since HEAD is its status block
+    (what an earlier step wrote) is not uncommitted work: the next step writes it again."""
+    doc = workspace.plan.plan_doc
+    state = repo_status(workspace.root)
+    if not allow_dirty and doc is not None and state.is_repo and set(state.dirty) == {doc}:
+        committed = file_at(workspace.root, "HEAD", doc)
+        text = _read(workspace)
+        try:
+            if (
+                committed is not None
+                and text is not None
+                and without_status(committed.decode("utf-8")) == without_status(text)
+            ):
+                return
+        except (KitError, UnicodeDecodeError):
+            pass  # not the kit's change: refused below, like any other
+    require_clean(workspace.root, allow_dirty)
 
 
 def mark_steps_done(workspace: Workspace, steps: Sequence[int], reporter: Reporter) -> None:

@@ -11,12 +11,16 @@ from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import changelog_change
 from shimkit.application.moves import compat_notice, derive_moves, kept_shim_exports
 from shimkit.application.options import RunOptions
-from shimkit.application.plan_doc import check_plan_doc, plan_doc_change
+from shimkit.application.plan_doc import (
+    check_plan_doc,
+    plan_doc_change,
+    require_clean_but_status,
+)
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step
 from shimkit.application.step_commits import RETIRE, AppliedStep, commit_step, moved_paths
 from shimkit.application.workspace import Analysis, Workspace
-from shimkit.apply import apply_changes, require_clean
+from shimkit.apply import apply_changes
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference
@@ -144,7 +148,7 @@ def run_rewrite_step(
     if not options.write:
         reporter.info("dry run: nothing was written (pass --write to apply)")
         return 0
-    require_clean(workspace.root, options.allow_dirty)
+    require_clean_but_status(workspace, options.allow_dirty)
     applied = applied_step(workspace, step, outcome)
     write_step(workspace, applied, options, reporter)
     if on_applied is not None:

@@ -100,6 +100,15 @@ def step_states(text: str) -> dict[int, bool]:
     return states
 
 
+def without_status(text: str) -> str:
+    """The document with its status block left out: what ``mark_done`` never changes."""
+    lines = text.splitlines(keepends=True)
+    block = _block(lines)
+    start = min(block.last_updated, block.completed.heading, block.pending.heading)
+    end = max(block.completed.end, block.pending.end)
+    return "".join(lines[:start] + lines[end:])
+
+
 def mark_done(text: str, step: int, on: date, commit: str | None) -> str:
     """``text`` with ``step`` moved from pending to completed; unchanged when it is completed
     already. Raises ``PlanDocError`` when the document does not list the step."""
