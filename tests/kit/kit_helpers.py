@@ -39,6 +39,13 @@ _IDENTITY = (
     "-c",
     "commit.gpgsign=false",
 )
+# who the kit's own commits (--commit, rollback.py) are by, in a child that reads no git config
+KIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+}
 _NOT_COPIED = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".mypy_cache", ".git")
 
 
@@ -139,7 +146,7 @@ def run_script(script: str, root: Path, *args: str) -> subprocess.CompletedProce
         [sys.executable, str(SCRIPTS / script), "--root", str(root), *args],
         capture_output=True,
         text=True,
-        env=Repos.env(COLUMNS="200"),
+        env=Repos.env(COLUMNS="200", **KIT_IDENTITY),
     )
 
 

@@ -6,10 +6,12 @@ from typing import Any
 
 from shimkit.domain.model import (
     Area,
+    BranchWork,
     Context,
     Definition,
     Inventory,
     ParseFailure,
+    Precondition,
     ReExport,
     Reference,
     ReferenceKind,
@@ -38,6 +40,14 @@ def inventory_to_json(inv: Inventory) -> dict[str, Any]:
         "importable_modules": list(inv.importable_modules),
         "import_warnings": [list(w) for w in inv.import_warnings],
         "contract_violations": list(inv.contract_violations),
+        "test_failures": list(inv.test_failures),
+        "preconditions": [
+            {"name": p.name, "met": p.met, "details": p.details} for p in inv.preconditions
+        ],
+        "work_in_flight": [
+            {"branch": w.branch, "commits": w.commits, "files": list(w.files)}
+            for w in inv.work_in_flight
+        ],
         "skipped_cells": [
             {"path": c.path, "cell": c.cell, "magic": c.magic} for c in inv.skipped_cells
         ],
@@ -67,6 +77,15 @@ def inventory_from_json(d: dict[str, Any]) -> Inventory:
             (str(w[0]), str(w[1]), str(w[2])) for w in d.get("import_warnings", []) if len(w) == 3
         ),
         contract_violations=tuple(str(v) for v in d.get("contract_violations", [])),
+        test_failures=tuple(str(t) for t in d.get("test_failures", [])),
+        preconditions=tuple(
+            Precondition(str(p["name"]), bool(p["met"]), str(p["details"]))
+            for p in d.get("preconditions", [])
+        ),
+        work_in_flight=tuple(
+            BranchWork(str(w["branch"]), int(w["commits"]), tuple(str(f) for f in w["files"]))
+            for w in d.get("work_in_flight", [])
+        ),
         skipped_cells=tuple(
             SkippedCell(str(c["path"]), int(c["cell"]), str(c["magic"]))
             for c in d.get("skipped_cells", [])

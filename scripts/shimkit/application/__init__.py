@@ -1,10 +1,13 @@
-"""Use cases: one per step, the whole migration, and retiring any set of shims."""
+"""Use cases: one per step, the whole migration, retiring any set of shims, rolling the plan
+back, and the gate's pre-commit check."""
 
+from shimkit.application.gate import shim_imports
 from shimkit.application.import_smoke_step import run_import_smoke
 from shimkit.application.inventory_step import run_inventory
 from shimkit.application.migrate import migrate, run_retire
 from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.rewrite_step import run_rewrite_step
+from shimkit.application.rollback import run_rollback
 from shimkit.application.verify_step import run_verify
 from shimkit.application.workspace import Workspace
 
@@ -17,5 +20,7 @@ __all__ = [
     "run_inventory",
     "run_retire",
     "run_rewrite_step",
+    "run_rollback",
     "run_verify",
+    "shim_imports",
 ]

@@ -10,17 +10,26 @@ from shimkit.analysis import inventory_from_json, inventory_to_json, render_mark
 from shimkit.application.contracts_adoption import Adoption, adopt_contracts
 from shimkit.application.contracts_config import missing_layers
 from shimkit.application.options import ImportOptions, RunOptions
+from shimkit.application.plan_doc import (
+    check_plan_doc,
+    mark_steps_done,
+    require_clean_but_status,
+)
 from shimkit.application.ports import Reporter
+from shimkit.application.preconditions import Checked, check_preconditions, report_preconditions
 from shimkit.application.preflight import preflight
 from shimkit.application.smoke import import_each, importable_candidates, modules_to_check
+from shimkit.application.step_commits import AppliedStep
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
-from shimkit.apply import apply_changes, repo_status, require_clean
+from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Inventory
 from shimkit.verify import ContractsReport, SmokeOutcome, probe_contracts
 
+TITLE = "Inventory of re-export layers"
 EXIT_CONTRACTS_RED = 1
+EXIT_PRECONDITIONS = 1
 
 
 def violations(report: ContractsReport) -> tuple[str, ...]:
@@ -43,9 +52,11 @@ def record_baseline(
     contracts: ContractsReport | None = None,
     imports: ImportOptions | None = None,
     changed: Collection[str] | None = None,
+    checked: Checked | None = None,
 ) -> Analysis:
     """Record the commit, the modules that import today (with the project DeprecationWarnings
-    each one already issues), and the contract violations already there, for step 5.
+    each one already issues), the contract violations already there and (from step 1's
+    preconditions) the failing tests, for step 5.
 
     Every module is imported, since step 5 may need any of them; a run that knows its change
     already (``changed``: the modules it will change or delete) imports only those it can affect.
@@ -78,6 +89,13 @@ def record_baseline(
         import_warnings=warnings,
         contract_violations=violations(contracts) if contracts is not None else (),
     )
+    if checked is not None:
+        baseline = replace(
+            baseline,
+            test_failures=checked.test_failures,
+            preconditions=checked.preconditions,
+            work_in_flight=checked.work_in_flight,
+        )
     write_json(state_path(workspace.root), inventory_to_json(baseline))
     return replace(analysis, inventory=baseline)
 
@@ -97,22 +115,34 @@ def run_inventory(
     markdown_path: Path | None = None,
     write_contracts: bool = False,
     options: RunOptions | None = None,
-    on_applied: Callable[[ChangeSet], None] | None = None,
+    on_applied: Callable[[AppliedStep], None] | None = None,
     imports: ImportOptions | None = None,
 ) -> int:
-    reporter.heading("Step 1: inventory of re-export layers")
+    reporter.heading(f"Step 1: {TITLE.lower()}")
     workspace.check()
+    options = options or RunOptions()
     if write_contracts:
-        require_clean(workspace.root, (options or RunOptions()).allow_dirty)
+        require_clean_but_status(workspace, options.allow_dirty)
+    workspace = check_plan_doc(workspace, reporter)
     analysis = analyse(workspace)
     reporter.inventory(analysis.inventory)
     _write_reports(analysis.inventory, json_path, markdown_path)
     preflight(workspace, analysis, reporter)
+    checked = check_preconditions(workspace, analysis, reporter)
+    report_preconditions(checked, reporter)
+    if checked.unmet and options.strict:
+        reporter.info("--strict: a precondition is not met; nothing was recorded or written")
+        return EXIT_PRECONDITIONS
     adoption = _adopt(workspace, analysis, reporter) if write_contracts else None
     if adoption is not None and not adoption.report.ok:
         return EXIT_CONTRACTS_RED
     analysis = record_baseline(
-        workspace, analysis, reporter, adoption.report if adoption is not None else None, imports
+        workspace,
+        analysis,
+        reporter,
+        adoption.report if adoption is not None else None,
+        imports,
+        checked=checked,
     )
     inventory = analysis.inventory
     not_importable = sorted(set(inventory.modules) - set(inventory.importable_modules))
@@ -130,7 +160,8 @@ def run_inventory(
     if adoption is not None:
         written = _write_contracts(workspace, adoption, reporter)
         if written is not None and on_applied is not None:
-            on_applied(written)
+            on_applied(AppliedStep("1", TITLE, written))
+    mark_steps_done(workspace, (1,), reporter)
     return 0
 
 

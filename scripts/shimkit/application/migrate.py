@@ -2,34 +2,50 @@
 
 Both carry out their change on a working copy, verify it there against a baseline taken there,
 and only then write the user's tree, in one all-or-nothing change: a failure anywhere (or an
-interruption before the write) leaves the tree as it was.
+interruption before the write) leaves the tree as it was. With ``--commit`` the verified result
+is carried over step by step instead, each step's change (recorded as it was written on the
+copy) a commit of its own; the commits add up to exactly the one-write result.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shimkit.analysis import module_name
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import was_removed
+from shimkit.application.inventory_step import TITLE as INVENTORY_TITLE
 from shimkit.application.inventory_step import record_baseline, run_inventory
 from shimkit.application.moves import defines_code
 from shimkit.application.options import ImportOptions, RunOptions
+from shimkit.application.plan_doc import (
+    check_plan_doc,
+    plan_doc_change,
+    require_clean_but_status,
+)
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step, preflight, validate_plan
 from shimkit.application.retirement import Blocker, Retirement, describe, plan_retirement
 from shimkit.application.rewrite_step import (
     FileNotRewritten,
     StepOutcome,
+    applied_step,
     plan_step,
     run_rewrite_step,
+    write_step,
 )
+from shimkit.application.step_commits import AppliedStep, commit_step
+from shimkit.application.verify_step import TITLE as VERIFY_TITLE
 from shimkit.application.verify_step import Scope, report, report_progress, run_verify, verify
 from shimkit.application.working_copy import working_copy
 from shimkit.application.workspace import Analysis, Workspace, analyse
-from shimkit.apply import apply_changes, require_clean
+from shimkit.apply import apply_changes, repo_status
+from shimkit.apply.git_steps import require_committer, short
 from shimkit.apply.state_file import read_json, state_path, write_json
 from shimkit.apply.tree_diff import tree_changes
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet
+from shimkit.domain.plan import Plan
 from shimkit.domain.steps import (
     StepSpec,
     consolidate_step,
@@ -40,27 +56,34 @@ from shimkit.domain.steps import (
 
 
 def _all_steps(
-    workspace: Workspace, reporter: Reporter, touched: set[str], imports: ImportOptions | None
+    workspace: Workspace,
+    reporter: Reporter,
+    applied: list[AppliedStep],
+    strict: bool,
+    imports: ImportOptions | None,
 ) -> int:
-    """Steps 1-5 in order on a tree the run owns; stops at the first that fails or refuses."""
-    writing = RunOptions(write=True, allow_dirty=True)
-
-    def record(changes: ChangeSet) -> None:
-        touched.update(change.path for change in changes.changes)
-
+    """Steps 1-5 in order on a tree the run owns; stops at the first that fails or refuses.
+    ``applied`` receives each step's change as it is written."""
+    writing = RunOptions(write=True, allow_dirty=True, strict=strict)
     status = run_inventory(
         workspace,
         reporter,
         write_contracts=True,
         options=writing,
-        on_applied=record,
+        on_applied=applied.append,
         imports=imports,
     )
     for step in (consolidate_step, remove_deprecated_step, update_imports_step):
         if status:
             return status
-        status = run_rewrite_step(workspace, step(workspace.plan), writing, reporter, record)
+        spec = step(workspace.plan)
+        status = run_rewrite_step(workspace, spec, writing, reporter, applied.append)
     return status or run_verify(workspace, reporter, imports)
+
+
+def step_titles(plan: Plan) -> dict[int, str]:
+    rewriting = (consolidate_step(plan), remove_deprecated_step(plan), update_imports_step(plan))
+    return {1: INVENTORY_TITLE, **{s.number: s.title for s in rewriting}, 5: VERIFY_TITLE}
 
 
 def migrate(
@@ -69,30 +92,85 @@ def migrate(
     reporter: Reporter,
     imports: ImportOptions | None = None,
 ) -> int:
-    """Steps 1-5, carried out on a working copy of the tree; written back only if verified."""
+    """Steps 1-5, carried out on a working copy of the tree; written back only if verified: in
+    one write, or (``commit``) one commit per step."""
     workspace.check()
+    workspace = check_plan_doc(workspace, reporter)
     if options.write:
-        require_clean(workspace.root, options.allow_dirty)
+        require_clean_but_status(workspace, options.allow_dirty)
+        if options.commit:
+            require_committer(workspace.root)
     preflight(workspace, analyse(workspace), reporter)
-    with working_copy(workspace) as copy:
+    # the plan document is the user's: its status names the user's commits, set when written
+    without_doc = replace(workspace, plan=replace(workspace.plan, plan_doc=None))
+    with working_copy(without_doc) as copy:
         reporter.info(f"working on a temporary copy of the tree: {copy.root}")
-        touched: set[str] = set()
-        status = _all_steps(copy, reporter, touched, imports)
+        applied: list[AppliedStep] = []
+        status = _all_steps(copy, reporter, applied, options.strict, imports)
         if status:
             reporter.info("the migration did not pass: your tree was not changed")
             return status
+        touched = {path for step in applied for path in step.paths}
         changes = tree_changes(workspace.root, copy.root, touched)
         if options.check:
             return 1 if changes.changes else 0
         if not options.write:
             reporter.info("rehearsal finished, nothing written: pass --write to carry it out")
             return 0
-        apply_changes(workspace.root, changes)
-        baseline = read_json(state_path(copy.root))
-        if baseline is not None:
-            write_json(state_path(workspace.root), baseline)
+        head = repo_status(workspace.root).head
+        if options.commit:
+            baseline_commit = _commit_each_step(workspace, applied, reporter) or head
+            left = tree_changes(workspace.root, copy.root, touched)
+            if left.changes:
+                raise KitError(
+                    "the step commits do not add up to the verified result: "
+                    + ", ".join(c.path for c in left.changes[:5])
+                )
+        else:
+            doc = plan_doc_change(workspace, tuple(step_titles(workspace.plan)))
+            apply_changes(workspace.root, ChangeSet((*changes.changes, *([doc] if doc else ()))))
+            baseline_commit = head
+        _carry_baseline(copy, workspace, baseline_commit)
     reporter.info(f"migration written: {len(changes.changes)} file(s) changed in {workspace.root}")
     return 0
+
+
+def _commit_each_step(
+    workspace: Workspace, applied: list[AppliedStep], reporter: Reporter
+) -> str | None:
+    """Carry each step's verified change over as a commit of its own, in order, the plan
+    document marking the step done in the same commit; return step 1's commit (the tree its
+    baseline describes), if it made one."""
+    by_step = {step.step: step for step in applied}
+    first: str | None = None
+    for number, title in step_titles(workspace.plan).items():
+        step = by_step.get(str(number), AppliedStep(str(number), title, ChangeSet(())))
+        step = step.with_change(plan_doc_change(workspace, (number,)))
+        if step.changes.empty:
+            reporter.info(f"step {number}: nothing to commit")
+            continue
+        apply_changes(workspace.root, step.changes)
+        try:
+            sha = commit_step(workspace, step)
+        except KitError as error:
+            raise KitError(
+                f"step {number}: {error}; the steps before it are committed, its own change is "
+                "written but not committed"
+            ) from error
+        reporter.info(f"step {number}: committed {short(sha)} ({len(step.paths)} file(s))")
+        if number == 1:
+            first = sha
+    return first
+
+
+def _carry_baseline(copy: Workspace, workspace: Workspace, commit: str | None) -> None:
+    """Step 1's baseline, taken on the copy, for the user's tree: it names the user's commit
+    whose tree it describes (the copy's own commit is gone with the copy)."""
+    baseline = read_json(state_path(copy.root))
+    if baseline is None:
+        return
+    baseline.update(commit=commit, root=str(workspace.root))
+    write_json(state_path(workspace.root), baseline)
 
 
 def run_retire(
@@ -179,11 +257,14 @@ def _retire(
     if not options.write:
         reporter.info("dry run: nothing was written (pass --write to apply)")
         return 0
-    require_clean(workspace.root, options.allow_dirty)
+    require_clean_but_status(workspace, options.allow_dirty)
+    if options.commit:
+        require_committer(workspace.root)
     if not _verified_on_a_copy(workspace, analysis, retirement.step, outcome, reporter, imports):
         reporter.info("verification FAILED: your tree was not changed")
         return 1
-    apply_changes(workspace.root, outcome.changes)
+    applied = applied_step(workspace, retirement.step, outcome)
+    write_step(workspace, applied, options, reporter)
     reporter.info(f"retired {', '.join(outcome.removed)}: {len(outcome.changes.changes)} file(s)")
     _plan_progress(workspace, analysis, reporter)
     return 0

@@ -10,6 +10,8 @@ class RunOptions:
     write: bool = False  # apply the changes (default: show a diff only)
     check: bool = False  # exit 1 when changes are pending
     allow_dirty: bool = False  # write even when the git tree has uncommitted changes
+    commit: bool = False  # each step's written change becomes a commit of its own
+    strict: bool = False  # step 1: an unmet precondition fails the run (default: a warning)
 
 
 @dataclass(frozen=True)

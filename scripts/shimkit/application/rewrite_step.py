@@ -11,10 +11,17 @@ from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import changelog_change
 from shimkit.application.moves import compat_notice, derive_moves, kept_shim_exports
 from shimkit.application.options import RunOptions
+from shimkit.application.plan_doc import (
+    check_plan_doc,
+    plan_doc_change,
+    require_clean_but_status,
+)
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step
+from shimkit.application.step_commits import RETIRE, AppliedStep, commit_step, moved_paths
 from shimkit.application.workspace import Analysis, Workspace
-from shimkit.apply import apply_changes, require_clean
+from shimkit.apply import apply_changes
+from shimkit.apply.git_steps import require_committer, short
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference
 from shimkit.domain.steps import StepSpec
@@ -141,9 +148,10 @@ def run_rewrite_step(
     step: StepSpec,
     options: RunOptions,
     reporter: Reporter,
-    on_applied: Callable[[ChangeSet], None] | None = None,
+    on_applied: Callable[[AppliedStep], None] | None = None,
 ) -> int:
     reporter.heading(f"Step {step.number}: {step.title}" if step.number else step.title)
+    workspace = check_plan_doc(workspace, reporter)
     analysis, step = analyse_step(workspace, step, reporter)
     outcome = plan_step(workspace, analysis, step, reporter)
     for decision in shim_tests_to_decide(outcome.decisions):
@@ -158,9 +166,36 @@ def run_rewrite_step(
     if not options.write:
         reporter.info("dry run: nothing was written (pass --write to apply)")
         return 0
-    require_clean(workspace.root, options.allow_dirty)
-    apply_changes(workspace.root, outcome.changes)
+    require_clean_but_status(workspace, options.allow_dirty)
+    applied = applied_step(workspace, step, outcome)
+    write_step(workspace, applied, options, reporter)
     if on_applied is not None:
-        on_applied(outcome.changes)
-    reporter.info(f"wrote {len(outcome.changes.changes)} file change(s)")
+        on_applied(applied)
     return 0
+
+
+def applied_step(workspace: Workspace, step: StepSpec, outcome: StepOutcome) -> AppliedStep:
+    """What writing the step means: its changes, and the plan document marking it done."""
+    applied = AppliedStep(
+        str(step.number) if step.number else RETIRE,
+        step.title,
+        outcome.changes,
+        outcome.removed,
+        moved_paths(outcome.moves),
+    )
+    if not step.number:
+        return applied
+    return applied.with_change(plan_doc_change(workspace, (step.number,)))
+
+
+def write_step(
+    workspace: Workspace, applied: AppliedStep, options: RunOptions, reporter: Reporter
+) -> None:
+    """Write a step's change in one all-or-nothing write; with ``--commit``, commit it."""
+    if options.commit:
+        require_committer(workspace.root)
+    apply_changes(workspace.root, applied.changes)
+    reporter.info(f"wrote {len(applied.changes.changes)} file change(s)")
+    if options.commit:
+        sha = commit_step(workspace, applied)
+        reporter.info(f"committed {short(sha)} (Shim-Step: {applied.step})")

@@ -16,6 +16,7 @@ from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline, violations
 from shimkit.application.options import ImportOptions
+from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
 from shimkit.application.ports import Reporter
 from shimkit.application.progress import pending_steps
 from shimkit.application.smoke import (
@@ -24,6 +25,7 @@ from shimkit.application.smoke import (
     modules_to_check,
     reexported_names,
 )
+from shimkit.application.success_criteria import report_success_criteria
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
 from shimkit.apply.git import changed_since
 from shimkit.apply.importlinter_file import read_lists
@@ -39,6 +41,7 @@ from shimkit.verify import (
 )
 
 Row = tuple[str, bool, str]
+TITLE = "Verify"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class Scope:
     retired: frozenset[str]  # modules the change retired: gone, and nothing names them
     kept: frozenset[str]  # compatibility layers that stay: re-export the very objects
     contracts_required: bool = True  # a tree without .importlinter fails (step 5) or skips
+    # the tree's .importlinter is the kit's: it protects exactly the plan's shims (not so for a
+    # tree rolled back to before the contracts were adopted)
+    plan_contracts: bool = True
 
 
 @dataclass
@@ -111,7 +117,8 @@ def _check_contracts(
             + (": run step 1 --write-contracts" if scope.contracts_required else ": skipped"),
         )
         return
-    _check_contract_drift(workspace, scope.retired, result)
+    if scope.plan_contracts:
+        _check_contract_drift(workspace, scope.retired, result)
     report = probe_contracts(workspace.root, workspace.src, CONFIG)
     now = set(violations(report))
     before = set(baseline.contract_violations)
@@ -283,6 +290,17 @@ def _check_tests(
             f"{len(paths)} path(s))",
         )
         return
+    # a test that failed when step 1 ran the plan's tests is pre-existing: no re-run needed
+    recorded = sorted(f for f in failures if f in set(baseline.test_failures))
+    result.notes.extend(f"pre-existing test failure (it failed at step 1): {f}" for f in recorded)
+    failures = [f for f in failures if f not in set(recorded)]
+    if not failures:
+        result.add(
+            "tests",
+            True,
+            f"{len(recorded)} pre-existing failure(s) (recorded at step 1); {run.passed} passed",
+        )
+        return
     errors = {e.node_id: e.message for e in run.collection_errors}
     shown = [f + (f" (does not collect: {errors[f]})" if f in errors else "") for f in failures]
     if baseline.commit is None:
@@ -300,6 +318,7 @@ def _check_tests(
     regressions = [f for f, verdict in comparison.verdicts.items() if verdict == REGRESSION]
     preexisting = [f for f, verdict in comparison.verdicts.items() if verdict == PRE_EXISTING]
     result.notes.extend(f"pre-existing test failure: {f}" for f in sorted(preexisting))
+    preexisting += recorded
     result.add(
         "tests",
         not regressions,
@@ -343,28 +362,33 @@ def plan_scope(workspace: Workspace, baseline: Inventory) -> Scope:
 def run_verify(
     workspace: Workspace, reporter: Reporter, imports: ImportOptions | None = None
 ) -> int:
-    reporter.heading("Step 5: verify")
+    reporter.heading(f"Step 5: {TITLE.lower()}")
     workspace.check()
+    workspace = check_plan_doc(workspace, reporter)
     baseline = load_baseline(workspace)
     result = verify(workspace, reporter, plan_scope(workspace, baseline), baseline, imports)
     report(result, reporter)
-    report_progress(workspace, reporter)
+    report_success_criteria(workspace, baseline, analyse(workspace), result.rows, reporter)
+    pending = report_progress(workspace, reporter)
+    if result.ok and not pending:
+        mark_steps_done(workspace, (5,), reporter)
     return 0 if result.ok else 1
 
 
-def report_progress(workspace: Workspace, reporter: Reporter) -> None:
+def report_progress(workspace: Workspace, reporter: Reporter) -> list[tuple[int, str, str]]:
     """The plan's steps not carried out yet, and what each would change: "not done yet" is not
     "broken"."""
     pending = pending_steps(workspace, reporter)
     if not pending:
         reporter.info(f"plan: every step of {workspace.plan.title!r} is carried out")
-        return
+        return pending
     reporter.table(
         "Plan steps still pending (not done yet, not broken)",
         ("step", "would change"),
         [(f"{number}: {title}", what) for number, title, what in pending],
     )
     reporter.info("pending: " + ", ".join(f"step {number}" for number, _, _ in pending))
+    return pending
 
 
 def report(result: Verification, reporter: Reporter) -> None:

@@ -26,4 +26,4 @@ def working_copy(workspace: Workspace) -> Iterator[Workspace]:
         copy = Path(temp) / workspace.root.name
         shutil.copytree(workspace.root, copy, symlinks=True, ignore=_NOT_COPIED)
         snapshot(copy, "shimkit: the tree before this run")
-        yield Workspace(copy, workspace.src, workspace.plan)
+        yield Workspace(copy, workspace.src, workspace.plan, origin=workspace.repository)

@@ -32,6 +32,13 @@ class Workspace:
     root: Path
     src: str
     plan: Plan
+    # the user's tree this one is a working copy of: where its branches and history live
+    origin: Path | None = None
+
+    @property
+    def repository(self) -> Path:
+        """Where to ask git about history and other branches (the user's tree, not a copy)."""
+        return self.origin or self.root
 
     def check(self) -> None:
         if not self.root.is_dir():

@@ -14,8 +14,10 @@ __all__ = [
     "RefusedError",
     "changed_since",
     "git_dir",
+    "last_error",
     "repo_status",
     "require_clean",
+    "run_git",
 ]
 
 
@@ -36,7 +38,8 @@ class GitState:
         return self.is_repo and not self.dirty
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+def run_git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """``git ARGS`` in ``root`` (C locale, no optional locks); exit 127 when git cannot run."""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         env.pop(name, None)
@@ -48,8 +51,14 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.CompletedProcess(["git", *args], 127, b"", str(exc).encode())
 
 
+def last_error(result: subprocess.CompletedProcess[bytes]) -> str:
+    """git's last line on stderr (its reason), else its exit status."""
+    lines = result.stderr.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else f"git exited with {result.returncode}"
+
+
 def _is_repo(root: Path) -> bool:
-    result = _git(root, "rev-parse", "--is-inside-work-tree")
+    result = run_git(root, "rev-parse", "--is-inside-work-tree")
     return result.returncode == 0 and result.stdout.strip() == b"true"
 
 
@@ -77,12 +86,12 @@ def repo_status(root: Path) -> GitState:
     root = Path(root)
     if not root.is_dir() or not _is_repo(root):
         return GitState(is_repo=False)
-    head_result = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    head_result = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     head: str | None = None
     if head_result.returncode == 0:
         head = head_result.stdout.decode().strip() or None
-    prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
-    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    prefix = run_git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
+    status = run_git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
     if status.returncode != 0:
         message = status.stderr.decode(errors="replace").strip().splitlines()
         raise RefusedError(f"git status failed: {message[-1] if message else status.returncode}")
@@ -114,7 +123,7 @@ def require_clean(root: Path, allow_dirty: bool) -> GitState:
 
 def git_dir(root: Path) -> Path | None:
     """The absolute git directory of the work tree at ``root`` (per worktree), or None."""
-    result = _git(Path(root), "rev-parse", "--absolute-git-dir")
+    result = run_git(Path(root), "rev-parse", "--absolute-git-dir")
     if result.returncode != 0:
         return None
     return Path(result.stdout.decode().strip())
@@ -124,8 +133,10 @@ def changed_since(root: Path, commit: str) -> tuple[str, ...] | None:
     """Paths under ``root`` (POSIX, relative to it) that differ between ``commit`` and the work
     tree: modified, deleted, added or untracked. None when git cannot tell (no repo, unknown
     commit)."""
-    diff = _git(Path(root), "diff", "--name-only", "-z", "--no-renames", "--relative", commit, "--")
-    untracked = _git(Path(root), "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
+    diff = run_git(
+        Path(root), "diff", "--name-only", "-z", "--no-renames", "--relative", commit, "--"
+    )
+    untracked = run_git(Path(root), "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
     if diff.returncode != 0 or untracked.returncode != 0:
         return None
     paths = {
@@ -145,10 +156,10 @@ def snapshot(root: Path, message: str) -> str:
     commit of everything not ignored; return that commit."""
     commit = (*_KIT_IDENTITY, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty")
     for args in (("init", "-q"), ("add", "-A"), (*commit, "-m", message)):
-        result = _git(root, *args)
+        result = run_git(root, *args)
         if result.returncode != 0:
             lines = result.stderr.decode(errors="replace").strip().splitlines()
             reason = lines[-1] if lines else f"exit status {result.returncode}"
             raise RefusedError(f"cannot snapshot the working copy {root}: {reason}")
-    head = _git(root, "rev-parse", "HEAD")
+    head = run_git(root, "rev-parse", "HEAD")
     return head.stdout.decode().strip()

@@ -168,9 +168,15 @@ def read_root_packages(text: str) -> tuple[str, ...]:
 
 
 def read_lists(text: str) -> dict[str, tuple[str, ...]]:
-    """The managed lists of an existing file: ``protected``, ``retired``."""
+    """The managed lists of an existing file: ``protected``, ``retired``, ``allowed_importers``
+    (the kept layers, ``pkg.**`` for a package) and ``allowlist`` (``importer -> shim``)."""
     lists = _parse(text)
-    return {"protected": lists["protected"], "retired": lists["retired"]}
+    return {
+        "protected": lists["protected"],
+        "retired": lists["retired"],
+        "allowed_importers": lists["allowed_importers"],
+        "allowlist": lists["protected_ignores"],
+    }
 
 
 def _parse(text: str) -> dict[str, tuple[str, ...]]:
@@ -183,6 +189,12 @@ def _parse(text: str) -> dict[str, tuple[str, ...]]:
     return {
         "roots": _list(parser, "importlinter", "root_packages"),
         "protected": _list(parser, "importlinter:contract:shims-protected", "protected_modules"),
+        "allowed_importers": _list(
+            parser, "importlinter:contract:shims-protected", "allowed_importers"
+        ),
+        "protected_ignores": _list(
+            parser, "importlinter:contract:shims-protected", "ignore_imports"
+        ),
         "retired": _list(parser, "importlinter:contract:retired", "modules"),
         "layers_ignores": _list(parser, "importlinter:contract:layers", "ignore_imports"),
     }

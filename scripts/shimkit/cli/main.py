@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,12 +23,15 @@ from shimkit.application import (
     run_inventory,
     run_retire,
     run_rewrite_step,
+    run_rollback,
     run_verify,
+    shim_imports,
 )
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.errors import KitError
 from shimkit.domain.plan import Plan
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
+from shimkit.verify import run_lint_imports
 
 EXIT_REFUSED = 2
 
@@ -52,6 +56,41 @@ def _writing(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write even if the git tree has uncommitted changes",
     )
+    parser.add_argument(
+        "--commit",
+        action="store_true",
+        help="with --write: each step's verified change becomes a commit of its own "
+        "(trailer Shim-Step: N)",
+    )
+
+
+def _plan_doc(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--plan-doc",
+        type=Path,
+        help="the plan's markdown document, inside --root: its status block is kept current "
+        "(default: the plan's plan_doc)",
+    )
+
+
+def _strict(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a precondition is not met"
+    )
+
+
+def _workspace(plan: Plan, args: argparse.Namespace) -> Workspace:
+    """The run's workspace; ``--plan-doc`` replaces the plan's document (root-relative)."""
+    root = args.root.resolve()
+    doc = getattr(args, "plan_doc", None)
+    if doc is not None:
+        path = doc.resolve()
+        if not path.is_file():
+            raise KitError(f"--plan-doc {doc}: no such file")
+        if not path.is_relative_to(root):
+            raise KitError(f"--plan-doc {doc} lies outside --root {root}")
+        plan = replace(plan, plan_doc=path.relative_to(root).as_posix())
+    return Workspace(root, args.src, plan)
 
 
 def _import_checks(parser: argparse.ArgumentParser) -> None:
@@ -82,10 +121,15 @@ def _imports(args: argparse.Namespace) -> ImportOptions:
 
 
 def _options(args: argparse.Namespace) -> RunOptions:
+    commit = getattr(args, "commit", False)
+    if commit and not getattr(args, "write", False):
+        raise KitError("--commit needs --write: only a written change can be committed")
     return RunOptions(
         write=getattr(args, "write", False),
         check=getattr(args, "check", False),
         allow_dirty=getattr(args, "allow_dirty", False),
+        commit=commit,
+        strict=getattr(args, "strict", False),
     )
 
 
@@ -129,12 +173,13 @@ def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
         help="write .importlinter from the plan and the legacy importers found (starts green)",
     )
     parser.add_argument("--allow-dirty", action="store_true", help="with --write-contracts")
+    _strict(parser)
+    _plan_doc(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
-    workspace = Workspace(args.root.resolve(), args.src, plan)
     return _guarded(
         lambda: run_inventory(
-            workspace,
+            _workspace(plan, args),
             RichReporter(),
             json_path=args.json,
             markdown_path=args.markdown,
@@ -153,26 +198,31 @@ def rewrite_main(plan: Plan, step_name: str, argv: Sequence[str] | None = None) 
     }[step_name](plan)
     parser = _parser(f"step{step.number}", f"Step {step.number}: {step.title}.")
     _writing(parser)
+    _plan_doc(parser)
     args = parser.parse_args(argv)
-    workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: run_rewrite_step(workspace, step, _options(args), RichReporter()))
+    return _guarded(
+        lambda: run_rewrite_step(_workspace(plan, args), step, _options(args), RichReporter())
+    )
 
 
 def verify_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     parser = _parser("step5_verify.py", "Step 5: verify nothing is broken and nothing is lost.")
+    _plan_doc(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
-    workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: run_verify(workspace, RichReporter(), _imports(args)))
+    return _guarded(lambda: run_verify(_workspace(plan, args), RichReporter(), _imports(args)))
 
 
 def migrate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     parser = _parser("migrate.py", "Run steps 1-5 in order.")
     _writing(parser)
+    _strict(parser)
+    _plan_doc(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
-    workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: migrate(workspace, _options(args), RichReporter(), _imports(args)))
+    return _guarded(
+        lambda: migrate(_workspace(plan, args), _options(args), RichReporter(), _imports(args))
+    )
 
 
 def import_smoke_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -211,3 +261,58 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
             _imports(args),
         )
     )
+
+
+def rollback_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
+    parser = _parser(
+        "rollback.py",
+        "Revert the kit's step commits in reverse order (git revert; history is never "
+        "rewritten), then check the restored tree.",
+    )
+    parser.add_argument(
+        "--to",
+        type=int,
+        default=0,
+        metavar="STEP",
+        help="keep steps 1..STEP, revert the step commits after them (default 0: all of them)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="revert even when later commits touch the same files",
+    )
+    _import_checks(parser)
+    args = parser.parse_args(argv)
+    return _guarded(
+        lambda: run_rollback(
+            _workspace(plan, args), args.to, args.force, RichReporter(), _imports(args)
+        )
+    )
+
+
+def gate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
+    """The gate's pre-commit hooks: ``contracts`` (lint-imports with the import root on the
+    path) and ``imports FILE...`` (no staged file imports a retired or protected shim)."""
+    parser = _parser("shim_gate.py", "The shim gate's pre-commit hooks.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("contracts", help="lint-imports on the tree's .importlinter")
+    staged = commands.add_parser(
+        "imports", help="no FILE imports a retired shim, or a protected one outside its allowlist"
+    )
+    staged.add_argument("files", nargs="*", metavar="FILE", help="files, relative to --root")
+    excluded = plan.exclude
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+
+    def contracts() -> int:
+        result = run_lint_imports(root, args.src)
+        print(result.output)
+        return 0 if result.ok else 1
+
+    def imports() -> int:
+        problems = shim_imports(root, args.src, args.files, excluded)
+        for problem in problems:
+            print(problem)
+        return 1 if problems else 0
+
+    return _guarded(contracts if args.command == "contracts" else imports)

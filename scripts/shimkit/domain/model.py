@@ -148,6 +148,24 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class BranchWork:
+    """A branch with commits not in HEAD that touch files the plan will change: work in flight."""
+
+    branch: str  # local (``feature/x``) or remote-tracking (``origin/feature/x``)
+    commits: int  # its commits not in HEAD that touch those files
+    files: tuple[str, ...]  # the plan's files they touch (root-relative POSIX paths)
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """One of the plan's preconditions, as step 1 checked it."""
+
+    name: str
+    met: bool
+    details: str
+
+
+@dataclass(frozen=True)
 class Inventory:
     """What step 1 reports and later steps consume."""
 
@@ -165,6 +183,10 @@ class Inventory:
     import_warnings: tuple[tuple[str, str, str], ...] = ()
     # baseline: "contract-id: what breaks it" for every violation import-linter reported
     contract_violations: tuple[str, ...] = ()
+    # baseline: node ids of the plan's tests that failed at step 1 (pre-existing for step 5)
+    test_failures: tuple[str, ...] = ()
+    preconditions: tuple[Precondition, ...] = ()  # step 1's check of the plan's preconditions
+    work_in_flight: tuple[BranchWork, ...] = ()  # branches touching what the plan will change
 
     @property
     def blocking_failures(self) -> tuple[ParseFailure, ...]:

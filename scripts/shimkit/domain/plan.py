@@ -19,6 +19,8 @@ class Plan:
     - ``deprecated``: step 3 deletes these; importers move to the source of truth.
     - ``keep``: compatibility layers that stay; step 4 moves every importer outside them to the
       source of truth, so that nothing imports them any more.
+    - ``plan_doc``: the plan as a document; after each step that succeeds, the step moves from
+      its "Pending Steps" to its "Completed Steps" (``shimkit.domain.plan_status``).
     """
 
     title: str
@@ -28,6 +30,8 @@ class Plan:
     tracking_tests: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # path prefixes (relative to root) the engine never reads
     layers: tuple[str, ...] = ()  # top-level packages, highest first: lower never imports higher
+    # the plan's own markdown document (relative to the root): its status block is kept current
+    plan_doc: str | None = None
 
     @property
     def retired(self) -> tuple[str, ...]:
