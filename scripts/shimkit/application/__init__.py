@@ -5,6 +5,7 @@ from shimkit.application.inventory_step import run_inventory
 from shimkit.application.migrate import migrate, run_retire
 from shimkit.application.options import RunOptions
 from shimkit.application.rewrite_step import run_rewrite_step
+from shimkit.application.session import recover_interrupted, run_session
 from shimkit.application.verify_step import run_verify
 from shimkit.application.workspace import Workspace
 
@@ -12,9 +13,11 @@ __all__ = [
     "RunOptions",
     "Workspace",
     "migrate",
+    "recover_interrupted",
     "run_import_smoke",
     "run_inventory",
     "run_retire",
     "run_rewrite_step",
+    "run_session",
     "run_verify",
 ]

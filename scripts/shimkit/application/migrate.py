@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import run_inventory, take_inventory
@@ -19,20 +17,22 @@ from shimkit.apply import apply_changes, require_clean
 from shimkit.apply.state_file import read_json, state_path, write_json
 from shimkit.apply.tree_diff import tree_changes
 from shimkit.domain.errors import KitError
+from shimkit.domain.folders import TOOL_DIRS
 from shimkit.domain.steps import (
     consolidate_step,
     remove_deprecated_step,
     retire_step,
     update_imports_step,
 )
+from shimkit.system.scratch import scratch_dir
 
-_NOT_COPIED = shutil.ignore_patterns(".tox", ".venv", "__pycache__", ".mypy_cache")
+_NOT_COPIED = shutil.ignore_patterns(*TOOL_DIRS)
 
 
 @contextmanager
 def _working_copy(workspace: Workspace) -> Iterator[Workspace]:
-    with tempfile.TemporaryDirectory(prefix="shimkit-migration-") as temp:
-        copy = Path(temp) / workspace.root.name
+    with scratch_dir("migration") as temp:
+        copy = temp / workspace.root.name
         shutil.copytree(workspace.root, copy, symlinks=True, ignore=_NOT_COPIED)
         yield Workspace(copy, workspace.src, workspace.plan)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from shimkit.apply.errors import RefusedError
+from shimkit.system.git import is_repo, last_error, run_git
 
-__all__ = ["GitState", "RefusedError", "git_dir", "repo_status", "require_clean"]
+__all__ = ["GitState", "repo_status", "require_clean"]
 
 
 @dataclass(frozen=True)
@@ -27,23 +27,6 @@ class GitState:
     @property
     def clean(self) -> bool:
         return self.is_repo and not self.dirty
-
-
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        env.pop(name, None)
-    try:
-        return subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, env=env, stdin=subprocess.DEVNULL
-        )
-    except OSError as exc:  # git missing, or root not a directory
-        return subprocess.CompletedProcess(["git", *args], 127, b"", str(exc).encode())
-
-
-def _is_repo(root: Path) -> bool:
-    result = _git(root, "rev-parse", "--is-inside-work-tree")
-    return result.returncode == 0 and result.stdout.strip() == b"true"
 
 
 def _parse_porcelain(data: bytes, prefix: str) -> tuple[list[str], list[str]]:
@@ -68,17 +51,16 @@ def _parse_porcelain(data: bytes, prefix: str) -> tuple[list[str], list[str]]:
 def repo_status(root: Path) -> GitState:
     """Whether ``root`` is in a git work tree, its HEAD commit, and its uncommitted paths."""
     root = Path(root)
-    if not root.is_dir() or not _is_repo(root):
+    if not root.is_dir() or not is_repo(root):
         return GitState(is_repo=False)
-    head_result = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    head_result = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     head: str | None = None
     if head_result.returncode == 0:
         head = head_result.stdout.decode().strip() or None
-    prefix = _git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
-    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    prefix = run_git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
+    status = run_git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
     if status.returncode != 0:
-        message = status.stderr.decode(errors="replace").strip().splitlines()
-        raise RefusedError(f"git status failed: {message[-1] if message else status.returncode}")
+        raise RefusedError(f"git status failed: {last_error(status)}")
     dirty, untracked = _parse_porcelain(status.stdout, prefix)
     return GitState(True, head, tuple(sorted(set(dirty))), tuple(sorted(set(untracked))))
 
@@ -103,11 +85,3 @@ def require_clean(root: Path, allow_dirty: bool) -> GitState:
             "(commit or stash them, or pass --allow-dirty)"
         )
     return state
-
-
-def git_dir(root: Path) -> Path | None:
-    """The absolute git directory of the work tree at ``root`` (per worktree), or None."""
-    result = _git(Path(root), "rev-parse", "--absolute-git-dir")
-    if result.returncode != 0:
-        return None
-    return Path(result.stdout.decode().strip())

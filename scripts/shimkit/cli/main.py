@@ -19,12 +19,14 @@ from shimkit.application import (
     run_inventory,
     run_retire,
     run_rewrite_step,
+    run_session,
     run_verify,
 )
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.errors import KitError
 from shimkit.domain.plan import Plan
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
+from shimkit.system.signals import Interrupted, interruptible
 
 EXIT_REFUSED = 2
 
@@ -65,15 +67,20 @@ def _parser(command: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _guarded(body: Callable[[], int]) -> int:
+def _guarded(workspace: Workspace, reporter: RichReporter, body: Callable[[], int]) -> int:
+    """Run ``body`` after recovering ``workspace`` from any interrupted run; a stop signal
+    (SIGTERM, SIGHUP, Ctrl-C) unwinds it like an error, so every clean-up runs."""
     try:
-        return body()
+        with interruptible():
+            return run_session(workspace, reporter, body)
     except KitError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REFUSED
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted) as error:
+        name = error.name if isinstance(error, Interrupted) else "SIGINT"
         print(
-            "error: interrupted; nothing was written after the last completed step", file=sys.stderr
+            f"error: interrupted by {name}; no write was left half-done, temporary copies removed",
+            file=sys.stderr,
         )
         return EXIT_REFUSED
 
@@ -92,15 +99,18 @@ def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--allow-dirty", action="store_true", help="with --write-contracts")
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
+    reporter = RichReporter()
     return _guarded(
+        workspace,
+        reporter,
         lambda: run_inventory(
             workspace,
-            RichReporter(),
+            reporter,
             json_path=args.json,
             markdown_path=args.markdown,
             write_contracts=args.write_contracts,
             options=_options(args),
-        )
+        ),
     )
 
 
@@ -114,14 +124,18 @@ def rewrite_main(plan: Plan, step_name: str, argv: Sequence[str] | None = None) 
     _writing(parser)
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: run_rewrite_step(workspace, step, _options(args), RichReporter()))
+    reporter = RichReporter()
+    return _guarded(
+        workspace, reporter, lambda: run_rewrite_step(workspace, step, _options(args), reporter)
+    )
 
 
 def verify_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     parser = _parser("step5_verify.py", "Step 5: verify nothing is broken and nothing is lost.")
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: run_verify(workspace, RichReporter()))
+    reporter = RichReporter()
+    return _guarded(workspace, reporter, lambda: run_verify(workspace, reporter))
 
 
 def migrate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -129,7 +143,8 @@ def migrate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     _writing(parser)
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: migrate(workspace, _options(args), RichReporter()))
+    reporter = RichReporter()
+    return _guarded(workspace, reporter, lambda: migrate(workspace, _options(args), reporter))
 
 
 def import_smoke_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -141,7 +156,10 @@ def import_smoke_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="interpreters at once (default: 2)")
     args = parser.parse_args(argv)
     workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: run_import_smoke(workspace, RichReporter(), max(1, args.jobs)))
+    reporter = RichReporter()
+    return _guarded(
+        workspace, reporter, lambda: run_import_smoke(workspace, reporter, max(1, args.jobs))
+    )
 
 
 def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -157,8 +175,11 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     if not args.modules and not args.deprecated:
         parser.error("name at least one MODULE, or pass --deprecated")
     workspace = Workspace(args.root.resolve(), args.src, plan)
+    reporter = RichReporter()
     return _guarded(
+        workspace,
+        reporter,
         lambda: run_retire(
-            workspace, tuple(args.modules), args.deprecated, _options(args), RichReporter()
-        )
+            workspace, tuple(args.modules), args.deprecated, _options(args), reporter
+        ),
     )

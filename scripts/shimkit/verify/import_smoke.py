@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shimkit.verify.environment import child_env, run_child, tail
+from shimkit.system.processes import child_env, run_child, tail
 
 __all__ = ["DeprecationRecord", "ModuleSmoke", "SmokeOutcome", "SmokeReport", "smoke_modules"]
 

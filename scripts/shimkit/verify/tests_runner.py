@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, run_child, tail
+from shimkit.system.processes import child_env, run_child, tail
 from shimkit.verify.worktree import temporary_worktree
 
 __all__ = [
