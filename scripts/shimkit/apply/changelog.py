@@ -99,7 +99,7 @@ def _item_span(lines: Sequence[str], start: int, end: int, first_line: str) -> t
 
 
 def _subsections(lines: Sequence[str], release: int) -> dict[str, int]:
-    """The ``### name`` headings of the release starting at ``release``: lower-case name -> index."""
+    """The ``### name`` headings of the release at ``release``: lower-case name -> index."""
     end = _section_end(lines, release, _H2)
     subsections: dict[str, int] = {}
     for index in range(release + 1, end):

@@ -106,7 +106,9 @@ class RecoveryOutcome:
     temps_removed: int = 0
 
     def describe(self) -> str:
-        if self.action == "completed":
+        if self.action == "completed" and not self.files:
+            head = "finished cleaning up after an interrupted write (every file was written)"
+        elif self.action == "completed":
             head = f"finished an interrupted write: {self.files} file(s) got their new contents"
         elif self.action == "rolled back":
             head = f"undid an interrupted write: {self.files} file(s) are back as they were"
