@@ -11,6 +11,7 @@ from shimkit.application.inventory_step import run_inventory, take_inventory
 from shimkit.application.options import RunOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.rewrite_step import run_rewrite_step
+from shimkit.application.unverified import clear_unverified, mark_unverified, unverified
 from shimkit.application.verify_step import report, run_verify, verify
 from shimkit.application.workspace import Workspace, analyse
 from shimkit.apply import apply_changes, require_clean
@@ -97,20 +98,36 @@ def run_retire(
             f"no module {unknown[0]} under {workspace.src}/ (nor a record of its removal "
             "in CHANGELOG.md)"
         )
-    if not present:
+    if not present and not (options.write and unverified(workspace)):
         reporter.info("nothing to do: " + (", ".join(modules) or "no shim warns on import"))
         return 0
+    if not present:
+        present = unverified(workspace)
+        reporter.info(f"a run retired {', '.join(present)} but was stopped before verifying it")
+        return _verify_retired(workspace, present, reporter)
     step = retire_step(present, _kept(workspace, present))
     if not options.write:
         return run_rewrite_step(workspace, step, options, reporter)
     require_clean(workspace.root, options.allow_dirty)
     take_inventory(workspace, reporter)
-    status = run_rewrite_step(workspace, step, RunOptions(write=True, allow_dirty=True), reporter)
+    mark_unverified(workspace, present)
+    try:
+        writing = RunOptions(write=True, allow_dirty=True)
+        status = run_rewrite_step(workspace, step, writing, reporter)
+    except BaseException:
+        clear_unverified(workspace)  # the write was undone: nothing to verify
+        raise
     if status:
+        clear_unverified(workspace)
         return status
+    return _verify_retired(workspace, present, reporter)
+
+
+def _verify_retired(workspace: Workspace, retired: tuple[str, ...], reporter: Reporter) -> int:
     reporter.heading("Verify")
-    result = verify(workspace, reporter, retired=present, contracts_required=False)
+    result = verify(workspace, reporter, retired=retired, contracts_required=False)
     report(result, reporter)
+    clear_unverified(workspace)
     return 0 if result.ok else 1
 
 
