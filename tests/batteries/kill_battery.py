@@ -443,7 +443,7 @@ def plan_kills(
     for name, ref in refs.items():
         calls = list(ref.calls)
         if per_script is not None and len(calls) > per_script:
-            step = len(calls) / per_script
+            step = len(calls) / max(per_script, 1)
             calls = [calls[int(i * step)] for i in range(per_script)]
         planned += [(name, Kill(syscall, nth)) for syscall, nth in calls]
     names = list(refs)

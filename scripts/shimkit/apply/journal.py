@@ -243,9 +243,7 @@ def recover(root: Path) -> RecoveryOutcome:
     if not place.journal.is_file():
         if not place.folder.is_dir():
             return RecoveryOutcome()
-        removed = _remove_temps(place, Journal(()))
-        _remove_backups(place)
-        return RecoveryOutcome(temps_removed=removed)
+        return RecoveryOutcome(temps_removed=close(place, Journal(()), False))
     try:
         journal = Journal.from_json(place.journal.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
