@@ -66,9 +66,26 @@ def _leftovers(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in found)
 
 
-def _write_in_child(root: Path, *strace: str) -> subprocess.CompletedProcess[bytes]:
+# the same, as the command line runs it: a stop signal raises an exception
+_INTERRUPTIBLE_WRITER = f"""
+import sys
+from pathlib import Path
+from shimkit.apply import apply_changes
+from shimkit.domain.model import ChangeSet, FileChange
+from shimkit.system.signals import Interrupted, interruptible
+try:
+    with interruptible():
+        apply_changes(Path(sys.argv[1]), {CHANGES!r})
+except Interrupted as stop:
+    print("interrupted by", stop.name)
+"""
+
+
+def _write_in_child(
+    root: Path, *strace: str, writer: str = _WRITER
+) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "scripts"), "PYTHONDONTWRITEBYTECODE": "1"}
-    argv = [sys.executable, "-c", _WRITER, str(root)]
+    argv = [sys.executable, "-c", writer, str(root)]
     return subprocess.run([*strace, *argv], env=env, capture_output=True)
 
 
@@ -122,6 +139,21 @@ def test_a_half_renamed_write_whose_new_contents_are_lost_is_undone(tmp_path: Pa
     outcome = recover(root)
     assert outcome.action == "rolled back" and outcome.files == 1
     assert _files(root) == before
+    assert _leftovers(root) == []
+
+
+@pytest.mark.skipif(not strace_available(), reason="needs strace (ptrace)")
+@pytest.mark.parametrize(("nth", "whole"), [(1, False), (3, True)], ids=["journal", "renames"])
+def test_sigterm_before_the_renames_undoes_the_write_and_during_them_waits_for_it(
+    tmp_path: Path, nth: int, whole: bool
+) -> None:
+    root = _tree(tmp_path, git=True)
+    before, after = _expected(root)
+    inject = f"inject=rename:signal=SIGTERM:when={nth}"
+    strace = ("strace", "-qq", "-o", os.devnull, "-e", inject)
+    done = _write_in_child(root, *strace, writer=_INTERRUPTIBLE_WRITER)
+    assert done.stdout.decode().strip() == "interrupted by SIGTERM", done.stderr.decode()
+    assert _files(root) == (after if whole else before)
     assert _leftovers(root) == []
 
 

@@ -159,12 +159,17 @@ def apply_changes(root: Path, changes: ChangeSet) -> None:
     plans.sort(key=lambda plan: plan.new is None)
     place = Place.of(root)
     journal = _journal(root, plans)
-    place.write(journal)
+    committed = False
     try:
+        place.write(journal)
         _prepare(place, journal, plans)
         with deferred():
             _commit(place, journal)
+            committed = True
     except BaseException as error:
+        if committed:  # a stop signal held back during the renames: the write is complete
+            close(place, journal, rolled_back=False)
+            raise
         try:
             roll_back(place, journal)
             close(place, journal, rolled_back=True)

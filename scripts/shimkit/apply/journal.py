@@ -163,7 +163,7 @@ def _undo(place: Place, entry: Entry) -> bool:
     else:
         backup = place.backups / entry.backup if entry.backup else None
         data = backup.read_bytes() if backup is not None and backup.is_file() else None
-        if sha256_of(data) != entry.old or data is None:
+        if data is None or sha256_of(data) != entry.old:
             raise ApplyError(
                 f"cannot undo the interrupted write of {entry.path}: its backup is missing or "
                 f"damaged (the journal stays in {place.folder})"
