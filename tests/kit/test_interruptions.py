@@ -5,9 +5,15 @@ half-written, unverified or running. The full battery (200 kills and more) runs 
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from kit_helpers import Repos
+from test_retire_shims import RETIRE, TIMEOUT, new_repo, retire
 
 from tests.batteries.kill_battery import main as kill_battery
 
@@ -29,3 +35,26 @@ def test_a_killed_run_is_finished_or_undone_by_the_next(tmp_path: Path, script: 
     report = "\n".join(said)
     assert status == 0, report
     assert f"kills {kills}," in report, report
+
+
+def test_a_retirement_killed_while_verifying_is_verified_by_the_rerun(repos: Repos) -> None:
+    root = new_repo(repos)
+    command = [sys.executable, str(RETIRE), "--root", str(root), "--deprecated", "--write"]
+    changelog = root / "CHANGELOG.md"
+    journal = root / ".git" / "shimkit" / "journal.json"
+    kit = subprocess.Popen(command, env=repos.env(), stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        # the write is whole (CHANGELOG in place, journal gone): verification is running
+        while not (changelog.is_file() and not journal.exists()) and kit.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        kit.kill()
+        kit.wait()
+    assert kit.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    again = retire(repos, root, "--deprecated", "--write")
+    assert "stopped before verifying" in again.stdout, str(again)
+    assert "verification passed" in again.stdout, str(again)
+    assert again.returncode == 0, str(again)
+    assert "nothing to do" in retire(repos, root, "--deprecated", "--write").stdout
