@@ -110,13 +110,10 @@ def run_retire(
         return run_rewrite_step(workspace, step, options, reporter)
     require_clean(workspace.root, options.allow_dirty)
     take_inventory(workspace, reporter)
+    # kept until verification has run, even when the write fails: a rerun that still finds the
+    # modules retires them again; one that does not verifies them
     mark_unverified(workspace, present)
-    try:
-        writing = RunOptions(write=True, allow_dirty=True)
-        status = run_rewrite_step(workspace, step, writing, reporter)
-    except BaseException:
-        clear_unverified(workspace)  # the write was undone: nothing to verify
-        raise
+    status = run_rewrite_step(workspace, step, RunOptions(write=True, allow_dirty=True), reporter)
     if status:
         clear_unverified(workspace)
         return status
