@@ -285,6 +285,7 @@ def reference(work: Path, base: Path, scenario: Scenario, use_strace: bool) -> R
     root = fresh_copy(base, work / f"ref-{scenario.name}" / "legacy")
     before = snapshot(root)
     done = run_kit(root, scenario.script, scenario.args, case_env("reference", temp))
+    (work / f"ref-{scenario.name}.log").write_text(done.output)
     calls: list[tuple[str, int]] = []
     if use_strace:
         traced = fresh_copy(base, work / f"trace-{scenario.name}" / "legacy")
