@@ -110,6 +110,8 @@ class RecoveryOutcome:
             head = "finished cleaning up after an interrupted write (every file was written)"
         elif self.action == "completed":
             head = f"finished an interrupted write: {self.files} file(s) got their new contents"
+        elif self.action == "rolled back" and not self.files:
+            head = "dropped an interrupted write that had not changed any file yet"
         elif self.action == "rolled back":
             head = f"undid an interrupted write: {self.files} file(s) are back as they were"
         elif self.action == "discarded":
