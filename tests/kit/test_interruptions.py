@@ -20,7 +20,7 @@ from tests.batteries.kill_battery import main as kill_battery
 pytestmark = pytest.mark.slow
 
 # script -> (kills in all, of which at renames/unlinks of the write phase)
-SAMPLE = {"step2": (4, 3), "step4": (3, 2), "retire": (2, 1), "migrate": (1, 1)}
+SAMPLE = {"step2": (4, 3), "step4": (3, 2), "retire": (1, 1), "migrate": (1, 1)}
 
 
 @pytest.mark.parametrize("script", sorted(SAMPLE))
