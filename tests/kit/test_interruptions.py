@@ -58,3 +58,33 @@ def test_a_retirement_killed_while_verifying_is_verified_by_the_rerun(repos: Rep
     assert "verification passed" in again.stdout, str(again)
     assert again.returncode == 0, str(again)
     assert "nothing to do" in retire(repos, root, "--deprecated", "--write").stdout
+
+
+# a run killed while a baseline worktree of its repository is checked out
+_KILLED_IN_WORKTREE = """
+import os, sys
+from pathlib import Path
+from shimkit.verify import temporary_worktree
+with temporary_worktree(Path(sys.argv[1]), "HEAD") as tree:
+    print(tree, flush=True)
+    os._exit(0)
+"""
+
+
+def test_the_next_run_removes_a_dead_runs_worktree(repos: Repos, tmp_path: Path) -> None:
+    root = new_repo(repos)
+    env = repos.env(TMPDIR=str(tmp_path), PYTHONPATH=str(RETIRE.parent))
+    left = subprocess.run(
+        [sys.executable, "-c", _KILLED_IN_WORKTREE, str(root)],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert Path(left).is_dir()
+    assert len(repos.git(root, "worktree", "list").splitlines()) == 2
+    step2 = RETIRE.parent / "step2_consolidate.py"
+    again = subprocess.run(
+        [sys.executable, str(step2), "--root", str(root)],
+        env=repos.env(TMPDIR=str(tmp_path)), capture_output=True, text=True,
+    )  # fmt: skip
+    assert "removed 1 temporary folder(s) of runs that were killed" in again.stderr, again.stderr
+    assert not Path(left).exists()
+    assert len(repos.git(root, "worktree", "list").splitlines()) == 1
