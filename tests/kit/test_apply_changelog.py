@@ -108,12 +108,23 @@ def test_existing_unreleased_subsections_are_reused_in_order() -> None:
     assert "`orchestration.mlflow_utils`\n\n### Fixed" in text
 
 
-def test_same_title_with_other_contents_replaces_the_entry() -> None:
+def test_same_title_with_other_contents_merges_into_the_entry() -> None:
     first = add_entry(None, STEP3)
     updated = ChangelogEntry(STEP3.title, ("orchestration.mlflow_utils", "x.y"), STEP3.moves)
     text = add_entry(first, updated)
     assert text.count("- Step 3") == 2  # one in Changed, one in Removed
     assert "  - `x.y`" in text
+    assert "  - `orchestration.mlflow_utils`" in text
+
+
+def test_a_rerun_that_finds_less_to_do_loses_no_row_or_module() -> None:
+    """A step written partly, then run again, sees only what is left: the entry keeps it all."""
+    whole = add_entry(None, STEP2)
+    first_half = ChangelogEntry(STEP2.title, STEP2.removed[:1], STEP2.moves[:1])
+    second_half = ChangelogEntry(STEP2.title, STEP2.removed[1:], STEP2.moves[1:])
+    assert add_entry(add_entry(None, first_half), second_half) == whole
+    assert add_entry(whole, second_half) == whole
+    assert add_entry(whole, ChangelogEntry(STEP2.title)) == whole
 
 
 def test_crlf_files_stay_crlf() -> None:

@@ -6,7 +6,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from shimkit.apply import RefusedError, git_dir, repo_status, require_clean
+from shimkit.apply import RefusedError, repo_status, require_clean
+from shimkit.system.git import git_dir
 
 
 def _git(root: Path, *args: str) -> str:

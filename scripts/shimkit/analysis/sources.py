@@ -9,6 +9,7 @@ import tokenize
 from collections.abc import Sequence
 from pathlib import Path
 
+from shimkit.domain.folders import TOOL_DIRS
 from shimkit.domain.model import Area, ParseFailure
 
 from .codebase import Codebase, SourceFile
@@ -16,7 +17,6 @@ from .modules import is_package_path, module_name
 from .notebooks import read_notebook_file
 
 DEFAULT_AREAS: tuple[str, ...] = ("src", "tests", "scripts", "notebooks")
-SKIPPED_DIRS = frozenset({"__pycache__", ".venv", "venv", ".tox", "node_modules"})
 KIT_MODULES = frozenset({"shimkit", "consolidation_plan"})
 _KIT_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the running shimkit package
 
@@ -143,7 +143,7 @@ def _excluded(rel: str, excluded: tuple[str, ...]) -> bool:
 
 
 def _skip_dir(name: str, path: Path, rel: str, excluded: tuple[str, ...]) -> bool:
-    if name in SKIPPED_DIRS or name.startswith("."):
+    if name in TOOL_DIRS or name.startswith("."):
         return True
     if _excluded(rel, excluded):
         return True

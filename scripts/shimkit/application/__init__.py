@@ -8,6 +8,7 @@ from shimkit.application.migrate import migrate, run_retire
 from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.rewrite_step import run_rewrite_step
 from shimkit.application.rollback import run_rollback
+from shimkit.application.session import recover_interrupted, run_session
 from shimkit.application.verify_step import run_verify
 from shimkit.application.workspace import Workspace
 
@@ -16,11 +17,13 @@ __all__ = [
     "RunOptions",
     "Workspace",
     "migrate",
+    "recover_interrupted",
     "run_import_smoke",
     "run_inventory",
     "run_retire",
     "run_rewrite_step",
     "run_rollback",
+    "run_session",
     "run_verify",
     "shim_imports",
 ]

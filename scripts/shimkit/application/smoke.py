@@ -12,8 +12,8 @@ from shimkit.application.moves import exported_names
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.workspace import CONFIG, Analysis, Workspace
-from shimkit.apply.git import changed_since
 from shimkit.domain.model import Inventory
+from shimkit.system.git import changed_since
 from shimkit.verify import ImportMode, SmokeReport, smoke_modules
 
 

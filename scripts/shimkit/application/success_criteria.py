@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from shimkit.application.contracts_config import is_gone
 from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Analysis, Workspace
-from shimkit.apply.git import changed_since
 from shimkit.apply.git_steps import file_at
 from shimkit.domain.model import Definition, Inventory
+from shimkit.system.git import changed_since
 from shimkit.verify.typecheck import run_mypy
 
 Row = tuple[str, str, str]

@@ -27,9 +27,9 @@ from shimkit.application.smoke import (
 )
 from shimkit.application.success_criteria import report_success_criteria
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
-from shimkit.apply.git import changed_since
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.model import Inventory, Reference
+from shimkit.system.git import changed_since
 from shimkit.verify import (
     PRE_EXISTING,
     REGRESSION,

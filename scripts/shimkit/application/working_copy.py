@@ -4,26 +4,26 @@ byte of the user's tree is written."""
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from shimkit.application.workspace import Workspace
-from shimkit.apply.git import snapshot
-from shimkit.apply.tree_diff import IGNORED_DIRS
+from shimkit.domain.folders import STATE_DIRS, TOOL_DIRS
+from shimkit.system.git import snapshot
+from shimkit.system.scratch import scratch_dir
 
 # the user's history stays where it is: the copy gets a one-commit repository of its own, the
 # baseline its verification compares with
-_NOT_COPIED = shutil.ignore_patterns(*IGNORED_DIRS)
+_NOT_COPIED = shutil.ignore_patterns(*TOOL_DIRS, *STATE_DIRS)
 
 
 @contextmanager
 def working_copy(workspace: Workspace) -> Iterator[Workspace]:
-    """A copy of ``workspace``'s tree (caches, virtualenvs and ``.git`` left out), committed in a
-    repository of its own; removed on leaving."""
-    with tempfile.TemporaryDirectory(prefix="shimkit-working-copy-") as temp:
-        copy = Path(temp) / workspace.root.name
+    """A copy of ``workspace``'s tree (tool folders and ``.git`` left out), committed in a
+    repository of its own, in a temporary folder this process owns: removed on leaving, and by
+    the next run if this one is killed."""
+    with scratch_dir("working-copy") as temp:
+        copy = temp / workspace.root.name
         shutil.copytree(workspace.root, copy, symlinks=True, ignore=_NOT_COPIED)
         snapshot(copy, "shimkit: the tree before this run")
         yield Workspace(copy, workspace.src, workspace.plan, origin=workspace.repository)

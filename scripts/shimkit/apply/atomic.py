@@ -1,22 +1,24 @@
 """All-or-nothing application of a :class:`ChangeSet` to the user's tree.
 
-Order: validate everything, write every new content to a temp file next to its target (mode kept,
-fsynced), ``os.replace`` them into place, delete last. A failure before the renames leaves the tree
-untouched; a failure during them restores the already-replaced files from memory (best effort).
+Order: validate everything and encode every new content; write the journal (see
+``shimkit.apply.journal``); back up the old bytes; write every new content to a temporary file
+beside its target (mode kept, on disk); rename them into place and delete, with stop signals held
+back; remove the journal. A failure, or an interruption, before the last rename puts every file
+back; a run killed at any moment is finished or undone by the next one (``journal.recover``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from shimkit.apply.errors import ApplyError
+from shimkit.apply.journal import Entry, Journal, Place, close, roll_back
 from shimkit.domain.model import ChangeSet, FileChange
+from shimkit.system.files import create_temp, fsync_dir, reason, sha256_of, temp_name
+from shimkit.system.signals import deferred
 
 __all__ = ["ApplyError", "apply_changes"]
 
@@ -26,13 +28,8 @@ class _Planned:
     change: FileChange
     target: Path
     original: bytes | None  # None: the file does not exist yet
-    mode: int | None  # permission bits to give the new file
-
-
-def _reason(exc: OSError) -> str:
-    if exc.errno is not None and exc.errno in errno.errorcode:
-        return os.strerror(exc.errno).lower()
-    return str(exc)
+    new: bytes | None  # None: the file is deleted
+    mode: int | None  # permission bits of the existing file
 
 
 def _encode(change: FileChange, text: str) -> bytes:
@@ -70,7 +67,7 @@ def _validate(root: Path, change: FileChange) -> _Planned:
             original = target.read_bytes()
             mode = stat.S_IMODE(os.stat(target).st_mode)
         except OSError as exc:
-            raise ApplyError(f"cannot read {change.path}: {_reason(exc)}") from None
+            raise ApplyError(f"cannot read {change.path}: {reason(exc)}") from None
         if original != _encode(change, change.old_text):
             raise ApplyError(f"{change.path} changed since it was analysed; run the step again")
     parent = target.parent
@@ -84,67 +81,72 @@ def _validate(root: Path, change: FileChange) -> _Planned:
             raise ApplyError(f"cannot write {change.path}: {where} is not a directory")
     elif not os.access(parent, os.W_OK | os.X_OK):
         raise ApplyError(f"cannot write {change.path}: permission denied")
-    return _Planned(change, target, original, mode)
+    new = None if change.new_text is None else _encode(change, change.new_text)
+    return _Planned(change, target, original, new, mode)
 
 
-def _write_temp(planned: _Planned, created_dirs: list[Path]) -> Path:
-    change = planned.change
-    assert change.new_text is not None
-    data = _encode(change, change.new_text)
-    try:
-        missing: list[Path] = []
-        directory = planned.target.parent
+def _missing_dirs(root: Path, plans: list[_Planned]) -> tuple[str, ...]:
+    """Folders the write must create, parents first."""
+    missing: set[Path] = set()
+    for plan in plans:
+        if plan.new is None:
+            continue
+        directory = plan.target.parent
         while not directory.exists():
-            missing.append(directory)
+            missing.add(directory)
             directory = directory.parent
-        for directory in reversed(missing):
-            directory.mkdir()
-            created_dirs.append(directory)
-        fd, name = tempfile.mkstemp(
-            dir=planned.target.parent, prefix=f".{planned.target.name}.", suffix=".shimkit-tmp"
+    return tuple(p.relative_to(root).as_posix() for p in sorted(missing, key=lambda p: p.parts))
+
+
+def _journal(root: Path, plans: list[_Planned]) -> Journal:
+    entries = []
+    for index, plan in enumerate(plans):
+        temp = None if plan.new is None else temp_name(plan.target).relative_to(root).as_posix()
+        entries.append(
+            Entry(
+                path=Path(plan.change.path).as_posix(),
+                old=sha256_of(plan.original),
+                new=sha256_of(plan.new),
+                temp=temp,
+                backup=None if plan.original is None else str(index),
+                old_mode=plan.mode,
+            )
         )
-    except OSError as exc:
-        raise ApplyError(f"cannot write {change.path}: {_reason(exc)}") from None
-    temp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if planned.mode is not None:
-            os.chmod(temp, planned.mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise ApplyError(f"cannot write {change.path}: {_reason(exc)}") from None
-    return temp
+    return Journal(tuple(entries), _missing_dirs(root, plans))
 
 
-def _restore(done: list[_Planned]) -> None:
-    """Best-effort rollback of already-replaced or deleted files, newest first."""
-    for planned in reversed(done):
-        with contextlib.suppress(OSError):
-            if planned.original is None:
-                planned.target.unlink(missing_ok=True)
-                continue
-            fd, name = tempfile.mkstemp(dir=planned.target.parent, suffix=".shimkit-tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(planned.original)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if planned.mode is not None:
-                os.chmod(name, planned.mode)
-            os.replace(name, planned.target)
+def _prepare(place: Place, journal: Journal, plans: list[_Planned]) -> None:
+    """Backups of the old bytes, the folders to create, and the new bytes in temporary files."""
+    place.backups.mkdir(parents=True, exist_ok=True)
+    for entry, plan in zip(journal.entries, plans, strict=True):
+        if entry.backup is not None and plan.original is not None:
+            create_temp(place.backups / entry.backup, plan.original, 0o600)
+    fsync_dir(place.backups)
+    for folder in journal.created_dirs:
+        (place.root / folder).mkdir()
+    for entry, plan in zip(journal.entries, plans, strict=True):
+        if entry.temp is not None and plan.new is not None:
+            try:
+                create_temp(place.root / entry.temp, plan.new, plan.mode)
+            except OSError as exc:
+                raise ApplyError(f"cannot write {entry.path}: {reason(exc)}") from None
+    for parent in {plan.target.parent for plan in plans}:
+        fsync_dir(parent)
 
 
-def _remove_dirs(created: list[Path]) -> None:
-    for directory in reversed(created):
-        with contextlib.suppress(OSError):
-            directory.rmdir()
+def _commit(place: Place, journal: Journal) -> None:
+    for entry in journal.entries:
+        target = place.target(entry)
+        try:
+            if entry.temp is not None:
+                os.replace(place.root / entry.temp, target)
+            else:
+                target.unlink()
+        except OSError as exc:
+            verb = "write" if entry.temp is not None else "delete"
+            raise ApplyError(f"cannot {verb} {entry.path}: {reason(exc)}") from None
+    for folder in {place.target(entry).parent for entry in journal.entries}:
+        fsync_dir(folder)
 
 
 def apply_changes(root: Path, changes: ChangeSet) -> None:
@@ -157,42 +159,29 @@ def apply_changes(root: Path, changes: ChangeSet) -> None:
             raise ApplyError(f"two changes for {change.path}")
         seen.add(key)
     plans = [_validate(root, change) for change in changes.changes]
-    writes = [plan for plan in plans if plan.change.new_text is not None]
-    deletes = [plan for plan in plans if plan.change.new_text is None]
-
-    temps: list[tuple[_Planned, Path]] = []
-    created_dirs: list[Path] = []
+    if not plans:
+        return
+    # writes first, deletions last: a reader never sees a module gone before its importers moved
+    plans.sort(key=lambda plan: plan.new is None)
+    place = Place.of(root)
+    journal = _journal(root, plans)
+    committed = False
     try:
-        for plan in writes:
-            temps.append((plan, _write_temp(plan, created_dirs)))
-    except BaseException:
-        for _, temp in temps:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-        _remove_dirs(created_dirs)
+        place.write(journal)
+        _prepare(place, journal, plans)
+        with deferred():
+            _commit(place, journal)
+            committed = True
+    except BaseException as error:
+        if committed:  # a stop signal held back during the renames: the write is complete
+            close(place, journal, rolled_back=False)
+            raise
+        try:
+            roll_back(place, journal)
+            close(place, journal, rolled_back=True)
+        except (OSError, ApplyError):
+            pass  # the journal stays: the next run finishes the rollback
+        if isinstance(error, OSError):
+            raise ApplyError(f"cannot write the change set: {reason(error)}") from None
         raise
-
-    done: list[_Planned] = []
-    pending = list(temps)
-    try:
-        while pending:
-            plan, temp = pending[0]
-            try:
-                os.replace(temp, plan.target)
-            except OSError as exc:
-                raise ApplyError(f"cannot write {plan.change.path}: {_reason(exc)}") from None
-            pending.pop(0)
-            done.append(plan)
-        for plan in deletes:
-            try:
-                plan.target.unlink()
-            except OSError as exc:
-                raise ApplyError(f"cannot delete {plan.change.path}: {_reason(exc)}") from None
-            done.append(plan)
-    except BaseException:
-        for _, temp in pending:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-        _restore(done)
-        _remove_dirs(created_dirs)
-        raise
+    close(place, journal, rolled_back=False)

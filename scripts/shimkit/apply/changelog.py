@@ -22,6 +22,8 @@ ORDER = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
 _H2 = re.compile(r"^##(?!#)\s*")
 _UNRELEASED = re.compile(r"^##\s*\[?unreleased\]?\s*$", re.IGNORECASE)
 _H3 = re.compile(r"^###(?!#)\s*(.*?)\s*$")
+_MODULE_LINE = re.compile(r"^  - `(?P<module>[^`]+)`\s*$")
+_MOVE_ROW = re.compile(r"^  \| `(?P<name>[^`]+)` \| `(?P<old>[^`]+)` \| `(?P<new>[^`]+)` \|\s*$")
 
 
 @dataclass(frozen=True)
@@ -98,19 +100,52 @@ def _item_span(lines: Sequence[str], start: int, end: int, first_line: str) -> t
     return -1, -1
 
 
-def _put_item(lines: list[str], release: int, name: str, item: list[str]) -> None:
-    """Put ``item`` in subsection ``### name`` of the release starting at ``release``."""
+def _subsections(lines: Sequence[str], release: int) -> dict[str, int]:
+    """The ``### name`` headings of the release at ``release``: lower-case name -> index."""
     end = _section_end(lines, release, _H2)
     subsections: dict[str, int] = {}
     for index in range(release + 1, end):
         match = _H3.match(lines[index])
         if match:
             subsections.setdefault(match.group(1).strip().lower(), index)
+    return subsections
+
+
+def _item_lines(lines: Sequence[str], release: int, name: str, first_line: str) -> list[str]:
+    """The lines of the item beginning with ``first_line`` in ``### name``, if there is one."""
+    head = _subsections(lines, release).get(name.lower())
+    if head is None:
+        return []
+    first, last = _item_span(lines, head + 1, _section_end(lines, head, _H3), first_line)
+    return list(lines[first:last]) if first >= 0 else []
+
+
+def _merged(lines: Sequence[str], release: int, entry: ChangelogEntry) -> ChangelogEntry:
+    """``entry`` with the modules and rows an earlier entry of the same title already lists: a
+    step written again (after an interrupted run, say) never loses what the first write said."""
+    removed = set(entry.removed)
+    for line in _item_lines(lines, release, "Removed", _removed_item(entry)[0]):
+        if match := _MODULE_LINE.match(line):
+            removed.add(match["module"])
+    moves = set(entry.moves)
+    for line in _item_lines(lines, release, "Changed", _changed_item(entry)[0]):
+        match = _MOVE_ROW.match(line)
+        if match and match["old"].endswith(f".{match['name']}"):
+            old_module = match["old"][: -len(match["name"]) - 1]
+            new_module = match["new"].removesuffix(f".{match['name']}")
+            moves.add(MovedName(match["name"], old_module, new_module))
+    return ChangelogEntry(entry.title, tuple(sorted(removed)), tuple(moves))
+
+
+def _put_item(lines: list[str], release: int, name: str, item: list[str]) -> None:
+    """Put ``item`` in subsection ``### name`` of the release starting at ``release``."""
+    end = _section_end(lines, release, _H2)
+    subsections = _subsections(lines, release)
     if name.lower() in subsections:
         head = subsections[name.lower()]
         stop = _section_end(lines, head, _H3)
         first, last = _item_span(lines, head + 1, stop, item[0])
-        if first >= 0:  # the same title: replace in place (no change if identical)
+        if first >= 0:  # the same title: the merged item replaces it (no change if identical)
             lines[first:last] = item
             return
         stop = _trim_blank_tail(lines, head + 1, stop)
@@ -141,7 +176,8 @@ def add_entry(text: str | None, entry: ChangelogEntry) -> str:
     """Return the CHANGELOG.md text with ``entry`` under ``## [Unreleased]``.
 
     ``text`` None (no file yet) starts a new changelog. Adding the same entry again changes
-    nothing; an entry with the same title but other contents replaces the earlier one.
+    nothing; an entry with the same title but other contents is merged into the earlier one (the
+    union of their removed modules and of their rows).
     """
     newline = "\r\n" if text and "\r\n" in text else "\n"
     if not text or not text.strip():
@@ -161,6 +197,7 @@ def add_entry(text: str | None, entry: ChangelogEntry) -> str:
             lines[first_release:first_release] = [UNRELEASED, ""]
             release = first_release
 
+    entry = _merged(lines, release, entry)
     if entry.moves:
         _put_item(lines, release, "Changed", _changed_item(entry))
     if entry.removed:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shimkit.apply.errors import RefusedError
-from shimkit.apply.git import last_error, run_git
 from shimkit.domain.model import BranchWork
+from shimkit.system.git import last_error, run_git
 
 __all__ = [
     "TRAILER",

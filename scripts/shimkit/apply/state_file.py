@@ -3,45 +3,34 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from shimkit.apply.errors import ApplyError
-from shimkit.apply.git import git_dir
+from shimkit.domain.folders import KIT_STATE_DIR
+from shimkit.system.files import write_atomic
+from shimkit.system.git import git_dir
 
 STATE_DIR = "shimkit"
 INVENTORY = "inventory.json"
 
 
-def state_path(root: Path) -> Path:
+def state_dir(root: Path) -> Path:
+    """The kit's folder for ``root``: ``<git-dir>/shimkit``, else ``<root>/.shimkit``."""
     base = git_dir(root)
-    return (base / STATE_DIR if base else root / ".shimkit") / INVENTORY
+    return base / STATE_DIR if base else Path(root) / KIT_STATE_DIR
+
+
+def state_path(root: Path) -> Path:
+    return state_dir(root) / INVENTORY
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` to ``path`` atomically (a temp file renamed into place)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            json.dump(data, stream, indent=2, sort_keys=True)
-            stream.write("\n")
-        os.replace(temp, path)
-    except OSError as error:
-        raise ApplyError(f"cannot write {path}: {error.strerror or error}") from error
+    write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def write_text(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except OSError as error:
-        raise ApplyError(f"cannot write {path}: {error.strerror or error}") from error
+    write_atomic(path, text.encode("utf-8"))
 
 
 def read_json(path: Path) -> dict[str, Any] | None:

@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
+from shimkit.domain.folders import is_temp_name, outside_content
 from shimkit.domain.model import ChangeSet, FileChange
 
-IGNORED_DIRS = frozenset(
-    {".git", ".tox", ".venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
-)
 # latin-1 maps every byte to one character and back: the change set carries both trees' exact
 # bytes whatever their encodings
 BYTES = "latin-1"
@@ -20,7 +18,9 @@ def _files(root: Path) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for path in root.rglob("*"):
         relative = path.relative_to(root)
-        if set(relative.parts) & IGNORED_DIRS or not path.is_file() or path.is_symlink():
+        if outside_content(relative.parts) or is_temp_name(path.name):
+            continue
+        if not path.is_file() or path.is_symlink():
             continue
         found[relative.as_posix()] = path
     return found

@@ -24,6 +24,7 @@ from shimkit.application import (
     run_retire,
     run_rewrite_step,
     run_rollback,
+    run_session,
     run_verify,
     shim_imports,
 )
@@ -31,6 +32,7 @@ from shimkit.cli.reporter import RichReporter
 from shimkit.domain.errors import KitError
 from shimkit.domain.plan import Plan
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
+from shimkit.system.signals import Interrupted, interruptible
 from shimkit.verify import run_lint_imports
 
 EXIT_REFUSED = 2
@@ -148,17 +150,36 @@ def _parser(command: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
+UseCase = Callable[[Workspace, RichReporter], int]
+
+
 def _guarded(body: Callable[[], int]) -> int:
+    """Run ``body``, turning the kit's errors into one line and exit 2; a stop signal (SIGTERM,
+    SIGHUP, Ctrl-C) unwinds it like an error, so every clean-up runs."""
     try:
-        return body()
+        with interruptible():
+            return body()
     except KitError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REFUSED
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted) as error:
+        name = error.name if isinstance(error, Interrupted) else "SIGINT"
         print(
-            "error: interrupted; nothing was written after the last completed step", file=sys.stderr
+            f"error: interrupted by {name}; no write was left half-done, temporary copies removed",
+            file=sys.stderr,
         )
         return EXIT_REFUSED
+
+
+def _run(plan: Plan, args: argparse.Namespace, use_case: UseCase) -> int:
+    """``use_case`` on the run's workspace, after recovering it from any interrupted run."""
+
+    def body() -> int:
+        workspace = _workspace(plan, args)
+        reporter = RichReporter()
+        return run_session(workspace, reporter, lambda: use_case(workspace, reporter))
+
+    return _guarded(body)
 
 
 def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -177,10 +198,12 @@ def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     _plan_doc(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
-    return _guarded(
-        lambda: run_inventory(
-            _workspace(plan, args),
-            RichReporter(),
+    return _run(
+        plan,
+        args,
+        lambda workspace, reporter: run_inventory(
+            workspace,
+            reporter,
             json_path=args.json,
             markdown_path=args.markdown,
             write_contracts=args.write_contracts,
@@ -200,8 +223,10 @@ def rewrite_main(plan: Plan, step_name: str, argv: Sequence[str] | None = None) 
     _writing(parser)
     _plan_doc(parser)
     args = parser.parse_args(argv)
-    return _guarded(
-        lambda: run_rewrite_step(_workspace(plan, args), step, _options(args), RichReporter())
+    return _run(
+        plan,
+        args,
+        lambda workspace, reporter: run_rewrite_step(workspace, step, _options(args), reporter),
     )
 
 
@@ -210,7 +235,9 @@ def verify_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     _plan_doc(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
-    return _guarded(lambda: run_verify(_workspace(plan, args), RichReporter(), _imports(args)))
+    return _run(
+        plan, args, lambda workspace, reporter: run_verify(workspace, reporter, _imports(args))
+    )
 
 
 def migrate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -220,8 +247,10 @@ def migrate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     _plan_doc(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
-    return _guarded(
-        lambda: migrate(_workspace(plan, args), _options(args), RichReporter(), _imports(args))
+    return _run(
+        plan,
+        args,
+        lambda workspace, reporter: migrate(workspace, _options(args), reporter, _imports(args)),
     )
 
 
@@ -233,8 +262,11 @@ def import_smoke_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     )
     _import_checks(parser)
     args = parser.parse_args(argv)
-    workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(lambda: run_import_smoke(workspace, RichReporter(), _imports(args)))
+    return _run(
+        plan,
+        args,
+        lambda workspace, reporter: run_import_smoke(workspace, reporter, _imports(args)),
+    )
 
 
 def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -250,16 +282,17 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.modules and not args.deprecated:
         parser.error("name at least one MODULE, or pass --deprecated")
-    workspace = Workspace(args.root.resolve(), args.src, plan)
-    return _guarded(
-        lambda: run_retire(
+    return _run(
+        plan,
+        args,
+        lambda workspace, reporter: run_retire(
             workspace,
             tuple(args.modules),
             args.deprecated,
             _options(args),
-            RichReporter(),
+            reporter,
             _imports(args),
-        )
+        ),
     )
 
 
@@ -283,10 +316,12 @@ def rollback_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     )
     _import_checks(parser)
     args = parser.parse_args(argv)
-    return _guarded(
-        lambda: run_rollback(
-            _workspace(plan, args), args.to, args.force, RichReporter(), _imports(args)
-        )
+    return _run(
+        plan,
+        args,
+        lambda workspace, reporter: run_rollback(
+            workspace, args.to, args.force, reporter, _imports(args)
+        ),
     )
 
 

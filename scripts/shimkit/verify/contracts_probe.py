@@ -12,11 +12,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, run_child, tail
+from shimkit.system.processes import child_env, run_child, tail
+from shimkit.system.scratch import scratch_dir
 
 __all__ = ["Chain", "ContractResult", "ContractsReport", "Link", "probe_contracts", "probe_text"]
 
@@ -252,10 +252,7 @@ def probe_contracts(
 
 def probe_text(root: Path, src: str, text: str, *, timeout: float = 600.0) -> ContractsReport:
     """import-linter's verdict on a candidate config ``text`` (not written to the tree)."""
-    handle, name = tempfile.mkstemp(prefix="shimkit-contracts-", suffix=".importlinter")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        return probe_contracts(root, src, name, timeout=timeout)
-    finally:
-        os.unlink(name)
+    with scratch_dir("contracts") as scratch:
+        candidate = scratch / "candidate.importlinter"
+        candidate.write_text(text, encoding="utf-8")
+        return probe_contracts(root, src, candidate, timeout=timeout)

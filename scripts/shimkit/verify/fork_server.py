@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
-from shimkit.verify.environment import start_child, tail
+from shimkit.system.processes import start_child, tail
 from shimkit.verify.smoke_report import ImportBatch, ModuleSmoke, module_smoke
 
 __all__ = ["CHILD_SCRIPT", "ServerUnavailable", "fork_available", "import_forked"]

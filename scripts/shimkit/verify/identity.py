@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, run_child, tail
+from shimkit.system.processes import child_env, run_child, tail
 
 __all__ = ["check_identity"]
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, run_child
+from shimkit.system.processes import child_env, run_child
 from shimkit.verify.fork_server import (
     CHILD_SCRIPT,
     ServerUnavailable,

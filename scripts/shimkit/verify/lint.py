@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, combined_output, run_child
+from shimkit.system.processes import child_env, combined_output, run_child
 
 __all__ = ["LintResult", "find_lint_imports", "run_lint_imports"]
 

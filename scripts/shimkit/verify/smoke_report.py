@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shimkit.verify.environment import tail
+from shimkit.system.processes import tail
 
 __all__ = [
     "DeprecationRecord",

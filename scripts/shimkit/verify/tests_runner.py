@@ -12,12 +12,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, combined_output, run_child, tail
+from shimkit.system.processes import child_env, combined_output, run_child, tail
+from shimkit.system.scratch import scratch_dir
 from shimkit.verify.probe import shimkit_probe as probe
 from shimkit.verify.worktree import temporary_worktree
 
@@ -206,7 +206,7 @@ def _pytest(
     if select is None and any("::" in path for path in present):
         select = present  # pytest is given the files; the probe picks the tests out of them
     targets = list(dict.fromkeys(map(_file_of, present)))
-    with tempfile.TemporaryDirectory(prefix="shimkit-pytest-") as scratch:
+    with scratch_dir("pytest") as scratch:
         report = Path(scratch) / "report.json"
         env = _probe_env(root / src, report, select, Path(scratch) / "select.json")
         try:
@@ -218,7 +218,7 @@ def _pytest(
         return _finished(process, probe.read_report(report), missing, collect_only)
 
 
-def _command(root: Path, targets: Sequence[str], scratch: str, collect_only: bool) -> list[str]:
+def _command(root: Path, targets: Sequence[str], scratch: Path, collect_only: bool) -> list[str]:
     return [
         sys.executable, "-m", "pytest", f"--rootdir={root}", "-p", _PROBE_PLUGIN,
         "-o", f"cache_dir={Path(scratch) / 'cache'}",  # pytest's cache stays out of the tree

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from shimkit.verify.environment import child_env, combined_output, run_child, tail
+from shimkit.system.processes import child_env, combined_output, run_child, tail
 
 __all__ = ["TypeCheck", "mypy_config", "run_mypy"]
 

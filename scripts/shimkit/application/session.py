@@ -1,0 +1,29 @@
+"""What every run does first, before it reads or writes a tree: finish or undo a write a killed
+run left half-done, and remove the working copies and git worktrees of runs that died."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from shimkit.application.ports import Reporter
+from shimkit.application.workspace import Workspace
+from shimkit.apply import recover
+from shimkit.system.git import run_git
+from shimkit.system.scratch import remove_orphaned_scratch
+
+
+def recover_interrupted(workspace: Workspace, reporter: Reporter) -> None:
+    outcome = recover(workspace.root)
+    if outcome.describe():
+        reporter.warning(outcome.describe())
+    removed = remove_orphaned_scratch()
+    if removed:
+        if workspace.root.is_dir():
+            run_git(workspace.root, "worktree", "prune")  # worktrees checked out in those folders
+        reporter.warning(f"removed {len(removed)} temporary folder(s) of runs that were killed")
+
+
+def run_session(workspace: Workspace, reporter: Reporter, use_case: Callable[[], int]) -> int:
+    """Run one use case on ``workspace`` after recovering from any interrupted run."""
+    recover_interrupted(workspace, reporter)
+    return use_case()

@@ -1,0 +1,268 @@
+"""The journal that makes a multi-file write a transaction the next run can finish or undo.
+
+``apply_changes`` writes it (``<git-dir>/shimkit/journal.json``, or ``<root>/.shimkit/`` outside
+git) before it creates anything in the tree: every path with the sha256 of its old and new bytes
+(None: the file does not exist), the temporary file that will hold the new bytes, and a backup
+of the old bytes in ``journal-backup/``. Then backups, temporary files, renames and deletions;
+the journal goes last. :func:`recover`, which every run calls first, reads a journal left by a
+killed run: when every new content is available (the temporary file holds it, or the target
+already does) it finishes the renames, else it puts every file back to its old bytes. Either way
+it then removes the journal, the backups and every temporary file of the write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from shimkit.apply.errors import ApplyError
+from shimkit.apply.state_file import state_dir
+from shimkit.domain.folders import is_temp_name, outside_content
+from shimkit.system.files import create_temp, fsync_dir, reason, sha256_of, temp_name, write_atomic
+
+__all__ = ["Entry", "Journal", "RecoveryOutcome", "recover"]
+
+JOURNAL = "journal.json"
+BACKUPS = "journal-backup"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of the write. ``temp`` and ``backup`` are None where there is nothing to hold."""
+
+    path: str  # relative to the root, POSIX
+    old: str | None  # sha256 of the bytes before; None: the file did not exist
+    new: str | None  # sha256 of the bytes after; None: the file is deleted
+    temp: str | None  # relative to the root: holds the new bytes until renamed
+    backup: str | None  # name in the backup folder: holds the old bytes
+    old_mode: int | None = None
+
+
+@dataclass(frozen=True)
+class Journal:
+    entries: tuple[Entry, ...]
+    created_dirs: tuple[str, ...] = ()  # relative to the root, parents first
+
+    def to_json(self) -> str:
+        data = {
+            "version": VERSION,
+            "entries": [asdict(entry) for entry in self.entries],
+            "created_dirs": list(self.created_dirs),
+        }
+        return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+    @staticmethod
+    def from_json(text: str) -> Journal:
+        """Raises ValueError for a journal that is not whole."""
+        try:
+            data: Any = json.loads(text)
+            if data.get("version") != VERSION:
+                raise ValueError(f"unknown journal version {data.get('version')!r}")
+            return Journal(
+                tuple(Entry(**entry) for entry in data["entries"]),
+                tuple(str(d) for d in data["created_dirs"]),
+            )
+        except (AttributeError, KeyError, TypeError) as error:
+            raise ValueError(f"malformed journal: {error}") from None
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a tree's journal and backups live."""
+
+    root: Path
+    folder: Path
+
+    @staticmethod
+    def of(root: Path) -> Place:
+        return Place(Path(root), state_dir(root))
+
+    @property
+    def journal(self) -> Path:
+        return self.folder / JOURNAL
+
+    @property
+    def backups(self) -> Path:
+        return self.folder / BACKUPS
+
+    def target(self, entry: Entry) -> Path:
+        return self.root / entry.path
+
+    def write(self, journal: Journal) -> None:
+        write_atomic(self.journal, journal.to_json().encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class RecoveryOutcome:
+    """What :func:`recover` did; ``describe()`` says it in one line (empty: nothing to do)."""
+
+    action: str = "none"  # "none" | "completed" | "rolled back" | "discarded"
+    files: int = 0
+    temps_removed: int = 0
+
+    def describe(self) -> str:
+        if self.action == "completed" and not self.files:
+            head = "finished cleaning up after an interrupted write (every file was written)"
+        elif self.action == "completed":
+            head = f"finished an interrupted write: {self.files} file(s) got their new contents"
+        elif self.action == "rolled back" and not self.files:
+            head = "dropped an interrupted write that had not changed any file yet"
+        elif self.action == "rolled back":
+            head = f"undid an interrupted write: {self.files} file(s) are back as they were"
+        elif self.action == "discarded":
+            head = "discarded the unreadable journal of an interrupted write (nothing was renamed)"
+        elif self.temps_removed:
+            head = "cleaned up after an interrupted run"
+        else:
+            return ""
+        if self.temps_removed:
+            head += f"; removed {self.temps_removed} temporary file(s)"
+        return head
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return sha256_of(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def _available(place: Place, entry: Entry) -> bool:
+    """Whether the new contents of ``entry`` can still be put in place."""
+    if entry.new is None or _digest(place.target(entry)) == entry.new:
+        return True
+    return entry.temp is not None and _digest(place.root / entry.temp) == entry.new
+
+
+def _finish(place: Place, entry: Entry) -> bool:
+    """Put the new contents in place; whether anything had to change."""
+    target = place.target(entry)
+    if entry.new is None:
+        if not (target.exists() or target.is_symlink()):
+            return False
+        target.unlink()
+    else:
+        if _digest(target) == entry.new:
+            return False
+        assert entry.temp is not None
+        os.replace(place.root / entry.temp, target)
+    fsync_dir(target.parent)
+    return True
+
+
+def _undo(place: Place, entry: Entry) -> bool:
+    """Put the old contents back; whether anything had to change."""
+    target = place.target(entry)
+    if _digest(target) == entry.old:
+        return False
+    if entry.old is None:
+        target.unlink()
+    else:
+        backup = place.backups / entry.backup if entry.backup else None
+        data = backup.read_bytes() if backup is not None and backup.is_file() else None
+        if data is None or sha256_of(data) != entry.old:
+            raise ApplyError(
+                f"cannot undo the interrupted write of {entry.path}: its backup is missing or "
+                f"damaged (the journal stays in {place.folder})"
+            )
+        temp = temp_name(target)
+        create_temp(temp, data, entry.old_mode)
+        os.replace(temp, target)
+    fsync_dir(target.parent)
+    return True
+
+
+def _remove_temps(place: Place, journal: Journal) -> int:
+    """Every temporary file of the write, and strays in the folders it touched."""
+    removed = 0
+    named = {place.root / e.temp for e in journal.entries if e.temp}
+    folders = {place.target(e).parent for e in journal.entries} | {place.folder}
+    strays = {
+        folder / name
+        for folder in folders
+        if folder.is_dir()
+        for name in os.listdir(folder)
+        if is_temp_name(name)
+    }
+    for temp in sorted(named | strays):
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+            removed += 1
+    return removed
+
+
+def close(place: Place, journal: Journal, rolled_back: bool) -> int:
+    """Remove temporary files, backups, (after a rollback) created folders left empty, and the
+    journal, last; return how many temporary files were removed."""
+    removed = _remove_temps(place, journal)
+    if rolled_back:
+        for folder in reversed(journal.created_dirs):
+            with contextlib.suppress(OSError):
+                (place.root / folder).rmdir()
+    _remove_backups(place)
+    place.journal.unlink(missing_ok=True)
+    fsync_dir(place.folder)
+    with contextlib.suppress(OSError):
+        place.folder.rmdir()  # only when empty: a tree outside git keeps no empty .shimkit/
+    return removed
+
+
+def _remove_backups(place: Place) -> None:
+    if place.backups.is_dir():
+        for backup in place.backups.iterdir():
+            backup.unlink(missing_ok=True)
+        place.backups.rmdir()
+
+
+def roll_back(place: Place, journal: Journal) -> int:
+    """Every file of the journal back to its old bytes; return how many had changed."""
+    return sum(_undo(place, entry) for entry in journal.entries)
+
+
+def settle(place: Place, journal: Journal) -> RecoveryOutcome:
+    """Finish the write if every new content is available, else undo it; then clean up."""
+    try:
+        if all(_available(place, entry) for entry in journal.entries):
+            changed = sum(_finish(place, entry) for entry in journal.entries)
+            return RecoveryOutcome("completed", changed, close(place, journal, False))
+        changed = roll_back(place, journal)
+        return RecoveryOutcome("rolled back", changed, close(place, journal, True))
+    except OSError as error:
+        raise ApplyError(
+            f"cannot recover the interrupted write in {place.root}: {reason(error)} "
+            f"(the journal stays in {place.folder})"
+        ) from None
+
+
+def recover(root: Path) -> RecoveryOutcome:
+    """Finish or undo a write a killed run left half-done in ``root``, and remove its leftovers."""
+    place = Place.of(root)
+    if not place.journal.is_file():
+        if not place.folder.is_dir():
+            return RecoveryOutcome()
+        return RecoveryOutcome(temps_removed=close(place, Journal(()), False))
+    try:
+        journal = Journal.from_json(place.journal.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        swept = _sweep_tree(place.root)
+        return RecoveryOutcome("discarded", 0, swept + close(place, Journal(()), False))
+    return settle(place, journal)
+
+
+def _sweep_tree(root: Path) -> int:
+    """Remove every temporary file of the kit under ``root`` (a journal that cannot be read
+    does not say where its temporary files are)."""
+    removed = 0
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not outside_content((d,))]
+        for name in names:
+            if is_temp_name(name):
+                with contextlib.suppress(FileNotFoundError):
+                    (Path(folder) / name).unlink()
+                    removed += 1
+    return removed

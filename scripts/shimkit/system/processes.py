@@ -1,0 +1,159 @@
+"""Child processes of the kit: every one runs under a supervisor, so none outlives the kit.
+
+A child (pytest, lint-imports, an import check, git) and everything it starts die when the kit
+ends, however it ends: normally, by an exception (the supervisor is told to stop), or killed (the
+kernel tells the supervisor; see ``supervisor.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from shimkit.system.supervisor import EXEC_FAILED, EXEC_FAILED_MARKER
+
+__all__ = [
+    "child_env",
+    "combined_output",
+    "run_bytes",
+    "run_child",
+    "start_child",
+    "supervised",
+    "tail",
+]
+
+SUPERVISOR = Path(__file__).with_name("supervisor.py")
+_STOP_GRACE = 10.0  # seconds the supervisor gets to end its command's tree before it is killed
+
+
+def child_env(pythonpath: Sequence[Path | str]) -> dict[str, str]:
+    """This process's environment with ``PYTHONPATH`` replaced and bytecode writing off."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(str(path) for path in pythonpath)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+def tail(text: str, lines: int = 30) -> str:
+    """The last ``lines`` lines of ``text``."""
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def combined_output(stdout: str, stderr: str) -> str:
+    """A child's output for a person: stdout, then stderr if it said anything."""
+    return stdout + (("\n" + stderr) if stderr.strip() else "")
+
+
+def supervised(command: Sequence[str]) -> list[str]:
+    """``command`` as the supervisor runs it on behalf of this process."""
+    return [sys.executable, "-I", "-S", str(SUPERVISOR), str(os.getpid()), "--", *command]
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Tell the supervisor to end its command's whole tree, and wait for it."""
+    with contextlib.suppress(OSError):
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(_STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _exec_failure(stderr: bytes) -> OSError | None:
+    for line in stderr.decode(errors="replace").splitlines():
+        if line.startswith(EXEC_FAILED_MARKER):
+            number, _, message = line[len(EXEC_FAILED_MARKER) :].partition(" ")
+            return OSError(int(number) if number.isdigit() else 0, message)
+    return None
+
+
+def run_bytes(
+    command: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``command`` in ``cwd`` with no stdin, capturing its output as bytes.
+
+    Raises ``OSError`` when the command cannot be started and ``subprocess.TimeoutExpired`` past
+    ``timeout``; either way, and on any exception here, the command's whole tree is ended first.
+    """
+    process = subprocess.Popen(
+        supervised(command),
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        stdout, stderr = process.communicate()
+        # what it wrote before it was stopped: its last lines say where it hung
+        raise subprocess.TimeoutExpired(list(command), timeout or 0, stdout, stderr) from None
+    except BaseException:  # interrupted: end the tree, then let the caller's cleanup run
+        _stop(process)
+        raise
+    if process.returncode == EXEC_FAILED and (failure := _exec_failure(stderr)) is not None:
+        raise failure
+    return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
+
+
+def run_child(
+    command: Sequence[str],
+    root: Path,
+    env: Mapping[str, str],
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in ``root`` with no stdin, capturing text output (undecodable bytes
+    replaced); raises ``subprocess.TimeoutExpired`` past ``timeout``, carrying the text output
+    so far."""
+    try:
+        done = run_bytes(command, root, env, timeout)
+    except subprocess.TimeoutExpired as expired:
+        output, errors = (_text(part) if isinstance(part, bytes) else "" for part in
+                          (expired.output, expired.stderr))
+        raise subprocess.TimeoutExpired(expired.cmd, expired.timeout, output, errors) from None
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        _text(done.stdout),
+        _text(done.stderr),
+    )
+
+
+def _text(data: bytes) -> str:
+    # the same newline handling as ``subprocess.run(text=True)``
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def start_child(
+    command: Sequence[str],
+    root: Path,
+    env: Mapping[str, str],
+    stderr: IO[bytes] | int | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start a long-lived ``command`` in ``root`` with pipes to its stdin and stdout (bytes), in
+    a session of its own so that it and every process it forks can be killed as one group
+    (``os.killpg(process.pid, ...)``); the caller owns it and must stop it. It must end when its
+    stdin closes: that is how it learns the kit is gone, however the kit ended."""
+    return subprocess.Popen(
+        list(command),
+        cwd=root,
+        env=dict(env),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        start_new_session=True,
+    )

@@ -1,0 +1,93 @@
+"""Child processes run under the supervisor: none outlives the kit, whatever ends it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from shimkit.system.processes import run_child
+
+REPO = Path(__file__).resolve().parents[2]
+
+# the kit side: runs a child (via run_child) that starts a server in its own session, as the
+# tracking tests' mlflow fixture does, writes the server's pid, then waits for ever
+_KIT_SIDE = """
+import pathlib, sys
+from shimkit.system.processes import run_child
+child = (
+    "import subprocess, sys, time\\n"
+    "server = subprocess.Popen([sys.executable, '-m', 'http.server', '0'],"
+    " start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\\n"
+    "open(sys.argv[1], 'w').write(str(server.pid))\\n"
+    "time.sleep(600)\\n"
+)
+run_child([sys.executable, "-c", child, sys.argv[1]], pathlib.Path("."), {"PATH": "/usr/bin:/bin"},
+          timeout=float(sys.argv[2]) if len(sys.argv) > 2 else None)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+
+
+def _wait_for(predicate: Callable[[], object], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _start_kit(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    pid_file = tmp_path / "server.pid"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "scripts")}
+    kit = subprocess.Popen([sys.executable, "-c", _KIT_SIDE, str(pid_file), *args], env=env)
+    assert _wait_for(lambda: pid_file.is_file() and pid_file.read_text(), 30), "no server started"
+    return kit, int(pid_file.read_text())
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_grandchild_server_dies_when_the_kit_is_killed(tmp_path: Path) -> None:
+    kit, server = _start_kit(tmp_path)
+    assert _alive(server)
+    kit.send_signal(signal.SIGKILL)
+    kit.wait()
+    assert _wait_for(lambda: not _alive(server), 5), "the grandchild server outlived the kit"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_timeout_ends_the_whole_tree(tmp_path: Path) -> None:
+    kit, server = _start_kit(tmp_path, "2")
+    assert kit.wait(60) != 0  # run_child raised TimeoutExpired
+    assert not _alive(server)
+
+
+def test_output_status_and_signals_come_through(tmp_path: Path) -> None:
+    done = run_child(["sh", "-c", "echo out; echo err >&2; exit 3"], tmp_path, dict(os.environ))
+    assert (done.returncode, done.stdout, done.stderr) == (3, "out\n", "err\n")
+    killed = run_child(["sh", "-c", "kill -TERM $$"], tmp_path, dict(os.environ))
+    assert killed.returncode == -signal.SIGTERM
+
+
+def test_a_command_that_cannot_start_raises_oserror(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        run_child(["no-such-command-here"], tmp_path, dict(os.environ))
+
+
+def test_a_timeout_raises_after_ending_the_child(tmp_path: Path) -> None:
+    marker = tmp_path / "late"
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_child(["sh", "-c", f"sleep 1; touch {marker}"], tmp_path, dict(os.environ), 0.2)
+    time.sleep(1.5)
+    assert not marker.exists()
