@@ -28,3 +28,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "slow: runs the real scripts end to end in subprocesses (seconds to a minute)"
     )
+    config.addinivalue_line(
+        "markers",
+        "e2e: a whole run with the plan's real test paths (a real mlflow server) or the kill "
+        "battery; `-m 'not e2e'` leaves them out of a quick run",
+    )

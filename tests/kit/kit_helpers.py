@@ -6,10 +6,12 @@ Git never reads the user's or the system's configuration here (the identity is p
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,15 +116,60 @@ def commit_all(root: Path, message: str = "snapshot") -> None:
     Repos.commit_all(root, message)
 
 
+_TEMPLATES: dict[str, Path] = {}
+
+
+def _scratch(name: str) -> Path:
+    """A folder that lives as long as this test process."""
+    folder = Path(tempfile.mkdtemp(prefix=f"kit-tests-{name}-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _legacy_template() -> Path:
+    """The legacy tree, built once per test process (each test gets a copy)."""
+    if "legacy" not in _TEMPLATES:
+        template = _scratch("legacy") / "legacy"
+        subprocess.run(
+            [sys.executable, str(REPO / "tests/fixtures/build_legacy.py"), str(template)],
+            check=True,
+            capture_output=True,
+        )
+        _TEMPLATES["legacy"] = template
+    return _TEMPLATES["legacy"]
+
+
 def build_legacy_repo(dest: Path) -> Path:
     """The bundled legacy tree, committed: what a user runs the steps on."""
-    subprocess.run(
-        [sys.executable, str(REPO / "tests/fixtures/build_legacy.py"), str(dest)],
-        check=True,
-        capture_output=True,
-    )
+    shutil.copytree(_legacy_template(), dest)
     commit_all(dest, "legacy tree")
     return dest
+
+
+# The plan's own test paths start a real ``mlflow server`` and take most of a run: the tests that
+# check the kit's behaviour rather than the tracked codebase run the kit with its plan narrowed to
+# these (no server), as an adopting team would edit ``consolidation_plan.py``. The golden
+# migration and one end-to-end test per script run the real plan (``full_plan=True``).
+QUICK_TEST_PATHS = ("tests/tracking",)
+_QUICK_PLAN = f"""
+
+# kit tests: the plan's test paths narrowed to those that start no server
+PLAN = replace(PLAN, tracking_tests={QUICK_TEST_PATHS!r})
+"""
+
+
+def quick_kit() -> Path:
+    """A copy of ``scripts/`` whose plan runs only ``QUICK_TEST_PATHS`` (made once per process)."""
+    if "quick" not in _TEMPLATES:
+        kit = _scratch("quick-kit") / "scripts"
+        shutil.copytree(SCRIPTS, kit, ignore=_NOT_COPIED)
+        plan = kit / "consolidation_plan.py"
+        text = plan.read_text(encoding="utf-8")
+        plan.write_text(
+            "from dataclasses import replace\n" + text + _QUICK_PLAN, encoding="utf-8"
+        )
+        _TEMPLATES["quick"] = kit
+    return _TEMPLATES["quick"]
 
 
 TRAPS = REPO / "tests" / "fixtures" / "traps"
@@ -140,10 +187,14 @@ def build_traps_repo(dest: Path) -> Path:
     return dest
 
 
-def run_script(script: str, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run one of the kit's scripts as a user would, from outside the tree it works on."""
+def run_script(
+    script: str, root: Path, *args: str, full_plan: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run one of the kit's scripts as a user would, from outside the tree it works on; with the
+    plan's test paths narrowed to ``QUICK_TEST_PATHS`` unless ``full_plan``."""
+    kit = SCRIPTS if full_plan else quick_kit()
     return subprocess.run(
-        [sys.executable, str(SCRIPTS / script), "--root", str(root), *args],
+        [sys.executable, str(kit / script), "--root", str(root), *args],
         capture_output=True,
         text=True,
         env=Repos.env(COLUMNS="200", **KIT_IDENTITY),

@@ -17,7 +17,7 @@ from test_retire_shims import TIMEOUT, new_repo, retire, snapshot
 
 from tests.batteries.kill_battery import main as kill_battery
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 RETIRE = SCRIPTS / "retire_shims.py"
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from kit_helpers import REPO, build_legacy_repo, files_under, run_script
 
+pytestmark = pytest.mark.e2e
+
 RETIRED = (
     "orchestration.mlflow_utils",
     "orchestration.jobs.tracking.mlflow_utils",
@@ -31,7 +33,7 @@ class Migrated:
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migrated]:
     root = build_legacy_repo(tmp_path_factory.mktemp("golden") / "legacy")
-    yield Migrated(root, run_script("migrate.py", root, "--write"))
+    yield Migrated(root, run_script("migrate.py", root, "--write", full_plan=True))
 
 
 def test_migration_succeeds_and_verification_passes(migrated: Migrated) -> None:

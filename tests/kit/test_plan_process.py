@@ -143,12 +143,13 @@ def test_the_preconditions_name_the_branch_that_touches_a_shim(migrated: Migrate
     assert "All existing tests pass yes" in flat
 
 
+@pytest.mark.e2e
 def test_rollback_restores_the_legacy_tree_byte_for_byte(
     migrated: Migrated, tmp_path: Path
 ) -> None:
     copy = _copy(migrated, tmp_path)
     steps = [sha for sha, _, _ in migrated.step_commits()]
-    result = run_script("rollback.py", copy)
+    result = run_script("rollback.py", copy, full_plan=True)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "verification passed" in result.stdout
     assert "restored exactly" in result.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from kit_helpers import build_traps_repo, run_script
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 
 @dataclass(frozen=True)

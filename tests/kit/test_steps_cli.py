@@ -213,13 +213,14 @@ def test_step1_reports_unparsable_files_first_and_exits_2(legacy: Path, tmp_path
     assert data["parse_failures"][0]["path"] == "src/orchestration/broken.py"
 
 
+@pytest.mark.e2e
 def test_step1_inventories_every_layer_and_starts_the_contracts_green(
     legacy: Path, tmp_path: Path
 ) -> None:
     report, markdown = tmp_path / "inventory.json", tmp_path / "inventory.md"
     result = run_script(
         "step1_inventory.py", legacy, "--json", str(report), "--markdown", str(markdown),
-        "--write-contracts",
+        "--write-contracts", full_plan=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     data = json.loads(report.read_text())
