@@ -19,7 +19,9 @@ Public API
 ``find_references(codebase, shim_modules) -> tuple[Reference, ...]``
     Every import / attribute use / string naming a shim module, in all scanned files.
 ``bound_uses(tree, importer, is_package, resolve) -> Counter[Definition]``
-    What the file's imported names refer to; equal Counters = an equivalent rewrite.
+    What the file's imported names refer to; equal Counters = an equivalent rewrite. In two
+    halves: ``import_uses(tree, importer, is_package) -> Counter[ImportUse]`` (no codebase needed)
+    and ``resolve_uses(uses, resolve) -> Counter[Definition]``.
 ``build_inventory(root, src="src", shim_modules=None, exclude=(), areas=...) -> Inventory``
   and ``inventory_of(codebase, shim_modules=None, also_referenced=()) -> Inventory``
 ``inventory_to_json(inv) -> dict`` / ``inventory_from_json(d) -> Inventory``
@@ -28,7 +30,7 @@ Public API
 
 from __future__ import annotations
 
-from .bindings import bound_uses
+from .bindings import ImportUse, bound_uses, import_uses, resolve_uses
 from .codebase import Codebase, NotebookCell, SourceFile
 from .inventory import build_inventory, inventory_of
 from .modules import module_name, resolve_relative
@@ -42,12 +44,14 @@ from .sources import DEFAULT_AREAS, mask_magics, scan
 __all__ = [
     "DEFAULT_AREAS",
     "Codebase",
+    "ImportUse",
     "NotebookCell",
     "SourceFile",
     "bound_uses",
     "build_inventory",
     "find_references",
     "find_shims",
+    "import_uses",
     "inventory_from_json",
     "inventory_of",
     "inventory_to_json",
@@ -58,6 +62,7 @@ __all__ = [
     "render_markdown",
     "resolve",
     "resolve_relative",
+    "resolve_uses",
     "scan",
     "shim_layer",
 ]

@@ -56,7 +56,6 @@ class Namespace:
     real: bool = False  # defines real things: a non-dunder def/class, a ``__main__`` guard
     pure: bool = True  # nothing but docstring, imports, __all__, None fallbacks, warnings
     primary: dict[str, ImportBinding | None] = field(default_factory=dict)  # None: defined here
-    used: set[str] = field(default_factory=set)  # names loaded anywhere in the module
     _rank: dict[str, int] = field(default_factory=dict)
 
     def bind(self, name: str, binding: ImportBinding | None, site: Site) -> None:
@@ -77,12 +76,14 @@ def analyse_module(source: SourceFile) -> Namespace | None:
     warnings_aliases = {"warnings"}
     for stmt, site in module_level(source.tree):
         _statement(ns, source, stmt, site, warnings_aliases)
-    ns.used = {
-        n.id
-        for n in ast.walk(source.tree)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-    }
     return ns
+
+
+def loaded_names(tree: ast.Module) -> frozenset[str]:
+    """Names loaded anywhere in a module (a walk of the whole tree: only for candidate shims)."""
+    return frozenset(
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    )
 
 
 def _statement(

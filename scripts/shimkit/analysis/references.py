@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Collection
 
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
@@ -45,11 +46,24 @@ def find_references(
         s: (index.exported_names(s) if codebase.has_module(s) else None) for s in sorted(shims)
     }
     out: list[Reference] = []
+    leaves = frozenset(s.rpartition(".")[2] for s in shims)
     for source in codebase.files:
+        if not _may_name(source.text, leaves):
+            continue
         for cell, tree, text in source.trees():
             out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
     out.sort(key=lambda r: (r.path, -1 if r.cell is None else r.cell, r.line, r.column, r.shim))
     return tuple(out)
+
+
+# an escape in a string literal can spell a module name that the text does not show
+_LETTER_ESCAPE = re.compile(r"\\[xuUN0-7]")
+
+
+def _may_name(text: str, leaves: frozenset[str]) -> bool:
+    """Whether ``text`` can reach one of the modules at all: every import and every string naming
+    one shows its last component, so a file without any is skipped without walking its tree."""
+    return any(leaf in text for leaf in leaves) or _LETTER_ESCAPE.search(text) is not None
 
 
 class _Finder:

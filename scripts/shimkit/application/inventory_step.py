@@ -38,8 +38,11 @@ def record_baseline(workspace: Workspace, analysis: Analysis, reporter: Reporter
     return replace(analysis, inventory=baseline)
 
 
-def take_inventory(workspace: Workspace, reporter: Reporter) -> Analysis:
-    return record_baseline(workspace, analyse(workspace), reporter)
+def take_inventory(
+    workspace: Workspace, reporter: Reporter, analysis: Analysis | None = None
+) -> Analysis:
+    """The baseline of ``workspace`` (``analysis``: one already made of the tree as it is)."""
+    return record_baseline(workspace, analysis or analyse(workspace), reporter)
 
 
 def load_baseline(workspace: Workspace) -> Inventory:

@@ -86,7 +86,8 @@ def run_retire(
 ) -> int:
     """Retire the named shims (and, with ``deprecated``, every shim that warns), then verify."""
     workspace.check()
-    analysis = analyse(workspace)
+    # one look at the tree serves the baseline and the rewrite: the tree does not change between
+    analysis = analyse(workspace, extra_shims=modules)
     if deprecated:
         warning = tuple(s.module for s in analysis.inventory.shims if s.warns)
         modules = tuple(dict.fromkeys((*modules, *warning)))
@@ -102,10 +103,11 @@ def run_retire(
         return 0
     step = retire_step(present, _kept(workspace, present))
     if not options.write:
-        return run_rewrite_step(workspace, step, options, reporter)
+        return run_rewrite_step(workspace, step, options, reporter, analysis)
     require_clean(workspace.root, options.allow_dirty)
-    take_inventory(workspace, reporter)
-    status = run_rewrite_step(workspace, step, RunOptions(write=True, allow_dirty=True), reporter)
+    take_inventory(workspace, reporter, analysis)
+    writing = RunOptions(write=True, allow_dirty=True)
+    status = run_rewrite_step(workspace, step, writing, reporter, analysis)
     if status:
         return status
     reporter.heading("Verify")

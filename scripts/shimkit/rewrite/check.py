@@ -1,28 +1,173 @@
-"""``check_rewrite``: does a rewritten file still parse and bind the same things?"""
+"""``check_rewrite``: does a rewritten file still parse and bind the same things?
+
+Given the :class:`RewriteOutcome` of the rewrite, only part of the file is read: the top-level
+statements the rewrite changed, every statement that shows a name those statements bind by
+import (before or after) or a name an edited chain starts with, and every statement with a
+relative import. A statement outside that set uses none of the names whose binding changed, so
+its uses count the same before and after, and leaving it out of both sides changes no
+comparison; the changed statements parse on their own, as top-level statements do.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from .bowler_engine import FissixParseFailure, parse_fissix
+from .facts import Edit, apply_edits
 from .libcst_engine import LibcstParseFailure, parse_libcst
+from .regions import Regions, chunks_with, merged
+from .source import RewriteOutcome
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Hashable)
+
+_RELATIVE_IMPORT = re.compile(r"\bfrom\s*\.")
+_STRING_START = re.compile(r"[rRuUbBfF]{0,2}['\"]")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
-def _relative_problems(tree: ast.Module, importer: str | None, is_package: bool) -> list[str]:
+@dataclass(frozen=True)
+class CheckTexts:
+    """What the check parses: the same statements before (``old``) and after (``new``) the
+    rewrite, and the rewritten statements alone (``changed``)."""
+
+    old: str
+    new: str
+    changed: str
+    # (first line in ``new``, first line in the whole new text) per segment, for messages
+    lines: tuple[tuple[int, int], ...] = ((1, 1),)
+
+    def line(self, line: int) -> int:
+        """The line of the whole new text that is ``line`` of ``new``."""
+        reduced, whole = next(pair for pair in reversed(self.lines) if pair[0] <= line)
+        return whole + line - reduced
+
+
+def check_texts(old_text: str, new_text: str, outcome: RewriteOutcome | None = None) -> CheckTexts:
+    """The parts of ``old_text``/``new_text`` the check must read (all of them without an
+    ``outcome`` that says where the rewrite changed them)."""
+    if outcome is None or len(outcome.starts) <= 1 or not outcome.edits:
+        return CheckTexts(old_text, new_text, new_text)
+    starts, edits = outcome.starts, list(outcome.edits)
+    edited = {_chunk(starts, edit.start) for edit in edits}
+    changed_old = Regions.of(old_text, merged(old_text, starts, edited))
+    changed = apply_edits(changed_old.reduced, changed_old.edits_to_reduced(edits))
+    names = _import_locals(changed_old.reduced) | _import_locals(changed)
+    names |= _chain_roots(old_text, edits, outcome.imports)
+    chosen = edited | chunks_with(old_text, starts, _RELATIVE_IMPORT)
+    if names:
+        words = "|".join(sorted(re.escape(name) for name in names))
+        chosen |= chunks_with(old_text, starts, re.compile(rf"(?<![\w.])(?:{words})(?!\w)"))
+    regions = Regions.of(old_text, merged(old_text, starts, chosen))
+    new = apply_edits(regions.reduced, regions.edits_to_reduced(edits))
+    return CheckTexts(regions.reduced, new, changed, _segment_lines(regions, edits, new_text))
+
+
+def _chunk(starts: Sequence[int], offset: int) -> int:
+    return bisect_right(starts, offset) - 1
+
+
+def _import_locals(text: str) -> set[str]:
+    """Names bound by the import statements of ``text`` (nothing if it does not parse: the
+    parse check reports that)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.update(alias.asname or alias.name for alias in node.names)
+    return names
+
+
+def _chain_roots(text: str, edits: Iterable[Edit], imports: Sequence[tuple[int, int]]) -> set[str]:
+    """The first name of each edited chain (``x.a`` -> ``a``: ``x`` and ``a``)."""
+    roots: set[str] = set()
+    for edit in edits:
+        if any(start <= edit.start and edit.end <= end for start, end in imports):
+            continue
+        old = text[edit.start : edit.end]
+        if _STRING_START.match(old):
+            continue
+        for piece in (old, edit.text):
+            match = _IDENTIFIER.match(piece)
+            if match:
+                roots.add(match.group())
+    return roots
+
+
+def _segment_lines(
+    regions: Regions, edits: Sequence[Edit], new_text: str
+) -> tuple[tuple[int, int], ...]:
+    pairs: list[tuple[int, int]] = []
+    reduced_line, whole_line, counted, growth = 1, 1, 0, 0
+    for start, end in regions.segments:
+        whole_start = start + growth
+        whole_line += new_text.count("\n", counted, whole_start)
+        pairs.append((reduced_line, whole_line))
+        growth += sum(len(e.text) - (e.end - e.start) for e in edits if start <= e.start < end)
+        segment_end = end + growth
+        reduced_line += new_text.count("\n", whole_start, segment_end)
+        whole_line += new_text.count("\n", whole_start, segment_end)
+        counted = segment_end
+    return tuple(pairs)
+
+
+def _relative_problems(
+    tree: ast.Module, importer: str | None, is_package: bool, texts: CheckTexts
+) -> list[str]:
     problems: list[str] = []
     depth = len(importer.split(".")) - (0 if is_package else 1) if importer else 0
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level:
+            line = texts.line(node.lineno)
             if importer is None:
-                problems.append(f"line {node.lineno}: relative import outside the import root")
+                problems.append(f"line {line}: relative import outside the import root")
             elif node.level - 1 >= depth and not (node.level - 1 == depth and node.module):
-                problems.append(f"line {node.lineno}: relative import beyond the top package")
+                problems.append(f"line {line}: relative import beyond the top package")
     return problems
+
+
+def parse_problems(
+    texts: CheckTexts, importer: str | None, is_package: bool
+) -> tuple[list[str], ast.Module | None, ast.Module | None]:
+    """Problems of parsing the result, and the ``ast`` of both sides to compare (None, None when
+    the old text does not parse with this Python's ``ast``, or the new one does not parse)."""
+    problems: list[str] = []
+    try:
+        parse_fissix(texts.changed)
+    except FissixParseFailure:
+        try:
+            parse_libcst(texts.changed)
+        except LibcstParseFailure as failure:
+            problems.append(f"neither fissix nor LibCST can parse the result: {failure}")
+    try:
+        before = ast.parse(texts.old)
+    except SyntaxError:
+        return problems, None, None
+    try:
+        after = ast.parse(texts.new)
+    except SyntaxError as error:
+        line = texts.line(error.lineno or 1)
+        return [*problems, f"the result does not parse: line {line}: {error.msg}"], None, None
+    return problems + _relative_problems(after, importer, is_package, texts), before, after
+
+
+def compare_uses(before: Counter[T], after: Counter[T]) -> list[str]:
+    """One problem per thing used a different number of times after the rewrite."""
+    return [
+        f"{key!r}: {before[key]} before the rewrite, {after[key]} after"
+        for key in sorted(set(before) | set(after), key=repr)
+        if before[key] != after[key]
+    ]
 
 
 def check_rewrite(
@@ -31,34 +176,19 @@ def check_rewrite(
     importer: str | None,
     is_package: bool,
     uses: Callable[[ast.Module], Counter[T]],
+    outcome: RewriteOutcome | None = None,
 ) -> list[str]:
     """Human-readable problems with a rewrite (empty: fine).
 
     ``uses`` (the analysis layer's ``bound_uses``, closed over importer and resolver) maps the
     ``ast`` of a text to counts of what it uses; the rewrite must leave the counts unchanged.
     ``new_text`` must parse with ``ast`` and with fissix or LibCST, and its relative imports must
-    resolve from ``importer``. When ``old_text`` does not
-    parse with this Python's ``ast`` (newer syntax), only the parser checks are made.
+    resolve from ``importer``. When ``old_text`` does not parse with this Python's ``ast`` (newer
+    syntax), only the parser checks are made. With the ``outcome`` of the rewrite, only the
+    statements that can differ are read (see the module's docstring).
     """
-    problems: list[str] = []
-    try:
-        parse_fissix(new_text)
-    except FissixParseFailure:
-        try:
-            parse_libcst(new_text)
-        except LibcstParseFailure as failure:
-            problems.append(f"neither fissix nor LibCST can parse the result: {failure}")
-    try:
-        ast.parse(old_text)
-    except SyntaxError:
+    texts = check_texts(old_text, new_text, outcome)
+    problems, before, after = parse_problems(texts, importer, is_package)
+    if before is None or after is None:
         return problems
-    try:
-        new_tree = ast.parse(new_text)
-    except SyntaxError as error:
-        return [*problems, f"the result does not parse: line {error.lineno}: {error.msg}"]
-    problems += _relative_problems(new_tree, importer, is_package)
-    before, after = uses(ast.parse(old_text)), uses(new_tree)
-    for key in sorted(set(before) | set(after), key=repr):
-        if before[key] != after[key]:
-            problems.append(f"{key!r}: {before[key]} before the rewrite, {after[key]} after")
-    return problems
+    return problems + compare_uses(uses(before), uses(after))
