@@ -16,7 +16,14 @@ from shimkit.apply import apply_changes, require_clean
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference
 from shimkit.domain.steps import StepSpec
-from shimkit.rewrite import FileRewrite, FileTask, compare_uses, normalize_shim, start_rewrites
+from shimkit.rewrite import (
+    FileRewrite,
+    FileTask,
+    compare_uses,
+    normalize_shim,
+    repointing_problems,
+    start_rewrites,
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def _checked(analysis: Analysis, source: SourceFile, rewrite: FileRewrite) -> Fi
         raise KitError(rewrite.error)
     if not rewrite.changed:
         return None
-    problems = list(rewrite.problems)
+    problems = [*rewrite.problems, *repointing_problems(rewrite.repointed, analysis.resolver)]
     if rewrite.uses_before is not None and rewrite.uses_after is not None:
         before = resolve_uses(rewrite.uses_before, analysis.resolver)
         problems += compare_uses(before, resolve_uses(rewrite.uses_after, analysis.resolver))

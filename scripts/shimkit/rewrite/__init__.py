@@ -28,7 +28,9 @@ Nothing here reads or writes files. Public API:
 ``start_rewrites(tasks, moves, jobs=None) -> Iterator[FileRewrite]``
     Many files (``FileTask(path, text, module, is_package)``, ``.py`` or ``.ipynb``): each
     rewritten and prepared for the check (``FileRewrite.uses_before``/``uses_after``, to resolve
-    with ``analysis.resolve_uses`` and compare with ``compare_uses``), across a pool of processes
+    with ``analysis.resolve_uses`` and compare with ``compare_uses``; imports the rewrite only
+    repointed to another module are in ``FileRewrite.repointed``, for ``repointing_problems``
+    with the resolver), across a pool of processes
     when there are at least 20 files or 1 MB of text. Results come as they are done.
 
 Large files cost what their relevant statements cost: the engines and the check only see the
@@ -42,7 +44,7 @@ a syntax error elsewhere in a file is not the rewrite's concern (the analysis re
 from __future__ import annotations
 
 from .batch import FileRewrite, FileTask, start_rewrites
-from .check import check_rewrite, compare_uses
+from .check import check_rewrite, compare_uses, repointing_problems
 from .errors import RewriteError
 from .notebook import rewrite_notebook
 from .shim import DEFAULT_NOTICE, normalize_shim
@@ -57,6 +59,7 @@ __all__ = [
     "check_rewrite",
     "compare_uses",
     "normalize_shim",
+    "repointing_problems",
     "rewrite_notebook",
     "rewrite_source",
     "start_rewrites",

@@ -22,7 +22,7 @@ from functools import partial
 from shimkit.analysis import ImportUse, import_uses
 from shimkit.domain.model import Moves
 
-from .check import check_texts, parse_problems
+from .check import Repointed, check_texts, parse_problems
 from .errors import RewriteError
 from .notebook import rewrite_notebook
 from .source import rewrite_source
@@ -46,7 +46,9 @@ class FileRewrite:
 
     ``uses_before``/``uses_after`` are None when there is nothing to compare: the file did not
     change, is a notebook, or one side does not parse with this Python's ``ast`` (``problems``
-    then says why, if it is the result)."""
+    then says why, if it is the result). The uses of ``repointed`` imports are not in them: the
+    caller checks that each reaches the same definition from its new module
+    (:func:`repointing_problems`)."""
 
     path: str
     text: str
@@ -55,6 +57,7 @@ class FileRewrite:
     problems: tuple[str, ...] = ()
     uses_before: Counter[ImportUse] | None = None
     uses_after: Counter[ImportUse] | None = None
+    repointed: tuple[Repointed, ...] = ()  # imports whose uses were not counted: compare these
 
     @property
     def changed(self) -> bool:
@@ -72,7 +75,7 @@ def rewrite_file(task: FileTask, moves: Moves) -> FileRewrite:
         return FileRewrite(task.path, task.text, "", error=str(error))
     if not outcome.engine:
         return FileRewrite(task.path, task.text, "")
-    texts = check_texts(task.text, outcome.text, outcome)
+    texts = check_texts(task.text, outcome.text, outcome, task.module, task.is_package, True)
     problems, before, after = parse_problems(texts, task.module, task.is_package)
     if before is None or after is None:
         return FileRewrite(task.path, outcome.text, outcome.engine, problems=tuple(problems))
@@ -83,6 +86,7 @@ def rewrite_file(task: FileTask, moves: Moves) -> FileRewrite:
         problems=tuple(problems),
         uses_before=import_uses(before, task.module, task.is_package),
         uses_after=import_uses(after, task.module, task.is_package),
+        repointed=texts.repointed,
     )
 
 

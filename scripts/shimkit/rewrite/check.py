@@ -18,8 +18,10 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from shimkit.analysis.modules import resolve_relative
+
 from .bowler_engine import FissixParseFailure, parse_fissix
-from .facts import Edit, apply_edits
+from .facts import Edit, apply_edits, indent_at
 from .libcst_engine import LibcstParseFailure, parse_libcst
 from .regions import Regions, chunks_with, merged
 from .source import RewriteOutcome
@@ -32,15 +34,29 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
 @dataclass(frozen=True)
+class Repointed:
+    """``from old import name [as local]`` became ``from new import name [as local]``: the same
+    statement with only its module changed, so every use of ``local`` the file makes reaches
+    ``new.name`` where it reached ``old.name``. The two must be the same thing."""
+
+    local: str
+    old: str
+    name: str
+    new: str
+
+
+@dataclass(frozen=True)
 class CheckTexts:
     """What the check parses: the same statements before (``old``) and after (``new``) the
-    rewrite, and the rewritten statements alone (``changed``)."""
+    rewrite, and the rewritten statements alone (``changed``); and the imports the rewrite only
+    repointed, whose uses elsewhere are not read (:func:`repointing_problems` checks them)."""
 
     old: str
     new: str
     changed: str
     # (first line in ``new``, first line in the whole new text) per segment, for messages
     lines: tuple[tuple[int, int], ...] = ((1, 1),)
+    repointed: tuple[Repointed, ...] = ()
 
     def line(self, line: int) -> int:
         """The line of the whole new text that is ``line`` of ``new``."""
@@ -48,16 +64,31 @@ class CheckTexts:
         return whole + line - reduced
 
 
-def check_texts(old_text: str, new_text: str, outcome: RewriteOutcome | None = None) -> CheckTexts:
+def check_texts(
+    old_text: str,
+    new_text: str,
+    outcome: RewriteOutcome | None = None,
+    importer: str | None = None,
+    is_package: bool = False,
+    repoint: bool = False,
+) -> CheckTexts:
     """The parts of ``old_text``/``new_text`` the check must read (all of them without an
-    ``outcome`` that says where the rewrite changed them)."""
+    ``outcome`` that says where the rewrite changed them). With ``repoint``, the uses of names
+    whose import only changed module are not read: the caller compares what the two modules
+    give instead (``CheckTexts.repointed``, :func:`repointing_problems`)."""
     if outcome is None or len(outcome.starts) <= 1 or not outcome.edits:
         return CheckTexts(old_text, new_text, new_text)
     starts, edits = outcome.starts, list(outcome.edits)
     edited = {_chunk(starts, edit.start) for edit in edits}
     changed_old = Regions.of(old_text, merged(old_text, starts, edited))
     changed = apply_edits(changed_old.reduced, changed_old.edits_to_reduced(edits))
-    names = _import_locals(changed_old.reduced) | _import_locals(changed)
+    repointed, rebound = (
+        _repointed(old_text, edits, outcome.imports, importer, is_package)
+        if repoint
+        else ([], set())
+    )
+    locals_ = {r.local for r in repointed} - rebound
+    names = (_import_locals(changed_old.reduced) | _import_locals(changed)) - locals_
     names |= _chain_roots(old_text, edits, outcome.imports)
     chosen = edited | chunks_with(old_text, starts, _RELATIVE_IMPORT)
     if names:
@@ -65,7 +96,81 @@ def check_texts(old_text: str, new_text: str, outcome: RewriteOutcome | None = N
         chosen |= chunks_with(old_text, starts, re.compile(rf"(?<![\w.])(?:{words})(?!\w)"))
     regions = Regions.of(old_text, merged(old_text, starts, chosen))
     new = apply_edits(regions.reduced, regions.edits_to_reduced(edits))
-    return CheckTexts(regions.reduced, new, changed, _segment_lines(regions, edits, new_text))
+    lines = _segment_lines(regions, edits, new_text)
+    kept = tuple(r for r in repointed if r.local in locals_)
+    return CheckTexts(regions.reduced, new, changed, lines, kept)
+
+
+_MODULE_PATH = re.compile(r"\.*[A-Za-z_][\w.]*|\.+")
+
+
+def _repointed(
+    text: str,
+    edits: Sequence[Edit],
+    imports: Sequence[tuple[int, int]],
+    importer: str | None,
+    is_package: bool,
+) -> tuple[list[Repointed], set[str]]:
+    """The from-imports whose only edit is their module path, and the locals that any other
+    edited import statement binds (before or after)."""
+    by_statement: dict[tuple[int, int], list[Edit]] = {}
+    for edit in edits:
+        span = next((s for s in imports if s[0] <= edit.start and edit.end <= s[1]), None)
+        if span is not None:
+            by_statement.setdefault(span, []).append(edit)
+    repointed: list[Repointed] = []
+    rebound: set[str] = set()
+    for (start, end), inside in by_statement.items():
+        statement = text[start:end]
+        found = _module_only(statement, inside[0], start) if len(inside) == 1 else None
+        if found is None:
+            changed = apply_edits(statement, [_shifted(e, start) for e in inside])
+            indent = indent_at(text, start)
+            for version in (statement, changed):
+                rebound |= _import_locals(f"if 1:\n{indent}{version}" if indent else version)
+            continue
+        node, new_path = found
+        old = resolve_relative(importer, is_package, node.level, node.module)
+        dots = len(new_path) - len(new_path.lstrip("."))
+        new = resolve_relative(importer, is_package, dots, new_path[dots:] or None)
+        if old is None or new is None:
+            rebound |= {alias.asname or alias.name for alias in node.names}
+            continue
+        repointed += [Repointed(a.asname or a.name, old, a.name, new) for a in node.names]
+    return repointed, rebound
+
+
+def _module_only(statement: str, edit: Edit, start: int) -> tuple[ast.ImportFrom, str] | None:
+    """The statement's ``ast`` and new module path, if ``edit`` replaces exactly its module."""
+    try:
+        node = ast.parse(statement).body[0]
+    except (SyntaxError, ValueError, IndexError):
+        return None
+    if not isinstance(node, ast.ImportFrom) or any(a.name == "*" for a in node.names):
+        return None
+    old_path = "." * node.level + (node.module or "")
+    replaced = statement[edit.start - start : edit.end - start]
+    if replaced != old_path or not _MODULE_PATH.fullmatch(edit.text):
+        return None
+    if not re.fullmatch(r"\s*from\s+", statement[: edit.start - start]):
+        return None
+    return node, edit.text
+
+
+def _shifted(edit: Edit, by: int) -> Edit:
+    return Edit(edit.start - by, edit.end - by, edit.text)
+
+
+def repointing_problems(
+    repointed: Iterable[Repointed], resolve: Callable[[str, str], object]
+) -> list[str]:
+    """A repointed import must reach the very definition it reached before."""
+    return [
+        f"{r.local}: {r.old}.{r.name} is {before!r} before the rewrite, "
+        f"{r.new}.{r.name} is {after!r} after"
+        for r in repointed
+        if (before := resolve(r.old, r.name)) != (after := resolve(r.new, r.name))
+    ]
 
 
 def _chunk(starts: Sequence[int], offset: int) -> int:
@@ -187,7 +292,7 @@ def check_rewrite(
     syntax), only the parser checks are made. With the ``outcome`` of the rewrite, only the
     statements that can differ are read (see the module's docstring).
     """
-    texts = check_texts(old_text, new_text, outcome)
+    texts = check_texts(old_text, new_text, outcome, importer, is_package)
     problems, before, after = parse_problems(texts, importer, is_package)
     if before is None or after is None:
         return problems
