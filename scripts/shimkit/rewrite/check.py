@@ -79,9 +79,13 @@ def check_texts(
     if outcome is None or len(outcome.starts) <= 1 or not outcome.edits:
         return CheckTexts(old_text, new_text, new_text)
     starts, edits = outcome.starts, list(outcome.edits)
+    if len(new_text) != len(old_text) + sum(
+        _growth(edit) for edit in edits
+    ):  # not this outcome's text: read it all
+        return CheckTexts(old_text, new_text, new_text)
     edited = {_chunk(starts, edit.start) for edit in edits}
     changed_old = Regions.of(old_text, merged(old_text, starts, edited))
-    changed = apply_edits(changed_old.reduced, changed_old.edits_to_reduced(edits))
+    changed = _rewritten(changed_old, edits, new_text)[0]
     repointed, rebound = (
         _repointed(old_text, edits, outcome.imports, importer, is_package)
         if repoint
@@ -95,8 +99,7 @@ def check_texts(
         words = "|".join(sorted(re.escape(name) for name in names))
         chosen |= chunks_with(old_text, starts, re.compile(rf"(?<![\w.])(?:{words})(?!\w)"))
     regions = Regions.of(old_text, merged(old_text, starts, chosen))
-    new = apply_edits(regions.reduced, regions.edits_to_reduced(edits))
-    lines = _segment_lines(regions, edits, new_text)
+    new, lines = _rewritten(regions, edits, new_text)
     kept = tuple(r for r in repointed if r.local in locals_)
     return CheckTexts(regions.reduced, new, changed, lines, kept)
 
@@ -209,21 +212,31 @@ def _chain_roots(text: str, edits: Iterable[Edit], imports: Sequence[tuple[int, 
     return roots
 
 
-def _segment_lines(
+def _rewritten(
     regions: Regions, edits: Sequence[Edit], new_text: str
-) -> tuple[tuple[int, int], ...]:
-    pairs: list[tuple[int, int]] = []
-    reduced_line, whole_line, counted, growth = 1, 1, 0, 0
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The segments of ``regions`` as they are in ``new_text`` (each moved and grown by the
+    ``edits`` before and in it), joined; and (first line in the join, first line in
+    ``new_text``) for each."""
+    pieces: list[str] = []
+    lines: list[tuple[int, int]] = []
+    reduced_line, whole_line, old_position, new_position, growth = 1, 1, 0, 0, 0
     for start, end in regions.segments:
+        growth += sum(_growth(e) for e in edits if old_position <= e.start < start)
         whole_start = start + growth
-        whole_line += new_text.count("\n", counted, whole_start)
-        pairs.append((reduced_line, whole_line))
-        growth += sum(len(e.text) - (e.end - e.start) for e in edits if start <= e.start < end)
-        segment_end = end + growth
-        reduced_line += new_text.count("\n", whole_start, segment_end)
-        whole_line += new_text.count("\n", whole_start, segment_end)
-        counted = segment_end
-    return tuple(pairs)
+        whole_line += new_text.count("\n", new_position, whole_start)
+        lines.append((reduced_line, whole_line))
+        growth += sum(_growth(e) for e in edits if start <= e.start < end)
+        piece = new_text[whole_start : end + growth]
+        pieces.append(piece)
+        reduced_line += piece.count("\n")
+        whole_line += piece.count("\n")
+        old_position, new_position = end, end + growth
+    return "".join(pieces), tuple(lines)
+
+
+def _growth(edit: Edit) -> int:
+    return len(edit.text) - (edit.end - edit.start)
 
 
 def _relative_problems(

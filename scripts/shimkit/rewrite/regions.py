@@ -149,6 +149,8 @@ class Regions:
         growth = [0] * len(self.segments)
         for edit in edits:
             growth[self.segment_of(edit.start)] += len(edit.text) - (edit.end - edit.start)
+        if len(new_reduced) != len(self.reduced) + sum(growth):
+            raise ValueError("the rewritten statements do not match the edits planned for them")
         pieces: list[str] = []
         previous_end = 0
         position = 0
