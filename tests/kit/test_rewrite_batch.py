@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from rewrite_moves import DEPRECATED, MOVES, SETUP
-
 from shimkit.analysis import make_resolver, resolve_uses, scan
 from shimkit.domain.model import Moves
 from shimkit.rewrite import (

@@ -9,7 +9,6 @@ from collections import Counter
 
 import pytest
 from rewrite_moves import DEPRECATED, MOVES, SETUP
-
 from shimkit.rewrite import RewriteError, check_rewrite, rewrite_source
 from shimkit.rewrite.regions import statement_starts
 
