@@ -22,6 +22,7 @@ from functools import partial
 from shimkit.analysis import ImportUse, import_uses
 from shimkit.domain.model import Moves
 
+from .bowler_engine import prepare_bowler
 from .check import Repointed, check_texts, parse_problems
 from .errors import RewriteError
 from .notebook import rewrite_notebook
@@ -30,6 +31,7 @@ from .source import rewrite_source
 # below this much work the pool costs more than it saves
 POOL_MIN_FILES = 20
 POOL_MIN_CHARS = 1_000_000
+BATCHES_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -105,22 +107,41 @@ def start_rewrites(
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or not worth_a_pool(tasks) or "fork" not in multiprocessing.get_all_start_methods():
         return (rewrite_file(task, moves) for task in tasks)
+    prepare_bowler()  # compiled here once, inherited by every worker
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")
     )
-    work = partial(rewrite_file, moves=moves)
-    # the largest files first, so that no core is left with one big file at the end
-    ordered = sorted(tasks, key=lambda task: len(task.text), reverse=True)
-    futures = [pool.submit(work, task) for task in ordered]
+    work = partial(_rewrite_batch, moves=moves)
+    futures = [pool.submit(work, batch) for batch in _batches(tasks, jobs)]
     return _completed(pool, futures)
 
 
+def _rewrite_batch(tasks: Sequence[FileTask], moves: Moves) -> list[FileRewrite]:
+    return [rewrite_file(task, moves) for task in tasks]
+
+
+def _batches(tasks: Sequence[FileTask], jobs: int) -> list[list[FileTask]]:
+    """Tasks in batches of about equal text, a few per worker (one message per batch, not per
+    file); the largest files first, so that no worker is left with a big one at the end."""
+    ordered = sorted(tasks, key=lambda task: len(task.text), reverse=True)
+    share = sum(len(task.text) for task in tasks) / (jobs * BATCHES_PER_WORKER)
+    batches: list[list[FileTask]] = [[]]
+    size = 0
+    for task in ordered:
+        if batches[-1] and size + len(task.text) > share:
+            batches.append([])
+            size = 0
+        batches[-1].append(task)
+        size += len(task.text)
+    return batches
+
+
 def _completed(
-    pool: ProcessPoolExecutor, futures: list[Future[FileRewrite]]
+    pool: ProcessPoolExecutor, futures: list[Future[list[FileRewrite]]]
 ) -> Iterator[FileRewrite]:
     try:
         for future in as_completed(futures):
-            yield future.result()
+            yield from future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -319,6 +319,11 @@ def _engine() -> tuple[_InMemoryTool, _CurrentFile]:
     return _InMemoryTool(query.compile()), current
 
 
+def prepare_bowler() -> None:
+    """Compile the query now (a process about to fork workers: they inherit it)."""
+    _engine()
+
+
 def rewrite_with_bowler(text: str, path: str, old_modules: frozenset[str], planner: Planner) -> str:
     """Rewrite ``text`` with a Bowler query; raise :class:`FissixParseFailure` if fissix cannot."""
     tree = parse_fissix(text)
