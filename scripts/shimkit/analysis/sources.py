@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import io
 import json
 import os
@@ -91,8 +92,7 @@ def read_source(
     if rel.endswith(".ipynb"):
         return _read_notebook(rel, data, area)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="").read()
+        encoding, text = _decode(data)
     except SyntaxError as e:
         return None, [ParseFailure(rel, e.lineno or 1, f"cannot decode: {e.msg}")]
     except (LookupError, UnicodeDecodeError) as e:
@@ -121,6 +121,19 @@ def read_source(
         encoding=encoding,
     )
     return source, failures
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """``(encoding, text)`` per PEP 263, newlines kept. Most files declare nothing and are UTF-8:
+    those are decoded directly; anything else goes through the tokenizer's detection."""
+    head = data[: data.find(b"\n", data.find(b"\n") + 1) + 1] if b"\n" in data else data
+    if not data.startswith(codecs.BOM_UTF8) and b"coding" not in head:
+        try:
+            return "utf-8", data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # reported with the tokenizer's detection below
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return encoding, io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="").read()
 
 
 # -- notebooks -----------------------------------------------------------------------------------
