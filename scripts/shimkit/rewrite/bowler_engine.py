@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import keyword
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -196,11 +197,12 @@ class _Collector:
 
     def root_modifier(self, planner: Planner, done: list[bool]) -> Callable[..., None]:
         def rewrite_tree(node: Node, capture: dict[str, Any], filename: str) -> None:
-            edits = planner(self.facts())
+            edits = sorted(planner(self.facts()), key=lambda e: (e.start, e.end))
+            ends = [edit.end for edit in edits]  # non-overlapping: sorted as well
             for leaf in node.leaves():
                 prefix_start, value_start, _ = self.spans[id(leaf)]
-                new_prefix = _splice(leaf.prefix, prefix_start, edits)
-                new_value = _splice(leaf.value, value_start, edits)
+                new_prefix = _splice(leaf.prefix, prefix_start, edits, ends)
+                new_value = _splice(leaf.value, value_start, edits, ends)
                 if new_prefix != leaf.prefix or new_value != leaf.value:
                     leaf.prefix = new_prefix
                     leaf.value = new_value
@@ -210,16 +212,18 @@ class _Collector:
         return rewrite_tree
 
 
-def _splice(segment: str, base: int, edits: list[Edit]) -> str:
-    """Apply the parts of ``edits`` that fall in ``[base, base + len(segment))``."""
+def _splice(segment: str, base: int, edits: list[Edit], ends: list[int]) -> str:
+    """Apply the parts of ``edits`` (sorted, with their ``ends``) that fall in
+    ``[base, base + len(segment))``; only the edits that reach the segment are looked at."""
     stop = base + len(segment)
-    if not segment or not edits:
+    first = bisect_right(ends, base)
+    if not segment or first == len(edits) or edits[first].start >= stop:
         return segment
     out: list[str] = []
     pos = base
-    for edit in edits:
-        if edit.end <= base or edit.start >= stop:
-            continue
+    for edit in edits[first:]:
+        if edit.start >= stop:
+            break
         cut_start = max(edit.start, base)
         out.append(segment[pos - base : cut_start - base])
         if base <= edit.start < stop:
