@@ -512,29 +512,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tree", choices=("synthetic", "sympy", "all"), default="synthetic")
     parser.add_argument("--files", type=int, default=2800, help="synthetic tree size")
     parser.add_argument("--sample", type=int, default=150, help="files given to LibCST")
-    parser.add_argument("--large", type=int, default=5_000_000, help="size of the big module")
+    parser.add_argument(
+        "--large", type=int, default=5_000_000, help="size of the big module (0: none)"
+    )
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "shimkit-bench")
     parser.add_argument("--no-whole", action="store_true", help="skip retire_shims.py --write")
     parser.add_argument("--markdown", action="store_true", help="print the README table")
     args = parser.parse_args(argv)
-    reports: list[Report] = []
+    whole = not args.no_whole
+    console = Console()
+
+    def show(report: Report) -> None:  # as soon as a tree is done: a long run shows its progress
+        if args.markdown:
+            print(markdown([report]), flush=True)
+        else:
+            console.print(_table(report))
+
     with tempfile.TemporaryDirectory(prefix="shimkit-bench-") as temp:
         workdir = Path(temp)
-        trees: list[BenchTree] = []
         if args.tree in ("synthetic", "all"):
-            trees.append(synthetic_tree(workdir, args.files))
+            show(measure_tree(synthetic_tree(workdir, args.files), workdir, args.sample, whole))
         if args.tree in ("sympy", "all"):
             args.cache.mkdir(parents=True, exist_ok=True)
-            trees.append(sympy_tree(args.cache))
-        for tree in trees:
-            reports.append(measure_tree(tree, workdir, args.sample, not args.no_whole))
-    reports.append(measure_large(args.large))
-    if args.markdown:
-        print(markdown(reports))
-    else:
-        console = Console()
-        for report in reports:
-            console.print(_table(report))
+            show(measure_tree(sympy_tree(args.cache), workdir, args.sample, whole))
+    if args.large:
+        show(measure_large(args.large))
     return 0
 
 
