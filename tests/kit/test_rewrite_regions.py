@@ -3,14 +3,13 @@ result is what a rewrite of the whole file gives."""
 
 from __future__ import annotations
 
-import ast
 import textwrap
-from collections import Counter
 
 import pytest
 from rewrite_moves import DEPRECATED, MOVES, SETUP
 from shimkit.rewrite import RewriteError, check_rewrite, rewrite_source
 from shimkit.rewrite.regions import statement_starts
+from test_rewrite_check import called_names
 
 
 def filler(count: int, start: int = 0) -> str:
@@ -100,21 +99,6 @@ def test_a_clash_far_below_the_import_is_still_refused() -> None:
         rewrite_source(source, "src/big.py", MOVES, "big", False)
 
 
-def used_names(tree: ast.Module) -> Counter[str]:
-    """Loads of names the file imports: a stand-in for the analysis layer's bound_uses."""
-    imported = {
-        alias.asname or alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom)
-        for alias in node.names
-    }
-    return Counter(
-        f"{node.id}"
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in imported
-    )
-
-
 def test_the_check_reads_far_statements_that_use_a_rebound_name() -> None:
     source = (
         f"from {DEPRECATED} import setup_mlflow_for_stage\n\n\n"
@@ -122,12 +106,12 @@ def test_the_check_reads_far_statements_that_use_a_rebound_name() -> None:
         + "def late():\n    return setup_mlflow_for_stage('x')\n"
     )
     outcome = rewrite_source(source, "src/big.py", MOVES, "big", False)
-    assert check_rewrite(source, outcome.text, "big", False, used_names, outcome) == []
+    assert check_rewrite(source, outcome.text, "big", False, called_names, outcome) == []
     # the same length, but the import binds another name: the far use no longer reaches it
     broken = outcome.text.replace(
         "import setup_mlflow_for_stage", "import setup_mlflow_for_stagX", 1
     )
-    problems = check_rewrite(source, broken, "big", False, used_names, outcome)
+    problems = check_rewrite(source, broken, "big", False, called_names, outcome)
     assert problems == ["'setup_mlflow_for_stage': 1 before the rewrite, 0 after"]
 
 
@@ -135,5 +119,5 @@ def test_the_check_names_the_line_of_the_whole_file() -> None:
     source = f"from {DEPRECATED} import setup_mlflow_for_stage\n\n\n" + filler(50)
     outcome = rewrite_source(source, "src/big.py", MOVES, "big", False)
     broken = outcome.text.replace(f"from {SETUP} import", f"from {SETUP} imXort", 1)
-    problems = check_rewrite(source, broken, "big", False, used_names, outcome)
+    problems = check_rewrite(source, broken, "big", False, called_names, outcome)
     assert any("line 1" in problem and "parse" in problem for problem in problems), problems
