@@ -162,7 +162,8 @@ _usage(done - start, {"analysis": analysed - start, "rewrite": done - analysed})
 
 WHOLE = """
 import runpy
-import shimkit.application.migrate as use_cases
+import shimkit.application.migrate
+use_cases = sys.modules["shimkit.application.migrate"]  # the package's ``migrate`` is a function
 phases = {}
 
 def timed(name):
