@@ -8,6 +8,7 @@ from pathlib import Path
 from shimkit.domain.model import Inventory, ShimLayer
 
 from .codebase import Codebase
+from .memory import no_cycle_collection
 from .namespace import ModuleIndex
 from .reexports import find_shims, shim_layer
 from .references import find_references
@@ -39,20 +40,21 @@ def inventory_of(
     collected). References to ``also_referenced`` (modules perhaps already deleted) are collected
     too. ``commit`` and ``importable_modules`` are left for the caller.
     """
-    index = ModuleIndex(codebase)
-    shims: tuple[ShimLayer, ...]
-    if shim_modules is None:
-        shims = find_shims(codebase, index)
-    else:
-        layers = (shim_layer(codebase, m, index) for m in sorted(set(shim_modules)))
-        shims = tuple(layer for layer in layers if layer is not None)
-    wanted = sorted({*(s.module for s in shims), *(shim_modules or ()), *also_referenced})
-    return Inventory(
-        root=str(codebase.root),
-        src=codebase.src,
-        parse_failures=codebase.parse_failures,
-        shims=shims,
-        resolutions=resolve(codebase, shims, index),
-        references=find_references(codebase, wanted, index),
-        modules=codebase.modules,
-    )
+    with no_cycle_collection():
+        index = ModuleIndex(codebase)
+        shims: tuple[ShimLayer, ...]
+        if shim_modules is None:
+            shims = find_shims(codebase, index)
+        else:
+            layers = (shim_layer(codebase, m, index) for m in sorted(set(shim_modules)))
+            shims = tuple(layer for layer in layers if layer is not None)
+        wanted = sorted({*(s.module for s in shims), *(shim_modules or ()), *also_referenced})
+        return Inventory(
+            root=str(codebase.root),
+            src=codebase.src,
+            parse_failures=codebase.parse_failures,
+            shims=shims,
+            resolutions=resolve(codebase, shims, index),
+            references=find_references(codebase, wanted, index),
+            modules=codebase.modules,
+        )

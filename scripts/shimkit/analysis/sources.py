@@ -15,6 +15,7 @@ from pathlib import Path
 from shimkit.domain.model import Area, ParseFailure
 
 from .codebase import Codebase, NotebookCell, SourceFile
+from .memory import no_cycle_collection
 from .modules import is_package_path, module_name
 
 DEFAULT_AREAS: tuple[str, ...] = ("src", "tests", "scripts", "notebooks")
@@ -72,14 +73,15 @@ def scan(
                         paths.add(rel)
     files: list[SourceFile] = []
     failures: list[ParseFailure] = []
-    for rel in sorted(paths):
-        source, fails = read_source(root, rel, src)
-        failures.extend(fails)
-        if source is None:
-            continue
-        if _is_kit_script(source):
-            continue
-        files.append(source)
+    with no_cycle_collection():
+        for rel in sorted(paths):
+            source, fails = read_source(root, rel, src)
+            failures.extend(fails)
+            if source is None:
+                continue
+            if _is_kit_script(source):
+                continue
+            files.append(source)
     return Codebase(root=root, src=src or ".", files=tuple(files), parse_failures=tuple(failures))
 
 
