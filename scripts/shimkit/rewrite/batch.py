@@ -6,11 +6,13 @@ is parsed, and the uses of imported names are counted on both sides as the impor
 does that last, cheap half (``analysis.resolve_uses`` then :func:`compare_uses`).
 
 Worker processes are forked when the work is started (:func:`start_rewrites`), before the caller
-shows progress: no thread of the caller is running while they are made.
+shows progress: no thread of the caller is running while they are made. The caller's objects are
+frozen out of garbage collection meanwhile (``gc.freeze``), so that the workers never walk them.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import Counter
@@ -108,6 +110,9 @@ def start_rewrites(
     if jobs < 2 or not worth_a_pool(tasks) or "fork" not in multiprocessing.get_all_start_methods():
         return (rewrite_file(task, moves) for task in tasks)
     prepare_bowler()  # compiled here once, inherited by every worker
+    # the objects this process holds (the analysis of a whole tree) are left out of the workers'
+    # garbage collections: walking them would copy every page of them into every worker
+    gc.freeze()
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")
     )
@@ -144,6 +149,7 @@ def _completed(
             yield from future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 __all__ = ["FileRewrite", "FileTask", "rewrite_file", "start_rewrites", "worth_a_pool"]
