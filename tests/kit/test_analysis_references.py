@@ -283,3 +283,13 @@ def test_a_parent_package_import_is_not_a_reference_to_the_shim(tmp_path: Path) 
         (1, utils, ReferenceKind.SUBMODULE_FROM_IMPORT),
         (2, SHIM, ReferenceKind.SUBMODULE_FROM_IMPORT),  # not also "name mlflow_utils of utils"
     ]
+
+
+def test_a_string_spelling_the_module_with_escapes_is_still_found(tmp_path: Path) -> None:
+    # the text never shows "mlflow_utils", so no cheap look at the text may skip this file
+    escaped = 'PATCHED = "orchestration.mlflow_\\x75tils.setup_mlflow_for_stage"\n'
+    found = refs(tmp_path, {"tests/test_escaped.py": escaped})
+    ref = one(found, "tests/test_escaped.py", 1)
+    assert ref.kind is ReferenceKind.STRING
+    assert ref.shim == DEPRECATED
+    assert ref.names == ("setup_mlflow_for_stage",)

@@ -26,7 +26,9 @@ Public API
 ``find_references(codebase, shim_modules) -> tuple[Reference, ...]``
     Every import / attribute use / string naming a shim module, in all scanned files.
 ``bound_uses(tree, importer, is_package, resolve) -> Counter[Definition]``
-    What the file's imported names refer to; equal Counters = an equivalent rewrite.
+    What the file's imported names refer to; equal Counters = an equivalent rewrite. In two
+    halves: ``import_uses(tree, importer, is_package) -> Counter[ImportUse]`` (no codebase needed)
+    and ``resolve_uses(uses, resolve) -> Counter[Definition]``.
 ``build_inventory(root, src="src", shim_modules=None, exclude=(), areas=...) -> Inventory``
   and ``inventory_of(codebase, shim_modules=None, also_referenced=()) -> Inventory``
 ``inventory_to_json(inv) -> dict`` / ``inventory_from_json(d) -> Inventory``
@@ -41,7 +43,7 @@ Public API
 
 from __future__ import annotations
 
-from .bindings import bound_uses
+from .bindings import ImportUse, bound_uses, import_uses, resolve_uses
 from .codebase import Codebase, NotebookCell, SourceFile
 from .import_graph import FileImports, ImportGraph, import_graph
 from .inventory import build_inventory, inventory_of
@@ -60,6 +62,7 @@ __all__ = [
     "Codebase",
     "FileImports",
     "ImportGraph",
+    "ImportUse",
     "ModuleIndex",
     "NotebookCell",
     "SourceFile",
@@ -68,6 +71,7 @@ __all__ = [
     "find_references",
     "find_shims",
     "import_graph",
+    "import_uses",
     "inventory_from_json",
     "inventory_of",
     "inventory_to_json",
@@ -77,6 +81,7 @@ __all__ = [
     "render_markdown",
     "resolve",
     "resolve_relative",
+    "resolve_uses",
     "root_packages",
     "scan",
     "shim_layer",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from .modules import dotted
@@ -64,14 +64,18 @@ def _is_warns_with(node: ast.With | ast.AsyncWith) -> bool:
     return False
 
 
-def walk(node: ast.AST, site: Site | None = None) -> Iterator[tuple[ast.AST, Site]]:
-    """Every node under ``node`` (itself included) with its ``Site``; f-strings are not entered."""
+def walk(
+    node: ast.AST, site: Site | None = None, enter: Callable[[ast.AST], bool] | None = None
+) -> Iterator[tuple[ast.AST, Site]]:
+    """Every node under ``node`` (itself included) with its ``Site``; f-strings are not entered,
+    nor the children for which ``enter`` (if given) says False."""
     site = site or Site()
     yield node, site
     if isinstance(node, ast.JoinedStr):
         return
     for child, child_site in children(node, site):
-        yield from walk(child, child_site)
+        if enter is None or enter(child):
+            yield from walk(child, child_site, enter)
 
 
 def children(node: ast.AST, site: Site) -> Iterator[tuple[ast.AST, Site]]:

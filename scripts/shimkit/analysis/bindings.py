@@ -53,19 +53,39 @@ class _Use:
     scope: _Scope
 
 
+# what a use reaches through an import: (module, name or None for the module itself, attributes)
+ImportUse = tuple[str, str | None, tuple[str, ...]]
+
+
 def bound_uses(
     tree: ast.Module, importer: str | None, is_package: bool, resolve: Resolver
 ) -> Counter[Definition]:
     """Count, per Definition, the Name loads and ``alias.attr`` accesses of the file that reach
     it through the file's imports (any scope). Names not bound by an import, and names that do
     not resolve to a Definition (external packages), are ignored; so are string literals."""
+    return resolve_uses(import_uses(tree, importer, is_package), resolve)
+
+
+def import_uses(tree: ast.Module, importer: str | None, is_package: bool) -> Counter[ImportUse]:
+    """The uses of the file's imported names, as the imports bind them (no resolver needed:
+    this half of ``bound_uses`` can run where the codebase is not at hand)."""
     collector = _Collector(importer, is_package)
     collector.visit_scope(tree, collector.module_scope)
-    counts: Counter[Definition] = Counter()
+    counts: Counter[ImportUse] = Counter()
     for use in collector.uses:
-        d = _resolve_use(use, resolve)
+        bound = _lookup(use.scope, use.parts[0])
+        if bound is not None:
+            counts[(bound.module, bound.name, use.parts[1:])] += 1
+    return counts
+
+
+def resolve_uses(uses: Counter[ImportUse], resolve: Resolver) -> Counter[Definition]:
+    """The other half of ``bound_uses``: what each counted use refers to."""
+    counts: Counter[Definition] = Counter()
+    for (module, name, attrs), count in uses.items():
+        d = _resolve_use(_Bound(module, name), attrs, resolve)
         if d is not None:
-            counts[d] += 1
+            counts[d] += count
     return counts
 
 
@@ -87,11 +107,7 @@ def _lookup(scope: _Scope, name: str) -> _Bound | None:
     return None
 
 
-def _resolve_use(use: _Use, resolve: Resolver) -> Definition | None:
-    bound = _lookup(use.scope, use.parts[0])
-    if bound is None:
-        return None
-    attrs = use.parts[1:]
+def _resolve_use(bound: _Bound, attrs: tuple[str, ...], resolve: Resolver) -> Definition | None:
     if bound.name is not None:
         d = resolve(bound.module, bound.name)
         if d is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from shimkit.domain.model import Inventory, ShimLayer
 
 from .codebase import Codebase
+from .memory import no_cycle_collection
 from .namespace import ModuleIndex
 from .reexports import find_shims, shim_layer
 from .references import find_references
@@ -47,25 +48,26 @@ def inventory_of(
     root packages) or could name one of ``watched`` (default: every module referenced); the
     others are listed as skipped (see ``triage``).
     """
-    index = ModuleIndex(codebase)
-    shims: tuple[ShimLayer, ...]
-    if shim_modules is None:
-        shims = find_shims(codebase, index)
-    else:
-        layers = (shim_layer(codebase, m, index) for m in sorted(set(shim_modules)))
-        shims = tuple(layer for layer in layers if layer is not None)
-    wanted = sorted({*(s.module for s in shims), *(shim_modules or ()), *also_referenced})
-    return Inventory(
-        root=str(codebase.root),
-        src=codebase.src,
-        parse_failures=triage(
-            codebase,
-            wanted if watched is None else watched,
-            root_packages(codebase) if roots is None else roots,
-        ),
-        shims=shims,
-        resolutions=resolve(codebase, shims, index),
-        references=find_references(codebase, wanted, index),
-        modules=codebase.modules,
-        skipped_cells=codebase.skipped_cells,
-    )
+    with no_cycle_collection():
+        index = ModuleIndex(codebase)
+        shims: tuple[ShimLayer, ...]
+        if shim_modules is None:
+            shims = find_shims(codebase, index)
+        else:
+            layers = (shim_layer(codebase, m, index) for m in sorted(set(shim_modules)))
+            shims = tuple(layer for layer in layers if layer is not None)
+        wanted = sorted({*(s.module for s in shims), *(shim_modules or ()), *also_referenced})
+        return Inventory(
+            root=str(codebase.root),
+            src=codebase.src,
+            parse_failures=triage(
+                codebase,
+                wanted if watched is None else watched,
+                root_packages(codebase) if roots is None else roots,
+            ),
+            shims=shims,
+            resolutions=resolve(codebase, shims, index),
+            references=find_references(codebase, wanted, index),
+            modules=codebase.modules,
+            skipped_cells=codebase.skipped_cells,
+        )

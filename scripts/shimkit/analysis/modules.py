@@ -15,19 +15,15 @@ def module_name(path: str, src: str) -> str | None:
     ``src/a/b.py`` -> ``a.b``; ``src/a/__init__.py`` -> ``a``; None outside ``src`` or when a
     part is not an identifier (such a file cannot be imported by name).
     """
-    p = PurePosixPath(path)
-    if p.suffix != ".py":
+    if not path.endswith(".py"):
         return None
-    base = PurePosixPath(src)
-    if str(base) in ("", "."):
-        parts = p.parts
-    else:
-        try:
-            parts = p.relative_to(base).parts
-        except ValueError:
+    base = str(PurePosixPath(src)) if src else "."
+    if base != ".":
+        if not path.startswith(base + "/"):
             return None
-    names = [*parts[:-1], p.stem]
-    if names[-1] == "__init__":
+        path = path[len(base) + 1 :]
+    names = [part for part in path[:-3].split("/") if part not in ("", ".")]
+    if names and names[-1] == "__init__":
         names = names[:-1]
     if not names or not all(n.isidentifier() for n in names):
         return None

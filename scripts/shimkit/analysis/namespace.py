@@ -59,7 +59,6 @@ class Namespace:
     logic: bool = False  # runs code besides re-exports (a ``__getattr__`` read whole is none)
     lazy: LazyAttributes | None = None  # what a PEP 562 ``__getattr__`` provides
     primary: dict[str, ImportBinding | None] = field(default_factory=dict)  # None: defined here
-    used: set[str] = field(default_factory=set)  # names loaded anywhere in the module
     _rank: dict[str, int] = field(default_factory=dict)
 
     def bind(self, name: str, binding: ImportBinding | None, site: Site) -> None:
@@ -84,12 +83,14 @@ def analyse_module(source: SourceFile) -> Namespace | None:
     warnings_aliases = {"warnings"}
     for stmt, site in module_level(source.tree):
         _statement(ns, source, stmt, site, warnings_aliases)
-    ns.used = {
-        n.id
-        for n in ast.walk(source.tree)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-    }
     return ns
+
+
+def loaded_names(tree: ast.Module) -> frozenset[str]:
+    """Names loaded anywhere in a module (a walk of the whole tree: only for candidate shims)."""
+    return frozenset(
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    )
 
 
 def _statement(

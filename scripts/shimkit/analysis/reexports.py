@@ -5,7 +5,7 @@ from __future__ import annotations
 from shimkit.domain.model import ReExport, ShimLayer
 
 from .codebase import Codebase
-from .namespace import ModuleIndex, Namespace
+from .namespace import ModuleIndex, Namespace, loaded_names
 
 
 def find_shims(codebase: Codebase, index: ModuleIndex | None = None) -> tuple[ShimLayer, ...]:
@@ -44,6 +44,7 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
     source = codebase.module(ns.module)
     assert source is not None
     listed = set(ns.all_names) if ns.all_names is not None else None
+    used = loaded_names(source.tree) if listed is None and source.tree else frozenset()
     reexports: list[ReExport] = []
     for b in ns.imports:
         if b.type_checking:
@@ -60,7 +61,7 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
         elif (
             b.local.startswith("_")
             or not codebase.in_tree(b.module)
-            or b.local in ns.used  # imported for the module's own use
+            or b.local in used  # imported for the module's own use
         ):
             continue
         reexports.append(ReExport(b.local, b.module, b.name, b.line, b.guarded))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+from bisect import bisect_left
 from collections.abc import Collection
 
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
@@ -45,11 +47,41 @@ def find_references(
         s: (index.exported_names(s) if codebase.has_module(s) else None) for s in sorted(shims)
     }
     out: list[Reference] = []
+    leaves = frozenset(s.rpartition(".")[2] for s in shims)
     for source in codebase.files:
+        if not _may_name(source.text, leaves):
+            continue
         for cell, tree, text in source.trees():
             out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
     out.sort(key=lambda r: (r.path, -1 if r.cell is None else r.cell, r.line, r.column, r.shim))
     return tuple(out)
+
+
+# an escape in a string literal can spell a module name that the text does not show
+_LETTER_ESCAPE = re.compile(r"\\[xuUN0-7]")
+
+
+def _hit_lines(text: str, shims: frozenset[str]) -> list[int] | None:
+    """The lines (1-based, sorted) that show the last component of a module or an escape; None
+    when lines cannot be counted as ``ast`` counts them (a lone carriage return)."""
+    if text.count("\r") != text.count("\r\n"):
+        return None
+    leaves = sorted({s.rpartition(".")[2] for s in shims})
+    pattern = re.compile("|".join([*map(re.escape, leaves), _LETTER_ESCAPE.pattern]))
+    lines: list[int] = []
+    line, counted = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _may_name(text: str, leaves: frozenset[str]) -> bool:
+    """Whether ``text`` can reach one of the modules at all: every import and every string naming
+    one shows its last component, so a file without any is skipped without walking its tree."""
+    return any(leaf in text for leaf in leaves) or _LETTER_ESCAPE.search(text) is not None
 
 
 class _Finder:
@@ -70,12 +102,28 @@ class _Finder:
         self.lines = text.splitlines()
         self.shims = shims
         self.exports = exports
-        self.attrs = _attribute_uses(tree)
+        self._attrs: dict[str, set[str]] | None = None
         self._markers: dict[int, bool] = {}
+        self.hits = _hit_lines(text, shims)
+
+    @property
+    def attrs(self) -> dict[str, set[str]]:
+        if self._attrs is None:  # a walk of the whole tree: only for module imports of a shim
+            self._attrs = _attribute_uses(self.tree)
+        return self._attrs
+
+    def _may_hold(self, node: ast.AST) -> bool:
+        """A node spanning no line that shows a module (or an escape) holds no reference."""
+        first = getattr(node, "lineno", None)
+        last = getattr(node, "end_lineno", None)
+        if self.hits is None or first is None or last is None:
+            return True
+        index = bisect_left(self.hits, first)
+        return index < len(self.hits) and self.hits[index] <= last
 
     def run(self) -> list[Reference]:
         out: list[Reference] = []
-        for node, site in walk(self.tree):
+        for node, site in walk(self.tree, enter=self._may_hold):
             if isinstance(node, ast.ImportFrom):
                 out.extend(self._from_import(node, site))
             elif isinstance(node, ast.Import):

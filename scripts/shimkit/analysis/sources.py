@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import io
 import os
 import tokenize
@@ -13,6 +14,7 @@ from shimkit.domain.folders import TOOL_DIRS
 from shimkit.domain.model import Area, ParseFailure
 
 from .codebase import Codebase, SourceFile
+from .memory import no_cycle_collection
 from .modules import is_package_path, module_name
 from .notebooks import read_notebook_file
 
@@ -72,14 +74,15 @@ def scan(
                         paths.add(rel)
     files: list[SourceFile] = []
     failures: list[ParseFailure] = []
-    for rel in sorted(paths):
-        source, fails = read_source(root, rel, src)
-        failures.extend(fails)
-        if source is None:
-            continue
-        if _is_kit_script(source):
-            continue
-        files.append(source)
+    with no_cycle_collection():
+        for rel in sorted(paths):
+            source, fails = read_source(root, rel, src)
+            failures.extend(fails)
+            if source is None:
+                continue
+            if _is_kit_script(source):
+                continue
+            files.append(source)
     return Codebase(root=root, src=src or ".", files=tuple(files), parse_failures=tuple(failures))
 
 
@@ -92,8 +95,7 @@ def read_source(
     if rel.endswith(".ipynb"):
         return read_notebook_file(rel, data, area)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="").read()
+        encoding, text = _decode(data)
     except SyntaxError as e:
         return None, [ParseFailure(rel, e.lineno or 1, f"cannot decode: {e.msg}")]
     except (LookupError, UnicodeDecodeError) as e:
@@ -122,6 +124,19 @@ def read_source(
         encoding=encoding,
     )
     return source, failures
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """``(encoding, text)`` per PEP 263, newlines kept. Most files declare nothing and are UTF-8:
+    those are decoded directly; anything else goes through the tokenizer's detection."""
+    head = data[: data.find(b"\n", data.find(b"\n") + 1) + 1] if b"\n" in data else data
+    if not data.startswith(codecs.BOM_UTF8) and b"coding" not in head:
+        try:
+            return "utf-8", data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # reported with the tokenizer's detection below
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return encoding, io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="").read()
 
 
 # -- discovery helpers ---------------------------------------------------------------------------

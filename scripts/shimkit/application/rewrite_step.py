@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shimkit.analysis import SourceFile, bound_uses
+from shimkit.analysis import SourceFile, resolve_uses
 from shimkit.application.contracts_config import contracts_change
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import changelog_change
@@ -26,11 +26,12 @@ from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference
 from shimkit.domain.steps import StepSpec
 from shimkit.rewrite import (
-    RewriteError,
-    check_rewrite,
+    FileRewrite,
+    FileTask,
+    compare_uses,
     normalize_shim,
-    rewrite_notebook,
-    rewrite_source,
+    repointing_problems,
+    start_rewrites,
 )
 
 
@@ -73,12 +74,18 @@ def plan_step(
     untouchable = retired_paths | set(kept) | {r.path for r in decisions}
     paths = sorted({r.path for r in references} - untouchable)
 
-    changes: list[FileChange] = []
+    sources = {path: _file(analysis, path) for path in paths}
+    tasks = [FileTask(s.path, s.text, s.module, s.is_package) for s in sources.values()]
+    rewrites = start_rewrites(tasks, moves)  # in parallel: forks before progress is shown
+    done: dict[str, FileRewrite] = {}
     label = f"step {step.number}" if step.number else step.name
     with reporter.progress(f"{label}: rewriting", len(paths)) as progress:
-        for path in paths:
-            changes.extend(_rewrite_file(analysis, _file(analysis, path), moves))
-            progress.advance(path)
+        for rewrite in rewrites:
+            done[rewrite.path] = rewrite
+            progress.advance(rewrite.path)
+    changes = [
+        change for path in paths if (change := _checked(analysis, sources[path], done[path]))
+    ]
     for path, module in sorted(kept.items()):
         source = _file(analysis, path)
         definitions = exports[module]
@@ -114,33 +121,22 @@ def _file(analysis: Analysis, path: str) -> SourceFile:
     return source
 
 
-def _rewrite_file(analysis: Analysis, source: SourceFile, moves: Moves) -> list[FileChange]:
-    try:
-        if source.path.endswith(".ipynb"):
-            text, engine = rewrite_notebook(source.text, source.path, moves), "notebook"
-        else:
-            outcome = rewrite_source(
-                source.text, source.path, moves, source.module, source.is_package
-            )
-            text, engine = outcome.text, outcome.engine
-    except RewriteError as error:
-        raise FileNotRewritten(source.path, str(error)) from error
-    if text == source.text:
-        return []
-    if not source.path.endswith(".ipynb"):
-        problems = check_rewrite(
-            source.text,
-            text,
-            source.module,
-            source.is_package,
-            lambda tree: bound_uses(tree, source.module, source.is_package, analysis.resolver),
+def _checked(analysis: Analysis, source: SourceFile, rewrite: FileRewrite) -> FileChange | None:
+    """The change of one rewritten file, once the post-rewrite check has passed on it."""
+    if rewrite.error:
+        raise FileNotRewritten(source.path, rewrite.error)
+    if not rewrite.changed:
+        return None
+    problems = [*rewrite.problems, *repointing_problems(rewrite.repointed, analysis.resolver)]
+    if rewrite.uses_before is not None and rewrite.uses_after is not None:
+        before = resolve_uses(rewrite.uses_before, analysis.resolver)
+        problems += compare_uses(before, resolve_uses(rewrite.uses_after, analysis.resolver))
+    if problems:
+        raise FileNotRewritten(
+            source.path,
+            f"{source.path}: the rewrite would change what a name refers to: {problems[0]}",
         )
-        if problems:
-            raise FileNotRewritten(
-                source.path,
-                f"{source.path}: the rewrite would change what a name refers to: {problems[0]}",
-            )
-    return [FileChange(source.path, source.text, text, engine, source.encoding)]
+    return FileChange(source.path, source.text, rewrite.text, rewrite.engine, source.encoding)
 
 
 def run_rewrite_step(
@@ -150,6 +146,8 @@ def run_rewrite_step(
     reporter: Reporter,
     on_applied: Callable[[AppliedStep], None] | None = None,
 ) -> int:
+    """Show, check or write one step (``analysis``: one already made of the tree as it is, with
+    references to the step's moved modules)."""
     reporter.heading(f"Step {step.number}: {step.title}" if step.number else step.title)
     workspace = check_plan_doc(workspace, reporter)
     analysis, step = analyse_step(workspace, step, reporter)

@@ -22,9 +22,22 @@ Nothing here reads or writes files. Public API:
     one sorted ``from`` import per source module, ``__all__``). ``renames`` (exported name ->
     its name in the source module) renders ``from source import original as name``.
 
-``check_rewrite(old_text, new_text, importer, is_package, uses) -> list[str]``
+``check_rewrite(old_text, new_text, importer, is_package, uses, outcome=None) -> list[str]``
     Post-rewrite check: the result parses (ast, and fissix or LibCST) and ``uses`` (the analysis
-    layer's binding counter) returns the same counts for both texts.
+    layer's binding counter) returns the same counts for both texts. Given the rewrite's
+    ``outcome``, only the statements that can differ are read (the same verdict, less work).
+
+``start_rewrites(tasks, moves, jobs=None) -> Iterator[FileRewrite]``
+    Many files (``FileTask(path, text, module, is_package)``, ``.py`` or ``.ipynb``): each
+    rewritten and prepared for the check (``FileRewrite.uses_before``/``uses_after``, to resolve
+    with ``analysis.resolve_uses`` and compare with ``compare_uses``; imports the rewrite only
+    repointed to another module are in ``FileRewrite.repointed``, for ``repointing_problems``
+    with the resolver), across a pool of processes
+    when there are at least 20 files or 1 MB of text. Results come as they are done.
+
+Large files cost what their relevant statements cost: the engines and the check only see the
+top-level statements that can take part in the rewrite (found with one pass of the tokenizer), so
+a syntax error elsewhere in a file is not the rewrite's concern (the analysis reports it).
 
 ``RewriteError(path, line, message)``
     Raised for a file neither engine can parse, or a reference the conventions cannot express.
@@ -32,7 +45,8 @@ Nothing here reads or writes files. Public API:
 
 from __future__ import annotations
 
-from .check import check_rewrite
+from .batch import FileRewrite, FileTask, start_rewrites
+from .check import check_rewrite, compare_uses, repointing_problems
 from .errors import RewriteError
 from .notebook import rewrite_notebook
 from .shim import DEFAULT_NOTICE, normalize_shim
@@ -40,10 +54,15 @@ from .source import RewriteOutcome, rewrite_source
 
 __all__ = [
     "DEFAULT_NOTICE",
+    "FileRewrite",
+    "FileTask",
     "RewriteError",
     "RewriteOutcome",
     "check_rewrite",
+    "compare_uses",
     "normalize_shim",
+    "repointing_problems",
     "rewrite_notebook",
     "rewrite_source",
+    "start_rewrites",
 ]

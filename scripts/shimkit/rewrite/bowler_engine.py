@@ -12,7 +12,9 @@ never a logged skip.
 
 from __future__ import annotations
 
+import functools
 import keyword
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -195,11 +197,12 @@ class _Collector:
 
     def root_modifier(self, planner: Planner, done: list[bool]) -> Callable[..., None]:
         def rewrite_tree(node: Node, capture: dict[str, Any], filename: str) -> None:
-            edits = planner(self.facts())
+            edits = sorted(planner(self.facts()), key=lambda e: (e.start, e.end))
+            ends = [edit.end for edit in edits]  # non-overlapping: sorted as well
             for leaf in node.leaves():
                 prefix_start, value_start, _ = self.spans[id(leaf)]
-                new_prefix = _splice(leaf.prefix, prefix_start, edits)
-                new_value = _splice(leaf.value, value_start, edits)
+                new_prefix = _splice(leaf.prefix, prefix_start, edits, ends)
+                new_value = _splice(leaf.value, value_start, edits, ends)
                 if new_prefix != leaf.prefix or new_value != leaf.value:
                     leaf.prefix = new_prefix
                     leaf.value = new_value
@@ -209,16 +212,18 @@ class _Collector:
         return rewrite_tree
 
 
-def _splice(segment: str, base: int, edits: list[Edit]) -> str:
-    """Apply the parts of ``edits`` that fall in ``[base, base + len(segment))``."""
+def _splice(segment: str, base: int, edits: list[Edit], ends: list[int]) -> str:
+    """Apply the parts of ``edits`` (sorted, with their ``ends``) that fall in
+    ``[base, base + len(segment))``; only the edits that reach the segment are looked at."""
     stop = base + len(segment)
-    if not segment or not edits:
+    first = bisect_right(ends, base)
+    if not segment or first == len(edits) or edits[first].start >= stop:
         return segment
     out: list[str] = []
     pos = base
-    for edit in edits:
-        if edit.end <= base or edit.start >= stop:
-            continue
+    for edit in edits[first:]:
+        if edit.start >= stop:
+            break
         cut_start = max(edit.start, base)
         out.append(segment[pos - base : cut_start - base])
         if base <= edit.start < stop:
@@ -252,31 +257,88 @@ def _inside_import(node: Node) -> bool:
     return False
 
 
+class _CurrentFile:
+    """The file being rewritten: the one compiled query's callbacks act on its collector.
+
+    Compiling the query's patterns into fixers costs more than rewriting a small file, so it is
+    done once per process (:func:`_engine`) and each file only swaps in its own collector.
+    """
+
+    def __init__(self) -> None:
+        self.collector: _Collector | None = None
+        self.root: Callable[..., None] | None = None
+
+    def _now(self) -> _Collector:
+        assert self.collector is not None, "no file is being rewritten"
+        return self.collector
+
+    def record_import(self, node: Node, capture: dict[str, Any], filename: str) -> None:
+        self._now().record_import(node, capture, filename)
+
+    def is_chain_head(self, node: Node, capture: dict[str, Any], filename: str) -> bool:
+        return self._now().is_chain_head(node, capture, filename)
+
+    def record_chain(self, node: Node, capture: dict[str, Any], filename: str) -> None:
+        self._now().record_chain(node, capture, filename)
+
+    def may_name_moved(self, node: Node, capture: dict[str, Any], filename: str) -> bool:
+        return self._now().may_name_moved(node, capture, filename)
+
+    def record_string(self, node: Node, capture: dict[str, Any], filename: str) -> None:
+        self._now().record_string(node, capture, filename)
+
+    def is_import_try(self, node: Node, capture: dict[str, Any], filename: str) -> bool:
+        return self._now().is_import_try(node, capture, filename)
+
+    def record_try(self, node: Node, capture: dict[str, Any], filename: str) -> None:
+        self._now().record_try(node, capture, filename)
+
+    def rewrite_tree(self, node: Node, capture: dict[str, Any], filename: str) -> None:
+        assert self.root is not None, "no file is being rewritten"
+        self.root(node, capture, filename)
+
+
+@functools.cache
+def _engine() -> tuple[_InMemoryTool, _CurrentFile]:
+    """The Bowler query of the rewrite, compiled once, and the slot for the current file."""
+    current = _CurrentFile()
+    query = (
+        Query("<memory>")
+        .select("import_name< any* >")
+        .modify(current.record_import)
+        .select("import_from< any* >")
+        .modify(current.record_import)
+        .select("NAME")
+        .filter(current.is_chain_head)
+        .modify(current.record_chain)
+        .select("STRING")
+        .filter(current.may_name_moved)
+        .modify(current.record_string)
+        .select("try_stmt< any* >")
+        .filter(current.is_import_try)
+        .modify(current.record_try)
+        .select_root()
+        .modify(current.rewrite_tree)
+    )
+    return _InMemoryTool(query.compile()), current
+
+
+def prepare_bowler() -> None:
+    """Compile the query now (a process about to fork workers: they inherit it)."""
+    _engine()
+
+
 def rewrite_with_bowler(text: str, path: str, old_modules: frozenset[str], planner: Planner) -> str:
     """Rewrite ``text`` with a Bowler query; raise :class:`FissixParseFailure` if fissix cannot."""
     tree = parse_fissix(text)
+    tool, current = _engine()
     collector = _Collector(tree, old_modules)
     done: list[bool] = []
-    query = (
-        Query(path)
-        .select("import_name< any* >")
-        .modify(collector.record_import)
-        .select("import_from< any* >")
-        .modify(collector.record_import)
-        .select("NAME")
-        .filter(collector.is_chain_head)
-        .modify(collector.record_chain)
-        .select("STRING")
-        .filter(collector.may_name_moved)
-        .modify(collector.record_string)
-        .select("try_stmt< any* >")
-        .filter(collector.is_import_try)
-        .modify(collector.record_try)
-        .select_root()
-        .modify(collector.root_modifier(planner, done))
-    )
-    tool = _InMemoryTool(query.compile())
-    tool.refactor_tree(tree, path)
+    current.collector, current.root = collector, collector.root_modifier(planner, done)
+    try:
+        tool.refactor_tree(tree, path)
+    finally:
+        current.collector, current.root = None, None
     if not done:
         raise RuntimeError("the Bowler root fixer did not run")
     result = str(tree)

@@ -1,8 +1,12 @@
-"""``rewrite_source``: one Python file, Bowler first, LibCST when fissix cannot parse it."""
+"""``rewrite_source``: one Python file, Bowler first, LibCST when fissix cannot parse it.
+
+Only the top-level statements that can take part in a rewrite are given to the engines
+(:mod:`.regions`); the outcome keeps what the post-rewrite check needs to look only there too.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shimkit.domain.model import Moves
 
@@ -11,12 +15,16 @@ from .errors import RewriteError
 from .facts import Edit, Facts
 from .libcst_engine import LibcstParseFailure, rewrite_with_libcst
 from .planner import plan_edits
+from .regions import engine_regions, statement_starts
 
 
 @dataclass(frozen=True)
 class RewriteOutcome:
     text: str
     engine: str  # "bowler", "libcst", or "" when nothing changed
+    edits: tuple[Edit, ...] = ()  # what changed, in offsets of the original text
+    starts: tuple[int, ...] = (0,)  # where the original's top-level statements start
+    imports: tuple[tuple[int, int], ...] = field(default=(), repr=False)  # import statements
 
 
 def _mentions_a_move(text: str, moves: Moves) -> bool:
@@ -38,22 +46,44 @@ def rewrite_source(
     """
     if not _mentions_a_move(text, moves):
         return RewriteOutcome(text, "")
+    starts = statement_starts(text)
+    regions = engine_regions(text, starts, {m.rpartition(".")[2] for m in moves.old_modules()})
+    planned: list[Edit] = []
+    imports: list[tuple[int, int]] = []
 
     def planner(facts: Facts) -> list[Edit]:
-        return plan_edits(text, facts, moves, importer, is_package, path)
+        whole = regions.facts_to_original(facts)
+        planned[:] = plan_edits(text, whole, moves, importer, is_package, path)
+        imports[:] = [(statement.start, statement.end) for statement in whole.imports]
+        return regions.edits_to_reduced(planned)
 
+    reduced = regions.reduced
     try:
-        new, engine = rewrite_with_bowler(text, path, moves.old_modules(), planner), "bowler"
+        new, engine = rewrite_with_bowler(reduced, path, moves.old_modules(), planner), "bowler"
     except FissixParseFailure as fissix_failure:
         try:
-            new, engine = rewrite_with_libcst(text, planner), "libcst"
+            new, engine = rewrite_with_libcst(reduced, planner), "libcst"
         except LibcstParseFailure as failure:
+            line = regions.text.count("\n", 0, regions.to_original(_offset(reduced, failure.line)))
             raise RewriteError(
-                path, failure.line, f"{failure.message} ({fissix_failure.message})"
+                path, line + 1, f"{failure.message} ({fissix_failure.message})"
             ) from failure
-    if new == text:
+    if new == reduced:
         return RewriteOutcome(text, "")
-    return RewriteOutcome(new, engine)
+    return RewriteOutcome(
+        regions.expand(new, planned), engine, tuple(planned), starts, tuple(imports)
+    )
+
+
+def _offset(text: str, line: int) -> int:
+    """Offset of the start of 1-based ``line`` of ``text``."""
+    offset = 0
+    for _ in range(line - 1):
+        found = text.find("\n", offset)
+        if found < 0:
+            break
+        offset = found + 1
+    return offset
 
 
 __all__ = ["RewriteOutcome", "rewrite_source"]

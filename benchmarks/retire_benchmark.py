@@ -1,0 +1,545 @@
+"""Retiring one shim, side by side with the floor and other tools, on one tree in one run.
+
+    python benchmarks/retire_benchmark.py --tree synthetic|sympy|all [--markdown]
+
+For each tree (see ``bench_trees``), every row runs in its own child process on its own copy of
+the tree, and shows wall time, CPU time (the child and its children), peak memory (the largest
+resident set of the child or one of its children), files changed, files wrong (compared with the
+tree expected once the shim is retired; the kit's CHANGELOG.md is not compared) and wall time as a
+ratio to the floor:
+
+- floor: read and ``ast.parse`` every Python file the kit reads, once;
+- kit analysis, kit rewrite + write: ``analyse``, then ``plan_step`` + ``apply_changes`` (a child);
+- kit retire_shims.py --write: the whole command; below it, the time its use cases took inside
+  that very run (the step-1 baseline, the rewrite step, the verification);
+- Bowler rename: ``Query(tree).select_module(OLD).rename(NEW)``, no verification;
+- LibCST RenameCommand: on a random sample of ``--sample`` files, times scaled to the tree;
+- fork-and-import: one fork per affected module, each importing it, and nothing else.
+
+A last table rewrites one generated module of about 5 MB that imports a shim, against its own
+``ast.parse`` (time) and its own size (memory, traced in this process). The sympy sdist is
+downloaded once into ``--cache`` (default ``~/.cache/shimkit-bench``). Ratios, not seconds,
+compare across machines: the machine is shared, so only figures of one run go together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SCRIPTS = REPO / "scripts"
+sys.path[:0] = [str(HERE), str(SCRIPTS)]
+
+from bench_trees import (  # noqa: E402
+    LARGE_SHIM,
+    BenchTree,
+    differing,
+    large_module,
+    python_files,
+    snapshot,
+    sympy_tree,
+    synthetic_tree,
+)
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from shimkit.domain.model import Moves  # noqa: E402
+from shimkit.rewrite.batch import FileTask, rewrite_file  # noqa: E402
+
+CHILD_TIMEOUT = 3 * 3600
+
+
+@dataclass
+class Row:
+    name: str
+    wall: float
+    cpu: float
+    rss_mb: float
+    changed: str = ""
+    wrong: str = ""
+    note: str = ""
+    ratio: float | None = None
+
+
+@dataclass
+class Report:
+    tree: str
+    files: int
+    rows: list[Row] = field(default_factory=list)
+
+
+# -- children ----------------------------------------------------------------------------------
+
+CHILD_PRELUDE = """
+import json, os, resource, sys, time
+def _usage(wall, extra):
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    extra.update(wall=wall, cpu=me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+                 rss_mb=max(me.ru_maxrss, kids.ru_maxrss) / 1024)
+    sys.stdout.write("\\n@@bench@@" + json.dumps(extra) + "\\n")
+    sys.stdout.flush()
+"""
+
+
+def run_child(
+    code: str, argv: Sequence[str], cwd: Path, pythonpath: Sequence[Path]
+) -> dict[str, Any]:
+    """Run ``code`` (which ends by calling ``_usage``) in a fresh interpreter; its report."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD_PRELUDE + code, *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        check=False,
+    )
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith("@@bench@@"):
+            report: dict[str, Any] = json.loads(line[len("@@bench@@") :])
+            report["exit"] = done.returncode
+            return report
+    tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+    raise RuntimeError(f"benchmark child failed (exit {done.returncode}):\n{tail}")
+
+
+FLOOR = """
+import ast
+from pathlib import Path
+paths = [Path(p) for p in json.loads(Path(sys.argv[1]).read_text())]
+start = time.perf_counter()
+for path in paths:
+    ast.parse(path.read_bytes(), filename=str(path))
+_usage(time.perf_counter() - start, {})
+"""
+
+KIT_PHASES = """
+import contextlib
+from pathlib import Path
+from shimkit.application.rewrite_step import plan_step
+from shimkit.application.workspace import Workspace, analyse
+from shimkit.apply import apply_changes
+from shimkit.domain.steps import retire_step
+from consolidation_plan import PLAN
+
+class Quiet:
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+    def progress(self, description, total):
+        class Bar:
+            def advance(self, description=""):
+                pass
+        return contextlib.nullcontext(Bar())
+
+root, src, shim = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+workspace = Workspace(root, src, PLAN)
+start = time.perf_counter()
+analysis = analyse(workspace, extra_shims={shim})
+analysed = time.perf_counter()
+outcome = plan_step(workspace, analysis, retire_step((shim,), PLAN.keep), Quiet())
+apply_changes(root, outcome.changes)
+done = time.perf_counter()
+_usage(done - start, {"analysis": analysed - start, "rewrite": done - analysed})
+"""
+
+WHOLE = """
+import runpy
+import shimkit.application.migrate
+use_cases = sys.modules["shimkit.application.migrate"]  # the package's ``migrate`` is a function
+phases = {}
+
+def timed(name):
+    original = getattr(use_cases, name, None)
+    if original is None:  # the use case moved: its phase is not shown
+        return
+    def run(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - start
+    setattr(use_cases, name, run)
+
+for name in ("take_inventory", "run_rewrite_step", "verify"):
+    timed(name)
+script = sys.argv[1]
+sys.argv = [script, *sys.argv[2:]]
+start = time.perf_counter()
+try:
+    runpy.run_path(script, run_name="__main__")
+    code = 0
+except SystemExit as exit:
+    code = exit.code if isinstance(exit.code, int) else 1
+sys.stdout.flush()
+_usage(time.perf_counter() - start, {"status": code, "phases": phases})
+"""
+
+BOWLER = """
+from bowler import Query
+root, old, new = sys.argv[1], sys.argv[2], sys.argv[3]
+start = time.perf_counter()
+Query(root).select_module(old).rename(new).execute(write=True, silent=True, interactive=False)
+_usage(time.perf_counter() - start, {})
+"""
+
+LIBCST = """
+from libcst.codemod import CodemodContext, parallel_exec_transform_with_prettyprint
+from libcst.codemod.commands.rename import RenameCommand
+from pathlib import Path
+root, old, new = sys.argv[1], sys.argv[2], sys.argv[3]
+files = json.loads(Path(sys.argv[4]).read_text())
+start = time.perf_counter()
+parallel_exec_transform_with_prettyprint(
+    RenameCommand(CodemodContext(), old, new), files, jobs=os.cpu_count(), hide_progress=True,
+    repo_root=root,
+)
+_usage(time.perf_counter() - start, {})
+"""
+
+FORK_IMPORT = """
+import importlib
+from pathlib import Path
+modules = json.loads(Path(sys.argv[1]).read_text())
+start = time.perf_counter()
+failed = 0
+for module in modules:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            importlib.import_module(module)
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    failed += os.waitpid(pid, 0)[1] != 0
+_usage(time.perf_counter() - start, {"failed": failed})
+"""
+
+
+WHOLE_PHASES = {
+    "take_inventory": "the step-1 baseline (analysis, imports)",
+    "run_rewrite_step": "the rewrite step (rewrite, write)",
+    "verify": "the verification (analysis, imports)",
+}
+
+
+# -- one tree ----------------------------------------------------------------------------------
+
+
+def listed(workdir: Path, items: Sequence[str]) -> str:
+    """A file holding ``items`` as JSON, for a child (too many for its command line)."""
+    handle, name = tempfile.mkstemp(suffix=".json", dir=workdir)
+    os.write(handle, json.dumps(list(items)).encode())
+    os.close(handle)
+    return name
+
+
+def plan_dir(tree: BenchTree, workdir: Path) -> Path:
+    """A directory holding the ``consolidation_plan.py`` the kit runs with on this tree."""
+    directory = workdir / f"plan-{tree.name}"
+    directory.mkdir(exist_ok=True)
+    (directory / "consolidation_plan.py").write_text(tree.plan)
+    return directory
+
+
+def fresh_copy(tree: BenchTree, workdir: Path, label: str) -> Path:
+    copy = workdir / f"{tree.name}-{label}"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(tree.root, copy, symlinks=True)
+    return copy
+
+
+def kit_files(tree: BenchTree, root: Path, excluded: Sequence[str]) -> list[Path]:
+    """The Python files the kit reads (the plan's excluded paths left out)."""
+    return [
+        path
+        for path in python_files(root)
+        if not any(
+            (rel := path.relative_to(root).as_posix()) == e or rel.startswith(e + "/")
+            for e in excluded
+        )
+    ]
+
+
+def outcome_columns(
+    copy: Path, before: dict[str, bytes], expected: dict[str, bytes]
+) -> tuple[str, str]:
+    after = snapshot(copy)
+    return str(len(differing(before, after))), str(len(differing(after, expected)))
+
+
+def measure_tree(tree: BenchTree, workdir: Path, sample: int, whole: bool) -> Report:
+    excluded = _excluded(tree)
+    files = kit_files(tree, tree.root, excluded)
+    report = Report(tree.name, len(files))
+    plans = plan_dir(tree, workdir)
+    kit_path = [plans, SCRIPTS]
+    before, expected = snapshot(tree.root), snapshot(tree.expected)
+    changed_paths = differing(before, expected)
+    affected = _affected_modules(tree, changed_paths)
+
+    floor = run_child(FLOOR, [listed(workdir, [str(p) for p in files])], tree.root, [])
+    report.rows.append(
+        Row(
+            "floor: read + ast.parse every file",
+            floor["wall"],
+            floor["cpu"],
+            floor["rss_mb"],
+            note=f"{len(files)} files",
+        )
+    )
+
+    copy = fresh_copy(tree, workdir, "kit")
+    phases = run_child(KIT_PHASES, [str(copy), tree.src, tree.shim], copy, kit_path)
+    changed, wrong = outcome_columns(copy, before, expected)
+    report.rows.append(Row("kit: analysis", phases["analysis"], 0.0, 0.0))
+    report.rows.append(
+        Row(
+            "kit: rewrite + write of the changed files", phases["rewrite"], 0.0, 0.0, changed, wrong
+        )
+    )
+    report.rows.append(
+        Row(
+            "kit: analysis + rewrite + write",
+            phases["wall"],
+            phases["cpu"],
+            phases["rss_mb"],
+            changed,
+            wrong,
+            note="target ≤ 3x",
+        )
+    )
+
+    if whole:
+        copy = fresh_copy(tree, workdir, "whole")
+        run = run_child(
+            WHOLE,
+            [
+                str(SCRIPTS / "retire_shims.py"),
+                "--root",
+                str(copy),
+                "--src",
+                tree.src,
+                tree.shim,
+                "--write",
+            ],
+            copy,
+            kit_path,
+        )
+        changed, wrong = outcome_columns(copy, before, expected)
+        report.rows.append(
+            Row(
+                "kit: retire_shims.py --write (whole)",
+                run["wall"],
+                run["cpu"],
+                run["rss_mb"],
+                changed,
+                wrong,
+                note=f"exit {run['status']}; target ≤ 10x",
+            )
+        )
+        for phase, label in WHOLE_PHASES.items():
+            if phase in run["phases"]:
+                report.rows.append(Row(f"  of which {label}", run["phases"][phase], 0.0, 0.0))
+
+    copy = fresh_copy(tree, workdir, "bowler")
+    bowler = run_child(BOWLER, [str(copy), tree.shim, tree.source], copy, [])
+    changed, wrong = outcome_columns(copy, before, expected)
+    report.rows.append(
+        Row(
+            "Bowler select_module().rename()",
+            bowler["wall"],
+            bowler["cpu"],
+            bowler["rss_mb"],
+            changed,
+            wrong,
+            note="no verification",
+        )
+    )
+
+    copy = fresh_copy(tree, workdir, "libcst")
+    chosen = random.Random(0).sample(files, min(sample, len(files)))
+    paths = [str(copy / path.relative_to(tree.root)) for path in chosen]
+    libcst = run_child(
+        LIBCST, [str(copy), tree.shim, tree.source, listed(workdir, paths)], copy, []
+    )
+    scale = len(files) / len(chosen)
+    sample_changed = len(differing(before, snapshot(copy)))
+    report.rows.append(
+        Row(
+            "LibCST RenameCommand (sample, scaled)",
+            libcst["wall"] * scale,
+            libcst["cpu"] * scale,
+            libcst["rss_mb"],
+            f"{sample_changed} of sample",
+            note=f"{len(chosen)} files x {scale:.1f}",
+        )
+    )
+
+    src_dir = tree.expected / tree.src
+    forked = run_child(FORK_IMPORT, [listed(workdir, affected)], tree.expected, [src_dir])
+    report.rows.append(
+        Row(
+            "fork-and-import of the affected modules",
+            forked["wall"],
+            forked["cpu"],
+            forked["rss_mb"],
+            note=f"{len(affected)} modules, {forked['failed']} fail",
+        )
+    )
+    for row in report.rows:
+        row.ratio = row.wall / floor["wall"]
+    return report
+
+
+def _excluded(tree: BenchTree) -> tuple[str, ...]:
+    namespace: dict[str, Any] = {}
+    exec(compile(tree.plan, "consolidation_plan.py", "exec"), namespace)  # our own plan text
+    return tuple(namespace["PLAN"].exclude)
+
+
+def _affected_modules(tree: BenchTree, changed: Sequence[str]) -> list[str]:
+    src = "" if tree.src in ("", ".") else tree.src.rstrip("/") + "/"
+    modules: list[str] = []
+    for path in changed:
+        if not path.endswith(".py") or not path.startswith(src):
+            continue
+        if not (tree.expected / path).exists():
+            continue
+        parts = path[len(src) : -3].split("/")
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules.append(".".join(parts))
+    return sorted(modules)
+
+
+# -- one large module --------------------------------------------------------------------------
+
+
+def measure_large(size: int) -> Report:
+    text = large_module(size)
+    moves = Moves(
+        names={(LARGE_SHIM, "build"): "app.core.tools"}, modules={LARGE_SHIM: "app.core.tools"}
+    )
+    task = FileTask("src/app/generated.py", text, "app.generated", False)
+    report = Report(f"one generated module of {len(text) / 1e6:.1f} MB", 1)
+    parse = _timed(lambda: ast.parse(text))
+    result: list[Any] = []
+    rewrite = _timed(lambda: result.append(rewrite_file(task, moves)))
+    tracemalloc.start()
+    rewrite_file(task, moves)
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    lines = sum(a != b for a, b in zip(text.splitlines(), result[0].text.splitlines(), strict=True))
+    report.rows.append(Row("ast.parse of the module", parse[0], parse[1], 0.0, ratio=1.0))
+    report.rows.append(
+        Row(
+            "kit: rewrite + check of the module",
+            rewrite[0],
+            rewrite[1],
+            peak,
+            changed=f"{lines} line",
+            ratio=rewrite[0] / parse[0],
+            note=f"memory {peak * 1e6 / len(text):.1f}x the file (target ≤ 20x); time target ≤ 10x",
+        )
+    )
+    return report
+
+
+def _timed(action: Callable[[], object]) -> tuple[float, float]:
+    start, cpu = time.perf_counter(), time.process_time()
+    action()
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def _table(report: Report) -> Table:
+    table = Table(title=f"{report.tree} ({report.files} files)")
+    for column in ("", "wall s", "CPU s", "peak MB", "files changed", "files wrong", "x floor", ""):
+        table.add_column(column, justify="left" if column in ("",) else "right")
+    for row in report.rows:
+        table.add_row(*_cells(row))
+    return table
+
+
+def _cells(row: Row) -> list[str]:
+    return [
+        row.name,
+        f"{row.wall:.2f}",
+        f"{row.cpu:.2f}" if row.cpu else "",
+        f"{row.rss_mb:.0f}" if row.rss_mb else "",
+        row.changed,
+        row.wrong,
+        f"{row.ratio:.2f}x" if row.ratio is not None else "",
+        row.note,
+    ]
+
+
+def markdown(reports: Sequence[Report]) -> str:
+    lines: list[str] = []
+    for report in reports:
+        lines += [
+            f"**{report.tree}** ({report.files} files)",
+            "",
+            "| | wall s | CPU s | peak MB | files changed | files wrong | x floor | |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        lines += ["| " + " | ".join(_cells(row)) + " |" for row in report.rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--tree", choices=("synthetic", "sympy", "all"), default="synthetic")
+    parser.add_argument("--files", type=int, default=2800, help="synthetic tree size")
+    parser.add_argument("--sample", type=int, default=150, help="files given to LibCST")
+    parser.add_argument(
+        "--large", type=int, default=5_000_000, help="size of the big module (0: none)"
+    )
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "shimkit-bench")
+    parser.add_argument("--no-whole", action="store_true", help="skip retire_shims.py --write")
+    parser.add_argument("--markdown", action="store_true", help="print the README table")
+    args = parser.parse_args(argv)
+    whole = not args.no_whole
+    console = Console()
+
+    def show(report: Report) -> None:  # as soon as a tree is done: a long run shows its progress
+        if args.markdown:
+            print(markdown([report]), flush=True)
+        else:
+            console.print(_table(report))
+
+    with tempfile.TemporaryDirectory(prefix="shimkit-bench-") as temp:
+        workdir = Path(temp)
+        if args.tree in ("synthetic", "all"):
+            show(measure_tree(synthetic_tree(workdir, args.files), workdir, args.sample, whole))
+        if args.tree in ("sympy", "all"):
+            args.cache.mkdir(parents=True, exist_ok=True)
+            show(measure_tree(sympy_tree(args.cache), workdir, args.sample, whole))
+    if args.large:
+        show(measure_large(args.large))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
