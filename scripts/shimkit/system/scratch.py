@@ -18,7 +18,7 @@ from pathlib import Path
 __all__ = ["orphaned_scratch", "process_start", "remove_orphaned_scratch", "scratch_dir"]
 
 PREFIX = "shimkit-"
-_OWNED = re.compile(rf"^{PREFIX}(?P<purpose>[a-z]+)-(?P<pid>\d+)-(?P<start>\d+)-")
+_OWNED = re.compile(rf"^{PREFIX}(?P<purpose>[a-z][a-z-]*?)-(?P<pid>\d+)-(?P<start>\d+)-")
 
 
 def process_start(pid: int) -> int:
