@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -173,7 +173,17 @@ def fresh_copy(base: Path, dest: Path) -> Path:
 
 
 def command(root: Path, script: str, args: Sequence[str]) -> list[str]:
+    """``script`` is a path, or a name in this repository's ``scripts/``."""
     return [sys.executable, str(SCRIPTS / script), "--root", str(root), *args]
+
+
+def from_kit(scenario: Scenario, kit: Path) -> Scenario:
+    """``scenario`` run with the scripts of ``kit`` (a copy of ``scripts/`` with another plan)."""
+    return replace(
+        scenario,
+        script=str(kit / scenario.script),
+        before=tuple((str(kit / script), *args) for script, *args in scenario.before),
+    )
 
 
 def run_kit(
@@ -466,6 +476,9 @@ def main(argv: Iterable[str] | None = None, out: Callable[[str], None] = print) 
     )
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--work", type=Path, default=None, help="work folder (default: a temp)")
+    parser.add_argument(
+        "--kit", type=Path, default=SCRIPTS, help="the scripts to run (default: this repo's)"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     names = [n for n in args.scripts.split(",") if n]
     unknown = [n for n in names if n not in SCENARIOS]
@@ -478,8 +491,9 @@ def main(argv: Iterable[str] | None = None, out: Callable[[str], None] = print) 
         out("strace cannot run here: random kills only")
     bases = {}
     refs = {}
+    scenarios = {name: from_kit(SCENARIOS[name], args.kit.resolve()) for name in names}
     for name in names:
-        scenario = SCENARIOS[name]
+        scenario = scenarios[name]
         bases[name] = build_base(work, scenario)
         refs[name] = reference(work, bases[name], scenario, use_strace)
         ref = refs[name]
@@ -495,7 +509,7 @@ def main(argv: Iterable[str] | None = None, out: Callable[[str], None] = print) 
             plan += plan_kills(refs, len(plan) + 1, 0, random.Random(args.seed + attempts))[-1:]
         name, kill = plan[attempts]
         attempts += 1
-        run_case(work, bases[name], SCENARIOS[name], refs[name], kill, attempts, totals)
+        run_case(work, bases[name], scenarios[name], refs[name], kill, attempts, totals)
     out(totals.line())
     out("kills per script: " + ", ".join(f"{k} {v}" for k, v in sorted(totals.by_script.items())))
     if not totals.failures:

@@ -13,10 +13,11 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from shimkit.domain.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,13 @@ PLAN = replace(PLAN, tracking_tests={QUICK_TEST_PATHS!r})
 """
 
 
+def quick_plan() -> Plan:
+    """The kit's plan with its test paths narrowed to ``QUICK_TEST_PATHS`` (for in-process runs)."""
+    from consolidation_plan import PLAN
+
+    return replace(PLAN, tracking_tests=QUICK_TEST_PATHS)
+
+
 def quick_kit() -> Path:
     """A copy of ``scripts/`` whose plan runs only ``QUICK_TEST_PATHS`` (made once per process)."""
     if "quick" not in _TEMPLATES:
@@ -165,9 +173,7 @@ def quick_kit() -> Path:
         shutil.copytree(SCRIPTS, kit, ignore=_NOT_COPIED)
         plan = kit / "consolidation_plan.py"
         text = plan.read_text(encoding="utf-8")
-        plan.write_text(
-            "from dataclasses import replace\n" + text + _QUICK_PLAN, encoding="utf-8"
-        )
+        plan.write_text("from dataclasses import replace\n" + text + _QUICK_PLAN, encoding="utf-8")
         _TEMPLATES["quick"] = kit
     return _TEMPLATES["quick"]
 

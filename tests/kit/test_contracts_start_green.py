@@ -10,8 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from consolidation_plan import PLAN
-from kit_helpers import Repos, build_legacy_repo, commit_all, files_under
+from kit_helpers import Repos, build_legacy_repo, commit_all, files_under, quick_plan
 from shimkit.cli import inventory_main
 
 pytestmark = pytest.mark.slow
@@ -55,7 +54,7 @@ def test_an_unrelated_upward_import_is_allowlisted_and_lint_imports_is_green(
 ) -> None:
     plant(legacy, UPWARD)
     assert lint_imports(legacy).returncode != 0, "the copied contracts start red on this tree"
-    assert inventory_main(PLAN, ["--root", str(legacy), "--write-contracts"]) == 0
+    assert inventory_main(quick_plan(), ["--root", str(legacy), "--write-contracts"]) == 0
     out = capsys.readouterr().out
     assert (
         "allowlisted legacy upward import: infrastructure.reporting.summary -> "
@@ -69,7 +68,9 @@ def test_an_unrelated_upward_import_is_allowlisted_and_lint_imports_is_green(
 def test_a_layer_the_tree_lacks_is_written_optional_with_a_warning(
     legacy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plan = replace(PLAN, layers=("orchestration", "infrastructure", "platform_core", "common"))
+    plan = replace(
+        quick_plan(), layers=("orchestration", "infrastructure", "platform_core", "common")
+    )
     assert inventory_main(plan, ["--root", str(legacy), "--write-contracts"]) == 0
     captured = capsys.readouterr()
     assert "layer platform_core is not in this tree" in captured.err
@@ -92,7 +93,7 @@ def test_contracts_that_cannot_start_green_are_not_written(
     config.write_text(config.read_text(encoding="utf-8") + team_contract, encoding="utf-8")
     commit_all(legacy, "the team's own contract, already broken")
     before = files_under(legacy)
-    assert inventory_main(PLAN, ["--root", str(legacy), "--write-contracts"]) == 1
+    assert inventory_main(quick_plan(), ["--root", str(legacy), "--write-contracts"]) == 1
     out = capsys.readouterr().out
     assert "common never imports infrastructure" in out
     assert "infrastructure.tracking.mlflow.hash_utils -> common.shared.hash_utils" in out

@@ -8,8 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from consolidation_plan import PLAN
-from kit_helpers import build_legacy_repo, commit_all, files_under, run_script
+from kit_helpers import build_legacy_repo, commit_all, files_under, quick_plan, run_script
 from shimkit.cli import inventory_main, rewrite_main
 
 pytestmark = pytest.mark.slow
@@ -32,7 +31,9 @@ def one_line_error(stderr: str) -> str:
 def test_a_plan_entry_missing_from_the_tree_is_refused_before_anything_is_written(
     legacy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plan = replace(PLAN, deprecated=("orchestration.mlflow_utils", "orchestration.no_such_shim"))
+    plan = replace(
+        quick_plan(), deprecated=("orchestration.mlflow_utils", "orchestration.no_such_shim")
+    )
     before = files_under(legacy)
     status = inventory_main(plan, ["--root", str(legacy), "--write-contracts"])
     error = one_line_error(capsys.readouterr().err)
@@ -47,7 +48,9 @@ def test_a_plan_entry_missing_from_the_tree_is_refused_before_anything_is_writte
 def test_a_kept_layer_missing_from_the_tree_is_refused(
     legacy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plan = replace(PLAN, keep=(*PLAN.keep, "orchestration.jobs.tracking.utils.gone"))
+    plan = replace(
+        quick_plan(), keep=(*quick_plan().keep, "orchestration.jobs.tracking.utils.gone")
+    )
     assert rewrite_main(plan, "update-imports", ["--root", str(legacy)]) == 2
     assert "keep orchestration.jobs.tracking.utils.gone" in one_line_error(capsys.readouterr().err)
 
