@@ -247,3 +247,18 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     return root
+
+
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """The real ``lint-imports`` on ``root`` as CI runs it (the import root ``src`` on the path)."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=root,
+        env=Repos.env(PYTHONPATH="src"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -4,18 +4,15 @@ contract and the import that break."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from kit_helpers import Repos, build_legacy_repo, commit_all, files_under, quick_plan
+from kit_helpers import build_legacy_repo, commit_all, files_under, lint_imports, quick_plan
 from shimkit.cli import inventory_main
 
 pytestmark = pytest.mark.slow
 
-LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 UPWARD = {
     "src/infrastructure/reporting/__init__.py": "",
     "src/infrastructure/reporting/summary.py": (
@@ -24,17 +21,6 @@ UPWARD = {
         "    return tracker.experiment_id\n"
     ),
 }
-
-
-def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache"],
-        cwd=root,
-        env=Repos.env(PYTHONPATH="src"),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.fixture

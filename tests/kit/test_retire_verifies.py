@@ -4,28 +4,14 @@ and leaves contracts true for the tree it runs on; step 5 tells "not done yet" f
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from kit_helpers import Repos, build_legacy_repo, commit_all, files_under, run_script
+from kit_helpers import build_legacy_repo, commit_all, files_under, lint_imports, run_script
 
 pytestmark = pytest.mark.slow
 
-LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 DEPRECATED_SHIM = "src/orchestration/mlflow_utils.py"
-
-
-def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache"],
-        cwd=root,
-        env=Repos.env(PYTHONPATH="src"),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def retired_contract(root: Path) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from shimkit.analysis import module_name
-from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import TITLE as INVENTORY_TITLE
 from shimkit.application.inventory_step import record_baseline, run_inventory
@@ -32,6 +31,7 @@ from shimkit.application.rewrite_step import (
     applied_step,
     plan_step,
     run_rewrite_step,
+    show_planned,
     write_step,
 )
 from shimkit.application.step_commits import AppliedStep, commit_step
@@ -245,18 +245,9 @@ def _retire(
     if not retirement.step.retire:
         reporter.info("nothing retired: no layer asked for can go (see the table below)")
         return 1
-    for decision in shim_tests_to_decide(outcome.decisions):
-        reporter.warning(decision)
-    if outcome.changes.empty:
-        reporter.info("nothing to do: no file refers to the modules to retire")
-        return 0
-    reporter.changes(outcome.changes)
-    if options.check:
-        reporter.info(f"{len(outcome.changes.changes)} file change(s) pending")
-        return 1
-    if not options.write:
-        reporter.info("dry run: nothing was written (pass --write to apply)")
-        return 0
+    stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
+    if stop is not None:
+        return stop
     require_clean_but_status(workspace, options.allow_dirty)
     if options.commit:
         require_committer(workspace.root)

@@ -139,6 +139,26 @@ def _checked(analysis: Analysis, source: SourceFile, rewrite: FileRewrite) -> Fi
     return FileChange(source.path, source.text, rewrite.text, rewrite.engine, source.encoding)
 
 
+def show_planned(
+    outcome: StepOutcome, options: RunOptions, reporter: Reporter, why_nothing: str
+) -> int | None:
+    """Show what a planned change would do; the run's exit status when it ends there (nothing to
+    do, ``--check``, a dry run), else None: the change is to be written."""
+    for decision in shim_tests_to_decide(outcome.decisions):
+        reporter.warning(decision)
+    if outcome.changes.empty:
+        reporter.info(f"nothing to do: {why_nothing}")
+        return 0
+    reporter.changes(outcome.changes)
+    if options.check:
+        reporter.info(f"{len(outcome.changes.changes)} file change(s) pending")
+        return 1
+    if not options.write:
+        reporter.info("dry run: nothing was written (pass --write to apply)")
+        return 0
+    return None
+
+
 def run_rewrite_step(
     workspace: Workspace,
     step: StepSpec,
@@ -152,18 +172,9 @@ def run_rewrite_step(
     workspace = check_plan_doc(workspace, reporter)
     analysis, step = analyse_step(workspace, step, reporter)
     outcome = plan_step(workspace, analysis, step, reporter)
-    for decision in shim_tests_to_decide(outcome.decisions):
-        reporter.warning(decision)
-    if outcome.changes.empty:
-        reporter.info("nothing to do: no file refers to the modules this step moves")
-        return 0
-    reporter.changes(outcome.changes)
-    if options.check:
-        reporter.info(f"{len(outcome.changes.changes)} file change(s) pending")
-        return 1
-    if not options.write:
-        reporter.info("dry run: nothing was written (pass --write to apply)")
-        return 0
+    stop = show_planned(outcome, options, reporter, "no file refers to the modules this step moves")
+    if stop is not None:
+        return stop
     require_clean_but_status(workspace, options.allow_dirty)
     applied = applied_step(workspace, step, outcome)
     write_step(workspace, applied, options, reporter)

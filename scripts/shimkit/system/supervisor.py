@@ -153,7 +153,8 @@ def main(argv: list[str]) -> int:
     if status is None:
         return 128 + SIGTERM
     if status < 0:  # killed by a signal: end the same way, so the kit sees what the command did
-        with contextlib.suppress(OSError, ValueError):  # SIGKILL's action cannot be set, nor need be
+        # SIGKILL's action cannot be set (nor need be)
+        with contextlib.suppress(OSError, ValueError):
             _signal.signal(-status, _signal.SIG_DFL)
         os.kill(os.getpid(), -status)
     return status
