@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from shimkit.apply import apply_changes
 from shimkit.domain.model import ChangeSet, FileChange
-apply_changes(Path(sys.argv[1]), {CHANGES!r})
+apply_changes(Path(sys.argv[1]), {CHANGES!r}, verified="verified" in sys.argv)
 """
 
 
@@ -82,10 +82,10 @@ except Interrupted as stop:
 
 
 def _write_in_child(
-    root: Path, *strace: str, writer: str = _WRITER
+    root: Path, *strace: str, writer: str = _WRITER, verified: bool = False
 ) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "scripts"), "PYTHONDONTWRITEBYTECODE": "1"}
-    argv = [sys.executable, "-c", writer, str(root)]
+    argv = [sys.executable, "-c", writer, str(root), *(["verified"] if verified else [])]
     return subprocess.run([*strace, *argv], env=env, capture_output=True)
 
 
@@ -140,6 +140,23 @@ def test_a_half_renamed_write_whose_new_contents_are_lost_is_undone(tmp_path: Pa
     assert outcome.action == "rolled back" and outcome.files == 1
     assert _files(root) == before
     assert _leftovers(root) == []
+
+
+@pytest.mark.skipif(not strace_available(), reason="needs strace (ptrace)")
+@pytest.mark.parametrize("verified", [True, False], ids=["verified", "unverified"])
+def test_a_finished_write_says_whether_its_change_was_verified_before_it_began(
+    tmp_path: Path, verified: bool
+) -> None:
+    """retire_shims.py and migrate.py verify on a working copy, then write: the rerun after a
+    kill in the write finds nothing to do, and the recovery line is what says it was verified."""
+    root = _tree(tmp_path, git=True)
+    _, after = _expected(root)
+    inject = "inject=rename:signal=SIGKILL:when=3"
+    _write_in_child(root, "strace", "-qq", "-o", os.devnull, "-e", inject, verified=verified)
+    said = recover(root).describe()
+    assert said.startswith("finished an interrupted write"), said
+    assert ("verification passed before the write began" in said) is verified, said
+    assert _files(root) == after
 
 
 @pytest.mark.skipif(not strace_available(), reason="needs strace (ptrace)")

@@ -128,7 +128,8 @@ def migrate(
                 )
         else:
             doc = plan_doc_change(workspace, tuple(step_titles(workspace.plan)))
-            apply_changes(workspace.root, ChangeSet((*changes.changes, *([doc] if doc else ()))))
+            written = ChangeSet((*changes.changes, *([doc] if doc else ())))
+            apply_changes(workspace.root, written, verified=True)
             baseline_commit = head
         _carry_baseline(copy, workspace, baseline_commit)
     reporter.info(f"migration written: {len(changes.changes)} file(s) changed in {workspace.root}")
@@ -149,7 +150,7 @@ def _commit_each_step(
         if step.changes.empty:
             reporter.info(f"step {number}: nothing to commit")
             continue
-        apply_changes(workspace.root, step.changes)
+        apply_changes(workspace.root, step.changes, verified=True)
         try:
             sha = commit_step(workspace, step)
         except KitError as error:
@@ -255,7 +256,7 @@ def _retire(
         reporter.info("verification FAILED: your tree was not changed")
         return 1
     applied = applied_step(workspace, retirement.step, outcome)
-    write_step(workspace, applied, options, reporter)
+    write_step(workspace, applied, options, reporter, verified=True)
     reporter.info(f"retired {', '.join(outcome.removed)}: {len(outcome.changes.changes)} file(s)")
     _plan_progress(workspace, analysis, reporter)
     return 0

@@ -198,12 +198,17 @@ def applied_step(workspace: Workspace, step: StepSpec, outcome: StepOutcome) -> 
 
 
 def write_step(
-    workspace: Workspace, applied: AppliedStep, options: RunOptions, reporter: Reporter
+    workspace: Workspace,
+    applied: AppliedStep,
+    options: RunOptions,
+    reporter: Reporter,
+    verified: bool = False,
 ) -> None:
-    """Write a step's change in one all-or-nothing write; with ``--commit``, commit it."""
+    """Write a step's change in one all-or-nothing write (``verified``: it passed verification
+    on a working copy first); with ``--commit``, commit it."""
     if options.commit:
         require_committer(workspace.root)
-    apply_changes(workspace.root, applied.changes)
+    apply_changes(workspace.root, applied.changes, verified)
     reporter.info(f"wrote {len(applied.changes.changes)} file change(s)")
     if options.commit:
         sha = commit_step(workspace, applied)

@@ -98,7 +98,7 @@ def _missing_dirs(root: Path, plans: list[_Planned]) -> tuple[str, ...]:
     return tuple(p.relative_to(root).as_posix() for p in sorted(missing, key=lambda p: p.parts))
 
 
-def _journal(root: Path, plans: list[_Planned]) -> Journal:
+def _journal(root: Path, plans: list[_Planned], verified: bool) -> Journal:
     entries = []
     for index, plan in enumerate(plans):
         temp = None if plan.new is None else temp_name(plan.target).relative_to(root).as_posix()
@@ -112,7 +112,7 @@ def _journal(root: Path, plans: list[_Planned]) -> Journal:
                 old_mode=plan.mode,
             )
         )
-    return Journal(tuple(entries), _missing_dirs(root, plans))
+    return Journal(tuple(entries), _missing_dirs(root, plans), verified)
 
 
 def _prepare(place: Place, journal: Journal, plans: list[_Planned]) -> None:
@@ -149,8 +149,9 @@ def _commit(place: Place, journal: Journal) -> None:
         fsync_dir(folder)
 
 
-def apply_changes(root: Path, changes: ChangeSet) -> None:
-    """Write ``changes`` under ``root``, all or nothing; raise :class:`ApplyError` on failure."""
+def apply_changes(root: Path, changes: ChangeSet, verified: bool = False) -> None:
+    """Write ``changes`` under ``root``, all or nothing; raise :class:`ApplyError` on failure.
+    ``verified``: the change passed verification before this write (the journal says so)."""
     root = Path(root)
     seen: set[str] = set()
     for change in changes.changes:
@@ -164,7 +165,7 @@ def apply_changes(root: Path, changes: ChangeSet) -> None:
     # writes first, deletions last: a reader never sees a module gone before its importers moved
     plans.sort(key=lambda plan: plan.new is None)
     place = Place.of(root)
-    journal = _journal(root, plans)
+    journal = _journal(root, plans, verified)
     committed = False
     try:
         place.write(journal)

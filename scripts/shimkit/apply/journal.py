@@ -7,7 +7,9 @@ of the old bytes in ``journal-backup/``. Then backups, temporary files, renames 
 the journal goes last. :func:`recover`, which every run calls first, reads a journal left by a
 killed run: when every new content is available (the temporary file holds it, or the target
 already does) it finishes the renames, else it puts every file back to its old bytes. Either way
-it then removes the journal, the backups and every temporary file of the write.
+it then removes the journal, the backups and every temporary file of the write. A write whose
+change was verified before it began (on a working copy) says so in its journal, and a recovery
+that finishes it says so too: the rerun that then finds nothing to do stands on a verified result.
 """
 
 from __future__ import annotations
@@ -47,12 +49,14 @@ class Entry:
 class Journal:
     entries: tuple[Entry, ...]
     created_dirs: tuple[str, ...] = ()  # relative to the root, parents first
+    verified: bool = False  # the change passed verification before the write began
 
     def to_json(self) -> str:
         data = {
             "version": VERSION,
             "entries": [asdict(entry) for entry in self.entries],
             "created_dirs": list(self.created_dirs),
+            "verified": self.verified,
         }
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
@@ -66,6 +70,7 @@ class Journal:
             return Journal(
                 tuple(Entry(**entry) for entry in data["entries"]),
                 tuple(str(d) for d in data["created_dirs"]),
+                data.get("verified") is True,
             )
         except (AttributeError, KeyError, TypeError) as error:
             raise ValueError(f"malformed journal: {error}") from None
@@ -104,6 +109,7 @@ class RecoveryOutcome:
     action: str = "none"  # "none" | "completed" | "rolled back" | "discarded"
     files: int = 0
     temps_removed: int = 0
+    verified: bool = False  # the finished write had passed verification before it began
 
     def describe(self) -> str:
         if self.action == "completed" and not self.files:
@@ -120,6 +126,8 @@ class RecoveryOutcome:
             head = "cleaned up after an interrupted run"
         else:
             return ""
+        if self.action == "completed" and self.verified:
+            head += " (verification passed before the write began)"
         if self.temps_removed:
             head += f"; removed {self.temps_removed} temporary file(s)"
         return head
@@ -229,7 +237,8 @@ def settle(place: Place, journal: Journal) -> RecoveryOutcome:
     try:
         if all(_available(place, entry) for entry in journal.entries):
             changed = sum(_finish(place, entry) for entry in journal.entries)
-            return RecoveryOutcome("completed", changed, close(place, journal, False))
+            removed = close(place, journal, False)
+            return RecoveryOutcome("completed", changed, removed, journal.verified)
         changed = roll_back(place, journal)
         return RecoveryOutcome("rolled back", changed, close(place, journal, True))
     except OSError as error:
