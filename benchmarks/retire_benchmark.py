@@ -160,6 +160,16 @@ done = time.perf_counter()
 _usage(done - start, {"analysis": analysed - start, "rewrite": done - analysed})
 """
 
+WHOLE_PHASES = {  # the use cases ``retire_shims.py`` calls, in order
+    "analyse": "finding the layers to retire (analysis)",
+    "analyse_step": "the analysis of the step",
+    "plan_step": "the rewrite, in memory",
+    "record_baseline": "the baseline on the working copy (imports of the affected modules)",
+    "verify": "the verification on the working copy (imports, contracts, tests)",
+    "write_step": "the write",
+}
+
+# the child: retire_shims.py run in-process, each use case of WHOLE_PHASES timed
 WHOLE = """
 import runpy
 import shimkit.application.migrate
@@ -178,7 +188,7 @@ def timed(name):
             phases[name] = phases.get(name, 0.0) + time.perf_counter() - start
     setattr(use_cases, name, run)
 
-for name in ("take_inventory", "run_rewrite_step", "verify"):
+for name in sys.argv.pop(1).split(','):
     timed(name)
 script = sys.argv[1]
 sys.argv = [script, *sys.argv[2:]]
@@ -233,11 +243,6 @@ _usage(time.perf_counter() - start, {"failed": failed})
 """
 
 
-WHOLE_PHASES = {
-    "take_inventory": "the step-1 baseline (analysis, imports)",
-    "run_rewrite_step": "the rewrite step (rewrite, write)",
-    "verify": "the verification (analysis, imports)",
-}
 
 
 # -- one tree ----------------------------------------------------------------------------------
@@ -332,6 +337,7 @@ def measure_tree(tree: BenchTree, workdir: Path, sample: int, whole: bool) -> Re
         run = run_child(
             WHOLE,
             [
+                ",".join(WHOLE_PHASES),
                 str(SCRIPTS / "retire_shims.py"),
                 "--root",
                 str(copy),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from shimkit.apply import ApplyError, apply_changes
 from shimkit.domain.model import ChangeSet, FileChange
+from shimkit.system.files import keep_copy
 
 
 def _tree(tmp_path: Path) -> Path:
@@ -178,3 +179,35 @@ def test_delete_failure_rolls_back_writes(tmp_path: Path) -> None:
         apply_changes(root, changes)
     assert str(raised.value) == "cannot delete pkg/gone.py: operation not permitted"
     assert _snapshot(root) == before
+
+
+def _other_filesystem(than: Path) -> Path | None:
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK) and shm.stat().st_dev != than.stat().st_dev:
+        return shm
+    return None
+
+
+@pytest.mark.parametrize("where", ["same filesystem", "other filesystem"])
+def test_a_backup_keeps_the_old_bytes_after_the_file_is_replaced(
+    tmp_path: Path, where: str
+) -> None:
+    """Backups are hard links where the filesystem allows, copies where it does not: either
+    way they hold the old bytes once the write has replaced the file."""
+    source = tmp_path / "a.py"
+    source.write_bytes(b"old = 1\n")
+    folder = tmp_path if where == "same filesystem" else _other_filesystem(tmp_path)
+    if folder is None:
+        pytest.skip("no writable second filesystem here")
+    backup = folder / f"backup-{os.getpid()}-{tmp_path.name}"
+    try:
+        keep_copy(source, backup, b"old = 1\n")
+        linked = backup.stat().st_ino == source.stat().st_ino
+        assert linked is (where == "same filesystem")
+        replacement = tmp_path / "new.tmp"
+        replacement.write_bytes(b"new = 2\n")
+        os.replace(replacement, source)
+        assert backup.read_bytes() == b"old = 1\n"
+        assert source.read_bytes() == b"new = 2\n"
+    finally:
+        backup.unlink(missing_ok=True)

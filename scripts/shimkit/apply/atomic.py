@@ -17,7 +17,7 @@ from pathlib import Path
 from shimkit.apply.errors import ApplyError
 from shimkit.apply.journal import Entry, Journal, Place, close, roll_back
 from shimkit.domain.model import ChangeSet, FileChange
-from shimkit.system.files import create_temp, fsync_dir, reason, sha256_of, temp_name
+from shimkit.system.files import create_temp, fsync_dir, keep_copy, reason, sha256_of, temp_name
 from shimkit.system.signals import deferred
 
 __all__ = ["ApplyError", "apply_changes"]
@@ -120,7 +120,7 @@ def _prepare(place: Place, journal: Journal, plans: list[_Planned]) -> None:
     place.backups.mkdir(parents=True, exist_ok=True)
     for entry, plan in zip(journal.entries, plans, strict=True):
         if entry.backup is not None and plan.original is not None:
-            create_temp(place.backups / entry.backup, plan.original, 0o600)
+            keep_copy(plan.target, place.backups / entry.backup, plan.original)
     fsync_dir(place.backups)
     for folder in journal.created_dirs:
         (place.root / folder).mkdir()

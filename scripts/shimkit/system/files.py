@@ -22,6 +22,7 @@ __all__ = [
     "WriteError",
     "create_temp",
     "fsync_dir",
+    "keep_copy",
     "reason",
     "sha256_of",
     "temp_name",
@@ -79,6 +80,16 @@ def create_temp(path: Path, data: bytes, mode: int | None = None) -> None:
         with contextlib.suppress(OSError):
             path.unlink()
         raise
+
+
+def keep_copy(source: Path, copy: Path, data: bytes) -> None:
+    """Create ``copy`` (it must not exist) holding ``data``, the bytes ``source`` holds now: a
+    hard link where the filesystem allows (a write replaces ``source`` by a rename, so the link
+    keeps the old bytes at a fraction of the cost of a copy), else a new file. Raises OSError."""
+    try:
+        os.link(source, copy, follow_symlinks=False)
+    except OSError:
+        create_temp(copy, data, 0o600)
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
