@@ -104,3 +104,48 @@ def test_step5_after_step3_alone_names_steps_2_and_4_as_pending(legacy: Path) ->
     assert "verification passed" in output
     assert "pending: step 2, step 4" in output
     assert "would delete orchestration.jobs.tracking.mlflow_utils" in output
+
+
+def _plant(root: Path, module: str, text: str) -> None:
+    (root / "src/orchestration" / f"{module}.py").write_text(text, encoding="utf-8")
+    commit_all(root, f"orchestration.{module}")
+
+
+USES_THE_SHIM = "from orchestration.mlflow_utils import setup_mlflow_for_stage\n"
+
+
+def test_a_module_that_never_imported_is_pre_existing_not_a_regression(legacy: Path) -> None:
+    """The baseline of retire_shims.py imports nothing up front: what fails or warns after the
+    change is imported again with the change undone on the copy, and judged against that."""
+    _plant(legacy, "never_imported", USES_THE_SHIM + "import a_module_nobody_installed\n")
+    _plant(
+        legacy,
+        "warns_already",
+        "import warnings\n\n" + USES_THE_SHIM
+        + 'warnings.warn("warns_already is old", DeprecationWarning, stacklevel=1)\n\n\n'
+        + "def stage() -> object:  # code of its own: not a layer to retire\n"
+        + "    return setup_mlflow_for_stage\n",
+    )  # fmt: skip
+    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "verification passed" in output
+    assert "pre-existing: orchestration.never_imported did not import before the change" in output
+    assert "pre-existing DeprecationWarning importing orchestration.warns_already" in output
+    assert not (legacy / DEPRECATED_SHIM).exists()
+
+
+def test_a_module_the_change_breaks_is_a_regression(legacy: Path) -> None:
+    _plant(
+        legacy,
+        "reads_the_shim",
+        "from pathlib import Path\n\n" + USES_THE_SHIM
+        + 'SOURCE = (Path(__file__).parent / "mlflow_utils.py").read_text()\n',
+    )  # fmt: skip
+    before = files_under(legacy)
+    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert re.search(r"orchestration\.reads_the_shim: .*FileNotFoundError", output), output
+    assert "your tree was not changed" in output
+    assert files_under(legacy) == before

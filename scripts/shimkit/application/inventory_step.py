@@ -53,33 +53,41 @@ def record_baseline(
     imports: ImportOptions | None = None,
     changed: Collection[str] | None = None,
     checked: Checked | None = None,
+    import_modules: bool = True,
 ) -> Analysis:
     """Record the commit, the modules that import today (with the project DeprecationWarnings
     each one already issues), the contract violations already there and (from step 1's
     preconditions) the failing tests, for step 5.
 
     Every module is imported, since step 5 may need any of them; a run that knows its change
-    already (``changed``: the modules it will change or delete) imports only those it can affect.
+    already (``changed``: the modules it will change or delete) imports only those it can affect,
+    and one that verifies on a copy where the tree before the change can be brought back
+    (``import_modules`` False) none: its verification imports before the change only what fails
+    or warns after it (``verify_step.BeforeChange``).
     """
     inventory = analysis.inventory
     all_modules = imports.all_modules if imports else False
-    report = import_each(
-        workspace,
-        analysis,
-        modules_to_check(analysis, importable_candidates(analysis), changed, all_modules),
-        reporter,
-        "step 1: importing every module (baseline)",
-        options=imports,
-    )
-    # a module that imports but warns is importable: the warning may be what the migration removes
-    importable = tuple(
-        sorted(r.module for r in report.results if r.outcome is not SmokeOutcome.IMPORT_ERROR)
-    )
-    warnings = tuple(
-        sorted(
-            {(r.module, d.path, d.message) for r in report.results for d in r.deprecations}
+    importable: tuple[str, ...] = ()
+    warnings: tuple[tuple[str, str, str], ...] = ()
+    if import_modules:
+        report = import_each(
+            workspace,
+            analysis,
+            modules_to_check(analysis, importable_candidates(analysis), changed, all_modules),
+            reporter,
+            "step 1: importing every module (baseline)",
+            options=imports,
         )
-    )
+        # a module that imports but warns is importable: the warning may be what the migration
+        # removes
+        importable = tuple(
+            sorted(r.module for r in report.results if r.outcome is not SmokeOutcome.IMPORT_ERROR)
+        )
+        warnings = tuple(
+            sorted(
+                {(r.module, d.path, d.message) for r in report.results for d in r.deprecations}
+            )
+        )
     if contracts is None and (workspace.root / CONFIG).is_file():
         contracts = probe_contracts(workspace.root, workspace.src, CONFIG)
     baseline = replace(

@@ -9,9 +9,10 @@ copy) a commit of its own; the commits add up to exactly the one-write result.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
-from shimkit.analysis import module_name
 from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import TITLE as INVENTORY_TITLE
 from shimkit.application.inventory_step import record_baseline, run_inventory
@@ -36,7 +37,14 @@ from shimkit.application.rewrite_step import (
 )
 from shimkit.application.step_commits import AppliedStep, commit_step
 from shimkit.application.verify_step import TITLE as VERIFY_TITLE
-from shimkit.application.verify_step import Scope, report, report_progress, run_verify, verify
+from shimkit.application.verify_step import (
+    BeforeChange,
+    Scope,
+    report,
+    report_progress,
+    run_verify,
+    verify,
+)
 from shimkit.application.working_copy import working_copy
 from shimkit.application.workspace import Analysis, Workspace, analyse
 from shimkit.apply import apply_changes, repo_status
@@ -298,23 +306,29 @@ def _verified_on_a_copy(
     imports: ImportOptions | None,
 ) -> bool:
     """Take the baseline on a copy of the tree (``analysis`` is of the same files), apply the
-    change there and verify it. Only the modules the change can affect are imported for the
-    baseline: the copy and its baseline end with this run."""
+    change there and verify it. The baseline imports nothing: the verification imports the
+    modules the change can affect, and only those that fail or warn again with the change
+    undone on the copy. The copy and its baseline end with this run."""
     reporter.heading("Verify (on a working copy; your tree is written only if this passes)")
-    changed = {*step.retire} | {
-        module
-        for change in outcome.changes.changes
-        if (module := module_name(change.path, workspace.src)) is not None
-    }
     with working_copy(workspace) as copy:
         baseline = record_baseline(
-            copy, analysis, reporter, imports=imports, changed=changed
+            copy, analysis, reporter, imports=imports, import_modules=False
         ).inventory
         apply_changes(copy.root, outcome.changes)
+
+        @contextmanager
+        def restored() -> Iterator[None]:
+            apply_changes(copy.root, outcome.changes.undone())
+            try:
+                yield
+            finally:
+                apply_changes(copy.root, outcome.changes)
+
         scope = Scope(
             retired=frozenset(step.retire),
             kept=frozenset(m for m in workspace.plan.keep if analysis.codebase.has_module(m)),
             contracts_required=False,
+            before=BeforeChange(analysis, restored),
         )
         result = verify(copy, reporter, scope, baseline, imports)
     report(result, reporter)

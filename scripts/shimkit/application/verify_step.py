@@ -9,7 +9,8 @@ verifies its own change.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from shimkit.application.contracts_config import is_gone
@@ -20,8 +21,10 @@ from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
 from shimkit.application.ports import Reporter
 from shimkit.application.progress import pending_steps
 from shimkit.application.smoke import (
+    ModuleSelection,
     changed_modules,
     import_each,
+    importable_candidates,
     modules_to_check,
     reexported_names,
 )
@@ -33,6 +36,7 @@ from shimkit.system.git import changed_since
 from shimkit.verify import (
     PRE_EXISTING,
     REGRESSION,
+    ModuleSmoke,
     SmokeOutcome,
     check_identity,
     compare_with_baseline,
@@ -45,6 +49,17 @@ TITLE = "Verify"
 
 
 @dataclass(frozen=True)
+class BeforeChange:
+    """The tree a verification runs on, as it was before the change: ``analysis`` of it, and a
+    context in which the tree holds it again. A baseline taken without imports (``retire_shims.py``
+    knows its change) is completed with it: only the modules that fail or warn after the change
+    are imported before it, to tell a regression from what was already there."""
+
+    analysis: Analysis
+    restored: Callable[[], AbstractContextManager[None]]
+
+
+@dataclass(frozen=True)
 class Scope:
     """What a verification holds a change to."""
 
@@ -54,6 +69,8 @@ class Scope:
     # the tree's .importlinter is the kit's: it protects exactly the plan's shims (not so for a
     # tree rolled back to before the contracts were adopted)
     plan_contracts: bool = True
+    # the baseline holds no imports: they are taken before the change where needed
+    before: BeforeChange | None = None
 
 
 @dataclass
@@ -168,10 +185,13 @@ def _check_imports(
     imports: ImportOptions,
 ) -> None:
     modules = analysis.inventory.modules
+    importable = (
+        importable_candidates(scope.before.analysis)
+        if scope.before is not None
+        else baseline.importable_modules
+    )
     expected = [
-        m
-        for m in baseline.importable_modules
-        if not any(m == r or m.startswith(r + ".") for r in scope.retired)
+        m for m in importable if not any(m == r or m.startswith(r + ".") for r in scope.retired)
     ]
     missing = [m for m in expected if m not in modules]
     present = [m for m in expected if m in modules]
@@ -187,8 +207,13 @@ def _check_imports(
         imports,
     )
     known = {(module, path, message) for module, path, message in baseline.import_warnings}
+    results = list(report.results)
+    if scope.before is not None:
+        results = _against_the_tree_before(
+            workspace, scope.before, results, known, reporter, result, imports
+        )
     failed: list[str] = []
-    for module in report.results:
+    for module in results:
         new = [d for d in module.deprecations if (module.module, d.path, d.message) not in known]
         result.notes.extend(
             f"pre-existing DeprecationWarning importing {module.module}: {d.path}: {d.message}"
@@ -222,6 +247,39 @@ def _check_imports(
         not problems,
         _listing(problems) if problems else f"{len(pairs)} names are the source's objects",
     )
+
+
+def _against_the_tree_before(
+    workspace: Workspace,
+    before: BeforeChange,
+    results: list[ModuleSmoke],
+    known: set[tuple[str, str, str]],
+    reporter: Reporter,
+    verification: Verification,
+    imports: ImportOptions,
+) -> list[ModuleSmoke]:
+    """The modules that fail or warn after the change, imported in the tree as it was before:
+    their warnings then are added to ``known``; those that did not import then either are left
+    out (as a baseline leaves them out), with a note. Returns the results still to judge."""
+    suspects = tuple(r.module for r in results if not r.ok)
+    if not suspects:
+        return results
+    with before.restored():
+        earlier = import_each(
+            workspace,
+            before.analysis,
+            ModuleSelection(suspects),
+            reporter,
+            "verify: importing before the change the modules that fail or warn after it",
+            options=imports,
+        )
+    known.update((r.module, d.path, d.message) for r in earlier.results for d in r.deprecations)
+    broken = {r.module: r for r in earlier.results if r.outcome is SmokeOutcome.IMPORT_ERROR}
+    verification.notes.extend(
+        f"pre-existing: {module} did not import before the change either: {r.message}"
+        for module, r in broken.items()
+    )
+    return [r for r in results if r.module not in broken]
 
 
 def _is_test_file(path: str) -> bool:

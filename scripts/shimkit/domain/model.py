@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 class Area(enum.Enum):
@@ -248,3 +248,9 @@ class ChangeSet:
     @property
     def empty(self) -> bool:
         return not self.changes
+
+    def undone(self) -> ChangeSet:
+        """The change set that takes a tree this one was applied to back to before it."""
+        return ChangeSet(
+            tuple(replace(c, old_text=c.new_text, new_text=c.old_text) for c in self.changes)
+        )
