@@ -11,10 +11,13 @@ ratio to the floor:
 - floor: read and ``ast.parse`` every Python file the kit reads, once;
 - kit analysis, kit rewrite + write: ``analyse``, then ``plan_step`` + ``apply_changes`` (a child);
 - kit retire_shims.py --write: the whole command; below it, the time its use cases took inside
-  that very run (the step-1 baseline, the rewrite step, the verification);
+  that very run (analysis, the rewrite in memory, the baseline and the verification on the
+  working copy, the write);
 - Bowler rename: ``Query(tree).select_module(OLD).rename(NEW)``, no verification;
 - LibCST RenameCommand: on a random sample of ``--sample`` files, times scaled to the tree;
-- fork-and-import: one fork per affected module, each importing it, and nothing else.
+- fork-and-import: one fork per affected module (the modules the kit's import checks import: by
+  its static import graph, those whose imports reach a changed module), each importing it, and
+  nothing else.
 
 A last table rewrites one generated module of about 5 MB that imports a shim, against its own
 ``ast.parse`` (time) and its own size (memory, traced in this process). The sympy sdist is
@@ -57,6 +60,9 @@ from bench_trees import (  # noqa: E402
 )
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+from shimkit.analysis import module_name  # noqa: E402
+from shimkit.application.smoke import importable_candidates, modules_to_check  # noqa: E402
+from shimkit.application.workspace import Workspace, analyse  # noqa: E402
 from shimkit.domain.model import Moves  # noqa: E402
 from shimkit.rewrite.batch import FileTask, rewrite_file  # noqa: E402
 
@@ -422,18 +428,19 @@ def _excluded(tree: BenchTree) -> tuple[str, ...]:
 
 
 def _affected_modules(tree: BenchTree, changed: Sequence[str]) -> list[str]:
-    src = "" if tree.src in ("", ".") else tree.src.rstrip("/") + "/"
-    modules: list[str] = []
-    for path in changed:
-        if not path.endswith(".py") or not path.startswith(src):
-            continue
-        if not (tree.expected / path).exists():
-            continue
-        parts = path[len(src) : -3].split("/")
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        modules.append(".".join(parts))
-    return sorted(modules)
+    """The modules the kit's import checks import for this change, by the kit's own static import
+    graph: those whose import closure reaches a changed or deleted module, present after it."""
+    namespace: dict[str, Any] = {}
+    exec(compile(tree.plan, "consolidation_plan.py", "exec"), namespace)  # our own plan text
+    analysis = analyse(Workspace(tree.root, tree.src, namespace["PLAN"]))
+    touched = {m for path in changed if (m := module_name(path, tree.src)) is not None}
+    gone = {
+        m
+        for path in changed
+        if not (tree.expected / path).exists() and (m := module_name(path, tree.src)) is not None
+    }
+    selection = modules_to_check(analysis, importable_candidates(analysis), touched)
+    return sorted(m for m in selection.modules if m not in gone)
 
 
 # -- one large module --------------------------------------------------------------------------
