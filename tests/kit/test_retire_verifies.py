@@ -149,3 +149,38 @@ def test_a_module_the_change_breaks_is_a_regression(legacy: Path) -> None:
     assert re.search(r"orchestration\.reads_the_shim: .*FileNotFoundError", output), output
     assert "your tree was not changed" in output
     assert files_under(legacy) == before
+
+
+def _conftest(root: Path, text: str) -> None:
+    conftest = root / "tests/conftest.py"
+    conftest.write_text(conftest.read_text(encoding="utf-8") + "\n\n" + text, encoding="utf-8")
+    commit_all(root, "a conftest that decides whether the tests can run")
+
+
+def test_tests_that_cannot_run_before_the_change_either_are_not_judged(legacy: Path) -> None:
+    """As on the sympy sources without hypothesis: the project's conftest refuses to load. The
+    change did not cause that, so it does not fail the run; a warning says so."""
+    _conftest(legacy, 'raise ImportError("hypothesis is a required dependency of this suite")\n')
+    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "verification passed" in output
+    assert "not judged: the test run fails before the change too" in output
+    assert "the tests could not run, before the change either" in output
+    assert "hypothesis is a required dependency" in output
+
+
+def test_a_change_that_stops_the_tests_from_running_fails(legacy: Path) -> None:
+    _conftest(
+        legacy,
+        f'shim = __import__("pathlib").Path(__file__).parents[1] / "{DEPRECATED_SHIM}"\n'
+        "if not shim.is_file():\n"
+        '    raise ImportError("the deprecated shim is gone")\n',
+    )
+    before = files_under(legacy)
+    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "the test run itself failed" in output
+    assert "at the baseline commit the same tests ran" in output
+    assert files_under(legacy) == before

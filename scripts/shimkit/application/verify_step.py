@@ -38,10 +38,12 @@ from shimkit.verify import (
     REGRESSION,
     ModuleSmoke,
     SmokeOutcome,
+    TestRun,
     check_identity,
     compare_with_baseline,
     probe_contracts,
     run_tests,
+    run_tests_at,
 )
 
 Row = tuple[str, bool, str]
@@ -311,6 +313,30 @@ def _excused(node: str, about_shim: list[Reference]) -> bool:
     return any(r.path == path and r.test and r.test == name for r in about_shim)
 
 
+def _judge_broken_run(
+    workspace: Workspace, baseline: Inventory, paths: list[str], run: TestRun, result: Verification
+) -> None:
+    """A test run that could not run (a conftest that does not import, a timeout, a usage error)
+    fails the verification, unless the same run fails the same way at the baseline commit: then
+    the change is not what broke it, and the tests are not judged, with a warning."""
+    last = " | ".join(run.output_tail.strip().splitlines()[-5:])
+    before = (
+        None
+        if baseline.commit is None
+        else run_tests_at(workspace.root, workspace.src, paths, baseline.commit)
+    )
+    if before is not None and before.run_failed and before.problem == run.problem:
+        result.add(
+            "tests", True, f"not judged: the test run fails before the change too ({run.problem})"
+        )
+        result.notes.append(
+            f"warning: the tests could not run, before the change either: {run.problem} ({last})"
+        )
+        return
+    if before is not None and not before.run_failed:
+        last += "; at the baseline commit the same tests ran"
+    result.add("tests", False, f"the test run itself failed: {run.problem} ({last})")
+
 def _check_tests(
     workspace: Workspace,
     analysis: Analysis,
@@ -325,8 +351,7 @@ def _check_tests(
         return
     run = run_tests(workspace.root, workspace.src, paths)
     if run.run_failed:
-        last = " | ".join(run.output_tail.strip().splitlines()[-5:])
-        result.add("tests", False, f"the test run itself failed: {run.problem} ({last})")
+        _judge_broken_run(workspace, baseline, paths, run, result)
         return
     if run.no_tests:
         result.add("tests", True, "no tests collected")

@@ -28,6 +28,7 @@ from shimkit.verify.tests_runner import (
     collect_node_ids,
     compare_with_baseline,
     run_tests,
+    run_tests_at,
 )
 from shimkit.verify.worktree import WorktreeError, temporary_worktree
 
@@ -55,6 +56,7 @@ __all__ = [
     "probe_text",
     "run_lint_imports",
     "run_tests",
+    "run_tests_at",
     "smoke_modules",
     "temporary_worktree",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "collect_node_ids",
     "compare_with_baseline",
     "run_tests",
+    "run_tests_at",
 ]
 
 PRE_EXISTING = "pre-existing"
@@ -135,6 +136,14 @@ def run_tests(root: Path, src: str, paths: Sequence[str], *, timeout: float = 36
     and its child processes are killed.
     """
     return _pytest(Path(root), src, paths, None, collect_only=False, timeout=timeout)
+
+
+def run_tests_at(
+    root: Path, src: str, paths: Sequence[str], commit: str, *, timeout: float = 3600.0
+) -> TestRun:
+    """``run_tests`` on ``commit`` (a temporary git worktree): how the same run went there."""
+    with temporary_worktree(Path(root), commit) as tree:
+        return _pytest(tree, src, paths, None, collect_only=False, timeout=timeout)
 
 
 def collect_node_ids(
