@@ -421,18 +421,21 @@ def measure_tree(tree: BenchTree, workdir: Path, sample: int, whole: bool) -> Re
     return report
 
 
-def _excluded(tree: BenchTree) -> tuple[str, ...]:
+def _plan(tree: BenchTree) -> Any:
+    """The ``PLAN`` of the tree's ``consolidation_plan.py`` text."""
     namespace: dict[str, Any] = {}
     exec(compile(tree.plan, "consolidation_plan.py", "exec"), namespace)  # our own plan text
-    return tuple(namespace["PLAN"].exclude)
+    return namespace["PLAN"]
+
+
+def _excluded(tree: BenchTree) -> tuple[str, ...]:
+    return tuple(_plan(tree).exclude)
 
 
 def _affected_modules(tree: BenchTree, changed: Sequence[str]) -> list[str]:
     """The modules the kit's import checks import for this change, by the kit's own static import
     graph: those whose import closure reaches a changed or deleted module, present after it."""
-    namespace: dict[str, Any] = {}
-    exec(compile(tree.plan, "consolidation_plan.py", "exec"), namespace)  # our own plan text
-    analysis = analyse(Workspace(tree.root, tree.src, namespace["PLAN"]))
+    analysis = analyse(Workspace(tree.root, tree.src, _plan(tree)))
     touched = {m for path in changed if (m := module_name(path, tree.src)) is not None}
     gone = {
         m
