@@ -95,8 +95,10 @@ def import_each(
     description: str,
     reexports: Mapping[str, Sequence[str]] | None = None,
     options: ImportOptions | None = None,
+    changed: Collection[str] = (),
 ) -> SmokeReport:
-    """Import each selected module on its own (see ``ImportOptions``) and report the outcomes."""
+    """Import each selected module on its own (see ``ImportOptions``) and report the outcomes,
+    each with the ``changed`` modules its import reached."""
     options = options or ImportOptions()
     if selection.skipped:
         reporter.info(
@@ -114,6 +116,7 @@ def import_each(
             on_progress=lambda done, total: bar.advance(),
             mode=ImportMode.FRESH if options.fresh_interpreters else ImportMode.FORK,
             preload=analysis.imports.external_imports(modules),
+            changed=changed,
         )
     for note in report.notes:
         reporter.warning(note)

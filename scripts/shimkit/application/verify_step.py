@@ -207,12 +207,13 @@ def _check_imports(
         "verify: importing the baseline modules",
         reexported_names(analysis, only=scope.kept),
         imports,
+        changed=changed or (),
     )
     known = {(module, path, message) for module, path, message in baseline.import_warnings}
     results = list(report.results)
     if scope.before is not None:
         results = _against_the_tree_before(
-            workspace, scope.before, results, known, reporter, result, imports
+            workspace, scope.before, results, known, reporter, result, imports, changed is not None
         )
     failed: list[str] = []
     for module in results:
@@ -259,11 +260,30 @@ def _against_the_tree_before(
     reporter: Reporter,
     verification: Verification,
     imports: ImportOptions,
+    change_known: bool,
 ) -> list[ModuleSmoke]:
     """The modules that fail or warn after the change, imported in the tree as it was before:
     their warnings then are added to ``known``; those that did not import then either are left
-    out (as a baseline leaves them out), with a note. Returns the results still to judge."""
-    suspects = tuple(r.module for r in results if not r.ok)
+    out (as a baseline leaves them out), with a note. Returns the results still to judge.
+
+    When the change is known, a module that failed or warned before its import reached any
+    changed module ran only code the change left alone: it did the same before the change, and
+    is not imported again."""
+    unchanged_path = {
+        r.module: r
+        for r in results
+        if not r.ok and change_known and r.reached is not None and not r.reached
+    }
+    known.update(
+        (r.module, d.path, d.message) for r in unchanged_path.values() for d in r.deprecations
+    )
+    untouched = {m: r for m, r in unchanged_path.items() if r.outcome is SmokeOutcome.IMPORT_ERROR}
+    verification.notes.extend(
+        f"pre-existing: {module} fails before it reaches any changed module: {r.message}"
+        for module, r in untouched.items()
+    )
+    results = [r for r in results if r.module not in untouched]
+    suspects = tuple(r.module for r in results if not r.ok and r.module not in unchanged_path)
     if not suspects:
         return results
     with before.restored():
@@ -336,6 +356,7 @@ def _judge_broken_run(
     if before is not None and not before.run_failed:
         last += "; at the baseline commit the same tests ran"
     result.add("tests", False, f"the test run itself failed: {run.problem} ({last})")
+
 
 def _check_tests(
     workspace: Workspace,
