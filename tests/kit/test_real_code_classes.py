@@ -1,0 +1,126 @@
+"""Failure classes found on real code the kit was not built against (issue 15), each on a small
+example of its own, through ``retire_shims.py`` as a user runs it on a real git repository.
+
+Every tree here has one real module, ``inventory.stock``, and a deprecated layer in front of it,
+``inventory.compat`` (or another layer the test names); the tests look at the exit status, the
+output and the bytes of the files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from kit_helpers import Repos, Run, files_under, run_retire, write_tree
+from shimkit.domain.model import Moves
+from shimkit.rewrite import rewrite_source
+
+pytestmark = pytest.mark.slow
+
+STOCK = '''\
+"""Stock levels."""
+
+_RESERVE = 3
+
+
+def on_hand(item: str) -> int:
+    return len(item) + _RESERVE
+'''
+COMPAT = """\
+import warnings
+
+from inventory.stock import on_hand
+
+warnings.warn("inventory.compat is deprecated", DeprecationWarning, stacklevel=2)
+"""
+PYPROJECT = """\
+[tool.pytest.ini_options]
+pythonpath = ["src"]
+"""
+
+
+def repo(repos: Repos, name: str, files: dict[str, str]) -> Path:
+    """A committed repository holding the ``inventory`` package and ``files``."""
+    root = repos.make(None, name)
+    base = {
+        "pyproject.toml": PYPROJECT,
+        "src/inventory/__init__.py": "",
+        "src/inventory/stock.py": STOCK,
+        "src/inventory/compat.py": COMPAT,
+    }
+    write_tree(root, {**base, **files})
+    repos.commit_all(root, "a codebase with a deprecated layer")
+    return root
+
+
+def notebook(*cells: str) -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "metadata": {},
+                    "outputs": [],
+                    "source": cell.splitlines(keepends=True),
+                }
+                for cell in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        },
+        indent=1,
+    )
+
+
+def assert_clean_run(run: Run) -> None:
+    """Exit 0, verification passed, and no traceback anywhere in what the user reads."""
+    assert run.returncode == 0, str(run)
+    assert "Traceback" not in run.stdout + run.stderr, str(run)
+    assert "verification passed" in run.stdout, str(run)
+
+
+# -- a rewrite whose relevant text holds no code is no rewrite ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# inventory.compat was retired\n",
+        "\n# compat\n\n",
+        "  # indented compat note\r\n",
+        "",
+    ],
+)
+def test_a_text_of_comments_only_is_no_rewrite(text: str) -> None:
+    moves = Moves(
+        names={("inventory.compat", "on_hand"): "inventory.stock"},
+        modules={"inventory.compat": "inventory.stock"},
+    )
+    outcome = rewrite_source(text, "notes.py", moves, "notes", False)
+    assert (outcome.text, outcome.engine) == (text, "")
+
+
+def test_a_notebook_cell_naming_the_layer_only_in_comments_is_left_alone(repos: Repos) -> None:
+    comments_only = "# we used to: from inventory.compat import on_hand\n# (compat is gone)"
+    code = "from inventory.compat import on_hand\non_hand('bolt')"
+    root = repo(
+        repos,
+        "comments",
+        {
+            "notebooks/reorder.ipynb": notebook(comments_only, code),
+            "tests/test_stock.py": (
+                "from inventory.compat import on_hand\n\n\n"
+                "def test_on_hand() -> None:\n    assert on_hand('nut') == 6\n"
+            ),
+        },
+    )
+    run = run_retire(root, "--deprecated", "--write")
+    assert_clean_run(run)
+    cells = json.loads((root / "notebooks/reorder.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert "".join(cells[0]["source"]) == comments_only
+    assert "".join(cells[1]["source"]) == code.replace("inventory.compat", "inventory.stock")
+    assert not (root / "src/inventory/compat.py").exists()
+    assert "src/inventory/compat.py" not in files_under(root)
