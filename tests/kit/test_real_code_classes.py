@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from kit_helpers import Repos, Run, files_under, run_retire, write_tree
+from shimkit.analysis import ModuleIndex, find_references, scan
 from shimkit.domain.model import Moves
 from shimkit.rewrite import rewrite_source
 
@@ -124,3 +125,93 @@ def test_a_notebook_cell_naming_the_layer_only_in_comments_is_left_alone(repos: 
     assert "".join(cells[1]["source"]) == code.replace("inventory.compat", "inventory.stock")
     assert not (root / "src/inventory/compat.py").exists()
     assert "src/inventory/compat.py" not in files_under(root)
+
+
+# -- one rule decides what a string reference is, for the rewrite and the verification ---------
+
+FORECAST_INIT = """\
+import warnings
+
+from inventory.stock import on_hand
+
+warnings.warn("forecast is deprecated", DeprecationWarning, stacklevel=2)
+"""
+FORECAST_USER = """\
+import importlib
+from pathlib import Path
+
+SETTINGS = Path("forecast.toml")
+CACHE = "forecast.cache"
+
+
+def lookup() -> object:
+    module, _, name = "forecast.on_hand".rpartition(".")
+    return getattr(importlib.import_module(module), name)
+"""
+
+
+def test_file_names_that_start_like_a_retired_package_are_not_references(repos: Repos) -> None:
+    root = repo(
+        repos,
+        "strings",
+        {
+            "src/forecast/__init__.py": FORECAST_INIT,
+            "src/inventory/planner.py": FORECAST_USER,
+            "tests/test_planner.py": (
+                "from inventory.planner import CACHE, SETTINGS, lookup\n\n\n"
+                "def test_lookup() -> None:\n"
+                "    assert lookup()('ab') == 5\n"
+                "    assert (CACHE, SETTINGS.name) == ('forecast.cache', 'forecast.toml')\n"
+            ),
+        },
+    )
+    run = run_retire(root, "forecast", "--write")
+    assert_clean_run(run)
+    assert not (root / "src/forecast/__init__.py").exists()
+    expected = FORECAST_USER.replace('"forecast.on_hand"', '"inventory.stock.on_hand"')
+    assert (root / "src/inventory/planner.py").read_text(encoding="utf-8") == expected
+
+
+STRINGS = """\
+A = "forecast"
+B = "forecast.on_hand"
+C = "forecast.csv"
+D = "forecast.warnings"
+E = "forecast.on_hand.cache"
+F = "forecasting.on_hand"
+G = "forecast.importlib"
+"""
+
+
+def test_the_rewrite_changes_exactly_the_strings_the_analysis_counts(tmp_path: Path) -> None:
+    layer = FORECAST_INIT + "import importlib\n"
+    root = write_tree(
+        tmp_path,
+        {
+            "src/inventory/__init__.py": "",
+            "src/inventory/stock.py": STOCK,
+            "src/forecast/__init__.py": layer,
+            "src/inventory/names.py": STRINGS,
+        },
+    )
+    moves = Moves(
+        names={("forecast", "on_hand"): "inventory.stock"},
+        modules={"forecast": "inventory.stock"},
+    )
+    new = rewrite_source(STRINGS, "src/inventory/names.py", moves, "inventory.names", False).text
+    changed = {
+        number
+        for number, (old, now) in enumerate(
+            zip(STRINGS.splitlines(), new.splitlines(), strict=True), start=1
+        )
+        if old != now
+    }
+    assert changed == {2}  # a plain word is no module path, "forecast.csv" no name of it
+    before = scan(root, "src")
+    counted = {r.line for r in find_references(before, {"forecast"}) if r.path.endswith("names.py")}
+    assert counted == changed
+    (root / "src/forecast/__init__.py").unlink()
+    after = scan(root, "src")
+    names = {"forecast": ModuleIndex(before).string_names("forecast")}
+    gone = find_references(after, {"forecast"}, names_before=names)
+    assert {r.line for r in gone if r.path.endswith("names.py")} == changed

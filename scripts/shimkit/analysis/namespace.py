@@ -367,6 +367,14 @@ class ModuleIndex:
             names.update(self.public_names(star.module, frozenset({module})))
         return frozenset(names)
 
+    def string_names(self, module: str) -> frozenset[str]:
+        """The names a string ``"module.name"`` can mean: every exported name but the modules
+        ``module`` imports from outside the tree for its own use (``import yaml``), so that
+        ``"hpo.yaml"`` stays a file name."""
+        ns = self.namespace(module)
+        own_tools = {n for n, b in (ns.primary.items() if ns else ()) if self._own_tool(b)}
+        return self.exported_names(module) - own_tools
+
     def trace(self, module: str, name: str) -> Trace:
         """Follow ``module.name`` to its definition, through imports, star imports (by the
         source's ``__all__`` or public names) and PEP 562 ``__getattr__`` branches."""
