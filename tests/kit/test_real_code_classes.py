@@ -16,6 +16,7 @@ from kit_helpers import Repos, Run, files_under, run_retire, write_tree
 from shimkit.analysis import ModuleIndex, find_references, scan
 from shimkit.domain.model import Moves
 from shimkit.rewrite import rewrite_source
+from shimkit.rewrite.regions import engine_regions, statement_starts
 
 pytestmark = pytest.mark.slow
 
@@ -215,3 +216,47 @@ def test_the_rewrite_changes_exactly_the_strings_the_analysis_counts(tmp_path: P
     names = {"forecast": ModuleIndex(before).string_names("forecast")}
     gone = find_references(after, {"forecast"}, names_before=names)
     assert {r.line for r in gone if r.path.endswith("names.py")} == changed
+
+
+# -- decorators count wherever a def or class is pruned or walked ------------------------------
+
+PATCHED = """\
+from unittest import mock
+
+
+@mock.patch(
+    "inventory.compat.on_hand",
+    return_value=0,
+)
+def test_a_decorated_function(on_hand: mock.Mock) -> None:
+    assert on_hand("x") == 0
+
+
+class TestStock:
+    @mock.patch("inventory.compat.on_hand")
+    def test_a_decorated_method(self, on_hand: mock.Mock) -> None:
+        assert on_hand is not None
+
+
+@mock.patch("inventory.compat.on_hand", new=len)
+class TestWholeClass:
+    def test_in_a_decorated_class(self) -> None:
+        assert len("ab") == 2
+"""
+
+
+def test_references_in_decorators_are_found_and_rewritten(repos: Repos) -> None:
+    root = repo(repos, "decorators", {"tests/test_patched.py": PATCHED})
+    run = run_retire(root, "--deprecated", "--write")
+    assert_clean_run(run)
+    assert "3 passed" in run.stdout, str(run)
+    expected = PATCHED.replace("inventory.compat.on_hand", "inventory.stock.on_hand")
+    assert (root / "tests/test_patched.py").read_text(encoding="utf-8") == expected
+
+
+def test_a_decorated_statement_starts_at_its_first_decorator() -> None:
+    text = "import os\n\n# why\n@first(\n    'a',\n)\n# note\n@second\nclass A:\n    pass\nB = 1\n"
+    decorated = text.index("@first")
+    assert statement_starts(text) == (0, decorated, text.index("B = 1"))
+    regions = engine_regions(text, statement_starts(text), {"first"})
+    assert regions.reduced == text[decorated : text.index("B = 1")]

@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
 from shimkit.domain.string_references import string_reference
 
-from .astwalk import FunctionNode, Site, walk
+from .astwalk import FunctionNode, Site, line_span, walk
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
 from .namespace import ModuleIndex
@@ -128,10 +128,10 @@ class _Finder:
 
     def _may_hold(self, node: ast.AST) -> bool:
         """A node spanning no line that shows a module (or an escape) holds no reference."""
-        first = getattr(node, "lineno", None)
-        last = getattr(node, "end_lineno", None)
-        if self.hits is None or first is None or last is None:
+        span = line_span(node)
+        if self.hits is None or span is None:
             return True
+        first, last = span
         index = bisect_left(self.hits, first)
         return index < len(self.hits) and self.hits[index] <= last
 
