@@ -260,3 +260,57 @@ def test_a_decorated_statement_starts_at_its_first_decorator() -> None:
     assert statement_starts(text) == (0, decorated, text.index("B = 1"))
     regions = engine_regions(text, statement_starts(text), {"first"})
     assert regions.reduced == text[decorated : text.index("B = 1")]
+
+
+# -- explicit private re-exports and submodule re-exports retire like any other name ------------
+
+PRISTINE = {
+    # the package passes its own submodule on: planted, it takes it from the layer in front
+    "src/inventory/__init__.py": 'from inventory import stock\n\n__all__ = ["stock"]\n',
+    "src/inventory/orders.py": (
+        "from inventory import stock\n"
+        "from inventory.stock import _RESERVE, on_hand\n\n\n"
+        "def short(item: str) -> bool:\n"
+        "    return on_hand(item) - _RESERVE < stock.on_hand('')\n"
+    ),
+    "tests/test_orders.py": (
+        "from inventory import stock\n"
+        "from inventory.orders import short\n"
+        "from inventory.stock import _RESERVE\n\n\n"
+        "def test_short() -> None:\n"
+        "    assert short('ab') and stock.on_hand('') == _RESERVE\n"
+    ),
+}
+# every ``from M import ...`` of the pristine tree pointed at ``M_compat``, which passes on
+# exactly those names
+PLANTED_LAYERS = {
+    "src/inventory_compat.py": "from inventory import stock\n",
+    "src/inventory/stock_compat.py": "from inventory.stock import _RESERVE, on_hand\n",
+}
+
+
+def _planted(text: str) -> str:
+    return text.replace("from inventory import", "from inventory_compat import").replace(
+        "from inventory.stock import", "from inventory.stock_compat import"
+    )
+
+
+@pytest.mark.parametrize("package_passes_it_on", [True, False])
+def test_planted_private_and_submodule_layers_retire_to_the_pristine_tree(
+    repos: Repos, package_passes_it_on: bool
+) -> None:
+    files = dict(PRISTINE)
+    if not package_passes_it_on:
+        files["src/inventory/__init__.py"] = '"""Stock and orders."""\n'
+    root = repo(repos, "planted", files)
+    pristine = files_under(root)
+    write_tree(root, {**{p: _planted(t) for p, t in files.items()}, **PLANTED_LAYERS})
+    repos.commit_all(root, "layers planted in front of inventory and inventory.stock")
+    run = run_retire(root, "inventory_compat", "inventory.stock_compat", "--write")
+    assert_clean_run(run)
+    assert "1 passed" in run.stdout, str(run)
+    after = files_under(root)
+    changelog = after.pop("CHANGELOG.md").decode()
+    assert after == pristine
+    assert "`inventory_compat.stock` | `inventory.stock`" in changelog
+    assert "`inventory.stock_compat._RESERVE` | `inventory.stock._RESERVE`" in changelog
