@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shimkit.domain.model import VIA_IMPORT, VIA_LAZY, VIA_STAR, Definition, Resolution
 
@@ -367,6 +367,14 @@ class ModuleIndex:
             names.update(self.public_names(star.module, frozenset({module})))
         return frozenset(names)
 
+    def string_names(self, module: str) -> frozenset[str]:
+        """The names a string ``"module.name"`` can mean: every exported name but the modules
+        ``module`` imports from outside the tree for its own use (``import yaml``), so that
+        ``"hpo.yaml"`` stays a file name."""
+        ns = self.namespace(module)
+        own_tools = {n for n, b in (ns.primary.items() if ns else ()) if self._own_tool(b)}
+        return self.exported_names(module) - own_tools
+
     def trace(self, module: str, name: str) -> Trace:
         """Follow ``module.name`` to its definition, through imports, star imports (by the
         source's ``__all__`` or public names) and PEP 562 ``__getattr__`` branches."""
@@ -376,13 +384,21 @@ class ModuleIndex:
         return self._traces[key]
 
     def resolution(self, module: str, name: str) -> Resolution:
-        return self.trace(module, name).resolution(module, name)
+        """Where ``module.name`` leads, for moving it: a submodule of the tree that a layer
+        passes on (``from pkg import submodule``) is defined, for its importers, as the name
+        ``submodule`` of ``pkg`` (``from pkg import submodule`` is where they go)."""
+        trace = self.trace(module, name)
+        if isinstance(trace.outcome, ModuleTarget):
+            outcome = self._submodule_as_name(trace.outcome)
+            if isinstance(outcome, Definition):
+                trace = replace(trace, outcome=outcome)
+        return trace.resolution(module, name)
 
     def _trace(self, module: str, name: str) -> Trace:
         chain: list[str] = []
         via: list[str] = []
         names: list[str] = []
-        seen: set[tuple[str, str]] = set()
+        seen: list[tuple[str, str]] = []  # in the order followed
         cur_m, cur_n, how = module, name, ""
 
         def enter(next_module: str, next_name: str, passed: str) -> None:
@@ -400,8 +416,16 @@ class ModuleIndex:
         while True:
             enter(cur_m, cur_n, how)
             if (cur_m, cur_n) in seen:
+                # ``from P import n`` that leads back to itself still gives the submodule
+                # ``P.n`` when there is one: Python imports it when P does not bind ``n`` yet
+                # (``P/__init__.py`` taking ``n`` from a layer that takes it from ``P``)
+                submodule = next(
+                    (f"{m}.{n}" for m, n in seen if self.codebase.in_tree(f"{m}.{n}")), None
+                )
+                if submodule is not None:
+                    return done(ModuleTarget(submodule))
                 return done(None, f"{cur_m}.{cur_n} leads back to itself (an import cycle)")
-            seen.add((cur_m, cur_n))
+            seen.append((cur_m, cur_n))
             ns = self.namespace(cur_m)
             sub = f"{cur_m}.{cur_n}"
             if ns is None:
@@ -441,6 +465,15 @@ class ModuleIndex:
                 enter(external[0], cur_n, VIA_STAR)
                 return done(None, f"it may come from {external[0]}, outside the analysed tree")
             return done(None, self._unbound(ns, cur_n))
+
+    def _submodule_as_name(self, target: ModuleTarget) -> Outcome:
+        """A submodule ``P.n`` of the tree reached as a name is the name ``n`` of its package
+        ``P`` (what ``from P import n`` binds): a retired layer passing it on sends its
+        importers there. A module outside the tree stays a module."""
+        package, _, leaf = target.module.rpartition(".")
+        if package and self.codebase.in_tree(target.module):
+            return Definition(package, leaf)
+        return target
 
     def _missing(self, module: str, name: str) -> str:
         """Why ``module.name`` cannot be followed when ``module`` has no namespace."""

@@ -59,10 +59,12 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
             if b.local not in listed:
                 continue
         elif (
-            b.local.startswith("_")
+            (b.local.startswith("_") and b.local != b.name)  # ``import x as _x``: a tool
             or not codebase.in_tree(b.module)
             or b.local in used  # imported for the module's own use
         ):
+            # a private name imported under its own name from the tree and never used is
+            # passed on on purpose (``from M import _table``): importers take it from here
             continue
         reexports.append(ReExport(b.local, b.module, b.name, b.line, b.guarded))
     for star in ns.stars:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
+from shimkit.domain.string_references import string_reference
 
-from .astwalk import FunctionNode, Site, walk
+from .astwalk import FunctionNode, Site, line_span, walk
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
 from .namespace import ModuleIndex
@@ -35,16 +36,29 @@ _IMPORT_KINDS = frozenset(
 
 
 def find_references(
-    codebase: Codebase, shim_modules: Collection[str], index: ModuleIndex | None = None
+    codebase: Codebase,
+    shim_modules: Collection[str],
+    index: ModuleIndex | None = None,
+    names_before: Mapping[str, Collection[str]] | None = None,
 ) -> tuple[Reference, ...]:
     """Every reference to a module of ``shim_modules`` in every scanned file (and notebook cell),
-    sorted by path, cell, line, column. Modules no longer in the tree are still searched for."""
+    sorted by path, cell, line, column. Modules no longer in the tree are still searched for:
+    a string ``"module.name"`` names one when ``names_before`` (what such modules bound before
+    they went) holds ``name``, or, for a module nothing is known of, whatever ``name`` is."""
     shims = frozenset(shim_modules)
     if not shims:
         return ()
     index = index or ModuleIndex(codebase)
+    before = names_before or {}
     exports = {
-        s: (index.exported_names(s) if codebase.has_module(s) else None) for s in sorted(shims)
+        s: (
+            index.string_names(s)
+            if codebase.has_module(s)
+            else frozenset(before[s])
+            if s in before
+            else None
+        )
+        for s in sorted(shims)
     }
     out: list[Reference] = []
     leaves = frozenset(s.rpartition(".")[2] for s in shims)
@@ -114,10 +128,10 @@ class _Finder:
 
     def _may_hold(self, node: ast.AST) -> bool:
         """A node spanning no line that shows a module (or an escape) holds no reference."""
-        first = getattr(node, "lineno", None)
-        last = getattr(node, "end_lineno", None)
-        if self.hits is None or first is None or last is None:
+        span = line_span(node)
+        if self.hits is None or span is None:
             return True
+        first, last = span
         index = bisect_left(self.hits, first)
         return index < len(self.hits) and self.hits[index] <= last
 
@@ -174,16 +188,15 @@ class _Finder:
         )
 
     def _string_target(self, value: str) -> tuple[str, tuple[str, ...]] | None:
-        if "." not in value:
-            return None  # a plain word ("hpo") is never a module path
-        if value in self.shims:
-            return value, ()
-        head, _, tail = value.rpartition(".")
-        if head in self.shims and tail.isidentifier():
-            exported = self.exports.get(head)
-            if exported is None or tail in exported:
-                return head, (tail,)
-        return None
+        found = string_reference(value, self.shims.__contains__, self._binds)
+        if found is None:
+            return None
+        module, name = found
+        return module, (name,) if name else ()
+
+    def _binds(self, module: str, name: str) -> bool:
+        exported = self.exports.get(module)
+        return exported is None or name in exported
 
     # -- the record ---------------------------------------------------------------------------
 

@@ -419,7 +419,12 @@ def verify(
     imports: ImportOptions | None = None,
 ) -> Verification:
     watched = scope.retired | scope.kept
-    analysis = analyse(workspace, extra_shims=watched, watched=watched)
+    analysis = analyse(
+        workspace,
+        extra_shims=watched,
+        watched=watched,
+        names_before=_names_before(scope, baseline),
+    )
     result = Verification()
     _check_parse(analysis, result)
     _check_contracts(workspace, baseline, scope, result)
@@ -429,6 +434,28 @@ def verify(
     )
     _check_tests(workspace, analysis, baseline, scope, result)
     return result
+
+
+def _names_before(scope: Scope, baseline: Inventory) -> dict[str, frozenset[str]]:
+    """What each retired module bound before the change, so that a string names one of them
+    exactly when it did for the rewrite (``"hpo.yaml"``, a file name, never does)."""
+    if scope.before is not None:
+        before = scope.before.analysis
+        return {
+            m: before.index.string_names(m)
+            for m in scope.retired
+            if before.codebase.has_module(m)
+        }
+    names: dict[str, set[str]] = {}
+    for layer in baseline.shims:
+        if layer.module in scope.retired:
+            names.setdefault(layer.module, set()).update(
+                r.name for r in layer.reexports if r.name != "*"
+            )
+    for resolution in baseline.resolutions:
+        if resolution.shim in names:
+            names[resolution.shim].add(resolution.name)
+    return {module: frozenset(bound) for module, bound in names.items()}
 
 
 def plan_scope(workspace: Workspace, baseline: Inventory) -> Scope:

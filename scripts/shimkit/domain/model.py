@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 
 class Area(enum.Enum):
@@ -223,6 +224,10 @@ class Moves:
         return self.renames.get((module, name), name)
 
     def old_modules(self) -> frozenset[str]:
+        return self._old_modules
+
+    @cached_property
+    def _old_modules(self) -> frozenset[str]:  # asked once per string literal of a rewrite
         return (
             frozenset(module for module, _ in self.names)
             | frozenset(self.modules)

@@ -68,6 +68,21 @@ def statement_starts(text: str) -> tuple[int, ...]:
     return tuple(starts)
 
 
+_NO_CODE = frozenset(
+    {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING, tokenize.ENDMARKER}
+)
+
+
+def holds_code(text: str) -> bool:
+    """Whether ``text`` holds any token besides comments and line breaks. A text that does not
+    tokenize counts as code: the engines are the ones to say why it does not parse."""
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        return any(token.type not in _NO_CODE for token in tokens)
+    except (tokenize.TokenError, SyntaxError):
+        return True
+
+
 def _words(pattern: Iterable[str]) -> re.Pattern[str] | None:
     alternatives = sorted({re.escape(word) for word in pattern})
     if not alternatives:
@@ -208,4 +223,11 @@ def engine_regions(text: str, starts: Sequence[int], leaves: Iterable[str]) -> R
     return Regions.of(text, merged(text, starts, chosen))
 
 
-__all__ = ["Regions", "chunks_with", "engine_regions", "merged", "statement_starts"]
+__all__ = [
+    "Regions",
+    "chunks_with",
+    "engine_regions",
+    "holds_code",
+    "merged",
+    "statement_starts",
+]

@@ -15,7 +15,7 @@ from .errors import RewriteError
 from .facts import Edit, Facts
 from .libcst_engine import LibcstParseFailure, rewrite_with_libcst
 from .planner import plan_edits
-from .regions import engine_regions, statement_starts
+from .regions import engine_regions, holds_code, statement_starts
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ def rewrite_source(
         return regions.edits_to_reduced(planned)
 
     reduced = regions.reduced
+    if not holds_code(reduced):
+        # a mention in comments only: nothing an engine could rewrite (fissix runs no fixer on
+        # a tree without a statement)
+        return RewriteOutcome(text, "")
     try:
         new, engine = rewrite_with_bowler(reduced, path, moves.old_modules(), planner), "bowler"
     except FissixParseFailure as fissix_failure:
