@@ -47,10 +47,9 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from roundtrip_corpus import (  # noqa: E402
+from roundtrip_corpus import (
     CHECKS,
     CORPUS,
-    NOTEBOOKS,
     Package,
     add_checks,
     add_notebook,
@@ -58,7 +57,7 @@ from roundtrip_corpus import (  # noqa: E402
     git,
     unpacked,
 )
-from roundtrip_plant import (  # noqa: E402
+from roundtrip_plant import (
     Planted,
     defined_names,
     module_file,
@@ -147,7 +146,7 @@ def candidates(texts: dict[str, str], src: str) -> list[tuple[str, frozenset[str
     out: list[tuple[str, frozenset[str]]] = []
     for path, text in sorted(texts.items()):
         where = module_of(path, src)
-        if where is None or where[1] or "." not in where[0] and src in ("", "."):
+        if where is None or where[1] or ("." not in where[0] and src in ("", ".")):
             continue
         module = where[0]
         leaf = module.rpartition(".")[2]
@@ -278,12 +277,17 @@ def kit_copy(work: Path) -> Path:
     return kit
 
 
-def run_retire(kit: Path, root: Path, src: str, shims: Sequence[str], temp: Path) -> tuple[int, str]:
+def run_retire(
+    kit: Path, root: Path, src: str, shims: Sequence[str], temp: Path
+) -> tuple[int, str]:
     temp.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
-    env.update(TMPDIR=str(temp), COLUMNS="200", PYTHONDONTWRITEBYTECODE="1",
-               GIT_AUTHOR_NAME="battery", GIT_AUTHOR_EMAIL="battery@example.invalid",
-               GIT_COMMITTER_NAME="battery", GIT_COMMITTER_EMAIL="battery@example.invalid")  # fmt: skip
+    identity = {
+        f"GIT_{who}_{what}": value
+        for who in ("AUTHOR", "COMMITTER")
+        for what, value in (("NAME", "battery"), ("EMAIL", "battery@example.invalid"))
+    }
+    env.update(identity, TMPDIR=str(temp), COLUMNS="200", PYTHONDONTWRITEBYTECODE="1")
     args = [sys.executable, str(kit / "retire_shims.py"), "--root", str(root), "--src", src,
             *shims, "--write", "--jobs", "1"]  # fmt: skip
     try:
