@@ -31,6 +31,7 @@ references, bindings and rewritten text (``roundtrip_differential``).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -40,14 +41,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+REPO = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(REPO), str(REPO / "scripts")]  # run as a script: the repo and the kit
 
-from roundtrip_corpus import (
+from tests.batteries.roundtrip_corpus import (  # noqa: E402
     CHECKS,
     CORPUS,
     Package,
@@ -57,7 +60,7 @@ from roundtrip_corpus import (
     git,
     unpacked,
 )
-from roundtrip_plant import (
+from tests.batteries.roundtrip_plant import (  # noqa: E402
     Planted,
     defined_names,
     module_file,
@@ -67,7 +70,6 @@ from roundtrip_plant import (
     shim_text,
 )
 
-REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "scripts"
 KIT_RECORDS = frozenset({"CHANGELOG.md"})
 PLAN = """from shimkit.domain.plan import Plan
@@ -89,7 +91,7 @@ class Tree:
     package: Package
     root: Path
     pristine: str = ""  # the pristine commit
-    shims: dict[str, Counter[str]] = field(default_factory=dict)  # source module -> forms
+    shims: list[str] = field(default_factory=list)  # the modules shims are planted in front of
 
 
 def tracked(root: Path) -> list[str]:
@@ -181,23 +183,22 @@ def choose_shims(texts: dict[str, str], src: str, count: int) -> list[tuple[str,
 def pristine_tree(cache: Path, package: Package, shims: int) -> Tree:
     """The committed pristine tree (built once into the cache), with its chosen shims."""
     root = cache / "trees" / package.label
-    if not (root / ".git").is_dir():
+    chosen_file = root / ".git" / "battery-shims.json"
+    if not chosen_file.is_file():
         shutil.rmtree(root, ignore_errors=True)
         shutil.copytree(unpacked(cache, package), root, symlinks=True)
         commit(root, f"{package.label} as released")
         texts = {p: t for p in tracked(root) if (t := read(root, p)) is not None}
-        chosen = choose_shims(texts, package.src, shims)
-        test = _notebook_source(texts, package.src, chosen)
+        picked = choose_shims(texts, package.src, shims)
+        chosen = [module for module, _ in picked]
+        test = _notebook_source(texts, package.src, picked)
         if test is not None:
             add_notebook(root, root / test)
-        add_checks(root, [module for module, _ in chosen])
+        add_checks(root, chosen)
         commit(root, f"{package.label}: battery notebook and check test")
-    tree = Tree(package, root, git(root, "rev-parse", "HEAD").strip())
-    texts = {p: t for p in tracked(root) if (t := read(root, p)) is not None}
-    for module, defined in choose_shims(texts, package.src, shims):
-        _, planted = plant_in(texts, package.src, module, defined)
-        tree.shims[module] = planted.forms
-    return tree
+        chosen_file.write_text(json.dumps(chosen))
+    chosen = json.loads(chosen_file.read_text())
+    return Tree(package, root, git(root, "rev-parse", "HEAD").strip(), chosen[:shims])
 
 
 def _notebook_source(
@@ -563,17 +564,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     work.mkdir(parents=True)
     trees = [pristine_tree(args.cache, package, args.shims) for package in packages]
     if args.differential:
-        from roundtrip_differential import run_differential
+        from tests.batteries.roundtrip_differential import run_differential
 
         return run_differential(trees, work, console)
     kit = kit_copy(work)
-    jobs: list[Callable[[], Case]] = [
-        (lambda tree=tree: round_trip(tree, work, kit)) for tree in trees
-    ]
+    jobs: list[Callable[[], Case]] = [partial(round_trip, tree, work, kit) for tree in trees]
     for index, (kind, plant) in enumerate(REGRESSIONS.items()):
         for tree in trees[index % len(trees) :][: args.regressions] if trees else []:
-            jobs.append(lambda tree=tree, kind=kind, plant=plant: regression(  # type: ignore[misc]
-                tree, work, kit, kind, plant))  # fmt: skip
+            jobs.append(partial(regression, tree, work, kit, kind, plant))
     cases: list[Case] = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for case in pool.map(lambda job: job(), jobs):

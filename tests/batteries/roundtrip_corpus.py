@@ -132,7 +132,7 @@ def notebook_of(text: str) -> str | None:
     except (SyntaxError, ValueError):
         return None
     lines = text.splitlines(keepends=True)
-    cells = []
+    cells: list[dict[str, object]] = []
     for node in tree.body:
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         body = "".join(lines[first - 1 : node.end_lineno]).rstrip("\n")

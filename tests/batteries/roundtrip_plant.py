@@ -19,6 +19,7 @@ assignment): the kit sends such a name back to ``M``, so the pristine text is th
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import json
 import re
@@ -230,6 +231,8 @@ class _Planter:
 
     def attribute_string(self, node: ast.Constant) -> None:
         value = node.value
+        if not isinstance(value, str):
+            return
         head, _, tail = value.rpartition(".")
         if head != self.module or tail not in self.defined:
             return
@@ -296,6 +299,24 @@ class _Planter:
         return edits
 
 
+def may_reference(text: str, module: str) -> bool:
+    """Whether ``text`` can hold a plantable reference: every form but a relative import shows
+    the dotted module; a relative one shows ``from .`` and the module's last component."""
+    if module in text:
+        return True
+    leaf = module.rpartition(".")[2]
+    return leaf in text and re.search(rf"from\s+\.+[\w.]*\b{re.escape(leaf)}\b", text) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def parsed(text: str) -> ast.Module | None:
+    """The tree of ``text`` (read, never changed, by every planting: parsed once)."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
 def plant_text(
     text: str,
     module: str,
@@ -304,11 +325,10 @@ def plant_text(
     is_package: bool = False,
 ) -> tuple[str, Planted]:
     """``text`` with its references to ``module`` pointed at the shim, and what was planted."""
-    if module.rpartition(".")[2] not in text:
+    if not may_reference(text, module):
         return text, Planted()
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = parsed(text)
+    if tree is None:
         return text, Planted()
     planted = _Planter(text, tree, module, defined, importer, is_package).plant()
     return apply(text, planted.edits), planted

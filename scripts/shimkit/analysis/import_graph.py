@@ -36,6 +36,8 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from shimkit.domain import shortcuts
+
 from .astwalk import is_type_checking
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
@@ -164,7 +166,7 @@ def _file_imports(
                     continue
                 names = [a.name for a in stmt.names if a.name != "*"]
                 _add(codebase, file, base, names, at_import, project, found)
-        if "import_module" in text or "__import__" in text:
+        if not shortcuts.enabled() or "import_module" in text or "__import__" in text:
             for name in _dynamic_imports(tree, file):
                 _add(codebase, file, name, None, False, project, found)
     return FileImports(

@@ -7,6 +7,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Collection, Mapping
 
+from shimkit.domain import shortcuts
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
 from shimkit.domain.string_references import string_reference
 
@@ -63,7 +64,7 @@ def find_references(
     out: list[Reference] = []
     leaves = frozenset(s.rpartition(".")[2] for s in shims)
     for source in codebase.files:
-        if not _may_name(source.text, leaves):
+        if shortcuts.enabled() and not _may_name(source.text, leaves):
             continue
         for cell, tree, text in source.trees():
             out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
@@ -129,7 +130,7 @@ class _Finder:
     def _may_hold(self, node: ast.AST) -> bool:
         """A node spanning no line that shows a module (or an escape) holds no reference."""
         span = line_span(node)
-        if self.hits is None or span is None:
+        if self.hits is None or span is None or not shortcuts.enabled():
             return True
         first, last = span
         index = bisect_left(self.hits, first)

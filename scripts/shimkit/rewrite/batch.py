@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from shimkit.analysis import ImportUse, import_uses
+from shimkit.domain import shortcuts
 from shimkit.domain.model import Moves
 
 from .bowler_engine import prepare_bowler
@@ -79,7 +80,8 @@ def rewrite_file(task: FileTask, moves: Moves) -> FileRewrite:
         return FileRewrite(task.path, task.text, "", error=str(error))
     if not outcome.engine:
         return FileRewrite(task.path, task.text, "")
-    texts = check_texts(task.text, outcome.text, outcome, task.module, task.is_package, True)
+    repoint = shortcuts.enabled()  # else every use of a repointed import is compared
+    texts = check_texts(task.text, outcome.text, outcome, task.module, task.is_package, repoint)
     problems, before, after = parse_problems(texts, task.module, task.is_package)
     if before is None or after is None:
         return FileRewrite(task.path, outcome.text, outcome.engine, problems=tuple(problems))

@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from shimkit.domain import shortcuts
 from shimkit.domain.imports import resolve_relative
 
 from .bowler_engine import FissixParseFailure, parse_fissix
@@ -76,7 +77,7 @@ def check_texts(
     ``outcome`` that says where the rewrite changed them). With ``repoint``, the uses of names
     whose import only changed module are not read: the caller compares what the two modules
     give instead (``CheckTexts.repointed``, :func:`repointing_problems`)."""
-    if outcome is None or len(outcome.starts) <= 1 or not outcome.edits:
+    if outcome is None or len(outcome.starts) <= 1 or not outcome.edits or not shortcuts.enabled():
         return CheckTexts(old_text, new_text, new_text)
     starts, edits = outcome.starts, list(outcome.edits)
     if len(new_text) != len(old_text) + sum(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shimkit.domain import shortcuts
 from shimkit.domain.model import Moves
 
 from .bowler_engine import FissixParseFailure, rewrite_with_bowler
@@ -44,9 +45,9 @@ def rewrite_source(
     Raises :class:`RewriteError` when the file cannot be parsed by fissix nor LibCST, or when a
     reference cannot be rewritten under the conventions (a name clash, an ambiguous module use).
     """
-    if not _mentions_a_move(text, moves):
+    if shortcuts.enabled() and not _mentions_a_move(text, moves):
         return RewriteOutcome(text, "")
-    starts = statement_starts(text)
+    starts = statement_starts(text) if shortcuts.enabled() else (0,)
     regions = engine_regions(text, starts, {m.rpartition(".")[2] for m in moves.old_modules()})
     planned: list[Edit] = []
     imports: list[tuple[int, int]] = []
