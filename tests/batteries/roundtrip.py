@@ -61,6 +61,7 @@ from tests.batteries.roundtrip_corpus import (  # noqa: E402
     unpacked,
 )
 from tests.batteries.roundtrip_plant import (  # noqa: E402
+    SHIM_SUFFIX,
     Planted,
     defined_names,
     module_file,
@@ -338,23 +339,34 @@ def _rows(lines: Sequence[str]) -> list[list[str]]:
 
 
 def judge(case: Case, status: int, output: str, root: Path, pristine: str, planted: str) -> None:
+    """A round trip is ``exact`` when the tree is the pristine commit again; a planted regression
+    is ``refused`` when the run failed, named why and left the planted tree as it was."""
     if "Traceback (most recent call last)" in output:
         case.outcome, case.reason = "traceback", _last_line(output)
         return
-    case.files = differing(root, pristine)
-    unchanged = not differing(root, planted)
-    if status == 0:
-        case.outcome = "exact" if not case.files else "mismatch"
-        if case.kind != "round trip":
-            case.outcome = "not refused"
+    case.reason = reason_of(output) if status else ""
+    stays = "asked for stay" in output
+    changed = differing(root, planted)
+    if case.kind == "round trip":
+        case.files = differing(root, pristine)
+        if status == 0:
+            case.outcome = "mismatch" if case.files else "exact"
+        elif not case.reason:
+            case.outcome, case.reason = "refused, no reason", _last_line(output)
+        elif stays:
+            case.outcome = "layers stay"
+        else:
+            case.outcome = "half-written" if changed else "refused"
         return
-    case.reason = reason_of(output)
-    if not unchanged:
-        case.outcome, case.files = "half-written", differing(root, planted)
+    case.files = changed
+    if status == 0:
+        case.outcome = "not refused"
+    elif changed and not stays:
+        case.outcome = "half-written"
     elif not case.reason:
         case.outcome, case.reason = "refused, no reason", _last_line(output)
-    else:
-        case.outcome = "refused"
+    else:  # a layer that stays for a reason of its own says nothing of the regression
+        case.outcome = "inconclusive" if stays else "refused"
 
 
 def _last_line(output: str) -> str:
@@ -383,12 +395,17 @@ def round_trip(tree: Tree, work: Path, kit: Path) -> Case:
 Regression = Callable[[str, str, str, str], tuple[str, str]]  # -> (relative path, text)
 
 
+def _computed(shim: str) -> str:
+    """The shim's name as an expression no rewrite reads as a reference to it."""
+    return f"{shim.removesuffix(SHIM_SUFFIX)!r} + {SHIM_SUFFIX!r}"
+
+
 def _stale_import(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
     return (
         "_battery_stale.py",
         f'"""Imports the shim by a computed name the rewrite cannot see."""\n\n'
         f"import importlib\n\nimport {importer}  # noqa: F401\n\n"
-        f"{name} = getattr(importlib.import_module({shim!r}.strip()), {name!r})\n",
+        f"{name} = getattr(importlib.import_module({_computed(shim)}), {name!r})\n",
     )
 
 
@@ -397,7 +414,7 @@ def _new_warning(importer: str, shim: str, name: str, package: str) -> tuple[str
         "_battery_warns.py",
         f'"""Warns once nothing imports the shim any more."""\n\n'
         f"import sys\nimport warnings\n\nimport {importer}  # noqa: F401\n\n"
-        f"if {shim!r} not in sys.modules:\n"
+        f"if {_computed(shim)} not in sys.modules:\n"
         f'    warnings.warn("{package} lost its compatibility layer", DeprecationWarning)\n',
     )
 
@@ -405,9 +422,9 @@ def _new_warning(importer: str, shim: str, name: str, package: str) -> tuple[str
 def _none_reexport(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
     return (
         "_battery_none.py",
-        f'"""Re-exports a name through the shim, None when it is gone."""\n\n'
+        f'"""Re-exports a name through the shim, None once it is gone."""\n\n'
         f"import sys\n\nimport {importer}  # noqa: F401\n\n"
-        f"{name} = getattr(sys.modules.get({shim!r}), {name!r}, None)\n\n"
+        f"{name} = getattr(sys.modules.get({_computed(shim)}), {name!r}, None)\n\n"
         f"__all__ = [{name!r}]\n",
     )
 
@@ -418,7 +435,7 @@ def _failing_test(importer: str, shim: str, name: str, package: str) -> tuple[st
         f'"""A test that needs the shim by a computed name."""\n\n'
         f"import importlib\n\nimport {importer}  # noqa: F401\n\n\n"
         f"def test_shim_is_there() -> None:\n"
-        f"    assert hasattr(importlib.import_module({shim!r}.strip()), {name!r})\n",
+        f"    assert hasattr(importlib.import_module({_computed(shim)}), {name!r})\n",
     )
 
 
@@ -450,6 +467,7 @@ def regression(tree: Tree, work: Path, kit: Path, kind: str, plant: Regression) 
             and not where[1]
             and shim.rpartition(".")[2] in text
             and (module := where[0]) != shim
+            and module.rpartition(".")[2] != "__main__"
             and not TEST_FOLDERS & set(module.split("."))
             and _imports_cleanly(root, tree.package.src, module)
         ),
@@ -466,12 +484,9 @@ def regression(tree: Tree, work: Path, kit: Path, kind: str, plant: Regression) 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text)
     head = commit(root, f"plant a regression: {kind}")
-    status, output = run_retire(kit, root, tree.package.src, shims, work / case.name / "tmp")
+    status, output = run_retire(kit, root, tree.package.src, [shim], work / case.name / "tmp")
     (work / case.name / "output.txt").write_text(output)
     judge(case, status, output, root, tree.pristine, head)
-    if case.outcome == "refused" and case.files == []:
-        case.outcome = "not refused"  # the tree is pristine: the regression went through
-    case.files = [] if case.outcome == "refused" else case.files
     case.seconds = time.monotonic() - started
     return case
 

@@ -196,7 +196,8 @@ class _Planter:
     def from_import(self, node: ast.ImportFrom) -> None:
         target = _resolve(self.importer, self.is_package, node.level, node.module)
         names = {alias.name for alias in node.names}
-        if target != self.module or not names <= self.defined:
+        star = names == {"*"}
+        if target != self.module or not (star or names <= self.defined):
             return
         start = self.at(node.lineno, node.col_offset)
         found = _FROM_MODULE.match(self.text, start)
@@ -205,7 +206,7 @@ class _Planter:
         edit = self.rename_leaf(found.start(1), found.end(1))
         if edit is not None:
             form = "relative from-import" if node.level else "from-import"
-            self.record(form, node, [edit], names)
+            self.record("star import" if star else form, node, [edit], names)
 
     def import_module_call(self, node: ast.Call) -> None:
         name = _dotted(node.func) or ""
@@ -393,11 +394,14 @@ _CONTEXTS = frozenset({"function-local", "TYPE_CHECKING"})
 
 
 def shim_text(module: str, names: set[str]) -> str:
-    listed = ", ".join(sorted(names))
-    return (
-        f'"""Planted by the round-trip battery: a re-export layer in front of {module}."""\n\n'
-        f"from {module} import {listed}  # noqa: F401\n"
-    )
+    """The shim: a star import where star imports were planted, the other names listed."""
+    lines = [f'"""Planted by the round-trip battery: a re-export layer in front of {module}."""\n']
+    if "*" in names:
+        lines.append(f"from {module} import *  # noqa: F403")
+    listed = ", ".join(sorted(names - {"*"}))
+    if listed:
+        lines.append(f"from {module} import {listed}  # noqa: F401")
+    return "\n".join(lines) + "\n"
 
 
 def module_file(root: Path, src: str, module: str) -> Path:
