@@ -174,7 +174,7 @@ def choose_shims(texts: dict[str, str], src: str, count: int) -> list[tuple[str,
     for module, defined in candidates(texts, src):
         _, planted = plant_in(texts, src, module, defined)
         forms = {f for f in planted.forms if f not in ("function-local", "TYPE_CHECKING")}
-        if sum(planted.forms.values()) >= 2:
+        if planted.forms:
             scored.append((-len(planted.forms), -len(planted.edits), module, defined))
         del forms
     scored.sort()
@@ -420,11 +420,14 @@ def _new_warning(importer: str, shim: str, name: str, package: str) -> tuple[str
 
 
 def _none_reexport(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+    source = shim.removesuffix(SHIM_SUFFIX)
     return (
         "_battery_none.py",
-        f'"""Re-exports a name through the shim, None once it is gone."""\n\n'
-        f"import sys\n\nimport {importer}  # noqa: F401\n\n"
-        f"{name} = getattr(sys.modules.get({_computed(shim)}), {name!r}, None)\n\n"
+        f'"""A re-export layer whose name falls back to None once the shim is gone."""\n\n'
+        f"from importlib import import_module\n\nimport {importer}  # noqa: F401\n\n"
+        f"try:\n    import_module({_computed(shim)})\n"
+        f"    from {source} import {name}\n"
+        f"except ImportError:\n    {name} = None\n\n"
         f"__all__ = [{name!r}]\n",
     )
 
@@ -457,26 +460,21 @@ def regression(tree: Tree, work: Path, kit: Path, kind: str, plant: Regression) 
         case.outcome, case.reason = "error", "no shim could be planted"
         return case
     texts = {p: t for p in tracked(root) if p.endswith(".py") and (t := read(root, p))}
-    shim = shims[0]
-    source = shim.removesuffix("_compat")
-    importer = next(
+    found = next(
         (
-            module
-            for path, text in sorted(texts.items())
-            if (where := module_of(path, tree.package.src))
-            and not where[1]
-            and shim.rpartition(".")[2] in text
-            and (module := where[0]) != shim
-            and module.rpartition(".")[2] != "__main__"
-            and not TEST_FOLDERS & set(module.split("."))
-            and _imports_cleanly(root, tree.package.src, module)
+            (shim, importer)
+            for shim in shims
+            if (importer := _importer_of(root, tree.package.src, texts, shim)) is not None
         ),
         None,
     )
-    if importer is None:
-        case.outcome, case.reason = "error", f"no module imports {shim} and imports on its own"
+    if found is None:
+        case.outcome, case.reason = "error", "no module imports a shim and imports on its own"
         return case
-    name = sorted(defined_names(_parse(root, tree.package.src, source)))[0]
+    shim, importer = found
+    source = shim.removesuffix(SHIM_SUFFIX)
+    defined = sorted(defined_names(_parse(root, tree.package.src, source)))
+    name = next((n for n in defined if not n.startswith("_")), defined[0])
     package = source.partition(".")[0]
     path, text = plant(importer, shim, name, package)
     base = root if path.startswith(CHECKS) else root / tree.package.src
@@ -491,18 +489,34 @@ def regression(tree: Tree, work: Path, kit: Path, kind: str, plant: Regression) 
     return case
 
 
+def _importer_of(root: Path, src: str, texts: dict[str, str], shim: str) -> str | None:
+    """A module of the package (not a test, not ``__main__``) that imports cleanly on its own
+    and has ``shim`` imported when it is: the regressions hang on it."""
+    for path, text in sorted(texts.items()):
+        where = module_of(path, src)
+        if where is None or shim.rpartition(".")[2] not in text:
+            continue
+        module = where[0]
+        if module == shim or module.rpartition(".")[2] == "__main__":
+            continue
+        if not TEST_FOLDERS & set(module.split(".")) and _imports_shim(root, src, module, shim):
+            return module
+    return None
+
+
 def _parse(root: Path, src: str, module: str):  # type: ignore[no-untyped-def]
     import ast
 
     return ast.parse(module_file(root, src, module).read_text(encoding="utf-8"))
 
 
-def _imports_cleanly(root: Path, src: str, module: str) -> bool:
+def _imports_shim(root: Path, src: str, module: str, shim: str) -> bool:
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
     env["PYTHONPATH"] = str(root / src)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    code = f"import sys, {module}; sys.exit({shim!r} not in sys.modules)"
     done = subprocess.run(
-        [sys.executable, "-W", "error::DeprecationWarning", "-c", f"import {module}"],
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", code],
         env=env, capture_output=True, cwd=root, timeout=120,
     )  # fmt: skip
     return done.returncode == 0
