@@ -316,7 +316,8 @@ def reason_of(output: str) -> str:
     for line in lines:
         if line.startswith("error:"):
             return line
-    why = [row for row in _rows(lines) if row[-1] and row[-1] != "why it stays"]
+    kept = next((i for i, line in enumerate(lines) if line.startswith("Layers left")), len(lines))
+    why = [row for row in _rows(lines[kept:]) if row[-1] and row[-1] != "why it stays"]
     stays = [line for line in lines if "asked for stay" in line]
     if stays:
         return stays[0] + ": " + "; ".join(" ".join(cell for cell in row if cell) for row in why)
