@@ -205,14 +205,14 @@ def _check_imports(
         selection,
         reporter,
         "verify: importing the baseline modules",
-        reexported_names(analysis, only=scope.kept),
+        reexported_names(analysis),  # every layer: one the change leaves may lose a name too
         imports,
     )
     known = {(module, path, message) for module, path, message in baseline.import_warnings}
     results = list(report.results)
     if scope.before is not None:
         results = _against_the_tree_before(
-            workspace, scope.before, results, known, reporter, result, imports
+            workspace, scope.before, results, known, reporter, result, imports, scope.kept
         )
     failed: list[str] = []
     for module in results:
@@ -259,10 +259,12 @@ def _against_the_tree_before(
     reporter: Reporter,
     verification: Verification,
     imports: ImportOptions,
+    kept: Collection[str] = (),
 ) -> list[ModuleSmoke]:
     """The modules that fail or warn after the change, imported in the tree as it was before:
     their warnings then are added to ``known``; those that did not import then either are left
-    out (as a baseline leaves them out), with a note. Returns the results still to judge."""
+    out (as a baseline leaves them out), with a note; so is a layer (not one the plan keeps)
+    whose names were already None or missing then. Returns the results still to judge."""
     suspects = tuple(r.module for r in results if not r.ok)
     if not suspects:
         return results
@@ -273,6 +275,7 @@ def _against_the_tree_before(
             ModuleSelection(suspects),
             reporter,
             "verify: importing before the change the modules that fail or warn after it",
+            reexported_names(before.analysis, only=suspects),
             options=imports,
         )
     known.update((r.module, d.path, d.message) for r in earlier.results for d in r.deprecations)
@@ -281,7 +284,20 @@ def _against_the_tree_before(
         f"pre-existing: {module} did not import before the change either: {r.message}"
         for module, r in broken.items()
     )
-    return [r for r in results if r.module not in broken]
+    already_bad = {
+        r.module: set(r.bad_names)
+        for r in earlier.results
+        if r.outcome is SmokeOutcome.NONE_REEXPORT and r.module not in kept
+    }
+    return [
+        r
+        for r in results
+        if r.module not in broken
+        and not (
+            r.outcome is SmokeOutcome.NONE_REEXPORT
+            and set(r.bad_names) <= already_bad.get(r.module, set())
+        )
+    ]
 
 
 def _is_test_file(path: str) -> bool:
