@@ -265,8 +265,18 @@ def test_a_decorated_statement_starts_at_its_first_decorator() -> None:
 # -- explicit private re-exports and submodule re-exports retire like any other name ------------
 
 PRISTINE = {
-    # the package passes its own submodule on: planted, it takes it from the layer in front
-    "src/inventory/__init__.py": 'from inventory import stock\n\n__all__ = ["stock"]\n',
+    # the package passes its own submodule, and a name of it, on: planted, it takes the
+    # submodule from the layer in front of it, and its importers take both from that layer
+    "src/inventory/__init__.py": (
+        "from inventory import stock\n"
+        "from inventory.stock import on_hand\n\n"
+        '__all__ = ["on_hand", "stock"]\n'
+    ),
+    "tests/test_facade.py": (
+        "from inventory import on_hand\n\n\n"
+        "def test_the_package_passes_on_hand_on() -> None:\n"
+        "    assert on_hand('') == 3\n"
+    ),
     "src/inventory/orders.py": (
         "from inventory import stock\n"
         "from inventory.stock import _RESERVE, on_hand\n\n\n"
@@ -302,13 +312,17 @@ def test_planted_private_and_submodule_layers_retire_to_the_pristine_tree(
     files = dict(PRISTINE)
     if not package_passes_it_on:
         files["src/inventory/__init__.py"] = '"""Stock and orders."""\n'
+        del files["tests/test_facade.py"]
     root = repo(repos, "planted", files)
     pristine = files_under(root)
-    write_tree(root, {**{p: _planted(t) for p, t in files.items()}, **PLANTED_LAYERS})
+    layers = dict(PLANTED_LAYERS)
+    if package_passes_it_on:
+        layers["src/inventory_compat.py"] = "from inventory import on_hand, stock\n"
+    write_tree(root, {**{p: _planted(t) for p, t in files.items()}, **layers})
     repos.commit_all(root, "layers planted in front of inventory and inventory.stock")
     run = run_retire(root, "inventory_compat", "inventory.stock_compat", "--write")
     assert_clean_run(run)
-    assert "1 passed" in run.stdout, str(run)
+    assert f"{len(files) - 2} passed" in run.stdout, str(run)
     after = files_under(root)
     changelog = after.pop("CHANGELOG.md").decode()
     assert after == pristine
