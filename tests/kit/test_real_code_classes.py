@@ -9,10 +9,11 @@ output and the bytes of the files.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
-from kit_helpers import Repos, Run, files_under, run_retire, write_tree
+from kit_helpers import SCRIPTS, Repos, Run, files_under, run_in, run_retire, write_tree
 from shimkit.analysis import ModuleIndex, find_references, scan
 from shimkit.domain.model import Moves
 from shimkit.rewrite import rewrite_source
@@ -328,3 +329,86 @@ def test_planted_private_and_submodule_layers_retire_to_the_pristine_tree(
     assert after == pristine
     assert "`inventory_compat.stock` | `inventory.stock`" in changelog
     assert "`inventory.stock_compat._RESERVE` | `inventory.stock._RESERVE`" in changelog
+
+
+# -- no traceback ever reaches a user -----------------------------------------------------------
+
+# A fault of the kit cannot be had from real input once it is known (it is fixed), so this
+# launcher plants one: it replaces one function of the engine with one that raises, then runs the
+# real script as ``python script.py`` would.
+LAUNCHER = """\
+import importlib, runpy, sys
+from pathlib import Path
+
+module, attribute, script = sys.argv[1:4]
+sys.path.insert(0, str(Path(script).parent))
+owner = importlib.import_module(module)
+*path, name = attribute.split(".")
+for part in path:
+    owner = getattr(owner, part)
+
+
+def fault(*args, **kwargs):
+    raise ZeroDivisionError("a planted fault")
+
+
+setattr(owner, name, fault)
+sys.argv = [script, *sys.argv[4:]]
+runpy.run_path(script, run_name="__main__")
+"""
+REFERENCES = ("shimkit.analysis.references", "_Finder.run")
+
+
+@pytest.mark.parametrize(
+    ("script", "fault", "args", "where"),
+    [
+        (
+            "retire_shims.py",
+            ("shimkit.rewrite.source", "plan_edits"),
+            ("--deprecated", "--write"),
+            "rewriting notebooks/reorder.ipynb (cell 1)",
+        ),
+        ("step1_inventory.py", REFERENCES, (), "finding references notebooks/reorder.ipynb"),
+        ("step3_remove_deprecated.py", REFERENCES, ("--write",), "finding references"),
+        ("migrate.py", REFERENCES, ("--write",), "finding references notebooks/reorder.ipynb"),
+        (
+            "rollback.py",
+            ("shimkit.application.rollback", "commits_to_revert"),
+            (),
+            "running rollback.py",
+        ),
+    ],
+)
+def test_an_internal_error_is_one_line_naming_where_with_the_trace_in_a_log(
+    repos: Repos,
+    tmp_path: Path,
+    script: str,
+    fault: tuple[str, str],
+    args: tuple[str, ...],
+    where: str,
+) -> None:
+    root = repo(
+        repos,
+        "fault",
+        {
+            "notebooks/reorder.ipynb": notebook("x = 1", "from inventory.compat import on_hand"),
+            "tests/test_stock.py": "from inventory.compat import on_hand\n",
+        },
+    )
+    before = files_under(root)
+    launcher = tmp_path / "launch.py"
+    launcher.write_text(LAUNCHER, encoding="utf-8")
+    command = [sys.executable, str(launcher), *fault, str(SCRIPTS / script), "--root", str(root)]
+    run = run_in(root, [*command, *args])
+    assert run.returncode == 2, str(run)
+    assert "Traceback" not in run.stdout + run.stderr, str(run)
+    lines = run.stderr.strip().splitlines()
+    error = next(line for line in lines if line.startswith("error: "))
+    assert lines[-1] == error, str(run)  # the one line (a warning may come before it)
+    assert error.startswith(f"error: internal error while {where}"), error
+    assert "ZeroDivisionError: a planted fault; your tree is left as it was" in error
+    log = Path(error.rpartition("full trace in ")[2])
+    trace = log.read_text(encoding="utf-8")
+    log.unlink()
+    assert trace.startswith("Traceback") and "ZeroDivisionError: a planted fault" in trace
+    assert files_under(root) == before

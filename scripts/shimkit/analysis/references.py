@@ -7,6 +7,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Collection, Mapping
 
+from shimkit.domain.errors import doing
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
 from shimkit.domain.string_references import string_reference
 
@@ -66,7 +67,8 @@ def find_references(
         if not _may_name(source.text, leaves):
             continue
         for cell, tree, text in source.trees():
-            out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
+            with doing("finding references", source.path, cell):
+                out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
     out.sort(key=lambda r: (r.path, -1 if r.cell is None else r.cell, r.line, r.column, r.shim))
     return tuple(out)
 

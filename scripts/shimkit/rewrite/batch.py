@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from shimkit.analysis import ImportUse, import_uses
+from shimkit.domain.errors import doing
 from shimkit.domain.model import Moves
 
 from .bowler_engine import prepare_bowler
@@ -70,28 +71,29 @@ class FileRewrite:
 
 def rewrite_file(task: FileTask, moves: Moves) -> FileRewrite:
     """Rewrite one file and prepare its check (pure: text in, text and counts out)."""
-    try:
-        if task.path.endswith(".ipynb"):
-            text = rewrite_notebook(task.text, task.path, moves)
-            return FileRewrite(task.path, text, "notebook" if text != task.text else "")
-        outcome = rewrite_source(task.text, task.path, moves, task.module, task.is_package)
-    except RewriteError as error:
-        return FileRewrite(task.path, task.text, "", error=str(error))
-    if not outcome.engine:
-        return FileRewrite(task.path, task.text, "")
-    texts = check_texts(task.text, outcome.text, outcome, task.module, task.is_package, True)
-    problems, before, after = parse_problems(texts, task.module, task.is_package)
-    if before is None or after is None:
-        return FileRewrite(task.path, outcome.text, outcome.engine, problems=tuple(problems))
-    return FileRewrite(
-        task.path,
-        outcome.text,
-        outcome.engine,
-        problems=tuple(problems),
-        uses_before=import_uses(before, task.module, task.is_package),
-        uses_after=import_uses(after, task.module, task.is_package),
-        repointed=texts.repointed,
-    )
+    with doing("rewriting", task.path):
+        try:
+            if task.path.endswith(".ipynb"):
+                text = rewrite_notebook(task.text, task.path, moves)
+                return FileRewrite(task.path, text, "notebook" if text != task.text else "")
+            outcome = rewrite_source(task.text, task.path, moves, task.module, task.is_package)
+        except RewriteError as error:
+            return FileRewrite(task.path, task.text, "", error=str(error))
+        if not outcome.engine:
+            return FileRewrite(task.path, task.text, "")
+        texts = check_texts(task.text, outcome.text, outcome, task.module, task.is_package, True)
+        problems, before, after = parse_problems(texts, task.module, task.is_package)
+        if before is None or after is None:
+            return FileRewrite(task.path, outcome.text, outcome.engine, problems=tuple(problems))
+        return FileRewrite(
+            task.path,
+            outcome.text,
+            outcome.engine,
+            problems=tuple(problems),
+            uses_before=import_uses(before, task.module, task.is_package),
+            uses_after=import_uses(after, task.module, task.is_package),
+            repointed=texts.repointed,
+        )
 
 
 def worth_a_pool(tasks: Sequence[FileTask]) -> bool:
