@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from kit_helpers import SCRIPTS, Repos, Run, files_under, run_in, run_retire, write_tree
 from shimkit.analysis import ModuleIndex, find_references, scan
-from shimkit.domain.model import Moves
+from shimkit.domain.model import Context, Moves
 from shimkit.rewrite import rewrite_source
 from shimkit.rewrite.regions import engine_regions, statement_starts
 
@@ -412,3 +412,73 @@ def test_an_internal_error_is_one_line_naming_where_with_the_trace_in_a_log(
     log.unlink()
     assert trace.startswith("Traceback") and "ZeroDivisionError: a planted fault" in trace
     assert files_under(root) == before
+
+
+# -- code examples in docstrings are rewritten where they parse, and listed where they do not ---
+
+DOCUMENTED = '''\
+"""Reorder points.
+
+Examples::
+
+    >>> from inventory.compat import on_hand
+    >>> on_hand("ab")
+    5
+"""
+
+
+def reorder(item: str) -> bool:
+    """Whether to reorder ``item``.
+
+    >>> import inventory.compat
+    >>> inventory.compat.on_hand(
+    ...     "abc",
+    ... )
+    6
+    """
+    return len(item) < 2
+
+
+def broken_example() -> None:
+    """An example cut short in the docs.
+
+    >>> from inventory.compat import (
+    """
+'''
+
+
+def test_docstring_examples_are_rewritten_or_listed(repos: Repos) -> None:
+    root = repo(repos, "docstrings", {"src/inventory/reorder.py": DOCUMENTED})
+    run = run_retire(root, "--deprecated", "--write")
+    assert_clean_run(run)
+    expected = (
+        DOCUMENTED.replace(
+            ">>> from inventory.compat import on_hand", ">>> from inventory.stock import on_hand", 1
+        )
+        .replace(">>> import inventory.compat\n", ">>> import inventory.stock\n")
+        .replace(">>> inventory.compat.on_hand(", ">>> inventory.stock.on_hand(")
+    )
+    assert (root / "src/inventory/reorder.py").read_text(encoding="utf-8") == expected
+    listed = (
+        "src/inventory/reorder.py:26: a docstring example names a moved module and does not parse"
+    )
+    assert listed in " ".join(run.stdout.split()) + " ".join(run.stderr.split()), str(run)
+
+
+def test_the_analysis_finds_docstring_examples_at_their_lines(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "src/inventory/__init__.py": "",
+            "src/inventory/stock.py": STOCK,
+            "src/inventory/compat.py": COMPAT,
+            "src/inventory/reorder.py": DOCUMENTED,
+        },
+    )
+    found = [
+        (r.line, r.kind.value, r.names)
+        for r in find_references(scan(root, "src"), {"inventory.compat"})
+        if r.path == "src/inventory/reorder.py" and Context.DOCSTRING in r.contexts
+    ]
+    # the broken example (line 26) is not read: the rewrite lists it
+    assert found == [(5, "from-import", ("on_hand",)), (14, "module-import", ("on_hand",))]
