@@ -6,8 +6,11 @@ import ast
 import re
 from bisect import bisect_left
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 
 from shimkit.domain import shortcuts
+from shimkit.domain.doctest_examples import docstrings_with_examples, examples
+from shimkit.domain.errors import doing
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
 from shimkit.domain.string_references import string_reference
 
@@ -67,7 +70,8 @@ def find_references(
         if shortcuts.enabled() and not _may_name(source.text, leaves):
             continue
         for cell, tree, text in source.trees():
-            out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
+            with doing("finding references", source.path, cell):
+                out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
     out.sort(key=lambda r: (r.path, -1 if r.cell is None else r.cell, r.line, r.column, r.shim))
     return tuple(out)
 
@@ -120,6 +124,7 @@ class _Finder:
         self._attrs: dict[str, set[str]] | None = None
         self._markers: dict[int, bool] = {}
         self.hits = _hit_lines(text, shims)
+        self.has_examples = ">>>" in text
 
     @property
     def attrs(self) -> dict[str, set[str]]:
@@ -137,6 +142,51 @@ class _Finder:
         return index < len(self.hits) and self.hits[index] <= last
 
     def run(self) -> list[Reference]:
+        out = self._walk()
+        for docstring in docstrings_with_examples(self.tree) if self.has_examples else ():
+            if self._may_hold(docstring):
+                out.extend(self._in_examples(docstring))
+        return out
+
+    def _in_examples(self, docstring: ast.Constant) -> list[Reference]:
+        """References in the code examples of a docstring that parse (the rewrite lists the
+        others), at their lines in the file. The examples run in one namespace, so they are
+        read together, as the rewrite reads them."""
+        leaves = {s.rpartition(".")[2] for s in self.shims}
+        codes: list[str] = []
+        lines: list[int] = []  # the file line of each line of the joined code
+        for example in examples(str(docstring.value)):
+            if not any(leaf in example.code for leaf in leaves):
+                continue
+            try:
+                ast.parse(example.code)
+            except (SyntaxError, ValueError):
+                continue
+            codes.append(example.code)
+            first = docstring.lineno + example.first_line
+            lines.extend(range(first, first + example.code.count("\n")))
+        if not codes:
+            return []
+        joined = "".join(codes)
+        finder = _Finder(
+            self.codebase,
+            self.source,
+            self.cell,
+            ast.parse(joined),
+            joined,
+            self.shims,
+            self.exports,
+        )
+        return [
+            replace(
+                reference,
+                line=lines[reference.line - 1],
+                contexts=reference.contexts | {Context.DOCSTRING},
+            )
+            for reference in finder._walk()
+        ]
+
+    def _walk(self) -> list[Reference]:
         out: list[Reference] = []
         for node, site in walk(self.tree, enter=self._may_hold):
             if isinstance(node, ast.ImportFrom):

@@ -31,6 +31,7 @@ from shimkit.application.smoke import (
 from shimkit.application.success_criteria import report_success_criteria
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
 from shimkit.apply.importlinter_file import read_lists
+from shimkit.domain.errors import doing
 from shimkit.domain.model import Inventory, Reference
 from shimkit.system.git import changed_since
 from shimkit.verify import (
@@ -442,13 +443,14 @@ def verify(
         names_before=_names_before(scope, baseline),
     )
     result = Verification()
-    _check_parse(analysis, result)
-    _check_contracts(workspace, baseline, scope, result)
-    _check_retired(analysis, scope, result)
-    _check_imports(
-        workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()
-    )
-    _check_tests(workspace, analysis, baseline, scope, result)
+    with doing("verifying"):
+        _check_parse(analysis, result)
+        _check_contracts(workspace, baseline, scope, result)
+        _check_retired(analysis, scope, result)
+        _check_imports(
+            workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()
+        )
+        _check_tests(workspace, analysis, baseline, scope, result)
     return result
 
 

@@ -18,7 +18,7 @@ from shimkit.analysis import (
     shim_layer,
 )
 from shimkit.apply.importlinter_file import read_root_packages
-from shimkit.domain.errors import KitError
+from shimkit.domain.errors import KitError, doing
 from shimkit.domain.model import Definition, Inventory, Resolution, ShimLayer
 from shimkit.domain.plan import Plan
 
@@ -112,8 +112,9 @@ def analyse(
     ``watched`` (default: all of those) or lies in a root package (see
     ``shimkit.analysis.triage``)."""
     workspace.check()
-    codebase = scan(workspace.root, workspace.src, exclude=workspace.plan.exclude)
-    return reanalyse(workspace, codebase, extra_shims, watched, names_before)
+    with doing("analysing the tree"):
+        codebase = scan(workspace.root, workspace.src, exclude=workspace.plan.exclude)
+        return reanalyse(workspace, codebase, extra_shims, watched, names_before)
 
 
 def reanalyse(

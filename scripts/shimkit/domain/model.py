@@ -40,6 +40,7 @@ class Context(enum.Enum):
     TYPE_CHECKING = "type-checking"
     TRY_EXCEPT_IMPORT_ERROR = "try-except-import-error"
     PACKAGE_INIT = "package-init"
+    DOCSTRING = "docstring"  # in a code example (``>>>``) of a docstring
 
 
 @dataclass(frozen=True)
