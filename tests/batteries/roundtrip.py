@@ -31,6 +31,7 @@ references, bindings and rewritten text (``roundtrip_differential``).
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import shutil
@@ -63,6 +64,7 @@ from tests.batteries.roundtrip_corpus import (  # noqa: E402
 from tests.batteries.roundtrip_plant import (  # noqa: E402
     SHIM_SUFFIX,
     Planted,
+    declared_all,
     defined_names,
     module_file,
     plant_notebook,
@@ -157,8 +159,6 @@ def candidates(texts: dict[str, str], src: str) -> list[tuple[str, frozenset[str
             continue
         if leaf.startswith("test") or shim_of(module) in {m for m, _ in out}:
             continue
-        import ast
-
         try:
             defined = defined_names(ast.parse(text))
         except (SyntaxError, ValueError):
@@ -253,16 +253,16 @@ def planted_copy(tree: Tree, destination: Path) -> tuple[Path, list[str], Plante
         source = texts.get(module_file(Path(), src, module).as_posix().removeprefix("./"))
         if source is None:
             continue
-        import ast
-
-        changed, planted = plant_in(texts, src, module, defined_names(ast.parse(source)))
+        parsed_source = ast.parse(source)
+        changed, planted = plant_in(texts, src, module, defined_names(parsed_source))
         if not planted.edits:
             continue
         texts.update(changed)
         for path, text in changed.items():
             (destination / path).write_bytes(text.encode("utf-8"))
         shim = shim_of(module)
-        module_file(destination, src, shim).write_text(shim_text(module, planted.names))
+        text = shim_text(module, planted.names, declared_all(parsed_source))
+        module_file(destination, src, shim).write_text(text)
         shims.append(shim)
         total.forms.update(planted.forms)
         total.edits.extend(planted.edits)
@@ -506,9 +506,7 @@ def _importer_of(root: Path, src: str, texts: dict[str, str], shim: str) -> str 
     return None
 
 
-def _parse(root: Path, src: str, module: str):  # type: ignore[no-untyped-def]
-    import ast
-
+def _parse(root: Path, src: str, module: str) -> ast.Module:
     return ast.parse(module_file(root, src, module).read_text(encoding="utf-8"))
 
 

@@ -393,15 +393,33 @@ def plant_notebook(raw: str, module: str, defined: frozenset[str]) -> tuple[str,
 _CONTEXTS = frozenset({"function-local", "TYPE_CHECKING"})
 
 
-def shim_text(module: str, names: set[str]) -> str:
-    """The shim: a star import where star imports were planted, the other names listed."""
+def shim_text(module: str, names: set[str], star_names: list[str] | None = None) -> str:
+    """The shim: a star import where star imports were planted, the other names listed. With
+    both, and a module that declares ``__all__`` (``star_names``), the shim declares the same,
+    so that its star import gives exactly the module's names."""
     lines = [f'"""Planted by the round-trip battery: a re-export layer in front of {module}."""\n']
     if "*" in names:
         lines.append(f"from {module} import *  # noqa: F403")
     listed = ", ".join(sorted(names - {"*"}))
     if listed:
         lines.append(f"from {module} import {listed}  # noqa: F401")
+    if "*" in names and listed and star_names is not None:
+        lines.append(f"\n__all__ = {star_names!r}")
     return "\n".join(lines) + "\n"
+
+
+def declared_all(tree: ast.Module) -> list[str] | None:
+    """A module's ``__all__`` when it is a literal list or tuple of strings."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            try:
+                value = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError):
+                return None
+            return [str(name) for name in value]
+    return None
 
 
 def module_file(root: Path, src: str, module: str) -> Path:
@@ -412,6 +430,7 @@ __all__ = [
     "Edit",
     "Planted",
     "apply",
+    "declared_all",
     "defined_names",
     "module_file",
     "plant_notebook",
