@@ -44,7 +44,7 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
     source = codebase.module(ns.module)
     assert source is not None
     listed = set(ns.all_names) if ns.all_names is not None else None
-    used = loaded_names(source.tree) if listed is None and source.tree else frozenset()
+    used = loaded_names(source.tree) if source.tree else frozenset()
     reexports: list[ReExport] = []
     for b in ns.imports:
         if b.type_checking:
@@ -55,10 +55,11 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
             parent, _, leaf = b.module.rpartition(".")
             reexports.append(ReExport(b.local, parent, leaf, b.line, b.guarded))
             continue
-        if listed is not None:
-            if b.local not in listed:
-                continue
+        if listed is not None and b.local in listed:
+            pass
         elif (
+            # a name ``__all__`` leaves out is still passed on when nothing else explains the
+            # import (``from shim import Extra`` works): it is judged like a layer without one
             (b.local.startswith("_") and b.local != b.name)  # ``import x as _x``: a tool
             or not codebase.in_tree(b.module)
             or b.local in used  # imported for the module's own use
