@@ -514,10 +514,14 @@ def _imports_shim(root: Path, src: str, module: str, shim: str) -> bool:
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}}
     env["PYTHONPATH"] = str(root / src)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    code = f"import sys, {module}; sys.exit({shim!r} not in sys.modules)"
+    # a script that runs on import (parses argv, reads stdin) is no module to hang a regression on
+    code = (
+        f"import sys; sys.argv = ['battery', '--no-such-option']; import {module}; "
+        f"sys.exit({shim!r} not in sys.modules)"
+    )
     done = subprocess.run(
         [sys.executable, "-W", "error::DeprecationWarning", "-c", code],
-        env=env, capture_output=True, cwd=root, timeout=120,
+        env=env, capture_output=True, cwd=root, timeout=120, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     return done.returncode == 0
 
