@@ -27,6 +27,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shimkit.analysis.modules import dotted
+
 SHIM_SUFFIX = "_compat"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _FROM_MODULE = re.compile(r"from\s+\.*\s*([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)")
@@ -98,17 +100,6 @@ def _resolve(importer: str | None, is_package: bool, level: int, module: str | N
     return ".".join([*base, module]) if module else ".".join(base)
 
 
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _contexts(tree: ast.Module) -> dict[int, str]:
     """``id`` of each node under a function or a ``TYPE_CHECKING`` block, and which."""
     where: dict[int, str] = {}
@@ -118,7 +109,7 @@ def _contexts(tree: ast.Module) -> dict[int, str]:
             where.setdefault(id(inner), label)
 
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and (_dotted(node.test) or "").endswith("TYPE_CHECKING"):
+        if isinstance(node, ast.If) and (dotted(node.test) or "").endswith("TYPE_CHECKING"):
             for stmt in node.body:
                 mark(stmt, "TYPE_CHECKING")
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -209,7 +200,7 @@ class _Planter:
             self.record("star import" if star else form, node, [edit], names)
 
     def import_module_call(self, node: ast.Call) -> None:
-        name = _dotted(node.func) or ""
+        name = dotted(node.func) or ""
         if name.rpartition(".")[2] != "import_module" or not node.args:
             return
         argument = node.args[0]
@@ -267,7 +258,7 @@ class _Planter:
         return [
             (node, node.attr)
             for node in ast.walk(self.tree)
-            if isinstance(node, ast.Attribute) and _dotted(node.value) == local
+            if isinstance(node, ast.Attribute) and dotted(node.value) == local
         ]
 
     def uses_of(self, local: str, aliased: bool) -> list[Edit] | None:
@@ -283,7 +274,7 @@ class _Planter:
             stored = isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
             if stored and node.id == root:  # type: ignore[attr-defined]
                 return None
-            bare = isinstance(node, ast.Name | ast.Attribute) and _dotted(node) == local
+            bare = isinstance(node, ast.Name | ast.Attribute) and dotted(node) == local
             if bare and id(node) not in values:
                 return None
         if aliased:
