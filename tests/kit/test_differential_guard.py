@@ -16,7 +16,9 @@ from kit_helpers import Repos, build_legacy_repo, build_traps_repo, commit_all, 
 from shimkit.application.differential import differences
 from shimkit.application.workspace import Workspace, analyse
 from shimkit.domain import shortcuts
+from shimkit.domain.model import Moves
 from shimkit.domain.plan import Plan
+from shimkit.rewrite import rewrite_source
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -87,3 +89,29 @@ def test_a_prune_that_forgets_decorators_is_a_difference(
     found = differences(Workspace(root, "src", PLAIN), ["shop.old"])
     assert any(line.startswith("references: tests/test_price.py:") for line in found), found
     assert any(line.startswith("rewritten text: tests/test_price.py") for line in found), found
+
+
+UNNAMED = {
+    "src/core/__init__.py": "",
+    "src/core/tools.py": "def make() -> int:\n    return 1\n",
+    "src/legacy/__init__.py": '"""A layer."""\n\nfrom core.tools import make\n',
+    "src/legacy/jobs/__init__.py": "",
+    "src/legacy/jobs/user.py": "import os\n\nfrom .. import make\n\nVALUE = make(), os.sep\n",
+}
+
+
+def test_a_relative_import_that_reaches_a_layer_unnamed_is_found_with_the_shortcuts_on(
+    tmp_path: Path,
+) -> None:
+    """``from .. import make`` reaches the layer ``legacy`` without showing its name: the text
+    prefilter, the line prune and the statement reduction must not drop it (the guard found
+    emcee's ``from .. import __version__`` and flask's ``from . import Flask`` dropped)."""
+    root = write_tree(tmp_path / "tree", UNNAMED)
+    commit_all(root)
+    analysis = analyse(Workspace(root, "src", PLAIN), extra_shims={"legacy"})
+    found = [r for r in analysis.inventory.references if r.path == "src/legacy/jobs/user.py"]
+    assert [(r.shim, r.names) for r in found] == [("legacy", ("make",))]
+    moves = Moves(names={("legacy", "make"): "core.tools"})
+    text = (root / "src/legacy/jobs/user.py").read_text()
+    outcome = rewrite_source(text, "src/legacy/jobs/user.py", moves, "legacy.jobs.user", False)
+    assert outcome.text == text.replace("from .. import make", "from core.tools import make")

@@ -11,6 +11,7 @@ from dataclasses import replace
 from shimkit.domain import shortcuts
 from shimkit.domain.doctest_examples import docstrings_with_examples, examples
 from shimkit.domain.errors import doing
+from shimkit.domain.imports import RELATIVE_IMPORT, reaches_unnamed
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
 from shimkit.domain.string_references import string_reference
 
@@ -67,11 +68,13 @@ def find_references(
     out: list[Reference] = []
     leaves = frozenset(s.rpartition(".")[2] for s in shims)
     for source in codebase.files:
-        if shortcuts.enabled() and not _may_name(source.text, leaves):
+        unnamed = reaches_unnamed(source.module, source.is_package, shims)
+        if shortcuts.enabled() and not _may_name(source.text, leaves, unnamed):
             continue
         for cell, tree, text in source.trees():
             with doing("finding references", source.path, cell):
-                out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
+                finder = _Finder(codebase, source, cell, tree, text, shims, exports, unnamed)
+                out.extend(finder.run())
     out.sort(key=lambda r: (r.path, -1 if r.cell is None else r.cell, r.line, r.column, r.shim))
     return tuple(out)
 
@@ -80,13 +83,15 @@ def find_references(
 _LETTER_ESCAPE = re.compile(r"\\[xuUN0-7]")
 
 
-def _hit_lines(text: str, shims: frozenset[str]) -> list[int] | None:
-    """The lines (1-based, sorted) that show the last component of a module or an escape; None
-    when lines cannot be counted as ``ast`` counts them (a lone carriage return)."""
+def _hit_lines(text: str, shims: frozenset[str], unnamed: bool = False) -> list[int] | None:
+    """The lines (1-based, sorted) that show the last component of a module or an escape (or,
+    ``unnamed``, a relative import); None when lines cannot be counted as ``ast`` counts them (a
+    lone carriage return)."""
     if text.count("\r") != text.count("\r\n"):
         return None
     leaves = sorted({s.rpartition(".")[2] for s in shims})
-    pattern = re.compile("|".join([*map(re.escape, leaves), _LETTER_ESCAPE.pattern]))
+    shown = [*map(re.escape, leaves), _LETTER_ESCAPE.pattern]
+    pattern = re.compile("|".join([*shown, RELATIVE_IMPORT.pattern] if unnamed else shown))
     lines: list[int] = []
     line, counted = 1, 0
     for match in pattern.finditer(text):
@@ -97,10 +102,15 @@ def _hit_lines(text: str, shims: frozenset[str]) -> list[int] | None:
     return lines
 
 
-def _may_name(text: str, leaves: frozenset[str]) -> bool:
+def _may_name(text: str, leaves: frozenset[str], unnamed: bool = False) -> bool:
     """Whether ``text`` can reach one of the modules at all: every import and every string naming
-    one shows its last component, so a file without any is skipped without walking its tree."""
-    return any(leaf in text for leaf in leaves) or _LETTER_ESCAPE.search(text) is not None
+    one shows its last component, but for a relative import inside the module's package
+    (``unnamed``: ``from .. import x``), so a file without any is skipped without walking it."""
+    return (
+        any(leaf in text for leaf in leaves)
+        or _LETTER_ESCAPE.search(text) is not None
+        or (unnamed and RELATIVE_IMPORT.search(text) is not None)
+    )
 
 
 class _Finder:
@@ -113,6 +123,7 @@ class _Finder:
         text: str,
         shims: frozenset[str],
         exports: dict[str, frozenset[str] | None],
+        unnamed: bool = False,
     ) -> None:
         self.codebase = codebase
         self.source = source
@@ -123,7 +134,7 @@ class _Finder:
         self.exports = exports
         self._attrs: dict[str, set[str]] | None = None
         self._markers: dict[int, bool] = {}
-        self.hits = _hit_lines(text, shims)
+        self.hits = _hit_lines(text, shims, unnamed)
         self.has_examples = ">>>" in text
 
     @property
