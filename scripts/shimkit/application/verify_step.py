@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
+from shimkit.analysis import imports_of
 from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline, violations
@@ -167,6 +168,18 @@ def _check_retired(analysis: Analysis, scope: Scope, result: Verification) -> No
     result.decisions.extend(shim_tests_to_decide(about_shim))
     stray = [r for r in references if not r.exercises_shim]
     result.add("no reference to a retired module", not stray, _where(stray))
+    # the import statements on their own, whatever the reference finder makes of the file: a
+    # deleted module that something still imports is a broken tree
+    excused = {(r.path, r.line, r.cell) for r in about_shim}
+    gone = [m for m in scope.retired if m not in still_there]
+    importing = [
+        f"{site.path}:{site.line}"
+        + (f" (cell {site.cell})" if site.cell is not None else "")
+        + f" imports {site.module}"
+        for site in imports_of(analysis.codebase, gone)
+        if (site.path, site.line, site.cell) not in excused
+    ]
+    result.add("nothing imports a retired module", not importing, _listing(importing))
 
 
 def _names_retired(reference: Reference, retired: Collection[str]) -> bool:
@@ -336,6 +349,7 @@ def _judge_broken_run(
     if before is not None and not before.run_failed:
         last += "; at the baseline commit the same tests ran"
     result.add("tests", False, f"the test run itself failed: {run.problem} ({last})")
+
 
 def _check_tests(
     workspace: Workspace,

@@ -21,6 +21,7 @@ from shimkit.apply.importlinter_file import read_root_packages
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import Definition, Inventory, Resolution, ShimLayer
 from shimkit.domain.plan import Plan
+from shimkit.system.git import tracked_files
 
 CONFIG = ".importlinter"
 
@@ -110,7 +111,12 @@ def analyse(
     run when it could name one of ``watched`` (default: all of those) or lies in a root package
     (see ``shimkit.analysis.triage``)."""
     workspace.check()
-    codebase = scan(workspace.root, workspace.src, exclude=workspace.plan.exclude)
+    codebase = scan(
+        workspace.root,
+        workspace.src,
+        exclude=workspace.plan.exclude,
+        tracked=tracked_files(workspace.repository),
+    )
     return reanalyse(workspace, codebase, extra_shims, watched)
 
 
