@@ -103,7 +103,8 @@ def _check_parse(analysis: Analysis, result: Verification) -> None:
         _listing([f"{f.path}:{f.line} ({f.blocks})" for f in blocking]),
     )
     result.notes.extend(
-        f"skipped {f.path}:{f.line}: does not parse ({f.message}); it cannot name what moved"
+        f"not checked: {f.path}:{f.line} does not parse ({f.message}); it cannot name what "
+        "moved" + ("; import-linter saw it as an empty module" if f.masked else "")
         for f in analysis.inventory.skipped_files
     )
 
@@ -127,7 +128,11 @@ def _check_contract_drift(
 
 
 def _check_contracts(
-    workspace: Workspace, baseline: Inventory, scope: Scope, result: Verification
+    workspace: Workspace,
+    analysis: Analysis,
+    baseline: Inventory,
+    scope: Scope,
+    result: Verification,
 ) -> None:
     if not (workspace.root / CONFIG).is_file():
         result.add(
@@ -139,7 +144,8 @@ def _check_contracts(
         return
     if scope.plan_contracts:
         _check_contract_drift(workspace, scope.retired, result)
-    report = probe_contracts(workspace.root, workspace.src, CONFIG)
+    masked = analysis.inventory.masked_files
+    report = probe_contracts(workspace.root, workspace.src, CONFIG, masked=masked)
     now = set(violations(report))
     before = set(baseline.contract_violations)
     regressions = sorted(now - before)
@@ -151,7 +157,8 @@ def _check_contracts(
         "; ".join(regressions[:8])
         if regressions
         else f"{kept} of {len(report.contracts)} contracts kept"
-        + (f", {len(now)} violation(s) already in the baseline" if now else ""),
+        + (f", {len(now)} violation(s) already in the baseline" if now else "")
+        + (f"; not checked: does not parse: {_listing(masked)}" if masked else ""),
     )
 
 
@@ -436,7 +443,7 @@ def verify(
     analysis = analyse(workspace, extra_shims=watched, watched=watched)
     result = Verification()
     _check_parse(analysis, result)
-    _check_contracts(workspace, baseline, scope, result)
+    _check_contracts(workspace, analysis, baseline, scope, result)
     _check_retired(analysis, scope, result)
     _check_imports(
         workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()

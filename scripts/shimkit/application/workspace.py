@@ -138,7 +138,7 @@ def reanalyse(
 
 def require_parsable(analysis: Analysis) -> None:
     """Refuse to go on while a file that blocks the run does not parse (its references are
-    unknown, or import-linter cannot run); files that cannot matter are only listed."""
+    unknown); files that cannot matter are only listed."""
     failures = analysis.inventory.blocking_failures
     if failures:
         first = failures[0]
