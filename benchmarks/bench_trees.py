@@ -15,10 +15,12 @@ Every tree is a committed git repository (the kit refuses to write a dirty tree)
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +50,9 @@ def git(root: Path, *args: str) -> None:
 def commit(root: Path, message: str) -> None:
     if not (root / ".git").exists():
         git(root, "init", "-q")
+        # git's automatic gc after a commit of many files deletes loose object folders in the
+        # background while the benchmark copies or walks the tree
+        git(root, "config", "gc.auto", "0")
     git(root, "add", "-A")
     git(root, "commit", "-q", "--allow-empty", "-m", message)
 
@@ -57,15 +62,24 @@ def copy_tree(source: Path, destination: Path) -> Path:
     return destination
 
 
+def tree_files(root: Path) -> Iterator[Path]:
+    """Every file of the tree, git's folder and caches left out: they are not walked at all, as
+    a background gc may delete folders in ``.git`` while the walk goes on."""
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name not in NOT_COMPARED]
+        for name in names:
+            path = Path(folder, name)
+            if name not in NOT_COMPARED and path.is_file():
+                yield path
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file of the tree (git, caches and the kit's records left out) and its bytes."""
     files: dict[str, bytes] = {}
-    for path in root.rglob("*"):
-        relative = path.relative_to(root)
-        if NOT_COMPARED & set(relative.parts) or not path.is_file():
-            continue
-        if relative.as_posix() not in KIT_RECORDS:
-            files[relative.as_posix()] = path.read_bytes()
+    for path in tree_files(root):
+        relative = path.relative_to(root).as_posix()
+        if relative not in KIT_RECORDS:
+            files[relative] = path.read_bytes()
     return files
 
 
@@ -75,9 +89,7 @@ def differing(left: dict[str, bytes], right: dict[str, bytes]) -> list[str]:
 
 
 def python_files(root: Path) -> list[Path]:
-    return sorted(
-        path for path in root.rglob("*.py") if not NOT_COMPARED & set(path.relative_to(root).parts)
-    )
+    return sorted(path for path in tree_files(root) if path.suffix == ".py")
 
 
 # -- synthetic ------------------------------------------------------------------------------------

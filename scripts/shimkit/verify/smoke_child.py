@@ -64,8 +64,11 @@ def _in_src(path: str, src_dir: str) -> bool:
     return real == src_dir or real.startswith(src_dir + os.sep)
 
 
-def record(module: str, src_dir: str, names: list[str]) -> dict[str, Any]:
-    """Import ``module`` (warnings recorded, every one of them) and describe what happened."""
+def record(
+    module: str, src_dir: str, names: list[str], inherited: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Import ``module`` (warnings recorded, every one of them) and describe what happened.
+    ``inherited``: the deprecations that importing its packages issued in this process before."""
     global _log
     _issuers.clear()
     result: dict[str, Any] = {
@@ -73,7 +76,7 @@ def record(module: str, src_dir: str, names: list[str]) -> dict[str, Any]:
         "message": "",
         "path": None,
         "line": None,
-        "deprecations": [],
+        "deprecations": list(inherited or []),
         "bad_names": [],
     }
     imported = None
@@ -122,19 +125,6 @@ def fresh(module: str, src_dir: str, names_json: str) -> None:
 # -- the fork server -----------------------------------------------------------------------------
 
 
-@dataclass
-class _Child:
-    module: str
-    pid: int
-    result_fd: int
-    stderr_fd: int
-    started: float
-    result: bytearray = field(default_factory=bytearray)
-    stderr: bytearray = field(default_factory=bytearray)
-    status: int | None = None  # exit status (negative: killed by that signal) once reaped
-    timed_out: bool = False
-
-
 def _preload(names: list[str]) -> list[str]:
     """Import what the project's modules import; the names that failed (the children will fail
     on them the same way, in their own process)."""
@@ -167,42 +157,143 @@ def _purge_project(src_dir: str) -> list[str]:
     return sorted(purged)
 
 
+@dataclass
+class _Group:
+    """The modules under one project package. A fresh ``import pkg.sub.mod`` first imports ``pkg``
+    and ``pkg.sub``, so a process that imported them (recording what that did) and then forks
+    one child per module below gives each module what a fresh interpreter gives it, at the cost
+    of the module alone."""
+
+    package: str | None  # None: the server's top level
+    names: list[str] | None = None  # the package's own re-exports to check, when it is listed
+    modules: list[tuple[str, list[str]]] = field(default_factory=list)
+    groups: dict[str, _Group] = field(default_factory=dict)
+
+    def listed(self) -> list[str]:
+        """Every module of this group and below that is to be reported."""
+        own = [self.package] if self.package is not None and self.names is not None else []
+        below = [name for group in self.groups.values() for name in group.listed()]
+        return own + [module for module, _ in self.modules] + below
+
+
+def _grouped(modules: list[tuple[str, list[str]]]) -> _Group:
+    top = _Group(None)
+    for module, names in modules:
+        group, parts = top, module.split(".")
+        for depth in range(1, len(parts)):
+            package = ".".join(parts[:depth])
+            group = group.groups.setdefault(package, _Group(package))
+        group.modules.append((module, names))
+    _promote_packages(top)
+    return top
+
+
+def _promote_packages(group: _Group) -> None:
+    """A listed module that is also the package of other listed modules is checked by the process
+    that imports it for them."""
+    for module, names in list(group.modules):
+        if module in group.groups:
+            group.groups[module].names = names
+            group.modules.remove((module, names))
+    for sub in group.groups.values():
+        _promote_packages(sub)
+
+
+@dataclass
+class _Child:
+    module: str
+    pid: int
+    result_fd: int
+    stderr_fd: int
+    started: float
+    group: _Group | None = None  # a child that imports a package and serves the modules below
+    ready: bool = False  # a group child: its package is imported, its modules are under way
+    reported: set[str] = field(default_factory=set)
+    result: bytearray = field(default_factory=bytearray)
+    stderr: bytearray = field(default_factory=bytearray)
+    status: int | None = None  # exit status (negative: killed by that signal) once reaped
+    timed_out: bool = False
+
+    @property
+    def timed(self) -> bool:
+        """Whether the import timeout applies: a group child's modules have timeouts of their own
+        once its package is imported."""
+        return self.group is None or not self.ready
+
+
+class _Tokens:
+    """Slots for children running at once, shared by the server and every group process it forks
+    (a pipe holding one byte per free slot, as make's jobserver): ``jobs`` imports at a time
+    across the whole tree of processes."""
+
+    def __init__(self, jobs: int) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        os.write(self.write_fd, b"x" * jobs)
+
+    def take(self) -> bool:
+        try:
+            return bool(os.read(self.read_fd, 1))
+        except BlockingIOError:
+            return False
+
+    def give(self) -> None:
+        os.write(self.write_fd, b"x")
+
+
 class _Server:
-    def __init__(self, root: str, src_dir: str, inbox: int, outbox: int) -> None:
+    def __init__(
+        self, root: str, src_dir: str, inbox: int | None, outbox: int, tokens: _Tokens
+    ) -> None:
         self.root = root
         self.src_dir = src_dir
         self.inbox = inbox
         self.outbox = outbox
+        self.tokens = tokens
         self.filters = list(warnings.filters)  # the interpreter's defaults, before any preload
+        self.inherited: list[dict[str, Any]] = []  # deprecations its packages' imports issued
         self.children: dict[int, _Child] = {}
         self.selector = selectors.DefaultSelector()
         self.wake_read, self.wake_write = os.pipe()
         self.pid = os.getpid()
         self.prctl = _prctl()
+        self.timeout = 0.0
 
     def send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message) + "\n").encode()
         while data:
             data = data[os.write(self.outbox, data) :]
 
-    def run(self, modules: list[tuple[str, list[str]]], jobs: int, timeout: float) -> None:
+    def run(self, group: _Group, timeout: float) -> None:
+        self.timeout = timeout
         os.set_blocking(self.wake_write, False)
         signal.set_wakeup_fd(self.wake_write)
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
         signal.signal(signal.SIGTERM, _terminated)
-        self.selector.register(self.inbox, selectors.EVENT_READ)
+        if self.inbox is not None:
+            self.selector.register(self.inbox, selectors.EVENT_READ)
         self.selector.register(self.wake_read, selectors.EVENT_READ)
-        pending = collections.deque(modules)
+        pending: collections.deque[tuple[str, list[str]] | _Group] = collections.deque(
+            [*group.groups.values(), *group.modules]
+        )
         try:
             while pending or self.children:
-                while pending and len(self.children) < jobs:
-                    self._spawn(*pending.popleft())
-                deadline = min(c.started + timeout for c in self.children.values())
-                for key, _ in self.selector.select(max(0.0, deadline - time.monotonic())):
-                    self._readable(key.fd, key.data)
+                while pending and self.tokens.take():
+                    self._spawn(pending.popleft())
+                waiting = pending and self.tokens.read_fd not in self.selector.get_map()
+                if waiting:
+                    self.selector.register(self.tokens.read_fd, selectors.EVENT_READ)
+                elif not pending and self.tokens.read_fd in self.selector.get_map():
+                    self.selector.unregister(self.tokens.read_fd)
+                timed = [c.started + timeout for c in self.children.values() if c.timed]
+                wait = max(0.0, min(timed) - time.monotonic()) if timed else None
+                for key, _ in self.selector.select(wait):
+                    if key.fd != self.tokens.read_fd:
+                        self._readable(key.fd, key.data)
                 self._reap()
                 for child in list(self.children.values()):
-                    if child.status is None and time.monotonic() >= child.started + timeout:
+                    late = child.timed and time.monotonic() >= child.started + timeout
+                    if child.status is None and late:
                         child.timed_out = True
                         os.kill(child.pid, signal.SIGKILL)
                         _, status = os.waitpid(child.pid, 0)
@@ -213,7 +304,9 @@ class _Server:
             for child in self.children.values():
                 _kill(child.pid)
 
-    def _spawn(self, module: str, names: list[str]) -> None:
+    def _spawn(self, item: tuple[str, list[str]] | _Group) -> None:
+        group = item if isinstance(item, _Group) else None
+        module, names = (str(item.package), item.names or []) if isinstance(item, _Group) else item
         result_read, result_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
         sys.stdout.flush()
@@ -223,17 +316,52 @@ class _Server:
             try:
                 self._become_child(result_write, stderr_write)
                 sys.argv = [sys.argv[0], "fresh", module, self.src_dir, json.dumps(names)]
-                payload = json.dumps(record(module, self.src_dir, names)).encode()
-                while payload:
-                    payload = payload[os.write(result_write, payload) :]
+                if group is not None:
+                    self._serve_group(group, result_write)
+                else:
+                    self._write(result_write, record(module, self.src_dir, names, self.inherited))
             finally:
                 os._exit(0)
         os.close(result_write)
         os.close(stderr_write)
-        child = _Child(module, pid, result_read, stderr_read, time.monotonic())
+        child = _Child(module, pid, result_read, stderr_read, time.monotonic(), group)
         self.children[pid] = child
         self.selector.register(result_read, selectors.EVENT_READ, child)
         self.selector.register(stderr_read, selectors.EVENT_READ, child)
+
+    @staticmethod
+    def _write(fd: int, message: dict[str, Any]) -> None:
+        payload = (json.dumps(message) + "\n").encode()
+        while payload:
+            payload = payload[os.write(fd, payload) :]
+
+    def _serve_group(self, group: _Group, outbox: int) -> None:
+        """In a group child: import the package, report it, then serve the modules below it."""
+        package = str(group.package)
+        imported = record(package, self.src_dir, group.names or [], self.inherited)
+        self._write(outbox, {"event": "ready"})
+        if imported["outcome"] != "ok":  # a fresh import of any module below fails the same way
+            for module in group.listed():
+                self._write(outbox, self._result(module, imported))
+            return
+        if group.names is not None:
+            self._write(outbox, self._result(package, imported))
+        server = _Server(self.root, self.src_dir, None, outbox, self.tokens)
+        server.filters = self.filters
+        server.inherited = imported["deprecations"]
+        server.run(group, self.timeout)
+
+    @staticmethod
+    def _result(module: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "event": "result",
+            "module": module,
+            "record": data,
+            "stderr": "",
+            "status": 0,
+            "timed_out": False,
+            "seconds": 0.0,
+        }
 
     def _become_child(self, result_write: int, stderr_write: int) -> None:
         """Drop the server's duties and state: a child is a fresh importer of one module."""
@@ -245,10 +373,12 @@ class _Server:
         if os.getppid() != self.pid:  # the server died before that took effect
             os._exit(1)
         for fd in (self.inbox, self.outbox, self.wake_read, self.wake_write):
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
         for other in self.children.values():
             os.close(other.result_fd)
             os.close(other.stderr_fd)
+        self.selector.close()
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 0)
         os.dup2(devnull, 1)
@@ -261,7 +391,7 @@ class _Server:
 
     def _readable(self, fd: int, child: _Child | None) -> None:
         if fd == self.inbox:
-            if not os.read(self.inbox, 4096):  # the kit is gone: so are we
+            if not os.read(fd, 4096):  # the kit is gone: so are we
                 raise SystemExit(3)
             return
         if child is None:  # a signal arrived (a child exited)
@@ -273,8 +403,24 @@ class _Server:
             return
         if fd == child.result_fd:
             child.result += data
+            self._relay(child)
         else:
             child.stderr = (child.stderr + data)[-STDERR_KEPT:]
+
+    def _relay(self, child: _Child) -> None:
+        """Pass on the whole lines a group child wrote: its readiness, its modules' results."""
+        if child.group is None:
+            return
+        *lines, rest = bytes(child.result).split(b"\n")
+        child.result = bytearray(rest)
+        for line in lines:
+            message = json.loads(line)
+            if message["event"] == "ready":
+                child.ready = True
+                self.tokens.give()
+            else:
+                child.reported.add(str(message["module"]))
+                self.send(message)
 
     def _reap(self) -> None:
         for child in self.children.values():
@@ -299,14 +445,26 @@ class _Server:
                 self.selector.unregister(fd)
             os.close(fd)
         del self.children[child.pid]
+        if child.group is not None:
+            self._relay(child)
+            if not child.ready:
+                self.tokens.give()
+            modules = [m for m in child.group.listed() if m not in child.reported]
+            for module in modules:  # the group child died before it reported them
+                self._report(child, module, None)
+            return
+        self.tokens.give()
         try:
             result = json.loads(child.result) if child.result and not child.timed_out else None
         except ValueError:
             result = None
+        self._report(child, child.module, result)
+
+    def _report(self, child: _Child, module: str, result: dict[str, Any] | None) -> None:
         self.send(
             {
                 "event": "result",
-                "module": child.module,
+                "module": module,
                 "record": result,
                 "stderr": child.stderr.decode("utf-8", "replace"),
                 "status": child.status,
@@ -361,7 +519,8 @@ def serve(root: str, src_dir: str) -> None:
             return
         line += chunk
     request = json.loads(line)
-    server = _Server(root, os.path.realpath(src_dir), inbox, outbox)
+    tokens = _Tokens(max(1, int(request["jobs"])))
+    server = _Server(root, os.path.realpath(src_dir), inbox, outbox, tokens)
     warnings.warn = _warn
     failed = _preload(list(request["preload"]))
     purged = _purge_project(server.src_dir)
@@ -370,7 +529,7 @@ def serve(root: str, src_dir: str) -> None:
     if len(threads) > 1:
         return  # forking a threaded process can deadlock: the kit falls back to fresh ones
     modules = [(str(m), [str(n) for n in names]) for m, names in request["modules"]]
-    server.run(modules, max(1, int(request["jobs"])), float(request["timeout"]))
+    server.run(_grouped(modules), float(request["timeout"]))
 
 
 def main(argv: list[str]) -> None:
