@@ -13,7 +13,7 @@ from .namespace import ModuleIndex
 from .reexports import find_shims, shim_layer
 from .references import find_references
 from .resolve import resolve
-from .sources import DEFAULT_AREAS, scan
+from .sources import scan
 from .triage import root_packages, triage
 
 
@@ -22,10 +22,9 @@ def build_inventory(
     src: str = "src",
     shim_modules: Collection[str] | None = None,
     exclude: Sequence[str] = (),
-    areas: Sequence[str] = DEFAULT_AREAS,
 ) -> Inventory:
     """Scan ``root`` and inventory its shim layers (see ``inventory_of``)."""
-    return inventory_of(scan(root, src, areas=areas, exclude=exclude), shim_modules)
+    return inventory_of(scan(root, src, exclude=exclude), shim_modules)
 
 
 def inventory_of(

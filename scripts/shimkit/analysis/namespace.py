@@ -9,6 +9,7 @@ from shimkit.domain.model import VIA_IMPORT, VIA_LAZY, VIA_STAR, Definition, Res
 
 from .astwalk import FunctionNode, Site, catches_import_error, is_type_checking, module_level
 from .codebase import Codebase, SourceFile
+from .installed import InstalledModules
 from .lazy import LazyAttributes, read_getattr
 from .modules import dotted, resolve_relative
 
@@ -318,12 +319,22 @@ class ModuleIndex:
         self.codebase = codebase
         self._namespaces: dict[str, Namespace | None] = {}
         self._traces: dict[tuple[str, str], Trace] = {}
+        tops = frozenset(m.split(".", 1)[0] for m in codebase.modules)
+        self.installed = InstalledModules(codebase.root, tops)
 
     def namespace(self, module: str) -> Namespace | None:
+        """What ``module`` binds: a module of the tree, else one installed outside it (read
+        statically, see ``installed``); None when neither can be read."""
         if module not in self._namespaces:
             source = self.codebase.module(module)
+            if source is None and not self.codebase.in_tree(module):
+                source = self.installed.source(module)
             self._namespaces[module] = analyse_module(source) if source else None
         return self._namespaces[module]
+
+    def exists(self, module: str) -> bool:
+        """A module of the tree, or one this interpreter could import from outside it."""
+        return self.codebase.in_tree(module) or self.installed.exists(module)
 
     def public_names(
         self, module: str, _seen: frozenset[str] = frozenset(), *, passed_on: bool = False
@@ -426,6 +437,11 @@ class ModuleIndex:
                     return done(ModuleTarget(submodule))
                 return done(None, f"{cur_m}.{cur_n} leads back to itself (an import cycle)")
             seen.append((cur_m, cur_n))
+            if not self.codebase.in_tree(cur_m):
+                # importers may be sent to an installed module's public surface; where it
+                # defines the name inside its own package is its business
+                outcome, why = self._outside(cur_m, cur_n)
+                return done(outcome, why)
             ns = self.namespace(cur_m)
             sub = f"{cur_m}.{cur_n}"
             if ns is None:
@@ -463,7 +479,9 @@ class ModuleIndex:
             external = [s.module for s in ns.stars if not self.codebase.in_tree(s.module)]
             if external:
                 enter(external[0], cur_n, VIA_STAR)
-                return done(None, f"it may come from {external[0]}, outside the analysed tree")
+                missing = "" if self.installed.exists(external[0]) else ", not installed"
+                why = f"it may come from {external[0]}, outside the analysed tree{missing}"
+                return done(None, why)
             return done(None, self._unbound(ns, cur_n))
 
     def _submodule_as_name(self, target: ModuleTarget) -> Outcome:
@@ -474,6 +492,19 @@ class ModuleIndex:
         if package and self.codebase.in_tree(target.module):
             return Definition(package, leaf)
         return target
+    def _outside(self, module: str, name: str) -> tuple[Outcome, str]:
+        """``module.name`` for a module outside the tree: the module itself is where the name
+        is found when it binds it (read statically), else why not."""
+        where = f"it comes from {module}, outside the analysed tree"
+        if not self.installed.exists(module):
+            return None, f"{where}, not installed"
+        if name in self.exported_names(module):
+            return Definition(module, name), ""
+        if self.installed.exists(f"{module}.{name}"):
+            return ModuleTarget(f"{module}.{name}"), ""
+        if self.namespace(module) is None:
+            return None, f"{where}, installed without Python source to read"
+        return None, f"{module} (installed, outside the analysed tree) does not bind it"
 
     def _missing(self, module: str, name: str) -> str:
         """Why ``module.name`` cannot be followed when ``module`` has no namespace."""

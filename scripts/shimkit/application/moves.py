@@ -39,7 +39,17 @@ def defines_code(analysis: Analysis, module: str) -> bool:
 def layer_problem(analysis: Analysis, module: str) -> str:
     """Why ``module`` cannot be retired by moving its names ("" when it can)."""
     layer = analysis.layer(module)
-    if layer is None or layer.reexports_only:
+    if layer is None:
+        return ""
+    gone = sorted(
+        {r.imported_from for r in layer.reexports if not analysis.index.exists(r.imported_from)}
+    )
+    if gone:
+        return (
+            f"it re-exports {gone[0]}, which is neither in the tree nor installed (importing it "
+            "fails already): retire it by hand"
+        )
+    if layer.reexports_only:
         return ""
     if defines_code(analysis, module):
         return "it is not a re-export layer: it defines code of its own"

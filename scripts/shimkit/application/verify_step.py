@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
+from shimkit.analysis import imports_of
 from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline, violations
@@ -103,7 +104,8 @@ def _check_parse(analysis: Analysis, result: Verification) -> None:
         _listing([f"{f.path}:{f.line} ({f.blocks})" for f in blocking]),
     )
     result.notes.extend(
-        f"skipped {f.path}:{f.line}: does not parse ({f.message}); it cannot name what moved"
+        f"not checked: {f.path}:{f.line} does not parse ({f.message}); it cannot name what "
+        "moved" + ("; import-linter saw it as an empty module" if f.masked else "")
         for f in analysis.inventory.skipped_files
     )
 
@@ -127,7 +129,11 @@ def _check_contract_drift(
 
 
 def _check_contracts(
-    workspace: Workspace, baseline: Inventory, scope: Scope, result: Verification
+    workspace: Workspace,
+    analysis: Analysis,
+    baseline: Inventory,
+    scope: Scope,
+    result: Verification,
 ) -> None:
     if not (workspace.root / CONFIG).is_file():
         result.add(
@@ -139,7 +145,8 @@ def _check_contracts(
         return
     if scope.plan_contracts:
         _check_contract_drift(workspace, scope.retired, result)
-    report = probe_contracts(workspace.root, workspace.src, CONFIG)
+    masked = analysis.inventory.masked_files
+    report = probe_contracts(workspace.root, workspace.src, CONFIG, masked=masked)
     now = set(violations(report))
     before = set(baseline.contract_violations)
     regressions = sorted(now - before)
@@ -151,7 +158,8 @@ def _check_contracts(
         "; ".join(regressions[:8])
         if regressions
         else f"{kept} of {len(report.contracts)} contracts kept"
-        + (f", {len(now)} violation(s) already in the baseline" if now else ""),
+        + (f", {len(now)} violation(s) already in the baseline" if now else "")
+        + (f"; not checked: does not parse: {_listing(masked)}" if masked else ""),
     )
 
 
@@ -168,6 +176,18 @@ def _check_retired(analysis: Analysis, scope: Scope, result: Verification) -> No
     result.decisions.extend(shim_tests_to_decide(about_shim))
     stray = [r for r in references if not r.exercises_shim]
     result.add("no reference to a retired module", not stray, _where(stray))
+    # the import statements on their own, whatever the reference finder makes of the file: a
+    # deleted module that something still imports is a broken tree
+    excused = {(r.path, r.line, r.cell) for r in about_shim}
+    gone = [m for m in scope.retired if m not in still_there]
+    importing = [
+        f"{site.path}:{site.line}"
+        + (f" (cell {site.cell})" if site.cell is not None else "")
+        + f" imports {site.module}"
+        for site in imports_of(analysis.codebase, gone)
+        if (site.path, site.line, site.cell) not in excused
+    ]
+    result.add("nothing imports a retired module", not importing, _listing(importing))
 
 
 def _names_retired(reference: Reference, retired: Collection[str]) -> bool:
@@ -354,6 +374,7 @@ def _judge_broken_run(
         last += "; at the baseline commit the same tests ran"
     result.add("tests", False, f"the test run itself failed: {run.problem} ({last})")
 
+
 def _check_tests(
     workspace: Workspace,
     analysis: Analysis,
@@ -445,7 +466,7 @@ def verify(
     result = Verification()
     with doing("verifying"):
         _check_parse(analysis, result)
-        _check_contracts(workspace, baseline, scope, result)
+        _check_contracts(workspace, analysis, baseline, scope, result)
         _check_retired(analysis, scope, result)
         _check_imports(
             workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()

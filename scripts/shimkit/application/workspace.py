@@ -21,6 +21,7 @@ from shimkit.apply.importlinter_file import read_root_packages
 from shimkit.domain.errors import KitError, doing
 from shimkit.domain.model import Definition, Inventory, Resolution, ShimLayer
 from shimkit.domain.plan import Plan
+from shimkit.system.git import tracked_files
 
 CONFIG = ".importlinter"
 
@@ -113,7 +114,12 @@ def analyse(
     ``shimkit.analysis.triage``)."""
     workspace.check()
     with doing("analysing the tree"):
-        codebase = scan(workspace.root, workspace.src, exclude=workspace.plan.exclude)
+        codebase = scan(
+            workspace.root,
+            workspace.src,
+            exclude=workspace.plan.exclude,
+            tracked=tracked_files(workspace.repository),
+        )
         return reanalyse(workspace, codebase, extra_shims, watched, names_before)
 
 
@@ -137,7 +143,7 @@ def reanalyse(
 
 def require_parsable(analysis: Analysis) -> None:
     """Refuse to go on while a file that blocks the run does not parse (its references are
-    unknown, or import-linter cannot run); files that cannot matter are only listed."""
+    unknown); files that cannot matter are only listed."""
     failures = analysis.inventory.blocking_failures
     if failures:
         first = failures[0]

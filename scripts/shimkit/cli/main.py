@@ -297,6 +297,12 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
         "modules", nargs="*", metavar="MODULE", help="dotted shim modules to retire"
     )
     parser.add_argument("--deprecated", action="store_true", help="retire every shim that warns")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="also write the result here: the layers asked for, those retired, and every one "
+        "that stays with the reason",
+    )
     _writing(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
@@ -312,6 +318,7 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
             _options(args),
             reporter,
             _imports(args),
+            json_path=args.json,
         ),
     )
 

@@ -47,15 +47,17 @@ class Context(enum.Enum):
 class ParseFailure:
     """A file the engine could not read or parse.
 
-    ``blocks`` says why the run cannot go on while it does not parse (import-linter cannot build
-    its graph, or its text may name a module the run moves); empty when it cannot matter to the
-    run, which then lists it as skipped and goes on.
+    ``blocks`` says why the run cannot go on while it does not parse (its text may name a module
+    the run moves); empty when it cannot matter to the run, which then lists it as skipped and
+    goes on. ``masked``: a ``.py`` inside a root package, which import-linter cannot build its
+    graph over: contracts are checked with it masked as an empty module (so it is not checked).
     """
 
     path: str
     line: int
     message: str
     blocks: str = ""
+    masked: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,11 @@ class Inventory:
     @property
     def skipped_files(self) -> tuple[ParseFailure, ...]:
         return tuple(failure for failure in self.parse_failures if not failure.blocks)
+
+    @property
+    def masked_files(self) -> tuple[str, ...]:
+        """The files import-linter sees as empty modules (they do not parse)."""
+        return tuple(failure.path for failure in self.parse_failures if failure.masked)
 
 
 @dataclass(frozen=True)
