@@ -20,7 +20,7 @@ from shimkit.domain.errors import KitError
 from shimkit.domain.steps import retire_step
 from shimkit.rewrite import FileTask, start_rewrites
 
-from .migrate import _what_can_go
+from .migrate import what_can_go
 from .preflight import analyse_step
 from .rewrite_step import StepOutcome
 from .workspace import Analysis, Workspace
@@ -63,7 +63,7 @@ def run_once(workspace: Workspace, modules: Collection[str], every_file: bool) -
         "import graph": dict(analysis.imports.files),
     }
     try:
-        retirement, outcome = _what_can_go(workspace, analysis, step, tuple(step.retire), reporter)
+        retirement, outcome = what_can_go(workspace, analysis, step, tuple(step.retire), reporter)
     except KitError as error:
         aspects["refusal"] = {"rewrite": str(error)}
         return Run(aspects)

@@ -213,7 +213,7 @@ def run_retire(
         return 0
     requested = tuple(step.retire)
     analysis, step = analyse_step(workspace, step, reporter, plan_checked=False)
-    retirement, outcome = _what_can_go(workspace, analysis, step, requested, reporter)
+    retirement, outcome = what_can_go(workspace, analysis, step, requested, reporter)
     status = _retire(workspace, analysis, retirement, outcome, options, reporter, imports)
     exit_status = 1 if retirement.left else status
     if json_path is not None:
@@ -254,7 +254,7 @@ def _retire_result(
     }
 
 
-def _what_can_go(
+def what_can_go(
     workspace: Workspace,
     analysis: Analysis,
     step: StepSpec,
