@@ -127,7 +127,7 @@ def test_a_relative_import_of_a_renamed_name_in_a_try_collapses() -> None:
             from shop.legacy.prices import price
         """,
         """\
-        from shop.core.pricing import compute_price as price
+        from .core.pricing import compute_price as price
         """,
         importer="shop",
         is_package=True,

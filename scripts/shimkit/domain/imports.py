@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 
 def resolve_relative(
     importer: str | None, is_package: bool, level: int, module: str | None
@@ -23,3 +26,18 @@ def resolve_relative(
         return None
     base = package[: len(package) - climb]
     return ".".join([*base, *module.split(".")] if module else base)
+
+
+# a relative import: ``from .`` / ``from ..x`` (the only form that can reach a module unnamed)
+RELATIVE_IMPORT = re.compile(r"\bfrom\s*\.")
+
+
+def reaches_unnamed(module: str | None, is_package: bool, targets: Iterable[str]) -> bool:
+    """Whether a relative import in ``module`` can reach one of ``targets`` without showing its
+    name: ``from .. import x`` reaches the package it lies in, or an ancestor of it."""
+    if module is None:
+        return False
+    package = module if is_package else module.rpartition(".")[0]
+    return bool(package) and any(
+        package == target or package.startswith(target + ".") for target in targets
+    )
