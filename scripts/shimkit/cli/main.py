@@ -30,7 +30,7 @@ from shimkit.application import (
 )
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.errors import InternalError, KitError
-from shimkit.domain.plan import Plan
+from shimkit.domain.plan import Plan, test_command_problem
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
 from shimkit.system.error_log import write_error_log
 from shimkit.system.signals import Interrupted, interruptible
@@ -84,6 +84,9 @@ def _strict(parser: argparse.ArgumentParser) -> None:
 
 def _workspace(plan: Plan, args: argparse.Namespace) -> Workspace:
     """The run's workspace; ``--plan-doc`` replaces the plan's document (root-relative)."""
+    problem = test_command_problem(plan)
+    if problem is not None:
+        raise KitError(f"{problem}: fix scripts/consolidation_plan.py")
     root = args.root.resolve()
     doc = getattr(args, "plan_doc", None)
     if doc is not None:
