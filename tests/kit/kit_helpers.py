@@ -251,6 +251,15 @@ def files_under(root: Path) -> dict[str, bytes]:
     }
 
 
+# a re-export layer (app.old) over app.core, and a module that imports through it
+LAYER_TREE = {
+    "src/app/__init__.py": "",
+    "src/app/core.py": "def make() -> int:\n    return 1\n",
+    "src/app/old.py": '"""A re-export layer."""\n\nfrom app.core import make\n',
+    "src/app/user.py": "from app.old import make\n\nVALUE = make()\n",
+}
+
+
 def write_tree(root: Path, files: dict[str, str]) -> Path:
     """Write ``files`` (root-relative path -> text, dedented) under ``root``; returns ``root``."""
     for name, text in files.items():

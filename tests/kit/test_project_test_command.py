@@ -9,16 +9,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from kit_helpers import commit_all, files_under, kit_with_plan, run_script, write_tree
+from kit_helpers import (
+    LAYER_TREE,
+    commit_all,
+    files_under,
+    kit_with_plan,
+    run_script,
+    write_tree,
+)
 
 pytestmark = pytest.mark.slow
 
-TREE = {
-    "src/app/__init__.py": "",
-    "src/app/core.py": "def make() -> int:\n    return 1\n",
-    "src/app/old.py": '"""A re-export layer."""\n\nfrom app.core import make\n',
-    "src/app/user.py": "from app.old import make\n\nVALUE = make()\n",
-}
+TREE = LAYER_TREE
 
 
 def _kit(tmp_path: Path, command: tuple[str, ...] | str) -> Path:

@@ -8,15 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit_helpers import commit_all, files_under, run_script, write_tree
+from kit_helpers import LAYER_TREE, commit_all, files_under, run_script, write_tree
 
 pytestmark = pytest.mark.slow
 
 TREE = {
-    "src/app/__init__.py": "",
-    "src/app/core.py": "def make() -> int:\n    return 1\n",
-    "src/app/old.py": '"""A re-export layer."""\n\nfrom app.core import make\n',
-    "src/app/user.py": "from app.old import make\n\nVALUE = make()\n",
+    **LAYER_TREE,
     "src/app/optional.py": (
         '"""A layer over an optional module this environment lacks."""\n\n'
         "import app.user  # noqa: F401\n\n"

@@ -153,7 +153,7 @@ def run_tests(
     is not started and the run reports exit status 5 (no tests collected). Past ``timeout`` pytest
     (or the command) and its child processes are killed.
     """
-    return _run(Path(root), src, paths, command, None, timeout=timeout)
+    return _run(Path(root), src, paths, command, timeout=timeout)
 
 
 def run_tests_at(
@@ -167,23 +167,17 @@ def run_tests_at(
 ) -> TestRun:
     """``run_tests`` on ``commit`` (a temporary git worktree): how the same run went there."""
     with temporary_worktree(Path(root), commit) as tree:
-        return _run(tree, src, paths, command, None, timeout=timeout)
+        return _run(tree, src, paths, command, timeout=timeout)
 
 
 def _run(
-    root: Path,
-    src: str,
-    paths: Sequence[str],
-    command: Sequence[str],
-    select: Sequence[str] | None,
-    *,
-    timeout: float,
+    root: Path, src: str, paths: Sequence[str], command: Sequence[str], *, timeout: float
 ) -> TestRun:
     if not command:
-        return _pytest(root, src, paths, select, collect_only=False, timeout=timeout)
+        return _pytest(root, src, paths, None, collect_only=False, timeout=timeout)
     if not runs_pytest(command):
         return _by_exit_code(root, src, command, timeout)
-    return _pytest(root, src, (), select, collect_only=False, timeout=timeout, command=command)
+    return _pytest(root, src, (), None, collect_only=False, timeout=timeout, command=command)
 
 
 def collect_node_ids(
