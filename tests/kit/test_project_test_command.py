@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from kit_helpers import (
     LAYER_TREE,
+    build_legacy_repo,
     commit_all,
     files_under,
     kit_with_plan,
@@ -155,3 +156,53 @@ def test_a_test_command_written_as_one_string_is_refused_in_one_line(tmp_path: P
         "error: the plan's test_command is one string ('pytest -x tests'): write it as words, "
         "as in ('pytest', '-x', 'tests'): fix scripts/consolidation_plan.py"
     ]
+
+
+def test_a_test_command_that_names_no_program_is_refused_before_any_work(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "tree", TREE)
+    commit_all(root)
+    kit = _kit(tmp_path, ("runtets-typo", "--fast"))
+    done = run_script("retire_shims.py", root, "app.old", "--write", kit=kit)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"error: the plan's test_command names runtets-typo, which is neither on PATH nor a "
+        f"program under {root.resolve()}: fix scripts/consolidation_plan.py"
+    ]
+
+
+def test_step_5_judges_a_failure_by_step_1s_run_of_the_same_content(tmp_path: Path) -> None:
+    """Step 1 ran the plan's test command on the tree step 5 compares with: a test that passed
+    there and fails now is a regression without a run at the baseline commit."""
+    counter = tmp_path / "runs.txt"
+    legacy = build_legacy_repo(tmp_path / "legacy")
+    write_tree(
+        legacy,
+        {
+            "tests/tracking/test_shim_file.py": f"""\
+                from pathlib import Path
+
+
+                def test_the_deprecated_shim_is_a_file() -> None:
+                    with Path({str(counter)!r}).open("a", encoding="utf-8") as runs:
+                        runs.write("ran\\n")
+                    assert Path("src/orchestration/mlflow_utils.py").is_file()
+                """
+        },
+    )
+    commit_all(legacy, "a test that the deprecated shim's file is there")
+    command = (sys.executable, "-m", "pytest", "-q", "tests/tracking")
+    kit = _kit(tmp_path, command)
+    step1 = run_script("step1_inventory.py", legacy, "--write-contracts", kit=kit)
+    assert step1.returncode == 0, step1.stdout + step1.stderr
+    commit_all(legacy, "step 1")
+    step3 = run_script("step3_remove_deprecated.py", legacy, "--write", kit=kit)
+    assert step3.returncode == 0, step3.stdout + step3.stderr
+    commit_all(legacy, "step 3")
+    assert _runs(counter) == {"ran": 1}  # step 1's run; step 3 verifies nothing
+    step5 = run_script("step5_verify.py", legacy, kit=kit)
+    output = step5.stdout + step5.stderr
+    assert step5.returncode == 1, output
+    failing = "tests/tracking/test_shim_file.py::test_the_deprecated_shim_is_a_file"
+    assert f"regressions: {failing}" in output
+    assert "reused the baseline test result recorded" in output
+    assert _runs(counter) == {"ran": 1}  # step 5's run, none at the baseline commit
