@@ -36,6 +36,7 @@ def test_a_layer_whose_name_turns_none_refuses_the_retirement(tmp_path: Path) ->
     done = run_script("retire_shims.py", root, "app.old", "--write")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "app.facade: re-exported names unusable: make (None)" in done.stdout
+    assert "make (None), make (None)" not in done.stdout  # each name once
     assert files_under(root) == before
 
 

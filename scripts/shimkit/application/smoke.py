@@ -33,9 +33,10 @@ def importable_candidates(analysis: Analysis) -> list[str]:
 def reexported_names(
     analysis: Analysis, only: Collection[str] | None = None
 ) -> dict[str, list[str]]:
-    """The names each shim (or each of ``only``) passes through, None fallbacks included."""
+    """The names each shim (or each of ``only``) passes through, None fallbacks included, each
+    once (a guarded re-export is also its own fallback)."""
     return {
-        shim.module: [*exported_names(shim), *shim.none_fallbacks]
+        shim.module: list(dict.fromkeys([*exported_names(shim), *shim.none_fallbacks]))
         for shim in analysis.inventory.shims
         if only is None or shim.module in only
     }
