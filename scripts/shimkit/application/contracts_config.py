@@ -65,7 +65,7 @@ def contracts_state(
 ) -> ContractsState:
     """What ``.importlinter`` must say once ``step`` (None: nothing, i.e. adoption) is applied."""
     plan = workspace.plan
-    retiring = set(step.retire) if step else set()
+    retiring = set(step.deleted) if step else set()
     modules = set(analysis.inventory.modules) - retiring
     kept = {m for m in plan.keep if m in modules}
     previously_retired, previous_upward = _read(existing_config(workspace.root))

@@ -36,10 +36,23 @@ def defines_code(analysis: Analysis, module: str) -> bool:
     )
 
 
-def layer_problem(analysis: Analysis, module: str) -> str:
-    """Why ``module`` cannot be retired by moving its names ("" when it can)."""
+def is_mixed(analysis: Analysis, module: str) -> bool:
+    """``module`` holds code of its own and also re-exports names from the tree: its re-exports
+    can be retired while the module stays."""
     layer = analysis.layer(module)
-    if layer is None or layer.reexports_only:
+    return (
+        layer is not None
+        and not layer.reexports_only
+        and not layer.warns
+        and any(analysis.codebase.in_tree(r.imported_from) for r in layer.reexports)
+    )
+
+
+def layer_problem(analysis: Analysis, module: str, mixed: Collection[str] = ()) -> str:
+    """Why ``module`` cannot be retired by moving its names ("" when it can); a module of
+    ``mixed`` only loses its re-exports."""
+    layer = analysis.layer(module)
+    if layer is None or layer.reexports_only or module in mixed:
         return ""
     if defines_code(analysis, module):
         return "it is not a re-export layer: it defines code of its own"
@@ -152,11 +165,19 @@ def derive_moves(analysis: Analysis, step: StepSpec, *, strict: bool = True) -> 
     modules: dict[str, str] = {}
     stars: dict[str, tuple[str, ...]] = {}
     moving = step.moved_modules
-    moved = [(module, destination, True) for module, destination in step.retire.items()]
+    # a mixed module stays: its re-exported names move one by one, never the module as a whole
+    moved = [
+        (module, destination, module not in step.mixed)
+        for module, destination in step.retire.items()
+    ]
     # a kept layer stays importable, so references to the module itself stay valid
     moved += [(module, None, False) for module in step.redirect]
     for module, kept_layer, whole in moved:
-        shim = _require_shim(analysis, module) if strict else analysis.layer(module)
+        shim = (
+            _require_shim(analysis, module)
+            if strict and module not in step.mixed
+            else analysis.layer(module)
+        )
         if shim is None:
             continue
         complete = True
@@ -186,9 +207,10 @@ def derive_moves(analysis: Analysis, step: StepSpec, *, strict: bool = True) -> 
     return Moves(
         names=names,
         modules=modules,
-        kept=frozenset(step.redirect),
+        kept=frozenset(step.redirect) | step.mixed,
         renames=renames,
         stars=stars,
+        mixed=step.mixed,
     )
 
 

@@ -218,6 +218,9 @@ class Moves:
     # ``stars[old] = (m1, ...)``: ``from old import *`` becomes ``from m1 import *`` (one statement
     # per module, in order); together they bind exactly the names ``old`` bound, to the same objects
     stars: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # modules with code of their own that stay (also in ``kept``) but lose the re-exports of
+    # their moved names: every use of such a name through them moves, their own names stay
+    mixed: frozenset[str] = frozenset()
 
     def new_name(self, module: str, name: str) -> str:
         return self.renames.get((module, name), name)

@@ -182,6 +182,18 @@ class Planner:
         attrs += [a for a in in_fstrings if a and a not in attrs]
         local = ".".join(binding.prefix)
         where = binding.item.start
+        if binding.old in self.moves.mixed:
+            moved = [a for a in attrs if self.name_target(binding.old, a) != binding.old]
+            if not moved:
+                binding.target = binding.old  # only its own names: the reference stays
+                return
+            if bare or len(moved) < len(attrs):
+                # the module stays for its own names; each moved name gets an import of its own
+                binding.target = binding.old
+                self.check_fstrings(binding, fstrings)
+                moved_uses = [c for c in uses if len(c.parts) > size and c.parts[size] in moved]
+                self.group(binding, moved, moved_uses, heads, bound)
+                return
         if bare or not attrs:
             if binding.old not in self.moves.modules and binding.old in self.moves.kept:
                 binding.target = binding.old  # the module stays; so does this reference to it
@@ -220,15 +232,32 @@ class Planner:
                 f"({', '.join(sorted(targets))}); import them explicitly",
             )
         self.check_fstrings(binding, fstrings)
+        self.group(binding, attrs, uses, heads, bound)
+
+    def group(
+        self,
+        binding: _Binding,
+        attrs: list[str],
+        uses: list[Chain],
+        heads: Counter[str],
+        bound: dict[str, set[tuple[str, str]]],
+    ) -> None:
+        """Each ``x.a`` of ``uses`` becomes ``a``, imported from its module (``binding.groups``)."""
+        size = len(binding.prefix)
+        local = ".".join(binding.prefix)
+        where = binding.item.start
         for name in attrs:
             module = self.name_target(binding.old, name)
-            sources = bound.get(name, set()) - {(module, self.moves.new_name(binding.old, name))}
-            if heads[name] or sources:
+            same = (module, self.moves.new_name(binding.old, name))
+            sources = bound.get(name, set()) - {same}
+            if sources or (heads[name] and same not in bound.get(name, set())):
                 raise self.error(
                     where,
                     f"cannot replace `{local}.{name}` with `{name}`: "
                     f"`{name}` is already bound or used in this file",
                 )
+            if same in bound.get(name, set()) and binding.old in self.moves.mixed:
+                continue  # the file imports it from there already
             binding.groups.setdefault(module, []).append(name)
         for names in binding.groups.values():
             names.sort(key=lambda name: (self.moves.new_name(binding.old, name), name))
@@ -291,14 +320,14 @@ class Planner:
             binding = _find(bindings, stmt, item)
             if binding is None or binding.target == binding.old:
                 kept.append(self.text[item.start : item.end])
+                if binding is not None and binding.groups:  # a mixed module's moved names
+                    removed = True
+                    self.add_groups(binding, groups)
             elif binding.target is not None:
                 kept.append(binding.target + self.text[item.name_end : item.end])
             else:
                 removed = True
-                for module, names in binding.groups.items():
-                    groups.setdefault(module, []).extend(
-                        self.import_text(binding.old, name, name) for name in names
-                    )
+                self.add_groups(binding, groups)
         if not removed:
             for item, new in zip(stmt.items, kept, strict=True):
                 self.add(item.start, item.end, new)
@@ -306,6 +335,12 @@ class Planner:
         parts = [f"import {', '.join(kept)}"] if kept else []
         parts += [f"from {module} import {', '.join(groups[module])}" for module in sorted(groups)]
         self.add(stmt.start, stmt.end, self.separator(stmt).join(parts))
+
+    def add_groups(self, binding: _Binding, groups: dict[str, list[str]]) -> None:
+        for module, names in binding.groups.items():
+            groups.setdefault(module, []).extend(
+                self.import_text(binding.old, name, name) for name in names
+            )
 
     def rewrite_from(self, stmt: ParsedImport, bindings: list[_Binding]) -> None:
         resolved = self.resolve(stmt)
@@ -337,6 +372,11 @@ class Planner:
             if binding is not None and binding.target is not None:
                 if binding.target == binding.old:
                     entries.append((resolved, stmt.module_text, source, True))
+                    entries += [  # a mixed module stays; its moved names are imported apart
+                        (module, module, RenderItem(self.import_text(binding.old, n, n)), False)
+                        for module in sorted(binding.groups)
+                        for n in binding.groups[module]
+                    ]
                     continue
                 parent, _, leaf = binding.target.rpartition(".")
                 if not parent:

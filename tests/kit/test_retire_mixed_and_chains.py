@@ -1,0 +1,232 @@
+"""``scripts/retire_shims.py`` on what the established rename tools handle and the kit refused:
+a module that re-exports a few names beside code of its own (a mixed module), attribute chains
+through a parent package, a module whose source moved to the top level, and a moved module that
+imports its old path. Each case is a small codebase of its own in a fresh git repository, run
+through the real command line, its own tests run before and after.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from kit_helpers import (
+    Repos,
+    Run,
+    files_under,
+    quick_plan,
+    run_in,
+    run_project_tests,
+    run_retire,
+)
+from kit_helpers import write_tree as write_files
+from shimkit.cli import retire_main
+
+pytestmark = pytest.mark.slow
+
+PYPROJECT = """\
+[tool.pytest.ini_options]
+pythonpath = ["src"]
+"""
+
+# shop.money has code of its own (fmt, with_tax), uses TAX itself, and re-exports gross and net
+SHOP = {
+    "pyproject.toml": PYPROJECT,
+    "src/shop/__init__.py": "",
+    "src/shop/pricing.py": """\
+        TAX = 0.5
+
+
+        def net(amount):
+            return amount
+
+
+        def gross(amount):
+            return amount * (1 + TAX)
+        """,
+    "src/shop/money.py": """\
+        \"\"\"Money helpers.\"\"\"
+        from shop.pricing import TAX
+        from shop.pricing import gross, net
+
+
+        def fmt(amount):
+            return f"{amount:.2f}"
+
+
+        def with_tax(amount):
+            return amount * (1 + TAX)
+        """,
+    "src/shop/cart.py": """\
+        from shop.money import fmt, net
+
+
+        def line(amount):
+            return fmt(net(amount))
+        """,
+    "src/shop/checkout.py": """\
+        from shop import money
+
+
+        def total(amount):
+            return money.fmt(money.gross(amount)), money.with_tax(amount)
+        """,
+    "src/shop/report.py": """\
+        import shop.money
+
+
+        def raw(amount):
+            return shop.money.net(amount)
+        """,
+    "src/shop/labels.py": """\
+        import shop.money as m
+
+
+        def label(amount):
+            return "net " + m.fmt(m.net(amount))
+
+
+        def helpers():
+            return m
+        """,
+    "tests/test_shop.py": """\
+        import pkgutil
+
+        from shop.cart import line
+        from shop.checkout import total
+        from shop.labels import helpers, label
+        from shop.report import raw
+
+
+        def test_shop():
+            assert line(2) == "2.00"
+            assert total(2) == ("3.00", 3.0)
+            assert raw(4) == 4
+            assert label(1) == "net 1.00"
+            assert helpers().fmt(1) == "1.00"
+            assert pkgutil.resolve_name("shop.money.net")(5) == 5
+        """,
+}
+
+
+@dataclass(frozen=True)
+class Retired:
+    root: Path
+    before: dict[str, bytes]
+    run: Run
+
+    def text(self, path: str) -> str:
+        return (self.root / path).read_text(encoding="utf-8")
+
+
+def codebase(repos: Repos, name: str, files: dict[str, str]) -> Path:
+    root = write_files(repos.make(None, name), files)
+    repos.commit_all(root, name)
+    tests = run_project_tests(root)
+    assert tests.returncode == 0, f"the example's own tests fail before the run\n{tests}"
+    return root
+
+
+def retired(repos: Repos, name: str, files: dict[str, str], *args: str) -> Retired:
+    root = codebase(repos, name, files)
+    before = files_under(root)
+    return Retired(root, before, run_retire(root, *args))
+
+
+@pytest.fixture(scope="module")
+def shop(repos: Repos) -> Retired:
+    return retired(repos, "shop", SHOP, "shop.money", "--write")
+
+
+# -- 1. a mixed module ---------------------------------------------------------------------------
+
+
+def test_a_mixed_module_loses_its_re_exports_and_keeps_its_own_code(shop: Retired) -> None:
+    assert shop.run.returncode == 0, str(shop.run)
+    assert "verification passed" in shop.run.stdout, str(shop.run)
+    assert "retired the re-exports of shop.money" in shop.run.stdout, str(shop.run)
+    money = shop.text("src/shop/money.py")
+    assert "from shop.pricing import gross, net" not in money
+    assert money == shop.before["src/shop/money.py"].decode().replace(
+        "from shop.pricing import gross, net\n", ""
+    )
+    run = run_project_tests(shop.root)
+    assert run.returncode == 0 and "1 passed" in run.stdout, str(run)
+
+
+def test_every_importer_of_a_re_export_imports_it_from_its_source(shop: Retired) -> None:
+    assert shop.text("src/shop/cart.py").startswith(
+        "from shop.money import fmt\nfrom shop.pricing import net\n"
+    )
+    # an importer of both kinds of names gets an import of each; the module's own stay as they were
+    checkout = shop.text("src/shop/checkout.py")
+    assert checkout.startswith("from shop import money\nfrom shop.pricing import gross\n")
+    assert "return money.fmt(gross(amount)), money.with_tax(amount)" in checkout
+    # only re-exports used: the import follows them
+    report = shop.text("src/shop/report.py")
+    assert report.startswith("import shop.pricing\n")
+    assert "return shop.pricing.net(amount)" in report
+    # the module used as an object, and an alias: it stays, the moved name is imported apart
+    labels = shop.text("src/shop/labels.py")
+    assert labels.startswith("import shop.money as m\nfrom shop.pricing import net\n")
+    assert 'return "net " + m.fmt(net(amount))' in labels
+    assert '"shop.pricing.net"' in shop.text("tests/test_shop.py")
+
+
+def test_the_verification_checks_every_retired_re_export(shop: Retired) -> None:
+    row = next(line for line in shop.run.stdout.splitlines() if "retired re-export" in line)
+    assert "ok" in row and "shop.money.gross" in row, row
+    changelog = shop.text("CHANGELOG.md")
+    assert "| `net` | `shop.money.net` | `shop.pricing.net` |" in changelog
+    assert "| `gross` | `shop.money.gross` | `shop.pricing.gross` |" in changelog
+
+
+def test_a_star_import_of_a_mixed_module_keeps_its_re_exports(repos: Repos) -> None:
+    files = {
+        **SHOP,
+        "src/shop/legacy.py": "from shop.money import *  # noqa: F403\n",
+    }
+    run = retired(repos, "star", files, "shop.money", "--write")
+    assert run.run.returncode == 1, str(run.run)
+    assert "from shop.money import *" in run.run.stdout
+    assert "takes its re-exports too" in run.run.stdout.replace("\n", " "), str(run.run)
+    assert files_under(run.root) == run.before
+
+
+def test_a_re_export_listed_in_all_is_left_to_a_person(repos: Repos) -> None:
+    money = SHOP["src/shop/money.py"] + '\n\n        __all__ = ["fmt", "net", "with_tax"]\n'
+    run = retired(repos, "listed", {**SHOP, "src/shop/money.py": money}, "shop.money", "--write")
+    assert run.run.returncode == 1, str(run.run)
+    assert "__all__ lists the re-export net" in " ".join(run.run.stdout.split()), str(run.run)
+    assert files_under(run.root) == run.before
+
+
+def test_public_api_keeps_the_re_exports_behind_a_warning(
+    repos: Repos, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = codebase(repos, "public", SHOP)
+    plan = replace(quick_plan(), public_api=("shop.money",), warn_on_reexports=True)
+    assert retire_main(plan, ["--root", str(root), "shop.money", "--write"]) == 0
+    out = capsys.readouterr().out
+    assert "verification passed" in out, out
+    money = (root / "src/shop/money.py").read_text(encoding="utf-8")
+    assert "from shop.pricing import gross, net\n" not in money
+    assert "def __getattr__(name: str) -> object:" in money
+    cart = (root / "src/shop/cart.py").read_text(encoding="utf-8")
+    assert cart.startswith("from shop.money import fmt\nfrom shop.pricing import net\n")
+    run = run_project_tests(root)
+    assert run.returncode == 0, str(run)
+    probe = (
+        "import warnings, shop.money\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    assert shop.money.net(3) == 3\n"
+        "print(caught[0].category.__name__, caught[0].message)\n"
+    )
+    done = run_in(root / "src", [sys.executable, "-c", probe])
+    assert done.returncode == 0, str(done)
+    assert done.stdout.strip() == (
+        "DeprecationWarning shop.money.net is deprecated: import net from shop.pricing"
+    )
