@@ -230,3 +230,96 @@ def test_public_api_keeps_the_re_exports_behind_a_warning(
     assert done.stdout.strip() == (
         "DeprecationWarning shop.money.net is deprecated: import net from shop.pricing"
     )
+
+
+# -- 3. a module whose source is a top-level module ----------------------------------------------
+
+TOP_LEVEL = {
+    "pyproject.toml": PYPROJECT,
+    "src/geometry.py": """\
+        def area(width, height):
+            return width * height
+        """,
+    "src/plots/__init__.py": "",
+    "src/plots/colors.py": "RED = 'red'\n",
+    "src/plots/geometry.py": "from geometry import *  # noqa: F403\n",
+    "src/plots/draw.py": """\
+        from plots import colors, geometry
+        from plots import geometry as g
+        from . import geometry as rel
+
+
+        def box():
+            return colors.RED, geometry.area(2, 3), g.area(1, 1), rel.area(2, 2)
+        """,
+    "tests/test_draw.py": """\
+        from plots.draw import box
+
+
+        def test_box():
+            assert box() == ("red", 6, 1, 4)
+        """,
+}
+
+
+def test_a_from_import_of_a_module_moved_to_the_top_level_becomes_an_import(
+    repos: Repos,
+) -> None:
+    run = retired(repos, "top", TOP_LEVEL, "plots.geometry", "--write")
+    assert run.run.returncode == 0, str(run.run)
+    assert "verification passed" in run.run.stdout, str(run.run)
+    assert not (run.root / "src/plots/geometry.py").exists()
+    assert run.text("src/plots/draw.py").startswith(
+        "from plots import colors\nimport geometry\nimport geometry as g\nimport geometry as rel\n"
+    )
+    tests = run_project_tests(run.root)
+    assert tests.returncode == 0, str(tests)
+
+
+# -- 4. a moved module that imports its old path -------------------------------------------------
+
+SELF_IMPORT = {
+    "pyproject.toml": PYPROJECT,
+    "src/legacy_units.py": "from units.convert import *  # noqa: F403\n",
+    "src/units/__init__.py": "",
+    "src/units/convert.py": """\
+        import legacy_units
+
+
+        def metres(feet):
+            return feet * 0.3048
+
+
+        def centimetres(feet):
+            return legacy_units.metres(feet) * 100
+        """,
+    "src/units/report.py": """\
+        from legacy_units import *  # noqa: F403
+
+
+        def show(feet):
+            return round(centimetres(feet))  # noqa: F405
+        """,
+    "tests/test_units.py": """\
+        from units.report import show
+
+
+        def test_show():
+            assert show(1) == 30
+        """,
+}
+
+
+def test_a_moved_module_importing_its_old_path_is_rewritten_like_any_importer(
+    repos: Repos,
+) -> None:
+    run = retired(repos, "self", SELF_IMPORT, "legacy_units", "--write")
+    assert run.run.returncode == 0, str(run.run)
+    assert "verification passed" in run.run.stdout, str(run.run)
+    assert not (run.root / "src/legacy_units.py").exists()
+    convert = run.text("src/units/convert.py")
+    assert convert.startswith("import units.convert\n")
+    assert "return units.convert.metres(feet) * 100" in convert
+    assert run.text("src/units/report.py").startswith("from units.convert import *  # noqa: F403")
+    tests = run_project_tests(run.root)
+    assert tests.returncode == 0, str(tests)

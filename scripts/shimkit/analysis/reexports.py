@@ -69,7 +69,10 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
         if star.type_checking:
             continue
         tree = codebase.in_tree(star.module)
-        names = index.public_names(star.module, passed_on=True) if tree else ()
+        # seen from the layer itself: a self-import of it by its source is not passed on
+        names = (
+            index.public_names(star.module, frozenset({ns.module}), passed_on=True) if tree else ()
+        )
         if listed is not None:
             names = tuple(n for n in names if n in listed)
         if not names:

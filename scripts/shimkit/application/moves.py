@@ -128,7 +128,11 @@ def star_modules(
     def binds_exactly(modules: tuple[str, ...]) -> bool:
         bound: set[str] = set()
         for candidate in modules:
-            names = analysis.public_names(candidate)
+            names = [  # a self-import through a retiring layer is rewritten, never passed on
+                n
+                for n in analysis.public_names(candidate)
+                if analysis.index.bound_module(candidate, n) not in moving
+            ]
             if any(wanted.get(n) != analysis.definition(candidate, n) for n in names):
                 return False
             bound.update(names)

@@ -366,6 +366,7 @@ class Planner:
         # (sort key, module text, item, can the original item stay where it is)
         entries: list[tuple[str, str, RenderItem, bool]] = []
         renamed: list[tuple[Item, str]] = []  # items staying in place with a new text
+        plain: list[str] = []  # ``import mod [as x]`` of top-level modules the items become
         for item in stmt.items:
             source = RenderItem(self.text[item.start : item.end], item.leading, item.trailing)
             binding = _find(bindings, stmt, item)
@@ -379,11 +380,10 @@ class Planner:
                     ]
                     continue
                 parent, _, leaf = binding.target.rpartition(".")
-                if not parent:
-                    raise self.error(
-                        item.start, f"cannot import top-level module {binding.target} with from"
-                    )
                 local = item.alias or item.name
+                if not parent:  # a top-level module is imported, not taken from a package
+                    plain.append(leaf if local == leaf else f"{leaf} as {local}")
+                    continue
                 text = leaf if local == leaf else f"{leaf} as {local}"
                 entries.append(
                     (parent, parent, RenderItem(text, item.leading, item.trailing), False)
@@ -412,12 +412,14 @@ class Planner:
                     entries.append(
                         (module, module, RenderItem(text, item.leading, item.trailing), True)
                     )
-        if all(module == resolved for module, _, _, _ in entries) and all(
-            same for _, _, _, same in entries
+        if (
+            not plain
+            and all(module == resolved for module, _, _, _ in entries)
+            and all(same for _, _, _, same in entries)
         ):
             return
         order = sorted(dict.fromkeys(module for module, _, _, _ in entries))
-        if len(order) == 1 and all(same for _, _, _, same in entries):
+        if not plain and len(order) == 1 and all(same for _, _, _, same in entries):
             self.add(stmt.module_start, stmt.module_end, order[0])
             for item, text in renamed:
                 self.add(item.start, item.end, text)
@@ -429,6 +431,7 @@ class Planner:
             group = [entry for entry in entries if entry[0] == module]
             tail = stmt.tail if module == last_module else ()
             rendered.append(render_from(group[0][1], [e[2] for e in group], stmt, indent, tail))
+        rendered += [f"import {text}" for text in plain]
         self.add(stmt.start, stmt.end, self.separator(stmt).join(rendered))
 
     def rewrite_star(self, stmt: ParsedImport, modules: tuple[str, ...]) -> None:
