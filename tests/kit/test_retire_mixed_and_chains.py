@@ -8,6 +8,7 @@ through the real command line, its own tests run before and after.
 from __future__ import annotations
 
 import sys
+import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from kit_helpers import (
     run_retire,
 )
 from kit_helpers import write_tree as write_files
+from shimkit.analysis import find_references, scan
 from shimkit.cli import retire_main
 
 pytestmark = pytest.mark.slow
@@ -230,6 +232,95 @@ def test_public_api_keeps_the_re_exports_behind_a_warning(
     assert done.stdout.strip() == (
         "DeprecationWarning shop.money.net is deprecated: import net from shop.pricing"
     )
+
+
+# -- 2. attribute chains through a parent package ----------------------------------------------
+
+CHAINS = {
+    "pyproject.toml": PYPROJECT,
+    "src/hashing/__init__.py": "",
+    "src/hashing/core.py": """\
+        def crc(data):
+            return data + 1
+
+
+        def adler(data):
+            return data + 2
+        """,
+    "src/hashing/extra.py": """\
+        def xor(data):
+            return data ^ 1
+        """,
+    # the package imports its shim submodule: ``app.checks`` is reachable as an attribute
+    "src/app/__init__.py": "from . import checks  # noqa: F401\n",
+    "src/app/checks.py": "from hashing.core import adler, crc  # noqa: F401\n",
+    # ... and this one imports its shim submodule's names: ``app.tools.sums`` is loaded too
+    "src/app/tools/__init__.py": "from .sums import crc, xor  # noqa: F401\n",
+    "src/app/tools/sums.py": """\
+        from hashing.core import crc  # noqa: F401
+        from hashing.extra import xor  # noqa: F401
+        """,
+    "src/app/run.py": """\
+        import app
+        import app as application
+        from app import tools
+
+
+        def run():
+            return app.checks.crc(1), application.checks.adler(1), tools.sums.crc(2)
+
+
+        def mixed():
+            return tools.sums.crc(1), tools.sums.xor(1)
+        """,
+    "tests/test_run.py": """\
+        from app.run import mixed, run
+
+
+        def test_run():
+            assert run() == (2, 3, 3)
+            assert mixed() == (2, 0)
+        """,
+}
+
+
+def test_attribute_chains_through_a_parent_package_are_rewritten(repos: Repos) -> None:
+    run = retired(repos, "chains", CHAINS, "app.checks", "app.tools.sums", "--write")
+    assert run.run.returncode == 0, str(run.run)
+    assert "verification passed" in run.run.stdout, str(run.run)
+    assert not (run.root / "src/app/checks.py").exists()
+    assert not (run.root / "src/app/tools/sums.py").exists()
+    assert run.text("src/app/run.py") == textwrap.dedent(
+        """\
+        import hashing.core
+        from hashing.core import crc
+        from hashing.extra import xor
+
+
+        def run():
+            return hashing.core.crc(1), hashing.core.adler(1), crc(2)
+
+
+        def mixed():
+            return crc(1), xor(1)
+        """
+    )
+    tests = run_project_tests(run.root)
+    assert tests.returncode == 0, str(tests)
+
+
+def test_a_chain_naming_a_deleted_module_is_a_reference(repos: Repos) -> None:
+    """What the verification reads after a change: ``a.b.name`` through ``import a`` names the
+    module ``a.b`` even where its file is gone."""
+    root = repos.make(None, "deleted")
+    files = {k: v for k, v in CHAINS.items() if k != "src/app/checks.py"}
+    write_files(root, files)
+    found = find_references(scan(root, "src"), ["app.checks"])
+    assert [(r.path, r.line, r.names) for r in found] == [
+        ("src/app/__init__.py", 1, ()),
+        ("src/app/run.py", 1, ("crc",)),
+        ("src/app/run.py", 2, ("adler",)),
+    ]
 
 
 # -- 3. a module whose source is a top-level module ----------------------------------------------

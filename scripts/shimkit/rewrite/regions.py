@@ -189,14 +189,31 @@ def merged(text: str, starts: Sequence[int], chosen: Iterable[int]) -> list[tupl
     return segments
 
 
-def engine_regions(text: str, starts: Sequence[int], leaves: Iterable[str]) -> Regions:
+def _parent_imports(text: str, starts: Sequence[int], parents: Iterable[str]) -> set[int]:
+    """Indices of the top-level import statements showing a package above a moved module
+    (``import a`` reaches ``a.old`` as ``a.old.name``)."""
+    words = _words(part for parent in parents for part in parent.split("."))
+    if words is None:
+        return set()
+    chunks = chunks_of(text, starts)
+    return {
+        index
+        for index, (start, end) in enumerate(chunks)
+        if text.startswith(("import", "from"), start) and words.search(text, start, end)
+    }
+
+
+def engine_regions(
+    text: str, starts: Sequence[int], leaves: Iterable[str], parents: Iterable[str] = ()
+) -> Regions:
     """The statements the engines must see: those showing the last component of a moved module,
-    those using a name such a module is bound to (``import a.old as x``: ``x``), and those
-    showing a word taken from it (``x.name``: ``name``, for the planner's clash checks)."""
+    those using a name such a module is bound to (``import a.old as x``: ``x``), those
+    showing a word taken from it (``x.name``: ``name``, for the planner's clash checks), and the
+    imports of the packages above a moved module (``parents``)."""
     if len(starts) <= 1:
         return Regions.of(text, [(0, len(text))])
     needles = re.compile("|".join(sorted(re.escape(leaf) for leaf in set(leaves))))
-    chosen = chunks_with(text, starts, needles)
+    chosen = chunks_with(text, starts, needles) | _parent_imports(text, starts, parents)
     chunks = chunks_of(text, starts)
     seen = "".join(text[chunks[i][0] : chunks[i][1]] for i in sorted(chosen))
     aliases = set(_ALIAS.findall(seen))

@@ -47,7 +47,9 @@ def rewrite_source(
     if not _mentions_a_move(text, moves):
         return RewriteOutcome(text, "")
     starts = statement_starts(text)
-    regions = engine_regions(text, starts, {m.rpartition(".")[2] for m in moves.old_modules()})
+    old = moves.old_modules()
+    parents = {m.rpartition(".")[0] for m in old} - {""}
+    regions = engine_regions(text, starts, {m.rpartition(".")[2] for m in old}, parents)
     planned: list[Edit] = []
     imports: list[tuple[int, int]] = []
 
