@@ -23,7 +23,8 @@ from kit_helpers import (
     run_retire,
 )
 from kit_helpers import write_tree as write_files
-from shimkit.analysis import find_references, scan
+from shimkit.analysis import find_mixed, find_references, render_markdown, scan
+from shimkit.analysis.inventory import inventory_of
 from shimkit.cli import retire_main
 
 pytestmark = pytest.mark.slow
@@ -183,6 +184,21 @@ def test_the_verification_checks_every_retired_re_export(shop: Retired) -> None:
     changelog = shop.text("CHANGELOG.md")
     assert "| `net` | `shop.money.net` | `shop.pricing.net` |" in changelog
     assert "| `gross` | `shop.money.gross` | `shop.pricing.gross` |" in changelog
+
+
+def test_the_inventory_says_which_names_of_a_mixed_module_are_re_exports(
+    tmp_path: Path,
+) -> None:
+    codebase = scan(write_files(tmp_path, SHOP), "src")
+    mixed = find_mixed(codebase)
+    assert [(m.module, [(r.name, r.imported_from) for r in m.reexports]) for m in mixed] == [
+        ("shop.money", [("gross", "shop.pricing"), ("net", "shop.pricing")])
+    ]
+    inventory = replace(inventory_of(codebase), mixed=mixed)
+    assert (
+        "- `shop.money`: `gross` (from `shop.pricing`), `net` (from `shop.pricing`)"
+        in render_markdown(inventory).splitlines()
+    )
 
 
 def test_a_star_import_of_a_mixed_module_keeps_its_re_exports(repos: Repos) -> None:

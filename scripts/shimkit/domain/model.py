@@ -187,6 +187,8 @@ class Inventory:
     test_failures: tuple[str, ...] = ()
     preconditions: tuple[Precondition, ...] = ()  # step 1's check of the plan's preconditions
     work_in_flight: tuple[BranchWork, ...] = ()  # branches touching what the plan will change
+    # modules with code of their own that also re-export names (``reexports``: those names)
+    mixed: tuple[ShimLayer, ...] = ()
 
     @property
     def blocking_failures(self) -> tuple[ParseFailure, ...]:
