@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 from kit_helpers import (
+    REPO,
     Repos,
     Run,
     files_under,
+    lint_imports,
     quick_plan,
     run_in,
     run_project_tests,
@@ -25,6 +27,7 @@ from kit_helpers import (
 from kit_helpers import write_tree as write_files
 from shimkit.analysis import find_mixed, find_references, render_markdown, scan
 from shimkit.analysis.inventory import inventory_of
+from shimkit.apply.importlinter_file import ContractsState, render
 from shimkit.cli import retire_main
 
 pytestmark = pytest.mark.slow
@@ -430,3 +433,45 @@ def test_a_moved_module_importing_its_old_path_is_rewritten_like_any_importer(
     assert run.text("src/units/report.py").startswith("from units.convert import *  # noqa: F403")
     tests = run_project_tests(run.root)
     assert tests.returncode == 0, str(tests)
+
+
+# -- contracts and the gate hold a retired re-export --------------------------------------------
+
+
+def test_contracts_and_the_gate_refuse_a_retired_re_export(repos: Repos) -> None:
+    root = write_files(repos.make(None, "guarded"), SHOP)
+    repos.copy_tree(REPO / "contracts", root / "contracts")
+    state = ContractsState(
+        root_packages=("shop",),
+        shims=quick_plan().shims,
+        allowed_importers=(),
+        allowlist=(),
+        layers=(),
+        layers_allowlist=(),
+        reexport_only=(),
+        retired=(),
+    )
+    (root / ".importlinter").write_text(render(state), encoding="utf-8")
+    repos.commit_all(root, "a shop with contracts")
+    assert lint_imports(root).returncode == 0, lint_imports(root).stdout
+    run = run_retire(root, "shop.money", "--write")
+    assert run.returncode == 0, str(run)
+    config = (root / ".importlinter").read_text(encoding="utf-8")
+    assert "names =\n    shop.money:gross\n    shop.money:net\n" in config
+    assert lint_imports(root).returncode == 0, lint_imports(root).stdout
+
+    write_files(root, {"src/shop/late.py": "from shop.money import fmt, net\n"})
+    linted = lint_imports(root)
+    assert linted.returncode == 1, linted.stdout
+    assert "Imports of retired re-export shop.money.net:" in linted.stdout
+    assert "shop.shop" not in linted.stdout
+    gate = run_in(
+        root,
+        [sys.executable, str(REPO / "scripts/shim_gate.py"), "--root", ".", "imports",
+         "src/shop/late.py", "src/shop/cart.py"],
+    )  # fmt: skip
+    assert gate.returncode == 1, str(gate)
+    assert gate.stdout.strip() == (
+        "src/shop/late.py:1: from shop.money import fmt, net -> the retired re-export net of "
+        "shop.money: import it from its source (CHANGELOG.md names it)"
+    )
