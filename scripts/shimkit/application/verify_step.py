@@ -79,6 +79,8 @@ class Scope:
 
     retired: frozenset[str]  # modules the change retired: gone, and nothing names them
     kept: frozenset[str]  # compatibility layers that stay: re-export the very objects
+    # (module, name): re-exports the change retired from modules that stay; nothing reaches them
+    retired_names: frozenset[tuple[str, str]] = frozenset()
     contracts_required: bool = True  # a tree without .importlinter fails (step 5) or skips
     # the tree's .importlinter is the kit's: it protects exactly the plan's shims (not so for a
     # tree rolled back to before the contracts were adopted)
@@ -198,6 +200,25 @@ def _check_retired(analysis: Analysis, scope: Scope, result: Verification) -> No
         if (site.path, site.line, site.cell) not in excused
     ]
     result.add("nothing imports a retired module", not importing, _listing(importing))
+    if scope.retired_names:
+        through = [
+            r
+            for r in analysis.inventory.references
+            if not r.exercises_shim and any((r.shim, n) in scope.retired_names for n in r.names)
+        ]
+        result.add(
+            "no reference to a retired re-export",
+            not through,
+            _listing(
+                [
+                    f"{r.path}:{r.line} ({r.shim}.{n})"
+                    for r in through
+                    for n in r.names
+                    if (r.shim, n) in scope.retired_names
+                ]
+            )
+            or _listing([f"{m}.{n}" for m, n in scope.retired_names]),
+        )
 
 
 def _names_retired(reference: Reference, retired: Collection[str]) -> bool:
@@ -597,7 +618,7 @@ def verify(
     baseline: Inventory,
     imports: ImportOptions | None = None,
 ) -> Verification:
-    watched = scope.retired | scope.kept
+    watched = scope.retired | scope.kept | {module for module, _ in scope.retired_names}
     analysis = analyse(
         workspace,
         extra_shims=watched,

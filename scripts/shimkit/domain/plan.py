@@ -24,6 +24,11 @@ class Plan:
       by its exit status.
     - ``plan_doc``: the plan as a document; after each step that succeeds, the step moves from
       its "Pending Steps" to its "Completed Steps" (``shimkit.domain.plan_status``).
+    - ``public_api``: modules that code outside the tree may import: when ``retire_shims.py``
+      retires the re-exports of such a module that has code of its own, every importer in the
+      tree still moves to the source, but the re-export lines stay.
+    - ``warn_on_reexports``: such kept re-exports are provided by a module ``__getattr__`` that
+      issues a ``DeprecationWarning`` on access, instead of being imported eagerly.
     """
 
     title: str
@@ -38,6 +43,8 @@ class Plan:
     layers: tuple[str, ...] = ()  # top-level packages, highest first: lower never imports higher
     # the plan's own markdown document (relative to the root): its status block is kept current
     plan_doc: str | None = None
+    public_api: tuple[str, ...] = ()
+    warn_on_reexports: bool = False
 
     @property
     def retired(self) -> tuple[str, ...]:
