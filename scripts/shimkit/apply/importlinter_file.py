@@ -116,10 +116,18 @@ def render(state: ContractsState, existing: str | None = None) -> str:
             *_values(sorted(state.reexport_only)),
         ]
     if state.retired or state.retired_names:
+        about = (
+            [
+                "# The retired shims stay deleted and nothing imports them; nothing imports a "
+                "retired",
+                "# re-export (module:name) from the module that kept its own code.",
+            ]
+            if state.retired_names
+            else ["# The retired shims stay deleted and nothing imports them."]
+        )
         lines += [
             "",
-            "# The retired shims stay deleted and nothing imports them; nothing imports a retired",
-            "# re-export (module:name) from the module that kept its own code.",
+            *about,
             "[importlinter:contract:retired]",
             "name = Retired shim modules stay deleted and unimported",
             "type = retired",
