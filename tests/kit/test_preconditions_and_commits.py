@@ -8,8 +8,25 @@ import json
 from pathlib import Path
 
 import pytest
-from kit_helpers import KIT_IDENTITY, REPO, Repos, commit_all, git, run_script, write_tree
-from shimkit.application import RunOptions, Workspace, run_inventory, run_retire, run_verify
+from kit_helpers import (
+    KIT_IDENTITY,
+    REPO,
+    Repos,
+    commit_all,
+    files_under,
+    git,
+    run_script,
+    write_tree,
+)
+from shimkit.application import (
+    RunOptions,
+    Workspace,
+    migrate,
+    run_inventory,
+    run_retire,
+    run_rollback,
+    run_verify,
+)
 from shimkit.application.rewrite_step import run_rewrite_step
 from shimkit.apply.state_file import state_path
 from shimkit.cli.reporter import RichReporter
@@ -166,3 +183,68 @@ def test_the_status_step_1_wrote_does_not_count_as_uncommitted_work(tiny: Worksp
         doc.write("A note of the team's, not the kit's.\n")
     with pytest.raises(KitError, match=r"working tree has uncommitted changes: docs/plan\.md"):
         run_rewrite_step(tiny, step, RunOptions(write=True), Captured())
+
+
+WIP = "from pkg.old import compute\n\nDRAFT = compute() + 1  # not committed yet\n"
+NOTES = "untracked notes, never the kit's\n"
+
+
+def _untracked(workspace: Workspace) -> dict[str, bytes]:
+    listed = git(workspace.root, "ls-files", "--others", "--exclude-standard").split()
+    return {path: (workspace.root / path).read_bytes() for path in listed}
+
+
+def test_an_untracked_file_the_migration_would_rewrite_is_uncommitted_work(
+    tiny: Workspace,
+) -> None:
+    (tiny.root / "src/pkg/wip.py").write_text(WIP)
+    before = files_under(tiny.root)
+    reporter = Captured()
+    with pytest.raises(KitError, match=r"uncommitted changes: src/pkg/wip\.py \(commit or stash"):
+        migrate(tiny, RunOptions(write=True, commit=True), reporter)
+    assert files_under(tiny.root) == before
+    assert git(tiny.root, "log", "--format=%s") == "tiny tree\n"
+
+
+def test_untracked_work_survives_migrate_commit_and_rollback_byte_for_byte(
+    tiny: Workspace,
+) -> None:
+    (tiny.root / "notes.txt").write_text(NOTES)
+    (tiny.root / "src/pkg/draft.py").write_text("from pkg.core import compute\n")
+    untracked = _untracked(tiny)
+    assert migrate(tiny, RunOptions(write=True, commit=True), Captured()) == 0
+    assert _untracked(tiny) == untracked
+    committed = git(tiny.root, "log", "--name-only", "--format=").split()
+    assert not set(committed) & set(untracked)
+
+    rollback = Captured()
+    assert run_rollback(tiny, 0, False, rollback) == 0, rollback.text
+    assert _untracked(tiny) == untracked
+    assert git(tiny.root, "status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_an_untracked_file_rewritten_with_allow_dirty_stays_out_of_commits_and_rollback(
+    tiny: Workspace,
+) -> None:
+    (tiny.root / "src/pkg/wip.py").write_text(WIP)
+    reporter = Captured()
+    options = RunOptions(write=True, commit=True, allow_dirty=True)
+    assert migrate(tiny, options, reporter) == 0, reporter.text
+    rewritten = (tiny.root / "src/pkg/wip.py").read_text()
+    assert rewritten.startswith("from pkg.core import compute\n")
+    assert "left out of the commit (untracked" in reporter.text
+    committed = git(tiny.root, "log", "--name-only", "--format=").split()
+    assert "src/pkg/wip.py" not in committed
+
+    rollback = Captured()
+    assert run_rollback(tiny, 0, False, rollback) == 0, rollback.text
+    assert (tiny.root / "src/pkg/wip.py").read_text() == rewritten
+
+
+def test_rollback_refusing_a_dirty_tree_offers_no_flag_it_does_not_have(tiny: Workspace) -> None:
+    (tiny.root / "src/pkg/app.py").write_text("VALUE = 1\n")
+    with pytest.raises(KitError) as refused:
+        run_rollback(tiny, 0, False, Captured())
+    assert str(refused.value) == (
+        "working tree has uncommitted changes: src/pkg/app.py (commit or stash them)"
+    )
