@@ -85,3 +85,29 @@ def test_contracts_that_cannot_start_green_are_not_written(
     assert "infrastructure.tracking.mlflow.hash_utils -> common.shared.hash_utils" in out
     assert "nothing was written" in out
     assert files_under(legacy) == before
+
+
+@pytest.mark.parametrize(
+    ("layers", "reason"),
+    [
+        (
+            ("orchestration", "infrastrcture", "common"),
+            "the plan's layer 'infrastrcture' is not a package of this tree: 'infrastructure'?",
+        ),
+        (
+            ("orchestration",),
+            "the plan's layers name 1 package(s) this tree has (orchestration): a layers "
+            "contract needs two or more",
+        ),
+    ],
+    ids=["typo", "one layer"],
+)
+def test_layers_that_would_check_nothing_are_refused(
+    legacy: Path, capsys: pytest.CaptureFixture[str], layers: tuple[str, ...], reason: str
+) -> None:
+    before = files_under(legacy)
+    plan = replace(quick_plan(), layers=layers)
+    assert inventory_main(plan, ["--root", str(legacy), "--write-contracts"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and reason in err[0], err
+    assert files_under(legacy) == before

@@ -248,3 +248,14 @@ def test_rollback_refusing_a_dirty_tree_offers_no_flag_it_does_not_have(tiny: Wo
     assert str(refused.value) == (
         "working tree has uncommitted changes: src/pkg/app.py (commit or stash them)"
     )
+
+
+def test_a_migration_with_nothing_to_do_says_so_and_checks_no_kept_layer_it_lacks(
+    tiny: Workspace,
+) -> None:
+    assert migrate(tiny, RunOptions(write=True, commit=True), Captured()) == 0
+    again = Captured()
+    assert migrate(tiny, RunOptions(write=True, commit=True), again) == 0, again.text
+    assert "is already what the migration makes it" in again.text
+    assert "migration written" not in again.text
+    assert "re-export the very objects" not in again.text  # the plan keeps no layer

@@ -143,7 +143,11 @@ def migrate(
             apply_changes(workspace.root, written, verified=True)
             baseline_commit = head
         _carry_baseline(copy, workspace, baseline_commit)
-    reporter.info(f"migration written: {len(changes.changes)} file(s) changed in {workspace.root}")
+    if changes.changes:
+        count = len(changes.changes)
+        reporter.info(f"migration written: {count} file(s) changed in {workspace.root}")
+    else:
+        reporter.info(f"nothing to write: {workspace.root} is already what the migration makes it")
     return 0
 
 

@@ -175,6 +175,7 @@ def run_rewrite_step(
     """Show, check or write one step (``analysis``: one already made of the tree as it is, with
     references to the step's moved modules)."""
     reporter.heading(f"Step {step.number}: {step.title}" if step.number else step.title)
+    workspace.check()
     workspace = check_plan_doc(workspace, reporter)
     analysis, step = analyse_step(workspace, step, reporter)
     outcome = plan_step(workspace, analysis, step, reporter)

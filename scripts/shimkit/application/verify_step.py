@@ -243,6 +243,8 @@ def _check_imports(
         for res in analysis.inventory.resolutions
         if res.shim in scope.kept and res.definition is not None
     ]
+    if not pairs:  # no kept layer re-exports a name: nothing to compare
+        return
     problems = check_identity(workspace.root, workspace.src, pairs)
     result.add(
         "kept shims re-export the very objects",

@@ -23,3 +23,18 @@ def resolve_relative(
         return None
     base = package[: len(package) - climb]
     return ".".join([*base, *module.split(".")] if module else base)
+
+
+def relative_spelling(importer: str, is_package: bool, target: str) -> str:
+    """How a relative from-import in ``importer`` names ``target``: relative (the fewest dots)
+    when ``target`` lies in the importer's own top-level package, so a rewrite keeps the file's
+    style; the absolute ``target`` otherwise (a relative import cannot leave its top-level
+    package)."""
+    package = importer.split(".") if is_package else importer.split(".")[:-1]
+    parts = target.split(".")
+    if not package or parts[0] != package[0]:
+        return target
+    shared = 0
+    while shared < min(len(package), len(parts)) and package[shared] == parts[shared]:
+        shared += 1
+    return "." * (len(package) - shared + 1) + ".".join(parts[shared:])

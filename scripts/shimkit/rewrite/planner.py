@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from shimkit.domain.imports import resolve_relative
+from shimkit.domain.imports import relative_spelling, resolve_relative
 from shimkit.domain.model import Moves
 
 from .errors import RewriteError
@@ -85,6 +85,12 @@ class Planner:
     def resolve(self, stmt: ParsedImport) -> str | None:
         """The absolute module of a from-import; None for a relative one we cannot resolve."""
         return resolve_relative(self.importer, self.is_package, stmt.level, stmt.module or None)
+
+    def spelled(self, stmt: ParsedImport, module: str) -> str:
+        """``module`` as ``stmt`` names it: a relative import stays relative where it can."""
+        if stmt.level and self.importer is not None:
+            return relative_spelling(self.importer, self.is_package, module)
+        return module
 
     def module_target(self, old: str) -> str | None:
         if old in self.moves.modules:
@@ -324,7 +330,8 @@ class Planner:
                     "some names are called differently in their new module",
                 )
             if resolved in self.moves.modules:
-                self.add(stmt.module_start, stmt.module_end, self.moves.modules[resolved])
+                new = self.spelled(stmt, self.moves.modules[resolved])
+                self.add(stmt.module_start, stmt.module_end, new)
             elif resolved in self.old_modules:
                 raise self.error(stmt.start, f"cannot rewrite `from {resolved} import *`")
             return
@@ -345,9 +352,8 @@ class Planner:
                     )
                 local = item.alias or item.name
                 text = leaf if local == leaf else f"{leaf} as {local}"
-                entries.append(
-                    (parent, parent, RenderItem(text, item.leading, item.trailing), False)
-                )
+                render = RenderItem(text, item.leading, item.trailing)
+                entries.append((parent, self.spelled(stmt, parent), render, False))
             elif binding is not None:
                 first = True
                 for module in sorted(binding.groups):
@@ -358,27 +364,26 @@ class Planner:
                             if first
                             else RenderItem(text)
                         )
-                        entries.append((module, module, render, False))
+                        entries.append((module, self.spelled(stmt, module), render, False))
                         first = False
             else:
                 module = self.name_target(resolved, item.name)
                 if module == resolved:
                     entries.append((resolved, stmt.module_text, source, True))
                 elif self.moves.new_name(resolved, item.name) == item.name:
-                    entries.append((module, module, source, True))
+                    entries.append((module, self.spelled(stmt, module), source, True))
                 else:
                     text = self.import_text(resolved, item.name, item.alias or item.name)
                     renamed.append((item, text))
-                    entries.append(
-                        (module, module, RenderItem(text, item.leading, item.trailing), True)
-                    )
+                    render = RenderItem(text, item.leading, item.trailing)
+                    entries.append((module, self.spelled(stmt, module), render, True))
         if all(module == resolved for module, _, _, _ in entries) and all(
             same for _, _, _, same in entries
         ):
             return
         order = sorted(dict.fromkeys(module for module, _, _, _ in entries))
         if len(order) == 1 and all(same for _, _, _, same in entries):
-            self.add(stmt.module_start, stmt.module_end, order[0])
+            self.add(stmt.module_start, stmt.module_end, entries[0][1])
             for item, text in renamed:
                 self.add(item.start, item.end, text)
             return
@@ -394,10 +399,11 @@ class Planner:
     def rewrite_star(self, stmt: ParsedImport, modules: tuple[str, ...]) -> None:
         """``from old import *`` becomes a star import of each module that, together, bind the
         names ``old`` bound: one statement per module, in the order given."""
-        if len(modules) == 1:
-            self.add(stmt.module_start, stmt.module_end, modules[0])
+        spelled = [self.spelled(stmt, module) for module in modules]
+        if len(spelled) == 1:
+            self.add(stmt.module_start, stmt.module_end, spelled[0])
             return
-        statements = [f"from {module} import *" for module in modules]
+        statements = [f"from {module} import *" for module in spelled]
         self.add(stmt.start, stmt.end, self.separator(stmt).join(statements))
 
     # -- try: imports / except ImportError: imports -------------------------------------------
@@ -458,9 +464,13 @@ class Planner:
                 return None
             for node in tree.body:
                 if isinstance(node, ast.ImportFrom):
-                    found += [
-                        ("from", node.level, node.module, a.name, a.asname) for a in node.names
-                    ]
+                    # a relative and an absolute spelling of one module are the same import
+                    module = resolve_relative(
+                        self.importer, self.is_package, node.level, node.module
+                    )
+                    if module is None:
+                        return None
+                    found += [("from", module, a.name, a.asname) for a in node.names]
                 elif isinstance(node, ast.Import):
                     found += [("import", a.name, a.asname) for a in node.names]
         return sorted(found, key=repr)
