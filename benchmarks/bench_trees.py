@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.batteries.roundtrip_plant import defined_names as defined_in
+
 GIT_IDENTITY = ("-c", "user.name=bench", "-c", "user.email=bench@example.invalid")
 # files the kit adds as its record of a run; they are not part of the comparison
 KIT_RECORDS = frozenset({"CHANGELOG.md"})
@@ -231,14 +233,7 @@ def sympy_sdist(cache: Path) -> Path:
 
 def defined_names(module_path: Path) -> frozenset[str]:
     """Names a module binds at top level by def, class or assignment (not by import)."""
-    tree = ast.parse(module_path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return frozenset(names)
+    return defined_in(ast.parse(module_path.read_text(encoding="utf-8")))
 
 
 def plant_shim(root: Path, source: str, shim: str) -> list[str]:

@@ -46,7 +46,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SCRIPTS = REPO / "scripts"
-sys.path[:0] = [str(HERE), str(SCRIPTS)]
+sys.path[:0] = [str(HERE), str(SCRIPTS), str(REPO)]
 
 from bench_trees import (  # noqa: E402
     LARGE_SHIM,

@@ -100,4 +100,4 @@ def test_external_names_and_try_fallbacks(tmp_path: Path) -> None:
         "    from lib.other import a\n"
         "os.path.join(a())\n"
     )
-    assert uses(tmp_path, text) == Counter({A: 1})
+    assert uses(tmp_path, text) == Counter({A: 1, Definition("os", "path"): 1})

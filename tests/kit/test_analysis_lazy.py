@@ -199,6 +199,7 @@ def test_names_no_branch_provides_and_unknown_modules_say_why(tmp_path: Path) ->
             **LAZY_PACKAGE,
             "src/listed.py": "__all__ = ['ghost']\n",
             "src/external.py": "from numpy import *\n",
+            "src/gone.py": "from no_such_distribution_anywhere import *\n",
             "src/loop_a.py": "from loop_b import x\n",
             "src/loop_b.py": "from loop_a import x\n",
         },
@@ -209,7 +210,10 @@ def test_names_no_branch_provides_and_unknown_modules_say_why(tmp_path: Path) ->
     assert index.resolution("listed", "ghost").unresolved == (
         "listed lists it in __all__ but never binds it"
     )
-    assert "outside the analysed tree" in index.resolution("external", "array").unresolved
+    # an installed package is read statically: the name is found there
+    assert index.resolution("external", "array").definition == Definition("numpy", "array")
+    gone = index.resolution("gone", "thing").unresolved
+    assert "outside the analysed tree, not installed" in gone
     assert "import cycle" in index.resolution("loop_a", "x").unresolved
 
 

@@ -213,7 +213,8 @@ def test_chains_through_several_shims_end_at_the_definition(tmp_path: Path) -> N
     assert len(via_facade.chain) == 5
     # a name from outside the tree, and a cycle
     external = res[("orchestration.jobs.tracking.external", "MlflowClient")]
-    assert external.definition is None and external.chain[-1] == "mlflow.tracking"
+    assert external.chain[-1] == "mlflow.tracking"
+    assert external.definition == Definition("mlflow.tracking", "MlflowClient")  # installed
     cycle = res[("orchestration.cycle_a", "thing")]
     assert cycle.definition is None
     assert cycle.chain == (
@@ -235,7 +236,7 @@ def test_resolver_follows_star_imports_and_packages(tmp_path: Path) -> None:
     assert resolver("infrastructure.tracking.mlflow.urls", "BASE") == Definition(
         "infrastructure.tracking.mlflow.urls", "BASE"
     )
-    assert resolver("infrastructure.tracking.mlflow.urls", "Final") is None  # typing
+    assert resolver("infrastructure.tracking.mlflow.urls", "Final") == Definition("typing", "Final")
     assert resolver("infrastructure.tracking.mlflow", "nothing") is None
     # a submodule is not a Definition
     assert resolver("infrastructure.tracking.mlflow", "urls") is None

@@ -56,6 +56,7 @@ def test_scan_finds_areas_with_module_names_and_skips_noise(tmp_path: Path) -> N
     codebase = scan(tmp_path, exclude=["tests/fixtures"])
     paths = [f.path for f in codebase.files]
     assert paths == [
+        "docs/conf.py",
         "notebooks/n.ipynb",
         "scripts/tool.py",
         "src/pkg/__init__.py",

@@ -187,6 +187,7 @@ def test_the_status_step_1_wrote_does_not_count_as_uncommitted_work(tiny: Worksp
 
 WIP = "from pkg.old import compute\n\nDRAFT = compute() + 1  # not committed yet\n"
 NOTES = "untracked notes, never the kit's\n"
+CHANGES = "# Changelog\n\nMy own notes, not committed yet.\n"
 
 
 def _untracked(workspace: Workspace) -> dict[str, bytes]:
@@ -194,14 +195,23 @@ def _untracked(workspace: Workspace) -> dict[str, bytes]:
     return {path: (workspace.root / path).read_bytes() for path in listed}
 
 
-def test_an_untracked_file_the_migration_would_rewrite_is_uncommitted_work(
+def test_an_untracked_file_importing_a_retired_shim_is_never_written_and_fails_the_run(
     tiny: Workspace,
 ) -> None:
     (tiny.root / "src/pkg/wip.py").write_text(WIP)
     before = files_under(tiny.root)
     reporter = Captured()
-    with pytest.raises(KitError, match=r"uncommitted changes: src/pkg/wip\.py \(commit or stash"):
-        migrate(tiny, RunOptions(write=True, commit=True), reporter)
+    assert migrate(tiny, RunOptions(write=True, commit=True), reporter) == 1
+    assert "pkg.wip -> pkg.old" in reporter.text
+    assert files_under(tiny.root) == before
+    assert git(tiny.root, "log", "--format=%s") == "tiny tree\n"
+
+
+def test_an_untracked_file_the_kit_would_write_is_uncommitted_work(tiny: Workspace) -> None:
+    (tiny.root / "CHANGELOG.md").write_text(CHANGES)
+    before = files_under(tiny.root)
+    with pytest.raises(KitError, match=r"uncommitted changes: CHANGELOG\.md \(commit or stash"):
+        migrate(tiny, RunOptions(write=True, commit=True), Captured())
     assert files_under(tiny.root) == before
     assert git(tiny.root, "log", "--format=%s") == "tiny tree\n"
 
@@ -223,22 +233,22 @@ def test_untracked_work_survives_migrate_commit_and_rollback_byte_for_byte(
     assert git(tiny.root, "status", "--porcelain", "--untracked-files=no") == ""
 
 
-def test_an_untracked_file_rewritten_with_allow_dirty_stays_out_of_commits_and_rollback(
+def test_an_untracked_file_written_with_allow_dirty_stays_out_of_commits_and_rollback(
     tiny: Workspace,
 ) -> None:
-    (tiny.root / "src/pkg/wip.py").write_text(WIP)
+    (tiny.root / "CHANGELOG.md").write_text(CHANGES)
     reporter = Captured()
     options = RunOptions(write=True, commit=True, allow_dirty=True)
     assert migrate(tiny, options, reporter) == 0, reporter.text
-    rewritten = (tiny.root / "src/pkg/wip.py").read_text()
-    assert rewritten.startswith("from pkg.core import compute\n")
+    written = (tiny.root / "CHANGELOG.md").read_text()
+    assert written.startswith(CHANGES) and "`pkg.old`" in written
     assert "left out of the commit (untracked" in reporter.text
     committed = git(tiny.root, "log", "--name-only", "--format=").split()
-    assert "src/pkg/wip.py" not in committed
+    assert "CHANGELOG.md" not in committed
 
     rollback = Captured()
     assert run_rollback(tiny, 0, False, rollback) == 0, rollback.text
-    assert (tiny.root / "src/pkg/wip.py").read_text() == rewritten
+    assert (tiny.root / "CHANGELOG.md").read_text() == written
 
 
 def test_rollback_refusing_a_dirty_tree_offers_no_flag_it_does_not_have(tiny: Workspace) -> None:

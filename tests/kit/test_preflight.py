@@ -98,17 +98,10 @@ def test_an_unparsable_file_that_names_a_moved_module_blocks_only_that_step(lega
     assert step2.returncode == 0, step2.stderr
 
 
-def test_an_unparsable_module_in_a_root_package_blocks_every_step(legacy: Path) -> None:
-    (legacy / "src/common/shared/broken.py").write_text("def f(:\n", encoding="utf-8")
-    commit_all(legacy, "a broken module")
-    result = run_script("step2_consolidate.py", legacy)
-    assert result.returncode == 2
-    assert "src/common/shared/broken.py:1" in one_line_error(result.stderr)
-    assert "import-linter cannot run" in result.stderr
-
-
 def test_retire_refuses_a_blocking_file_before_importing_anything(legacy: Path) -> None:
-    (legacy / "src/common/shared/broken.py").write_text("def f(:\n", encoding="utf-8")
+    (legacy / "src/common/shared/broken.py").write_text(
+        "from orchestration.mlflow_utils import (\n", encoding="utf-8"
+    )
     commit_all(legacy, "a broken module")
     result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
     assert result.returncode == 2

@@ -85,7 +85,10 @@ def test_write_refuses_a_tree_that_is_not_a_git_repository(legacy: Path) -> None
 
 
 def test_a_file_that_does_not_parse_is_named_and_refused(legacy: Path) -> None:
-    (legacy / "src/orchestration/broken.py").write_text("def stage(:\n    pass\n")
+    # it names the module the step retires: its references cannot be known
+    (legacy / "src/orchestration/broken.py").write_text(
+        "def stage(:\n    from orchestration.mlflow_utils import setup_mlflow_for_stage\n"
+    )
     commit_all(legacy)
     before = files_under(legacy)
     refused = run_script("step3_remove_deprecated.py", legacy, "--write")
@@ -95,7 +98,9 @@ def test_a_file_that_does_not_parse_is_named_and_refused(legacy: Path) -> None:
 
 
 def test_a_file_in_a_wrong_encoding_is_named_and_refused(legacy: Path) -> None:
-    (legacy / "src/orchestration/latin.py").write_bytes(b"NAME = '\xe9t\xe9'\n")
+    (legacy / "src/orchestration/latin.py").write_bytes(
+        b"from orchestration.jobs.tracking import mlflow_utils\nNAME = '\xe9t\xe9'\n"
+    )
     commit_all(legacy)
     refused = run_script("step2_consolidate.py", legacy, "--write")
     assert refused.returncode == 2
@@ -202,7 +207,8 @@ def test_step2_rewrites_notebook_cells_around_ipython_syntax(legacy: Path) -> No
 
 
 def test_step1_reports_unparsable_files_first_and_exits_2(legacy: Path, tmp_path: Path) -> None:
-    (legacy / "src/orchestration/broken.py").write_text("x = (\n")
+    broken = "from orchestration.mlflow_utils import (\n"
+    (legacy / "src/orchestration/broken.py").write_text(broken)
     commit_all(legacy)
     report = tmp_path / "inventory.json"
     result = run_script("step1_inventory.py", legacy, "--json", str(report))

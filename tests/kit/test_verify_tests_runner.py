@@ -307,3 +307,28 @@ def test_a_baseline_that_cannot_run_leaves_every_failure_a_regression(tmp_path: 
     assert "usage error" in comparison.baseline.problem
     assert "No module named 'not_there'" in comparison.baseline.output_tail
     assert dict(comparison.verdicts) == {"tests/test_a.py::test_a": REGRESSION}
+
+
+def test_the_baseline_has_the_modules_git_ignores_but_the_tree_has(tmp_path: Path) -> None:
+    """A version module setuptools-scm writes is ignored by git but imported by the package: the
+    baseline's worktree has it too, so a test the change breaks is a regression, not a failure
+    "before the change" (the round-trip battery found emcee's tests excused so)."""
+    root = _project(
+        tmp_path,
+        {
+            ".gitignore": "src/pkg/_version.py\n",
+            "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
+            "src/pkg/__init__.py": "from pkg._version import VERSION\n",
+            "src/pkg/_version.py": "VERSION = '1.0'\n",
+            "src/pkg/layer.py": "VALUE = 1\n",
+            "tests/test_a.py": "import importlib\n\n\ndef test_a():\n"
+            "    assert importlib.import_module('pkg.layer').VALUE == 1\n",
+        },
+    )
+    commit_all(root, "baseline")
+    baseline = git(root, "rev-parse", "HEAD").strip()
+    (root / "src/pkg/layer.py").unlink()
+    commit_all(root, "the layer is gone")
+    comparison = compare_with_baseline(root, "src", ["tests/test_a.py::test_a"], baseline)
+    assert dict(comparison.verdicts) == {"tests/test_a.py::test_a": REGRESSION}
+    assert comparison.baseline is not None and not comparison.baseline.run_failed

@@ -3,9 +3,10 @@ never imports or runs the target's code and never writes. Depends on ``shimkit.d
 
 Public API
 ----------
-``scan(root, src="src", areas=("src", "tests", "scripts", "notebooks"), exclude=()) -> Codebase``
-    Discover ``*.py``/``*.ipynb`` under the areas (skipping caches, hidden dirs, virtualenvs,
-    ``exclude`` prefixes and the kit itself), decode per PEP 263 keeping the exact text, parse.
+``scan(root, src="src", exclude=(), tracked=None) -> Codebase``
+    Discover every ``*.py``/``*.ipynb`` of the repository: the files git tracks (``tracked``),
+    else every one outside tool, hidden and build folders and virtualenvs; never ``exclude``
+    prefixes nor the kit itself. Decode per PEP 263 keeping the exact text, parse.
     Undecodable/unparsable files become ``ParseFailure``s, never exceptions. Notebook code cells
     are read the IPython way (``shimkit.domain.ipython_cells``), as the rewrite reads them.
 ``Codebase`` / ``SourceFile`` / ``NotebookCell``
@@ -29,9 +30,11 @@ Public API
     What the file's imported names refer to; equal Counters = an equivalent rewrite. In two
     halves: ``import_uses(tree, importer, is_package) -> Counter[ImportUse]`` (no codebase needed)
     and ``resolve_uses(uses, resolve) -> Counter[Definition]``.
-``build_inventory(root, src="src", shim_modules=None, exclude=(), areas=...) -> Inventory``
+``build_inventory(root, src="src", shim_modules=None, exclude=()) -> Inventory``
   and ``inventory_of(codebase, shim_modules=None, also_referenced=()) -> Inventory``
 ``inventory_to_json(inv) -> dict`` / ``inventory_from_json(d) -> Inventory``
+``imports_of(codebase, modules) -> tuple[ImportSite, ...]``
+    Every import statement importing one of ``modules`` (existing or deleted), with its line.
 ``import_graph(codebase) -> ImportGraph``
     Which modules each file imports (``ImportGraph.files[path]``), ``affected_modules(changed)``,
     ``files_importing(changed)`` and ``external_imports(modules)`` (what to load before forking).
@@ -45,7 +48,7 @@ from __future__ import annotations
 
 from .bindings import ImportUse, bound_uses, import_uses, resolve_uses
 from .codebase import Codebase, NotebookCell, SourceFile
-from .import_graph import FileImports, ImportGraph, import_graph
+from .import_graph import FileImports, ImportGraph, ImportSite, import_graph, imports_of
 from .inventory import build_inventory, inventory_of
 from .modules import module_name, resolve_relative
 from .namespace import ModuleIndex
@@ -54,14 +57,14 @@ from .references import find_references
 from .report import is_active, render_markdown
 from .resolve import make_resolver, resolve
 from .serialize import inventory_from_json, inventory_to_json
-from .sources import DEFAULT_AREAS, scan
+from .sources import scan
 from .triage import root_packages, triage
 
 __all__ = [
-    "DEFAULT_AREAS",
     "Codebase",
     "FileImports",
     "ImportGraph",
+    "ImportSite",
     "ImportUse",
     "ModuleIndex",
     "NotebookCell",
@@ -72,6 +75,7 @@ __all__ = [
     "find_shims",
     "import_graph",
     "import_uses",
+    "imports_of",
     "inventory_from_json",
     "inventory_of",
     "inventory_to_json",

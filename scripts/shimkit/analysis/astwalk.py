@@ -64,6 +64,18 @@ def _is_warns_with(node: ast.With | ast.AsyncWith) -> bool:
     return False
 
 
+def line_span(node: ast.AST) -> tuple[int, int] | None:
+    """The lines ``node`` covers in its source, None when it has no position. A decorated
+    ``def`` or ``class`` starts at its first decorator: ``ast`` puts its ``lineno`` on the
+    ``def``/``class`` line, below the decorators that belong to it."""
+    first = getattr(node, "lineno", None)
+    last = getattr(node, "end_lineno", None)
+    if first is None or last is None:
+        return None
+    decorators = getattr(node, "decorator_list", None) or ()
+    return min([first, *(d.lineno for d in decorators)]), last
+
+
 def walk(
     node: ast.AST, site: Site | None = None, enter: Callable[[ast.AST], bool] | None = None
 ) -> Iterator[tuple[ast.AST, Site]]:

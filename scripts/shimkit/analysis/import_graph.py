@@ -36,11 +36,13 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from shimkit.domain import shortcuts
+
 from .astwalk import is_type_checking
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
 
-__all__ = ["FileImports", "ImportGraph", "import_graph"]
+__all__ = ["FileImports", "ImportGraph", "ImportSite", "import_graph", "imports_of"]
 
 _DYNAMIC_IMPORTS = frozenset({"importlib.import_module", "import_module", "__import__"})
 
@@ -164,7 +166,7 @@ def _file_imports(
                     continue
                 names = [a.name for a in stmt.names if a.name != "*"]
                 _add(codebase, file, base, names, at_import, project, found)
-        if "import_module" in text or "__import__" in text:
+        if not shortcuts.enabled() or "import_module" in text or "__import__" in text:
             for name in _dynamic_imports(tree, file):
                 _add(codebase, file, name, None, False, project, found)
     return FileImports(
@@ -210,6 +212,43 @@ def _local_file(codebase: Codebase, importer: str, top: str) -> str | None:
         if codebase.file(candidate.as_posix()) is not None:
             return candidate.as_posix()
     return None
+
+
+@dataclass(frozen=True)
+class ImportSite:
+    """An import statement that imports ``module`` (a notebook's ``line`` is in its ``cell``)."""
+
+    path: str
+    line: int
+    module: str
+    cell: int | None = None
+
+
+def imports_of(codebase: Codebase, modules: Collection[str]) -> tuple[ImportSite, ...]:
+    """Every import statement of every parsed file that imports one of ``modules`` or a module
+    inside one (``import m``, ``from m import x``, ``from pkg import m``, relative forms),
+    wherever it sits. Whether the module still exists does not matter: this is how a deleted
+    module that something still imports is found."""
+    wanted = frozenset(modules)
+
+    def hit(name: str) -> str | None:
+        return next((m for m in wanted if name == m or name.startswith(m + ".")), None)
+
+    sites: list[ImportSite] = []
+    for file in codebase.files:
+        for cell, tree, _ in file.trees():
+            for stmt, _ in _statements(tree.body, True):
+                names: list[str] = []
+                if isinstance(stmt, ast.Import):
+                    names = [alias.name for alias in stmt.names]
+                elif isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
+                    base = resolve_relative(file.module, file.is_package, stmt.level, stmt.module)
+                    if base is not None:
+                        names = [base, *(f"{base}.{a.name}" for a in stmt.names if a.name != "*")]
+                found = next((m for n in names if (m := hit(n)) is not None), None)
+                if found is not None:
+                    sites.append(ImportSite(file.path, stmt.lineno, found, cell))
+    return tuple(sites)
 
 
 def _statements(body: list[ast.stmt], at_import: bool) -> Iterator[tuple[ast.stmt, bool]]:

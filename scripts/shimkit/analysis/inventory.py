@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from shimkit.domain.model import Inventory, ShimLayer
@@ -13,7 +13,7 @@ from .namespace import ModuleIndex
 from .reexports import find_shims, shim_layer
 from .references import find_references
 from .resolve import resolve
-from .sources import DEFAULT_AREAS, scan
+from .sources import scan
 from .triage import root_packages, triage
 
 
@@ -22,10 +22,9 @@ def build_inventory(
     src: str = "src",
     shim_modules: Collection[str] | None = None,
     exclude: Sequence[str] = (),
-    areas: Sequence[str] = DEFAULT_AREAS,
 ) -> Inventory:
     """Scan ``root`` and inventory its shim layers (see ``inventory_of``)."""
-    return inventory_of(scan(root, src, areas=areas, exclude=exclude), shim_modules)
+    return inventory_of(scan(root, src, exclude=exclude), shim_modules)
 
 
 def inventory_of(
@@ -35,6 +34,7 @@ def inventory_of(
     *,
     watched: Collection[str] | None = None,
     roots: Collection[str] | None = None,
+    names_before: Mapping[str, Collection[str]] | None = None,
 ) -> Inventory:
     """The inventory of a scanned codebase.
 
@@ -42,7 +42,8 @@ def inventory_of(
     it: those modules only (described as layers even where ``find_shims`` would not call them
     one; a listed module missing from the tree has no layer but its references are still
     collected). References to ``also_referenced`` (modules perhaps already deleted) are collected
-    too. ``commit`` and ``importable_modules`` are left for the caller.
+    too (``names_before``: what such modules bound, see ``find_references``). ``commit`` and
+    ``importable_modules`` are left for the caller.
 
     Files that do not parse block the run when they lie in one of ``roots`` (default: the tree's
     root packages) or could name one of ``watched`` (default: every module referenced); the
@@ -67,7 +68,7 @@ def inventory_of(
             ),
             shims=shims,
             resolutions=resolve(codebase, shims, index),
-            references=find_references(codebase, wanted, index),
+            references=find_references(codebase, wanted, index, names_before),
             modules=codebase.modules,
             skipped_cells=codebase.skipped_cells,
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shimkit.domain.model import VIA_IMPORT, VIA_LAZY, VIA_STAR, Definition, Resolution
 
 from .astwalk import FunctionNode, Site, catches_import_error, is_type_checking, module_level
 from .codebase import Codebase, SourceFile
+from .installed import InstalledModules
 from .lazy import LazyAttributes, read_getattr
 from .modules import dotted, resolve_relative
 
@@ -318,12 +319,22 @@ class ModuleIndex:
         self.codebase = codebase
         self._namespaces: dict[str, Namespace | None] = {}
         self._traces: dict[tuple[str, str], Trace] = {}
+        tops = frozenset(m.split(".", 1)[0] for m in codebase.modules)
+        self.installed = InstalledModules(codebase.root, tops)
 
     def namespace(self, module: str) -> Namespace | None:
+        """What ``module`` binds: a module of the tree, else one installed outside it (read
+        statically, see ``installed``); None when neither can be read."""
         if module not in self._namespaces:
             source = self.codebase.module(module)
+            if source is None and not self.codebase.in_tree(module):
+                source = self.installed.source(module)
             self._namespaces[module] = analyse_module(source) if source else None
         return self._namespaces[module]
+
+    def exists(self, module: str) -> bool:
+        """A module of the tree, or one this interpreter could import from outside it."""
+        return self.codebase.in_tree(module) or self.installed.exists(module)
 
     def public_names(
         self, module: str, _seen: frozenset[str] = frozenset(), *, passed_on: bool = False
@@ -367,6 +378,14 @@ class ModuleIndex:
             names.update(self.public_names(star.module, frozenset({module})))
         return frozenset(names)
 
+    def string_names(self, module: str) -> frozenset[str]:
+        """The names a string ``"module.name"`` can mean: every exported name but the modules
+        ``module`` imports from outside the tree for its own use (``import yaml``), so that
+        ``"hpo.yaml"`` stays a file name."""
+        ns = self.namespace(module)
+        own_tools = {n for n, b in (ns.primary.items() if ns else ()) if self._own_tool(b)}
+        return self.exported_names(module) - own_tools
+
     def trace(self, module: str, name: str) -> Trace:
         """Follow ``module.name`` to its definition, through imports, star imports (by the
         source's ``__all__`` or public names) and PEP 562 ``__getattr__`` branches."""
@@ -376,13 +395,21 @@ class ModuleIndex:
         return self._traces[key]
 
     def resolution(self, module: str, name: str) -> Resolution:
-        return self.trace(module, name).resolution(module, name)
+        """Where ``module.name`` leads, for moving it: a submodule of the tree that a layer
+        passes on (``from pkg import submodule``) is defined, for its importers, as the name
+        ``submodule`` of ``pkg`` (``from pkg import submodule`` is where they go)."""
+        trace = self.trace(module, name)
+        if isinstance(trace.outcome, ModuleTarget):
+            outcome = self._submodule_as_name(trace.outcome)
+            if isinstance(outcome, Definition):
+                trace = replace(trace, outcome=outcome)
+        return trace.resolution(module, name)
 
     def _trace(self, module: str, name: str) -> Trace:
         chain: list[str] = []
         via: list[str] = []
         names: list[str] = []
-        seen: set[tuple[str, str]] = set()
+        seen: list[tuple[str, str]] = []  # in the order followed
         cur_m, cur_n, how = module, name, ""
 
         def enter(next_module: str, next_name: str, passed: str) -> None:
@@ -400,8 +427,21 @@ class ModuleIndex:
         while True:
             enter(cur_m, cur_n, how)
             if (cur_m, cur_n) in seen:
+                # ``from P import n`` that leads back to itself still gives the submodule
+                # ``P.n`` when there is one: Python imports it when P does not bind ``n`` yet
+                # (``P/__init__.py`` taking ``n`` from a layer that takes it from ``P``)
+                submodule = next(
+                    (f"{m}.{n}" for m, n in seen if self.codebase.in_tree(f"{m}.{n}")), None
+                )
+                if submodule is not None:
+                    return done(ModuleTarget(submodule))
                 return done(None, f"{cur_m}.{cur_n} leads back to itself (an import cycle)")
-            seen.add((cur_m, cur_n))
+            seen.append((cur_m, cur_n))
+            if not self.codebase.in_tree(cur_m):
+                # importers may be sent to an installed module's public surface; where it
+                # defines the name inside its own package is its business
+                outcome, why = self._outside(cur_m, cur_n)
+                return done(outcome, why)
             ns = self.namespace(cur_m)
             sub = f"{cur_m}.{cur_n}"
             if ns is None:
@@ -439,8 +479,32 @@ class ModuleIndex:
             external = [s.module for s in ns.stars if not self.codebase.in_tree(s.module)]
             if external:
                 enter(external[0], cur_n, VIA_STAR)
-                return done(None, f"it may come from {external[0]}, outside the analysed tree")
+                missing = "" if self.installed.exists(external[0]) else ", not installed"
+                why = f"it may come from {external[0]}, outside the analysed tree{missing}"
+                return done(None, why)
             return done(None, self._unbound(ns, cur_n))
+
+    def _submodule_as_name(self, target: ModuleTarget) -> Outcome:
+        """A submodule ``P.n`` of the tree reached as a name is the name ``n`` of its package
+        ``P`` (what ``from P import n`` binds): a retired layer passing it on sends its
+        importers there. A module outside the tree stays a module."""
+        package, _, leaf = target.module.rpartition(".")
+        if package and self.codebase.in_tree(target.module):
+            return Definition(package, leaf)
+        return target
+    def _outside(self, module: str, name: str) -> tuple[Outcome, str]:
+        """``module.name`` for a module outside the tree: the module itself is where the name
+        is found when it binds it (read statically), else why not."""
+        where = f"it comes from {module}, outside the analysed tree"
+        if not self.installed.exists(module):
+            return None, f"{where}, not installed"
+        if name in self.exported_names(module):
+            return Definition(module, name), ""
+        if self.installed.exists(f"{module}.{name}"):
+            return ModuleTarget(f"{module}.{name}"), ""
+        if self.namespace(module) is None:
+            return None, f"{where}, installed without Python source to read"
+        return None, f"{module} (installed, outside the analysed tree) does not bind it"
 
     def _missing(self, module: str, name: str) -> str:
         """Why ``module.name`` cannot be followed when ``module`` has no namespace."""

@@ -23,7 +23,11 @@ def find_shims(codebase: Codebase, index: ModuleIndex | None = None) -> tuple[Sh
         if ns is None or ns.real or module.rpartition(".")[2] == "__main__":
             continue
         layer = _layer(codebase, index, ns)
-        if any(codebase.in_tree(r.imported_from) for r in layer.reexports):
+        # a deprecated layer is one whatever it re-exports: from the tree, from an installed
+        # package, or from a module that is gone
+        if (layer.warns and layer.reexports) or any(
+            codebase.in_tree(r.imported_from) for r in layer.reexports
+        ):
             shims.append(layer)
     return tuple(shims)
 
@@ -35,6 +39,8 @@ def shim_layer(
 
     For modules a plan declares to be shims even when ``find_shims`` would not call them one.
     """
+    if codebase.module(module) is None:
+        return None
     index = index or ModuleIndex(codebase)
     ns = index.namespace(module)
     return None if ns is None else _layer(codebase, index, ns)
@@ -44,7 +50,7 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
     source = codebase.module(ns.module)
     assert source is not None
     listed = set(ns.all_names) if ns.all_names is not None else None
-    used = loaded_names(source.tree) if listed is None and source.tree else frozenset()
+    used = loaded_names(source.tree) if source.tree else frozenset()
     reexports: list[ReExport] = []
     for b in ns.imports:
         if b.type_checking:
@@ -55,21 +61,23 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
             parent, _, leaf = b.module.rpartition(".")
             reexports.append(ReExport(b.local, parent, leaf, b.line, b.guarded))
             continue
-        if listed is not None:
-            if b.local not in listed:
-                continue
+        if listed is not None and b.local in listed:
+            pass
         elif (
-            b.local.startswith("_")
-            or not codebase.in_tree(b.module)
+            # a name ``__all__`` leaves out is still passed on when nothing else explains the
+            # import (``from shim import Extra`` works): it is judged like a layer without one
+            (b.local.startswith("_") and b.local != b.name)  # ``import x as _x``: a tool
+            or not (codebase.in_tree(b.module) or ns.warns)
             or b.local in used  # imported for the module's own use
         ):
+            # a private name imported under its own name from the tree and never used is
+            # passed on on purpose (``from M import _table``): importers take it from here
             continue
         reexports.append(ReExport(b.local, b.module, b.name, b.line, b.guarded))
     for star in ns.stars:
         if star.type_checking:
             continue
-        tree = codebase.in_tree(star.module)
-        names = index.public_names(star.module, passed_on=True) if tree else ()
+        names = index.public_names(star.module, passed_on=True)
         if listed is not None:
             names = tuple(n for n in names if n in listed)
         if not names:

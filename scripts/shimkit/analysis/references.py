@@ -5,11 +5,17 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 
+from shimkit.domain import shortcuts
+from shimkit.domain.doctest_examples import docstrings_with_examples, examples
+from shimkit.domain.errors import doing
+from shimkit.domain.imports import RELATIVE_IMPORT, reaches_unnamed
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
+from shimkit.domain.string_references import string_reference
 
-from .astwalk import FunctionNode, Site, walk
+from .astwalk import FunctionNode, Site, line_span, walk
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
 from .namespace import ModuleIndex
@@ -35,24 +41,40 @@ _IMPORT_KINDS = frozenset(
 
 
 def find_references(
-    codebase: Codebase, shim_modules: Collection[str], index: ModuleIndex | None = None
+    codebase: Codebase,
+    shim_modules: Collection[str],
+    index: ModuleIndex | None = None,
+    names_before: Mapping[str, Collection[str]] | None = None,
 ) -> tuple[Reference, ...]:
     """Every reference to a module of ``shim_modules`` in every scanned file (and notebook cell),
-    sorted by path, cell, line, column. Modules no longer in the tree are still searched for."""
+    sorted by path, cell, line, column. Modules no longer in the tree are still searched for:
+    a string ``"module.name"`` names one when ``names_before`` (what such modules bound before
+    they went) holds ``name``, or, for a module nothing is known of, whatever ``name`` is."""
     shims = frozenset(shim_modules)
     if not shims:
         return ()
     index = index or ModuleIndex(codebase)
+    before = names_before or {}
     exports = {
-        s: (index.exported_names(s) if codebase.has_module(s) else None) for s in sorted(shims)
+        s: (
+            index.string_names(s)
+            if codebase.has_module(s)
+            else frozenset(before[s])
+            if s in before
+            else None
+        )
+        for s in sorted(shims)
     }
     out: list[Reference] = []
     leaves = frozenset(s.rpartition(".")[2] for s in shims)
     for source in codebase.files:
-        if not _may_name(source.text, leaves):
+        unnamed = reaches_unnamed(source.module, source.is_package, shims)
+        if shortcuts.enabled() and not _may_name(source.text, leaves, unnamed):
             continue
         for cell, tree, text in source.trees():
-            out.extend(_Finder(codebase, source, cell, tree, text, shims, exports).run())
+            with doing("finding references", source.path, cell):
+                finder = _Finder(codebase, source, cell, tree, text, shims, exports, unnamed)
+                out.extend(finder.run())
     out.sort(key=lambda r: (r.path, -1 if r.cell is None else r.cell, r.line, r.column, r.shim))
     return tuple(out)
 
@@ -61,13 +83,15 @@ def find_references(
 _LETTER_ESCAPE = re.compile(r"\\[xuUN0-7]")
 
 
-def _hit_lines(text: str, shims: frozenset[str]) -> list[int] | None:
-    """The lines (1-based, sorted) that show the last component of a module or an escape; None
-    when lines cannot be counted as ``ast`` counts them (a lone carriage return)."""
+def _hit_lines(text: str, shims: frozenset[str], unnamed: bool = False) -> list[int] | None:
+    """The lines (1-based, sorted) that show the last component of a module or an escape (or,
+    ``unnamed``, a relative import); None when lines cannot be counted as ``ast`` counts them (a
+    lone carriage return)."""
     if text.count("\r") != text.count("\r\n"):
         return None
     leaves = sorted({s.rpartition(".")[2] for s in shims})
-    pattern = re.compile("|".join([*map(re.escape, leaves), _LETTER_ESCAPE.pattern]))
+    shown = [*map(re.escape, leaves), _LETTER_ESCAPE.pattern]
+    pattern = re.compile("|".join([*shown, RELATIVE_IMPORT.pattern] if unnamed else shown))
     lines: list[int] = []
     line, counted = 1, 0
     for match in pattern.finditer(text):
@@ -78,10 +102,15 @@ def _hit_lines(text: str, shims: frozenset[str]) -> list[int] | None:
     return lines
 
 
-def _may_name(text: str, leaves: frozenset[str]) -> bool:
+def _may_name(text: str, leaves: frozenset[str], unnamed: bool = False) -> bool:
     """Whether ``text`` can reach one of the modules at all: every import and every string naming
-    one shows its last component, so a file without any is skipped without walking its tree."""
-    return any(leaf in text for leaf in leaves) or _LETTER_ESCAPE.search(text) is not None
+    one shows its last component, but for a relative import inside the module's package
+    (``unnamed``: ``from .. import x``), so a file without any is skipped without walking it."""
+    return (
+        any(leaf in text for leaf in leaves)
+        or _LETTER_ESCAPE.search(text) is not None
+        or (unnamed and RELATIVE_IMPORT.search(text) is not None)
+    )
 
 
 class _Finder:
@@ -94,6 +123,7 @@ class _Finder:
         text: str,
         shims: frozenset[str],
         exports: dict[str, frozenset[str] | None],
+        unnamed: bool = False,
     ) -> None:
         self.codebase = codebase
         self.source = source
@@ -104,7 +134,8 @@ class _Finder:
         self.exports = exports
         self._attrs: dict[str, set[str]] | None = None
         self._markers: dict[int, bool] = {}
-        self.hits = _hit_lines(text, shims)
+        self.hits = _hit_lines(text, shims, unnamed)
+        self.has_examples = ">>>" in text
 
     @property
     def attrs(self) -> dict[str, set[str]]:
@@ -114,14 +145,59 @@ class _Finder:
 
     def _may_hold(self, node: ast.AST) -> bool:
         """A node spanning no line that shows a module (or an escape) holds no reference."""
-        first = getattr(node, "lineno", None)
-        last = getattr(node, "end_lineno", None)
-        if self.hits is None or first is None or last is None:
+        span = line_span(node)
+        if self.hits is None or span is None or not shortcuts.enabled():
             return True
+        first, last = span
         index = bisect_left(self.hits, first)
         return index < len(self.hits) and self.hits[index] <= last
 
     def run(self) -> list[Reference]:
+        out = self._walk()
+        for docstring in docstrings_with_examples(self.tree) if self.has_examples else ():
+            if self._may_hold(docstring):
+                out.extend(self._in_examples(docstring))
+        return out
+
+    def _in_examples(self, docstring: ast.Constant) -> list[Reference]:
+        """References in the code examples of a docstring that parse (the rewrite lists the
+        others), at their lines in the file. The examples run in one namespace, so they are
+        read together, as the rewrite reads them."""
+        leaves = {s.rpartition(".")[2] for s in self.shims}
+        codes: list[str] = []
+        lines: list[int] = []  # the file line of each line of the joined code
+        for example in examples(str(docstring.value)):
+            if not any(leaf in example.code for leaf in leaves):
+                continue
+            try:
+                ast.parse(example.code)
+            except (SyntaxError, ValueError):
+                continue
+            codes.append(example.code)
+            first = docstring.lineno + example.first_line
+            lines.extend(range(first, first + example.code.count("\n")))
+        if not codes:
+            return []
+        joined = "".join(codes)
+        finder = _Finder(
+            self.codebase,
+            self.source,
+            self.cell,
+            ast.parse(joined),
+            joined,
+            self.shims,
+            self.exports,
+        )
+        return [
+            replace(
+                reference,
+                line=lines[reference.line - 1],
+                contexts=reference.contexts | {Context.DOCSTRING},
+            )
+            for reference in finder._walk()
+        ]
+
+    def _walk(self) -> list[Reference]:
         out: list[Reference] = []
         for node, site in walk(self.tree, enter=self._may_hold):
             if isinstance(node, ast.ImportFrom):
@@ -174,16 +250,15 @@ class _Finder:
         )
 
     def _string_target(self, value: str) -> tuple[str, tuple[str, ...]] | None:
-        if "." not in value:
-            return None  # a plain word ("hpo") is never a module path
-        if value in self.shims:
-            return value, ()
-        head, _, tail = value.rpartition(".")
-        if head in self.shims and tail.isidentifier():
-            exported = self.exports.get(head)
-            if exported is None or tail in exported:
-                return head, (tail,)
-        return None
+        found = string_reference(value, self.shims.__contains__, self._binds)
+        if found is None:
+            return None
+        module, name = found
+        return module, (name,) if name else ()
+
+    def _binds(self, module: str, name: str) -> bool:
+        exported = self.exports.get(module)
+        return exported is None or name in exported
 
     # -- the record ---------------------------------------------------------------------------
 

@@ -37,11 +37,13 @@ def render_markdown(inv: Inventory) -> str:
 
     out += _listing(
         "Files that do not parse",
-        "A file blocks the run while it does not parse when import-linter cannot run because of "
-        "it or it could name a module the run moves; the others are skipped:",
+        "A file blocks the run while it does not parse when it could name a module the run "
+        "moves; the others are skipped (not checked; inside a root package, import-linter sees "
+        "an empty module):",
         [
             f"`{f.path}:{f.line}`: {_cell(f.message)} "
             + (f"(blocks: {_cell(f.blocks)})" if f.blocks else "(skipped)")
+            + (" (masked for import-linter)" if f.masked else "")
             for f in inv.parse_failures
         ],
     )

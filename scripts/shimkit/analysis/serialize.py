@@ -30,7 +30,13 @@ def inventory_to_json(inv: Inventory) -> dict[str, Any]:
         "src": inv.src,
         "commit": inv.commit,
         "parse_failures": [
-            {"path": f.path, "line": f.line, "message": f.message, "blocks": f.blocks}
+            {
+                "path": f.path,
+                "line": f.line,
+                "message": f.message,
+                "blocks": f.blocks,
+                "masked": f.masked,
+            }
             for f in inv.parse_failures
         ],
         "shims": [_shim_to_json(s) for s in inv.shims],
@@ -64,7 +70,11 @@ def inventory_from_json(d: dict[str, Any]) -> Inventory:
         commit=d.get("commit"),
         parse_failures=tuple(
             ParseFailure(
-                str(f["path"]), int(f["line"]), str(f["message"]), str(f.get("blocks", ""))
+                str(f["path"]),
+                int(f["line"]),
+                str(f["message"]),
+                str(f.get("blocks", "")),
+                bool(f.get("masked", False)),
             )
             for f in d.get("parse_failures", [])
         ),

@@ -7,10 +7,10 @@ import codecs
 import io
 import os
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from shimkit.domain.folders import TOOL_DIRS
+from shimkit.domain.folders import VIRTUALENV_MARKER, not_source_folder, outside_content
 from shimkit.domain.model import Area, ParseFailure
 
 from .codebase import Codebase, SourceFile
@@ -18,9 +18,10 @@ from .memory import no_cycle_collection
 from .modules import is_package_path, module_name
 from .notebooks import read_notebook_file
 
-DEFAULT_AREAS: tuple[str, ...] = ("src", "tests", "scripts", "notebooks")
 KIT_MODULES = frozenset({"shimkit", "consolidation_plan"})
 _KIT_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the running shimkit package
+_SOURCE_SUFFIXES = (".py", ".ipynb")
+_KIT_DIR = "scripts/shimkit"
 
 _AREAS = {a.value: a for a in Area}
 
@@ -37,45 +38,27 @@ def area_of(path: str, src: str = "src") -> Area:
 def scan(
     root: Path,
     src: str = "src",
-    areas: Sequence[str] = DEFAULT_AREAS,
     exclude: Sequence[str] = (),
+    tracked: Collection[str] | None = None,
 ) -> Codebase:
-    """Read and parse every ``*.py`` / ``*.ipynb`` under the ``areas`` of ``root`` (and ``src``).
+    """Read and parse every ``*.py`` / ``*.ipynb`` of the repository at ``root``, whatever
+    folder it is in.
 
-    Skips ``__pycache__``, hidden dirs, virtualenvs, paths under an ``exclude`` prefix and the
-    kit itself (the ``shimkit`` package and the scripts that import it). Never raises for a bad
-    file: it becomes a ``ParseFailure``.
+    ``tracked``: the files git tracks (root-relative): only those are read, so a file the user
+    has not added is never read (nor rewritten). Without it (no git), every file outside tool
+    folders, hidden folders, build output and virtualenvs. Either way, paths under an
+    ``exclude`` prefix, tool and state folders, links, and the kit itself (the ``shimkit``
+    package and the scripts that import it) are left out. Never raises for a bad file: it
+    becomes a ``ParseFailure``.
     """
     root = Path(root)
     src = _norm(src)
     excluded = tuple(_norm(e) for e in exclude if _norm(e))
-    tops: list[str] = []
-    for a in (*areas, src):
-        a = _norm(a)
-        if a not in tops:
-            tops.append(a)
-    paths: set[str] = set()
-    for top in tops:
-        base = root if top in ("", ".") else root / top
-        if base.is_file():
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            here = Path(dirpath)
-            rel_dir = here.relative_to(root).as_posix()
-            dirnames[:] = sorted(
-                d for d in dirnames if not _skip_dir(d, here / d, _join(rel_dir, d), excluded)
-            )
-            for name in filenames:
-                # a link may lead out of the tree (or loop): the kit never reads or writes
-                # through one; the file it points at is scanned where it really lives
-                if name.endswith((".py", ".ipynb")) and not (here / name).is_symlink():
-                    rel = _join(rel_dir, name)
-                    if not _excluded(rel, excluded):
-                        paths.add(rel)
+    listed = _walk(root, excluded) if tracked is None else _tracked(root, tracked, excluded)
     files: list[SourceFile] = []
     failures: list[ParseFailure] = []
     with no_cycle_collection():
-        for rel in sorted(paths):
+        for rel in sorted(listed):
             source, fails = read_source(root, rel, src)
             failures.extend(fails)
             if source is None:
@@ -84,6 +67,53 @@ def scan(
                 continue
             files.append(source)
     return Codebase(root=root, src=src or ".", files=tuple(files), parse_failures=tuple(failures))
+
+
+def _walk(root: Path, excluded: tuple[str, ...]) -> set[str]:
+    """Every source file under ``root`` outside folders that are not the repository's own."""
+    paths: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        rel_dir = here.relative_to(root).as_posix()
+        dirnames[:] = sorted(
+            d for d in dirnames if not _skip_dir(d, here / d, _join(rel_dir, d), excluded)
+        )
+        for name in filenames:
+            # a link may lead out of the tree (or loop): the kit never reads or writes
+            # through one; the file it points at is scanned where it really lives
+            if name.endswith(_SOURCE_SUFFIXES) and not (here / name).is_symlink():
+                rel = _join(rel_dir, name)
+                if not _excluded(rel, excluded):
+                    paths.add(rel)
+    return paths
+
+
+def _tracked(root: Path, tracked: Collection[str], excluded: tuple[str, ...]) -> set[str]:
+    """The tracked source files that are there, outside tool folders and the kit."""
+    paths: set[str] = set()
+    for rel in tracked:
+        parts = rel.split("/")
+        if (
+            not rel.endswith(_SOURCE_SUFFIXES)
+            or outside_content(parts)
+            or _excluded(rel, excluded)
+            or _in_kit(rel, root)
+        ):
+            continue
+        path = root / rel
+        if path.is_file() and not path.is_symlink() and not _linked_folder(root, parts):
+            paths.add(rel)
+    return paths
+
+
+def _linked_folder(root: Path, parts: list[str]) -> bool:
+    """Whether a folder on the way to a file is a link (the kit never goes through one)."""
+    here = root
+    for part in parts[:-1]:
+        here = here / part
+        if here.is_symlink():
+            return True
+    return False
 
 
 def read_source(
@@ -158,16 +188,31 @@ def _excluded(rel: str, excluded: tuple[str, ...]) -> bool:
 
 
 def _skip_dir(name: str, path: Path, rel: str, excluded: tuple[str, ...]) -> bool:
-    if name in TOOL_DIRS or name.startswith("."):
+    if not_source_folder(name, (path / VIRTUALENV_MARKER).is_file()) or path.is_symlink():
         return True
-    if _excluded(rel, excluded):
-        return True
-    if rel == "scripts/shimkit":
+    return _excluded(rel, excluded) or _is_kit_dir(rel, path)
+
+
+def _is_kit_dir(rel: str, path: Path) -> bool:
+    if rel == _KIT_DIR:
         return True
     try:
         return path.resolve() == _KIT_PACKAGE_DIR
     except OSError:
         return False
+
+
+def _in_kit(rel: str, root: Path) -> bool:
+    """A tracked file inside the kit's own package (``scripts/shimkit``, or wherever it runs
+    from when that lies in the tree)."""
+    if rel.startswith(_KIT_DIR + "/"):
+        return True
+    parts = rel.split("/")
+    return any(
+        _is_kit_dir("/".join(parts[:end]), root.joinpath(*parts[:end]))
+        for end in range(1, len(parts))
+        if parts[end - 1] == "shimkit"
+    )
 
 
 def _is_kit_script(source: SourceFile) -> bool:

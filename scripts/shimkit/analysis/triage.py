@@ -1,10 +1,13 @@
 """Which files that do not parse really block a run, and which can only be listed and skipped.
 
-Real trees carry junk that cannot matter: a broken notebook, a test file invalid on purpose. A
-file blocks only when import-linter cannot build its graph because of it (a ``.py`` inside a root
-package), or when its raw text could reference a module the run moves or retires: the module's
-dotted path, its package and its last name both, or a relative import inside its package. Those
-are the files whose references the run cannot see; every other failure is skipped and listed.
+Real trees carry junk that cannot matter: a broken notebook, a test file invalid on purpose
+(Django's ``tests_syntax_error.py``), sample files under a test-data folder. A file blocks only
+when its raw text could reference a module the run moves or retires: the module's dotted path,
+its package and its last name both, or a relative import inside its package. Those are the files
+whose references the run cannot see; every other failure is skipped and listed. A ``.py`` inside
+a root package, over which import-linter cannot build its graph, is *masked*: contracts are
+checked on a view of the tree where it is an empty module, and the output names it as not
+checked.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from pathlib import PurePosixPath
 from shimkit.domain.model import ParseFailure
 
 from .codebase import Codebase
-from .modules import module_name
 
 _RELATIVE_IMPORT = re.compile(r"^\s*from\s+\.", re.MULTILINE)
 
@@ -42,17 +44,29 @@ def triage(
     """``codebase.parse_failures`` with ``blocks`` set on those that block a run that moves or
     retires the ``watched`` modules, in a tree whose contracts cover the ``roots`` packages."""
     return tuple(
-        replace(failure, blocks=_blocks(codebase, failure, watched, set(roots)))
+        replace(
+            failure,
+            blocks=_blocks(codebase, failure, watched),
+            masked=_in_root_package(codebase, failure.path, set(roots)),
+        )
         for failure in codebase.parse_failures
     )
 
 
-def _blocks(
-    codebase: Codebase, failure: ParseFailure, watched: Collection[str], roots: set[str]
-) -> str:
-    module = module_name(failure.path, codebase.src)
-    if module is not None and module.split(".", 1)[0] in roots:
-        return f"inside the root package {module.split('.', 1)[0]}: import-linter cannot run"
+def _in_root_package(codebase: Codebase, path: str, roots: set[str]) -> bool:
+    """A ``.py`` anywhere under a root package's folder (import-linter reads them all)."""
+    if not path.endswith(".py"):
+        return False
+    base = PurePosixPath(codebase.src if codebase.src not in ("", ".") else "")
+    relative = PurePosixPath(path)
+    if not relative.is_relative_to(base):
+        return False
+    parts = relative.relative_to(base).parts
+    top = parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+    return top in roots
+
+
+def _blocks(codebase: Codebase, failure: ParseFailure, watched: Collection[str]) -> str:
     text = _raw_text(codebase, failure.path)
     for watched_module in sorted(watched):
         reason = _names(text, failure.path, codebase.src, watched_module)

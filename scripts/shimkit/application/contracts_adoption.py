@@ -40,7 +40,8 @@ def adopt_contracts(workspace: Workspace, analysis: Analysis) -> Adoption:
     state = contracts_state(workspace, analysis, None, Moves())
     notes: list[str] = []
     text = render(state, existing)
-    report = probe_text(workspace.root, workspace.src, text)
+    masked = analysis.inventory.masked_files
+    report = probe_text(workspace.root, workspace.src, text, masked=masked)
     for _ in range(MAX_ROUNDS):
         if report.ok or report.error is not None:
             break
@@ -50,7 +51,7 @@ def adopt_contracts(workspace: Workspace, analysis: Analysis) -> Adoption:
             break
         state, text = ratcheted, render(ratcheted, existing)
         notes.extend(found)
-        report = probe_text(workspace.root, workspace.src, text)
+        report = probe_text(workspace.root, workspace.src, text, masked=masked)
     return Adoption(text, report, tuple(dict.fromkeys(notes)))
 
 

@@ -89,7 +89,9 @@ def record_baseline(
             )
         )
     if contracts is None and (workspace.root / CONFIG).is_file():
-        contracts = probe_contracts(workspace.root, workspace.src, CONFIG)
+        contracts = probe_contracts(
+            workspace.root, workspace.src, CONFIG, masked=inventory.masked_files
+        )
     baseline = replace(
         inventory,
         commit=repo_status(workspace.root).head,

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import TITLE as INVENTORY_TITLE
@@ -25,7 +27,13 @@ from shimkit.application.plan_doc import (
 )
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step, preflight, validate_plan
-from shimkit.application.retirement import Blocker, Retirement, describe, plan_retirement
+from shimkit.application.retirement import (
+    Blocker,
+    LeftLayer,
+    Retirement,
+    describe,
+    plan_retirement,
+)
 from shimkit.application.rewrite_step import (
     FileNotRewritten,
     StepOutcome,
@@ -199,20 +207,29 @@ def run_retire(
     options: RunOptions,
     reporter: Reporter,
     imports: ImportOptions | None = None,
+    json_path: Path | None = None,
 ) -> int:
     """Retire the named shims (and, with ``deprecated``, every shim that warns): plan, then carry
     the change out and verify it on a working copy, then write it.
 
-    Every layer that can go goes; each one that cannot stays, named with the reason in a table,
-    and the run then exits 1 (0 only when every layer asked for was retired)."""
+    Every layer that can go goes; each one that cannot stays, named with the reason in a table
+    (and in ``json_path``, with what was retired), and the run then exits 1 (0 only when every
+    layer asked for was retired)."""
     workspace.check()
     step = _retire_spec(workspace, modules, deprecated, reporter)
     if step is None:
+        if json_path is not None:
+            write_json(json_path, _retire_result((), (), (), (), 0))
         return 0
     requested = tuple(step.retire)
     analysis, step = analyse_step(workspace, step, reporter, plan_checked=False)
-    retirement, outcome = _what_can_go(workspace, analysis, step, requested, reporter)
+    retirement, outcome = what_can_go(workspace, analysis, step, requested, reporter)
     status = _retire(workspace, analysis, retirement, outcome, options, reporter, imports)
+    exit_status = 1 if retirement.left else status
+    if json_path is not None:
+        can_go = tuple(retirement.step.retire)
+        done = can_go if options.write and status == 0 else ()
+        write_json(json_path, _retire_result(requested, can_go, done, retirement.left, exit_status))
     if retirement.left:
         reporter.table(
             "Layers left in place (asked for, not retired)",
@@ -227,7 +244,27 @@ def run_retire(
     return status
 
 
-def _what_can_go(
+def _retire_result(
+    requested: tuple[str, ...],
+    can_go: tuple[str, ...],
+    retired: tuple[str, ...],
+    left: tuple[LeftLayer, ...],
+    exit_status: int,
+) -> dict[str, Any]:
+    """What ``retire_shims.py --json`` writes: every layer asked for, those that can go, those
+    retired (written), and every one that stays with the name that keeps it and why."""
+    return {
+        "requested": list(requested),
+        "can_go": list(can_go),
+        "retired": list(retired),
+        "left": [
+            dict(zip(("layer", "name", "reason"), describe(layer), strict=True)) for layer in left
+        ],
+        "exit": exit_status,
+    }
+
+
+def what_can_go(
     workspace: Workspace,
     analysis: Analysis,
     step: StepSpec,

@@ -39,7 +39,17 @@ def defines_code(analysis: Analysis, module: str) -> bool:
 def layer_problem(analysis: Analysis, module: str) -> str:
     """Why ``module`` cannot be retired by moving its names ("" when it can)."""
     layer = analysis.layer(module)
-    if layer is None or layer.reexports_only:
+    if layer is None:
+        return ""
+    gone = sorted(
+        {r.imported_from for r in layer.reexports if not analysis.index.exists(r.imported_from)}
+    )
+    if gone:
+        return (
+            f"it re-exports {gone[0]}, which is neither in the tree nor installed (importing it "
+            "fails already): retire it by hand"
+        )
+    if layer.reexports_only:
         return ""
     if defines_code(analysis, module):
         return "it is not a re-export layer: it defines code of its own"
@@ -53,22 +63,24 @@ def _require_shim(analysis: Analysis, module: str) -> ShimLayer | None:
     return analysis.layer(module)  # None: already gone, nothing to move
 
 
-def _is_surface(analysis: Analysis, module: str) -> bool:
+def _is_surface(analysis: Analysis, module: str, moving: Collection[str] = ()) -> bool:
     """A module importers may be sent to in place of a retired layer: not deprecated, and not a
     cross-package re-export layer. A module with code of its own is one, and so is a package
     facade, unless all it re-exports comes from such layers (an old package's facade over its
-    shim subpackages is a layer too)."""
+    shim subpackages is a layer too). The package is judged as the change leaves it: what it
+    takes from a layer that goes (``moving``) it will take from where that layer leads."""
     layer = analysis.layer(module)
     if layer is None or layer.warns:
         return False
     if analysis.shim(module) is None:
         return True
-    if not layer.facade:
-        return False
     sources = {
-        r.imported_from for r in layer.reexports if analysis.codebase.in_tree(r.imported_from)
+        r.imported_from
+        for r in layer.reexports
+        if analysis.codebase.in_tree(r.imported_from) and r.imported_from not in moving
     }
-    return not all(_passes_through(analysis, source) for source in sources)
+    facade = layer.is_package_init and all(s.startswith(module + ".") for s in sources)
+    return facade and not (sources and all(_passes_through(analysis, s) for s in sources))
 
 
 def _passes_through(analysis: Analysis, module: str) -> bool:
@@ -93,9 +105,13 @@ def destination(
     chain, via, names = resolution.chain, resolution.via, resolution.names
     for index in range(1, len(chain)):
         module = chain[index]
-        if module in moving or not _is_surface(analysis, module):
+        if module in moving or not _is_surface(analysis, module, moving):
             continue
-        if via[index - 1] == VIA_STAR or resolution.provides_lazily(module):
+        if (
+            via[index - 1] == VIA_STAR
+            or resolution.provides_lazily(module)
+            or chain[index - 1] in moving
+        ):
             return module, names[index] if index < len(names) else resolution.name
     return definition.module, definition.name
 
@@ -124,7 +140,7 @@ def star_modules(
     found = tuple(dict.fromkeys(targets[name] for name in public))
     if len(found) > 1:
         for package in _packages_above(found):
-            surface = package not in moving and _is_surface(analysis, package)
+            surface = package not in moving and _is_surface(analysis, package, moving)
             if surface and binds_exactly((package,)):
                 return (package,)
     return found if binds_exactly(found) else None

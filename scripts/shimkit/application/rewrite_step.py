@@ -89,6 +89,9 @@ def plan_step(
         for rewrite in rewrites:
             done[rewrite.path] = rewrite
             progress.advance(rewrite.path)
+    for path in paths:
+        for note in done[path].notes:
+            reporter.warning(note)
     changes = [
         change for path in paths if (change := _checked(analysis, sources[path], done[path]))
     ]

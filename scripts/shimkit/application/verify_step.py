@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
+from shimkit.analysis import imports_of
 from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline, violations
@@ -31,6 +32,7 @@ from shimkit.application.smoke import (
 from shimkit.application.success_criteria import report_success_criteria
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
 from shimkit.apply.importlinter_file import read_lists
+from shimkit.domain.errors import doing
 from shimkit.domain.model import Inventory, Reference
 from shimkit.system.git import changed_since
 from shimkit.verify import (
@@ -102,7 +104,8 @@ def _check_parse(analysis: Analysis, result: Verification) -> None:
         _listing([f"{f.path}:{f.line} ({f.blocks})" for f in blocking]),
     )
     result.notes.extend(
-        f"skipped {f.path}:{f.line}: does not parse ({f.message}); it cannot name what moved"
+        f"not checked: {f.path}:{f.line} does not parse ({f.message}); it cannot name what "
+        "moved" + ("; import-linter saw it as an empty module" if f.masked else "")
         for f in analysis.inventory.skipped_files
     )
 
@@ -126,7 +129,11 @@ def _check_contract_drift(
 
 
 def _check_contracts(
-    workspace: Workspace, baseline: Inventory, scope: Scope, result: Verification
+    workspace: Workspace,
+    analysis: Analysis,
+    baseline: Inventory,
+    scope: Scope,
+    result: Verification,
 ) -> None:
     if not (workspace.root / CONFIG).is_file():
         result.add(
@@ -138,7 +145,8 @@ def _check_contracts(
         return
     if scope.plan_contracts:
         _check_contract_drift(workspace, scope.retired, result)
-    report = probe_contracts(workspace.root, workspace.src, CONFIG)
+    masked = analysis.inventory.masked_files
+    report = probe_contracts(workspace.root, workspace.src, CONFIG, masked=masked)
     now = set(violations(report))
     before = set(baseline.contract_violations)
     regressions = sorted(now - before)
@@ -150,7 +158,8 @@ def _check_contracts(
         "; ".join(regressions[:8])
         if regressions
         else f"{kept} of {len(report.contracts)} contracts kept"
-        + (f", {len(now)} violation(s) already in the baseline" if now else ""),
+        + (f", {len(now)} violation(s) already in the baseline" if now else "")
+        + (f"; not checked: does not parse: {_listing(masked)}" if masked else ""),
     )
 
 
@@ -167,6 +176,18 @@ def _check_retired(analysis: Analysis, scope: Scope, result: Verification) -> No
     result.decisions.extend(shim_tests_to_decide(about_shim))
     stray = [r for r in references if not r.exercises_shim]
     result.add("no reference to a retired module", not stray, _where(stray))
+    # the import statements on their own, whatever the reference finder makes of the file: a
+    # deleted module that something still imports is a broken tree
+    excused = {(r.path, r.line, r.cell) for r in about_shim}
+    gone = [m for m in scope.retired if m not in still_there]
+    importing = [
+        f"{site.path}:{site.line}"
+        + (f" (cell {site.cell})" if site.cell is not None else "")
+        + f" imports {site.module}"
+        for site in imports_of(analysis.codebase, gone)
+        if (site.path, site.line, site.cell) not in excused
+    ]
+    result.add("nothing imports a retired module", not importing, _listing(importing))
 
 
 def _names_retired(reference: Reference, retired: Collection[str]) -> bool:
@@ -205,14 +226,14 @@ def _check_imports(
         selection,
         reporter,
         "verify: importing the baseline modules",
-        reexported_names(analysis, only=scope.kept),
+        reexported_names(analysis),  # every layer: one the change leaves may lose a name too
         imports,
     )
     known = {(module, path, message) for module, path, message in baseline.import_warnings}
     results = list(report.results)
     if scope.before is not None:
         results = _against_the_tree_before(
-            workspace, scope.before, results, known, reporter, result, imports
+            workspace, scope.before, results, known, reporter, result, imports, scope.kept
         )
     failed: list[str] = []
     for module in results:
@@ -261,10 +282,12 @@ def _against_the_tree_before(
     reporter: Reporter,
     verification: Verification,
     imports: ImportOptions,
+    kept: Collection[str] = (),
 ) -> list[ModuleSmoke]:
     """The modules that fail or warn after the change, imported in the tree as it was before:
     their warnings then are added to ``known``; those that did not import then either are left
-    out (as a baseline leaves them out), with a note. Returns the results still to judge."""
+    out (as a baseline leaves them out), with a note; so is a layer (not one the plan keeps)
+    whose names were already None or missing then. Returns the results still to judge."""
     suspects = tuple(r.module for r in results if not r.ok)
     if not suspects:
         return results
@@ -275,6 +298,7 @@ def _against_the_tree_before(
             ModuleSelection(suspects),
             reporter,
             "verify: importing before the change the modules that fail or warn after it",
+            reexported_names(before.analysis, only=suspects),
             options=imports,
         )
     known.update((r.module, d.path, d.message) for r in earlier.results for d in r.deprecations)
@@ -283,7 +307,20 @@ def _against_the_tree_before(
         f"pre-existing: {module} did not import before the change either: {r.message}"
         for module, r in broken.items()
     )
-    return [r for r in results if r.module not in broken]
+    already_bad = {
+        r.module: set(r.bad_names)
+        for r in earlier.results
+        if r.outcome is SmokeOutcome.NONE_REEXPORT and r.module not in kept
+    }
+    return [
+        r
+        for r in results
+        if r.module not in broken
+        and not (
+            r.outcome is SmokeOutcome.NONE_REEXPORT
+            and set(r.bad_names) <= already_bad.get(r.module, set())
+        )
+    ]
 
 
 def _is_test_file(path: str) -> bool:
@@ -338,6 +375,7 @@ def _judge_broken_run(
     if before is not None and not before.run_failed:
         last += "; at the baseline commit the same tests ran"
     result.add("tests", False, f"the test run itself failed: {run.problem} ({last})")
+
 
 def _check_tests(
     workspace: Workspace,
@@ -421,16 +459,44 @@ def verify(
     imports: ImportOptions | None = None,
 ) -> Verification:
     watched = scope.retired | scope.kept
-    analysis = analyse(workspace, extra_shims=watched, watched=watched)
-    result = Verification()
-    _check_parse(analysis, result)
-    _check_contracts(workspace, baseline, scope, result)
-    _check_retired(analysis, scope, result)
-    _check_imports(
-        workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()
+    analysis = analyse(
+        workspace,
+        extra_shims=watched,
+        watched=watched,
+        names_before=_names_before(scope, baseline),
     )
-    _check_tests(workspace, analysis, baseline, scope, result)
+    result = Verification()
+    with doing("verifying"):
+        _check_parse(analysis, result)
+        _check_contracts(workspace, analysis, baseline, scope, result)
+        _check_retired(analysis, scope, result)
+        _check_imports(
+            workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()
+        )
+        _check_tests(workspace, analysis, baseline, scope, result)
     return result
+
+
+def _names_before(scope: Scope, baseline: Inventory) -> dict[str, frozenset[str]]:
+    """What each retired module bound before the change, so that a string names one of them
+    exactly when it did for the rewrite (``"hpo.yaml"``, a file name, never does)."""
+    if scope.before is not None:
+        before = scope.before.analysis
+        return {
+            m: before.index.string_names(m)
+            for m in scope.retired
+            if before.codebase.has_module(m)
+        }
+    names: dict[str, set[str]] = {}
+    for layer in baseline.shims:
+        if layer.module in scope.retired:
+            names.setdefault(layer.module, set()).update(
+                r.name for r in layer.reexports if r.name != "*"
+            )
+    for resolution in baseline.resolutions:
+        if resolution.shim in names:
+            names[resolution.shim].add(resolution.name)
+    return {module: frozenset(bound) for module, bound in names.items()}
 
 
 def plan_scope(workspace: Workspace, baseline: Inventory) -> Scope:

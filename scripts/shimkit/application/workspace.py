@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -18,9 +18,10 @@ from shimkit.analysis import (
     shim_layer,
 )
 from shimkit.apply.importlinter_file import read_root_packages
-from shimkit.domain.errors import KitError
+from shimkit.domain.errors import KitError, doing
 from shimkit.domain.model import Definition, Inventory, Resolution, ShimLayer
 from shimkit.domain.plan import Plan
+from shimkit.system.git import tracked_files
 
 CONFIG = ".importlinter"
 
@@ -110,14 +111,22 @@ def analyse(
     workspace: Workspace,
     extra_shims: Collection[str] = (),
     watched: Collection[str] | None = None,
+    names_before: Mapping[str, Collection[str]] | None = None,
 ) -> Analysis:
     """Scan the repository: every re-export layer, and references to them, to the plan's shims
-    (deleted ones included) and to any ``extra_shims``. A file that does not parse blocks the
-    run when it could name one of ``watched`` (default: all of those) or lies in a root package
-    (see ``shimkit.analysis.triage``)."""
+    (deleted ones included, with the names they bound in ``names_before``) and to any
+    ``extra_shims``. A file that does not parse blocks the run when it could name one of
+    ``watched`` (default: all of those) or lies in a root package (see
+    ``shimkit.analysis.triage``)."""
     workspace.check()
-    codebase = scan(workspace.root, workspace.src, exclude=workspace.plan.exclude)
-    return reanalyse(workspace, codebase, extra_shims, watched)
+    with doing("analysing the tree"):
+        codebase = scan(
+            workspace.root,
+            workspace.src,
+            exclude=workspace.plan.exclude,
+            tracked=tracked_files(workspace.repository),
+        )
+        return reanalyse(workspace, codebase, extra_shims, watched, names_before)
 
 
 def reanalyse(
@@ -125,6 +134,7 @@ def reanalyse(
     codebase: Codebase,
     extra_shims: Collection[str] = (),
     watched: Collection[str] | None = None,
+    names_before: Mapping[str, Collection[str]] | None = None,
 ) -> Analysis:
     """``analyse`` of an already scanned tree, for another set of modules."""
     inventory = inventory_of(
@@ -132,13 +142,14 @@ def reanalyse(
         also_referenced={*workspace.plan.shims, *extra_shims},
         watched=watched,
         roots=_configured_roots(workspace.root),
+        names_before=names_before,
     )
     return Analysis(codebase=codebase, inventory=inventory, resolver=make_resolver(codebase))
 
 
 def require_parsable(analysis: Analysis) -> None:
     """Refuse to go on while a file that blocks the run does not parse (its references are
-    unknown, or import-linter cannot run); files that cannot matter are only listed."""
+    unknown); files that cannot matter are only listed."""
     failures = analysis.inventory.blocking_failures
     if failures:
         first = failures[0]

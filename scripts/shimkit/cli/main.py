@@ -29,9 +29,10 @@ from shimkit.application import (
     shim_imports,
 )
 from shimkit.cli.reporter import RichReporter
-from shimkit.domain.errors import KitError
+from shimkit.domain.errors import InternalError, KitError
 from shimkit.domain.plan import Plan
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
+from shimkit.system.error_log import write_error_log
 from shimkit.system.signals import Interrupted, interruptible
 from shimkit.verify import run_lint_imports
 
@@ -155,13 +156,19 @@ UseCase = Callable[[Workspace, RichReporter], int]
 
 def _guarded(body: Callable[[], int]) -> int:
     """Run ``body``, turning the kit's errors into one line and exit 2; a stop signal (SIGTERM,
-    SIGHUP, Ctrl-C) unwinds it like an error, so every clean-up runs."""
+    SIGHUP, Ctrl-C) unwinds it like an error, so every clean-up runs. A fault of the kit itself
+    is one line too, naming where it happened, with the full trace in a log file: no traceback
+    reaches the user (writes are transactions, so the tree is as it was)."""
     try:
         with interruptible():
             return body()
     except KitError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REFUSED
+    except InternalError as error:
+        return _internal(error)
+    except Exception as error:  # a fault outside every phase that names itself
+        return _internal(InternalError.of(error, f"running {Path(sys.argv[0]).name}"))
     except (KeyboardInterrupt, Interrupted) as error:
         name = error.name if isinstance(error, Interrupted) else "SIGINT"
         print(
@@ -169,6 +176,19 @@ def _guarded(body: Callable[[], int]) -> int:
             file=sys.stderr,
         )
         return EXIT_REFUSED
+
+
+def _internal(error: InternalError) -> int:
+    try:
+        log = f"full trace in {write_error_log(error.trace)}"
+    except OSError as failure:
+        log = f"the trace could not be logged ({failure.strerror or failure})"
+    print(
+        f"error: internal error while {error.where()}: {error.summary}; "
+        f"your tree is left as it was; {log}",
+        file=sys.stderr,
+    )
+    return EXIT_REFUSED
 
 
 def _run(plan: Plan, args: argparse.Namespace, use_case: UseCase) -> int:
@@ -209,7 +229,7 @@ def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
             write_contracts=args.write_contracts,
             options=_options(args),
             imports=_imports(args),
-        )
+        ),
     )
 
 
@@ -277,6 +297,12 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
         "modules", nargs="*", metavar="MODULE", help="dotted shim modules to retire"
     )
     parser.add_argument("--deprecated", action="store_true", help="retire every shim that warns")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="also write the result here: the layers asked for, those retired, and every one "
+        "that stays with the reason",
+    )
     _writing(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
@@ -292,6 +318,7 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
             _options(args),
             reporter,
             _imports(args),
+            json_path=args.json,
         ),
     )
 

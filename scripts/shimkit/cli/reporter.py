@@ -115,6 +115,8 @@ class RichReporter:
             table.add_column("blocks the run, or skipped", overflow="fold")
             for failure in inventory.parse_failures:
                 verdict = f"blocks: {failure.blocks}" if failure.blocks else "skipped"
+                if failure.masked:
+                    verdict += "; import-linter sees an empty module: not checked"
                 table.add_row(f"{failure.path}:{failure.line}", failure.message, verdict)
             self.out.print(table)
         if inventory.skipped_cells:

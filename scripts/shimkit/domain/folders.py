@@ -9,7 +9,9 @@ __all__ = [
     "STATE_DIRS",
     "TEMP_SUFFIX",
     "TOOL_DIRS",
+    "VIRTUALENV_MARKER",
     "is_temp_name",
+    "not_source_folder",
     "outside_content",
 ]
 
@@ -26,6 +28,10 @@ TOOL_DIRS = frozenset(
         ".ruff_cache",
     }
 )
+# what a build or an install leaves in a tree: skipped where git cannot say what is tracked
+BUILD_DIRS = frozenset({"build", "dist", "site-packages"})
+# a folder holding this file is a virtualenv, whatever its name
+VIRTUALENV_MARKER = "pyvenv.cfg"
 # where the kit keeps its state for a tree that is not in a git repository (else in the git dir)
 KIT_STATE_DIR = ".shimkit"
 # the repository's own state and the kit's: copied with the tree, never compared
@@ -42,3 +48,17 @@ def outside_content(parts: Iterable[str]) -> bool:
 def is_temp_name(name: str) -> bool:
     """A file the kit left behind half-way: ``.<target>.<token>.shimkit-tmp``."""
     return name.startswith(".") and name.endswith(TEMP_SUFFIX)
+
+
+def not_source_folder(name: str, holds_virtualenv_marker: bool = False) -> bool:
+    """A folder whose files are not the repository's own, where git cannot tell (no git): a tool
+    or state folder, a hidden one, build output (``build``, ``dist``, ``*.egg-info``) or a
+    virtualenv (``holds_virtualenv_marker``: it holds ``pyvenv.cfg``)."""
+    return (
+        name in TOOL_DIRS
+        or name in STATE_DIRS
+        or name.startswith(".")
+        or name in BUILD_DIRS
+        or name.endswith(".egg-info")
+        or holds_virtualenv_marker
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 
 class Area(enum.Enum):
@@ -39,21 +40,24 @@ class Context(enum.Enum):
     TYPE_CHECKING = "type-checking"
     TRY_EXCEPT_IMPORT_ERROR = "try-except-import-error"
     PACKAGE_INIT = "package-init"
+    DOCSTRING = "docstring"  # in a code example (``>>>``) of a docstring
 
 
 @dataclass(frozen=True)
 class ParseFailure:
     """A file the engine could not read or parse.
 
-    ``blocks`` says why the run cannot go on while it does not parse (import-linter cannot build
-    its graph, or its text may name a module the run moves); empty when it cannot matter to the
-    run, which then lists it as skipped and goes on.
+    ``blocks`` says why the run cannot go on while it does not parse (its text may name a module
+    the run moves); empty when it cannot matter to the run, which then lists it as skipped and
+    goes on. ``masked``: a ``.py`` inside a root package, which import-linter cannot build its
+    graph over: contracts are checked with it masked as an empty module (so it is not checked).
     """
 
     path: str
     line: int
     message: str
     blocks: str = ""
+    masked: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,11 @@ class Inventory:
     def skipped_files(self) -> tuple[ParseFailure, ...]:
         return tuple(failure for failure in self.parse_failures if not failure.blocks)
 
+    @property
+    def masked_files(self) -> tuple[str, ...]:
+        """The files import-linter sees as empty modules (they do not parse)."""
+        return tuple(failure.path for failure in self.parse_failures if failure.masked)
+
 
 @dataclass(frozen=True)
 class Moves:
@@ -223,6 +232,10 @@ class Moves:
         return self.renames.get((module, name), name)
 
     def old_modules(self) -> frozenset[str]:
+        return self._old_modules
+
+    @cached_property
+    def _old_modules(self) -> frozenset[str]:  # asked once per string literal of a rewrite
         return (
             frozenset(module for module, _ in self.names)
             | frozenset(self.modules)

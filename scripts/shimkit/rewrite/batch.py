@@ -18,14 +18,17 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from shimkit.analysis import ImportUse, import_uses
+from shimkit.domain import shortcuts
+from shimkit.domain.errors import doing
 from shimkit.domain.model import Moves
 
 from .bowler_engine import prepare_bowler
 from .check import Repointed, check_texts, parse_problems
+from .docstrings import rewrite_examples
 from .errors import RewriteError
 from .notebook import rewrite_notebook
 from .source import rewrite_source
@@ -62,6 +65,7 @@ class FileRewrite:
     uses_before: Counter[ImportUse] | None = None
     uses_after: Counter[ImportUse] | None = None
     repointed: tuple[Repointed, ...] = ()  # imports whose uses were not counted: compare these
+    notes: tuple[str, ...] = ()  # docstring examples left for a person, with why
 
     @property
     def changed(self) -> bool:
@@ -69,7 +73,20 @@ class FileRewrite:
 
 
 def rewrite_file(task: FileTask, moves: Moves) -> FileRewrite:
-    """Rewrite one file and prepare its check (pure: text in, text and counts out)."""
+    """Rewrite one file and prepare its check (pure: text in, text and counts out); then the
+    code examples of its docstrings, which bind nothing the check counts."""
+    with doing("rewriting", task.path):
+        rewrite = _rewrite_code(task, moves)
+        if rewrite.error or task.path.endswith(".ipynb"):
+            return rewrite
+        examples = rewrite_examples(rewrite.text, task.path, moves, task.module, task.is_package)
+        if examples.text == rewrite.text and not examples.notes:
+            return rewrite
+        engine = rewrite.engine or ("docstring" if examples.text != rewrite.text else "")
+        return replace(rewrite, text=examples.text, engine=engine, notes=examples.notes)
+
+
+def _rewrite_code(task: FileTask, moves: Moves) -> FileRewrite:
     try:
         if task.path.endswith(".ipynb"):
             text = rewrite_notebook(task.text, task.path, moves)
@@ -79,7 +96,8 @@ def rewrite_file(task: FileTask, moves: Moves) -> FileRewrite:
         return FileRewrite(task.path, task.text, "", error=str(error))
     if not outcome.engine:
         return FileRewrite(task.path, task.text, "")
-    texts = check_texts(task.text, outcome.text, outcome, task.module, task.is_package, True)
+    repoint = shortcuts.enabled()  # else every use of a repointed import is compared
+    texts = check_texts(task.text, outcome.text, outcome, task.module, task.is_package, repoint)
     problems, before, after = parse_problems(texts, task.module, task.is_package)
     if before is None or after is None:
         return FileRewrite(task.path, outcome.text, outcome.engine, problems=tuple(problems))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 
+from shimkit.domain.errors import doing
 from shimkit.domain.ipython_cells import CellKind, MaskedLineLost, read_cell
 from shimkit.domain.model import Moves
 from shimkit.domain.notebook_format import NotANotebook, read_notebook
@@ -45,10 +46,11 @@ def rewrite_notebook(text: str, path: str, moves: Moves) -> str:
             continue
         where = f"cell {code_cell.index}"
         try:
-            outcome = rewrite_source(reading.python, f"{path}[{where}]", moves, None, False)
-            if not outcome.engine:
-                continue
-            new = reading.restore(outcome.text)
+            with doing("rewriting", path, code_cell.index, (RewriteError, MaskedLineLost)):
+                outcome = rewrite_source(reading.python, f"{path}[{where}]", moves, None, False)
+                if not outcome.engine:
+                    continue
+                new = reading.restore(outcome.text)
         except RewriteError as error:
             raise RewriteError(path, error.line, f"{where}: {error.message}") from error
         except MaskedLineLost as error:

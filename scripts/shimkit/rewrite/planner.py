@@ -87,9 +87,10 @@ class Planner:
         return resolve_relative(self.importer, self.is_package, stmt.level, stmt.module or None)
 
     def spelled(self, stmt: ParsedImport, module: str) -> str:
-        """``module`` as ``stmt`` names it: a relative import stays relative where it can."""
+        """``module`` as the statement names modules: a relative import keeps its style
+        (``shimkit.domain.imports.relative_spelling``)."""
         if stmt.level and self.importer is not None:
-            return relative_spelling(self.importer, self.is_package, module)
+            return relative_spelling(self.importer, self.is_package, stmt.level, module)
         return module
 
     def module_target(self, old: str) -> str | None:
@@ -330,8 +331,11 @@ class Planner:
                     "some names are called differently in their new module",
                 )
             if resolved in self.moves.modules:
-                new = self.spelled(stmt, self.moves.modules[resolved])
-                self.add(stmt.module_start, stmt.module_end, new)
+                self.add(
+                    stmt.module_start,
+                    stmt.module_end,
+                    self.spelled(stmt, self.moves.modules[resolved]),
+                )
             elif resolved in self.old_modules:
                 raise self.error(stmt.start, f"cannot rewrite `from {resolved} import *`")
             return
@@ -383,7 +387,7 @@ class Planner:
             return
         order = sorted(dict.fromkeys(module for module, _, _, _ in entries))
         if len(order) == 1 and all(same for _, _, _, same in entries):
-            self.add(stmt.module_start, stmt.module_end, entries[0][1])
+            self.add(stmt.module_start, stmt.module_end, self.spelled(stmt, order[0]))
             for item, text in renamed:
                 self.add(item.start, item.end, text)
             return
@@ -399,11 +403,10 @@ class Planner:
     def rewrite_star(self, stmt: ParsedImport, modules: tuple[str, ...]) -> None:
         """``from old import *`` becomes a star import of each module that, together, bind the
         names ``old`` bound: one statement per module, in the order given."""
-        spelled = [self.spelled(stmt, module) for module in modules]
-        if len(spelled) == 1:
-            self.add(stmt.module_start, stmt.module_end, spelled[0])
+        if len(modules) == 1:
+            self.add(stmt.module_start, stmt.module_end, self.spelled(stmt, modules[0]))
             return
-        statements = [f"from {module} import *" for module in spelled]
+        statements = [f"from {self.spelled(stmt, module)} import *" for module in modules]
         self.add(stmt.start, stmt.end, self.separator(stmt).join(statements))
 
     # -- try: imports / except ImportError: imports -------------------------------------------

@@ -19,6 +19,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from shimkit.domain.imports import RELATIVE_IMPORT
+
 from .facts import Chain, Edit, Facts, ImportStatement, StringToken, TryImport
 
 _CLAUSES = frozenset({"else", "elif", "except", "finally"})
@@ -66,6 +68,21 @@ def statement_starts(text: str) -> tuple[int, ...]:
     except (tokenize.TokenError, SyntaxError):
         return (0,)
     return tuple(starts)
+
+
+_NO_CODE = frozenset(
+    {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING, tokenize.ENDMARKER}
+)
+
+
+def holds_code(text: str) -> bool:
+    """Whether ``text`` holds any token besides comments and line breaks. A text that does not
+    tokenize counts as code: the engines are the ones to say why it does not parse."""
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        return any(token.type not in _NO_CODE for token in tokens)
+    except (tokenize.TokenError, SyntaxError):
+        return True
 
 
 def _words(pattern: Iterable[str]) -> re.Pattern[str] | None:
@@ -189,14 +206,19 @@ def merged(text: str, starts: Sequence[int], chosen: Iterable[int]) -> list[tupl
     return segments
 
 
-def engine_regions(text: str, starts: Sequence[int], leaves: Iterable[str]) -> Regions:
-    """The statements the engines must see: those showing the last component of a moved module,
-    those using a name such a module is bound to (``import a.old as x``: ``x``), and those
-    showing a word taken from it (``x.name``: ``name``, for the planner's clash checks)."""
+def engine_regions(
+    text: str, starts: Sequence[int], leaves: Iterable[str], unnamed: bool = False
+) -> Regions:
+    """The statements the engines must see: those showing the last component of a moved module
+    (or, ``unnamed``: a moved package holds the file, a relative import), those using a name such
+    a module is bound to (``import a.old as x``: ``x``), and those showing a word taken from it
+    (``x.name``: ``name``, for the planner's clash checks)."""
     if len(starts) <= 1:
         return Regions.of(text, [(0, len(text))])
     needles = re.compile("|".join(sorted(re.escape(leaf) for leaf in set(leaves))))
     chosen = chunks_with(text, starts, needles)
+    if unnamed:
+        chosen |= chunks_with(text, starts, RELATIVE_IMPORT)
     chunks = chunks_of(text, starts)
     seen = "".join(text[chunks[i][0] : chunks[i][1]] for i in sorted(chosen))
     aliases = set(_ALIAS.findall(seen))
@@ -208,4 +230,11 @@ def engine_regions(text: str, starts: Sequence[int], leaves: Iterable[str]) -> R
     return Regions.of(text, merged(text, starts, chosen))
 
 
-__all__ = ["Regions", "chunks_with", "engine_regions", "merged", "statement_starts"]
+__all__ = [
+    "Regions",
+    "chunks_with",
+    "engine_regions",
+    "holds_code",
+    "merged",
+    "statement_starts",
+]

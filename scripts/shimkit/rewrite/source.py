@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shimkit.domain import shortcuts
+from shimkit.domain.imports import RELATIVE_IMPORT, reaches_unnamed
 from shimkit.domain.model import Moves
 
 from .bowler_engine import FissixParseFailure, rewrite_with_bowler
@@ -15,7 +17,7 @@ from .errors import RewriteError
 from .facts import Edit, Facts
 from .libcst_engine import LibcstParseFailure, rewrite_with_libcst
 from .planner import plan_edits
-from .regions import engine_regions, statement_starts
+from .regions import engine_regions, holds_code, statement_starts
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,11 @@ class RewriteOutcome:
     imports: tuple[tuple[int, int], ...] = field(default=(), repr=False)  # import statements
 
 
-def _mentions_a_move(text: str, moves: Moves) -> bool:
-    """Cheap pre-check: every rewrite needs the last component of some moved module in the text."""
+def _mentions_a_move(text: str, moves: Moves, unnamed: bool) -> bool:
+    """Cheap pre-check: every rewrite needs the last component of some moved module in the text,
+    or (``unnamed``: a moved package holds the file) a relative import, ``from .. import x``."""
+    if unnamed and RELATIVE_IMPORT.search(text):
+        return True
     return any(module.rpartition(".")[2] in text for module in moves.old_modules())
 
 
@@ -44,10 +49,12 @@ def rewrite_source(
     Raises :class:`RewriteError` when the file cannot be parsed by fissix nor LibCST, or when a
     reference cannot be rewritten under the conventions (a name clash, an ambiguous module use).
     """
-    if not _mentions_a_move(text, moves):
+    unnamed = reaches_unnamed(importer, is_package, moves.old_modules())
+    if shortcuts.enabled() and not _mentions_a_move(text, moves, unnamed):
         return RewriteOutcome(text, "")
-    starts = statement_starts(text)
-    regions = engine_regions(text, starts, {m.rpartition(".")[2] for m in moves.old_modules()})
+    starts = statement_starts(text) if shortcuts.enabled() else (0,)
+    leaves = {m.rpartition(".")[2] for m in moves.old_modules()}
+    regions = engine_regions(text, starts, leaves, unnamed)
     planned: list[Edit] = []
     imports: list[tuple[int, int]] = []
 
@@ -58,6 +65,10 @@ def rewrite_source(
         return regions.edits_to_reduced(planned)
 
     reduced = regions.reduced
+    if not holds_code(reduced):
+        # a mention in comments only: nothing an engine could rewrite (fissix runs no fixer on
+        # a tree without a statement)
+        return RewriteOutcome(text, "")
     try:
         new, engine = rewrite_with_bowler(reduced, path, moves.old_modules(), planner), "bowler"
     except FissixParseFailure as fissix_failure:

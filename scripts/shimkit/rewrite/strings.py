@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shimkit.domain.model import Moves
+from shimkit.domain.string_references import string_reference
 
 
 def split_literal(literal: str) -> tuple[str, str, str] | None:
@@ -23,22 +24,16 @@ def split_literal(literal: str) -> tuple[str, str, str] | None:
 
 
 def string_target(value: str, moves: Moves) -> str | None:
-    """The new value of a string whose whole value is a moved module or ``module.name``.
-
-    A plain word is never a module path: ``"hpo"`` stays even when the top-level package ``hpo``
-    moves (the analysis never counts it as a reference either)."""
-    if "." not in value:
+    """The new value of a string that names a moved module or one of its moved names
+    (:func:`shimkit.domain.string_references.string_reference`), where it has one."""
+    moving = moves.old_modules()
+    found = string_reference(value, moving.__contains__, lambda m, n: (m, n) in moves.names)
+    if found is None:
         return None
-    if value in moves.modules:
-        return moves.modules[value]
-    module, _, name = value.rpartition(".")
-    if not module or not name:
-        return None
-    if (module, name) in moves.names:
-        return f"{moves.names[(module, name)]}.{moves.new_name(module, name)}"
-    if module in moves.modules:
-        return f"{moves.modules[module]}.{moves.new_name(module, name)}"
-    return None
+    module, name = found
+    if not name:
+        return moves.modules.get(module)
+    return f"{moves.names[(module, name)]}.{moves.new_name(module, name)}"
 
 
 def rewrite_string_literal(literal: str, moves: Moves) -> str | None:

@@ -17,6 +17,7 @@ __all__ = [
     "last_error",
     "run_git",
     "snapshot",
+    "tracked_files",
 ]
 
 _CALLER_SETTINGS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
@@ -73,6 +74,17 @@ def changed_since(root: Path, commit: str) -> tuple[str, ...] | None:
         if entry
     }
     return tuple(sorted(paths))
+
+
+def tracked_files(root: Path) -> tuple[str, ...] | None:
+    """The files git tracks under ``root`` (POSIX, relative to it, as the index lists them),
+    or None when ``root`` is not inside a git work tree."""
+    if not is_repo(Path(root)):
+        return None
+    listed = run_git(Path(root), "ls-files", "-z", "--cached", "--", ".")
+    if listed.returncode != 0:
+        return None
+    return tuple(os.fsdecode(entry) for entry in listed.stdout.split(b"\0") if entry)
 
 
 _KIT_IDENTITY = ("-c", "user.name=shimkit", "-c", "user.email=shimkit@localhost")

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from shimkit.system.processes import child_env, run_child, tail
 from shimkit.system.scratch import scratch_dir
@@ -222,21 +225,66 @@ def _contract(data: dict[str, object]) -> ContractResult:
 
 
 def probe_contracts(
-    root: Path, src: str, config: Path | str, *, timeout: float = 600.0
+    root: Path,
+    src: str,
+    config: Path | str,
+    *,
+    masked: Collection[str] = (),
+    timeout: float = 600.0,
 ) -> ContractsReport:
     """import-linter's verdict on ``config`` for the tree at ``root`` (import root ``src``).
 
     ``config`` may lie outside the tree (a candidate file not yet written); it is read as
     ``lint-imports CONFIG`` would read it, from ``root`` with ``<root>/<src>`` and ``root`` on the
-    path (``contracts`` is importable from ``root``).
+    path (``contracts`` is importable from ``root``). ``masked``: root-relative ``.py`` files
+    that do not parse; import-linter sees each as an empty module (in a copy of its package, the
+    tree is never touched), since it cannot build a graph over a file it cannot parse.
     """
     root = Path(os.path.realpath(root))
     config_path = Path(config) if Path(config).is_absolute() else root / config
     if not config_path.is_file():
         return ContractsReport(f"import-linter config not found: {config}")
+    with _masked_view(root, src, masked) as view:
+        return _probe(root, [*view, root / src, root], config_path, timeout)
+
+
+@contextmanager
+def _masked_view(root: Path, src: str, masked: Collection[str]) -> Iterator[list[Path]]:
+    """A folder to put first on the path, holding a copy of every top-level package (or module)
+    of the import root that holds a ``masked`` file, with those files empty; [] when none."""
+    base = root / src
+    tops = {
+        PurePosixPath(path).relative_to(PurePosixPath(src)).parts[0]
+        if src not in ("", ".")
+        else PurePosixPath(path).parts[0]
+        for path in masked
+    }
+    if not tops:
+        yield []
+        return
+    with scratch_dir("contracts-view") as view:
+        for top in sorted(tops):
+            if (base / top).is_dir():
+                shutil.copytree(base / top, view / top, symlinks=True, ignore=_NOT_READ)
+            elif (base / top).is_file():
+                shutil.copy2(base / top, view / top)
+        for path in masked:
+            inside = PurePosixPath(path)
+            if src not in ("", "."):
+                inside = inside.relative_to(PurePosixPath(src))
+            target = view.joinpath(*inside.parts)
+            if target.parent.is_dir():
+                target.write_bytes(b"")
+        yield [view]
+
+
+_NOT_READ = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def _probe(root: Path, path: list[Path], config_path: Path, timeout: float) -> ContractsReport:
     command = [sys.executable, "-c", _CHILD, str(config_path)]
     try:
-        process = run_child(command, root, child_env([root / src, root]), timeout)
+        process = run_child(command, root, child_env(path), timeout)
     except subprocess.TimeoutExpired:
         return ContractsReport(f"import-linter did not finish within {timeout:g} s")
     for line in reversed(process.stdout.splitlines()):
@@ -250,9 +298,16 @@ def probe_contracts(
     return ContractsReport(f"import-linter crashed: {last}")
 
 
-def probe_text(root: Path, src: str, text: str, *, timeout: float = 600.0) -> ContractsReport:
+def probe_text(
+    root: Path,
+    src: str,
+    text: str,
+    *,
+    masked: Collection[str] = (),
+    timeout: float = 600.0,
+) -> ContractsReport:
     """import-linter's verdict on a candidate config ``text`` (not written to the tree)."""
     with scratch_dir("contracts") as scratch:
         candidate = scratch / "candidate.importlinter"
         candidate.write_text(text, encoding="utf-8")
-        return probe_contracts(root, src, candidate, timeout=timeout)
+        return probe_contracts(root, src, candidate, masked=masked, timeout=timeout)

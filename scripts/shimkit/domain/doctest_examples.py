@@ -1,0 +1,76 @@
+"""The code examples of a docstring (``>>>`` lines and their ``...`` continuations), read the
+same way by the analysis (which finds references in them) and the rewrite (which rewrites them)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+_PROMPT = re.compile(r"^([ \t]*)>>>( |$)")
+
+
+@dataclass(frozen=True)
+class ExampleLine:
+    start: int  # offset of the line's code (after the prompt) in the text
+    end: int  # offset of the line's end (before its line break)
+    prompt: str  # what precedes the code: indentation and ``>>> `` or ``... ``
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example: its lines, and its code as doctest runs it (prompts stripped)."""
+
+    first_line: int  # 0-based line of the text the example starts on
+    lines: tuple[ExampleLine, ...]
+    code: str
+
+
+def examples(text: str) -> list[Example]:
+    """Every ``>>>`` example of ``text``, in order."""
+    found: list[Example] = []
+    rows = text.splitlines(keepends=True)
+    offsets = [0]
+    for row in rows:
+        offsets.append(offsets[-1] + len(row))
+    index = 0
+    while index < len(rows):
+        match = _PROMPT.match(rows[index])
+        if match is None:
+            index += 1
+            continue
+        indent = match.group(1)
+        first = index
+        lines = [_line(rows[index], offsets[index], len(match.group(0)))]
+        index += 1
+        continuation = re.compile(rf"^{re.escape(indent)}\.\.\.( |$)")
+        while index < len(rows) and (more := continuation.match(rows[index])) is not None:
+            lines.append(_line(rows[index], offsets[index], len(more.group(0))))
+            index += 1
+        code = "\n".join(text[line.start : line.end] for line in lines) + "\n"
+        found.append(Example(first, tuple(lines), code))
+    return found
+
+
+def _line(row: str, offset: int, prompt_length: int) -> ExampleLine:
+    body = row.rstrip("\r\n")
+    return ExampleLine(offset + prompt_length, offset + len(body), body[:prompt_length])
+
+
+def docstrings_with_examples(tree: ast.Module) -> list[ast.Constant]:
+    """The docstrings (of the module, its classes and functions) that hold a ``>>>`` example."""
+    found: list[ast.Constant] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+                and ">>>" in first.value.value
+            ):
+                found.append(first.value)
+    return found
+
+
+__all__ = ["Example", "ExampleLine", "docstrings_with_examples", "examples"]

@@ -1,0 +1,132 @@
+"""Every file git tracks is rewritten and checked, whatever folder it is in (without git: every
+file outside virtualenvs, build output and hidden folders); a file git does not track is never
+read nor written; and a retired module deleted while something still imports it never passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kit_helpers import Repos, build_legacy_repo, commit_all, run_retire, run_script, write_tree
+from shimkit.analysis import imports_of, scan
+
+pytestmark = pytest.mark.slow
+
+LAYOUT = {
+    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
+    "src/bakery/__init__.py": "",
+    "src/bakery/ovens.py": "def preheat(degrees: int) -> int:\n    return degrees\n",
+    "src/bakery/old_ovens.py": "from bakery.ovens import preheat\n\n__all__ = ['preheat']\n",
+    "tests/test_ovens.py": """\
+        from bakery.old_ovens import preheat
+
+
+        def test_preheat() -> None:
+            assert preheat(180) == 180
+        """,
+}
+# folders the kit used not to look at: each holds an importer of the layer
+ELSEWHERE = {
+    "examples/bread/knead.py": "from bakery.old_ovens import preheat\n\npreheat(200)\n",
+    "tools/report.py": "import bakery.old_ovens as ovens\n\nprint(ovens.preheat(1))\n",
+    "conftest.py": "from bakery.old_ovens import preheat  # noqa: F401\n",
+    ".ci/smoke.py": "from bakery import old_ovens\n\nold_ovens.preheat(3)\n",
+}
+UNTRACKED = "sandbox/scratch.py"
+UNTRACKED_TEXT = "from bakery.old_ovens import preheat\n"
+
+
+def test_importers_in_any_tracked_folder_are_rewritten_and_untracked_files_left_alone(
+    repos: Repos,
+) -> None:
+    root = repos.make(None, "bakery")
+    write_tree(root, {**LAYOUT, **ELSEWHERE})
+    repos.commit_all(root, "a bakery")
+    write_tree(root, {UNTRACKED: UNTRACKED_TEXT})
+    result = run_retire(root, "bakery.old_ovens", "--write", "--allow-dirty")
+    assert result.returncode == 0, result
+    assert "verification passed" in result.stdout, result
+    assert not (root / "src/bakery/old_ovens.py").exists()
+    assert (
+        (root / "examples/bread/knead.py")
+        .read_text()
+        .startswith("from bakery.ovens import preheat\n")
+    )
+    assert (root / "tools/report.py").read_text().startswith("import bakery.ovens as ovens\n")
+    assert (root / "conftest.py").read_text().startswith("from bakery.ovens import preheat")
+    assert (root / ".ci/smoke.py").read_text().startswith("from bakery import ovens")
+    # a file the user never added is neither read nor written, though it names the layer
+    assert (root / UNTRACKED).read_text() == UNTRACKED_TEXT
+
+
+def test_without_git_every_folder_but_tool_build_hidden_and_virtualenv_ones_is_read(
+    tmp_path: Path,
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "src/bakery/__init__.py": "",
+            "examples/knead.py": "",
+            "docs/conf.py": "",
+            "build/lib/bakery/__init__.py": "",
+            "dist/old.py": "",
+            "bakery.egg-info/x.py": "",
+            ".hidden/x.py": "",
+            "env311/pyvenv.cfg": "home = /usr/bin\n",
+            "env311/lib/site.py": "",
+            "node_modules/x.py": "",
+        },
+    )
+    assert [f.path for f in scan(tmp_path).files] == [
+        "docs/conf.py",
+        "examples/knead.py",
+        "src/bakery/__init__.py",
+    ]
+
+
+def test_with_git_only_tracked_files_are_read_whatever_their_folder(repos: Repos) -> None:
+    root = repos.make(None, "tracked")
+    write_tree(root, {"src/bakery/__init__.py": "", ".ci/check.py": "", "build/gen.py": ""})
+    repos.commit_all(root, "tracked")
+    write_tree(root, {"src/bakery/draft.py": "", "examples/new.py": ""})
+    tracked = Repos.git(root, "ls-files", "-z").split("\0")
+    paths = [f.path for f in scan(root, tracked=[p for p in tracked if p]).files]
+    assert paths == [".ci/check.py", "build/gen.py", "src/bakery/__init__.py"]
+
+
+def test_imports_of_a_deleted_module_are_found_in_every_form(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "src/bakery/__init__.py": "",
+            "src/bakery/use.py": "from .old_ovens import preheat\n",
+            "src/bakery/lazy.py": "def f():\n    from bakery import old_ovens\n",
+            "examples/a.py": "import bakery.old_ovens.sub as s\n",
+            "examples/b.py": "from bakery.ovens import preheat\n",
+        },
+    )
+    sites = imports_of(scan(tmp_path), ["bakery.old_ovens"])
+    assert sorted((s.path, s.line) for s in sites) == [
+        ("examples/a.py", 1),
+        ("src/bakery/lazy.py", 2),
+        ("src/bakery/use.py", 1),
+    ]
+
+
+def test_a_retired_module_still_imported_from_another_folder_fails_step5(tmp_path: Path) -> None:
+    legacy = build_legacy_repo(tmp_path / "legacy")
+    assert run_script("step1_inventory.py", legacy, "--write-contracts").returncode == 0
+    commit_all(legacy, "step 1")
+    step3 = run_script("step3_remove_deprecated.py", legacy, "--write")
+    assert step3.returncode == 0, step3.stderr
+    # a script written against the old layout, in a folder of its own, after the module went
+    write_tree(
+        legacy,
+        {"benchmarks/stage_setup.py": "from orchestration import mlflow_utils\n"},
+    )
+    commit_all(legacy, "step 3, and a benchmark still on the old module")
+    step5 = run_script("step5_verify.py", legacy)
+    output = step5.stdout + step5.stderr
+    assert step5.returncode == 1, output
+    assert "verification FAILED" in output
+    assert "benchmarks/stage_setup.py:1 imports orchestration.mlflow_utils" in output
