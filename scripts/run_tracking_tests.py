@@ -1,4 +1,4 @@
-"""Run the tracking tests the plan declares (``PLAN.tracking_tests``) with pytest; extra arguments
+"""Run the tracking tests the plan declares (``PLAN.test_paths``) with pytest; extra arguments
 go to pytest. The tox ``tracking`` environment calls this, so tox.ini names no test paths."""
 
 import sys
@@ -7,4 +7,4 @@ import pytest
 from consolidation_plan import PLAN
 
 if __name__ == "__main__":
-    raise SystemExit(pytest.main([*PLAN.tracking_tests, *sys.argv[1:]]))
+    raise SystemExit(pytest.main([*PLAN.test_paths, *sys.argv[1:]]))

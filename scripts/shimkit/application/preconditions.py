@@ -53,9 +53,9 @@ def _listing(items: list[str]) -> str:
 
 
 def _tests(workspace: Workspace, reporter: Reporter) -> tuple[Precondition, tuple[str, ...]]:
-    declared = [p for p in workspace.plan.tracking_tests if (workspace.root / p).exists()]
+    declared = [p for p in workspace.plan.test_paths if (workspace.root / p).exists()]
     if not declared:
-        wanted = ", ".join(workspace.plan.tracking_tests) or "none declared"
+        wanted = ", ".join(workspace.plan.test_paths) or "none declared"
         return Precondition(TESTS, False, f"the plan's test paths ({wanted}) are not here"), ()
     reporter.info(f"step 1: running the plan's tests once ({', '.join(declared)})")
     run = run_tests(workspace.root, workspace.src, declared)

@@ -27,7 +27,7 @@ def validate_plan(workspace: Workspace, analysis: Analysis) -> None:
     has = analysis.codebase.has_module
     retired = [("consolidate", m) for m in plan.consolidate] + [
         ("deprecated", m) for m in plan.deprecated
-    ]
+    ] + [("retire", m) for m in plan.retire]
     for entry, module in retired:
         if not has(module) and not was_removed(workspace, module):
             raise KitError(

@@ -333,7 +333,7 @@ def _test_paths(
 ) -> tuple[list[str], str]:
     """The tests to run, and where they come from: the plan's test paths where the tree has
     them, else the test files the change touched or whose static imports reach a changed module."""
-    declared = [p for p in workspace.plan.tracking_tests if (workspace.root / p).exists()]
+    declared = [p for p in workspace.plan.test_paths if (workspace.root / p).exists()]
     if declared:
         return declared, "the plan's test paths"
     changed = changed_modules(workspace, baseline, also={*scope.retired, *scope.kept})

@@ -46,7 +46,7 @@ class MovedName:
 
 @dataclass(frozen=True)
 class ChangelogEntry:
-    """What one step changed, e.g. title "Step 2: consolidate MLflow utility re-exports"."""
+    """What one step changed, e.g. title "Step 2: Consolidate re-export layers"."""
 
     title: str
     removed: tuple[str, ...] = ()  # modules deleted

@@ -45,7 +45,7 @@ def remove_deprecated_step(plan: Plan) -> StepSpec:
         number=3,
         name="remove-deprecated",
         title="Remove deprecated shims",
-        retire=dict.fromkeys(plan.deprecated),
+        retire=dict.fromkeys(plan.removed),
         normalize=plan.keep,
     )
 
