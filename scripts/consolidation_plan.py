@@ -15,6 +15,8 @@ PLAN = Plan(
     },
     deprecated=("orchestration.mlflow_utils",),
     keep=(COMPAT_PACKAGE, f"{COMPAT_PACKAGE}.mlflow_utils", f"{COMPAT_PACKAGE}.helpers"),
+    # the kept layers take the canonical format (a docstring naming them compatibility layers)
+    reformat_kept=True,
     test_paths=("tests/tracking", "tests/infrastructure/tracking"),
     exclude=("tests/fixtures", "tests/kit"),
     layers=("orchestration", "infrastructure", "common"),

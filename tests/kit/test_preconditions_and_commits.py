@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,22 @@ def test_a_migration_with_nothing_to_do_says_so_and_checks_no_kept_layer_it_lack
     assert "is already what the migration makes it" in again.text
     assert "migration written" not in again.text
     assert "re-export the very objects" not in again.text  # the plan keeps no layer
+
+
+KEPT = "from pkg.core import compute\n__all__ = ['compute']  # as the team wrote it\n"
+
+
+@pytest.mark.parametrize("reformat", [False, True], ids=["as it is", "reformat_kept"])
+def test_a_kept_layer_is_left_as_it_is_unless_the_plan_asks(
+    tiny: Workspace, reformat: bool
+) -> None:
+    (tiny.root / "src/pkg/compat.py").write_text(KEPT)
+    (tiny.root / "src/pkg/uses_compat.py").write_text("from pkg.compat import compute\n")
+    commit_all(tiny.root, "a kept layer")
+    plan = replace(PLAN, keep=("pkg.compat",), reformat_kept=reformat)
+    workspace = replace(tiny, plan=plan)
+    reporter = Captured()
+    assert migrate(workspace, RunOptions(write=True), reporter) == 0, reporter.text
+    assert (tiny.root / "src/pkg/uses_compat.py").read_text() == "from pkg.core import compute\n"
+    kept = (tiny.root / "src/pkg/compat.py").read_text()
+    assert (kept == KEPT) is not reformat, kept

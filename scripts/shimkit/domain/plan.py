@@ -26,6 +26,9 @@ class Plan:
     - ``success_criteria``: what the plan expects of each criterion of step 5's table, by
       criterion name (e.g. ``{"Code reduction": "about 100 lines removed"}``); a criterion it
       leaves out is measured against no figure.
+    - ``reformat_kept``: rewrite the kept layers in the canonical format (docs/design.md: a
+      docstring, imports straight from the source, a sorted ``__all__``); by default a kept
+      layer is left as it is, but for a consolidation target taking over names.
     - ``plan_doc``: the plan as a document; after each step that succeeds, the step moves from
       its "Pending Steps" to its "Completed Steps" (``shimkit.domain.plan_status``).
     """
@@ -42,6 +45,7 @@ class Plan:
     # the plan's own markdown document (relative to the root): its status block is kept current
     plan_doc: str | None = None
     success_criteria: Mapping[str, str] = field(default_factory=dict)
+    reformat_kept: bool = False
 
     def __post_init__(self) -> None:
         if not self.test_paths:  # a plan written with the old name

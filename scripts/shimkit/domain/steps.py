@@ -30,13 +30,19 @@ class StepSpec:
         return frozenset(self.retire) | frozenset(self.redirect)
 
 
+def _reformatted(plan: Plan) -> tuple[str, ...]:
+    """The kept layers a step rewrites in the canonical format: only where the plan asks."""
+    return plan.keep if plan.reformat_kept else ()
+
+
 def consolidate_step(plan: Plan) -> StepSpec:
     return StepSpec(
         number=2,
         name="consolidate",
         title="Consolidate re-export layers",
         retire=dict(plan.consolidate),
-        normalize=plan.keep,
+        # a layer that takes over a retired one's names is rewritten to pass them on
+        normalize=tuple(dict.fromkeys((*plan.consolidate.values(), *_reformatted(plan)))),
     )
 
 
@@ -46,7 +52,7 @@ def remove_deprecated_step(plan: Plan) -> StepSpec:
         name="remove-deprecated",
         title="Remove deprecated shims",
         retire=dict.fromkeys(plan.removed),
-        normalize=plan.keep,
+        normalize=_reformatted(plan),
     )
 
 
@@ -56,7 +62,7 @@ def update_imports_step(plan: Plan) -> StepSpec:
         name="update-imports",
         title="Import from the source of truth",
         redirect=plan.keep,
-        normalize=plan.keep,
+        normalize=_reformatted(plan),
     )
 
 
