@@ -47,18 +47,24 @@ class RetiredModulesContract(Contract):
     count as importing ``a.b.c`` (and importing a submodule of it counts too).
 
     Configuration options:
-        - modules:                  The retired modules.
+        - modules:                  The retired modules. (Optional.)
+        - names:                    Retired re-exports, ``module:name``: the module stays, and
+                                    nothing does ``from module import name``. (Optional.)
         - broken_contract_guidance: Guidance explaining how to fix the contract if it's broken.
                                     Displayed after the contract's violations. (Optional.)
     """
 
     type_name = "retired"
 
-    modules = fields.ListField(subfield=fields.ModuleField())
+    modules = fields.ListField(subfield=fields.ModuleField(), required=False)
+    names = fields.ListField(subfield=fields.StringField(), required=False)
     broken_contract_guidance = fields.TextField(required=False)
 
     def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
-        retired = sorted({module.name for module in cast(list[Module], self.modules)})
+        retired = sorted({module.name for module in cast(list[Module], self.modules or [])})
+        reexports = sorted(
+            {str(entry).replace(":", ".", 1) for entry in cast(list[str], self.names or [])}
+        )
 
         present: dict[str, list[str]] = {}
         for name in retired:
@@ -69,11 +75,11 @@ class RetiredModulesContract(Contract):
                 present[name] = places
 
         output.verbose_print(verbose, f"Scanning {len(graph.modules)} modules for imports...")
-        imports = sorted(_find_retired_imports(graph, retired))
+        imports = sorted(_find_retired_imports(graph, retired, reexports))
 
         return ContractCheck(
             kept=not present and not imports,
-            metadata={"present": present, "imports": imports},
+            metadata={"present": present, "imports": imports, "modules": retired},
         )
 
     def render_broken_contract(self, check: ContractCheck) -> None:
@@ -86,7 +92,8 @@ class RetiredModulesContract(Contract):
                 output.print_error(f"- {escape(place)}", bold=False)
             output.new_line()
         for name in sorted({found.retired for found in imports}):
-            output.print_error(f"Imports of retired module {name}:", bold=False)
+            what = "module" if name in check.metadata["modules"] else "re-export"
+            output.print_error(f"Imports of retired {what} {name}:", bold=False)
             output.new_line()
             for found in imports:
                 if found.retired == name:
@@ -101,7 +108,11 @@ class RetiredModulesContract(Contract):
         )
 
 
-def _find_retired_imports(graph: ImportGraph, retired: list[str]) -> set[RetiredImport]:
+def _find_retired_imports(
+    graph: ImportGraph, retired: list[str], reexports: list[str]
+) -> set[RetiredImport]:
+    """Imports of a retired module (or inside it), and ``from m import name`` of a retired
+    re-export ``m.name`` (its module stays)."""
     found: set[RetiredImport] = set()
     for module in graph.modules:
         path = find_module_file(module)
@@ -113,14 +124,15 @@ def _find_retired_imports(graph: ImportGraph, retired: list[str]) -> set[Retired
             continue  # grimp has already failed on a file it cannot parse
         is_package = path.name == "__init__.py"
         for imported in imported_names(tree, module, is_package):
-            for name in retired:
-                if names_module(imported.name, name):
-                    found.add(
-                        RetiredImport(
-                            importer=module,
-                            retired=name,
-                            location=f"{display_path(path)}:{imported.line_number}",
-                            code=source_line(path, imported.line_number),
-                        )
+            hits = [name for name in retired if names_module(imported.name, name)]
+            hits += [name for name in reexports if imported.name == name]
+            for name in hits:
+                found.add(
+                    RetiredImport(
+                        importer=module,
+                        retired=name,
+                        location=f"{display_path(path)}:{imported.line_number}",
+                        code=source_line(path, imported.line_number),
                     )
+                )
     return found

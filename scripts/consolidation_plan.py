@@ -18,6 +18,10 @@ PLAN = Plan(
     # the kept layers take the canonical format (a docstring naming them compatibility layers)
     reformat_kept=True,
     test_paths=("tests/tracking", "tests/infrastructure/tracking"),
+    # The project's own test command, run from the root instead of pytest on test_paths:
+    # words, not one string, e.g. ("pytest", "-x", "tests/unit") or (sys.executable,
+    # "runtests.py"). A pytest command is read per test; any other by its exit status only.
+    # test_command=(),
     exclude=("tests/fixtures", "tests/kit"),
     layers=("orchestration", "infrastructure", "common"),
     # the plan as its team wrote it (the bundled legacy tree has it): its status is kept current

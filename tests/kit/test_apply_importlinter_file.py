@@ -99,6 +99,7 @@ def test_sections_without_entries_are_left_out_and_lists_read_back() -> None:
     assert read_lists(render(STATE)) == {
         "protected": ("app.compat", "app.old"),
         "retired": ("app.old",),
+        "retired_names": (),
         "allowed_importers": ("app.compat",),
         "allowlist": ("app.jobs -> app.compat",),
     }

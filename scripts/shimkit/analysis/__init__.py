@@ -13,6 +13,9 @@ Public API
     The scanned files; ``Codebase.module(name)``, ``.file(path)``, ``.modules``,
     ``.has_module(name)``, ``.in_tree(name)`` (namespace packages included), ``.skipped_cells``
     (notebook cells whose cell magic is not Python).
+``find_mixed(codebase) -> tuple[ShimLayer, ...]``
+    Modules with code of their own that also re-export names from the tree (step 1 lists them).
+
 ``find_shims(codebase) -> tuple[ShimLayer, ...]``
     Every re-export layer under ``src`` (plain, ``__all__``, guarded, star, deprecated, facades).
 ``shim_layer(codebase, module) -> ShimLayer | None``
@@ -52,7 +55,7 @@ from .import_graph import FileImports, ImportGraph, ImportSite, import_graph, im
 from .inventory import build_inventory, inventory_of
 from .modules import module_name, resolve_relative
 from .namespace import ModuleIndex
-from .reexports import find_shims, shim_layer
+from .reexports import find_mixed, find_shims, shim_layer
 from .references import find_references
 from .report import is_active, render_markdown
 from .resolve import make_resolver, resolve
@@ -71,6 +74,7 @@ __all__ = [
     "SourceFile",
     "bound_uses",
     "build_inventory",
+    "find_mixed",
     "find_references",
     "find_shims",
     "import_graph",

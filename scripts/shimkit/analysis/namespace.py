@@ -351,11 +351,24 @@ class ModuleIndex:
         names = [
             n
             for n in ns.runtime_names()
-            if not n.startswith("_") and not (passed_on and self._own_tool(ns.primary[n]))
+            if not n.startswith("_")
+            and not (passed_on and self._own_tool(ns.primary[n]))
+            and not (passed_on and self.bound_module(module, n) in _seen)
         ]
         for star in ns.stars:
             names.extend(self.public_names(star.module, _seen | {module}, passed_on=passed_on))
         return tuple(dict.fromkeys(names))
+
+    def bound_module(self, module: str, name: str) -> str | None:
+        """The module ``name`` is bound to by a plain ``import M`` in ``module``, if it is.
+
+        Passing such a name on through a layer that is ``M`` itself (a moved module importing
+        its old path) passes on nothing: retiring the layer rewrites that import."""
+        ns = self.namespace(module)
+        binding = ns.primary.get(name) if ns is not None else None
+        if binding is None or binding.name is not None or binding.local != binding.module:
+            return None
+        return binding.module
 
     def _own_tool(self, binding: ImportBinding | None) -> bool:
         """``import x`` of a module outside the tree: a tool, never something re-exported."""

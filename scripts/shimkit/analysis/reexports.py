@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shimkit.domain.model import ReExport, ShimLayer
 
 from .codebase import Codebase
@@ -30,6 +32,23 @@ def find_shims(codebase: Codebase, index: ModuleIndex | None = None) -> tuple[Sh
         ):
             shims.append(layer)
     return tuple(shims)
+
+
+def find_mixed(codebase: Codebase, index: ModuleIndex | None = None) -> tuple[ShimLayer, ...]:
+    """Every module with code of its own that also re-exports names from the tree (a name it
+    imports and does not use itself, or lists in ``__all__``), sorted by module: its
+    ``reexports`` are those names. ``retire_shims.py`` can retire them and leave the module."""
+    index = index or ModuleIndex(codebase)
+    found: list[ShimLayer] = []
+    for module in codebase.modules:
+        ns = index.namespace(module)
+        if ns is None or not ns.real or module.rpartition(".")[2] == "__main__":
+            continue
+        layer = _layer(codebase, index, ns)
+        reexports = tuple(r for r in layer.reexports if codebase.in_tree(r.imported_from))
+        if reexports and not layer.is_package_init:
+            found.append(replace(layer, reexports=reexports))
+    return tuple(found)
 
 
 def shim_layer(
@@ -77,7 +96,8 @@ def _layer(codebase: Codebase, index: ModuleIndex, ns: Namespace) -> ShimLayer:
     for star in ns.stars:
         if star.type_checking:
             continue
-        names = index.public_names(star.module, passed_on=True)
+        # seen from the layer itself: a self-import of it by its source is not passed on
+        names = index.public_names(star.module, frozenset({ns.module}), passed_on=True)
         if listed is not None:
             names = tuple(n for n in names if n in listed)
         if not names:

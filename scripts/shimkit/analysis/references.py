@@ -136,6 +136,13 @@ class _Finder:
         self._markers: dict[int, bool] = {}
         self.hits = _hit_lines(text, shims, unnamed)
         self.has_examples = ">>>" in text
+        # packages above a module looked for: ``import a`` reaches ``a.b`` as ``a.b.name``
+        self.parents = frozenset(
+            ".".join(parts[:size])
+            for shim in shims
+            for parts in [shim.split(".")]
+            for size in range(1, len(parts))
+        )
 
     @property
     def attrs(self) -> dict[str, set[str]]:
@@ -145,6 +152,8 @@ class _Finder:
 
     def _may_hold(self, node: ast.AST) -> bool:
         """A node spanning no line that shows a module (or an escape) holds no reference."""
+        if self.parents and isinstance(node, ast.Import | ast.ImportFrom):
+            return True  # ``import a`` shows no module of ``a.b.name``: its chains do
         span = line_span(node)
         if self.hits is None or span is None or not shortcuts.enabled():
             return True
@@ -232,6 +241,26 @@ class _Finder:
             if sub in self.shims:
                 used = self._used(a.asname or a.name, sub)
                 out.append(self._ref(node, ReferenceKind.SUBMODULE_FROM_IMPORT, sub, used, site))
+            if sub in self.parents:
+                kind = ReferenceKind.SUBMODULE_FROM_IMPORT
+                out.extend(self._chains(node, site, kind, a.asname or a.name, sub, ""))
+        return out
+
+    def _chains(
+        self, node: ast.stmt, site: Site, kind: ReferenceKind, local: str, package: str, skip: str
+    ) -> list[Reference]:
+        """References to modules below ``package``, bound to ``local``, reached by attribute
+        chains (``import a`` ... ``a.b.name``): one per module reached (``skip``: the module the
+        import itself names, found already)."""
+        out: list[Reference] = []
+        for shim in sorted(self.shims):
+            if shim == skip or not shim.startswith(package + "."):
+                continue
+            chain = local + shim[len(package) :]
+            if chain not in self.attrs:
+                continue
+            used = self._used(chain, shim)
+            out.append(self._ref(node, kind, shim, used, site))
         return out
 
     def _import(self, node: ast.Import, site: Site) -> list[Reference]:
@@ -240,6 +269,11 @@ class _Finder:
             if a.name in self.shims:
                 used = self._used(a.asname or a.name, a.name)
                 out.append(self._ref(node, ReferenceKind.MODULE_IMPORT, a.name, used, site))
+            bound = a.name if a.asname else a.name.split(".")[0]
+            if bound in self.parents:
+                local = a.asname or bound
+                kind = ReferenceKind.MODULE_IMPORT
+                out.extend(self._chains(node, site, kind, local, bound, a.name))
         return out
 
     def _used(self, local: str, module: str) -> tuple[str, ...]:

@@ -90,6 +90,16 @@ def render_markdown(inv: Inventory) -> str:
         out += _usage_table(by_shim[module])
 
     out += _listing(
+        "Modules with code of their own that also re-export",
+        "Names each one imports from the tree and passes on (`retire_shims.py MODULE` moves "
+        "their importers to the source and takes these lines out; the module stays):",
+        [
+            f"`{m.module}`: "
+            + ", ".join(f"`{r.name}` (from `{r.imported_from}`)" for r in m.reexports)
+            for m in inv.mixed
+        ],
+    )
+    out += _listing(
         "Tests exercising shims",
         "These test a shim itself (its warning, its file); they go when the shim goes.",
         [

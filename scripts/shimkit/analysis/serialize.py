@@ -40,6 +40,7 @@ def inventory_to_json(inv: Inventory) -> dict[str, Any]:
             for f in inv.parse_failures
         ],
         "shims": [_shim_to_json(s) for s in inv.shims],
+        "mixed": [_shim_to_json(s) for s in inv.mixed],
         "resolutions": [_resolution_to_json(r) for r in inv.resolutions],
         "references": [_reference_to_json(r) for r in inv.references],
         "modules": list(inv.modules),
@@ -79,6 +80,7 @@ def inventory_from_json(d: dict[str, Any]) -> Inventory:
             for f in d.get("parse_failures", [])
         ),
         shims=tuple(_shim_from_json(s) for s in d.get("shims", [])),
+        mixed=tuple(_shim_from_json(s) for s in d.get("mixed", [])),
         resolutions=tuple(_resolution_from_json(r) for r in d.get("resolutions", [])),
         references=tuple(_reference_from_json(r) for r in d.get("references", [])),
         modules=tuple(str(m) for m in d.get("modules", [])),

@@ -40,11 +40,16 @@ def _top(module: str) -> str:
     return module.split(".", 1)[0]
 
 
-def _read(existing: str | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+def _read(
+    existing: str | None,
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """What an existing file retired (modules, ``module:name`` re-exports) and its layers'
+    legacy upward imports."""
     if existing is None:
-        return (), ()
+        return (), (), ()
     try:
-        return read_lists(existing)["retired"], read_layers_allowlist(existing)
+        lists = read_lists(existing)
+        return lists["retired"], lists["retired_names"], read_layers_allowlist(existing)
     except ValueError as error:
         raise KitError(str(error)) from error
 
@@ -65,10 +70,10 @@ def contracts_state(
 ) -> ContractsState:
     """What ``.importlinter`` must say once ``step`` (None: nothing, i.e. adoption) is applied."""
     plan = workspace.plan
-    retiring = set(step.retire) if step else set()
+    retiring = set(step.deleted) if step else set()
     modules = set(analysis.inventory.modules) - retiring
     kept = {m for m in plan.keep if m in modules}
-    previously_retired, previous_upward = _read(existing_config(workspace.root))
+    previously_retired, retired_names, previous_upward = _read(existing_config(workspace.root))
 
     allowlist: set[tuple[str, str]] = set()
     for reference in analysis.inventory.references:
@@ -118,7 +123,14 @@ def contracts_state(
         for module in (*previously_retired, *plan.retired, *retiring)
         if _top(module) in roots and is_gone(module, modules)
     }
+    mixed = step.mixed if step else frozenset()
+    names = {
+        entry
+        for entry in (*retired_names, *(f"{m}:{n}" for m, n in moves.names if m in mixed))
+        if entry.partition(":")[0] in modules
+    }
     return ContractsState(
+        retired_names=tuple(sorted(names)),
         root_packages=tuple(sorted(roots)),
         shims=tuple(sorted({*plan.shims, *retiring})),
         allowed_importers=_allowed_importers(analysis, kept),

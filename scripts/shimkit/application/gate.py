@@ -1,4 +1,5 @@
-"""The gate where teams run it (pre-commit): no staged file imports a retired or protected shim.
+"""The gate where teams run it (pre-commit): no staged file imports a retired or protected shim,
+nor a retired re-export (``module:name``) from the module with code of its own that kept it.
 
 What is retired and protected comes from the tree's own ``.importlinter`` (the kit keeps it
 current, and a retired module stays listed there for good). Every reference to a retired module
@@ -64,13 +65,22 @@ def shim_imports(
         (importer.strip(), shim.strip())
         for importer, _, shim in (entry.partition("->") for entry in lists["allowlist"])
     }
+    reexports: dict[str, set[str]] = {}
+    for entry in lists["retired_names"]:
+        module, _, name = entry.partition(":")
+        reexports.setdefault(module, set()).add(name)
     codebase = _staged_sources(root, src, paths, exclude)
     problems: list[str] = []
-    for reference in find_references(codebase, retired | protected):
+    for reference in find_references(codebase, retired | protected | set(reexports)):
+        gone = sorted(reexports.get(reference.shim, set()) & set(reference.names))
         if reference.shim in retired:
             advice = "it is gone: import from its source (CHANGELOG.md names it)"
             problems.append(_line(reference, "the retired shim", advice))
-        elif _refused_import(reference, kept, allowlist):
+        elif gone:
+            advice = "import it from its source (CHANGELOG.md names it)"
+            what = f"the retired re-export {gone[0]} of"
+            problems.append(_line(reference, what, advice))
+        elif reference.shim in protected and _refused_import(reference, kept, allowlist):
             problems.append(
                 _line(reference, "the protected shim", "import from the source of truth")
             )

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 
-from shimkit.analysis import inventory_from_json, inventory_to_json, render_markdown
+from shimkit.analysis import find_mixed, inventory_from_json, inventory_to_json, render_markdown
 from shimkit.application.contracts_adoption import Adoption, adopt_contracts
 from shimkit.application.contracts_config import missing_layers
 from shimkit.application.options import ImportOptions, RunOptions
@@ -135,7 +135,14 @@ def run_inventory(
         require_clean_but_status(workspace, options.allow_dirty, (CONFIG,))
     workspace = check_plan_doc(workspace, reporter)
     analysis = analyse(workspace)
+    mixed = find_mixed(analysis.codebase, analysis.index)
+    analysis = replace(analysis, inventory=replace(analysis.inventory, mixed=mixed))
     reporter.inventory(analysis.inventory)
+    if mixed:
+        reporter.info(
+            f"{len(mixed)} module(s) with code of their own also re-export: "
+            + "; ".join(f"{m.module} ({', '.join(r.name for r in m.reexports)})" for m in mixed)
+        )
     _write_reports(analysis.inventory, json_path, markdown_path)
     preflight(workspace, analysis, reporter)
     checked = check_preconditions(workspace, analysis, reporter)

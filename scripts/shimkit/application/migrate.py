@@ -18,7 +18,7 @@ from typing import Any
 from shimkit.application.history import was_removed
 from shimkit.application.inventory_step import TITLE as INVENTORY_TITLE
 from shimkit.application.inventory_step import record_baseline, run_inventory
-from shimkit.application.moves import defines_code
+from shimkit.application.moves import defines_code, is_mixed
 from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.plan_doc import (
     check_plan_doc,
@@ -281,6 +281,11 @@ def what_can_go(
         except FileNotRewritten as error:
             retiring = set(retirement.step.retire)
             held = {r.shim for r in analysis.inventory.references if r.path == error.path}
+            held |= {  # a mixed module whose re-export lines cannot be taken out
+                m
+                for m in retirement.step.mixed
+                if (layer := analysis.layer(m)) is not None and layer.path == error.path
+            }
             if not held & retiring:
                 raise
             known.update({module: Blocker(module, "", str(error)) for module in held & retiring})
@@ -314,7 +319,8 @@ def _retire(
         return 1
     applied = applied_step(workspace, retirement.step, outcome)
     write_step(workspace, applied, options, reporter, verified=True)
-    reporter.info(f"retired {', '.join(outcome.removed)}: {len(outcome.changes.changes)} file(s)")
+    what = [*outcome.removed] + [f"the re-exports of {m}" for m in sorted(retirement.step.mixed)]
+    reporter.info(f"retired {', '.join(what)}: {len(outcome.changes.changes)} file(s)")
     _plan_progress(workspace, analysis, reporter)
     return 0
 
@@ -343,7 +349,8 @@ def _retire_spec(
     overlap = set(present) & set(workspace.plan.keep)
     if overlap:
         raise KitError(f"the plan keeps {', '.join(sorted(overlap))}; it cannot be retired")
-    return retire_step(present, workspace.plan.keep)
+    mixed = frozenset(m for m in present if is_mixed(analysis, m))
+    return retire_step(present, workspace.plan.keep, mixed)
 
 
 def _verified_on_a_copy(
@@ -374,7 +381,10 @@ def _verified_on_a_copy(
                 apply_changes(copy.root, outcome.changes)
 
         scope = Scope(
-            retired=frozenset(step.retire),
+            retired=frozenset(step.deleted),
+            retired_names=frozenset(
+                (module, name) for module, name in outcome.moves.names if module in step.mixed
+            ),
             kept=frozenset(m for m in workspace.plan.keep if analysis.codebase.has_module(m)),
             contracts_required=False,
             before=BeforeChange(analysis, restored),

@@ -36,8 +36,21 @@ def defines_code(analysis: Analysis, module: str) -> bool:
     )
 
 
-def layer_problem(analysis: Analysis, module: str) -> str:
-    """Why ``module`` cannot be retired by moving its names ("" when it can)."""
+def is_mixed(analysis: Analysis, module: str) -> bool:
+    """``module`` holds code of its own and also re-exports names from the tree: its re-exports
+    can be retired while the module stays."""
+    layer = analysis.layer(module)
+    return (
+        layer is not None
+        and not layer.reexports_only
+        and not layer.warns
+        and any(analysis.codebase.in_tree(r.imported_from) for r in layer.reexports)
+    )
+
+
+def layer_problem(analysis: Analysis, module: str, mixed: Collection[str] = ()) -> str:
+    """Why ``module`` cannot be retired by moving its names ("" when it can); a module of
+    ``mixed`` only loses its re-exports."""
     layer = analysis.layer(module)
     if layer is None:
         return ""
@@ -49,7 +62,7 @@ def layer_problem(analysis: Analysis, module: str) -> str:
             f"it re-exports {gone[0]}, which is neither in the tree nor installed (importing it "
             "fails already): retire it by hand"
         )
-    if layer.reexports_only:
+    if layer.reexports_only or module in mixed:
         return ""
     if defines_code(analysis, module):
         return "it is not a re-export layer: it defines code of its own"
@@ -131,7 +144,11 @@ def star_modules(
     def binds_exactly(modules: tuple[str, ...]) -> bool:
         bound: set[str] = set()
         for candidate in modules:
-            names = analysis.public_names(candidate)
+            names = [  # a self-import through a retiring layer is rewritten, never passed on
+                n
+                for n in analysis.public_names(candidate)
+                if analysis.index.bound_module(candidate, n) not in moving
+            ]
             if any(wanted.get(n) != analysis.definition(candidate, n) for n in names):
                 return False
             bound.update(names)
@@ -168,11 +185,19 @@ def derive_moves(analysis: Analysis, step: StepSpec, *, strict: bool = True) -> 
     modules: dict[str, str] = {}
     stars: dict[str, tuple[str, ...]] = {}
     moving = step.moved_modules
-    moved = [(module, destination, True) for module, destination in step.retire.items()]
+    # a mixed module stays: its re-exported names move one by one, never the module as a whole
+    moved = [
+        (module, destination, module not in step.mixed)
+        for module, destination in step.retire.items()
+    ]
     # a kept layer stays importable, so references to the module itself stay valid
     moved += [(module, None, False) for module in step.redirect]
     for module, kept_layer, whole in moved:
-        shim = _require_shim(analysis, module) if strict else analysis.layer(module)
+        shim = (
+            _require_shim(analysis, module)
+            if strict and module not in step.mixed
+            else analysis.layer(module)
+        )
         if shim is None:
             continue
         complete = True
@@ -202,9 +227,10 @@ def derive_moves(analysis: Analysis, step: StepSpec, *, strict: bool = True) -> 
     return Moves(
         names=names,
         modules=modules,
-        kept=frozenset(step.redirect),
+        kept=frozenset(step.redirect) | step.mixed,
         renames=renames,
         stars=stars,
+        mixed=step.mixed,
     )
 
 

@@ -80,6 +80,8 @@ def whole_packages(analysis: Analysis, step: StepSpec) -> StepSpec:
     ``retire_shims.py`` keeps the package whole (``retirement.plan_retirement``)."""
     retire = dict(step.retire)
     for module, destination in step.retire.items():
+        if module in step.mixed:  # a package with code of its own stays, and so do its modules
+            continue
         submodules = submodules_of(analysis, module)
         if not submodules:
             continue

@@ -62,7 +62,7 @@ def plan_retirement(
         found = {
             module: blocker
             for module in sorted(retiring)
-            if (blocker := _blocker(analysis, module, moves, retiring)) is not None
+            if (blocker := _blocker(analysis, trial, module, moves, retiring)) is not None
         }
         if not found:
             break
@@ -108,16 +108,23 @@ def _cause(module: str, blockers: Mapping[str, Blocker]) -> Blocker:
 
 
 def _blocker(
-    analysis: Analysis, module: str, moves: Moves, retiring: Collection[str]
+    analysis: Analysis, step: StepSpec, module: str, moves: Moves, retiring: Collection[str]
 ) -> Blocker | None:
-    problem = layer_problem(analysis, module)
+    problem = layer_problem(analysis, module, step.mixed)
     if problem:
         return Blocker(module, "", problem)
-    deleted = {layer.path for m in retiring if (layer := analysis.layer(m)) is not None}
+    deleted = {
+        layer.path
+        for m in retiring
+        if m not in step.mixed and (layer := analysis.layer(m)) is not None
+    }
     for reference in analysis.inventory.references:
         if reference.shim != module or reference.exercises_shim or reference.path in deleted:
             continue
-        blocker = _unmovable(analysis, module, moves, reference)
+        if module in step.mixed:
+            blocker = _unmovable_reexport(analysis, module, moves, reference)
+        else:
+            blocker = _unmovable(analysis, module, moves, reference)
         if blocker is not None:
             return blocker
     return None
@@ -154,6 +161,24 @@ def _unmovable(
         )
         return Blocker(module, "", f"{where} uses the module itself, and {what}")
     return _first_unresolved(analysis, module, reference.names, moves)
+
+
+def _unmovable_reexport(
+    analysis: Analysis, module: str, moves: Moves, reference: Reference
+) -> Blocker | None:
+    """What of the re-exports of ``module``, a module with code of its own that stays, that
+    ``reference`` uses cannot be moved, if anything (its own names and the module itself stay)."""
+    if "*" in reference.names:
+        return Blocker(
+            module,
+            "*",
+            f"`from {module} import *` ({reference.path}:{reference.line}) takes its re-exports "
+            "too, and they go while the module stays",
+        )
+    reexported = set(_all_names(analysis, module))
+    return _first_unresolved(
+        analysis, module, [n for n in reference.names if n in reexported], moves
+    )
 
 
 def _all_names(analysis: Analysis, module: str) -> tuple[str, ...]:

@@ -34,8 +34,11 @@ from shimkit.domain.steps import StepSpec
 from shimkit.rewrite import (
     FileRewrite,
     FileTask,
+    RewriteError,
     compare_uses,
     normalize_shim,
+    reexports_on_access,
+    remove_reexports,
     repointing_problems,
     start_rewrites,
 )
@@ -71,13 +74,14 @@ def plan_step(
     if moves is None:
         moves = derive_moves(analysis, step)
     exports = kept_shim_exports(analysis, step, moves)
-    retired = [shim for m in step.retire if (shim := analysis.layer(m)) is not None]
+    retired = [shim for m in step.deleted if (shim := analysis.layer(m)) is not None]
     retired_paths = {shim.path for shim in retired}
+    mixed = [shim for m in sorted(step.mixed) if (shim := analysis.layer(m)) is not None]
     kept = {shim.path: shim.module for m in exports if (shim := analysis.shim(m)) is not None}
     moved = moves.old_modules()
     references = [r for r in analysis.inventory.references if r.shim in moved]
     decisions = tuple(r for r in references if r.exercises_shim)
-    untouchable = retired_paths | set(kept) | {r.path for r in decisions}
+    untouchable = retired_paths | set(kept) | {r.path for r in decisions} | {m.path for m in mixed}
     paths = sorted({r.path for r in references} - untouchable)
 
     sources = {path: _file(analysis, path) for path in paths}
@@ -106,6 +110,11 @@ def plan_step(
         )
         if text != source.text:
             changes.append(FileChange(path, source.text, text, "shim", source.encoding))
+    changes.extend(
+        change
+        for shim in mixed
+        if (change := _without_reexports(workspace, analysis, shim.module, shim.path, moves))
+    )
     for path in sorted(retired_paths):
         source = _file(analysis, path)
         changes.append(FileChange(path, source.text, None, "delete", source.encoding))
@@ -121,6 +130,34 @@ def plan_step(
             if change is not None
         )
     return StepOutcome(ChangeSet(tuple(changes)), moves, removed, decisions)
+
+
+def _without_reexports(
+    workspace: Workspace, analysis: Analysis, module: str, path: str, moves: Moves
+) -> FileChange | None:
+    """A mixed module whose re-exports retire: their lines go, unless the plan calls it public
+    API (they stay, or with ``warn_on_reexports`` are provided on access with a warning).
+
+    Raises ``FileNotRewritten`` when a re-export is not a plain top-level import."""
+    plan = workspace.plan
+    moved = {
+        name: (target, moves.new_name(old, name))
+        for (old, name), target in moves.names.items()
+        if old == module
+    }
+    if module in plan.public_api and not plan.warn_on_reexports:
+        return None
+    source = _file(analysis, path)
+    try:
+        if module in plan.public_api:
+            text = reexports_on_access(source.text, path, module, moved)
+        else:
+            text = remove_reexports(source.text, path, moved)
+    except RewriteError as error:
+        raise FileNotRewritten(path, str(error)) from error
+    if text == source.text:
+        return None
+    return FileChange(path, source.text, text, "reexports", source.encoding)
 
 
 def _file(analysis: Analysis, path: str) -> SourceFile:

@@ -37,6 +37,8 @@ class ContractsState:
     retired: tuple[str, ...]  # modules that must stay deleted
     # layers the plan names that this tree lacks: import-linter's optional layers, "(name)"
     optional_layers: tuple[str, ...] = ()
+    # "module:name": re-exports retired from modules that stay; nothing imports them from there
+    retired_names: tuple[str, ...] = ()
 
 
 def _values(values: Iterable[str], indent: str = "    ") -> list[str]:
@@ -113,16 +115,19 @@ def render(state: ContractsState, existing: str | None = None) -> str:
             "modules =",
             *_values(sorted(state.reexport_only)),
         ]
-    if state.retired:
+    if state.retired or state.retired_names:
         lines += [
             "",
-            "# The retired shims stay deleted and nothing imports them.",
+            "# The retired shims stay deleted and nothing imports them; nothing imports a retired",
+            "# re-export (module:name) from the module that kept its own code.",
             "[importlinter:contract:retired]",
             "name = Retired shim modules stay deleted and unimported",
             "type = retired",
-            "modules =",
-            *_values(sorted(state.retired)),
         ]
+        if state.retired:
+            lines += ["modules =", *_values(sorted(state.retired))]
+        if state.retired_names:
+            lines += ["names =", *_values(sorted(state.retired_names))]
     for section in _unmanaged_sections(existing or ""):
         lines += ["", *section]
     return "\n".join(lines) + "\n"
@@ -168,12 +173,14 @@ def read_root_packages(text: str) -> tuple[str, ...]:
 
 
 def read_lists(text: str) -> dict[str, tuple[str, ...]]:
-    """The managed lists of an existing file: ``protected``, ``retired``, ``allowed_importers``
+    """The managed lists of an existing file: ``protected``, ``retired`` (and ``retired_names``,
+    ``module:name``), ``allowed_importers``
     (the kept layers, ``pkg.**`` for a package) and ``allowlist`` (``importer -> shim``)."""
     lists = _parse(text)
     return {
         "protected": lists["protected"],
         "retired": lists["retired"],
+        "retired_names": lists["retired_names"],
         "allowed_importers": lists["allowed_importers"],
         "allowlist": lists["protected_ignores"],
     }
@@ -196,5 +203,6 @@ def _parse(text: str) -> dict[str, tuple[str, ...]]:
             parser, "importlinter:contract:shims-protected", "ignore_imports"
         ),
         "retired": _list(parser, "importlinter:contract:retired", "modules"),
+        "retired_names": _list(parser, "importlinter:contract:retired", "names"),
         "layers_ignores": _list(parser, "importlinter:contract:layers", "ignore_imports"),
     }

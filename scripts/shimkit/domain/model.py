@@ -191,6 +191,8 @@ class Inventory:
     test_failures: tuple[str, ...] = ()
     preconditions: tuple[Precondition, ...] = ()  # step 1's check of the plan's preconditions
     work_in_flight: tuple[BranchWork, ...] = ()  # branches touching what the plan will change
+    # modules with code of their own that also re-export names (``reexports``: those names)
+    mixed: tuple[ShimLayer, ...] = ()
 
     @property
     def blocking_failures(self) -> tuple[ParseFailure, ...]:
@@ -227,6 +229,9 @@ class Moves:
     # ``stars[old] = (m1, ...)``: ``from old import *`` becomes ``from m1 import *`` (one statement
     # per module, in order); together they bind exactly the names ``old`` bound, to the same objects
     stars: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # modules with code of their own that stay (also in ``kept``) but lose the re-exports of
+    # their moved names: every use of such a name through them moves, their own names stay
+    mixed: frozenset[str] = frozenset()
 
     def new_name(self, module: str, name: str) -> str:
         return self.renames.get((module, name), name)

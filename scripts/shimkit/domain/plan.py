@@ -29,8 +29,15 @@ class Plan:
     - ``reformat_kept``: rewrite the kept layers in the canonical format (docs/design.md: a
       docstring, imports straight from the source, a sorted ``__all__``); by default a kept
       layer is left as it is, but for a consolidation target taking over names.
+    - ``test_command``: when given, run instead of pytest on ``test_paths``: a pytest command is
+      read per test, any other by its exit status.
     - ``plan_doc``: the plan as a document; after each step that succeeds, the step moves from
       its "Pending Steps" to its "Completed Steps" (``shimkit.domain.plan_status``).
+    - ``public_api``: modules that code outside the tree may import: when ``retire_shims.py``
+      retires the re-exports of such a module that has code of its own, every importer in the
+      tree still moves to the source, but the re-export lines stay.
+    - ``warn_on_reexports``: such kept re-exports are provided by a module ``__getattr__`` that
+      issues a ``DeprecationWarning`` on access, instead of being imported eagerly.
     """
 
     title: str
@@ -40,12 +47,17 @@ class Plan:
     keep: tuple[str, ...] = ()
     test_paths: tuple[str, ...] = ()
     tracking_tests: tuple[str, ...] = ()  # the old name of test_paths
+    # the project's own test command, run from the root instead of pytest on ``test_paths``
+    # (``("pytest", "-x", "tests/unit")``, ``("python", "runtests.py")``); () = pytest
+    test_command: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # path prefixes (relative to root) the engine never reads
     layers: tuple[str, ...] = ()  # top-level packages, highest first: lower never imports higher
     # the plan's own markdown document (relative to the root): its status block is kept current
     plan_doc: str | None = None
     success_criteria: Mapping[str, str] = field(default_factory=dict)
     reformat_kept: bool = False
+    public_api: tuple[str, ...] = ()
+    warn_on_reexports: bool = False
 
     def __post_init__(self) -> None:
         if not self.test_paths:  # a plan written with the old name
@@ -64,3 +76,18 @@ class Plan:
     def shims(self) -> tuple[str, ...]:
         """Every shim module the plan knows: the protected contract's list."""
         return tuple(sorted({*self.retired, *self.keep}))
+
+
+def test_command_problem(plan: Plan) -> str | None:
+    """Why the plan's ``test_command`` cannot be run as it is written, or None."""
+    command: object = plan.test_command
+    if isinstance(command, str):
+        return (
+            f"the plan's test_command is one string ({command!r}): write it as words, "
+            f"as in {tuple(command.split())!r}"
+        )
+    if not isinstance(command, (tuple, list)) or not all(
+        isinstance(word, str) and word for word in command
+    ):
+        return f"the plan's test_command must be a tuple of non-empty strings, not {command!r}"
+    return None

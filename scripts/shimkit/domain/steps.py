@@ -16,6 +16,9 @@ class StepSpec:
       the source of truth of every name when the value is None.
     - ``redirect``: kept shims whose importers (outside the kept shims) move to the source of truth.
     - ``normalize``: kept shims rewritten as pure re-exports straight from the source of truth.
+    - ``mixed``: modules of ``retire`` that hold code of their own besides re-exports: only their
+      re-exports are retired (importers of those names move to the source of truth, the lines
+      go), the module and its own names stay.
     """
 
     number: int
@@ -24,10 +27,16 @@ class StepSpec:
     retire: Mapping[str, str | None] = field(default_factory=dict)
     redirect: tuple[str, ...] = ()
     normalize: tuple[str, ...] = ()
+    mixed: frozenset[str] = frozenset()
 
     @property
     def moved_modules(self) -> frozenset[str]:
         return frozenset(self.retire) | frozenset(self.redirect)
+
+    @property
+    def deleted(self) -> tuple[str, ...]:
+        """The retired modules that go whole (a mixed module stays)."""
+        return tuple(m for m in self.retire if m not in self.mixed)
 
 
 def _reformatted(plan: Plan) -> tuple[str, ...]:
@@ -66,11 +75,14 @@ def update_imports_step(plan: Plan) -> StepSpec:
     )
 
 
-def retire_step(modules: tuple[str, ...], keep: tuple[str, ...] = ()) -> StepSpec:
+def retire_step(
+    modules: tuple[str, ...], keep: tuple[str, ...] = (), mixed: frozenset[str] = frozenset()
+) -> StepSpec:
     return StepSpec(
         number=0,
         name="retire-shims",
         title="Retire shims: " + ", ".join(modules),
         retire=dict.fromkeys(modules),
         normalize=keep,
+        mixed=mixed & frozenset(modules),
     )

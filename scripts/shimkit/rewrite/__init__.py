@@ -39,6 +39,10 @@ Large files cost what their relevant statements cost: the engines and the check 
 top-level statements that can take part in the rewrite (found with one pass of the tokenizer), so
 a syntax error elsewhere in a file is not the rewrite's concern (the analysis reports it).
 
+``remove_reexports(text, path, names) -> str`` / ``reexports_on_access(text, path, module, moved)``
+    A module that keeps code of its own, without the top-level imports that re-export ``names``;
+    or with them provided by a ``__getattr__`` that warns on access (public API kept).
+
 ``RewriteError(path, line, message)``
     Raised for a file neither engine can parse, or a reference the conventions cannot express.
 """
@@ -49,6 +53,7 @@ from .batch import FileRewrite, FileTask, start_rewrites
 from .check import check_rewrite, compare_uses, repointing_problems
 from .errors import RewriteError
 from .notebook import rewrite_notebook
+from .reexports import reexports_on_access, remove_reexports
 from .shim import DEFAULT_NOTICE, normalize_shim
 from .source import RewriteOutcome, rewrite_source
 
@@ -61,6 +66,8 @@ __all__ = [
     "check_rewrite",
     "compare_uses",
     "normalize_shim",
+    "reexports_on_access",
+    "remove_reexports",
     "repointing_problems",
     "rewrite_notebook",
     "rewrite_source",

@@ -68,6 +68,13 @@ class Planner:
         self.statements = {
             fact.start: parse_import(text, fact.start, fact.end) for fact in facts.imports
         }
+        self.top_imports = {
+            item.name
+            for stmt in self.statements.values()
+            if stmt.kind == "import" and not indent_at(text, stmt.start)
+            for item in stmt.items
+            if item.alias is None
+        }
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -156,7 +163,34 @@ class Planner:
                 if full in self.old_modules:
                     local = item.alias or item.name
                     bindings.append(_Binding((local,), full, "submodule", stmt, item))
+        bindings += self.parent_bindings(bindings)
         return bindings
+
+    def parent_bindings(self, direct: list[_Binding]) -> list[_Binding]:
+        """``import a`` (``import a as x``, ``from p import a``) whose attribute chains reach a
+        moved module below it: ``a.old.name``. Not where the file imports that module itself."""
+        taken = {binding.prefix for binding in direct}
+        found: list[_Binding] = []
+        prefixes = {chain.parts[:size] for chain in self.facts.chains for size in (2, 3, 4)}
+        for stmt in self.statements.values():
+            resolved = self.resolve(stmt) if stmt.kind == "from" else ""
+            if resolved is None or stmt.star:
+                continue
+            for item in stmt.items:
+                if stmt.kind == "import":
+                    package = item.name if item.alias else item.name.split(".")[0]
+                    local = item.alias or package
+                else:
+                    package = f"{resolved}.{item.name}" if resolved else item.name
+                    local = item.alias or item.name
+                for old in sorted(self.old_modules):
+                    if not old.startswith(package + ".") or old == item.name:
+                        continue
+                    prefix = (local, *old[len(package) + 1 :].split("."))
+                    if prefix in prefixes and prefix not in taken:
+                        taken.add(prefix)
+                        found.append(_Binding(prefix, old, "parent", stmt, item))
+        return found
 
     def import_bound_names(self) -> dict[str, set[tuple[str, str]]]:
         bound: dict[str, set[tuple[str, str]]] = {}
@@ -180,6 +214,9 @@ class Planner:
         bound: dict[str, set[tuple[str, str]]],
         fstrings: list[str],
     ) -> None:
+        if binding.kind == "parent":
+            self.decide_parent(binding, heads, bound, fstrings)
+            return
         size = len(binding.prefix)
         uses = [chain for chain in self.facts.chains if chain.parts[:size] == binding.prefix]
         attrs = list(dict.fromkeys(chain.parts[size] for chain in uses if len(chain.parts) > size))
@@ -189,6 +226,18 @@ class Planner:
         attrs += [a for a in in_fstrings if a and a not in attrs]
         local = ".".join(binding.prefix)
         where = binding.item.start
+        if binding.old in self.moves.mixed:
+            moved = [a for a in attrs if self.name_target(binding.old, a) != binding.old]
+            if not moved:
+                binding.target = binding.old  # only its own names: the reference stays
+                return
+            if bare or len(moved) < len(attrs):
+                # the module stays for its own names; each moved name gets an import of its own
+                binding.target = binding.old
+                self.check_fstrings(binding, fstrings)
+                moved_uses = [c for c in uses if len(c.parts) > size and c.parts[size] in moved]
+                self.group(binding, moved, moved_uses, heads, bound)
+                return
         if bare or not attrs:
             if binding.old not in self.moves.modules and binding.old in self.moves.kept:
                 binding.target = binding.old  # the module stays; so does this reference to it
@@ -227,15 +276,81 @@ class Planner:
                 f"({', '.join(sorted(targets))}); import them explicitly",
             )
         self.check_fstrings(binding, fstrings)
+        self.group(binding, attrs, uses, heads, bound)
+
+    def decide_parent(
+        self,
+        binding: _Binding,
+        heads: Counter[str],
+        bound: dict[str, set[tuple[str, str]]],
+        fstrings: list[str],
+    ) -> None:
+        """``a.old.name`` through ``import a``: the chain goes to ``target.name`` (with an
+        ``import target``) when every moved name used lands in one module, else to ``name``
+        imported from its module."""
+        size = len(binding.prefix)
+        local = ".".join(binding.prefix)
+        uses = [chain for chain in self.facts.chains if chain.parts[:size] == binding.prefix]
+        bare = any(len(chain.parts) == size for chain in uses)
+        attrs = list(dict.fromkeys(chain.parts[size] for chain in uses if len(chain.parts) > size))
+        moved = [a for a in attrs if self.name_target(binding.old, a) != binding.old]
+        if binding.old in self.moves.mixed and not bare:
+            uses = [chain for chain in uses if chain.parts[size] in moved]
+            attrs = moved
+        if not attrs and not bare:
+            binding.target = binding.old
+            return
+        self.check_fstrings(binding, fstrings)
+        targets = {self.name_target(binding.old, a) for a in attrs}
+        if bare:
+            target = self.module_target(binding.old)
+            if target is None or targets - {target}:
+                raise self.error(
+                    binding.item.start,
+                    f"`{local}` ({binding.old}) is used as a module object and its names do not "
+                    "all move to one module",
+                )
+            targets = {target}
+        if len(targets) > 1:
+            self.group(binding, attrs, uses, heads, bound)
+            return
+        target = targets.pop()
+        head = target.split(".")[0]
+        others = {source for source in bound.get(head, set()) if source[1]}
+        if others or (heads[head] and head not in bound and head != binding.prefix[0]):
+            raise self.error(
+                binding.item.start,
+                f"cannot rewrite `{local}` as `{target}`: `{head}` is already bound in this file",
+            )
+        binding.target = target
+        for chain in uses:
+            self.add(chain.start, chain.ends[size - 1], target)
+        self.rename_attributes(binding, uses, attrs, [])
+
+    def group(
+        self,
+        binding: _Binding,
+        attrs: list[str],
+        uses: list[Chain],
+        heads: Counter[str],
+        bound: dict[str, set[tuple[str, str]]],
+    ) -> None:
+        """Each ``x.a`` of ``uses`` becomes ``a``, imported from its module (``binding.groups``)."""
+        size = len(binding.prefix)
+        local = ".".join(binding.prefix)
+        where = binding.item.start
         for name in attrs:
             module = self.name_target(binding.old, name)
-            sources = bound.get(name, set()) - {(module, self.moves.new_name(binding.old, name))}
-            if heads[name] or sources:
+            same = (module, self.moves.new_name(binding.old, name))
+            sources = bound.get(name, set()) - {same}
+            if sources or (heads[name] and same not in bound.get(name, set())):
                 raise self.error(
                     where,
                     f"cannot replace `{local}.{name}` with `{name}`: "
                     f"`{name}` is already bound or used in this file",
                 )
+            if same in bound.get(name, set()) and binding.old in self.moves.mixed:
+                continue  # the file imports it from there already
             binding.groups.setdefault(module, []).append(name)
         for names in binding.groups.values():
             names.sort(key=lambda name: (self.moves.new_name(binding.old, name), name))
@@ -290,29 +405,99 @@ class Planner:
             return "; "
         return stmt.newline + before
 
+    def through_parent(
+        self, stmt: ParsedImport, item: Item, bindings: list[_Binding]
+    ) -> tuple[bool, list[str], list[_Binding]] | None:
+        """For an item whose chains reach moved modules below it (``import a``: ``a.old.x``):
+        whether the item itself is still used, the modules to import for the chains, and the
+        bindings whose names are imported one by one. None when there are no such chains."""
+        found = [
+            b
+            for b in bindings
+            if b.kind == "parent" and b.stmt is stmt and b.item is item and b.target != b.old
+        ]
+        if not found:
+            return None
+        moved = [
+            chain
+            for b in found
+            for chain in self.facts.chains
+            if chain.parts[: len(b.prefix)] == b.prefix
+        ]
+        head = found[0].prefix[0]
+        left = sum(1 for chain in self.facts.chains if chain.parts[0] == head) - len(moved)
+        targets = [
+            target
+            for target in dict.fromkeys(b.target for b in found if b.target is not None)
+            if not self.imported_before(stmt, target)
+        ]
+        return left > 0, targets, [b for b in found if b.groups]
+
+    def imported_before(self, stmt: ParsedImport, module: str) -> bool:
+        """A top-level ``import module`` is in the file already (or was added for a chain), so
+        a chain through another import needs no second one."""
+        if indent_at(self.text, stmt.start):
+            return False
+        if module in self.top_imports:
+            return True
+        self.top_imports.add(module)
+        return False
+
     def rewrite_import(self, stmt: ParsedImport, bindings: list[_Binding]) -> None:
         kept: list[str] = []
         groups: dict[str, list[str]] = {}
+        plain: list[str] = []
         removed = False
         for item in stmt.items:
             binding = _find(bindings, stmt, item)
-            if binding is None or binding.target == binding.old:
+            parent = self.through_parent(stmt, item, bindings) if binding is None else None
+            if parent is not None:
+                removed = True
+                still_used, targets, grouped = parent
+                if still_used:
+                    kept.append(self.text[item.start : item.end])
+                plain += [t for t in targets if t not in plain]
+                for each in grouped:
+                    self.add_groups(each, groups)
+            elif binding is None or binding.target == binding.old:
                 kept.append(self.text[item.start : item.end])
+                if binding is not None and binding.groups:  # a mixed module's moved names
+                    removed = True
+                    self.add_groups(binding, groups)
             elif binding.target is not None:
                 kept.append(binding.target + self.text[item.name_end : item.end])
             else:
                 removed = True
-                for module, names in binding.groups.items():
-                    groups.setdefault(module, []).extend(
-                        self.import_text(binding.old, name, name) for name in names
-                    )
+                self.add_groups(binding, groups)
         if not removed:
             for item, new in zip(stmt.items, kept, strict=True):
                 self.add(item.start, item.end, new)
             return
         parts = [f"import {', '.join(kept)}"] if kept else []
+        parts += [f"import {module}" for module in plain if module not in kept]
         parts += [f"from {module} import {', '.join(groups[module])}" for module in sorted(groups)]
+        if not parts:
+            self.remove(stmt)
+            return
         self.add(stmt.start, stmt.end, self.separator(stmt).join(parts))
+
+    def remove(self, stmt: ParsedImport) -> None:
+        """An import that binds nothing used any more: its line goes (``pass`` where it is not
+        alone at the top level, so a block never becomes empty)."""
+        before = self.text[line_start(self.text, stmt.start) : stmt.start]
+        after = self.text[stmt.end : line_end(self.text, stmt.end)]
+        if before or after.strip():
+            self.add(stmt.start, stmt.end, "pass")
+            return
+        end = line_end(self.text, stmt.end)
+        end += 2 if self.text.startswith("\r\n", end) else 1 if end < len(self.text) else 0
+        self.add(line_start(self.text, stmt.start), end, "")
+
+    def add_groups(self, binding: _Binding, groups: dict[str, list[str]]) -> None:
+        for module, names in binding.groups.items():
+            groups.setdefault(module, []).extend(
+                self.import_text(binding.old, name, name) for name in names
+            )
 
     def rewrite_from(self, stmt: ParsedImport, bindings: list[_Binding]) -> None:
         resolved = self.resolve(stmt)
@@ -342,19 +527,42 @@ class Planner:
         # (sort key, module text, item, can the original item stay where it is)
         entries: list[tuple[str, str, RenderItem, bool]] = []
         renamed: list[tuple[Item, str]] = []  # items staying in place with a new text
+        plain: list[str] = []  # ``import mod [as x]`` of top-level modules the items become
         for item in stmt.items:
             source = RenderItem(self.text[item.start : item.end], item.leading, item.trailing)
             binding = _find(bindings, stmt, item)
+            chains = self.through_parent(stmt, item, bindings) if binding is None else None
+            if chains is not None:
+                still_used, targets, grouped = chains
+                if still_used:
+                    entries.append((resolved, stmt.module_text, source, False))
+                plain += [t for t in targets if t not in plain]
+                entries += [
+                    (module, module, RenderItem(self.import_text(each.old, n, n)), False)
+                    for each in grouped
+                    for module in sorted(each.groups)
+                    for n in each.groups[module]
+                ]
+                continue
             if binding is not None and binding.target is not None:
                 if binding.target == binding.old:
                     entries.append((resolved, stmt.module_text, source, True))
+                    entries += [  # a mixed module stays; its moved names are imported apart
+                        (
+                            module,
+                            self.spelled(stmt, module),
+                            RenderItem(self.import_text(binding.old, n, n)),
+                            False,
+                        )
+                        for module in sorted(binding.groups)
+                        for n in binding.groups[module]
+                    ]
                     continue
                 parent, _, leaf = binding.target.rpartition(".")
-                if not parent:
-                    raise self.error(
-                        item.start, f"cannot import top-level module {binding.target} with from"
-                    )
                 local = item.alias or item.name
+                if not parent:  # a top-level module is imported, not taken from a package
+                    plain.append(leaf if local == leaf else f"{leaf} as {local}")
+                    continue
                 text = leaf if local == leaf else f"{leaf} as {local}"
                 render = RenderItem(text, item.leading, item.trailing)
                 entries.append((parent, self.spelled(stmt, parent), render, False))
@@ -381,12 +589,17 @@ class Planner:
                     renamed.append((item, text))
                     render = RenderItem(text, item.leading, item.trailing)
                     entries.append((module, self.spelled(stmt, module), render, True))
-        if all(module == resolved for module, _, _, _ in entries) and all(
-            same for _, _, _, same in entries
+        if not entries and not plain:
+            self.remove(stmt)
+            return
+        if (
+            not plain
+            and all(module == resolved for module, _, _, _ in entries)
+            and all(same for _, _, _, same in entries)
         ):
             return
         order = sorted(dict.fromkeys(module for module, _, _, _ in entries))
-        if len(order) == 1 and all(same for _, _, _, same in entries):
+        if not plain and len(order) == 1 and all(same for _, _, _, same in entries):
             self.add(stmt.module_start, stmt.module_end, self.spelled(stmt, order[0]))
             for item, text in renamed:
                 self.add(item.start, item.end, text)
@@ -398,6 +611,7 @@ class Planner:
             group = [entry for entry in entries if entry[0] == module]
             tail = stmt.tail if module == last_module else ()
             rendered.append(render_from(group[0][1], [e[2] for e in group], stmt, indent, tail))
+        rendered += [f"import {text}" for text in plain]
         self.add(stmt.start, stmt.end, self.separator(stmt).join(rendered))
 
     def rewrite_star(self, stmt: ParsedImport, modules: tuple[str, ...]) -> None:
@@ -481,7 +695,7 @@ class Planner:
 
 def _find(bindings: list[_Binding], stmt: ParsedImport, item: Item) -> _Binding | None:
     for binding in bindings:
-        if binding.stmt is stmt and binding.item is item:
+        if binding.stmt is stmt and binding.item is item and binding.kind != "parent":
             return binding
     return None
 

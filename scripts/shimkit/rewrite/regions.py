@@ -206,17 +206,36 @@ def merged(text: str, starts: Sequence[int], chosen: Iterable[int]) -> list[tupl
     return segments
 
 
+def _parent_imports(text: str, starts: Sequence[int], parents: Iterable[str]) -> set[int]:
+    """Indices of the top-level import statements showing a package above a moved module
+    (``import a`` reaches ``a.old`` as ``a.old.name``)."""
+    words = _words(part for parent in parents for part in parent.split("."))
+    if words is None:
+        return set()
+    chunks = chunks_of(text, starts)
+    return {
+        index
+        for index, (start, end) in enumerate(chunks)
+        if text.startswith(("import", "from"), start) and words.search(text, start, end)
+    }
+
+
 def engine_regions(
-    text: str, starts: Sequence[int], leaves: Iterable[str], unnamed: bool = False
+    text: str,
+    starts: Sequence[int],
+    leaves: Iterable[str],
+    unnamed: bool = False,
+    parents: Iterable[str] = (),
 ) -> Regions:
     """The statements the engines must see: those showing the last component of a moved module
     (or, ``unnamed``: a moved package holds the file, a relative import), those using a name such
-    a module is bound to (``import a.old as x``: ``x``), and those showing a word taken from it
-    (``x.name``: ``name``, for the planner's clash checks)."""
+    a module is bound to (``import a.old as x``: ``x``), those showing a word taken from it
+    (``x.name``: ``name``, for the planner's clash checks), and the imports of the packages above
+    a moved module (``parents``)."""
     if len(starts) <= 1:
         return Regions.of(text, [(0, len(text))])
     needles = re.compile("|".join(sorted(re.escape(leaf) for leaf in set(leaves))))
-    chosen = chunks_with(text, starts, needles)
+    chosen = chunks_with(text, starts, needles) | _parent_imports(text, starts, parents)
     if unnamed:
         chosen |= chunks_with(text, starts, RELATIVE_IMPORT)
     chunks = chunks_of(text, starts)

@@ -53,8 +53,9 @@ def rewrite_source(
     if shortcuts.enabled() and not _mentions_a_move(text, moves, unnamed):
         return RewriteOutcome(text, "")
     starts = statement_starts(text) if shortcuts.enabled() else (0,)
-    leaves = {m.rpartition(".")[2] for m in moves.old_modules()}
-    regions = engine_regions(text, starts, leaves, unnamed)
+    old = moves.old_modules()
+    parents = {m.rpartition(".")[0] for m in old} - {""}
+    regions = engine_regions(text, starts, {m.rpartition(".")[2] for m in old}, unnamed, parents)
     planned: list[Edit] = []
     imports: list[tuple[int, int]] = []
 
