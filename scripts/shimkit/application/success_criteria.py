@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from shimkit.application.contracts_config import is_gone
-from shimkit.application.ports import Reporter
+from shimkit.application.ports import CheckRow, Reporter
 from shimkit.application.workspace import Analysis, Workspace
 from shimkit.apply.git_steps import file_at
 from shimkit.domain.model import Definition, Inventory
@@ -137,10 +137,15 @@ def type_checking(workspace: Workspace, baseline: Inventory) -> str:
     return f"mypy ({check.configured}): {found}: {shown}"
 
 
-def functionality(rows: Sequence[tuple[str, bool, str]]) -> str:
-    wanted = {"baseline modules still import": "imports", "tests": "tests"}
+def functionality(rows: Sequence[CheckRow]) -> str:
+    wanted = {
+        "baseline modules still import": "imports",
+        "tests": "tests",
+        "needs a decision": "tests",
+    }
+    verdicts = {True: "ok", False: "FAILED", None: "to decide"}
     found = [
-        f"{wanted[name]} {'ok' if ok else 'FAILED'}: {details}"
+        f"{wanted[name]} {verdicts[ok]}: {details}"
         for name, ok, details in rows
         if name in wanted
     ]
@@ -151,7 +156,7 @@ def success_criteria(
     workspace: Workspace,
     baseline: Inventory,
     now: Analysis,
-    verification_rows: Sequence[tuple[str, bool, str]],
+    verification_rows: Sequence[CheckRow],
 ) -> list[Row]:
     expects = workspace.plan.success_criteria
     rows = [
@@ -175,7 +180,7 @@ def report_success_criteria(
     workspace: Workspace,
     baseline: Inventory,
     now: Analysis,
-    verification_rows: Sequence[tuple[str, bool, str]],
+    verification_rows: Sequence[CheckRow],
     reporter: Reporter,
 ) -> None:
     reporter.table(

@@ -19,7 +19,7 @@ from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline, violations
 from shimkit.application.options import ImportOptions
 from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
-from shimkit.application.ports import Reporter
+from shimkit.application.ports import CheckRow, Reporter
 from shimkit.application.progress import pending_steps
 from shimkit.application.smoke import (
     ModuleSelection,
@@ -58,7 +58,8 @@ from shimkit.verify import (
     verdicts_against,
 )
 
-Row = tuple[str, bool, str]
+Row = CheckRow
+NEEDS_DECISION = "needs a decision"
 TITLE = "Verify"
 
 
@@ -95,12 +96,12 @@ class Verification:
     notes: list[str] = field(default_factory=list)  # pre-existing problems, skipped files
     decisions: list[str] = field(default_factory=list)  # for a person: tests of retired shims
 
-    def add(self, name: str, ok: bool, details: str = "") -> None:
+    def add(self, name: str, ok: bool | None, details: str = "") -> None:
         self.rows.append((name, ok, details))
 
     @property
     def ok(self) -> bool:
-        return all(ok for _, ok, _ in self.rows)
+        return all(ok is not False for _, ok, _ in self.rows)
 
 
 def _listing(items: Collection[str], limit: int = 6) -> str:
@@ -569,11 +570,14 @@ def _check_tests(
     failures = [f for f in run.failures if f not in excused]
     result.decisions.extend(f"{f} fails: it exercises a retired shim" for f in excused)
     if not failures:
-        result.add(
-            "tests",
-            True,
-            f"{run.passed} passed, {len(excused)} left for a person ({suite.source})",
-        )
+        result.add("tests", True, f"{run.passed} passed ({suite.source})")
+        if excused:
+            result.add(
+                NEEDS_DECISION,
+                None,
+                f"{_listing(excused)} fail(s): exercising a retired shim, to delete or rewrite; "
+                f"see: python -m pytest {' '.join(sorted(excused)[:3])}",
+            )
         return
     # a test that failed when step 1 ran the plan's tests is pre-existing: no re-run needed
     recorded = sorted(f for f in failures if f in set(baseline.test_failures))
