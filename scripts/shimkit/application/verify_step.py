@@ -21,6 +21,7 @@ from shimkit.application.options import ImportOptions
 from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
 from shimkit.application.ports import CheckRow, Reporter
 from shimkit.application.progress import pending_steps
+from shimkit.application.run_progress import tests_heartbeat
 from shimkit.application.smoke import (
     ModuleSelection,
     changed_modules,
@@ -433,11 +434,13 @@ class _TestRuns:
     suite: TestSuite
     commit: str | None  # the baseline's
     recorded: RecordedRuns
+    reporter: Reporter
 
     def now(self) -> TestRun:
         """The suite on the tree as the change left it (recorded: a later change's baseline)."""
         root, src, suite = self.workspace.root, self.workspace.src, self.suite
-        run = run_tests(root, src, suite.paths, command=suite.command)
+        heartbeat = tests_heartbeat(self.reporter, "verify: running the tests")
+        run = run_tests(root, src, suite.paths, command=suite.command, progress=heartbeat)
         self.recorded.record(suite_key(root, src, suite), run)
         return run
 
@@ -543,13 +546,16 @@ def _check_tests(
     baseline: Inventory,
     scope: Scope,
     result: Verification,
+    reporter: Reporter,
 ) -> None:
     suite = _test_suite(workspace, analysis, baseline, scope)
     if suite is None:
         result.add("tests", True, "no tests: the plan's test paths are not in this tree")
         result.notes.append("warning: no tests were run for this change")
         return
-    runs = _TestRuns(workspace, suite, baseline.commit, RecordedRuns(workspace.repository))
+    runs = _TestRuns(
+        workspace, suite, baseline.commit, RecordedRuns(workspace.repository), reporter
+    )
     run = runs.now()
     if run.run_failed:
         _judge_broken_run(runs, run, result)
@@ -639,7 +645,7 @@ def verify(
         _check_imports(
             workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()
         )
-        _check_tests(workspace, analysis, baseline, scope, result)
+        _check_tests(workspace, analysis, baseline, scope, result, reporter)
     return result
 
 
