@@ -155,7 +155,7 @@ QUICK_TEST_PATHS = ("tests/tracking",)
 _QUICK_PLAN = f"""
 
 # kit tests: the plan's test paths narrowed to those that start no server
-PLAN = replace(PLAN, tracking_tests={QUICK_TEST_PATHS!r})
+PLAN = replace(PLAN, test_paths={QUICK_TEST_PATHS!r})
 """
 
 
@@ -163,7 +163,7 @@ def quick_plan() -> Plan:
     """The kit's plan with its test paths narrowed to ``QUICK_TEST_PATHS`` (for in-process runs)."""
     from consolidation_plan import PLAN
 
-    return replace(PLAN, tracking_tests=QUICK_TEST_PATHS)
+    return replace(PLAN, test_paths=QUICK_TEST_PATHS)
 
 
 def quick_kit() -> Path:

@@ -200,3 +200,11 @@ def test_an_unknown_flag_is_one_line_and_exit_2(legacy: Path) -> None:
     for script in ("step1_inventory.py", "step2_consolidate.py", "retire_shims.py"):
         result = run_script(script, legacy, "--no-such-flag")
         assert_refused(result, "--no-such-flag")
+
+
+def test_a_root_inside_the_repository_suggests_the_root_that_has_the_sources(
+    legacy: Path,
+) -> None:
+    result = run_script("step2_consolidate.py", legacy / "src")
+    where = f"no source directory 'src' under {legacy / 'src'}"
+    assert_refused(result, where, f"--root {legacy}?")

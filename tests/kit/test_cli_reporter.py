@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+from kit_helpers import write_tree
+from shimkit.application import Workspace
+from shimkit.application.workspace import analyse
 from shimkit.cli.reporter import RichReporter
+from shimkit.domain.plan import Plan
 
 
 class FakeClock:
@@ -57,3 +62,28 @@ def test_a_short_phase_stays_quiet() -> None:
         for _ in range(3):
             progress.advance()
     assert err.getvalue() == ""
+
+
+def test_usage_sites_fit_100_columns_with_room_for_the_names(tmp_path: Path) -> None:
+    importer = "src/company/platform/adapters/very_long_adapter_name/for_the_tracking_server.py"
+    write_tree(
+        tmp_path,
+        {
+            "src/company/__init__.py": "",
+            "src/company/core.py": "def setup_for_stage_and_run():\n    return 1\n",
+            "src/company/legacy/__init__.py": "",
+            "src/company/legacy/deeply_nested_compatibility_module.py": (
+                "from company.core import setup_for_stage_and_run\n"
+            ),
+            importer: "from company.legacy.deeply_nested_compatibility_module import "
+            "setup_for_stage_and_run\n",
+        },
+    )
+    analysis = analyse(Workspace(tmp_path, "src", Plan(title="t")))
+    out = io.StringIO()
+    reporter = RichReporter(out=out)
+    reporter.out.width = 100
+    reporter.inventory(analysis.inventory)
+    lines = out.getvalue().split("Usage sites")[1].splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert any("setup_for_stage_and_run" in line for line in lines), "\n".join(lines)

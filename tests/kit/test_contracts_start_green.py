@@ -8,8 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from consolidation_plan import PLAN
 from kit_helpers import build_legacy_repo, commit_all, files_under, lint_imports, quick_plan
-from shimkit.cli import inventory_main
+from shimkit.cli import import_smoke_main, inventory_main
 
 pytestmark = pytest.mark.slow
 
@@ -21,6 +22,10 @@ UPWARD = {
         "    return tracker.experiment_id\n"
     ),
 }
+WARNS = (
+    "import warnings\n\n"
+    'warnings.warn("common.old_names is deprecated", DeprecationWarning, stacklevel=2)\n'
+)
 
 
 @pytest.fixture
@@ -85,3 +90,43 @@ def test_contracts_that_cannot_start_green_are_not_written(
     assert "infrastructure.tracking.mlflow.hash_utils -> common.shared.hash_utils" in out
     assert "nothing was written" in out
     assert files_under(legacy) == before
+
+
+@pytest.mark.parametrize(
+    ("layers", "reason"),
+    [
+        (
+            ("orchestration", "infrastrcture", "common"),
+            "the plan's layer 'infrastrcture' is not a package of this tree: 'infrastructure'?",
+        ),
+        (
+            ("orchestration",),
+            "the plan's layers name 1 package(s) this tree has (orchestration): a layers "
+            "contract needs two or more",
+        ),
+    ],
+    ids=["typo", "one layer"],
+)
+def test_layers_that_would_check_nothing_are_refused(
+    legacy: Path, capsys: pytest.CaptureFixture[str], layers: tuple[str, ...], reason: str
+) -> None:
+    before = files_under(legacy)
+    plan = replace(quick_plan(), layers=layers)
+    assert inventory_main(plan, ["--root", str(legacy), "--write-contracts"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and reason in err[0], err
+    assert files_under(legacy) == before
+
+
+def test_the_import_smoke_starts_green_and_a_warning_the_plan_does_not_retire_fails(
+    legacy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert import_smoke_main(PLAN, ["--root", str(legacy)]) == 0
+    out = capsys.readouterr().out
+    assert "warn only through layers the plan retires (orchestration.mlflow_utils)" in out
+    assert "import smoke: OK" in out
+
+    plant(legacy, {"src/common/old_names.py": WARNS})
+    assert import_smoke_main(PLAN, ["--root", str(legacy)]) == 1
+    out = capsys.readouterr().out
+    assert "common.old_names" in out and "common.old_names is deprecated" in out

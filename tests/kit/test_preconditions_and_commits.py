@@ -5,11 +5,29 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from kit_helpers import KIT_IDENTITY, REPO, Repos, commit_all, git, run_script, write_tree
-from shimkit.application import RunOptions, Workspace, run_inventory, run_retire, run_verify
+from kit_helpers import (
+    KIT_IDENTITY,
+    REPO,
+    Repos,
+    commit_all,
+    files_under,
+    git,
+    run_script,
+    write_tree,
+)
+from shimkit.application import (
+    RunOptions,
+    Workspace,
+    migrate,
+    run_inventory,
+    run_retire,
+    run_rollback,
+    run_verify,
+)
 from shimkit.application.rewrite_step import run_rewrite_step
 from shimkit.apply.state_file import state_path
 from shimkit.cli.reporter import RichReporter
@@ -166,3 +184,111 @@ def test_the_status_step_1_wrote_does_not_count_as_uncommitted_work(tiny: Worksp
         doc.write("A note of the team's, not the kit's.\n")
     with pytest.raises(KitError, match=r"working tree has uncommitted changes: docs/plan\.md"):
         run_rewrite_step(tiny, step, RunOptions(write=True), Captured())
+
+
+WIP = "from pkg.old import compute\n\nDRAFT = compute() + 1  # not committed yet\n"
+NOTES = "untracked notes, never the kit's\n"
+CHANGES = "# Changelog\n\nMy own notes, not committed yet.\n"
+
+
+def _untracked(workspace: Workspace) -> dict[str, bytes]:
+    listed = git(workspace.root, "ls-files", "--others", "--exclude-standard").split()
+    return {path: (workspace.root / path).read_bytes() for path in listed}
+
+
+def test_an_untracked_file_importing_a_retired_shim_is_never_written_and_fails_the_run(
+    tiny: Workspace,
+) -> None:
+    (tiny.root / "src/pkg/wip.py").write_text(WIP)
+    before = files_under(tiny.root)
+    reporter = Captured()
+    assert migrate(tiny, RunOptions(write=True, commit=True), reporter) == 1
+    assert "pkg.wip -> pkg.old" in reporter.text
+    assert files_under(tiny.root) == before
+    assert git(tiny.root, "log", "--format=%s") == "tiny tree\n"
+
+
+def test_an_untracked_file_the_kit_would_write_is_uncommitted_work(tiny: Workspace) -> None:
+    (tiny.root / "CHANGELOG.md").write_text(CHANGES)
+    before = files_under(tiny.root)
+    with pytest.raises(KitError, match=r"uncommitted changes: CHANGELOG\.md \(commit or stash"):
+        migrate(tiny, RunOptions(write=True, commit=True), Captured())
+    assert files_under(tiny.root) == before
+    assert git(tiny.root, "log", "--format=%s") == "tiny tree\n"
+
+
+def test_untracked_work_survives_migrate_commit_and_rollback_byte_for_byte(
+    tiny: Workspace,
+) -> None:
+    (tiny.root / "notes.txt").write_text(NOTES)
+    (tiny.root / "src/pkg/draft.py").write_text("from pkg.core import compute\n")
+    untracked = _untracked(tiny)
+    reporter = Captured()
+    assert migrate(tiny, RunOptions(write=True, commit=True), reporter) == 0
+    # the plan declares no figure: the engine expects none
+    assert "re-export code removed" in reporter.text and "~100" not in reporter.text
+    assert _untracked(tiny) == untracked
+    committed = git(tiny.root, "log", "--name-only", "--format=").split()
+    assert not set(committed) & set(untracked)
+
+    rollback = Captured()
+    assert run_rollback(tiny, 0, False, rollback) == 0, rollback.text
+    assert _untracked(tiny) == untracked
+    assert git(tiny.root, "status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_an_untracked_file_written_with_allow_dirty_stays_out_of_commits_and_rollback(
+    tiny: Workspace,
+) -> None:
+    (tiny.root / "CHANGELOG.md").write_text(CHANGES)
+    reporter = Captured()
+    options = RunOptions(write=True, commit=True, allow_dirty=True)
+    assert migrate(tiny, options, reporter) == 0, reporter.text
+    written = (tiny.root / "CHANGELOG.md").read_text()
+    assert written.startswith(CHANGES) and "`pkg.old`" in written
+    assert "left out of the commit (untracked" in reporter.text
+    committed = git(tiny.root, "log", "--name-only", "--format=").split()
+    assert "CHANGELOG.md" not in committed
+
+    rollback = Captured()
+    assert run_rollback(tiny, 0, False, rollback) == 0, rollback.text
+    assert (tiny.root / "CHANGELOG.md").read_text() == written
+
+
+def test_rollback_refusing_a_dirty_tree_offers_no_flag_it_does_not_have(tiny: Workspace) -> None:
+    (tiny.root / "src/pkg/app.py").write_text("VALUE = 1\n")
+    with pytest.raises(KitError) as refused:
+        run_rollback(tiny, 0, False, Captured())
+    assert str(refused.value) == (
+        "working tree has uncommitted changes: src/pkg/app.py (commit or stash them)"
+    )
+
+
+def test_a_migration_with_nothing_to_do_says_so_and_checks_no_kept_layer_it_lacks(
+    tiny: Workspace,
+) -> None:
+    assert migrate(tiny, RunOptions(write=True, commit=True), Captured()) == 0
+    again = Captured()
+    assert migrate(tiny, RunOptions(write=True, commit=True), again) == 0, again.text
+    assert "is already what the migration makes it" in again.text
+    assert "migration written" not in again.text
+    assert "re-export the very objects" not in again.text  # the plan keeps no layer
+
+
+KEPT = "from pkg.core import compute\n__all__ = ['compute']  # as the team wrote it\n"
+
+
+@pytest.mark.parametrize("reformat", [False, True], ids=["as it is", "reformat_kept"])
+def test_a_kept_layer_is_left_as_it_is_unless_the_plan_asks(
+    tiny: Workspace, reformat: bool
+) -> None:
+    (tiny.root / "src/pkg/compat.py").write_text(KEPT)
+    (tiny.root / "src/pkg/uses_compat.py").write_text("from pkg.compat import compute\n")
+    commit_all(tiny.root, "a kept layer")
+    plan = replace(PLAN, keep=("pkg.compat",), reformat_kept=reformat)
+    workspace = replace(tiny, plan=plan)
+    reporter = Captured()
+    assert migrate(workspace, RunOptions(write=True), reporter) == 0, reporter.text
+    assert (tiny.root / "src/pkg/uses_compat.py").read_text() == "from pkg.core import compute\n"
+    kept = (tiny.root / "src/pkg/compat.py").read_text()
+    assert (kept == KEPT) is not reformat, kept

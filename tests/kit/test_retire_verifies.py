@@ -104,6 +104,12 @@ def test_step5_after_step3_alone_names_steps_2_and_4_as_pending(legacy: Path) ->
     assert "verification passed" in output
     assert "pending: step 2, step 4" in output
     assert "would delete orchestration.jobs.tracking.mlflow_utils" in output
+    # the test about the retired shim is a visible row of its own, with the command to see it
+    decision = next(line for line in output.splitlines() if "needs a decision" in line)
+    assert "DECIDE" in decision and "test_deprecated_module_warns_on_import" in output
+    shown = " ".join(output.replace("│", " ").split())
+    assert "see: python -m pytest tests/tracking/test_deprecated_shim.py::" in shown, output
+    assert "left for a person (" not in output
 
 
 def _plant(root: Path, module: str, text: str) -> None:

@@ -118,7 +118,7 @@ def test_a_split_statement_renames_per_item_and_keeps_the_layout() -> None:
     )
 
 
-def test_a_relative_import_of_a_renamed_name_in_a_try_collapses() -> None:
+def test_a_relative_import_of_a_renamed_name_in_a_try_collapses_staying_relative() -> None:
     check(
         """\
         try:

@@ -227,6 +227,30 @@ def test_relative_imports_outside_the_import_root_are_left_alone() -> None:
     assert rewrite(source, importer=None) == source
 
 
+def test_a_relative_importer_stays_relative_where_its_target_is_in_its_own_package() -> None:
+    check(
+        "from ..hpo.compat import search_space\n",
+        "from ..hpo.core.search_space import search_space\n",
+        importer="training.cli.main",
+    )
+    check(
+        "from .compat import search_space\n",
+        "from .core.search_space import search_space\n",
+        importer="training.hpo",
+        is_package=True,
+    )
+
+
+def test_a_relative_importer_whose_target_is_in_another_top_level_package_becomes_absolute() -> (
+    None
+):
+    check(
+        "from ..mlflow_utils import setup_mlflow_for_stage\n",
+        "from infrastructure.tracking.mlflow.setup import setup_mlflow_for_stage\n",
+        importer="orchestration.jobs.runner",
+    )
+
+
 def test_function_local_and_type_checking_imports_keep_their_indentation() -> None:
     check(
         """\

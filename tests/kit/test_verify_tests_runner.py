@@ -332,3 +332,24 @@ def test_the_baseline_has_the_modules_git_ignores_but_the_tree_has(tmp_path: Pat
     comparison = compare_with_baseline(root, "src", ["tests/test_a.py::test_a"], baseline)
     assert dict(comparison.verdicts) == {"tests/test_a.py::test_a": REGRESSION}
     assert comparison.baseline is not None and not comparison.baseline.run_failed
+
+
+def test_a_run_tells_how_far_it_is_while_it_runs(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_slow.py").write_text(
+        "import time\n\nimport pytest\n\n\n"
+        "@pytest.mark.parametrize('n', range(4))\n"
+        "def test_slow(n: int) -> None:\n    time.sleep(0.6)\n"
+    )
+    heard: list[tuple[float, int, int | None]] = []
+    run = run_tests(
+        tmp_path, "src", ["tests"], progress=lambda *beat: heard.append(beat)
+    )
+    assert run.passed == 4
+    assert len(heard) >= 1, "a run of over two seconds is heard from at least once"
+    assert [elapsed for elapsed, _, _ in heard] == sorted(elapsed for elapsed, _, _ in heard)
+    # None until pytest has collected, then the number collected
+    assert {total for _, _, total in heard} <= {None, 4} and heard[-1][2] == 4, heard
+    assert all(0 <= done <= 4 for _, done, _ in heard)
+    assert [done for _, done, _ in heard] == sorted(done for _, done, _ in heard)

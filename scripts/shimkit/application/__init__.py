@@ -1,6 +1,7 @@
 """Use cases: one per step, the whole migration, retiring any set of shims, rolling the plan
 back, and the gate's pre-commit check."""
 
+from shimkit.application.adopt import run_adopt
 from shimkit.application.gate import shim_imports
 from shimkit.application.import_smoke_step import run_import_smoke
 from shimkit.application.inventory_step import run_inventory
@@ -18,6 +19,7 @@ __all__ = [
     "Workspace",
     "migrate",
     "recover_interrupted",
+    "run_adopt",
     "run_import_smoke",
     "run_inventory",
     "run_retire",

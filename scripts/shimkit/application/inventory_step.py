@@ -132,7 +132,7 @@ def run_inventory(
     workspace.check()
     options = options or RunOptions()
     if write_contracts:
-        require_clean_but_status(workspace, options.allow_dirty)
+        require_clean_but_status(workspace, options.allow_dirty, (CONFIG,))
     workspace = check_plan_doc(workspace, reporter)
     analysis = analyse(workspace)
     mixed = find_mixed(analysis.codebase, analysis.index)

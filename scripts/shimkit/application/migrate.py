@@ -43,7 +43,7 @@ from shimkit.application.rewrite_step import (
     show_planned,
     write_step,
 )
-from shimkit.application.step_commits import AppliedStep, commit_step
+from shimkit.application.step_commits import AppliedStep, commit_step, report_left_out
 from shimkit.application.verify_step import TITLE as VERIFY_TITLE
 from shimkit.application.verify_step import (
     BeforeChange,
@@ -133,6 +133,9 @@ def migrate(
         if not options.write:
             reporter.info("rehearsal finished, nothing written: pass --write to carry it out")
             return 0
+        # the tree may have changed while the copy was verified, and only now is it known which
+        # files the migration writes: an untracked one among them is uncommitted work
+        require_clean_but_status(workspace, options.allow_dirty, [c.path for c in changes.changes])
         head = repo_status(workspace.root).head
         if options.commit:
             baseline_commit = _commit_each_step(workspace, applied, reporter) or head
@@ -148,7 +151,11 @@ def migrate(
             apply_changes(workspace.root, written, verified=True)
             baseline_commit = head
         _carry_baseline(copy, workspace, baseline_commit)
-    reporter.info(f"migration written: {len(changes.changes)} file(s) changed in {workspace.root}")
+    if changes.changes:
+        count = len(changes.changes)
+        reporter.info(f"migration written: {count} file(s) changed in {workspace.root}")
+    else:
+        reporter.info(f"nothing to write: {workspace.root} is already what the migration makes it")
     return 0
 
 
@@ -168,13 +175,16 @@ def _commit_each_step(
             continue
         apply_changes(workspace.root, step.changes, verified=True)
         try:
-            sha = commit_step(workspace, step)
+            sha, left_out = commit_step(workspace, step)
         except KitError as error:
             raise KitError(
                 f"step {number}: {error}; the steps before it are committed, its own change is "
                 "written but not committed"
             ) from error
-        reporter.info(f"step {number}: committed {short(sha)} ({len(step.paths)} file(s))")
+        reporter.info(
+            f"step {number}: committed {short(sha)} ({len(step.paths) - len(left_out)} file(s))"
+        )
+        report_left_out(left_out, reporter)
         if number == 1:
             first = sha
     return first
@@ -299,7 +309,9 @@ def _retire(
     stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
     if stop is not None:
         return stop
-    require_clean_but_status(workspace, options.allow_dirty)
+    require_clean_but_status(
+        workspace, options.allow_dirty, [c.path for c in outcome.changes.changes]
+    )
     if options.commit:
         require_committer(workspace.root)
     if not _verified_on_a_copy(workspace, analysis, retirement.step, outcome, reporter, imports):

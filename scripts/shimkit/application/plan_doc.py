@@ -8,7 +8,7 @@ changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -65,12 +65,22 @@ def plan_doc_change(
     return FileChange(workspace.plan.plan_doc, text, new, "plan-doc")
 
 
-def require_clean_but_status(workspace: Workspace, allow_dirty: bool) -> None:
-    """``require_clean``, where a plan document whose only change since HEAD is its status block
+def require_clean_but_status(
+    workspace: Workspace, allow_dirty: bool, writes: Collection[str] = ()
+) -> None:
+    """``require_clean`` (``writes``: the paths the run would write, where an untracked file is
+    uncommitted work too), where a plan document whose only change since HEAD is its status block
     (what an earlier step wrote) is not uncommitted work: the next step writes it again."""
     doc = workspace.plan.plan_doc
     state = repo_status(workspace.root)
-    if not allow_dirty and doc is not None and state.is_repo and set(state.dirty) == {doc}:
+    untouched = not set(state.untracked) & set(writes)
+    if (
+        not allow_dirty
+        and doc is not None
+        and state.is_repo
+        and set(state.dirty) == {doc}
+        and untouched
+    ):
         committed = file_at(workspace.root, "HEAD", doc)
         text = _read(workspace)
         try:
@@ -82,7 +92,7 @@ def require_clean_but_status(workspace: Workspace, allow_dirty: bool) -> None:
                 return
         except (KitError, UnicodeDecodeError):
             pass  # not the kit's change: refused below, like any other
-    require_clean(workspace.root, allow_dirty)
+    require_clean(workspace.root, allow_dirty, writes)
 
 
 def mark_steps_done(workspace: Workspace, steps: Sequence[int], reporter: Reporter) -> None:

@@ -8,6 +8,9 @@ from typing import Protocol
 
 from shimkit.domain.model import ChangeSet, Inventory
 
+# (check, passed, details); passed None: a person must decide (shown apart, fails nothing)
+CheckRow = tuple[str, bool | None, str]
+
 
 class Progress(Protocol):
     def advance(self, description: str = "") -> None: ...
@@ -26,7 +29,7 @@ class Reporter(Protocol):
 
     def changes(self, changes: ChangeSet) -> None: ...
 
-    def checks(self, title: str, rows: Sequence[tuple[str, bool, str]]) -> None: ...
+    def checks(self, title: str, rows: Sequence[CheckRow]) -> None: ...
 
     def table(self, title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None: ...
 

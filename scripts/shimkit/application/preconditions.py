@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shimkit.application.ports import Reporter
+from shimkit.application.run_progress import tests_heartbeat
 from shimkit.application.test_baselines import RecordedRuns, plan_tests, suite_key
 from shimkit.application.workspace import Analysis, Workspace
 from shimkit.apply import repo_status
@@ -57,11 +58,14 @@ def _listing(items: list[str]) -> str:
 def _tests(workspace: Workspace, reporter: Reporter) -> tuple[Precondition, tuple[str, ...]]:
     suite = plan_tests(workspace)
     if suite is None:
-        wanted = ", ".join(workspace.plan.tracking_tests) or "none declared"
+        wanted = ", ".join(workspace.plan.test_paths) or "none declared"
         return Precondition(TESTS, False, f"the plan's test paths ({wanted}) are not here"), ()
     what = describe_command(suite.command) if suite.command else ", ".join(suite.paths)
     reporter.info(f"step 1: running the plan's tests once ({what})")
-    run = run_tests(workspace.root, workspace.src, suite.paths, command=suite.command)
+    heartbeat = tests_heartbeat(reporter, "step 1: running the plan's tests")
+    run = run_tests(
+        workspace.root, workspace.src, suite.paths, command=suite.command, progress=heartbeat
+    )
     # the baseline of the steps to come: a verification that needs it for this content reuses it
     RecordedRuns(workspace.repository).record(suite_key(workspace.root, workspace.src, suite), run)
     if run.run_failed:

@@ -16,6 +16,7 @@ from shimkit.application.workspace import (
     require_parsable,
 )
 from shimkit.domain.errors import KitError
+from shimkit.domain.layers import layers_problem
 from shimkit.domain.steps import StepSpec
 
 
@@ -26,7 +27,7 @@ def validate_plan(workspace: Workspace, analysis: Analysis) -> None:
     has = analysis.codebase.has_module
     retired = [("consolidate", m) for m in plan.consolidate] + [
         ("deprecated", m) for m in plan.deprecated
-    ]
+    ] + [("retire", m) for m in plan.retire]
     for entry, module in retired:
         if not has(module) and not was_removed(workspace, module):
             raise KitError(
@@ -42,6 +43,10 @@ def validate_plan(workspace: Workspace, analysis: Analysis) -> None:
                 f"the plan's {entry} {module} is not a module under {workspace.src}/: "
                 "fix scripts/consolidation_plan.py"
             )
+    packages = {module.split(".")[0] for module in analysis.codebase.modules}
+    problem = layers_problem(plan.layers, packages)
+    if problem is not None:
+        raise KitError(f"{problem}: fix scripts/consolidation_plan.py")
 
 
 def report_skipped(analysis: Analysis, reporter: Reporter) -> None:

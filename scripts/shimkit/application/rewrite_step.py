@@ -18,7 +18,13 @@ from shimkit.application.plan_doc import (
 )
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step
-from shimkit.application.step_commits import RETIRE, AppliedStep, commit_step, moved_paths
+from shimkit.application.step_commits import (
+    RETIRE,
+    AppliedStep,
+    commit_step,
+    moved_paths,
+    report_left_out,
+)
 from shimkit.application.workspace import Analysis, Workspace
 from shimkit.apply import apply_changes
 from shimkit.apply.git_steps import require_committer, short
@@ -209,14 +215,15 @@ def run_rewrite_step(
     """Show, check or write one step (``analysis``: one already made of the tree as it is, with
     references to the step's moved modules)."""
     reporter.heading(f"Step {step.number}: {step.title}" if step.number else step.title)
+    workspace.check()
     workspace = check_plan_doc(workspace, reporter)
     analysis, step = analyse_step(workspace, step, reporter)
     outcome = plan_step(workspace, analysis, step, reporter)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules this step moves")
     if stop is not None:
         return stop
-    require_clean_but_status(workspace, options.allow_dirty)
     applied = applied_step(workspace, step, outcome)
+    require_clean_but_status(workspace, options.allow_dirty, applied.paths)
     write_step(workspace, applied, options, reporter)
     if on_applied is not None:
         on_applied(applied)
@@ -251,5 +258,6 @@ def write_step(
     apply_changes(workspace.root, applied.changes, verified)
     reporter.info(f"wrote {len(applied.changes.changes)} file change(s)")
     if options.commit:
-        sha = commit_step(workspace, applied)
+        sha, left_out = commit_step(workspace, applied)
         reporter.info(f"committed {short(sha)} (Shim-Step: {applied.step})")
+        report_left_out(left_out, reporter)

@@ -83,7 +83,7 @@ def run_rollback(
     workspace.check()
     if not 0 <= to_step <= LAST_STEP:
         raise KitError(f"--to must be a step from 0 to {LAST_STEP}, not {to_step}")
-    require_clean(workspace.root, allow_dirty=False)
+    require_clean(workspace.root, allow_dirty=False, overridable=False)
     commits = commits_to_revert(step_commits(workspace.root), to_step)
     if not commits:
         reporter.info("nothing to roll back: no step commit of the kit to revert")

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Workspace
-from shimkit.apply.git_steps import TRAILER, commit_paths
+from shimkit.apply.git_steps import TRAILER, commit_paths, tracked
 from shimkit.domain.model import ChangeSet, FileChange, Moves
 
 RETIRE = "retire"
@@ -67,6 +68,22 @@ def _files_line(paths: Sequence[str]) -> str:
     return f"Files: {shown}"
 
 
-def commit_step(workspace: Workspace, applied: AppliedStep) -> str:
-    """Commit exactly the files the step wrote; return the commit."""
-    return commit_paths(workspace.root, applied.paths, step_message(applied))
+def commit_step(workspace: Workspace, applied: AppliedStep) -> tuple[str, tuple[str, ...]]:
+    """Commit exactly the files the step wrote, but for the untracked files it rewrote (written
+    with ``--allow-dirty``): those stay the user's, out of the commit and so out of any rollback.
+    Return the commit and the files left out."""
+    known = tracked(workspace.root, applied.paths)
+    theirs = tuple(
+        c.path for c in applied.changes.changes if c.old_text is not None and c.path not in known
+    )
+    kept = tuple(c for c in applied.changes.changes if c.path not in theirs)
+    ours = replace(applied, changes=ChangeSet(kept))
+    return commit_paths(workspace.root, ours.paths, step_message(ours)), theirs
+
+
+def report_left_out(paths: Sequence[str], reporter: Reporter) -> None:
+    if paths:
+        reporter.warning(
+            "rewritten but left out of the commit (untracked, so a rollback leaves them as they "
+            f"are now): {', '.join(paths)}"
+        )

@@ -52,7 +52,7 @@ def plan_tests(workspace: Workspace) -> TestSuite | None:
     """The tests the plan names: its test command, else those of its test paths the tree has."""
     if workspace.plan.test_command:
         return TestSuite(command=workspace.plan.test_command, source="the plan's test command")
-    declared = tuple(p for p in workspace.plan.tracking_tests if (workspace.root / p).exists())
+    declared = tuple(p for p in workspace.plan.test_paths if (workspace.root / p).exists())
     if declared:
         return TestSuite(declared, source=f"the plan's test paths: {len(declared)} path(s)")
     return None

@@ -19,8 +19,9 @@ from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline, violations
 from shimkit.application.options import ImportOptions
 from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
-from shimkit.application.ports import Reporter
+from shimkit.application.ports import CheckRow, Reporter
 from shimkit.application.progress import pending_steps
+from shimkit.application.run_progress import tests_heartbeat
 from shimkit.application.smoke import (
     ModuleSelection,
     changed_modules,
@@ -58,7 +59,8 @@ from shimkit.verify import (
     verdicts_against,
 )
 
-Row = tuple[str, bool, str]
+Row = CheckRow
+NEEDS_DECISION = "needs a decision"
 TITLE = "Verify"
 
 
@@ -95,12 +97,12 @@ class Verification:
     notes: list[str] = field(default_factory=list)  # pre-existing problems, skipped files
     decisions: list[str] = field(default_factory=list)  # for a person: tests of retired shims
 
-    def add(self, name: str, ok: bool, details: str = "") -> None:
+    def add(self, name: str, ok: bool | None, details: str = "") -> None:
         self.rows.append((name, ok, details))
 
     @property
     def ok(self) -> bool:
-        return all(ok for _, ok, _ in self.rows)
+        return all(ok is not False for _, ok, _ in self.rows)
 
 
 def _listing(items: Collection[str], limit: int = 6) -> str:
@@ -304,6 +306,8 @@ def _check_imports(
         for res in analysis.inventory.resolutions
         if res.shim in scope.kept and res.definition is not None
     ]
+    if not pairs:  # no kept layer re-exports a name: nothing to compare
+        return
     problems = check_identity(workspace.root, workspace.src, pairs)
     result.add(
         "kept shims re-export the very objects",
@@ -430,11 +434,13 @@ class _TestRuns:
     suite: TestSuite
     commit: str | None  # the baseline's
     recorded: RecordedRuns
+    reporter: Reporter
 
     def now(self) -> TestRun:
         """The suite on the tree as the change left it (recorded: a later change's baseline)."""
         root, src, suite = self.workspace.root, self.workspace.src, self.suite
-        run = run_tests(root, src, suite.paths, command=suite.command)
+        heartbeat = tests_heartbeat(self.reporter, "verify: running the tests")
+        run = run_tests(root, src, suite.paths, command=suite.command, progress=heartbeat)
         self.recorded.record(suite_key(root, src, suite), run)
         return run
 
@@ -540,13 +546,16 @@ def _check_tests(
     baseline: Inventory,
     scope: Scope,
     result: Verification,
+    reporter: Reporter,
 ) -> None:
     suite = _test_suite(workspace, analysis, baseline, scope)
     if suite is None:
         result.add("tests", True, "no tests: the plan's test paths are not in this tree")
         result.notes.append("warning: no tests were run for this change")
         return
-    runs = _TestRuns(workspace, suite, baseline.commit, RecordedRuns(workspace.repository))
+    runs = _TestRuns(
+        workspace, suite, baseline.commit, RecordedRuns(workspace.repository), reporter
+    )
     run = runs.now()
     if run.run_failed:
         _judge_broken_run(runs, run, result)
@@ -567,11 +576,14 @@ def _check_tests(
     failures = [f for f in run.failures if f not in excused]
     result.decisions.extend(f"{f} fails: it exercises a retired shim" for f in excused)
     if not failures:
-        result.add(
-            "tests",
-            True,
-            f"{run.passed} passed, {len(excused)} left for a person ({suite.source})",
-        )
+        result.add("tests", True, f"{run.passed} passed ({suite.source})")
+        if excused:
+            result.add(
+                NEEDS_DECISION,
+                None,
+                f"{_listing(excused)} fail(s): exercising a retired shim, to delete or rewrite; "
+                f"see: python -m pytest {' '.join(sorted(excused)[:3])}",
+            )
         return
     # a test that failed when step 1 ran the plan's tests is pre-existing: no re-run needed
     recorded = sorted(f for f in failures if f in set(baseline.test_failures))
@@ -633,7 +645,7 @@ def verify(
         _check_imports(
             workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()
         )
-        _check_tests(workspace, analysis, baseline, scope, result)
+        _check_tests(workspace, analysis, baseline, scope, result, reporter)
     return result
 
 

@@ -48,7 +48,13 @@ class Workspace:
         if not source.is_relative_to(self.root.resolve()):
             raise KitError(f"--src {self.src} lies outside --root {self.root}")
         if not source.is_dir():
-            raise KitError(f"no source directory {self.src!r} under {self.root}")
+            above = [up for up in self.root.resolve().parents if (up / self.src).is_dir()]
+            hint = (
+                f"; is the repository root --root {above[0]}?"
+                if above
+                else "; pass the repository root as --root, or the import root as --src"
+            )
+            raise KitError(f"no source directory {self.src!r} under {self.root}{hint}")
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ HEADER = "# Changelog"
 INTRO = (
     "All notable changes to this project will be documented in this file.\n"
     "\n"
-    "The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/),\n"
-    "and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html)."
+    "The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/)."
 )
 UNRELEASED = "## [Unreleased]"
 # Keep a Changelog's order of change types within a release
@@ -47,7 +46,7 @@ class MovedName:
 
 @dataclass(frozen=True)
 class ChangelogEntry:
-    """What one step changed, e.g. title "Step 2: consolidate MLflow utility re-exports"."""
+    """What one step changed, e.g. title "Step 2: Consolidate re-export layers"."""
 
     title: str
     removed: tuple[str, ...] = ()  # modules deleted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,23 +66,32 @@ def repo_status(root: Path) -> GitState:
     return GitState(True, head, tuple(sorted(set(dirty))), tuple(sorted(set(untracked))))
 
 
-def require_clean(root: Path, allow_dirty: bool) -> GitState:
+def require_clean(
+    root: Path,
+    allow_dirty: bool,
+    writes: Collection[str] = (),
+    overridable: bool = True,
+) -> GitState:
     """Refuse (raise :class:`RefusedError`) to touch a tree with uncommitted changes or no repo.
 
-    ``allow_dirty`` lifts both refusals. Untracked files do not count as changes.
+    ``allow_dirty`` lifts both refusals (``overridable``: the command has ``--allow-dirty``, so
+    the message may offer it). An untracked file counts as a change where the run
+    would write or delete it (``writes``, root-relative): git holds no copy of it, so neither a
+    commit nor a rollback could give it back.
     """
     state = repo_status(root)
     if allow_dirty:
         return state
     if not state.is_repo:
+        anyway = "; pass --allow-dirty to proceed anyway" if overridable else ""
         raise RefusedError(
-            f"{root} is not a git repository (the kit only writes to a committed tree; "
-            "pass --allow-dirty to proceed anyway)"
+            f"{root} is not a git repository (the kit only writes to a committed tree{anyway})"
         )
-    if state.dirty:
-        shown = ", ".join(state.dirty[:10]) + (", ..." if len(state.dirty) > 10 else "")
+    uncommitted = (*state.dirty, *sorted(set(state.untracked) & set(writes)))
+    if uncommitted:
+        shown = ", ".join(uncommitted[:10]) + (", ..." if len(uncommitted) > 10 else "")
         raise RefusedError(
             f"working tree has uncommitted changes: {shown} "
-            "(commit or stash them, or pass --allow-dirty)"
+            f"(commit or stash them{', or pass --allow-dirty' if overridable else ''})"
         )
     return state

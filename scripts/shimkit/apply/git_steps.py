@@ -31,6 +31,7 @@ __all__ = [
     "revert_commits",
     "short",
     "step_commits",
+    "tracked",
 ]
 
 TRAILER = "Shim-Step"
@@ -77,11 +78,18 @@ def require_committer(root: Path) -> None:
             )
 
 
+def tracked(root: Path, paths: Collection[str]) -> frozenset[str]:
+    """Which of ``paths`` (root-relative) git tracks."""
+    if not paths:
+        return frozenset()
+    return frozenset(_names(_checked(root, "ls-files", "-z", "--", *paths)))
+
+
 def commit_paths(root: Path, paths: Collection[str], message: str) -> str:
     """Commit exactly ``paths`` (root-relative; written, created or deleted) as they are in the
     work tree, whatever else is staged; return the new commit."""
-    tracked = set(_names(_checked(root, "ls-files", "-z", "--", *paths)))
-    present = sorted(p for p in paths if p in tracked or (root / p).exists())
+    known = tracked(root, paths)
+    present = sorted(p for p in paths if p in known or (root / p).exists())
     _checked(root, "add", "-A", "--", *present)
     result = run_git(root, "commit", "-q", "--only", "-m", message, "--", *present)
     if result.returncode != 0:

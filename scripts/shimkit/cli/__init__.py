@@ -1,6 +1,7 @@
 """Thin command line over ``shimkit.application``."""
 
 from shimkit.cli.main import (
+    adopt_main,
     gate_main,
     import_smoke_main,
     inventory_main,
@@ -12,6 +13,7 @@ from shimkit.cli.main import (
 )
 
 __all__ = [
+    "adopt_main",
     "gate_main",
     "import_smoke_main",
     "inventory_main",

@@ -21,6 +21,7 @@ from shimkit.application import (
     RunOptions,
     Workspace,
     migrate,
+    run_adopt,
     run_import_smoke,
     run_inventory,
     run_retire,
@@ -217,6 +218,26 @@ def _run(plan: Plan, args: argparse.Namespace, use_case: UseCase) -> int:
         return run_session(workspace, reporter, lambda: use_case(workspace, reporter))
 
     return _guarded(body)
+
+
+def adopt_main(kit: Path, argv: Sequence[str] | None = None) -> int:
+    parser = _parser(
+        "adopt.py",
+        "Adopt the kit in the repository at --root: copy what the gate runs, write a starter "
+        "plan from the layers found, a tox.ini with the gate, and contracts that start green.",
+    )
+    parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="adopt even if the git tree has uncommitted changes",
+    )
+    args = parser.parse_args(argv)
+    plan = Plan(title="adoption")
+    return _run(
+        plan,
+        args,
+        lambda workspace, reporter: run_adopt(kit, workspace, args.allow_dirty, reporter),
+    )
 
 
 def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:

@@ -147,12 +147,12 @@ class RichReporter:
             )
         self.out.print(table)
         if inventory.references:
-            sites = Table(title="Usage sites")
-            sites.add_column("file:line", no_wrap=True)
-            sites.add_column("kind", no_wrap=True)
-            sites.add_column("shim", no_wrap=True)
-            for column in ("names", "context"):
-                sites.add_column(column, overflow="fold")
+            # the long values (path, shim) share one column on two lines, so that the names
+            # keep room on a 100-column terminal
+            sites = Table(title="Usage sites", expand=True)
+            sites.add_column("file:line / kind of shim", overflow="fold", ratio=5)
+            sites.add_column("names", overflow="fold", ratio=3)
+            sites.add_column("context", overflow="fold", ratio=2)
             for ref in inventory.references:
                 where = f"{ref.path}:{ref.line}" + (
                     f" (cell {ref.cell})" if ref.cell is not None else ""
@@ -161,7 +161,9 @@ class RichReporter:
                 if ref.exercises_shim:
                     context.append("tests the shim itself")
                 sites.add_row(
-                    where, ref.kind.value, ref.shim, ", ".join(ref.names), ", ".join(context)
+                    f"{where}\n  {ref.kind.value} of {ref.shim}",
+                    ", ".join(ref.names),
+                    ", ".join(context),
                 )
             self.out.print(sites)
 
@@ -169,13 +171,13 @@ class RichReporter:
         for change in changes.changes:
             self.out.print(_unified_diff(change), markup=False, end="")
 
-    def checks(self, title: str, rows: Sequence[tuple[str, bool, str]]) -> None:
+    def checks(self, title: str, rows: Sequence[tuple[str, bool | None, str]]) -> None:
         table = Table(title=title)
         table.add_column("check")
         table.add_column("result")
         table.add_column("details", overflow="fold")
         for name, ok, details in rows:
-            table.add_row(name, Text("ok", "green") if ok else Text("FAILED", "bold red"), details)
+            table.add_row(name, _verdict(ok), details)
         self.out.print(table)
 
     def table(self, title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -218,3 +220,9 @@ def _unified_diff(change: FileChange) -> str:
     return "".join(
         line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
     )
+
+
+def _verdict(ok: bool | None) -> Text:
+    if ok is None:
+        return Text("DECIDE", "bold yellow")
+    return Text("ok", "green") if ok else Text("FAILED", "bold red")

@@ -28,6 +28,25 @@ def resolve_relative(
     return ".".join([*base, *module.split(".")] if module else base)
 
 
+def relative_spelling(importer: str, is_package: bool, level: int, target: str) -> str:
+    """How ``from <level dots>... import`` in ``importer`` names ``target`` after a rewrite, so
+    the file keeps its style: at the same level when ``target`` lies in the package that level
+    reaches (``from ..jobs.old`` becomes ``from ..jobs.new``); else relative with the fewest dots
+    when ``target`` lies in the importer's own top-level package; else absolute (a relative
+    import cannot leave its top-level package)."""
+    base = resolve_relative(importer, is_package, level, None)
+    if base is not None and (target == base or target.startswith(base + ".")):
+        return "." * level + target[len(base) + 1 :]
+    package = importer.split(".") if is_package else importer.split(".")[:-1]
+    parts = target.split(".")
+    if not package or parts[0] != package[0]:
+        return target
+    shared = 0
+    while shared < min(len(package), len(parts)) and package[shared] == parts[shared]:
+        shared += 1
+    return "." * (len(package) - shared + 1) + ".".join(parts[shared:])
+
+
 # a relative import: ``from .`` / ``from ..x`` (the only form that can reach a module unnamed)
 RELATIVE_IMPORT = re.compile(r"\bfrom\s*\.")
 

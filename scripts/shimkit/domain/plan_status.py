@@ -10,7 +10,7 @@ The block the kit keeps current (every other byte of the document stays)::
     - None yet
 
     ### Pending Steps
-    - ⏳ Step 1: Analyze and document all MLflow utility re-export layers
+    - ⏳ Step 1: Analyze and document all re-export layers
     - ⏳ Step 2: ...
 
 A step that is done leaves "Pending Steps" and joins "Completed Steps" (in step order, the

@@ -39,13 +39,19 @@ class StepSpec:
         return tuple(m for m in self.retire if m not in self.mixed)
 
 
+def _reformatted(plan: Plan) -> tuple[str, ...]:
+    """The kept layers a step rewrites in the canonical format: only where the plan asks."""
+    return plan.keep if plan.reformat_kept else ()
+
+
 def consolidate_step(plan: Plan) -> StepSpec:
     return StepSpec(
         number=2,
         name="consolidate",
         title="Consolidate re-export layers",
         retire=dict(plan.consolidate),
-        normalize=plan.keep,
+        # a layer that takes over a retired one's names is rewritten to pass them on
+        normalize=tuple(dict.fromkeys((*plan.consolidate.values(), *_reformatted(plan)))),
     )
 
 
@@ -54,8 +60,8 @@ def remove_deprecated_step(plan: Plan) -> StepSpec:
         number=3,
         name="remove-deprecated",
         title="Remove deprecated shims",
-        retire=dict.fromkeys(plan.deprecated),
-        normalize=plan.keep,
+        retire=dict.fromkeys(plan.removed),
+        normalize=_reformatted(plan),
     )
 
 
@@ -65,7 +71,7 @@ def update_imports_step(plan: Plan) -> StepSpec:
         name="update-imports",
         title="Import from the source of truth",
         redirect=plan.keep,
-        normalize=plan.keep,
+        normalize=_reformatted(plan),
     )
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from shimkit.domain.imports import resolve_relative
+from shimkit.domain.imports import relative_spelling, resolve_relative
 from shimkit.domain.model import Moves
 
 from .errors import RewriteError
@@ -94,18 +94,10 @@ class Planner:
         return resolve_relative(self.importer, self.is_package, stmt.level, stmt.module or None)
 
     def spelled(self, stmt: ParsedImport, module: str) -> str:
-        """``module`` as the statement names modules: a relative import keeps its level when
-        ``module`` lies in the package that level reaches (``from .old import a`` becomes
-        ``from .new import a``), else it becomes absolute."""
-        if not stmt.level:
-            return module
-        base = resolve_relative(self.importer, self.is_package, stmt.level, None)
-        if base is None:
-            return module
-        if module == base:
-            return "." * stmt.level
-        if module.startswith(base + "."):
-            return "." * stmt.level + module[len(base) + 1 :]
+        """``module`` as the statement names modules: a relative import keeps its style
+        (``shimkit.domain.imports.relative_spelling``)."""
+        if stmt.level and self.importer is not None:
+            return relative_spelling(self.importer, self.is_package, stmt.level, module)
         return module
 
     def module_target(self, old: str) -> str | None:
@@ -688,10 +680,13 @@ class Planner:
             except SyntaxError:
                 return None
             for node in tree.body:
-                if isinstance(node, ast.ImportFrom):  # `.m` and `pkg.m` are the same module
+                if isinstance(node, ast.ImportFrom):
+                    # a relative and an absolute spelling of one module are the same import
                     module = resolve_relative(
                         self.importer, self.is_package, node.level, node.module
                     )
+                    if module is None:
+                        return None
                     found += [("from", module, a.name, a.asname) for a in node.names]
                 elif isinstance(node, ast.Import):
                     found += [("import", a.name, a.asname) for a in node.names]

@@ -12,7 +12,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -81,8 +82,10 @@ def run_bytes(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    heartbeat: Callable[[float], None] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``command`` in ``cwd`` with no stdin, capturing its output as bytes.
+    """Run ``command`` in ``cwd`` with no stdin, capturing its output as bytes; ``heartbeat`` is
+    called about every second with the seconds elapsed, while it runs.
 
     Raises ``OSError`` when the command cannot be started and ``subprocess.TimeoutExpired`` past
     ``timeout``; either way, and on any exception here, the command's whole tree is ended first.
@@ -96,7 +99,7 @@ def run_bytes(
         stderr=subprocess.PIPE,
     )
     try:
-        stdout, stderr = process.communicate(timeout=timeout)
+        stdout, stderr = _communicate(process, timeout, heartbeat)
     except subprocess.TimeoutExpired:
         _stop(process)
         stdout, stderr = process.communicate()
@@ -110,17 +113,39 @@ def run_bytes(
     return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
 
 
+def _communicate(
+    process: subprocess.Popen[bytes],
+    timeout: float | None,
+    heartbeat: Callable[[float], None] | None,
+) -> tuple[bytes, bytes]:
+    """``process.communicate(timeout)``, waking every second for ``heartbeat`` (communicate may
+    be called again after its TimeoutExpired: no output is lost)."""
+    if heartbeat is None:
+        return process.communicate(timeout=timeout)
+    start = time.monotonic()
+    while True:
+        elapsed = time.monotonic() - start
+        left = None if timeout is None else timeout - elapsed
+        if left is not None and left <= 0:
+            raise subprocess.TimeoutExpired(process.args, timeout or 0)
+        try:
+            return process.communicate(timeout=1.0 if left is None else min(1.0, left))
+        except subprocess.TimeoutExpired:
+            heartbeat(time.monotonic() - start)
+
+
 def run_child(
     command: Sequence[str],
     root: Path,
     env: Mapping[str, str],
     timeout: float | None = None,
+    heartbeat: Callable[[float], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``command`` in ``root`` with no stdin, capturing text output (undecodable bytes
     replaced); raises ``subprocess.TimeoutExpired`` past ``timeout``, carrying the text output
     so far."""
     try:
-        done = run_bytes(command, root, env, timeout)
+        done = run_bytes(command, root, env, timeout, heartbeat)
     except subprocess.TimeoutExpired as expired:
         output, errors = (_text(part) if isinstance(part, bytes) else "" for part in
                           (expired.output, expired.stderr))

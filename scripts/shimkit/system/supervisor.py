@@ -4,7 +4,7 @@ Started as ``python -I -S supervisor.py KIT_PID -- COMMAND...`` (see ``processes
 imports nothing of the kit, and as little as it can (it starts for every child of the kit). It
 asks the kernel for SIGTERM when its parent dies (``PR_SET_PDEATHSIG``) and to adopt every
 orphaned descendant (``PR_SET_CHILD_SUBREAPER``), so a grandchild that started its own session
-(an ``mlflow server`` from a test fixture) is still found. The command runs in its own process
+(a server a test fixture starts) is still found. The command runs in its own process
 group and gets SIGKILL if the supervisor dies. When the command ends, or the kit dies, or the kit
 asks it to stop (SIGTERM), the supervisor SIGKILLs every descendant left and exits with the
 command's status (dying by the same signal if the command was killed by one).

@@ -3,7 +3,7 @@ re-exported name that is None or missing.
 
 Two ways to give each module a clean process. *Fork* (the default where ``os.fork`` exists): one
 server interpreter loads the non-project modules the project imports, then forks a child per
-module, so the third-party packages (mlflow alone takes seconds) load once. *Fresh*: one new
+module, so the third-party packages (a big framework takes seconds) load once. *Fresh*: one new
 interpreter per module, today's way and the fallback where fork is unavailable or unsafe.
 """
 

@@ -16,7 +16,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,6 +45,8 @@ PRE_EXISTING = "pre-existing"
 REGRESSION = "regression"
 NO_TESTS_COLLECTED = 5
 _PROBE_DIR = Path(probe.__file__).parent
+# (seconds elapsed, tests done, tests collected or None): how far a run is, for a person waiting
+TestProgress = Callable[[float, int, "int | None"], None]
 _PROBE_PLUGIN = probe.__name__.rpartition(".")[2]
 # pytest's exit statuses that mean the run itself went wrong (1: tests failed, 5: none collected)
 _BROKEN_RUN = {
@@ -145,15 +147,17 @@ def run_tests(
     *,
     command: Sequence[str] = (),
     timeout: float = 3600.0,
+    progress: TestProgress | None = None,
 ) -> TestRun:
     """Run pytest on ``paths`` (files, directories or node ids) under ``root``, or the project's
     own ``command`` (run from ``root``; ``paths`` are then not used).
 
     Paths that do not exist are skipped and listed in ``missing_paths``; when none is left pytest
     is not started and the run reports exit status 5 (no tests collected). Past ``timeout`` pytest
-    (or the command) and its child processes are killed.
+    (or the command) and its child processes are killed. ``progress`` hears, about every second,
+    the seconds elapsed, the tests done and how many there are (None: not known).
     """
-    return _run(Path(root), src, paths, command, timeout=timeout)
+    return _run(Path(root), src, paths, command, timeout=timeout, progress=progress)
 
 
 def run_tests_at(
@@ -171,13 +175,24 @@ def run_tests_at(
 
 
 def _run(
-    root: Path, src: str, paths: Sequence[str], command: Sequence[str], *, timeout: float
+    root: Path,
+    src: str,
+    paths: Sequence[str],
+    command: Sequence[str],
+    *,
+    timeout: float,
+    progress: TestProgress | None = None,
 ) -> TestRun:
     if not command:
-        return _pytest(root, src, paths, None, collect_only=False, timeout=timeout)
+        return _pytest(
+            root, src, paths, None, collect_only=False, timeout=timeout, progress=progress
+        )
     if not runs_pytest(command):
         return _by_exit_code(root, src, command, timeout)
-    return _pytest(root, src, (), None, collect_only=False, timeout=timeout, command=command)
+    return _pytest(
+        root, src, (), None, collect_only=False, timeout=timeout, command=command,
+        progress=progress,
+    )  # fmt: skip
 
 
 def collect_node_ids(
@@ -256,6 +271,7 @@ def _pytest(
     collect_only: bool,
     timeout: float,
     command: Sequence[str] = (),
+    progress: TestProgress | None = None,
 ) -> TestRun:
     """pytest on the files of ``paths``, or the project's pytest ``command``; only the tests
     within ``select`` run, when given."""
@@ -277,8 +293,13 @@ def _pytest(
             if command
             else _command(root, targets, scratch, collect_only)
         )
+        heartbeat = (
+            None
+            if progress is None
+            else lambda elapsed: progress(elapsed, *probe.progress_of(report))
+        )
         try:
-            process = run_child(argv, root, env, timeout)
+            process = run_child(argv, root, env, timeout, heartbeat)
         except subprocess.TimeoutExpired as expired:
             problem = f"pytest did not finish within {timeout:g} s: it and its children were killed"
             output = combined_output(str(expired.output or ""), str(expired.stderr or ""))

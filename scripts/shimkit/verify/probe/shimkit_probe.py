@@ -67,6 +67,21 @@ def read_report(path: Path) -> ProbeReport | None:
     return report
 
 
+def progress_path(report: Path) -> Path:
+    return report.with_name(report.name + ".progress")
+
+
+def progress_of(report: Path) -> tuple[int, int | None]:
+    """Tests done so far, and how many were collected (None: not known yet, or under xdist)."""
+    try:
+        text = progress_path(report).read_text(encoding="utf-8")
+    except OSError:
+        return 0, None
+    first, _, dots = text.partition("\n")
+    total = int(first) if first.isdigit() and first != "0" else None
+    return dots.count("."), total
+
+
 def pytest_configure(config: pytest.Config) -> None:
     report = os.environ.get(REPORT_ENV)
     if not report:  # loaded outside the kit: stay out of the way
@@ -135,6 +150,7 @@ class _Probe:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.collected = [item.nodeid for item in session.items]
+        self._progress(f"{len(self.collected)}\n", "w")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -142,6 +158,8 @@ class _Probe:
             self.collection_errors.append({"node_id": report.nodeid, "message": text})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self._progress(".", "a")
         outcome = _outcome(report)
         previous = self.outcomes.get(report.nodeid)
         if previous is None or SEVERITY.index(outcome) < SEVERITY.index(previous["outcome"]):
@@ -150,6 +168,13 @@ class _Probe:
                 "outcome": outcome,
                 "message": _message(report),
             }
+
+    def _progress(self, text: str, mode: str) -> None:
+        """How far the run is, for a person waiting: the tests collected on the first line,
+        then one dot per test done (``progress_of``)."""
+        if self.report is not None:
+            with progress_path(self.report).open(mode, encoding="utf-8") as progress:
+                progress.write(text)
 
     def pytest_sessionfinish(self) -> None:
         if self.report is None:
