@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
+from shimkit.system.scratch import process_start
 from shimkit.system.supervisor import EXEC_FAILED, EXEC_FAILED_MARKER
 
 __all__ = [
@@ -30,6 +31,16 @@ __all__ = [
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 _STOP_GRACE = 10.0  # seconds the supervisor gets to end its command's tree before it is killed
+
+
+def seconds_since_start() -> float:
+    """How long this process has run (to 10 ms, from /proc; 0 where /proc cannot tell)."""
+    started = process_start(os.getpid())
+    try:
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return max(uptime - started / os.sysconf("SC_CLK_TCK"), 0.0) if started else 0.0
 
 
 def child_env(pythonpath: Sequence[Path | str]) -> dict[str, str]:

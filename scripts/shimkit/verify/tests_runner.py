@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from shimkit.domain.phases import TESTS, timed
 from shimkit.system.processes import child_env, combined_output, run_child, tail
 from shimkit.system.scratch import scratch_dir
 from shimkit.verify.probe import shimkit_probe as probe
@@ -128,6 +129,7 @@ class BaselineComparison:
         return self.baseline is not None and self.baseline.run_failed
 
 
+@timed(TESTS)
 def run_tests(root: Path, src: str, paths: Sequence[str], *, timeout: float = 3600.0) -> TestRun:
     """Run pytest on ``paths`` (files, directories or node ids) under ``root``.
 
@@ -138,6 +140,7 @@ def run_tests(root: Path, src: str, paths: Sequence[str], *, timeout: float = 36
     return _pytest(Path(root), src, paths, None, collect_only=False, timeout=timeout)
 
 
+@timed(TESTS)
 def run_tests_at(
     root: Path, src: str, paths: Sequence[str], commit: str, *, timeout: float = 3600.0
 ) -> TestRun:
@@ -146,6 +149,7 @@ def run_tests_at(
         return _pytest(tree, src, paths, None, collect_only=False, timeout=timeout)
 
 
+@timed(TESTS)
 def collect_node_ids(
     root: Path, src: str, paths: Sequence[str], *, timeout: float = 3600.0
 ) -> tuple[str, ...]:
@@ -153,6 +157,7 @@ def collect_node_ids(
     return _pytest(Path(root), src, paths, None, collect_only=True, timeout=timeout).node_ids
 
 
+@timed(TESTS)
 def compare_with_baseline(
     root: Path, src: str, failures: Sequence[str], baseline_commit: str, *, timeout: float = 3600.0
 ) -> BaselineComparison:
