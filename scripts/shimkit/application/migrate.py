@@ -252,7 +252,7 @@ def _retire_result(
             dict(zip(("layer", "name", "reason"), describe(layer), strict=True)) for layer in left
         ],
         "exit": exit_status,
-        "phases": clock.figures() if (clock := running_clock()) else {},
+        "timing": clock.figures() if (clock := running_clock()) else {},
     }
 
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 ANALYSIS = "analysis"
 REWRITE = "rewrite"
@@ -95,16 +96,17 @@ class PhaseClock:
     def peak_mb(self) -> float:
         return self._memory()
 
-    def figures(self) -> dict[str, dict[str, float]]:
-        """The clock as data for machine output: ``{phase: {"seconds": s, "peak_rise_mb": m}}``
-        per phase, and ``total`` (the whole run's seconds so far and its ``peak_mb``)."""
+    def figures(self) -> dict[str, Any]:
+        """The clock as data for machine output: ``phases``, in the order they first ran, each
+        with its ``seconds`` and ``peak_rise_mb``; and the ``total`` seconds of the run so far and
+        its ``peak_mb``."""
         rises = self.rise_mb()
-        figures = {
-            phase: {"seconds": round(spent, 3), "peak_rise_mb": round(rises[phase], 1)}
+        phases = [
+            {"phase": phase, "seconds": round(spent, 3), "peak_rise_mb": round(rises[phase], 1)}
             for phase, spent in self.seconds().items()
-        }
-        figures["total"] = {"seconds": round(self.total(), 3), "peak_mb": round(self.peak_mb(), 1)}
-        return figures
+        ]
+        total = {"seconds": round(self.total(), 3), "peak_mb": round(self.peak_mb(), 1)}
+        return {"phases": phases, "total": total}
 
     def _charge(self) -> tuple[float, float]:
         now, peak = self._clock(), self._memory()
