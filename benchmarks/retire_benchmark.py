@@ -1,6 +1,7 @@
 """Retiring one shim, side by side with the floor and other tools, on one tree in one run.
 
-    python benchmarks/retire_benchmark.py --tree synthetic|sympy|all [--markdown]
+    python benchmarks/retire_benchmark.py --tree synthetic|sympy|django|real|all [--markdown]
+    python benchmarks/retire_benchmark.py --files 3000 10000 30000 100000   # the scaling curve
 
 For each tree (see ``bench_trees``), every row runs in its own child process on its own copy of
 the tree, and shows wall time, CPU time (the child and its children), peak memory (the largest
@@ -10,19 +11,23 @@ ratio to the floor:
 
 - floor: read and ``ast.parse`` every Python file the kit reads, once;
 - kit analysis, kit rewrite + write: ``analyse``, then ``plan_step`` + ``apply_changes`` (a child);
-- kit retire_shims.py --write: the whole command; below it, the time its use cases took inside
-  that very run (analysis, the rewrite in memory, the baseline and the verification on the
-  working copy, the write);
+- kit retire_shims.py --write: the whole command; below it, each of its phases (analysis,
+  rewrite, working copy, baseline, import checks, contracts, tests, write...) with its seconds
+  and how far it raised the run's peak memory, as the run itself measured them
+  (``shimkit.domain.phases``, written by ``--json``); the run's own phase table follows the tree's;
 - Bowler rename: ``Query(tree).select_module(OLD).rename(NEW)``, no verification;
 - LibCST RenameCommand: on a random sample of ``--sample`` files, times scaled to the tree;
 - fork-and-import: one fork per affected module (the modules the kit's import checks import: by
   its static import graph, those whose imports reach a changed module), each importing it, and
-  nothing else.
+  nothing else (``--no-import-floor`` skips it).
 
-A last table rewrites one generated module of about 5 MB that imports a shim, against its own
-``ast.parse`` (time) and its own size (memory, traced in this process). The sympy sdist is
-downloaded once into ``--cache`` (default ``~/.cache/shimkit-bench``). Ratios, not seconds,
-compare across machines: the machine is shared, so only figures of one run go together.
+Several ``--files`` sizes of the synthetic tree end with the scaling curve: every row's seconds
+and peak memory against the number of files, and the kit's milliseconds per file with their growth
+from the smallest tree. A last table rewrites one generated module of about 5 MB that imports a
+shim, against its own ``ast.parse`` (time) and its own size (memory, traced in this process). The
+sdists are downloaded once into ``--cache`` (default ``~/.cache/shimkit-bench``). A row that runs
+past ``--timeout`` seconds is killed with its processes and shown as timed out. Ratios, not
+seconds, compare across machines: the machine is shared, so only figures of one run go together.
 """
 
 from __future__ import annotations
@@ -99,8 +104,11 @@ import json, os, resource, sys, time
 def _usage(wall, extra):
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # this process's own high-water mark: ru_maxrss keeps the benchmark's across exec
+    with open("/proc/self/status") as status:
+        own = next((int(l.split()[1]) for l in status if l.startswith("VmHWM:")), me.ru_maxrss)
     extra.update(wall=wall, cpu=me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-                 rss_mb=max(me.ru_maxrss, kids.ru_maxrss) / 1024)
+                 rss_mb=max(own, kids.ru_maxrss) / 1024)
     sys.stdout.write("\\n@@bench@@" + json.dumps(extra) + "\\n")
     sys.stdout.flush()
 """
@@ -303,7 +311,9 @@ def child_row(
     )
 
 
-def measure_tree(tree: BenchTree, workdir: Path, sample: int, whole: bool) -> Report:
+def measure_tree(
+    tree: BenchTree, workdir: Path, sample: int, whole: bool, import_floor: bool = True
+) -> Report:
     excluded = _excluded(tree)
     files = kit_files(tree, tree.root, excluded)
     report = Report(tree.name, len(files))
@@ -357,19 +367,19 @@ def measure_tree(tree: BenchTree, workdir: Path, sample: int, whole: bool) -> Re
         )
     )
 
-    src_dir = tree.expected / tree.src
-    forked = run_child(FORK_IMPORT, [listed(workdir, affected)], tree.expected, [src_dir])
-    failed = "" if forked["timed_out"] else f", {forked['failed']} fail"
-    report.rows.append(
-        child_row(
-            "fork-and-import of the affected modules",
-            forked,
-            note=f"{len(affected)} modules{failed}",
-        )
-    )
+    if import_floor:
+        report.rows.append(_import_floor(tree, workdir, affected))
     for row in report.rows:
         row.ratio = row.wall / floor["wall"]
     return report
+
+
+def _import_floor(tree: BenchTree, workdir: Path, affected: list[str]) -> Row:
+    src_dir = tree.expected / tree.src
+    forked = run_child(FORK_IMPORT, [listed(workdir, affected)], tree.expected, [src_dir])
+    failed = "" if forked["timed_out"] else f", {forked['failed']} fail"
+    name = "fork-and-import of the affected modules"
+    return child_row(name, forked, note=f"{len(affected)} modules{failed}")
 
 
 def _whole_run(
@@ -610,6 +620,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "shimkit-bench")
     parser.add_argument("--no-whole", action="store_true", help="skip retire_shims.py --write")
     parser.add_argument(
+        "--no-import-floor",
+        action="store_true",
+        help="skip the fork-and-import row (on sympy, every fork imports the whole of sympy)",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         default=CHILD_TIMEOUT,
@@ -618,7 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the README table")
     args = parser.parse_args(argv)
     CHILD_TIMEOUT = args.timeout
-    whole = not args.no_whole
+    whole, floor = not args.no_whole, not args.no_import_floor
     console = Console()
     if not console.is_terminal:  # a log or a file: full row names rather than an 80-column cut
         console.width = 200
@@ -638,7 +653,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for files in args.files:
                 size = workdir / f"files-{files}"
                 size.mkdir()
-                reports.append(measure_tree(synthetic_tree(size, files), size, args.sample, whole))
+                reports.append(
+                    measure_tree(synthetic_tree(size, files), size, args.sample, whole, floor)
+                )
                 show(reports[-1])
                 shutil.rmtree(size, ignore_errors=True)
             if len(reports) > 1:
@@ -649,7 +666,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.cache.mkdir(parents=True, exist_ok=True)
         for name, make in (("sympy", sympy_tree), ("django", django_tree)):
             if args.tree in (name, "real", "all"):
-                show(measure_tree(make(args.cache), workdir, args.sample, whole))
+                show(measure_tree(make(args.cache), workdir, args.sample, whole, floor))
     if args.large:
         show(measure_large(args.large))
     return 0

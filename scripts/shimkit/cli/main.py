@@ -34,7 +34,7 @@ from shimkit.domain.phases import clocked
 from shimkit.domain.plan import Plan
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
 from shimkit.system.error_log import write_error_log
-from shimkit.system.processes import seconds_since_start
+from shimkit.system.processes import peak_memory_mb, seconds_since_start
 from shimkit.system.signals import Interrupted, interruptible
 from shimkit.verify import run_lint_imports
 
@@ -200,7 +200,7 @@ def _run(plan: Plan, args: argparse.Namespace, use_case: UseCase) -> int:
     def body() -> int:
         workspace = _workspace(plan, args)
         reporter = RichReporter()
-        with clocked(startup=seconds_since_start()) as clock:
+        with clocked(seconds_since_start(), memory=peak_memory_mb) as clock:
             status = run_session(workspace, reporter, lambda: use_case(workspace, reporter))
         reporter.phase_times(clock)
         return status

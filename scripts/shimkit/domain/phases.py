@@ -11,7 +11,6 @@ lookup.
 
 from __future__ import annotations
 
-import resource
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,26 +29,23 @@ WRITE = "write"
 STARTUP = "start-up (Python, the kit)"
 
 
-def peak_memory_mb() -> float:
-    """The largest resident set so far of this process or of a child it waited for (an import
-    check, pytest, lint-imports), in MB: a high-water mark, it never goes down."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024  # kilobytes on Linux
+def _unmeasured() -> float:
+    return 0.0
 
 
 class PhaseClock:
     """Per phase, the seconds it ran and how far the run's peak memory rose while it ran, each
     phase charged only while no phase nested in it was running.
 
-    Peak memory is a high-water mark (``peak_memory_mb``): what a phase is charged is how much
+    Peak memory is a high-water mark (``memory``, e.g. ``system.processes.peak_memory_mb``;
+    none by default): what a phase is charged is how much
     higher it took the peak, so the rises of all phases and the memory before the first add up
     to the run's peak. A phase that used less than an earlier one is charged nothing."""
 
     def __init__(
         self,
         clock: Callable[[], float] = time.perf_counter,
-        memory: Callable[[], float] = peak_memory_mb,
+        memory: Callable[[], float] = _unmeasured,
         startup: float = 0.0,
     ) -> None:
         self._clock = clock
@@ -124,7 +120,7 @@ _clock: ContextVar[PhaseClock | None] = ContextVar("shimkit_phase_clock", defaul
 def clocked(
     startup: float = 0.0,
     clock: Callable[[], float] = time.perf_counter,
-    memory: Callable[[], float] = peak_memory_mb,
+    memory: Callable[[], float] = _unmeasured,
 ) -> Iterator[PhaseClock]:
     """A clock for the run inside the block: every ``timed`` phase in it is recorded there;
     ``startup``: seconds the process ran before (Python and the kit loading)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -41,6 +42,19 @@ def seconds_since_start() -> float:
     except (OSError, IndexError, ValueError):
         return 0.0
     return max(uptime - started / os.sysconf("SC_CLK_TCK"), 0.0) if started else 0.0
+
+
+def peak_memory_mb() -> float:
+    """The largest resident set so far of this process (its own, not what it inherited across
+    exec from the process that started it) or of a child it waited for (an import check, pytest,
+    lint-imports), in MB: a high-water mark, it never goes down."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    try:
+        status = Path(f"/proc/{os.getpid()}/status").read_text()
+        own = next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmHWM:")
+    except (OSError, StopIteration, IndexError, ValueError):
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(own, children) / 1024  # both in kilobytes on Linux
 
 
 def child_env(pythonpath: Sequence[Path | str]) -> dict[str, str]:
