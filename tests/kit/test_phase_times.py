@@ -9,13 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from kit_helpers import Repos, build_legacy_repo, run_retire, run_script
+from kit_helpers import Repos, build_legacy_repo, build_second_repo, run_retire, run_script
 from rich.console import Console
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.phases import clocked, timed
 
-REPO = Path(__file__).resolve().parents[2]
-SECOND = REPO / "tests" / "fixtures" / "second"
 TITLE = "Where the time went"
 TERMINAL = 100
 
@@ -41,19 +39,11 @@ def phases_in(stdout: str) -> list[str]:
     ]
 
 
-def second_repo(repos: Repos) -> Path:
-    root = repos.make(None, "second")
-    repos.copy_tree(SECOND, root)
-    repos.copy_tree(REPO / "contracts", root / "contracts")
-    repos.commit_all(root, "the second legacy codebase")
-    return root
-
-
 @pytest.mark.slow
 def test_retire_write_shows_every_phase_it_ran_and_writes_them_as_numbers(
     repos: Repos, tmp_path: Path
 ) -> None:
-    root = second_repo(repos)
+    root = build_second_repo(repos)
     result_file = tmp_path / "result.json"
     run = run_retire(root, "--deprecated", "--write", "--json", str(result_file))
     assert run.returncode == 0, str(run)
