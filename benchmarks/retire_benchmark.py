@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import json
 import os
 import random
@@ -525,6 +526,18 @@ def markdown(reports: Sequence[Report]) -> str:
     return "\n".join(lines)
 
 
+# a plan whose test command runs nothing: the verification without the project's test run
+NO_TESTS = f"""
+from dataclasses import replace
+
+PLAN = replace(PLAN, test_command=({sys.executable!r}, "-c", "pass"))
+"""
+
+
+def without_tests(tree: BenchTree) -> BenchTree:
+    return dataclasses.replace(tree, plan=tree.plan + NO_TESTS)
+
+
 # -- the scaling curve -------------------------------------------------------------------------
 
 PER_FILE = (  # rows whose time per file the curve shows
@@ -630,6 +643,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=CHILD_TIMEOUT,
         help="seconds a row may take before it is killed and shown as timed out",
     )
+    parser.add_argument(
+        "--no-tests",
+        action="store_true",
+        help="the sdists' plans get a test command that runs nothing (no project test run)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print the README table")
     args = parser.parse_args(argv)
     CHILD_TIMEOUT = args.timeout
@@ -666,7 +684,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.cache.mkdir(parents=True, exist_ok=True)
         for name, make in (("sympy", sympy_tree), ("django", django_tree)):
             if args.tree in (name, "real", "all"):
-                show(measure_tree(make(args.cache), workdir, args.sample, whole, floor))
+                tree = without_tests(make(args.cache)) if args.no_tests else make(args.cache)
+                show(measure_tree(tree, workdir, args.sample, whole, floor))
     if args.large:
         show(measure_large(args.large))
     return 0

@@ -16,6 +16,10 @@ PLAN = Plan(
     deprecated=("orchestration.mlflow_utils",),
     keep=(COMPAT_PACKAGE, f"{COMPAT_PACKAGE}.mlflow_utils", f"{COMPAT_PACKAGE}.helpers"),
     tracking_tests=("tests/tracking", "tests/infrastructure/tracking"),
+    # The project's own test command, run from the root instead of pytest on tracking_tests:
+    # words, not one string, e.g. ("pytest", "-x", "tests/unit") or (sys.executable,
+    # "runtests.py"). A pytest command is read per test; any other by its exit status only.
+    # test_command=(),
     exclude=("tests/fixtures", "tests/kit"),
     layers=("orchestration", "infrastructure", "common"),
     # the plan as its team wrote it (the bundled legacy tree has it): its status is kept current

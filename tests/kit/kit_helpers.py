@@ -205,12 +205,23 @@ def build_traps_repo(dest: Path) -> Path:
     return dest
 
 
+def kit_with_plan(dest: Path, change: str) -> Path:
+    """A copy of ``scripts/`` at ``dest`` whose plan is the kit's with ``change`` applied
+    (Python: ``PLAN = replace(PLAN, ...)``), as a team edits ``consolidation_plan.py``."""
+    shutil.copytree(SCRIPTS, dest, ignore=_NOT_COPIED)
+    plan = dest / "consolidation_plan.py"
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(f"from dataclasses import replace\n{text}\n{change}\n", encoding="utf-8")
+    return dest
+
+
 def run_script(
-    script: str, root: Path, *args: str, full_plan: bool = False
+    script: str, root: Path, *args: str, full_plan: bool = False, kit: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run one of the kit's scripts as a user would, from outside the tree it works on; with the
-    plan's test paths narrowed to ``QUICK_TEST_PATHS`` unless ``full_plan``."""
-    kit = SCRIPTS if full_plan else quick_kit()
+    plan's test paths narrowed to ``QUICK_TEST_PATHS`` unless ``full_plan`` (or the scripts of
+    ``kit``, when given)."""
+    kit = kit or (SCRIPTS if full_plan else quick_kit())
     return subprocess.run(
         [sys.executable, str(kit / script), "--root", str(root), *args],
         capture_output=True,
@@ -250,6 +261,15 @@ def files_under(root: Path) -> dict[str, bytes]:
         for path in sorted(root.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts and ".git" not in path.parts
     }
+
+
+# a re-export layer (app.old) over app.core, and a module that imports through it
+LAYER_TREE = {
+    "src/app/__init__.py": "",
+    "src/app/core.py": "def make() -> int:\n    return 1\n",
+    "src/app/old.py": '"""A re-export layer."""\n\nfrom app.core import make\n',
+    "src/app/user.py": "from app.old import make\n\nVALUE = make()\n",
+}
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:

@@ -37,6 +37,17 @@ TREE = {
     "src/app/broken/part.py": "PART = 1\n",
     "src/app/broken/inner/__init__.py": "",
     "src/app/broken/inner/piece.py": "PIECE = 1\n",
+    # reads a changed module's file without importing it
+    "src/app/core/reads_extra.py": """\
+        import os
+        open(os.path.join(os.path.dirname(__file__), "extra.py")).close()
+        """,
+    # lists its package's modules as a plugin loader does (a deleted one changes the listing)
+    "src/app/plugins.py": """\
+        import pkgutil
+        import app
+        NAMES = [found.name for found in pkgutil.iter_modules(app.__path__)]
+        """,
     # a module that warns itself, below a package that does not
     "src/app/core/warns.py": """\
         import warnings
@@ -65,6 +76,8 @@ EXPECTED = {
     "app.broken.part": (SmokeOutcome.IMPORT_ERROR, "RuntimeError: app.broken cannot start"),
     "app.broken.inner.piece": (SmokeOutcome.IMPORT_ERROR, "RuntimeError: app.broken cannot start"),
     "app.core.warns": (SmokeOutcome.DEPRECATION, "DeprecationWarning: app.core.warns is old"),
+    "app.core.reads_extra": (SmokeOutcome.OK, ""),
+    "app.plugins": (SmokeOutcome.OK, ""),
 }
 
 
@@ -73,10 +86,20 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tree(tmp_path_factory.mktemp("planted"), TREE)
 
 
+# modules a change touched: each result names those its import reached
+CHANGED = ("app.core.extra", "app.core.cycle_b", "app.old", "app.gone")
+
+
 def _check(root: Path, mode: ImportMode, jobs: int) -> SmokeReport:
     # the order puts each module that hides a regression after the one that would hide it
     return smoke_modules(
-        root, "src", list(EXPECTED), {"app.core.compat": ("thing", "other")}, jobs, mode=mode
+        root,
+        "src",
+        list(EXPECTED),
+        {"app.core.compat": ("thing", "other")},
+        jobs,
+        mode=mode,
+        changed=CHANGED,
     )
 
 
@@ -107,3 +130,18 @@ def test_a_deprecation_from_a_package_is_blamed_on_the_package_file(tree: Path) 
     report = _check(tree, ImportMode.FORK, 2)
     leaf = next(r for r in report.results if r.module == "app.old.deep.leaf")
     assert [(d.path, d.line) for d in leaf.deprecations] == [("src/app/old/__init__.py", 2)]
+
+
+def test_each_result_names_the_changed_modules_its_import_reached(tree: Path) -> None:
+    report = _check(tree, ImportMode.FORK, 2)
+    reached = {r.module: r.reached for r in report.results}
+    assert reached["app.core.alone"] == ()  # failed before it asked for app.core.extra
+    assert reached["app.core.loader"] == ("app.core.extra",)
+    assert reached["app.core.cycle_a"] == ("app.core.cycle_b",)
+    assert reached["app.old.deep.leaf"] == ("app.old",)  # through its package, in another process
+    assert reached["app.broken.part"] == ()
+    assert reached["app.core.reads_extra"] == ("app.core.extra",)  # read the file, no import
+    # listed the folder that holds app.gone and app.old (and pkgutil lists app/core, which holds
+    # two more); the import system's own listings of those folders reach nothing
+    assert reached["app.plugins"] == ("app.core.cycle_b", "app.core.extra", "app.gone", "app.old")
+    assert reached["app.core.registry"] == ()

@@ -8,15 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kit_helpers import commit_all, files_under, run_script, write_tree
+from kit_helpers import LAYER_TREE, commit_all, files_under, run_script, write_tree
 
 pytestmark = pytest.mark.slow
 
 TREE = {
-    "src/app/__init__.py": "",
-    "src/app/core.py": "def make() -> int:\n    return 1\n",
-    "src/app/old.py": '"""A re-export layer."""\n\nfrom app.core import make\n',
-    "src/app/user.py": "from app.old import make\n\nVALUE = make()\n",
+    **LAYER_TREE,
     "src/app/optional.py": (
         '"""A layer over an optional module this environment lacks."""\n\n'
         "import app.user  # noqa: F401\n\n"
@@ -39,6 +36,7 @@ def test_a_layer_whose_name_turns_none_refuses_the_retirement(tmp_path: Path) ->
     done = run_script("retire_shims.py", root, "app.old", "--write")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "app.facade: re-exported names unusable: make (None)" in done.stdout
+    assert "make (None), make (None)" not in done.stdout  # each name once
     assert files_under(root) == before
 
 
@@ -49,3 +47,24 @@ def test_a_name_that_was_none_before_the_change_is_no_regression(tmp_path: Path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not (root / "src/app/old.py").exists()
     assert "verification passed" in done.stdout
+
+
+def test_a_name_none_before_the_import_reaches_the_change_is_not_imported_again(
+    tmp_path: Path,
+) -> None:
+    """The layer's import runs only code the change leaves alone (it names a changed module for
+    type checkers only): its name was None before the change as well, without a second import."""
+    lazy = (
+        '"""A layer over an optional module."""\n\nfrom typing import TYPE_CHECKING\n\n'
+        "if TYPE_CHECKING:\n    import app.user  # noqa: F401\n\n"
+        "try:\n    from app.core import make, missing\nexcept ImportError:\n"
+        "    make = missing = None\n\n__all__ = ['make', 'missing']\n"
+    )
+    tree = {k: v for k, v in TREE.items() if k != "src/app/optional.py"}
+    root = write_tree(tmp_path / "tree", {**tree, "src/app/lazy.py": lazy})
+    commit_all(root)
+    done = run_script("retire_shims.py", root, "app.old", "--write")
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "verification passed" in output
+    assert "importing before the change the modules that fail or warn" not in output

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from kit_helpers import build_legacy_repo, commit_all, files_under, lint_imports, run_script
+from kit_helpers import build_legacy_repo, commit_all, files_under, git, lint_imports, run_script
 
 pytestmark = pytest.mark.slow
 
@@ -133,6 +133,40 @@ def test_a_module_that_never_imported_is_pre_existing_not_a_regression(legacy: P
     assert "pre-existing: orchestration.never_imported did not import before the change" in output
     assert "pre-existing DeprecationWarning importing orchestration.warns_already" in output
     assert not (legacy / DEPRECATED_SHIM).exists()
+
+
+def test_a_module_that_fails_before_it_reaches_the_change_is_not_imported_again(
+    legacy: Path,
+) -> None:
+    """Up to its failure it ran only code the change left alone: pre-existing by construction
+    (as Django's modules that fail for want of settings), no import with the change undone. A
+    module that fails the same way after running changed code (its package's ``__init__``, which
+    the change rewrites) is still imported with the change undone and judged against that."""
+    gated = legacy / "src/gated"
+    gated.mkdir()
+    (gated / "__init__.py").write_text("", encoding="utf-8")
+    (gated / "settings_gate.py").write_text(
+        "raise RuntimeError('settings are not configured')\n", encoding="utf-8"
+    )
+    (gated / "needs_settings.py").write_text(
+        "import gated.settings_gate\nimport orchestration.uses_shim\n", encoding="utf-8"
+    )
+    _plant(legacy, "uses_shim", USES_THE_SHIM)
+    _plant(legacy, "needs_settings", "import gated.settings_gate\nimport orchestration.uses_shim\n")
+    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert (
+        "pre-existing: gated.needs_settings fails before it reaches any changed module: "
+        "RuntimeError: settings are not configured" in output
+    )
+    assert "gated.needs_settings did not import before the change" not in output
+    # orchestration/__init__.py ran first, and the change rewrites it
+    assert "orchestration/__init__.py" in git(legacy, "diff", "--name-only", "HEAD")
+    assert (
+        "pre-existing: orchestration.needs_settings did not import before the change either: "
+        "RuntimeError: settings are not configured" in output
+    )
 
 
 def test_a_module_the_change_breaks_is_a_regression(legacy: Path) -> None:

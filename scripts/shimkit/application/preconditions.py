@@ -1,7 +1,8 @@
 """Step 1's check of the plan's preconditions, recorded in its inventory.
 
-- the tests: the plan's test paths are run once; what fails is listed and recorded as the
-  baseline, so step 5 names those failures pre-existing without running them again;
+- the tests: the plan's test paths (or its test command) are run once; what fails is listed and
+  recorded as the baseline, so step 5 names those failures pre-existing without running them
+  again, and the run is kept for the tree's content (``test_baselines``);
 - work in flight: every local and remote-tracking branch with commits not in HEAD that touch a
   file the plan will change (its shims and every importer found), from git alone;
 - import patterns: the inventory itself.
@@ -14,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shimkit.application.ports import Reporter
+from shimkit.application.test_baselines import RecordedRuns, plan_tests, suite_key
 from shimkit.application.workspace import Analysis, Workspace
 from shimkit.apply import repo_status
 from shimkit.apply.git_steps import branches_in_flight
 from shimkit.domain.model import BranchWork, Precondition
-from shimkit.verify import run_tests
+from shimkit.verify import describe_command, run_tests
 
 TESTS = "All existing tests pass"
 IN_FLIGHT = "No work in flight on the files the plan changes"
@@ -53,14 +55,20 @@ def _listing(items: list[str]) -> str:
 
 
 def _tests(workspace: Workspace, reporter: Reporter) -> tuple[Precondition, tuple[str, ...]]:
-    declared = [p for p in workspace.plan.tracking_tests if (workspace.root / p).exists()]
-    if not declared:
+    suite = plan_tests(workspace)
+    if suite is None:
         wanted = ", ".join(workspace.plan.tracking_tests) or "none declared"
         return Precondition(TESTS, False, f"the plan's test paths ({wanted}) are not here"), ()
-    reporter.info(f"step 1: running the plan's tests once ({', '.join(declared)})")
-    run = run_tests(workspace.root, workspace.src, declared)
+    what = describe_command(suite.command) if suite.command else ", ".join(suite.paths)
+    reporter.info(f"step 1: running the plan's tests once ({what})")
+    run = run_tests(workspace.root, workspace.src, suite.paths, command=suite.command)
+    # the baseline of the steps to come: a verification that needs it for this content reuses it
+    RecordedRuns(workspace.repository).record(suite_key(workspace.root, workspace.src, suite), run)
     if run.run_failed:
         return Precondition(TESTS, False, f"the test run itself failed: {run.problem}"), ()
+    if run.by_exit_code:
+        met = run.exit_code == 0
+        return Precondition(TESTS, met, f"{what}: exit status {run.exit_code}"), ()
     if run.no_tests:
         return Precondition(TESTS, False, "no tests collected"), ()
     failures = tuple(run.failures)
@@ -70,7 +78,7 @@ def _tests(workspace: Workspace, reporter: Reporter) -> tuple[Precondition, tupl
             f"pre-existing): {_listing(list(failures))}; {run.passed} passed"
         )
         return Precondition(TESTS, False, details), failures
-    return Precondition(TESTS, True, f"{run.passed} passed ({', '.join(declared)})"), ()
+    return Precondition(TESTS, True, f"{run.passed} passed ({what})"), ()
 
 
 def _in_flight(

@@ -33,9 +33,10 @@ def importable_candidates(analysis: Analysis) -> list[str]:
 def reexported_names(
     analysis: Analysis, only: Collection[str] | None = None
 ) -> dict[str, list[str]]:
-    """The names each shim (or each of ``only``) passes through, None fallbacks included."""
+    """The names each shim (or each of ``only``) passes through, None fallbacks included, each
+    once (a guarded re-export is also its own fallback)."""
     return {
-        shim.module: [*exported_names(shim), *shim.none_fallbacks]
+        shim.module: list(dict.fromkeys([*exported_names(shim), *shim.none_fallbacks]))
         for shim in analysis.inventory.shims
         if only is None or shim.module in only
     }
@@ -95,8 +96,10 @@ def import_each(
     description: str,
     reexports: Mapping[str, Sequence[str]] | None = None,
     options: ImportOptions | None = None,
+    changed: Collection[str] = (),
 ) -> SmokeReport:
-    """Import each selected module on its own (see ``ImportOptions``) and report the outcomes."""
+    """Import each selected module on its own (see ``ImportOptions``) and report the outcomes,
+    each with the ``changed`` modules its import reached."""
     options = options or ImportOptions()
     if selection.skipped:
         reporter.info(
@@ -114,6 +117,7 @@ def import_each(
             on_progress=lambda done, total: bar.advance(),
             mode=ImportMode.FRESH if options.fresh_interpreters else ImportMode.FORK,
             preload=analysis.imports.external_imports(modules),
+            changed=changed,
         )
     for note in report.notes:
         reporter.warning(note)

@@ -30,6 +30,13 @@ from shimkit.application.smoke import (
     reexported_names,
 )
 from shimkit.application.success_criteria import report_success_criteria
+from shimkit.application.test_baselines import (
+    Recorded,
+    RecordedRuns,
+    TestSuite,
+    plan_tests,
+    suite_key,
+)
 from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.errors import doing
@@ -39,14 +46,17 @@ from shimkit.system.git import changed_since
 from shimkit.verify import (
     PRE_EXISTING,
     REGRESSION,
+    BaselineComparison,
     ModuleSmoke,
     SmokeOutcome,
     TestRun,
     check_identity,
     compare_with_baseline,
+    describe_command,
     probe_contracts,
     run_tests,
     run_tests_at,
+    verdicts_against,
 )
 
 Row = tuple[str, bool, str]
@@ -229,12 +239,21 @@ def _check_imports(
         "verify: importing the baseline modules",
         reexported_names(analysis),  # every layer: one the change leaves may lose a name too
         imports,
+        changed=changed or (),
     )
     known = {(module, path, message) for module, path, message in baseline.import_warnings}
     results = list(report.results)
     if scope.before is not None:
         results = _against_the_tree_before(
-            workspace, scope.before, results, known, reporter, result, imports, scope.kept
+            workspace,
+            scope.before,
+            results,
+            known,
+            reporter,
+            result,
+            imports,
+            scope.kept,
+            change_known=changed is not None,
         )
     failed: list[str] = []
     for module in results:
@@ -282,12 +301,40 @@ def _against_the_tree_before(
     verification: Verification,
     imports: ImportOptions,
     kept: Collection[str] = (),
+    change_known: bool = False,
 ) -> list[ModuleSmoke]:
     """The modules that fail or warn after the change, imported in the tree as it was before:
     their warnings then are added to ``known``; those that did not import then either are left
     out (as a baseline leaves them out), with a note; so is a layer (not one the plan keeps)
-    whose names were already None or missing then. Returns the results still to judge."""
-    suspects = tuple(r.module for r in results if not r.ok)
+    whose names were already None or missing then. Returns the results still to judge.
+
+    When the change is known, a module that failed or warned before its import reached any
+    changed module ran only code the change left alone: it did the same before the change, and
+    is not imported again."""
+    unchanged_path = {
+        r.module: r
+        for r in results
+        if not r.ok and change_known and r.reached is not None and not r.reached
+    }
+    known.update(
+        (r.module, d.path, d.message) for r in unchanged_path.values() for d in r.deprecations
+    )
+    untouched = {m: r for m, r in unchanged_path.items() if r.outcome is SmokeOutcome.IMPORT_ERROR}
+    verification.notes.extend(
+        f"pre-existing: {module} fails before it reaches any changed module: {r.message}"
+        for module, r in untouched.items()
+    )
+    results = [
+        r
+        for r in results
+        if r.module not in untouched
+        and not (
+            r.module in unchanged_path
+            and r.outcome is SmokeOutcome.NONE_REEXPORT
+            and r.module not in kept
+        )
+    ]
+    suspects = tuple(r.module for r in results if not r.ok and r.module not in unchanged_path)
     if not suspects:
         return results
     with before.restored():
@@ -327,21 +374,25 @@ def _is_test_file(path: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
-def _test_paths(
+def _test_suite(
     workspace: Workspace, analysis: Analysis, baseline: Inventory, scope: Scope
-) -> tuple[list[str], str]:
-    """The tests to run, and where they come from: the plan's test paths where the tree has
-    them, else the test files the change touched or whose static imports reach a changed module."""
-    declared = [p for p in workspace.plan.tracking_tests if (workspace.root / p).exists()]
-    if declared:
-        return declared, "the plan's test paths"
+) -> TestSuite | None:
+    """The tests to run, and where they come from: the plan's test command; else the plan's
+    test paths where the tree has them; else the test files the change touched or whose static
+    imports reach a changed module. None: there are none."""
+    named = plan_tests(workspace)
+    if named is not None:
+        return named
     changed = changed_modules(workspace, baseline, also={*scope.retired, *scope.kept})
     touched = changed_since(workspace.root, baseline.commit) if baseline.commit else None
     if changed is None or touched is None:
-        return [], ""
+        return None
     found = {p for p in analysis.imports.files_importing(changed) if _is_test_file(p)}
     found |= {p for p in touched if _is_test_file(p) and (workspace.root / p).is_file()}
-    return sorted(found), "the tests that import a changed module"
+    if not found:
+        return None
+    paths = tuple(sorted(found))
+    return TestSuite(paths, source=f"the tests that import a changed module: {len(paths)} path(s)")
 
 
 def _excused(node: str, about_shim: list[Reference]) -> bool:
@@ -351,18 +402,67 @@ def _excused(node: str, about_shim: list[Reference]) -> bool:
     return any(r.path == path and r.test and r.test == name for r in about_shim)
 
 
-def _judge_broken_run(
-    workspace: Workspace, baseline: Inventory, paths: list[str], run: TestRun, result: Verification
-) -> None:
+@dataclass(frozen=True)
+class _TestRuns:
+    """How a verification's tests run: the suite, and the runs kept for a tree's content."""
+
+    workspace: Workspace
+    suite: TestSuite
+    commit: str | None  # the baseline's
+    recorded: RecordedRuns
+
+    def now(self) -> TestRun:
+        """The suite on the tree as the change left it (recorded: a later change's baseline)."""
+        root, src, suite = self.workspace.root, self.workspace.src, self.suite
+        run = run_tests(root, src, suite.paths, command=suite.command)
+        self.recorded.record(suite_key(root, src, suite), run)
+        return run
+
+    def before(self, result: Verification) -> TestRun | None:
+        """The whole suite at the baseline commit: a run recorded for that content, else run
+        there (and recorded). None: no baseline commit."""
+        if self.commit is None:
+            return None
+        root, src, suite = self.workspace.root, self.workspace.src, self.suite
+        key = suite_key(root, src, suite, self.commit)
+        kept = self.recorded.covering(key)
+        if kept is not None:
+            result.notes.append(_reused(kept))
+            return kept.run
+        run = run_tests_at(root, src, suite.paths, self.commit, command=suite.command)
+        self.recorded.record(key, run)
+        return run
+
+    def compared(self, failures: list[str], result: Verification) -> BaselineComparison:
+        """``failures`` judged at the baseline commit: by a run recorded for that content that
+        ran them, else by running them there (recorded)."""
+        assert self.commit is not None
+        root, src, suite = self.workspace.root, self.workspace.src, self.suite
+        key = suite_key(root, src, suite, self.commit)
+        kept = self.recorded.covering(key, failures)
+        if kept is not None:
+            result.notes.append(_reused(kept))
+            return verdicts_against(kept.run, failures)
+        comparison = compare_with_baseline(root, src, failures, self.commit, command=suite.command)
+        if comparison.baseline is not None:
+            self.recorded.record(key, comparison.baseline, failures)
+        return comparison
+
+
+def _reused(kept: Recorded) -> str:
+    ran = "the whole run" if kept.selected is None else f"a run of {len(kept.selected)} test(s)"
+    return (
+        f"reused the baseline test result recorded {kept.when} for the same content "
+        f"({ran}): nothing run again at the baseline commit"
+    )
+
+
+def _judge_broken_run(runs: _TestRuns, run: TestRun, result: Verification) -> None:
     """A test run that could not run (a conftest that does not import, a timeout, a usage error)
     fails the verification, unless the same run fails the same way at the baseline commit: then
     the change is not what broke it, and the tests are not judged, with a warning."""
     last = " | ".join(run.output_tail.strip().splitlines()[-5:])
-    before = (
-        None
-        if baseline.commit is None
-        else run_tests_at(workspace.root, workspace.src, paths, baseline.commit)
-    )
+    before = runs.before(result)
     if before is not None and before.run_failed and before.problem == run.problem:
         result.add(
             "tests", True, f"not judged: the test run fails before the change too ({run.problem})"
@@ -376,6 +476,44 @@ def _judge_broken_run(
     result.add("tests", False, f"the test run itself failed: {run.problem} ({last})")
 
 
+def _judge_exit_status(runs: _TestRuns, run: TestRun, result: Verification) -> None:
+    """A project test command the kit cannot read per test: its exit status after the change,
+    compared with the one before it."""
+    command = describe_command(runs.suite.command)
+    if run.exit_code == 0:
+        result.add("tests", True, f"{command}: exit status 0 ({runs.suite.source})")
+        return
+    last = " | ".join(run.output_tail.strip().splitlines()[-5:])
+    before = runs.before(result)
+    if before is None:
+        result.add("tests", False, f"{command}: exit status {run.exit_code} (no baseline commit)")
+    elif before.run_failed:
+        result.add(
+            "tests",
+            False,
+            f"{command}: exit status {run.exit_code}; the baseline run could not decide: "
+            f"{before.problem}",
+        )
+    elif before.exit_code == run.exit_code:
+        result.add(
+            "tests",
+            True,
+            f"not judged: {command} exits {run.exit_code} before the change too "
+            "(its output is not read per test)",
+        )
+        result.notes.append(
+            f"warning: {command} fails before the change as well (exit status "
+            f"{run.exit_code}), so the tests could not tell this change's effect ({last})"
+        )
+    else:
+        result.add(
+            "tests",
+            False,
+            f"{command}: exit status {run.exit_code} after the change, {before.exit_code} "
+            f"before it ({last})",
+        )
+
+
 def _check_tests(
     workspace: Workspace,
     analysis: Analysis,
@@ -383,14 +521,18 @@ def _check_tests(
     scope: Scope,
     result: Verification,
 ) -> None:
-    paths, chosen = _test_paths(workspace, analysis, baseline, scope)
-    if not paths:
+    suite = _test_suite(workspace, analysis, baseline, scope)
+    if suite is None:
         result.add("tests", True, "no tests: the plan's test paths are not in this tree")
         result.notes.append("warning: no tests were run for this change")
         return
-    run = run_tests(workspace.root, workspace.src, paths)
+    runs = _TestRuns(workspace, suite, baseline.commit, RecordedRuns(workspace.repository))
+    run = runs.now()
     if run.run_failed:
-        _judge_broken_run(workspace, baseline, paths, run, result)
+        _judge_broken_run(runs, run, result)
+        return
+    if run.by_exit_code:
+        _judge_exit_status(runs, run, result)
         return
     if run.no_tests:
         result.add("tests", True, "no tests collected")
@@ -408,8 +550,7 @@ def _check_tests(
         result.add(
             "tests",
             True,
-            f"{run.passed} passed, {len(excused)} left for a person ({chosen}: "
-            f"{len(paths)} path(s))",
+            f"{run.passed} passed, {len(excused)} left for a person ({suite.source})",
         )
         return
     # a test that failed when step 1 ran the plan's tests is pre-existing: no re-run needed
@@ -428,7 +569,7 @@ def _check_tests(
     if baseline.commit is None:
         result.add("tests", False, f"failing: {_listing(shown)} (no baseline commit to compare)")
         return
-    comparison = compare_with_baseline(workspace.root, workspace.src, failures, baseline.commit)
+    comparison = runs.compared(failures, result)
     if comparison.undecided:
         problem = comparison.baseline.problem if comparison.baseline else "it did not run"
         result.add(
@@ -483,9 +624,7 @@ def _names_before(scope: Scope, baseline: Inventory) -> dict[str, frozenset[str]
     if scope.before is not None:
         before = scope.before.analysis
         return {
-            m: before.index.string_names(m)
-            for m in scope.retired
-            if before.codebase.has_module(m)
+            m: before.index.string_names(m) for m in scope.retired if before.codebase.has_module(m)
         }
     names: dict[str, set[str]] = {}
     for layer in baseline.shims:

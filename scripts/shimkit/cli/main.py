@@ -8,6 +8,8 @@ stderr.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -31,7 +33,7 @@ from shimkit.application import (
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.errors import InternalError, KitError
 from shimkit.domain.phases import clocked
-from shimkit.domain.plan import Plan
+from shimkit.domain.plan import Plan, test_command_problem
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
 from shimkit.system.error_log import write_error_log
 from shimkit.system.processes import peak_memory_mb, seconds_since_start
@@ -84,9 +86,24 @@ def _strict(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _runnable(program: str, root: Path) -> bool:
+    """Whether ``program`` starts from ``root``: a path (relative to it) or a name on PATH."""
+    if os.sep in program or (os.altsep and os.altsep in program):
+        return os.access(root / program, os.X_OK) and (root / program).is_file()
+    return shutil.which(program) is not None
+
+
 def _workspace(plan: Plan, args: argparse.Namespace) -> Workspace:
     """The run's workspace; ``--plan-doc`` replaces the plan's document (root-relative)."""
+    problem = test_command_problem(plan)
+    if problem is not None:
+        raise KitError(f"{problem}: fix scripts/consolidation_plan.py")
     root = args.root.resolve()
+    if plan.test_command and not _runnable(plan.test_command[0], root):
+        raise KitError(
+            f"the plan's test_command names {plan.test_command[0]}, which is neither on PATH nor "
+            f"a program under {root}: fix scripts/consolidation_plan.py"
+        )
     doc = getattr(args, "plan_doc", None)
     if doc is not None:
         path = doc.resolve()

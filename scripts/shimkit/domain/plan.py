@@ -19,6 +19,9 @@ class Plan:
     - ``deprecated``: step 3 deletes these; importers move to the source of truth.
     - ``keep``: compatibility layers that stay; step 4 moves every importer outside them to the
       source of truth, so that nothing imports them any more.
+    - ``tracking_tests``: the test paths pytest runs (step 1's baseline, every verification);
+      ``test_command``, when given, is run instead: a pytest command is read per test, any other
+      by its exit status.
     - ``plan_doc``: the plan as a document; after each step that succeeds, the step moves from
       its "Pending Steps" to its "Completed Steps" (``shimkit.domain.plan_status``).
     """
@@ -28,6 +31,9 @@ class Plan:
     deprecated: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
     tracking_tests: tuple[str, ...] = ()
+    # the project's own test command, run from the root instead of pytest on ``tracking_tests``
+    # (``("pytest", "-x", "tests/unit")``, ``("python", "runtests.py")``); () = pytest
+    test_command: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # path prefixes (relative to root) the engine never reads
     layers: tuple[str, ...] = ()  # top-level packages, highest first: lower never imports higher
     # the plan's own markdown document (relative to the root): its status block is kept current
@@ -41,3 +47,18 @@ class Plan:
     def shims(self) -> tuple[str, ...]:
         """Every shim module the plan knows: the protected contract's list."""
         return tuple(sorted({*self.retired, *self.keep}))
+
+
+def test_command_problem(plan: Plan) -> str | None:
+    """Why the plan's ``test_command`` cannot be run as it is written, or None."""
+    command: object = plan.test_command
+    if isinstance(command, str):
+        return (
+            f"the plan's test_command is one string ({command!r}): write it as words, "
+            f"as in {tuple(command.split())!r}"
+        )
+    if not isinstance(command, (tuple, list)) or not all(
+        isinstance(word, str) and word for word in command
+    ):
+        return f"the plan's test_command must be a tuple of non-empty strings, not {command!r}"
+    return None

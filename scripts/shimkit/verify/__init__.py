@@ -17,6 +17,8 @@ from shimkit.verify.import_smoke import (
     smoke_modules,
 )
 from shimkit.verify.lint import LintResult, run_lint_imports
+from shimkit.verify.test_command import describe as describe_command
+from shimkit.verify.test_command import runs_pytest
 from shimkit.verify.tests_runner import (
     PRE_EXISTING,
     REGRESSION,
@@ -29,6 +31,7 @@ from shimkit.verify.tests_runner import (
     compare_with_baseline,
     run_tests,
     run_tests_at,
+    verdicts_against,
 )
 from shimkit.verify.worktree import WorktreeError, temporary_worktree
 
@@ -52,11 +55,14 @@ __all__ = [
     "classify_failures",
     "collect_node_ids",
     "compare_with_baseline",
+    "describe_command",
     "probe_contracts",
     "probe_text",
     "run_lint_imports",
     "run_tests",
     "run_tests_at",
+    "runs_pytest",
     "smoke_modules",
     "temporary_worktree",
+    "verdicts_against",
 ]

@@ -95,6 +95,7 @@ def import_forked(
     request = {
         "preload": list(preload),
         "modules": [[module, list(names)] for module, names in batch.modules],
+        "changed": list(batch.changed),
         "jobs": batch.jobs,
         "timeout": timeout,
     }

@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -60,7 +60,8 @@ def _smoke_fresh(batch: ImportBatch, module: str, names: Sequence[str]) -> Modul
     root, timeout = batch.root, batch.timeout
     command = [sys.executable, "-P", str(CHILD_SCRIPT), "fresh", module, str(batch.src_dir)]
     try:
-        process = run_child([*command, json.dumps(list(names))], root, batch.env, timeout)
+        arguments = [json.dumps(list(names)), json.dumps(list(batch.changed))]
+        process = run_child([*command, *arguments], root, batch.env, timeout)
     except subprocess.TimeoutExpired:
         return module_smoke(root, module, None, timeout=timeout, seconds=time.monotonic() - started)
     record = None
@@ -100,6 +101,7 @@ def smoke_modules(
     timeout: float = DEFAULT_TIMEOUT,
     mode: ImportMode = ImportMode.FORK,
     preload: Sequence[str] = (),
+    changed: Collection[str] = (),
 ) -> SmokeReport:
     """Import each module on its own (``jobs`` at a time, default: one per core) and report.
 
@@ -109,6 +111,7 @@ def smoke_modules(
     thread, the modules are imported in fresh interpreters and ``SmokeReport.notes`` says why.
     A module that runs longer than ``timeout`` seconds is killed and reported as an import error.
     ``on_progress(done, total)`` is called from the calling thread after each module finishes.
+    Each result says which of the ``changed`` modules its import asked for (``reached``).
     """
     root = Path(os.path.realpath(root))
     reexports = reexports or {}
@@ -120,6 +123,7 @@ def smoke_modules(
         env=child_env([root / src, *extra_paths]),
         jobs=max(1, jobs or os.cpu_count() or 1),
         timeout=timeout,
+        changed=tuple(sorted(changed)),
     )
     results: dict[str, ModuleSmoke] = {}
     notes: list[str] = []

@@ -1,20 +1,23 @@
 """What runs in the child interpreters of an import check. Standard library only: it never imports
 the kit, so that nothing of the kit is in ``sys.modules`` when a project module is imported.
 
-    python -P smoke_child.py fresh MODULE SRC_DIR NAMES_JSON
+    python -P smoke_child.py fresh MODULE SRC_DIR NAMES_JSON [CHANGED_JSON]
     python -P smoke_child.py serve ROOT SRC_DIR
 
 ``fresh`` imports one module and prints its record after a marker line (one interpreter per
 module). ``serve`` is the fork server: it reads one request line on stdin (``{"preload": [...],
-"modules": [[module, names], ...], "jobs": n, "timeout": s}``), imports the preload modules, purges
-any project module they dragged in, reports ``ready`` (and stops there if a thread was started),
-then forks one child per module, ``jobs`` at a time, and writes one ``result`` line per module.
+"modules": [[module, names], ...], "changed": [...], "jobs": n, "timeout": s}``), imports the
+preload modules, purges any project module they dragged in, reports ``ready`` (and stops there if
+a thread was started), then forks a child per project package, which imports it and forks the
+children of the modules below (``jobs`` at a time in all), and writes one ``result`` line per
+module.
 Every line it writes on stdout is a JSON object; everything else it or a module prints goes to
 stderr (the server's) or to the child's own stderr pipe. End of input on stdin (the kit died)
 kills the children and ends the server.
 
 A record is ``{"outcome": "ok" | "import-error", "message", "path", "line", "deprecations":
-[{"message", "path", "line"}], "bad_names": [[name, "None" | "missing"]]}``.
+[{"message", "path", "line"}], "bad_names": [[name, "None" | "missing"]], "reached": [the
+changed modules the import asked for]}``.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 MARKER = "@@shimkit-smoke@@"
 STDERR_KEPT = 8192  # bytes of a child's stderr kept for its last line
@@ -39,6 +42,66 @@ STDERR_KEPT = 8192  # bytes of a child's stderr kept for its last line
 _original_warn = warnings.warn
 _log: list[warnings.WarningMessage] | None = None
 _issuers: dict[int, tuple[str, int]] = {}
+
+
+class _ChangeWatch:
+    """Notes which of the changed modules this process reached: asked the import system for (a
+    finder first on ``sys.meta_path`` that finds nothing), opened or listed the file or package
+    folder of (an audit hook), or listed the folder that holds (or held) them outside the import
+    system, as a plugin loader does (a deleted module changes that listing). An import that failed
+    or warned before reaching any of them ran only code the change left alone, so it did the same
+    before the change."""
+
+    changed: ClassVar[frozenset[str]] = frozenset()
+    files: ClassVar[dict[str, str]] = {}  # file or package folder -> changed module
+    folders: ClassVar[dict[str, list[str]]] = {}  # folder -> the changed modules it holds
+    reached: ClassVar[set[str]] = set()
+
+    @classmethod
+    def find_spec(cls, fullname: str, path: object = None, target: object = None) -> None:
+        if fullname in cls.changed:
+            cls.reached.add(fullname)
+
+    @classmethod
+    def audit(cls, event: str, args: tuple[Any, ...]) -> None:
+        if event not in ("open", "os.listdir", "os.scandir"):
+            return
+        if not isinstance(args[0], (str, bytes)):
+            return
+        path = os.path.abspath(os.fsdecode(args[0]))
+        module = cls.files.get(path)
+        if module is not None:
+            cls.reached.add(module)
+        elif event != "open" and path in cls.folders and not _by_the_import_system():
+            cls.reached.update(cls.folders[path])
+
+    @classmethod
+    def install(cls, changed: list[str], src_dir: str) -> None:
+        cls.changed = frozenset(changed)
+        cls.reached = set()
+        files: dict[str, str] = {}
+        folders: dict[str, list[str]] = {}
+        for module in changed:
+            base = os.path.join(src_dir, *module.split("."))
+            files.update(
+                {base + ".py": module, base: module, os.path.join(base, "__init__.py"): module}
+            )
+            folders.setdefault(os.path.dirname(base), []).append(module)
+        cls.files, cls.folders = files, folders
+        sys.meta_path.insert(0, cls)
+        if files:
+            sys.addaudithook(cls.audit)
+
+
+_IMPORT_SYSTEM = frozenset({"importlib._bootstrap_external", "_frozen_importlib_external"})
+
+
+def _by_the_import_system() -> bool:
+    """Whether the listing the audit hook sees was made by the import system's path finder (which
+    lists a folder to find any module in it, changed or not: asking for a changed one is noted by
+    ``_ChangeWatch.find_spec``)."""
+    caller = sys._getframe(2)  # 0: this function, 1: the hook, 2: who called os.listdir
+    return caller.f_globals.get("__name__") in _IMPORT_SYSTEM
 
 
 def _warn(
@@ -78,6 +141,7 @@ def record(
         "line": None,
         "deprecations": list(inherited or []),
         "bad_names": [],
+        "reached": [],
     }
     imported = None
     with warnings.catch_warnings(record=True) as log:
@@ -111,11 +175,13 @@ def record(
                 result["bad_names"].append([name, "missing"])
             elif getattr(imported, name) is None:
                 result["bad_names"].append([name, "None"])
+    result["reached"] = sorted(_ChangeWatch.reached)
     return result
 
 
-def fresh(module: str, src_dir: str, names_json: str) -> None:
+def fresh(module: str, src_dir: str, names_json: str, changed_json: str = "[]") -> None:
     warnings.warn = _warn
+    _ChangeWatch.install(json.loads(changed_json), os.path.realpath(src_dir))
     result = record(module, os.path.realpath(src_dir), json.loads(names_json))
     sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
     sys.stdout.flush()
@@ -524,6 +590,7 @@ def serve(root: str, src_dir: str) -> None:
     warnings.warn = _warn
     failed = _preload(list(request["preload"]))
     purged = _purge_project(server.src_dir)
+    _ChangeWatch.install([str(name) for name in request.get("changed", [])], server.src_dir)
     threads = [thread.name for thread in threading.enumerate()]
     server.send({"event": "ready", "failed": failed, "purged": purged, "threads": threads})
     if len(threads) > 1:
@@ -533,8 +600,8 @@ def serve(root: str, src_dir: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ["fresh"] and len(argv) == 4:
-        fresh(argv[1], argv[2], argv[3])
+    if argv[:1] == ["fresh"] and len(argv) in (4, 5):
+        fresh(*argv[1:])
     elif argv[:1] == ["serve"] and len(argv) == 3:
         os.chdir(argv[1])
         serve(argv[1], argv[2])

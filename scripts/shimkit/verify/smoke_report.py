@@ -32,6 +32,7 @@ class ImportBatch:
     env: Mapping[str, str]
     jobs: int  # imports at once
     timeout: float  # seconds before an import is killed
+    changed: tuple[str, ...] = ()  # modules the change touched: a record says which it reached
 
 
 class SmokeOutcome(enum.Enum):
@@ -60,6 +61,9 @@ class ModuleSmoke:
     deprecations: tuple[DeprecationRecord, ...] = ()
     bad_names: tuple[tuple[str, str], ...] = ()  # (name, "None" | "missing")
     seconds: float = 0.0
+    # the changed modules (``ImportBatch.changed``) the import asked for; None: not known (the
+    # child died before it could say)
+    reached: tuple[str, ...] | None = None
 
     @property
     def ok(self) -> bool:
@@ -131,4 +135,5 @@ def _interpret(root: Path, module: str, data: Mapping[str, Any], seconds: float)
         message = "re-exported names unusable: " + ", ".join(f"{n} ({k})" for n, k in bad)
     else:
         outcome, message = SmokeOutcome.OK, ""
-    return ModuleSmoke(module, outcome, message, path, line, deprecations, bad, seconds)
+    reached = tuple(str(name) for name in data.get("reached", ()))
+    return ModuleSmoke(module, outcome, message, path, line, deprecations, bad, seconds, reached)

@@ -1,5 +1,9 @@
 """Run pytest on a tree, and tell regressions from failures that were there at the baseline.
 
+The tests run are pytest's on the plan's paths, or the project's own test command (the plan's
+``test_command``, ``verify.test_command``): one that runs pytest is given the probe plugin and
+read per test as pytest on paths is; any other gives its exit status only.
+
 What pytest collected and how every test ended come from the kit's probe plugin
 (``probe/shimkit_probe.py``), never from pytest's terminal output: a project's ``addopts``, ini
 files, plugins and chatty conftests cannot change the verdicts. The output is kept only to show a
@@ -20,6 +24,7 @@ from shimkit.domain.phases import TESTS, timed
 from shimkit.system.processes import child_env, combined_output, run_child, tail
 from shimkit.system.scratch import scratch_dir
 from shimkit.verify.probe import shimkit_probe as probe
+from shimkit.verify.test_command import describe, runs_pytest
 from shimkit.verify.worktree import temporary_worktree
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "compare_with_baseline",
     "run_tests",
     "run_tests_at",
+    "verdicts_against",
 ]
 
 PRE_EXISTING = "pre-existing"
@@ -79,6 +85,8 @@ class TestRun:
     collection_errors: tuple[CollectionError, ...] = ()
     node_ids: tuple[str, ...] = ()  # every test collected (after the project's own deselection)
     problem: str = ""  # why the run itself failed; "" when pytest ran to its end and reported
+    # the project's own test command, not pytest: only its exit status says how it went
+    by_exit_code: bool = False
 
     @property
     def run_failed(self) -> bool:
@@ -98,6 +106,8 @@ class TestRun:
     @property
     def no_tests(self) -> bool:
         """Nothing ran: no path exists, or pytest collected nothing (the caller decides)."""
+        if self.by_exit_code:
+            return False  # a command that is not pytest means something else by status 5
         return self.exit_code == NO_TESTS_COLLECTED and not self.run_failed
 
     @property
@@ -130,23 +140,47 @@ class BaselineComparison:
 
 
 @timed(TESTS)
-def run_tests(root: Path, src: str, paths: Sequence[str], *, timeout: float = 3600.0) -> TestRun:
-    """Run pytest on ``paths`` (files, directories or node ids) under ``root``.
+def run_tests(
+    root: Path,
+    src: str,
+    paths: Sequence[str],
+    *,
+    command: Sequence[str] = (),
+    timeout: float = 3600.0,
+) -> TestRun:
+    """Run pytest on ``paths`` (files, directories or node ids) under ``root``, or the project's
+    own ``command`` (run from ``root``; ``paths`` are then not used).
 
     Paths that do not exist are skipped and listed in ``missing_paths``; when none is left pytest
     is not started and the run reports exit status 5 (no tests collected). Past ``timeout`` pytest
-    and its child processes are killed.
+    (or the command) and its child processes are killed.
     """
-    return _pytest(Path(root), src, paths, None, collect_only=False, timeout=timeout)
+    return _run(Path(root), src, paths, command, timeout=timeout)
 
 
 @timed(TESTS)
 def run_tests_at(
-    root: Path, src: str, paths: Sequence[str], commit: str, *, timeout: float = 3600.0
+    root: Path,
+    src: str,
+    paths: Sequence[str],
+    commit: str,
+    *,
+    command: Sequence[str] = (),
+    timeout: float = 3600.0,
 ) -> TestRun:
     """``run_tests`` on ``commit`` (a temporary git worktree): how the same run went there."""
     with temporary_worktree(Path(root), commit) as tree:
-        return _pytest(tree, src, paths, None, collect_only=False, timeout=timeout)
+        return _run(tree, src, paths, command, timeout=timeout)
+
+
+def _run(
+    root: Path, src: str, paths: Sequence[str], command: Sequence[str], *, timeout: float
+) -> TestRun:
+    if not command:
+        return _pytest(root, src, paths, None, collect_only=False, timeout=timeout)
+    if not runs_pytest(command):
+        return _by_exit_code(root, src, command, timeout)
+    return _pytest(root, src, (), None, collect_only=False, timeout=timeout, command=command)
 
 
 @timed(TESTS)
@@ -159,28 +193,46 @@ def collect_node_ids(
 
 @timed(TESTS)
 def compare_with_baseline(
-    root: Path, src: str, failures: Sequence[str], baseline_commit: str, *, timeout: float = 3600.0
+    root: Path,
+    src: str,
+    failures: Sequence[str],
+    baseline_commit: str,
+    *,
+    command: Sequence[str] = (),
+    timeout: float = 3600.0,
 ) -> BaselineComparison:
-    """Re-run the failing node ids on ``baseline_commit`` (a temporary git worktree).
+    """Re-run the failing node ids on ``baseline_commit`` (a temporary git worktree): with pytest
+    on their files, or with the project's pytest ``command`` restricted to them.
 
     A failure is pre-existing when it fails (or errors) there too, or its file does not collect
     there; a regression when it passes or is skipped there, or does not exist there. A file that
     does not collect now is pre-existing only if it did not collect there either.
     """
-    verdicts = dict.fromkeys(failures, REGRESSION)
     if not failures:
-        return BaselineComparison(verdicts)
+        return BaselineComparison({})
     with temporary_worktree(Path(root), baseline_commit) as tree:
+        if command:
+            run = _pytest(
+                tree, src, (), failures, collect_only=False, timeout=timeout, command=command
+            )
+            return verdicts_against(run, failures)
         files = [f for f in dict.fromkeys(map(_file_of, failures)) if (tree / f).exists()]
         if not files:
-            return BaselineComparison(verdicts)
+            return BaselineComparison(dict.fromkeys(failures, REGRESSION))
         tests = [node for node in failures if "::" in node]
         run = _pytest(tree, src, files, tests, collect_only=False, timeout=timeout)
-    if not run.run_failed:
+    return verdicts_against(run, failures)
+
+
+def verdicts_against(baseline: TestRun, failures: Sequence[str]) -> BaselineComparison:
+    """Each of ``failures`` judged against a run at the baseline that ran (or tried) them: one
+    that fails there too, or whose file does not collect there, is pre-existing."""
+    verdicts = dict.fromkeys(failures, REGRESSION)
+    if not baseline.run_failed:
         for node in failures:
-            if any(probe.is_within(node, failing) for failing in run.failures):
+            if any(probe.is_within(node, failing) for failing in baseline.failures):
                 verdicts[node] = PRE_EXISTING
-    return BaselineComparison(verdicts, run)
+    return BaselineComparison(verdicts, baseline)
 
 
 def classify_failures(
@@ -208,13 +260,15 @@ def _pytest(
     *,
     collect_only: bool,
     timeout: float,
+    command: Sequence[str] = (),
 ) -> TestRun:
-    """pytest on the files of ``paths``; only the tests within ``select`` run, when given."""
+    """pytest on the files of ``paths``, or the project's pytest ``command``; only the tests
+    within ``select`` run, when given."""
     root = Path(os.path.realpath(root))
     exists = {path: (root / _file_of(path)).exists() for path in paths}
     present = [_normalised(path) for path in paths if exists[path]]
     missing = tuple(path for path in paths if not exists[path])
-    if not present:
+    if not present and not command:
         why = "no test paths exist: " + ", ".join(paths) if paths else "no test paths given"
         return TestRun(NO_TESTS_COLLECTED, (), why, missing)
     if select is None and any("::" in path for path in present):
@@ -223,24 +277,68 @@ def _pytest(
     with scratch_dir("pytest") as scratch:
         report = Path(scratch) / "report.json"
         env = _probe_env(root / src, report, select, Path(scratch) / "select.json")
+        argv = (
+            _project_command(command, scratch, collect_only)
+            if command
+            else _command(root, targets, scratch, collect_only)
+        )
         try:
-            process = run_child(_command(root, targets, scratch, collect_only), root, env, timeout)
+            process = run_child(argv, root, env, timeout)
         except subprocess.TimeoutExpired as expired:
             problem = f"pytest did not finish within {timeout:g} s: it and its children were killed"
             output = combined_output(str(expired.output or ""), str(expired.stderr or ""))
             return TestRun(None, (), tail(output), missing, problem=problem)
+        except OSError as error:
+            return TestRun(None, (), "", missing, problem=f"cannot start {argv[0]}: {error}")
         return _finished(process, probe.read_report(report), missing, collect_only)
 
 
 def _command(root: Path, targets: Sequence[str], scratch: Path, collect_only: bool) -> list[str]:
     return [
-        sys.executable, "-m", "pytest", f"--rootdir={root}", "-p", _PROBE_PLUGIN,
+        sys.executable, "-m", "pytest", f"--rootdir={root}",
+        *_kit_options(scratch, collect_only),
+        "--", *targets,
+    ]  # fmt: skip
+
+
+def _by_exit_code(root: Path, src: str, command: Sequence[str], timeout: float) -> TestRun:
+    """The project's command that is not pytest, run from ``root`` with ``src`` on
+    ``PYTHONPATH``: its exit status is its verdict; its output is kept for a person only."""
+    env = child_env([Path(root) / src])
+    try:
+        process = run_child(list(command), Path(root), env, timeout)
+    except subprocess.TimeoutExpired as expired:
+        output = combined_output(str(expired.output or ""), str(expired.stderr or ""))
+        problem = (
+            f"{describe(command)} did not finish within {timeout:g} s: "
+            "it and its children were killed"
+        )
+        return TestRun(None, (), tail(output), problem=problem, by_exit_code=True)
+    except OSError as error:
+        problem = f"cannot start {describe(command)}: {error}"
+        return TestRun(None, (), "", problem=problem, by_exit_code=True)
+    code = process.returncode
+    problem = f"{describe(command)} was killed by signal {-code}" if code < 0 else ""
+    output = tail(combined_output(process.stdout, process.stderr))
+    return TestRun(code, (), output, problem=problem, by_exit_code=True)
+
+
+def _kit_options(scratch: Path, collect_only: bool) -> list[str]:
+    return [
+        "-p", _PROBE_PLUGIN,
         "-o", f"cache_dir={Path(scratch) / 'cache'}",  # pytest's cache stays out of the tree
         "--maxfail=0",  # the project's -x must not hide the failures after the first
         "--continue-on-collection-errors",  # a file that does not collect must not hide the rest
         *(["--collect-only"] if collect_only else []),
-        "--", *targets,
     ]  # fmt: skip
+
+
+def _project_command(command: Sequence[str], scratch: Path, collect_only: bool) -> list[str]:
+    """The project's pytest command with the kit's options after its own (so that they win over
+    its ``-x``), before a ``--`` that ends its options."""
+    argv = list(command)
+    end = argv.index("--") if "--" in argv else len(argv)
+    return [*argv[:end], *_kit_options(scratch, collect_only), *argv[end:]]
 
 
 def _probe_env(
