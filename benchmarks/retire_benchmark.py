@@ -154,9 +154,13 @@ import ast
 from pathlib import Path
 paths = [Path(p) for p in json.loads(Path(sys.argv[1]).read_text())]
 start = time.perf_counter()
+unparsable = 0  # Django's tests_syntax_error.py: the kit reads it and skips it too
 for path in paths:
-    ast.parse(path.read_bytes(), filename=str(path))
-_usage(time.perf_counter() - start, {})
+    try:
+        ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError):
+        unparsable += 1
+_usage(time.perf_counter() - start, {"unparsable": unparsable})
 """
 
 KIT_PHASES = """
@@ -312,6 +316,11 @@ def child_row(
     )
 
 
+def _unparsable(floor: dict[str, Any]) -> str:
+    count = floor.get("unparsable", 0)
+    return f", {count} do not parse" if count else ""
+
+
 def measure_tree(
     tree: BenchTree, workdir: Path, sample: int, whole: bool, import_floor: bool = True
 ) -> Report:
@@ -326,7 +335,11 @@ def measure_tree(
 
     floor = run_child(FLOOR, [listed(workdir, [str(p) for p in files])], tree.root, [])
     report.rows.append(
-        child_row("floor: read + ast.parse every file", floor, note=f"{len(files)} files")
+        child_row(
+            "floor: read + ast.parse every file",
+            floor,
+            note=f"{len(files)} files" + _unparsable(floor),
+        )
     )
 
     copy = fresh_copy(tree, workdir, "kit")
