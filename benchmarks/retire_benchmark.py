@@ -417,10 +417,21 @@ def _whole_run(
     if run["timed_out"]:
         return rows
     report.phase_table = phase_table(run["stdout"])
+    if run["status"] != 0:  # what the run said was wrong, for the table's reader
+        report.phase_table = failure(run["stdout"]) + "\n" + report.phase_table
     for figure in run["phases"]:
         name, rise = f"  of which {figure['phase']}", figure["peak_rise_mb"]
         rows.append(Row(name, figure["seconds"], 0.0, rise, rise=True))
     return rows
+
+
+def failure(stdout: str) -> str:
+    """What a run that did not pass printed from its verification table on (before its phase
+    table), else its last lines."""
+    lines = stdout.splitlines()
+    end = next((i for i, line in enumerate(lines) if line.strip() == PHASE_TABLE_TITLE), len(lines))
+    starts = [i for i, line in enumerate(lines[:end]) if line.strip() == "Verification"]
+    return "\n".join(lines[starts[-1] if starts else max(end - 20, 0) : end])
 
 
 def phase_table(stdout: str) -> str:
