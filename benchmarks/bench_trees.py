@@ -3,10 +3,12 @@
 - synthetic: FILES modules under ``src/app/jobs`` (a quarter import through the shim
   ``app.compat.helpers``, one in twenty uses a ``match`` statement fissix cannot parse); the
   expected tree is generated from the same templates with the source module in the imports.
-- sympy: the sdist of sympy 1.14.0 (downloaded once into a cache directory with pip), with a
-  deprecated shim ``sympy.core.compat_basic`` planted in front of ``sympy.core.basic``: every
-  absolute ``from sympy.core.basic import ...`` whose names are all defined there now imports from
-  the shim. Retiring the shim must give back the pristine sdist byte for byte.
+- sympy and django: the sdists of sympy 1.14.0 and Django 5.2 (downloaded once into a cache
+  directory with pip), with a deprecated shim planted in front of one module
+  (``sympy.core.compat_basic`` before ``sympy.core.basic``, ``django.utils.compat_functional``
+  before ``django.utils.functional``): every absolute ``from SOURCE import ...`` whose names are
+  all defined there now imports from the shim. Retiring the shim must give back the pristine sdist
+  byte for byte.
 - a generated module of about 5 MB of simple functions and one import of a shim.
 
 Every tree is a committed git repository (the kit refuses to write a dirty tree).
@@ -17,16 +19,13 @@ from __future__ import annotations
 import ast
 import os
 import shutil
-import subprocess
-import sys
-import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.batteries.roundtrip_corpus import Package, commit, unpacked
 from tests.batteries.roundtrip_plant import defined_names as defined_in
 
-GIT_IDENTITY = ("-c", "user.name=bench", "-c", "user.email=bench@example.invalid")
 # files the kit adds as its record of a run; they are not part of the comparison
 KIT_RECORDS = frozenset({"CHANGELOG.md"})
 NOT_COMPARED = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache"})
@@ -43,20 +42,6 @@ class BenchTree:
     shim: str  # the module to retire
     source: str  # the module the shim's names are defined in (Bowler/LibCST rename target)
     plan: str  # text of the ``consolidation_plan.py`` the kit runs with on this tree
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *GIT_IDENTITY, *args], check=True, capture_output=True)
-
-
-def commit(root: Path, message: str) -> None:
-    if not (root / ".git").exists():
-        git(root, "init", "-q")
-        # git's automatic gc after a commit of many files deletes loose object folders in the
-        # background while the benchmark copies or walks the tree
-        git(root, "config", "gc.auto", "0")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "--allow-empty", "-m", message)
 
 
 def copy_tree(source: Path, destination: Path) -> Path:
@@ -173,13 +158,18 @@ def synthetic_tree(workdir: Path, files: int) -> BenchTree:
     )
 
 
-# -- sympy ----------------------------------------------------------------------------------------
+# -- real sdists with a planted shim ---------------------------------------------------------------
 
-SYMPY = "sympy==1.14.0"
+SYMPY = Package("sympy", "1.14.0", ".", "sympy's __init__ imports nearly everything")
 SYMPY_SOURCE = "sympy.core.basic"
 SYMPY_SHIM = "sympy.core.compat_basic"
 # not Python modules of the package: documentation, release scripts, setup.py
 SYMPY_EXCLUDE = ("doc", "bin", "release", "data", "setup.py", "setupegg.py", "isympy.py")
+DJANGO = Package("Django", "5.2", ".", "a large package whose modules need settings to import")
+DJANGO_SOURCE = "django.utils.functional"
+DJANGO_SHIM = "django.utils.compat_functional"
+# documentation, JavaScript tests, release scripts and the packaging metadata
+DJANGO_EXCLUDE = ("docs", "extras", "js_tests", "scripts", "Django.egg-info", "setup.py")
 SHIM_TEMPLATE = '''"""Deprecated: import from :mod:`{source}` (planted by the shimkit benchmark)."""
 
 import warnings
@@ -196,39 +186,33 @@ __all__ = [{listed}]
 '''
 
 
-def sympy_sdist(cache: Path) -> Path:
-    """The unpacked pristine sdist (downloaded with pip into ``cache`` the first time)."""
-    pristine = cache / "sympy-pristine"
-    if (pristine / ".git").is_dir():
-        return pristine
-    download = cache / "download"
-    archives = sorted(download.glob("sympy-1.14.0.tar.gz"))
-    if not archives:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                SYMPY,
-                "-d",
-                str(download),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        archives = sorted(download.glob("sympy-1.14.0.tar.gz"))
-    unpacked = cache / "unpacked"
-    shutil.rmtree(unpacked, ignore_errors=True)
-    with tarfile.open(archives[0]) as archive:
-        archive.extractall(unpacked, filter="data")
-    shutil.rmtree(pristine, ignore_errors=True)
-    (unpacked / "sympy-1.14.0").rename(pristine)
-    commit(pristine, "sympy 1.14.0 sdist")
-    return pristine
+def planted_tree(
+    cache: Path, package: Package, source: str, shim: str, exclude: tuple[str, ...]
+) -> BenchTree:
+    """The sdist of ``package`` (downloaded with pip into ``cache`` the first time) with a
+    deprecated ``shim`` planted in front of ``source`` (see ``plant_shim``); its expected state is
+    the pristine sdist. Both are cached, committed."""
+    pristine = cache / f"bench-{package.label}-pristine"
+    if not (pristine / ".git").is_dir():
+        shutil.rmtree(pristine, ignore_errors=True)
+        shutil.copytree(unpacked(cache, package), pristine, symlinks=True)
+        commit(pristine, f"{package.label} sdist")
+    planted = cache / f"bench-{package.label}-planted"
+    if not (planted / ".git").is_dir():
+        shutil.rmtree(planted, ignore_errors=True)
+        shutil.copytree(pristine, planted, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        plant_shim(planted, source, shim)
+        commit(planted, f"plant {shim} in front of {source}")
+    plan = DEFAULT_PLAN.format(exclude=exclude)
+    return BenchTree(package.name.lower(), planted, pristine, package.src, shim, source, plan)
+
+
+def sympy_tree(cache: Path) -> BenchTree:
+    return planted_tree(cache, SYMPY, SYMPY_SOURCE, SYMPY_SHIM, SYMPY_EXCLUDE)
+
+
+def django_tree(cache: Path) -> BenchTree:
+    return planted_tree(cache, DJANGO, DJANGO_SOURCE, DJANGO_SHIM, DJANGO_EXCLUDE)
 
 
 def defined_names(module_path: Path) -> frozenset[str]:
@@ -283,26 +267,6 @@ def _line_offsets(text: str) -> list[int]:
     for line in text.split("\n"):
         offsets.append(offsets[-1] + len(line) + 1)
     return offsets
-
-
-def sympy_tree(cache: Path) -> BenchTree:
-    """The planted sympy tree (cached), whose expected state is the pristine sdist."""
-    pristine = sympy_sdist(cache)
-    planted = cache / "sympy-planted"
-    if not (planted / ".git").is_dir():
-        shutil.rmtree(planted, ignore_errors=True)
-        shutil.copytree(pristine, planted, ignore=shutil.ignore_patterns(".git"))
-        plant_shim(planted, SYMPY_SOURCE, SYMPY_SHIM)
-        commit(planted, f"plant {SYMPY_SHIM} in front of {SYMPY_SOURCE}")
-    return BenchTree(
-        "sympy",
-        planted,
-        pristine,
-        ".",
-        SYMPY_SHIM,
-        SYMPY_SOURCE,
-        DEFAULT_PLAN.format(exclude=SYMPY_EXCLUDE),
-    )
 
 
 # -- one large generated module -------------------------------------------------------------------

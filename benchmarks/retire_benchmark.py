@@ -1,6 +1,7 @@
 """Retiring one shim, side by side with the floor and other tools, on one tree in one run.
 
-    python benchmarks/retire_benchmark.py --tree synthetic|sympy|all [--markdown]
+    python benchmarks/retire_benchmark.py --tree synthetic|sympy|django|real|all [--markdown]
+    python benchmarks/retire_benchmark.py --files 3000 10000 30000 100000   # the scaling curve
 
 For each tree (see ``bench_trees``), every row runs in its own child process on its own copy of
 the tree, and shows wall time, CPU time (the child and its children), peak memory (the largest
@@ -10,29 +11,35 @@ ratio to the floor:
 
 - floor: read and ``ast.parse`` every Python file the kit reads, once;
 - kit analysis, kit rewrite + write: ``analyse``, then ``plan_step`` + ``apply_changes`` (a child);
-- kit retire_shims.py --write: the whole command; below it, the time its use cases took inside
-  that very run (analysis, the rewrite in memory, the baseline and the verification on the
-  working copy, the write);
+- kit retire_shims.py --write: the whole command; below it, each of its phases (analysis,
+  rewrite, working copy, baseline, import checks, contracts, tests, write...) with its seconds
+  and how far it raised the run's peak memory, as the run itself measured them
+  (``shimkit.domain.phases``, written by ``--json``); the run's own phase table follows the tree's;
 - Bowler rename: ``Query(tree).select_module(OLD).rename(NEW)``, no verification;
 - LibCST RenameCommand: on a random sample of ``--sample`` files, times scaled to the tree;
 - fork-and-import: one fork per affected module (the modules the kit's import checks import: by
   its static import graph, those whose imports reach a changed module), each importing it, and
-  nothing else.
+  nothing else (``--no-import-floor`` skips it).
 
-A last table rewrites one generated module of about 5 MB that imports a shim, against its own
-``ast.parse`` (time) and its own size (memory, traced in this process). The sympy sdist is
-downloaded once into ``--cache`` (default ``~/.cache/shimkit-bench``). Ratios, not seconds,
-compare across machines: the machine is shared, so only figures of one run go together.
+Several ``--files`` sizes of the synthetic tree end with the scaling curve: every row's seconds
+and peak memory against the number of files, and the kit's milliseconds per file with their growth
+from the smallest tree. A last table rewrites one generated module of about 5 MB that imports a
+shim, against its own ``ast.parse`` (time) and its own size (memory, traced in this process). The
+sdists are downloaded once into ``--cache`` (default ``~/.cache/shimkit-bench``). A row that runs
+past ``--timeout`` seconds is killed with its processes and shown as timed out. Ratios, not
+seconds, compare across machines: the machine is shared, so only figures of one run go together.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,6 +59,7 @@ from bench_trees import (  # noqa: E402
     LARGE_SHIM,
     BenchTree,
     differing,
+    django_tree,
     large_module,
     python_files,
     snapshot,
@@ -66,7 +74,7 @@ from shimkit.application.workspace import Workspace, analyse  # noqa: E402
 from shimkit.domain.model import Moves  # noqa: E402
 from shimkit.rewrite.batch import FileTask, rewrite_file  # noqa: E402
 
-CHILD_TIMEOUT = 3 * 3600
+CHILD_TIMEOUT = 3 * 3600.0  # seconds; --timeout
 
 
 @dataclass
@@ -79,6 +87,7 @@ class Row:
     wrong: str = ""
     note: str = ""
     ratio: float | None = None
+    rise: bool = False  # rss_mb is how far the phase raised the run's peak, not a peak
 
 
 @dataclass
@@ -86,6 +95,7 @@ class Report:
     tree: str
     files: int
     rows: list[Row] = field(default_factory=list)
+    phase_table: str = ""  # the whole run's own table of seconds per phase, as it printed it
 
 
 # -- children ----------------------------------------------------------------------------------
@@ -95,8 +105,11 @@ import json, os, resource, sys, time
 def _usage(wall, extra):
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # this process's own high-water mark: ru_maxrss keeps the benchmark's across exec
+    with open("/proc/self/status") as status:
+        own = next((int(l.split()[1]) for l in status if l.startswith("VmHWM:")), me.ru_maxrss)
     extra.update(wall=wall, cpu=me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-                 rss_mb=max(me.ru_maxrss, kids.ru_maxrss) / 1024)
+                 rss_mb=max(own, kids.ru_maxrss) / 1024)
     sys.stdout.write("\\n@@bench@@" + json.dumps(extra) + "\\n")
     sys.stdout.flush()
 """
@@ -105,23 +118,32 @@ def _usage(wall, extra):
 def run_child(
     code: str, argv: Sequence[str], cwd: Path, pythonpath: Sequence[Path]
 ) -> dict[str, Any]:
-    """Run ``code`` (which ends by calling ``_usage``) in a fresh interpreter; its report."""
+    """Run ``code`` (which ends by calling ``_usage``) in a fresh interpreter; its report, with
+    what it printed (``stdout``). One that runs past ``CHILD_TIMEOUT`` is killed and reported as
+    ``timed_out``, its wall time the limit."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    done = subprocess.run(
+    with subprocess.Popen(
         [sys.executable, "-c", CHILD_PRELUDE + code, *argv],
         cwd=cwd,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=CHILD_TIMEOUT,
-        check=False,
-    )
+        start_new_session=True,  # on a timeout, its own children (imports, pytest) go with it
+    ) as child:
+        try:
+            stdout, stderr = child.communicate(timeout=CHILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            return {"wall": CHILD_TIMEOUT, "cpu": 0.0, "rss_mb": 0.0, "timed_out": True}
+    done = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
     for line in reversed(done.stdout.splitlines()):
         if line.startswith("@@bench@@"):
             report: dict[str, Any] = json.loads(line[len("@@bench@@") :])
-            report["exit"] = done.returncode
+            report.update(exit=done.returncode, stdout=done.stdout, timed_out=False)
             return report
     tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
     raise RuntimeError(f"benchmark child failed (exit {done.returncode}):\n{tail}")
@@ -132,9 +154,13 @@ import ast
 from pathlib import Path
 paths = [Path(p) for p in json.loads(Path(sys.argv[1]).read_text())]
 start = time.perf_counter()
+unparsable = 0  # Django's tests_syntax_error.py: the kit reads it and skips it too
 for path in paths:
-    ast.parse(path.read_bytes(), filename=str(path))
-_usage(time.perf_counter() - start, {})
+    try:
+        ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError):
+        unparsable += 1
+_usage(time.perf_counter() - start, {"unparsable": unparsable})
 """
 
 KIT_PHASES = """
@@ -166,38 +192,14 @@ done = time.perf_counter()
 _usage(done - start, {"analysis": analysed - start, "rewrite": done - analysed})
 """
 
-WHOLE_PHASES = {  # the use cases ``retire_shims.py`` calls, in order
-    "analyse": "finding the layers to retire (analysis)",
-    "analyse_step": "the analysis of the step",
-    "plan_step": "the rewrite, in memory",
-    "record_baseline": "the baseline on the working copy (imports of the affected modules)",
-    "verify": "the verification on the working copy (imports, contracts, tests)",
-    "write_step": "the write",
-}
-
-# the child: retire_shims.py run in-process, each use case of WHOLE_PHASES timed
+# the child: retire_shims.py run in-process; its seconds and peak memory per phase are the kit's
+# own (``shimkit.domain.phases``), read from the result it writes with ``--json``, and its phase
+# table is what it printed last
 WHOLE = """
 import runpy
-import shimkit.application.migrate
-use_cases = sys.modules["shimkit.application.migrate"]  # the package's ``migrate`` is a function
-phases = {}
-
-def timed(name):
-    original = getattr(use_cases, name, None)
-    if original is None:  # the use case moved: its phase is not shown
-        return
-    def run(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            phases[name] = phases.get(name, 0.0) + time.perf_counter() - start
-    setattr(use_cases, name, run)
-
-for name in sys.argv.pop(1).split(','):
-    timed(name)
-script = sys.argv[1]
-sys.argv = [script, *sys.argv[2:]]
+from pathlib import Path
+result, script = Path(sys.argv[1]), sys.argv[2]
+sys.argv = [script, *sys.argv[3:], "--json", str(result)]
 start = time.perf_counter()
 try:
     runpy.run_path(script, run_name="__main__")
@@ -205,8 +207,10 @@ try:
 except SystemExit as exit:
     code = exit.code if isinstance(exit.code, int) else 1
 sys.stdout.flush()
-_usage(time.perf_counter() - start, {"status": code, "phases": phases})
+timing = json.loads(result.read_text()).get("timing", {}) if result.is_file() else {}
+_usage(time.perf_counter() - start, {"status": code, "phases": timing.get("phases", [])})
 """
+PHASE_TABLE_TITLE = "Where the time went"
 
 BOWLER = """
 from bowler import Query
@@ -247,8 +251,6 @@ for module in modules:
     failed += os.waitpid(pid, 0)[1] != 0
 _usage(time.perf_counter() - start, {"failed": failed})
 """
-
-
 
 
 # -- one tree ----------------------------------------------------------------------------------
@@ -296,7 +298,32 @@ def outcome_columns(
     return str(len(differing(before, after))), str(len(differing(after, expected)))
 
 
-def measure_tree(tree: BenchTree, workdir: Path, sample: int, whole: bool) -> Report:
+def child_row(
+    name: str,
+    child: dict[str, Any],
+    changed: str = "",
+    wrong: str = "",
+    note: str = "",
+    scale: float = 1.0,
+) -> Row:
+    """The row of a child's wall time, CPU time and peak memory (``scale``: of a sample)."""
+    if child["timed_out"]:
+        return Row(
+            name, child["wall"], 0.0, 0.0, note=f"timed out: killed after {child['wall']:.0f} s"
+        )
+    return Row(
+        name, child["wall"] * scale, child["cpu"] * scale, child["rss_mb"], changed, wrong, note
+    )
+
+
+def _unparsable(floor: dict[str, Any]) -> str:
+    count = floor.get("unparsable", 0)
+    return f", {count} do not parse" if count else ""
+
+
+def measure_tree(
+    tree: BenchTree, workdir: Path, sample: int, whole: bool, import_floor: bool = True
+) -> Report:
     excluded = _excluded(tree)
     files = kit_files(tree, tree.root, excluded)
     report = Report(tree.name, len(files))
@@ -308,82 +335,32 @@ def measure_tree(tree: BenchTree, workdir: Path, sample: int, whole: bool) -> Re
 
     floor = run_child(FLOOR, [listed(workdir, [str(p) for p in files])], tree.root, [])
     report.rows.append(
-        Row(
+        child_row(
             "floor: read + ast.parse every file",
-            floor["wall"],
-            floor["cpu"],
-            floor["rss_mb"],
-            note=f"{len(files)} files",
+            floor,
+            note=f"{len(files)} files" + _unparsable(floor),
         )
     )
 
     copy = fresh_copy(tree, workdir, "kit")
     phases = run_child(KIT_PHASES, [str(copy), tree.src, tree.shim], copy, kit_path)
     changed, wrong = outcome_columns(copy, before, expected)
-    report.rows.append(Row("kit: analysis", phases["analysis"], 0.0, 0.0))
+    if not phases["timed_out"]:
+        report.rows.append(Row("kit: analysis", phases["analysis"], 0.0, 0.0))
+        rewrite = "kit: rewrite + write of the changed files"
+        report.rows.append(Row(rewrite, phases["rewrite"], 0.0, 0.0, changed, wrong))
     report.rows.append(
-        Row(
-            "kit: rewrite + write of the changed files", phases["rewrite"], 0.0, 0.0, changed, wrong
-        )
-    )
-    report.rows.append(
-        Row(
-            "kit: analysis + rewrite + write",
-            phases["wall"],
-            phases["cpu"],
-            phases["rss_mb"],
-            changed,
-            wrong,
-            note="target ≤ 3x",
-        )
+        child_row("kit: analysis + rewrite + write", phases, changed, wrong, note="target ≤ 3x")
     )
 
     if whole:
-        copy = fresh_copy(tree, workdir, "whole")
-        run = run_child(
-            WHOLE,
-            [
-                ",".join(WHOLE_PHASES),
-                str(SCRIPTS / "retire_shims.py"),
-                "--root",
-                str(copy),
-                "--src",
-                tree.src,
-                tree.shim,
-                "--write",
-            ],
-            copy,
-            kit_path,
-        )
-        changed, wrong = outcome_columns(copy, before, expected)
-        report.rows.append(
-            Row(
-                "kit: retire_shims.py --write (whole)",
-                run["wall"],
-                run["cpu"],
-                run["rss_mb"],
-                changed,
-                wrong,
-                note=f"exit {run['status']}; target ≤ 10x",
-            )
-        )
-        for phase, label in WHOLE_PHASES.items():
-            if phase in run["phases"]:
-                report.rows.append(Row(f"  of which {label}", run["phases"][phase], 0.0, 0.0))
+        report.rows += _whole_run(tree, workdir, kit_path, before, expected, report)
 
     copy = fresh_copy(tree, workdir, "bowler")
     bowler = run_child(BOWLER, [str(copy), tree.shim, tree.source], copy, [])
     changed, wrong = outcome_columns(copy, before, expected)
     report.rows.append(
-        Row(
-            "Bowler select_module().rename()",
-            bowler["wall"],
-            bowler["cpu"],
-            bowler["rss_mb"],
-            changed,
-            wrong,
-            note="no verification",
-        )
+        child_row("Bowler select_module().rename()", bowler, changed, wrong, "no verification")
     )
 
     copy = fresh_copy(tree, workdir, "libcst")
@@ -395,30 +372,77 @@ def measure_tree(tree: BenchTree, workdir: Path, sample: int, whole: bool) -> Re
     scale = len(files) / len(chosen)
     sample_changed = len(differing(before, snapshot(copy)))
     report.rows.append(
-        Row(
+        child_row(
             "LibCST RenameCommand (sample, scaled)",
-            libcst["wall"] * scale,
-            libcst["cpu"] * scale,
-            libcst["rss_mb"],
+            libcst,
             f"{sample_changed} of sample",
             note=f"{len(chosen)} files x {scale:.1f}",
+            scale=scale,
         )
     )
 
-    src_dir = tree.expected / tree.src
-    forked = run_child(FORK_IMPORT, [listed(workdir, affected)], tree.expected, [src_dir])
-    report.rows.append(
-        Row(
-            "fork-and-import of the affected modules",
-            forked["wall"],
-            forked["cpu"],
-            forked["rss_mb"],
-            note=f"{len(affected)} modules, {forked['failed']} fail",
-        )
-    )
+    if import_floor:
+        report.rows.append(_import_floor(tree, workdir, affected))
     for row in report.rows:
         row.ratio = row.wall / floor["wall"]
     return report
+
+
+def _import_floor(tree: BenchTree, workdir: Path, affected: list[str]) -> Row:
+    src_dir = tree.expected / tree.src
+    forked = run_child(FORK_IMPORT, [listed(workdir, affected)], tree.expected, [src_dir])
+    failed = "" if forked["timed_out"] else f", {forked['failed']} fail"
+    name = "fork-and-import of the affected modules"
+    return child_row(name, forked, note=f"{len(affected)} modules{failed}")
+
+
+def _whole_run(
+    tree: BenchTree,
+    workdir: Path,
+    kit_path: list[Path],
+    before: dict[str, bytes],
+    expected: dict[str, bytes],
+    report: Report,
+) -> list[Row]:
+    """The whole ``retire_shims.py --write``, and below it the seconds and the rise of the peak
+    memory of each of its phases, as the run itself measured them; its phase table is kept."""
+    copy = fresh_copy(tree, workdir, "whole")
+    result = workdir / f"{tree.name}-whole.json"
+    script = str(SCRIPTS / "retire_shims.py")
+    argv = [str(result), script, "--root", str(copy), "--src", tree.src, tree.shim, "--write"]
+    run = run_child(WHOLE, argv, copy, kit_path)
+    changed, wrong = outcome_columns(copy, before, expected)
+    note = "" if run["timed_out"] else f"exit {run['status']}"
+    rows = [child_row("kit: retire_shims.py --write (whole)", run, changed, wrong, note)]
+    if run["timed_out"]:
+        return rows
+    report.phase_table = phase_table(run["stdout"])
+    if run["status"] != 0:  # what the run said was wrong, for the table's reader
+        report.phase_table = failure(run["stdout"]) + "\n" + report.phase_table
+    for figure in run["phases"]:
+        name, rise = f"  of which {figure['phase']}", figure["peak_rise_mb"]
+        rows.append(Row(name, figure["seconds"], 0.0, rise, rise=True))
+    return rows
+
+
+def failure(stdout: str) -> str:
+    """What a run that did not pass printed from its verification table on (before its phase
+    table), else its last lines."""
+    lines = stdout.splitlines()
+    end = next((i for i, line in enumerate(lines) if line.strip() == PHASE_TABLE_TITLE), len(lines))
+    starts = [i for i, line in enumerate(lines[:end]) if line.strip() == "Verification"]
+    return "\n".join(lines[starts[-1] if starts else max(end - 20, 0) : end])
+
+
+def phase_table(stdout: str) -> str:
+    """The table of seconds per phase a run of the kit printed last (with its title)."""
+    lines = stdout.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == PHASE_TABLE_TITLE]
+    if not starts:
+        return ""
+    table = lines[starts[-1] :]
+    ends = [i for i, line in enumerate(table) if line.startswith("└")]
+    return "\n".join(table[: ends[0] + 1] if ends else table)
 
 
 def _plan(tree: BenchTree) -> Any:
@@ -502,7 +526,7 @@ def _cells(row: Row) -> list[str]:
         row.name,
         f"{row.wall:.2f}",
         f"{row.cpu:.2f}" if row.cpu else "",
-        f"{row.rss_mb:.0f}" if row.rss_mb else "",
+        _memory(row),
         row.changed,
         row.wrong,
         f"{row.ratio:.2f}x" if row.ratio is not None else "",
@@ -521,37 +545,171 @@ def markdown(reports: Sequence[Report]) -> str:
         ]
         lines += ["| " + " | ".join(_cells(row)) + " |" for row in report.rows]
         lines.append("")
+        if report.phase_table:
+            lines += ["```", report.phase_table, "```", ""]
     return "\n".join(lines)
 
 
+# a plan whose test command runs nothing: the verification without the project's test run
+NO_TESTS = f"""
+from dataclasses import replace
+
+PLAN = replace(PLAN, test_command=({sys.executable!r}, "-c", "pass"))
+"""
+
+
+def without_tests(tree: BenchTree) -> BenchTree:
+    return dataclasses.replace(tree, plan=tree.plan + NO_TESTS)
+
+
+# -- the scaling curve -------------------------------------------------------------------------
+
+PER_FILE = (  # rows whose time per file the curve shows
+    "kit: analysis + rewrite + write",
+    "kit: retire_shims.py --write (whole)",
+)
+
+
+def curve(reports: Sequence[Report]) -> tuple[list[str], list[list[str]]]:
+    """Seconds and peak memory of every row against the tree's size (one report per size): the
+    header and the rows, then milliseconds per file of the kit's rows and how that grew from the
+    smallest tree to each larger one."""
+    header = (
+        ["files"] + [f"{r.files:,}: s" for r in reports] + [f"{r.files:,}: MB" for r in reports]
+    )
+    names = list(dict.fromkeys(row.name for report in reports for row in report.rows))
+    rows = []
+    for name in names:
+        found = [next((row for row in r.rows if row.name == name), None) for r in reports]
+        seconds = [_seconds(row) for row in found]
+        memory = [_memory(row) for row in found]
+        rows.append([name, *seconds, *memory])
+    for name in PER_FILE:
+        per_file = [
+            row.wall / report.files * 1000 if (row := _named(report, name)) else None
+            for report in reports
+        ]
+        first = per_file[0]
+        rows.append(
+            [f"{name}: ms per file", *(f"{v:.2f}" if v else "" for v in per_file)]
+            + [f"{v / first:.2f}x" if v and first else "" for v in per_file]
+        )
+    return header, rows
+
+
+def _named(report: Report, name: str) -> Row | None:
+    row = next((row for row in report.rows if row.name == name), None)
+    return row if row is not None and "timed out" not in row.note else None
+
+
+def _seconds(row: Row | None) -> str:
+    if row is None:
+        return ""
+    return f">{row.wall:.0f}" if "timed out" in row.note else f"{row.wall:.2f}"
+
+
+def _memory(row: Row | None) -> str:
+    if row is not None and row.rise:
+        return f"+{row.rss_mb:.0f}"
+    return f"{row.rss_mb:.0f}" if row is not None and row.rss_mb else ""
+
+
+def curve_markdown(tree: str, reports: Sequence[Report]) -> str:
+    header, rows = curve(reports)
+    lines = [
+        f"**{tree}: scaling** (seconds, and peak MB: of the process, or +MB a phase raised it; "
+        "the last rows: ms per file, and its growth from the smallest tree)",
+        "",
+        "| " + " | ".join(header) + " |",
+        "| --- |" + " ---: |" * (len(header) - 1),
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join([*lines, ""])
+
+
+def curve_table(tree: str, reports: Sequence[Report]) -> Table:
+    header, rows = curve(reports)
+    table = Table(title=f"{tree}: scaling (s and peak MB against files)")
+    for index, column in enumerate(header):
+        table.add_column(column, justify="left" if index == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    global CHILD_TIMEOUT
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--tree", choices=("synthetic", "sympy", "all"), default="synthetic")
-    parser.add_argument("--files", type=int, default=2800, help="synthetic tree size")
+    parser.add_argument(
+        "--tree", choices=("synthetic", "sympy", "django", "real", "all"), default="synthetic"
+    )
+    parser.add_argument(
+        "--files",
+        type=int,
+        nargs="+",
+        default=[2800],
+        help="synthetic tree sizes; several print the scaling curve (e.g. 10000 30000 100000)",
+    )
     parser.add_argument("--sample", type=int, default=150, help="files given to LibCST")
     parser.add_argument(
         "--large", type=int, default=5_000_000, help="size of the big module (0: none)"
     )
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "shimkit-bench")
     parser.add_argument("--no-whole", action="store_true", help="skip retire_shims.py --write")
+    parser.add_argument(
+        "--no-import-floor",
+        action="store_true",
+        help="skip the fork-and-import row (on sympy, every fork imports the whole of sympy)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=CHILD_TIMEOUT,
+        help="seconds a row may take before it is killed and shown as timed out",
+    )
+    parser.add_argument(
+        "--no-tests",
+        action="store_true",
+        help="the sdists' plans get a test command that runs nothing (no project test run)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print the README table")
     args = parser.parse_args(argv)
-    whole = not args.no_whole
+    CHILD_TIMEOUT = args.timeout
+    whole, floor = not args.no_whole, not args.no_import_floor
     console = Console()
+    if not console.is_terminal:  # a log or a file: full row names rather than an 80-column cut
+        console.width = 200
 
     def show(report: Report) -> None:  # as soon as a tree is done: a long run shows its progress
         if args.markdown:
             print(markdown([report]), flush=True)
-        else:
-            console.print(_table(report))
+            return
+        console.print(_table(report))
+        if report.phase_table:
+            print(report.phase_table, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="shimkit-bench-") as temp:
         workdir = Path(temp)
         if args.tree in ("synthetic", "all"):
-            show(measure_tree(synthetic_tree(workdir, args.files), workdir, args.sample, whole))
-        if args.tree in ("sympy", "all"):
-            args.cache.mkdir(parents=True, exist_ok=True)
-            show(measure_tree(sympy_tree(args.cache), workdir, args.sample, whole))
+            reports = []
+            for files in args.files:
+                size = workdir / f"files-{files}"
+                size.mkdir()
+                reports.append(
+                    measure_tree(synthetic_tree(size, files), size, args.sample, whole, floor)
+                )
+                show(reports[-1])
+                shutil.rmtree(size, ignore_errors=True)
+            if len(reports) > 1:
+                if args.markdown:
+                    print(curve_markdown("synthetic", reports), flush=True)
+                else:
+                    console.print(curve_table("synthetic", reports))
+        args.cache.mkdir(parents=True, exist_ok=True)
+        for name, make in (("sympy", sympy_tree), ("django", django_tree)):
+            if args.tree in (name, "real", "all"):
+                tree = without_tests(make(args.cache)) if args.no_tests else make(args.cache)
+                show(measure_tree(tree, workdir, args.sample, whole, floor))
     if args.large:
         show(measure_large(args.large))
     return 0

@@ -178,6 +178,18 @@ def quick_kit() -> Path:
     return _TEMPLATES["quick"]
 
 
+SECOND = REPO / "tests" / "fixtures" / "second"
+
+
+def build_second_repo(repos: Repos) -> Path:
+    """A committed repo: the second legacy codebase plus this repo's ``contracts/``."""
+    root = repos.make(None, "second")
+    repos.copy_tree(SECOND, root)
+    repos.copy_tree(REPO / "contracts", root / "contracts")
+    repos.commit_all(root, "the second legacy codebase")
+    return root
+
+
 TRAPS = REPO / "tests" / "fixtures" / "traps"
 
 

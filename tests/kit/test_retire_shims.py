@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from kit_helpers import Repos, Run, run_project_tests, run_retire
+from kit_helpers import Repos, Run, build_second_repo, run_project_tests, run_retire
 
 pytestmark = pytest.mark.slow
 
@@ -41,11 +41,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 def new_repo(repos: Repos) -> Path:
     """A committed repo: the second fixture plus this repo's ``contracts/``."""
-    root = repos.make(None, "second")
-    repos.copy_tree(FIXTURE, root)
-    repos.copy_tree(REPO / "contracts", root / "contracts")
-    repos.commit_all(root, "the second legacy codebase")
-    return root
+    return build_second_repo(repos)
 
 
 def text(root: Path, path: str) -> str:

@@ -25,6 +25,7 @@ from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Inventory
+from shimkit.domain.phases import BASELINE, timed
 from shimkit.verify import ContractsReport, SmokeOutcome, probe_contracts
 
 TITLE = "Inventory of re-export layers"
@@ -45,6 +46,7 @@ def violations(report: ContractsReport) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+@timed(BASELINE)
 def record_baseline(
     workspace: Workspace,
     analysis: Analysis,

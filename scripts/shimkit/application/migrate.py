@@ -61,6 +61,7 @@ from shimkit.apply.state_file import read_json, state_path, write_json
 from shimkit.apply.tree_diff import tree_changes
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet
+from shimkit.domain.phases import running_clock
 from shimkit.domain.plan import Plan
 from shimkit.domain.steps import (
     StepSpec,
@@ -261,6 +262,7 @@ def _retire_result(
             dict(zip(("layer", "name", "reason"), describe(layer), strict=True)) for layer in left
         ],
         "exit": exit_status,
+        "timing": clock.figures() if (clock := running_clock()) else {},
     }
 
 

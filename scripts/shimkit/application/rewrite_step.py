@@ -30,6 +30,7 @@ from shimkit.apply import apply_changes
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference
+from shimkit.domain.phases import REWRITE, timed
 from shimkit.domain.steps import StepSpec
 from shimkit.rewrite import (
     FileRewrite,
@@ -60,6 +61,7 @@ class StepOutcome:
     decisions: tuple[Reference, ...]  # tests about a retired shim itself: left for a person
 
 
+@timed(REWRITE)
 def plan_step(
     workspace: Workspace,
     analysis: Analysis,

@@ -29,6 +29,7 @@ from typing import Any
 
 from shimkit.application.workspace import Workspace
 from shimkit.apply.state_file import read_json, state_dir, write_json
+from shimkit.domain.phases import TESTS, timed
 from shimkit.system.git_content import content_ids
 from shimkit.verify import CollectionError, TestOutcome, TestRun
 
@@ -67,6 +68,7 @@ class Recorded:
     selected: tuple[str, ...] | None  # the tests it was restricted to; None: all of them
 
 
+@timed(TESTS)  # the content id of the tree is the test runs' own cost
 def suite_key(root: Path, src: str, suite: TestSuite, commit: str | None = None) -> str | None:
     """The key of ``suite`` run on the tree at ``root`` (its work tree, or ``commit`` of it);
     None when git cannot tell the tree's content."""

@@ -42,6 +42,7 @@ from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.errors import doing
 from shimkit.domain.model import Inventory, Reference
+from shimkit.domain.phases import OTHER_CHECKS, timed
 from shimkit.system.git import changed_since
 from shimkit.verify import (
     PRE_EXISTING,
@@ -623,6 +624,7 @@ def _check_tests(
     )
 
 
+@timed(OTHER_CHECKS)
 def verify(
     workspace: Workspace,
     reporter: Reporter,

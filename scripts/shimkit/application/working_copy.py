@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from shimkit.application.workspace import Workspace
 from shimkit.domain.folders import STATE_DIRS, TOOL_DIRS
+from shimkit.domain.phases import WORKING_COPY, timed
 from shimkit.system.git import snapshot
 from shimkit.system.scratch import scratch_dir
 
@@ -24,6 +25,11 @@ def working_copy(workspace: Workspace) -> Iterator[Workspace]:
     the next run if this one is killed."""
     with scratch_dir("working-copy") as temp:
         copy = temp / workspace.root.name
-        shutil.copytree(workspace.root, copy, symlinks=True, ignore=_NOT_COPIED)
-        snapshot(copy, "shimkit: the tree before this run")
-        yield Workspace(copy, workspace.src, workspace.plan, origin=workspace.repository)
+        with timed(WORKING_COPY):
+            shutil.copytree(workspace.root, copy, symlinks=True, ignore=_NOT_COPIED)
+            snapshot(copy, "shimkit: the tree before this run")
+        try:
+            yield Workspace(copy, workspace.src, workspace.plan, origin=workspace.repository)
+        finally:
+            with timed(WORKING_COPY):  # removing a large copy takes as long as making it
+                shutil.rmtree(copy, ignore_errors=True)

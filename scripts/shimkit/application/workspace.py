@@ -20,6 +20,7 @@ from shimkit.analysis import (
 from shimkit.apply.importlinter_file import read_root_packages
 from shimkit.domain.errors import KitError, doing
 from shimkit.domain.model import Definition, Inventory, Resolution, ShimLayer
+from shimkit.domain.phases import ANALYSIS, timed
 from shimkit.domain.plan import Plan
 from shimkit.system.git import tracked_files
 
@@ -107,6 +108,7 @@ def _configured_roots(root: Path) -> tuple[str, ...] | None:
         return None
 
 
+@timed(ANALYSIS)
 def analyse(
     workspace: Workspace,
     extra_shims: Collection[str] = (),
@@ -129,6 +131,7 @@ def analyse(
         return reanalyse(workspace, codebase, extra_shims, watched, names_before)
 
 
+@timed(ANALYSIS)
 def reanalyse(
     workspace: Workspace,
     codebase: Codebase,

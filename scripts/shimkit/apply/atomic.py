@@ -17,6 +17,7 @@ from pathlib import Path
 from shimkit.apply.errors import ApplyError
 from shimkit.apply.journal import Entry, Journal, Place, close, roll_back
 from shimkit.domain.model import ChangeSet, FileChange
+from shimkit.domain.phases import WRITE, timed
 from shimkit.system.files import create_temp, fsync_dir, keep_copy, reason, sha256_of, temp_name
 from shimkit.system.signals import deferred
 
@@ -149,6 +150,7 @@ def _commit(place: Place, journal: Journal) -> None:
         fsync_dir(folder)
 
 
+@timed(WRITE)
 def apply_changes(root: Path, changes: ChangeSet, verified: bool = False) -> None:
     """Write ``changes`` under ``root``, all or nothing; raise :class:`ApplyError` on failure.
     ``verified``: the change passed verification before this write (the journal says so)."""

@@ -33,9 +33,11 @@ from shimkit.application import (
 )
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.errors import InternalError, KitError
+from shimkit.domain.phases import clocked
 from shimkit.domain.plan import Plan, test_command_problem
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
 from shimkit.system.error_log import write_error_log
+from shimkit.system.processes import peak_memory_mb, seconds_since_start
 from shimkit.system.signals import Interrupted, interruptible
 from shimkit.verify import run_lint_imports
 
@@ -210,12 +212,16 @@ def _internal(error: InternalError) -> int:
 
 
 def _run(plan: Plan, args: argparse.Namespace, use_case: UseCase) -> int:
-    """``use_case`` on the run's workspace, after recovering it from any interrupted run."""
+    """``use_case`` on the run's workspace, after recovering it from any interrupted run; a run
+    that ends (not one refused) shows where its time went."""
 
     def body() -> int:
         workspace = _workspace(plan, args)
         reporter = RichReporter()
-        return run_session(workspace, reporter, lambda: use_case(workspace, reporter))
+        with clocked(seconds_since_start(), memory=peak_memory_mb) as clock:
+            status = run_session(workspace, reporter, lambda: use_case(workspace, reporter))
+        reporter.phase_times(clock)
+        return status
 
     return _guarded(body)
 

@@ -23,6 +23,7 @@ from rich.text import Text
 
 from shimkit.application.ports import Progress as ProgressPort
 from shimkit.domain.model import ChangeSet, FileChange, Inventory
+from shimkit.domain.phases import PhaseClock
 
 PROGRESS_THRESHOLD = 20  # below this many items a progress line is noise
 LOG_WIDTH = 160
@@ -188,6 +189,26 @@ class RichReporter:
             table.add_row(*row)
         self.out.print(table)
 
+    def phase_times(self, clock: PhaseClock) -> None:
+        """Where the run's time went: seconds per phase, in the order they first ran, and what no
+        phase accounts for (git, planning, reports); how far each phase raised the peak memory."""
+        table = Table(title="Where the time went")
+        table.add_column("phase")
+        table.add_column("seconds", justify="right")
+        table.add_column("share", justify="right")
+        table.add_column("peak MB", justify="right")
+        total, seconds, rises = clock.total(), clock.seconds(), clock.rise_mb()
+        for phase, spent in seconds.items():
+            table.add_row(phase, f"{spent:.2f}", _share(spent, total), f"+{rises[phase]:.0f}")
+        rest = max(total - sum(seconds.values()), 0.0)
+        grown = max(clock.peak_mb() - sum(rises.values()), 0.0)
+        table.add_row(
+            "other (git, planning, reports)", f"{rest:.2f}", _share(rest, total), f"+{grown:.0f}"
+        )
+        table.add_section()
+        table.add_row("total", f"{total:.2f}", "100%", f"{clock.peak_mb():.0f}")
+        self.out.print(table)
+
     @contextmanager
     def progress(self, description: str, total: int) -> Iterator[ProgressPort]:
         if total < PROGRESS_THRESHOLD:
@@ -209,6 +230,10 @@ class RichReporter:
         )
         with Progress(*columns, console=self.err, transient=False) as progress:
             yield _RichProgress(progress, progress.add_task(description, total=total, item=""))
+
+
+def _share(part: float, total: float) -> str:
+    return f"{part / total:.0%}" if total > 0 else ""
 
 
 def _unified_diff(change: FileChange) -> str:

@@ -132,9 +132,7 @@ def mark_done(text: str, step: int, on: date, commit: str | None) -> str:
 
     completed = _items(lines, block.completed)
     earlier = [
-        i
-        for i in completed
-        if (m := _STEP.match(lines[i])) is not None and int(m["number"]) < step
+        i for i in completed if (m := _STEP.match(lines[i])) is not None and int(m["number"]) < step
     ]
     placeholders = [i for i in completed if _NONE.match(lines[i])]
     insert_at = (earlier[-1] + 1) if earlier else (completed[0] if completed else None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
+from shimkit.system.scratch import process_start
 from shimkit.system.supervisor import EXEC_FAILED, EXEC_FAILED_MARKER
 
 __all__ = [
@@ -31,6 +33,29 @@ __all__ = [
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 _STOP_GRACE = 10.0  # seconds the supervisor gets to end its command's tree before it is killed
+
+
+def seconds_since_start() -> float:
+    """How long this process has run (to 10 ms, from /proc; 0 where /proc cannot tell)."""
+    started = process_start(os.getpid())
+    try:
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return max(uptime - started / os.sysconf("SC_CLK_TCK"), 0.0) if started else 0.0
+
+
+def peak_memory_mb() -> float:
+    """The largest resident set so far of this process (its own, not what it inherited across
+    exec from the process that started it) or of a child it waited for (an import check, pytest,
+    lint-imports), in MB: a high-water mark, it never goes down."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    try:
+        status = Path(f"/proc/{os.getpid()}/status").read_text()
+        own = next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmHWM:")
+    except (OSError, StopIteration, IndexError, ValueError):
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(own, children) / 1024  # both in kilobytes on Linux
 
 
 def child_env(pythonpath: Sequence[Path | str]) -> dict[str, str]:

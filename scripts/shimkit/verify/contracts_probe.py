@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from shimkit.domain.phases import CONTRACTS, timed
 from shimkit.system.processes import child_env, run_child, tail
 from shimkit.system.scratch import scratch_dir
 
@@ -224,6 +225,7 @@ def _contract(data: dict[str, object]) -> ContractResult:
     )
 
 
+@timed(CONTRACTS)
 def probe_contracts(
     root: Path,
     src: str,

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from shimkit.domain.phases import IMPORT_CHECKS, timed
 from shimkit.system.processes import child_env, run_child, tail
 
 __all__ = ["check_identity"]
@@ -58,6 +59,7 @@ os._exit(0)
 """.replace("MARKER", repr(_MARKER))
 
 
+@timed(IMPORT_CHECKS)
 def check_identity(
     root: Path,
     src: str,

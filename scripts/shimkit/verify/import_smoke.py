@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from shimkit.domain.phases import IMPORT_CHECKS, timed
 from shimkit.system.processes import child_env, run_child
 from shimkit.verify.fork_server import (
     CHILD_SCRIPT,
@@ -87,6 +88,7 @@ def _import_fresh(batch: ImportBatch, on_result: Callable[[ModuleSmoke], None]) 
             on_result(future.result())
 
 
+@timed(IMPORT_CHECKS)
 def smoke_modules(
     root: Path,
     src: str,

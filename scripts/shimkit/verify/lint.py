@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from shimkit.domain.phases import CONTRACTS, timed
 from shimkit.system.processes import child_env, combined_output, run_child
 
 __all__ = ["LintResult", "find_lint_imports", "run_lint_imports"]
@@ -31,6 +32,7 @@ def find_lint_imports() -> str | None:
     return shutil.which("lint-imports")
 
 
+@timed(CONTRACTS)
 def run_lint_imports(
     root: Path, src: str, config: str = ".importlinter", *, timeout: float = 600.0
 ) -> LintResult:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from shimkit.domain.phases import TESTS, timed
 from shimkit.system.processes import child_env, combined_output, run_child, tail
 from shimkit.system.scratch import scratch_dir
 from shimkit.verify.probe import shimkit_probe as probe
@@ -140,6 +141,7 @@ class BaselineComparison:
         return self.baseline is not None and self.baseline.run_failed
 
 
+@timed(TESTS)
 def run_tests(
     root: Path,
     src: str,
@@ -160,6 +162,7 @@ def run_tests(
     return _run(Path(root), src, paths, command, timeout=timeout, progress=progress)
 
 
+@timed(TESTS)
 def run_tests_at(
     root: Path,
     src: str,
@@ -195,6 +198,7 @@ def _run(
     )  # fmt: skip
 
 
+@timed(TESTS)
 def collect_node_ids(
     root: Path, src: str, paths: Sequence[str], *, timeout: float = 3600.0
 ) -> tuple[str, ...]:
@@ -202,6 +206,7 @@ def collect_node_ids(
     return _pytest(Path(root), src, paths, None, collect_only=True, timeout=timeout).node_ids
 
 
+@timed(TESTS)
 def compare_with_baseline(
     root: Path,
     src: str,
