@@ -29,7 +29,8 @@ class Mixed:
 
 
 def bound_names(tree: ast.Module) -> frozenset[str]:
-    """Every name a module binds at its top level, by any statement."""
+    """Every name a module binds anywhere, parameters too: a re-export of such a name would
+    read as used by the module itself (the kit keeps it), so none is planted."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -38,6 +39,8 @@ def bound_names(tree: ast.Module) -> frozenset[str]:
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
     return frozenset(names)
 
 
