@@ -298,6 +298,8 @@ def choose_mixed(texts: dict[str, str], src: str, skip: set[str], count: int) ->
     for module, (_, tree, is_package) in trees.items():
         if not TEST_FOLDERS & set(module.split(".")):
             imported |= top_level_imports(tree, module, is_package)
+    # a star import of a host would take its re-exports on: such a host re-exports for real
+    skip = skip | {name.removesuffix(".*") for name in imported if name.endswith(".*")}
     scored: list[tuple[int, str, Mixed]] = []
     for host, _ in candidates(texts, src):
         if host in skip:
@@ -311,13 +313,22 @@ def choose_mixed(texts: dict[str, str], src: str, skip: set[str], count: int) ->
             trial = Mixed(host, source, frozenset(names))
             for path, text in texts.items():
                 where = module_of(path, src)
-                if path.endswith(".py") and where not in ((host, False), (source, False)) and (
-                    where is None or where[0] not in imported
+                if (
+                    path.endswith(".py")
+                    and where not in ((host, False), (source, False))
+                    and (where is None or where[0] not in imported)
                 ):
-                    planted.names |= plant_importer(text, trial)[1].names
-                    planted.forms.update(plant_importer(text, trial)[1].forms)
+                    found = plant_importer(text, trial)[1]
+                    planted.names |= found.names
+                    planted.forms.update(found.forms)
             if planted.names:
-                scored.append((-sum(planted.forms.values()), host, replace(trial, names=frozenset(planted.names))))
+                scored.append(
+                    (
+                        -sum(planted.forms.values()),
+                        host,
+                        replace(trial, names=frozenset(planted.names)),
+                    )
+                )
     scored.sort(key=lambda item: (item[0], item[1]))
     chosen: list[Mixed] = []
     for _, host, mixed in scored:

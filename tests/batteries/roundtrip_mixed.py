@@ -17,8 +17,17 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tests.batteries.roundtrip_plant import _FROM_MODULE, Edit, Planted, _offset, _resolve
-from tests.batteries.roundtrip_plant import apply, defined_names, line_offsets, parsed
+from tests.batteries.roundtrip_plant import (
+    _FROM_MODULE,
+    Edit,
+    Planted,
+    _offset,
+    _resolve,
+    apply,
+    defined_names,
+    line_offsets,
+    parsed,
+)
 
 
 @dataclass(frozen=True)
