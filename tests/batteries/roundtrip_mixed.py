@@ -38,11 +38,11 @@ class Mixed:
 
 
 def bound_names(tree: ast.Module) -> frozenset[str]:
-    """Every name a module binds anywhere, parameters too: a re-export of such a name would
+    """Every name a module binds or reads anywhere, parameters too: a re-export of such a name would
     read as used by the module itself (the kit keeps it), so none is planted."""
     names: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        if isinstance(node, ast.Name):  # a builtin it reads (NotImplemented) counts too
             names.add(node.id)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
