@@ -41,7 +41,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -60,6 +60,13 @@ from tests.batteries.roundtrip_corpus import (  # noqa: E402
     commit,
     git,
     unpacked,
+)
+from tests.batteries.roundtrip_mixed import (  # noqa: E402
+    Mixed,
+    bound_names,
+    plant_importer,
+    reexport_line,
+    top_level_imports,
 )
 from tests.batteries.roundtrip_plant import (  # noqa: E402
     SHIM_SUFFIX,
@@ -279,6 +286,100 @@ def kit_copy(work: Path) -> Path:
     return kit
 
 
+def choose_mixed(texts: dict[str, str], src: str, skip: set[str], count: int) -> list[Mixed]:
+    """Up to ``count`` mixed plantings (``roundtrip_mixed``), distinct hosts, most references
+    first; ``skip`` holds the modules that already re-export in the pristine tree."""
+    trees: dict[str, tuple[str, ast.Module, bool]] = {}
+    for path, text in texts.items():
+        where = module_of(path, src)
+        if where is not None and (tree := parsed_or_none(text)) is not None:
+            trees[where[0]] = (path, tree, where[1])
+    imported: set[str] = set()
+    for module, (_, tree, is_package) in trees.items():
+        if not TEST_FOLDERS & set(module.split(".")):
+            imported |= top_level_imports(tree, module, is_package)
+    # a star import of a host would take its re-exports on: such a host re-exports for real
+    skip = skip | {name.removesuffix(".*") for name in imported if name.endswith(".*")}
+    scored: list[tuple[int, str, Mixed]] = []
+    for host, _ in candidates(texts, src):
+        if host in skip:
+            continue
+        host_tree = trees[host][1]
+        for source in sorted(top_level_imports(host_tree, host, False) & trees.keys()):
+            if source == host or trees[source][2] or source in skip:
+                continue
+            names = defined_names(trees[source][1]) - bound_names(host_tree)
+            planted = Planted()
+            trial = Mixed(host, source, frozenset(names))
+            for path, text in texts.items():
+                where = module_of(path, src)
+                if (
+                    path.endswith(".py")
+                    and where not in ((host, False), (source, False))
+                    and (where is None or where[0] not in imported)
+                ):
+                    found = plant_importer(text, trial)[1]
+                    planted.names |= found.names
+                    planted.forms.update(found.forms)
+            if planted.names:
+                scored.append(
+                    (
+                        -sum(planted.forms.values()),
+                        host,
+                        replace(trial, names=frozenset(planted.names)),
+                    )
+                )
+    scored.sort(key=lambda item: (item[0], item[1]))
+    chosen: list[Mixed] = []
+    for _, host, mixed in scored:
+        used = {m.host for m in chosen} | {m.source for m in chosen}
+        if host not in used and mixed.source not in used and len(chosen) < count:
+            chosen.append(mixed)
+    return chosen
+
+
+def parsed_or_none(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def mixed_copy(tree: Tree, destination: Path, count: int) -> tuple[Path, list[str], Planted]:
+    """A copy of the pristine tree with re-exports planted in existing modules, committed."""
+    from shimkit.analysis import find_mixed, scan
+
+    shutil.rmtree(destination, ignore_errors=True)
+    shutil.copytree(tree.root, destination, symlinks=True)
+    src = tree.package.src
+    texts = {p: t for p in tracked(destination) if (t := read(destination, p)) is not None}
+    skip = {layer.module for layer in find_mixed(scan(destination, src))}
+    total = Planted()
+    hosts: list[str] = []
+    for mixed in choose_mixed(texts, src, skip, count):
+        host_path = module_file(Path(), src, mixed.host).as_posix().removeprefix("./")
+        imported: set[str] = set()
+        for path, text in list(texts.items()):
+            where = module_of(path, src)
+            if not path.endswith(".py") or where in ((mixed.host, False), (mixed.source, False)):
+                continue
+            new, planted = plant_importer(text, mixed)
+            if planted.edits and new != text:
+                texts[path] = new
+                (destination / path).write_bytes(new.encode("utf-8"))
+                imported |= planted.names
+                total.forms.update(planted.forms)
+                total.edits.extend(planted.edits)
+        host_text = texts[host_path]
+        if not imported or not host_text.endswith("\n"):
+            continue
+        texts[host_path] = host_text + reexport_line(mixed.source, imported)
+        (destination / host_path).write_bytes(texts[host_path].encode("utf-8"))
+        hosts.append(mixed.host)
+    commit(destination, "plant re-exports in: " + ", ".join(hosts))
+    return destination, hosts, total
+
+
 def run_retire(
     kit: Path, root: Path, src: str, shims: Sequence[str], temp: Path
 ) -> tuple[int, str]:
@@ -375,10 +476,13 @@ def _last_line(output: str) -> str:
     return lines[-1] if lines else "(no output)"
 
 
-def round_trip(tree: Tree, work: Path, kit: Path) -> Case:
+def round_trip(tree: Tree, work: Path, kit: Path, mixed: bool = False) -> Case:
     case = Case(tree.package.label, tree.package.label, "round trip")
     started = time.monotonic()
-    root, shims, planted = planted_copy(tree, work / case.name / "tree")
+    if mixed:
+        root, shims, planted = mixed_copy(tree, work / case.name / "tree", len(tree.shims) or 4)
+    else:
+        root, shims, planted = planted_copy(tree, work / case.name / "tree")
     case.shims, case.references, case.forms = len(shims), len(planted.edits), planted.forms
     if not shims:
         case.outcome, case.reason = "error", "no shim could be planted"
@@ -573,6 +677,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--regressions", type=int, default=2, help="trees the planted regressions run on"
     )
     parser.add_argument("--differential", action="store_true", help="the differential guard")
+    parser.add_argument(
+        "--mode", choices=("shim", "mixed"), default="shim",
+        help="shim: plant new shim modules; mixed: plant re-exports in existing modules",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -601,9 +709,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_differential(trees, work, console)
     kit = kit_copy(work)
-    jobs: list[Callable[[], Case]] = [partial(round_trip, tree, work, kit) for tree in trees]
+    mixed = args.mode == "mixed"
+    jobs: list[Callable[[], Case]] = [partial(round_trip, tree, work, kit, mixed) for tree in trees]
     for index, (kind, plant) in enumerate(REGRESSIONS.items()):
-        for tree in trees[index % len(trees) :][: args.regressions] if trees else []:
+        for tree in trees[index % len(trees) :][: args.regressions] if trees and not mixed else []:
             jobs.append(partial(regression, tree, work, kit, kind, plant))
     cases: list[Case] = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:

@@ -93,3 +93,16 @@ def test_the_stdlib_round_trip_is_exact_and_planted_regressions_are_refused(
     assert "stdlib" in out and "round trip" in out
     assert status == 0, out
     assert "exact 1" in out and "regressions refused 4 of 4" in out, out
+
+
+@pytest.mark.slow
+def test_the_stdlib_mixed_round_trip_is_exact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        ["--packages", "stdlib", "--mode", "mixed", "--cache", str(tmp_path / "cache"),
+         "--work", str(tmp_path / "work"), "--shims", "2"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert "mixed from-import" in out, out
+    assert status == 0 and "exact 1" in out, out
