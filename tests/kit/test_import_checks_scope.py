@@ -107,6 +107,12 @@ def test_the_import_smoke_script_takes_the_import_check_options(
         0,
         "import smoke: OK (6 modules imported cleanly)",
     ), fresh
+    # the gate's output is its verdict; where the time went only when asked
+    timed = run_script("import_smoke.py", root, "--phases")
+    assert timed.returncode == 0, timed
+    assert timed.stdout.startswith("import smoke: OK (6 modules imported cleanly)\n")
+    assert "Where the time went" in timed.stdout
+    assert "import checks" in timed.stdout
     bad = run_script("import_smoke.py", root, "--jobs", "0")
     assert bad.returncode == 2
     assert bad.stderr == "error: --jobs must be at least 1, not 0\n"

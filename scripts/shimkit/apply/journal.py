@@ -189,7 +189,8 @@ def _remove_temps(place: Place, journal: Journal) -> int:
     """Every temporary file of the write, and strays in the folders it touched."""
     removed = 0
     named = {place.root / e.temp for e in journal.entries if e.temp}
-    folders = {place.target(e).parent for e in journal.entries} | {place.folder}
+    # the kit's own folder too, with its sub-folders: its state files are written atomically
+    folders = {place.target(e).parent for e in journal.entries} | _own_folders(place)
     strays = {
         folder / name
         for folder in folders
@@ -202,6 +203,10 @@ def _remove_temps(place: Place, journal: Journal) -> int:
             temp.unlink()
             removed += 1
     return removed
+
+
+def _own_folders(place: Place) -> set[Path]:
+    return {Path(folder) for folder, _, _ in os.walk(place.folder)}
 
 
 def close(place: Place, journal: Journal, rolled_back: bool) -> int:

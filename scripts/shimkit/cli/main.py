@@ -211,16 +211,20 @@ def _internal(error: InternalError) -> int:
     return EXIT_REFUSED
 
 
-def _run(plan: Plan, args: argparse.Namespace, use_case: UseCase) -> int:
+def _run(
+    plan: Plan, args: argparse.Namespace, use_case: UseCase, show_phases: bool = True
+) -> int:
     """``use_case`` on the run's workspace, after recovering it from any interrupted run; a run
-    that ends (not one refused) shows where its time went."""
+    that ends (not one refused) shows where its time went, unless it is a gate check whose
+    output is its verdict."""
 
     def body() -> int:
         workspace = _workspace(plan, args)
         reporter = RichReporter()
         with clocked(seconds_since_start(), memory=peak_memory_mb) as clock:
             status = run_session(workspace, reporter, lambda: use_case(workspace, reporter))
-        reporter.phase_times(clock)
+        if show_phases:
+            reporter.phase_times(clock)
         return status
 
     return _guarded(body)
@@ -325,11 +329,15 @@ def import_smoke_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
         "DeprecationWarning, no None re-export.",
     )
     _import_checks(parser)
+    parser.add_argument(
+        "--phases", action="store_true", help="also show where the time went, phase by phase"
+    )
     args = parser.parse_args(argv)
     return _run(
         plan,
         args,
         lambda workspace, reporter: run_import_smoke(workspace, reporter, _imports(args)),
+        show_phases=args.phases,
     )
 
 
