@@ -17,6 +17,7 @@ from .codebase import Codebase, SourceFile
 from .memory import no_cycle_collection
 from .modules import is_package_path, module_name
 from .notebooks import read_notebook_file
+from .parse_memo import parsed_once
 
 KIT_MODULES = frozenset({"shimkit", "consolidation_plan"})
 _KIT_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the running shimkit package
@@ -119,8 +120,23 @@ def _linked_folder(root: Path, parts: list[str]) -> bool:
 def read_source(
     root: Path, rel: str, src: str = "src"
 ) -> tuple[SourceFile | None, list[ParseFailure]]:
-    """Read one file; ``(None, [failure])`` when it cannot be decoded."""
+    """Read one file; ``(None, [failure])`` when it cannot be decoded. Within ``parsing_once``,
+    content already parsed in the run is not parsed again."""
     data = (root / rel).read_bytes()
+    source, failures = parsed_once(rel, src, data, lambda: _frozen(parse_source(rel, data, src)))
+    return source, list(failures)
+
+
+def _frozen(
+    parsed: tuple[SourceFile | None, list[ParseFailure]],
+) -> tuple[SourceFile | None, tuple[ParseFailure, ...]]:
+    return parsed[0], tuple(parsed[1])
+
+
+def parse_source(
+    rel: str, data: bytes, src: str = "src"
+) -> tuple[SourceFile | None, list[ParseFailure]]:
+    """Decode and parse the file ``rel`` whose bytes are ``data``: the one parse of a file."""
     area = area_of(rel, src)
     if rel.endswith(".ipynb"):
         return read_notebook_file(rel, data, area)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from shimkit.analysis.parse_memo import parsing_once
 from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Workspace
 from shimkit.apply import recover
@@ -24,6 +25,8 @@ def recover_interrupted(workspace: Workspace, reporter: Reporter) -> None:
 
 
 def run_session(workspace: Workspace, reporter: Reporter, use_case: Callable[[], int]) -> int:
-    """Run one use case on ``workspace`` after recovering from any interrupted run."""
+    """Run one use case on ``workspace`` after recovering from any interrupted run. Within the
+    run, a file read again unchanged is not parsed again (``parsing_once``)."""
     recover_interrupted(workspace, reporter)
-    return use_case()
+    with parsing_once():
+        return use_case()

@@ -1,0 +1,78 @@
+"""A run reads the tree as often as it needs, but parses each file's content once: step 5 on the
+bundled legacy tree looks at it six times (its scope, the verification, the success criteria and
+the planning of the three pending steps), and used to parse every file six times."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from kit_helpers import KIT_IDENTITY, build_legacy_repo, commit_all, quick_plan, write_tree
+from shimkit.analysis import SourceFile, sources
+from shimkit.analysis.parse_memo import parsing_once
+from shimkit.application import Workspace, run_inventory
+from shimkit.cli import verify_main
+from shimkit.cli.reporter import RichReporter
+from shimkit.domain.model import ParseFailure
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times each file (root-relative path) is parsed."""
+    counted: Counter[str] = Counter()
+    parse = sources.parse_source
+
+    def counting(
+        rel: str, data: bytes, src: str = "src"
+    ) -> tuple[SourceFile | None, list[ParseFailure]]:
+        counted[rel] += 1
+        return parse(rel, data, src)
+
+    monkeypatch.setattr(sources, "parse_source", counting)
+    return counted
+
+
+def test_step5_on_the_bundled_tree_parses_each_file_once(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    parses: Counter[str],
+) -> None:
+    for name, value in KIT_IDENTITY.items():
+        monkeypatch.setenv(name, value)
+    root = build_legacy_repo(tmp_path / "legacy")
+    quiet = RichReporter(out=io.StringIO(), err=io.StringIO())
+    assert run_inventory(Workspace(root, "src", quick_plan()), quiet, write_contracts=True) == 0
+    commit_all(root, "step 1")
+    parses.clear()
+
+    status = verify_main(quick_plan(), ["--root", str(root)])
+
+    shown = capsys.readouterr().out
+    assert status == 0, shown[-3000:]
+    assert "verification passed" in shown
+    assert "Plan steps still pending" in shown  # each step was planned, on the same parses
+    assert len(parses) > 40 and "src/orchestration/mlflow_utils.py" in parses
+    assert set(parses.values()) == {1}, parses.most_common(3)
+
+
+def test_a_file_the_run_changed_is_parsed_again(tmp_path: Path, parses: Counter[str]) -> None:
+    root = write_tree(tmp_path / "tree", {"src/pkg/__init__.py": "", "src/pkg/a.py": "X = 1\n"})
+    with parsing_once():
+        first = sources.scan(root, "src")
+        (root / "src/pkg/a.py").write_text("X = 2\n", encoding="utf-8")
+        second = sources.scan(root, "src")
+    assert parses == {"src/pkg/__init__.py": 1, "src/pkg/a.py": 2}
+    before, after = first.module("pkg.a"), second.module("pkg.a")
+    assert before is not None and after is not None
+    assert (before.text, after.text) == ("X = 1\n", "X = 2\n")
+    assert second.module("pkg") is first.module("pkg")  # unchanged: the same parse
+
+
+def test_outside_a_run_nothing_is_remembered(tmp_path: Path, parses: Counter[str]) -> None:
+    root = write_tree(tmp_path / "tree", {"src/pkg/__init__.py": ""})
+    sources.scan(root, "src")
+    sources.scan(root, "src")
+    assert parses == {"src/pkg/__init__.py": 2}
