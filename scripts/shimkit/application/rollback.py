@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from shimkit.application.checks import Check, CheckResult
 from shimkit.application.inventory_step import load_baseline, violations
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
@@ -58,9 +59,7 @@ def commits_to_revert(commits: tuple[StepCommit, ...], to_step: int) -> list[Ste
     return chosen
 
 
-def _later(
-    workspace: Workspace, commits: list[StepCommit]
-) -> dict[str, tuple[str, set[str]]]:
+def _later(workspace: Workspace, commits: list[StepCommit]) -> dict[str, tuple[str, set[str]]]:
     """Commits that are not being reverted and touch a file a reverted commit touched."""
     reverted = {commit.sha for commit in commits}
     later: dict[str, tuple[str, set[str]]] = {}
@@ -124,8 +123,8 @@ def check_restored(
     target = f"{commits[-1].sha}^"
     touched = {path for commit in commits for path in commit.files}
     differ = [p for p in differing_files(workspace.root, target, touched) if p not in overwritten]
-    exact = (
-        "restored exactly",
+    exact = CheckResult(
+        Check.RESTORED_EXACTLY,
         not differ,
         f"differ from {short(commits[-1].sha)}^: {', '.join(differ)}"
         if differ
@@ -138,13 +137,13 @@ def check_restored(
     except KitError as error:
         reporter.warning(f"{error}: the restored tree is checked for exactness only")
         result = Verification()
-        result.rows.append(exact)
+        result.checks.append(exact)
         return result
     baseline = replace(baseline, contract_violations=_contracts_at(workspace, baseline, target))
     scope = replace(plan_scope(workspace, baseline), contracts_required=False, plan_contracts=False)
     every_module = replace(imports or ImportOptions(), all_modules=True)
     result = verify(workspace, reporter, scope, baseline, every_module)
-    result.rows.insert(0, exact)
+    result.checks.insert(0, exact)
     return result
 
 

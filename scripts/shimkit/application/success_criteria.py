@@ -10,15 +10,16 @@ import ast
 from collections import defaultdict
 from collections.abc import Sequence
 
+from shimkit.application.checks import Check, CheckResult
 from shimkit.application.contracts_config import is_gone
-from shimkit.application.ports import CheckRow, Reporter
+from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Analysis, Workspace
 from shimkit.apply.git_steps import file_at
 from shimkit.domain.model import Definition, Inventory
 from shimkit.system.git import changed_since
 from shimkit.verify.typecheck import run_mypy
 
-Row = tuple[str, str, str]
+CriterionRow = tuple[str, str, str]  # (criterion, what the plan expects, what was measured)
 SHOWN = 6
 
 
@@ -137,17 +138,17 @@ def type_checking(workspace: Workspace, baseline: Inventory) -> str:
     return f"mypy ({check.configured}): {found}: {shown}"
 
 
-def functionality(rows: Sequence[CheckRow]) -> str:
-    wanted = {
-        "baseline modules still import": "imports",
-        "tests": "tests",
-        "needs a decision": "tests",
+def functionality(checks: Sequence[CheckResult]) -> str:
+    measures = {
+        Check.MODULES_IMPORT: "imports",
+        Check.TESTS: "tests",
+        Check.NEEDS_DECISION: "tests",
     }
     verdicts = {True: "ok", False: "FAILED", None: "to decide"}
     found = [
-        f"{wanted[name]} {verdicts[ok]}: {details}"
-        for name, ok, details in rows
-        if name in wanted
+        f"{measures[result.check]} {verdicts[result.ok]}: {result.details}"
+        for result in checks
+        if result.check in measures
     ]
     return "; ".join(found) or "not measured"
 
@@ -156,8 +157,8 @@ def success_criteria(
     workspace: Workspace,
     baseline: Inventory,
     now: Analysis,
-    verification_rows: Sequence[CheckRow],
-) -> list[Row]:
+    verification: Sequence[CheckResult],
+) -> list[CriterionRow]:
     expects = workspace.plan.success_criteria
     rows = [
         ("Code reduction", "re-export code removed", reexport_lines(workspace, baseline)),
@@ -170,7 +171,7 @@ def success_criteria(
          compat_documented(workspace, now)),
         ("Type safety", "the changed code passes mypy", type_checking(workspace, baseline)),
         ("Functionality", "all existing functionality preserved",
-         functionality(verification_rows)),
+         functionality(verification)),
     ]  # fmt: skip
     # what the plan itself declares it expects replaces the generic expectation
     return [(name, expects.get(name, expected), measured) for name, expected, measured in rows]
@@ -180,11 +181,11 @@ def report_success_criteria(
     workspace: Workspace,
     baseline: Inventory,
     now: Analysis,
-    verification_rows: Sequence[CheckRow],
+    verification: Sequence[CheckResult],
     reporter: Reporter,
 ) -> None:
     reporter.table(
         "Success criteria (overall), measured against step 1",
         ("criterion", "the plan expects", "measured"),
-        success_criteria(workspace, baseline, now, verification_rows),
+        success_criteria(workspace, baseline, now, verification),
     )

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from shimkit.analysis import imports_of
+from shimkit.application.checks import Check, CheckResult
 from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.inventory_step import load_baseline, violations
@@ -60,8 +61,6 @@ from shimkit.verify import (
     verdicts_against,
 )
 
-Row = CheckRow
-NEEDS_DECISION = "needs a decision"
 TITLE = "Verify"
 
 
@@ -94,16 +93,21 @@ class Scope:
 
 @dataclass
 class Verification:
-    rows: list[Row] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # pre-existing problems, skipped files
     decisions: list[str] = field(default_factory=list)  # for a person: tests of retired shims
 
-    def add(self, name: str, ok: bool | None, details: str = "") -> None:
-        self.rows.append((name, ok, details))
+    def add(self, check: Check, ok: bool | None, details: str = "") -> None:
+        self.checks.append(CheckResult(check, ok, details))
+
+    @property
+    def rows(self) -> list[CheckRow]:
+        """The checks as shown: ``(label, passed, details)``."""
+        return [check.row for check in self.checks]
 
     @property
     def ok(self) -> bool:
-        return all(ok is not False for _, ok, _ in self.rows)
+        return all(check.ok is not False for check in self.checks)
 
 
 def _listing(items: Collection[str], limit: int = 6) -> str:
@@ -114,7 +118,7 @@ def _listing(items: Collection[str], limit: int = 6) -> str:
 def _check_parse(analysis: Analysis, result: Verification) -> None:
     blocking = analysis.inventory.blocking_failures
     result.add(
-        "no blocking file fails to parse",
+        Check.PARSE,
         not blocking,
         _listing([f"{f.path}:{f.line} ({f.blocks})" for f in blocking]),
     )
@@ -132,12 +136,12 @@ def _check_contract_drift(
     try:
         protected = set(read_lists(path.read_text(encoding="utf-8"))["protected"])
     except ValueError as error:
-        result.add("contracts match the plan", False, str(error))
+        result.add(Check.CONTRACTS_MATCH_PLAN, False, str(error))
         return
     wanted = {*workspace.plan.shims, *retired}
     drift = (wanted - protected) | (protected - wanted)
     result.add(
-        "contracts match the plan",
+        Check.CONTRACTS_MATCH_PLAN,
         not drift,
         "protected modules = the plan's shims" if not drift else f"differ on {_listing(drift)}",
     )
@@ -152,7 +156,7 @@ def _check_contracts(
 ) -> None:
     if not (workspace.root / CONFIG).is_file():
         result.add(
-            "import contracts",
+            Check.CONTRACTS_PRESENT,
             not scope.contracts_required,
             f"no {CONFIG} in this tree"
             + (": run step 1 --write-contracts" if scope.contracts_required else ": skipped"),
@@ -168,7 +172,7 @@ def _check_contracts(
     result.notes.extend(f"pre-existing contract violation: {v}" for v in sorted(now & before))
     kept = sum(1 for contract in report.contracts if contract.kept)
     result.add(
-        "lint-imports (no new violation)",
+        Check.NO_NEW_VIOLATION,
         not regressions,
         "; ".join(regressions[:8])
         if regressions
@@ -182,7 +186,7 @@ def _check_retired(analysis: Analysis, scope: Scope, result: Verification) -> No
     modules = analysis.inventory.modules
     still_there = [m for m in scope.retired if not is_gone(m, modules)]
     result.add(
-        "retired modules are deleted",
+        Check.RETIRED_DELETED,
         not still_there,
         _listing(still_there) if still_there else _listing(scope.retired) or "none retired",
     )
@@ -190,7 +194,7 @@ def _check_retired(analysis: Analysis, scope: Scope, result: Verification) -> No
     about_shim = [r for r in references if r.exercises_shim]
     result.decisions.extend(shim_tests_to_decide(about_shim))
     stray = [r for r in references if not r.exercises_shim]
-    result.add("no reference to a retired module", not stray, _where(stray))
+    result.add(Check.NO_REFERENCE_TO_RETIRED, not stray, _where(stray))
     # the import statements on their own, whatever the reference finder makes of the file: a
     # deleted module that something still imports is a broken tree
     excused = {(r.path, r.line, r.cell) for r in about_shim}
@@ -202,7 +206,7 @@ def _check_retired(analysis: Analysis, scope: Scope, result: Verification) -> No
         for site in imports_of(analysis.codebase, gone)
         if (site.path, site.line, site.cell) not in excused
     ]
-    result.add("nothing imports a retired module", not importing, _listing(importing))
+    result.add(Check.NOTHING_IMPORTS_RETIRED, not importing, _listing(importing))
     if scope.retired_names:
         through = [
             r
@@ -210,7 +214,7 @@ def _check_retired(analysis: Analysis, scope: Scope, result: Verification) -> No
             if not r.exercises_shim and any((r.shim, n) in scope.retired_names for n in r.names)
         ]
         result.add(
-            "no reference to a retired re-export",
+            Check.NO_REFERENCE_TO_RETIRED_REEXPORT,
             not through,
             _listing(
                 [
@@ -294,7 +298,7 @@ def _check_imports(
         elif not module.ok:
             failed.append(f"{module.module}: {module.message}")
     result.add(
-        "baseline modules still import",
+        Check.MODULES_IMPORT,
         not failed and not missing,
         _listing(failed + [f"{m}: missing" for m in missing])
         if failed or missing
@@ -311,7 +315,7 @@ def _check_imports(
         return
     problems = check_identity(workspace.root, workspace.src, pairs)
     result.add(
-        "kept shims re-export the very objects",
+        Check.KEPT_IDENTITY,
         not problems,
         _listing(problems) if problems else f"{len(pairs)} names are the source's objects",
     )
@@ -492,7 +496,9 @@ def _judge_broken_run(runs: _TestRuns, run: TestRun, result: Verification) -> No
     before = runs.before(result)
     if before is not None and before.run_failed and before.problem == run.problem:
         result.add(
-            "tests", True, f"not judged: the test run fails before the change too ({run.problem})"
+            Check.TESTS,
+            True,
+            f"not judged: the test run fails before the change too ({run.problem})",
         )
         result.notes.append(
             f"warning: the tests could not run, before the change either: {run.problem} ({last})"
@@ -500,7 +506,7 @@ def _judge_broken_run(runs: _TestRuns, run: TestRun, result: Verification) -> No
         return
     if before is not None and not before.run_failed:
         last += "; at the baseline commit the same tests ran"
-    result.add("tests", False, f"the test run itself failed: {run.problem} ({last})")
+    result.add(Check.TESTS, False, f"the test run itself failed: {run.problem} ({last})")
 
 
 def _judge_exit_status(runs: _TestRuns, run: TestRun, result: Verification) -> None:
@@ -508,22 +514,24 @@ def _judge_exit_status(runs: _TestRuns, run: TestRun, result: Verification) -> N
     compared with the one before it."""
     command = describe_command(runs.suite.command)
     if run.exit_code == 0:
-        result.add("tests", True, f"{command}: exit status 0 ({runs.suite.source})")
+        result.add(Check.TESTS, True, f"{command}: exit status 0 ({runs.suite.source})")
         return
     last = " | ".join(run.output_tail.strip().splitlines()[-5:])
     before = runs.before(result)
     if before is None:
-        result.add("tests", False, f"{command}: exit status {run.exit_code} (no baseline commit)")
+        result.add(
+            Check.TESTS, False, f"{command}: exit status {run.exit_code} (no baseline commit)"
+        )
     elif before.run_failed:
         result.add(
-            "tests",
+            Check.TESTS,
             False,
             f"{command}: exit status {run.exit_code}; the baseline run could not decide: "
             f"{before.problem}",
         )
     elif before.exit_code == run.exit_code:
         result.add(
-            "tests",
+            Check.TESTS,
             True,
             f"not judged: {command} exits {run.exit_code} before the change too "
             "(its output is not read per test)",
@@ -534,7 +542,7 @@ def _judge_exit_status(runs: _TestRuns, run: TestRun, result: Verification) -> N
         )
     else:
         result.add(
-            "tests",
+            Check.TESTS,
             False,
             f"{command}: exit status {run.exit_code} after the change, {before.exit_code} "
             f"before it ({last})",
@@ -551,7 +559,7 @@ def _check_tests(
 ) -> None:
     suite = _test_suite(workspace, analysis, baseline, scope)
     if suite is None:
-        result.add("tests", True, "no tests: the plan's test paths are not in this tree")
+        result.add(Check.TESTS, True, "no tests: the plan's test paths are not in this tree")
         result.notes.append("warning: no tests were run for this change")
         return
     runs = _TestRuns(
@@ -565,7 +573,7 @@ def _check_tests(
         _judge_exit_status(runs, run, result)
         return
     if run.no_tests:
-        result.add("tests", True, "no tests collected")
+        result.add(Check.TESTS, True, "no tests collected")
         result.notes.append("warning: no tests were run for this change")
         return
     about_shim = [
@@ -577,10 +585,10 @@ def _check_tests(
     failures = [f for f in run.failures if f not in excused]
     result.decisions.extend(f"{f} fails: it exercises a retired shim" for f in excused)
     if not failures:
-        result.add("tests", True, f"{run.passed} passed ({suite.source})")
+        result.add(Check.TESTS, True, f"{run.passed} passed ({suite.source})")
         if excused:
             result.add(
-                NEEDS_DECISION,
+                Check.NEEDS_DECISION,
                 None,
                 f"{_listing(excused)} fail(s): exercising a retired shim, to delete or rewrite; "
                 f"see: python -m pytest {' '.join(sorted(excused)[:3])}",
@@ -592,7 +600,7 @@ def _check_tests(
     failures = [f for f in failures if f not in set(recorded)]
     if not failures:
         result.add(
-            "tests",
+            Check.TESTS,
             True,
             f"{len(recorded)} pre-existing failure(s) (recorded at step 1); {run.passed} passed",
         )
@@ -600,13 +608,15 @@ def _check_tests(
     errors = {e.node_id: e.message for e in run.collection_errors}
     shown = [f + (f" (does not collect: {errors[f]})" if f in errors else "") for f in failures]
     if baseline.commit is None:
-        result.add("tests", False, f"failing: {_listing(shown)} (no baseline commit to compare)")
+        result.add(
+            Check.TESTS, False, f"failing: {_listing(shown)} (no baseline commit to compare)"
+        )
         return
     comparison = runs.compared(failures, result)
     if comparison.undecided:
         problem = comparison.baseline.problem if comparison.baseline else "it did not run"
         result.add(
-            "tests",
+            Check.TESTS,
             False,
             f"failing: {_listing(shown)}; the baseline re-run could not decide: {problem}",
         )
@@ -616,7 +626,7 @@ def _check_tests(
     result.notes.extend(f"pre-existing test failure: {f}" for f in sorted(preexisting))
     preexisting += recorded
     result.add(
-        "tests",
+        Check.TESTS,
         not regressions,
         (f"regressions: {_listing(regressions)}; " if regressions else "")
         + (f"{len(preexisting)} pre-existing failure(s); " if preexisting else "")
@@ -691,7 +701,7 @@ def run_verify(
     baseline = load_baseline(workspace)
     result = verify(workspace, reporter, plan_scope(workspace, baseline), baseline, imports)
     report(result, reporter)
-    report_success_criteria(workspace, baseline, analyse(workspace), result.rows, reporter)
+    report_success_criteria(workspace, baseline, analyse(workspace), result.checks, reporter)
     pending = report_progress(workspace, reporter)
     if result.ok and not pending:
         mark_steps_done(workspace, (5,), reporter)
