@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -102,31 +103,40 @@ class Place:
         write_atomic(self.journal, journal.to_json().encode("utf-8"))
 
 
+class Recovery(StrEnum):
+    """What :func:`recover` did with an interrupted write."""
+
+    NONE = "none"  # there was none (temporary files may still have been removed)
+    COMPLETED = "completed"  # every new content was there: the write was finished
+    ROLLED_BACK = "rolled back"  # some was lost: every file is back as it was
+    DISCARDED = "discarded"  # the journal was unreadable (nothing had been renamed yet)
+
+
 @dataclass(frozen=True)
 class RecoveryOutcome:
     """What :func:`recover` did; ``describe()`` says it in one line (empty: nothing to do)."""
 
-    action: str = "none"  # "none" | "completed" | "rolled back" | "discarded"
+    action: Recovery = Recovery.NONE
     files: int = 0
     temps_removed: int = 0
     verified: bool = False  # the finished write had passed verification before it began
 
     def describe(self) -> str:
-        if self.action == "completed" and not self.files:
+        if self.action is Recovery.COMPLETED and not self.files:
             head = "finished cleaning up after an interrupted write (every file was written)"
-        elif self.action == "completed":
+        elif self.action is Recovery.COMPLETED:
             head = f"finished an interrupted write: {self.files} file(s) got their new contents"
-        elif self.action == "rolled back" and not self.files:
+        elif self.action is Recovery.ROLLED_BACK and not self.files:
             head = "dropped an interrupted write that had not changed any file yet"
-        elif self.action == "rolled back":
+        elif self.action is Recovery.ROLLED_BACK:
             head = f"undid an interrupted write: {self.files} file(s) are back as they were"
-        elif self.action == "discarded":
+        elif self.action is Recovery.DISCARDED:
             head = "discarded the unreadable journal of an interrupted write (nothing was renamed)"
         elif self.temps_removed:
             head = "cleaned up after an interrupted run"
         else:
             return ""
-        if self.action == "completed" and self.verified:
+        if self.action is Recovery.COMPLETED and self.verified:
             head += " (verification passed before the write began)"
         if self.temps_removed:
             head += f"; removed {self.temps_removed} temporary file(s)"
@@ -243,9 +253,9 @@ def settle(place: Place, journal: Journal) -> RecoveryOutcome:
         if all(_available(place, entry) for entry in journal.entries):
             changed = sum(_finish(place, entry) for entry in journal.entries)
             removed = close(place, journal, False)
-            return RecoveryOutcome("completed", changed, removed, journal.verified)
+            return RecoveryOutcome(Recovery.COMPLETED, changed, removed, journal.verified)
         changed = roll_back(place, journal)
-        return RecoveryOutcome("rolled back", changed, close(place, journal, True))
+        return RecoveryOutcome(Recovery.ROLLED_BACK, changed, close(place, journal, True))
     except OSError as error:
         raise ApplyError(
             f"cannot recover the interrupted write in {place.root}: {reason(error)} "
@@ -264,7 +274,7 @@ def recover(root: Path) -> RecoveryOutcome:
         journal = Journal.from_json(place.journal.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
         swept = _sweep_tree(place.root)
-        return RecoveryOutcome("discarded", 0, swept + close(place, Journal(()), False))
+        return RecoveryOutcome(Recovery.DISCARDED, 0, swept + close(place, Journal(()), False))
     return settle(place, journal)
 
 
