@@ -64,7 +64,9 @@ def test_a_file_the_run_changed_is_parsed_again(tmp_path: Path, parses: Counter[
         first = sources.scan(root, "src")
         (root / "src/pkg/a.py").write_text("X = 2\n", encoding="utf-8")
         second = sources.scan(root, "src")
+        third = sources.scan(root, "src")
     assert parses == {"src/pkg/__init__.py": 1, "src/pkg/a.py": 2}
+    assert second is not first and third is second  # what is derived from it can be reused
     before, after = first.module("pkg.a"), second.module("pkg.a")
     assert before is not None and after is not None
     assert (before.text, after.text) == ("X = 1\n", "X = 2\n")

@@ -3,25 +3,37 @@
 A run (step 5 above all: its scope, its verification, its success criteria and the planning of
 each pending step) looks at the same tree several times. The memo is keyed on what was read (the
 file's path, the import root and a digest of its bytes), so it stays true whatever the run
-writes: a file the run changed reads differently and is parsed again. Outside ``parsing_once``
-nothing is remembered.
+writes: a file the run changed reads differently and is parsed again. A scan that finds every
+file as the last scan of the same tree did returns that very ``Codebase``, so what is derived
+from it can be remembered too (``derived_once``). Outside ``parsing_once`` nothing is remembered.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from shimkit.domain.model import ParseFailure
 
-from .codebase import SourceFile
+from .codebase import Codebase, SourceFile
 
 Parsed = tuple[SourceFile | None, tuple[ParseFailure, ...]]
-_Key = tuple[str, str, bytes]
+T = TypeVar("T")
 
-_MEMO: ContextVar[dict[_Key, Parsed] | None] = ContextVar("shimkit_parse_memo", default=None)
+
+@dataclass
+class _RunMemo:
+    parsed: dict[tuple[str, str, bytes], Parsed] = field(default_factory=dict)
+    scans: dict[Hashable, Codebase] = field(default_factory=dict)  # the last scan of each tree
+    # keyed on the codebase's identity: the codebase is kept in the value, so the id stays its own
+    derived: dict[tuple[int, Hashable], tuple[Codebase, Any]] = field(default_factory=dict)
+
+
+_MEMO: ContextVar[_RunMemo | None] = ContextVar("shimkit_parse_memo", default=None)
 
 
 @contextmanager
@@ -31,7 +43,7 @@ def parsing_once() -> Iterator[None]:
     if _MEMO.get() is not None:
         yield
         return
-    token = _MEMO.set({})
+    token = _MEMO.set(_RunMemo())
     try:
         yield
     finally:
@@ -45,6 +57,37 @@ def parsed_once(rel: str, src: str, data: bytes, parse: Callable[[], Parsed]) ->
     if memo is None:
         return parse()
     key = (rel, src, hashlib.blake2b(data, digest_size=20).digest())
-    if key not in memo:
-        memo[key] = parse()
-    return memo[key]
+    if key not in memo.parsed:
+        memo.parsed[key] = parse()
+    return memo.parsed[key]
+
+
+def same_scan(tree: Hashable, scanned: Codebase) -> Codebase:
+    """The codebase the last scan of ``tree`` returned when it holds the very same parses (and
+    failures) as ``scanned``; else ``scanned``, remembered as the last scan of ``tree``."""
+    memo = _MEMO.get()
+    if memo is None:
+        return scanned
+    last = memo.scans.get(tree)
+    if (
+        last is not None
+        and len(last.files) == len(scanned.files)
+        and all(a is b for a, b in zip(last.files, scanned.files, strict=True))
+        and last.parse_failures == scanned.parse_failures
+    ):
+        return last
+    memo.scans[tree] = scanned
+    return scanned
+
+
+def derived_once(codebase: Codebase, key: Hashable, derive: Callable[[], T]) -> T:
+    """``derive()`` for ``codebase`` and ``key``, or what it returned for them earlier in the run
+    (``derive`` must depend on nothing else)."""
+    memo = _MEMO.get()
+    if memo is None:
+        return derive()
+    slot = (id(codebase), key)
+    if slot not in memo.derived:
+        memo.derived[slot] = (codebase, derive())
+    value: T = memo.derived[slot][1]
+    return value

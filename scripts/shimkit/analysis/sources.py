@@ -17,7 +17,7 @@ from .codebase import Codebase, SourceFile
 from .memory import no_cycle_collection
 from .modules import is_package_path, module_name
 from .notebooks import read_notebook_file
-from .parse_memo import parsed_once
+from .parse_memo import parsed_once, same_scan
 
 KIT_MODULES = frozenset({"shimkit", "consolidation_plan"})
 _KIT_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the running shimkit package
@@ -67,7 +67,8 @@ def scan(
             if _is_kit_script(source):
                 continue
             files.append(source)
-    return Codebase(root=root, src=src or ".", files=tuple(files), parse_failures=tuple(failures))
+    scanned = Codebase(root, src or ".", tuple(files), parse_failures=tuple(failures))
+    return same_scan((str(root), src, excluded, tracked is None), scanned)
 
 
 def _walk(root: Path, excluded: tuple[str, ...]) -> set[str]:

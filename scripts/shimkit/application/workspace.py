@@ -17,6 +17,7 @@ from shimkit.analysis import (
     scan,
     shim_layer,
 )
+from shimkit.analysis.parse_memo import derived_once
 from shimkit.apply.importlinter_file import read_root_packages
 from shimkit.domain.errors import KitError, doing
 from shimkit.domain.model import Definition, Inventory, Resolution, ShimLayer
@@ -139,15 +140,29 @@ def reanalyse(
     watched: Collection[str] | None = None,
     names_before: Mapping[str, Collection[str]] | None = None,
 ) -> Analysis:
-    """``analyse`` of an already scanned tree, for another set of modules."""
-    inventory = inventory_of(
-        codebase,
-        also_referenced={*workspace.plan.shims, *extra_shims},
-        watched=watched,
-        roots=_configured_roots(workspace.root),
-        names_before=names_before,
+    """``analyse`` of an already scanned tree, for another set of modules (within a run, the
+    analysis made earlier of the same codebase for the same modules)."""
+    also_referenced = frozenset({*workspace.plan.shims, *extra_shims})
+    roots = _configured_roots(workspace.root)
+
+    def analysis() -> Analysis:
+        inventory = inventory_of(
+            codebase,
+            also_referenced=also_referenced,
+            watched=watched,
+            roots=roots,
+            names_before=names_before,
+        )
+        return Analysis(codebase=codebase, inventory=inventory, resolver=make_resolver(codebase))
+
+    bound_before = (
+        None
+        if names_before is None
+        else frozenset((module, frozenset(names)) for module, names in names_before.items())
     )
-    return Analysis(codebase=codebase, inventory=inventory, resolver=make_resolver(codebase))
+    watching = None if watched is None else frozenset(watched)
+    key = ("analysis", also_referenced, watching, roots, bound_before)
+    return derived_once(codebase, key, analysis)
 
 
 def require_parsable(analysis: Analysis) -> None:
