@@ -76,6 +76,9 @@ def same_scan(tree: Hashable, scanned: Codebase) -> Codebase:
         and last.parse_failures == scanned.parse_failures
     ):
         return last
+    if last is not None:  # the tree changed: what was derived from it is not kept for the run
+        gone = id(last)
+        memo.derived = {slot: kept for slot, kept in memo.derived.items() if slot[0] != gone}
     memo.scans[tree] = scanned
     return scanned
 
