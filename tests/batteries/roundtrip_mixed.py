@@ -1,7 +1,7 @@
 """The mixed-module planting of the round-trip battery (``--mode mixed``).
 
 Into an existing module of a real package that has code of its own (the host), re-exports of
-names another module of the package defines (the source) are added as one line at the host's end,
+names another module of the package defines (the source) are added as one line (``with_reexport``),
 and the absolute from-imports of those names are pointed at the host. Retiring the host's
 re-exports must give the pristine tree back byte for byte.
 
