@@ -707,12 +707,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     trees = [pristine_tree(args.cache, package, args.shims) for package in packages]
+    mixed = args.mode == "mixed"
     if args.differential:
         from tests.batteries.roundtrip_differential import run_differential
 
-        return run_differential(trees, work, console)
+        return run_differential(trees, work, console, mixed)
     kit = kit_copy(work)
-    mixed = args.mode == "mixed"
     jobs: list[Callable[[], Case]] = [partial(round_trip, tree, work, kit, mixed) for tree in trees]
     for index, (kind, plant) in enumerate(REGRESSIONS.items()):
         for tree in trees[index % len(trees) :][: args.regressions] if trees and not mixed else []:
