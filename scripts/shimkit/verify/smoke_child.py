@@ -220,8 +220,12 @@ def _fill_finder_caches(folders: list[str], package: str = "") -> None:
     would: the finder lists a folder again whenever its modification time changed."""
     name = f"{package}.{_PRIMER}" if package else _PRIMER
     for folder in folders:
-        if isinstance(folder, str):
+        if not isinstance(folder, str):
+            continue
+        try:
             importlib.machinery.PathFinder.find_spec(name, [folder])
+        except Exception:  # a third-party path hook may refuse the name: the child lists it
+            continue
 
 
 def _purge_project(src_dir: str) -> list[str]:
