@@ -9,12 +9,13 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from kit_helpers import build_legacy_repo, commit_all, files_under, git, run_script
+from kit_helpers import SCRIPTS, build_legacy_repo, commit_all, files_under, git, run_script
 
 pytestmark = pytest.mark.slow
 
@@ -208,3 +209,24 @@ def test_a_root_inside_the_repository_suggests_the_root_that_has_the_sources(
     result = run_script("step2_consolidate.py", legacy / "src")
     where = f"no source directory 'src' under {legacy / 'src'}"
     assert_refused(result, where, f"--root {legacy}?")
+
+
+@pytest.mark.parametrize("script", ["retire_shims.py", "step1_inventory.py", "migrate.py"])
+def test_a_script_run_without_the_kits_libraries_says_how_to_install_them(
+    legacy: Path, script: str
+) -> None:
+    before = files_under(legacy)
+    # -S: the interpreter without its site-packages, as on a machine that never installed them
+    run = subprocess.run(
+        [sys.executable, "-S", str(SCRIPTS / script), "--root", str(legacy)],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"]},
+    )
+    assert run.returncode == 2, run
+    assert run.stdout == ""
+    assert run.stderr.count("\n") == 1, run.stderr
+    assert run.stderr.startswith("error: ")
+    assert "bowler" in run.stderr
+    assert f"pip install -r {SCRIPTS / 'requirements.txt'}" in run.stderr
+    assert files_under(legacy) == before

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from kit_helpers import Repos, build_legacy_repo, commit_all, run_retire, run_script, write_tree
 from shimkit.analysis import imports_of, scan
+from shimkit.application.untracked import mentions
 
 pytestmark = pytest.mark.slow
 
@@ -55,8 +56,12 @@ def test_importers_in_any_tracked_folder_are_rewritten_and_untracked_files_left_
     assert (root / "tools/report.py").read_text().startswith("import bakery.ovens as ovens\n")
     assert (root / "conftest.py").read_text().startswith("from bakery.ovens import preheat")
     assert (root / ".ci/smoke.py").read_text().startswith("from bakery import ovens")
-    # a file the user never added is neither read nor written, though it names the layer
+    # a file the user never added is neither read nor written, though it names the layer; the
+    # run says so, for the file would break unseen
     assert (root / UNTRACKED).read_text() == UNTRACKED_TEXT
+    warned = " ".join(result.stderr.split())
+    assert f"{UNTRACKED} is not tracked by git" in warned
+    assert "names bakery.old_ovens, which this run deletes" in warned
 
 
 def test_without_git_every_folder_but_tool_build_hidden_and_virtualenv_ones_is_read(
@@ -130,3 +135,23 @@ def test_a_retired_module_still_imported_from_another_folder_fails_step5(tmp_pat
     assert step5.returncode == 1, output
     assert "verification FAILED" in output
     assert "benchmarks/stage_setup.py:1 imports orchestration.mlflow_utils" in output
+
+
+@pytest.mark.parametrize(
+    ("text", "module", "named"),
+    [
+        ("from bakery.old_ovens import preheat\n", "bakery.old_ovens", True),
+        ("import bakery.old_ovens as ovens\n", "bakery.old_ovens", True),
+        ("from bakery import (\n    bread,\n    old_ovens,\n)\n", "bakery.old_ovens", True),
+        ("patch('bakery.old_ovens.preheat')\n", "bakery.old_ovens", True),
+        ("from bakery.old_ovens_v2 import preheat\n", "bakery.old_ovens", False),
+        ("from bakery import bread\nold_ovens = 1\n", "bakery.old_ovens", False),
+        ("from cake.bakery.old_ovens import x\n", "bakery.old_ovens", False),
+        ("import mod4, os\n", "mod4", True),
+        ("mod4 = 1\n", "mod4", False),
+    ],
+)
+def test_an_untracked_file_is_pointed_out_when_its_text_may_import_a_deleted_module(
+    text: str, module: str, named: bool
+) -> None:
+    assert mentions(text, module) is named

@@ -10,7 +10,12 @@ import tokenize
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from shimkit.domain.folders import VIRTUALENV_MARKER, not_source_folder, outside_content
+from shimkit.domain.folders import (
+    SOURCE_SUFFIXES,
+    VIRTUALENV_MARKER,
+    not_source_folder,
+    outside_content,
+)
 from shimkit.domain.model import Area, ParseFailure
 
 from .codebase import Codebase, SourceFile
@@ -20,7 +25,6 @@ from .notebooks import read_notebook_file
 
 KIT_MODULES = frozenset({"shimkit", "consolidation_plan"})
 _KIT_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the running shimkit package
-_SOURCE_SUFFIXES = (".py", ".ipynb")
 _KIT_DIR = "scripts/shimkit"
 
 _AREAS = {a.value: a for a in Area}
@@ -81,7 +85,7 @@ def _walk(root: Path, excluded: tuple[str, ...]) -> set[str]:
         for name in filenames:
             # a link may lead out of the tree (or loop): the kit never reads or writes
             # through one; the file it points at is scanned where it really lives
-            if name.endswith(_SOURCE_SUFFIXES) and not (here / name).is_symlink():
+            if name.endswith(SOURCE_SUFFIXES) and not (here / name).is_symlink():
                 rel = _join(rel_dir, name)
                 if not _excluded(rel, excluded):
                     paths.add(rel)
@@ -94,7 +98,7 @@ def _tracked(root: Path, tracked: Collection[str], excluded: tuple[str, ...]) ->
     for rel in tracked:
         parts = rel.split("/")
         if (
-            not rel.endswith(_SOURCE_SUFFIXES)
+            not rel.endswith(SOURCE_SUFFIXES)
             or outside_content(parts)
             or _excluded(rel, excluded)
             or _in_kit(rel, root)

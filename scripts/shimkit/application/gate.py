@@ -19,9 +19,8 @@ from shimkit.application.contracts_config import IMPORT_KINDS
 from shimkit.application.workspace import CONFIG
 from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.errors import KitError
+from shimkit.domain.folders import SOURCE_SUFFIXES
 from shimkit.domain.model import Reference
-
-SOURCE_SUFFIXES = (".py", ".ipynb")
 
 
 def _allowed(importer: str, patterns: Collection[str]) -> bool:

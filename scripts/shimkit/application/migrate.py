@@ -44,6 +44,7 @@ from shimkit.application.rewrite_step import (
     write_step,
 )
 from shimkit.application.step_commits import AppliedStep, commit_step, report_left_out
+from shimkit.application.untracked import warn_untracked_importers
 from shimkit.application.verify_step import TITLE as VERIFY_TITLE
 from shimkit.application.verify_step import (
     BeforeChange,
@@ -308,6 +309,7 @@ def _retire(
     if not retirement.step.retire:
         reporter.info("nothing retired: no layer asked for can go (see the table below)")
         return 1
+    warn_untracked_importers(workspace, outcome.removed, reporter)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
     if stop is not None:
         return stop

@@ -25,6 +25,7 @@ from shimkit.application.step_commits import (
     moved_paths,
     report_left_out,
 )
+from shimkit.application.untracked import warn_untracked_importers
 from shimkit.application.workspace import Analysis, Workspace
 from shimkit.apply import apply_changes
 from shimkit.apply.git_steps import require_committer, short
@@ -228,6 +229,7 @@ def run_rewrite_step(
     workspace = check_plan_doc(workspace, reporter)
     analysis, step = analyse_step(workspace, step, reporter)
     outcome = plan_step(workspace, analysis, step, reporter)
+    warn_untracked_importers(workspace, outcome.removed, reporter)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules this step moves")
     if stop is not None:
         return stop

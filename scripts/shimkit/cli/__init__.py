@@ -1,6 +1,10 @@
 """Thin command line over ``shimkit.application``."""
 
-from shimkit.cli.main import (
+from shimkit.cli.requirements import require_libraries
+
+require_libraries()  # before the engine imports them
+
+from shimkit.cli.main import (  # noqa: E402
     adopt_main,
     gate_main,
     import_smoke_main,

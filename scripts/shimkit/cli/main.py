@@ -32,6 +32,7 @@ from shimkit.application import (
     shim_imports,
 )
 from shimkit.cli.reporter import RichReporter
+from shimkit.cli.requirements import EXIT_REFUSED
 from shimkit.domain.errors import InternalError, KitError
 from shimkit.domain.phases import clocked
 from shimkit.domain.plan import Plan, test_command_problem
@@ -40,8 +41,6 @@ from shimkit.system.error_log import write_error_log
 from shimkit.system.processes import peak_memory_mb, seconds_since_start
 from shimkit.system.signals import Interrupted, interruptible
 from shimkit.verify import run_lint_imports
-
-EXIT_REFUSED = 2
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "KIT_STATE_DIR",
+    "SOURCE_SUFFIXES",
     "STATE_DIRS",
     "TEMP_SUFFIX",
     "TOOL_DIRS",
@@ -36,6 +37,8 @@ VIRTUALENV_MARKER = "pyvenv.cfg"
 KIT_STATE_DIR = ".shimkit"
 # the repository's own state and the kit's: copied with the tree, never compared
 STATE_DIRS = frozenset({".git", KIT_STATE_DIR})
+# the files the kit reads, rewrites and checks
+SOURCE_SUFFIXES = (".py", ".ipynb")
 # every temporary file the kit creates ends so: a run after an interruption can find its leftovers
 TEMP_SUFFIX = ".shimkit-tmp"
 
