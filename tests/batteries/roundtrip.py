@@ -67,6 +67,7 @@ from tests.batteries.roundtrip_mixed import (  # noqa: E402
     plant_importer,
     reexport_line,
     top_level_imports,
+    with_reexport,
 )
 from tests.batteries.roundtrip_plant import (  # noqa: E402
     SHIM_SUFFIX,
@@ -358,6 +359,8 @@ def mixed_copy(tree: Tree, destination: Path, count: int) -> tuple[Path, list[st
     hosts: list[str] = []
     for mixed in choose_mixed(texts, src, skip, count):
         host_path = module_file(Path(), src, mixed.host).as_posix().removeprefix("./")
+        if with_reexport(texts[host_path], reexport_line(mixed.source, mixed.names)) is None:
+            continue
         imported: set[str] = set()
         for path, text in list(texts.items()):
             where = module_of(path, src)
@@ -370,10 +373,10 @@ def mixed_copy(tree: Tree, destination: Path, count: int) -> tuple[Path, list[st
                 imported |= planted.names
                 total.forms.update(planted.forms)
                 total.edits.extend(planted.edits)
-        host_text = texts[host_path]
-        if not imported or not host_text.endswith("\n"):
+        planted_host = with_reexport(texts[host_path], reexport_line(mixed.source, imported))
+        if not imported or planted_host is None:
             continue
-        texts[host_path] = host_text + reexport_line(mixed.source, imported)
+        texts[host_path] = planted_host
         (destination / host_path).write_bytes(texts[host_path].encode("utf-8"))
         hosts.append(mixed.host)
     commit(destination, "plant re-exports in: " + ", ".join(hosts))
@@ -704,12 +707,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     trees = [pristine_tree(args.cache, package, args.shims) for package in packages]
+    mixed = args.mode == "mixed"
     if args.differential:
         from tests.batteries.roundtrip_differential import run_differential
 
-        return run_differential(trees, work, console)
+        return run_differential(trees, work, console, mixed)
     kit = kit_copy(work)
-    mixed = args.mode == "mixed"
     jobs: list[Callable[[], Case]] = [partial(round_trip, tree, work, kit, mixed) for tree in trees]
     for index, (kind, plant) in enumerate(REGRESSIONS.items()):
         for tree in trees[index % len(trees) :][: args.regressions] if trees and not mixed else []:

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from tests.batteries.roundtrip import Tree
 
 
-def run_differential(trees: Sequence[Tree], work: Path, console: Console) -> int:
-    from tests.batteries.roundtrip import planted_copy
+def run_differential(
+    trees: Sequence[Tree], work: Path, console: Console, mixed: bool = False
+) -> int:
+    """``mixed``: re-exports planted in existing modules (``--mode mixed``), not new shims."""
+    from tests.batteries.roundtrip import mixed_copy, planted_copy
 
     table = Table(title="differential guard: shortcuts on against off")
     for column in ("tree", "shims", "files", "differences", "first difference", "s"):
@@ -32,7 +35,11 @@ def run_differential(trees: Sequence[Tree], work: Path, console: Console) -> int
     total = 0
     for tree in trees:
         started = time.monotonic()
-        root, shims, _ = planted_copy(tree, work / f"{tree.package.label}-differential")
+        where = work / f"{tree.package.label}-differential"
+        if mixed:
+            root, shims, _ = mixed_copy(tree, where, len(tree.shims) or 4)
+        else:
+            root, shims, _ = planted_copy(tree, where)
         workspace = Workspace(root, tree.package.src, Plan(title="differential guard"))
         found = differences(workspace, shims)
         seconds = time.monotonic() - started

@@ -1,7 +1,7 @@
 """The mixed-module planting of the round-trip battery (``--mode mixed``).
 
 Into an existing module of a real package that has code of its own (the host), re-exports of
-names another module of the package defines (the source) are added as one line at the host's end,
+names another module of the package defines (the source) are added as one line (``with_reexport``),
 and the absolute from-imports of those names are pointed at the host. Retiring the host's
 re-exports must give the pristine tree back byte for byte.
 
@@ -99,6 +99,25 @@ def reexport_line(source: str, names: Iterable[str]) -> str:
     return f"from {source} import {', '.join(sorted(names))}  # noqa: F401\n"
 
 
+def with_reexport(text: str, line: str) -> str | None:
+    """``text`` with the re-export ``line`` where a person adds one: as a paragraph of its own
+    after the module's last top-level import, when a blank line follows that import (removing it
+    then needs the blank line it would leave doubled taken too), else at the end. None where
+    removing it could not give ``text`` back: no line break at the end, or a blank line there."""
+    tree = parsed(text)
+    if tree is None or not text.endswith("\n") or "\r" in text:
+        return None
+    imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    if imports and imports[-1].end_lineno is not None:
+        offsets = line_offsets(text)
+        after = offsets[imports[-1].end_lineno] if imports[-1].end_lineno < len(offsets) else None
+        if after is not None and text.startswith("\n", after):
+            return text[:after] + "\n" + line + text[after:]
+    if text.endswith("\n\n"):
+        return None
+    return text + line
+
+
 __all__ = [
     "Mixed",
     "bound_names",
@@ -106,4 +125,5 @@ __all__ = [
     "plant_importer",
     "reexport_line",
     "top_level_imports",
+    "with_reexport",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shimkit.domain import shortcuts
@@ -21,6 +21,7 @@ from shimkit.domain.steps import retire_step
 from shimkit.rewrite import FileTask, start_rewrites
 
 from .migrate import what_can_go
+from .moves import is_mixed
 from .preflight import analyse_step
 from .rewrite_step import StepOutcome
 from .workspace import Analysis, Workspace
@@ -57,6 +58,8 @@ def run_once(workspace: Workspace, modules: Collection[str], every_file: bool) -
         analysis, step = analyse_step(workspace, step, reporter, plan_checked=False)
     except KitError as error:
         return Run({"refusal": {"analysis": str(error)}})
+    # as retire_shims.py does: a module with code of its own only loses its re-exports
+    step = replace(step, mixed=frozenset(m for m in step.retire if is_mixed(analysis, m)))
     aspects: dict[str, Mapping[str, Any]] = {
         "references": _keyed(analysis.inventory.references, lambda r: f"{r.path}:{r.line}"),
         "layers": {layer.module: layer for layer in analysis.inventory.shims},

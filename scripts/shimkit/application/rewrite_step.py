@@ -30,7 +30,7 @@ from shimkit.application.workspace import Analysis, Workspace
 from shimkit.apply import apply_changes
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.domain.errors import KitError
-from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference
+from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference, ShimLayer
 from shimkit.domain.phases import REWRITE, timed
 from shimkit.domain.steps import StepSpec
 from shimkit.rewrite import (
@@ -91,7 +91,9 @@ def plan_step(
         for r in references
         if r.exercises_shim and (r.shim not in moving or moving[r.shim] & set(r.names))
     )
-    untouchable = retired_paths | set(kept) | {r.path for r in decisions} | {m.path for m in mixed}
+    # a mixed module is rewritten like any importer (it may import a re-export of another one
+    # retired in the same run); its own re-export lines go afterwards, from the rewritten text
+    untouchable = retired_paths | set(kept) | {r.path for r in decisions}
     paths = sorted({r.path for r in references} - untouchable)
 
     sources = {path: _file(analysis, path) for path in paths}
@@ -106,9 +108,14 @@ def plan_step(
     for path in paths:
         for note in done[path].notes:
             reporter.warning(note)
-    changes = [
-        change for path in paths if (change := _checked(analysis, sources[path], done[path]))
-    ]
+    rewritten = {
+        path: change for path in paths if (change := _checked(analysis, sources[path], done[path]))
+    }
+    for shim in mixed:
+        change = _without_reexports(workspace, analysis, shim, moves, rewritten.get(shim.path))
+        if change is not None:
+            rewritten[shim.path] = change
+    changes = list(rewritten.values())
     for path, module in sorted(kept.items()):
         source = _file(analysis, path)
         definitions = exports[module]
@@ -120,11 +127,6 @@ def plan_step(
         )
         if text != source.text:
             changes.append(FileChange(path, source.text, text, "shim", source.encoding))
-    changes.extend(
-        change
-        for shim in mixed
-        if (change := _without_reexports(workspace, analysis, shim.module, shim.path, moves))
-    )
     for path in sorted(retired_paths):
         source = _file(analysis, path)
         changes.append(FileChange(path, source.text, None, "delete", source.encoding))
@@ -143,12 +145,19 @@ def plan_step(
 
 
 def _without_reexports(
-    workspace: Workspace, analysis: Analysis, module: str, path: str, moves: Moves
+    workspace: Workspace,
+    analysis: Analysis,
+    shim: ShimLayer,
+    moves: Moves,
+    rewritten: FileChange | None,
 ) -> FileChange | None:
     """A mixed module whose re-exports retire: their lines go, unless the plan calls it public
-    API (they stay, or with ``warn_on_reexports`` are provided on access with a warning).
+    API (they stay, or with ``warn_on_reexports`` are provided on access with a warning). Taken
+    from ``rewritten`` when the module's own imports were rewritten first; the change returned
+    holds both.
 
     Raises ``FileNotRewritten`` when a re-export is not a plain top-level import."""
+    module, path = shim.module, shim.path
     plan = workspace.plan
     moved = {
         name: (target, moves.new_name(old, name))
@@ -156,13 +165,14 @@ def _without_reexports(
         if old == module
     }
     if module in plan.public_api and not plan.warn_on_reexports:
-        return None
+        return rewritten
     source = _file(analysis, path)
+    start = source.text if rewritten is None or rewritten.new_text is None else rewritten.new_text
     try:
         if module in plan.public_api:
-            text = reexports_on_access(source.text, path, module, moved)
+            text = reexports_on_access(start, path, module, moved)
         else:
-            text = remove_reexports(source.text, path, moved)
+            text = remove_reexports(start, path, moved)
     except RewriteError as error:
         raise FileNotRewritten(path, str(error)) from error
     if text == source.text:

@@ -294,9 +294,14 @@ class Planner:
         bare = any(len(chain.parts) == size for chain in uses)
         attrs = list(dict.fromkeys(chain.parts[size] for chain in uses if len(chain.parts) > size))
         moved = [a for a in attrs if self.name_target(binding.old, a) != binding.old]
-        if binding.old in self.moves.mixed and not bare:
-            uses = [chain for chain in uses if chain.parts[size] in moved]
+        if binding.old in self.moves.mixed:
+            # a mixed module stays, and with it every use of it as a module object: only the
+            # chains to names it stops re-exporting move
+            uses = [
+                chain for chain in uses if len(chain.parts) > size and chain.parts[size] in moved
+            ]
             attrs = moved
+            bare = False
         if not attrs and not bare:
             binding.target = binding.old
             return

@@ -66,6 +66,57 @@ def _all_names(tree: ast.Module) -> set[str]:
     return listed
 
 
+def _blank_lines_before(text: str, offset: int) -> int:
+    """Where the blank lines right before the line starting at ``offset`` start."""
+    while offset:
+        begin = line_start(text, offset - 1)
+        if text[begin:offset].strip():
+            break
+        offset = begin
+    return offset
+
+
+def _blank_lines_after(text: str, offset: int) -> int:
+    """Where the blank lines from the line starting at ``offset`` on end."""
+    while offset < len(text):
+        stop = text.find("\n", offset)
+        stop = len(text) if stop < 0 else stop + 1
+        if text[offset:stop].strip():
+            break
+        offset = stop
+    return offset
+
+
+def _with_blank_lines(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The runs of whole lines that go, each with the blank lines it would leave doubled: a run
+    between blank lines takes as many of those after it as there are before it (the gap keeps
+    the wider of its two sides), a run at either end of the file the blank lines between it and
+    that end."""
+    runs: list[tuple[int, int]] = []
+    for start, stop in sorted(lines):
+        if runs and runs[-1][1] == start:
+            start = runs.pop()[0]
+        runs.append((start, stop))
+    out: list[tuple[int, int]] = []
+    for start, stop in runs:
+        before, after = _blank_lines_before(text, start), _blank_lines_after(text, stop)
+        if after == len(text) or before == 0:  # at an end of the file: no gap to keep
+            out.append((before, after) if before == 0 else (before, len(text)))
+            continue
+        blank_before = text.count("\n", before, start)
+        blank_after = text.count("\n", stop, after)
+        drop = min(blank_before, blank_after)
+        out.append((start, stop if not drop else _line_offset(text, stop, drop)))
+    return out
+
+
+def _line_offset(text: str, offset: int, lines: int) -> int:
+    """The offset ``lines`` line breaks after ``offset``."""
+    for _ in range(lines):
+        offset = text.index("\n", offset) + 1
+    return offset
+
+
 def remove_reexports(text: str, path: str, names: Collection[str]) -> str:
     """``text`` without the top-level imports that bind ``names``. Raises ``RewriteError`` when
     one of them is not bound by a plain top-level import alone on its lines, or ``__all__``
@@ -82,6 +133,7 @@ def remove_reexports(text: str, path: str, names: Collection[str]) -> str:
         raise RewriteError(path, 1, f"__all__ lists the re-export {listed[0]}; edit it by hand")
     starts = _offsets(text)
     edits: list[tuple[int, int, str]] = []
+    lines: list[tuple[int, int]] = []  # whole lines that go
     found: set[str] = set()
     for node in tree.body:
         if not isinstance(node, ast.Import | ast.ImportFrom):
@@ -101,7 +153,7 @@ def remove_reexports(text: str, path: str, names: Collection[str]) -> str:
         if len(gone) == len(stmt.items):
             stop = line_end(text, end)
             stop += 2 if text.startswith("\r\n", stop) else 1 if stop < len(text) else 0
-            edits.append((line_start(text, start), stop, ""))
+            lines.append((line_start(text, start), stop))
         else:
             edits.append((start, end, _without(text, stmt, gone)))
     missing = sorted(wanted - found)
@@ -111,6 +163,7 @@ def remove_reexports(text: str, path: str, names: Collection[str]) -> str:
             1,
             f"the re-export {missing[0]} is not a plain top-level import; retire it by hand",
         )
+    edits += [(start, stop, "") for start, stop in _with_blank_lines(text, lines)]
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     return text
