@@ -298,3 +298,36 @@ def test_both_modes_report_the_same_on_the_legacy_tree(tmp_path: Path) -> None:
     assert fork.notes == ()
     assert _without_timing(fork) == _without_timing(fresh)
     assert fork.count(SmokeOutcome.DEPRECATION) > 0  # the deprecated shim, and what imports it
+
+
+@BOTH
+def test_the_package_folders_listed_before_forking_still_show_what_a_module_creates(
+    tmp_path: Path, mode: ImportMode
+) -> None:
+    """The fork server lists each package folder once for all its children: a module that writes
+    a sibling module at import time finds it, and a missing one stays missing."""
+    write_tree(
+        tmp_path,
+        {
+            "src/gen/__init__.py": "",
+            "src/gen/writer.py": """\
+                import importlib, pathlib
+                here = pathlib.Path(__file__).with_name("made_now.py")
+                here.write_text("VALUE = 42\\n")
+                importlib.invalidate_caches()
+                from gen.made_now import VALUE
+                assert VALUE == 42
+                """,
+            "src/gen/reader.py": "import gen.never_written\n",
+            "src/gen/plain.py": "",
+        },
+    )
+    report = _smoke(tmp_path, ["gen.plain", "gen.writer", "gen.reader"], mode, jobs=1)
+    assert _by_module(report) == {
+        "gen.plain": (SmokeOutcome.OK, ""),
+        "gen.writer": (SmokeOutcome.OK, ""),
+        "gen.reader": (
+            SmokeOutcome.IMPORT_ERROR,
+            "ModuleNotFoundError: No module named 'gen.never_written'",
+        ),
+    }

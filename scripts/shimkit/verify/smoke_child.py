@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import importlib
+import importlib.machinery
 import json
 import os
 import selectors
@@ -207,6 +208,24 @@ def _preload(names: list[str]) -> list[str]:
         except BaseException:  # a preload may fail in any way; the child reports it
             failed.append(name)
     return failed
+
+
+_PRIMER = "<shimkit-fill-cache>"  # no module has this name: looking it up only lists the folder
+
+
+def _fill_finder_caches(folders: list[str], package: str = "") -> None:
+    """List each import folder once, here, before forking: the path finder keeps the listing
+    (``sys.path_importer_cache``), so that the children forked from this process do not list a
+    folder of 30,000 modules again each. A child's import then finds what a fresh interpreter's
+    would: the finder lists a folder again whenever its modification time changed."""
+    name = f"{package}.{_PRIMER}" if package else _PRIMER
+    for folder in folders:
+        if not isinstance(folder, str):
+            continue
+        try:
+            importlib.machinery.PathFinder.find_spec(name, [folder])
+        except Exception:  # a third-party path hook may refuse the name: the child lists it
+            continue
 
 
 def _purge_project(src_dir: str) -> list[str]:
@@ -412,6 +431,7 @@ class _Server:
             return
         if group.names is not None:
             self._write(outbox, self._result(package, imported))
+        _fill_finder_caches(list(getattr(sys.modules.get(package), "__path__", [])), package)
         server = _Server(self.root, self.src_dir, None, outbox, self.tokens)
         server.filters = self.filters
         server.inherited = imported["deprecations"]
@@ -591,6 +611,7 @@ def serve(root: str, src_dir: str) -> None:
     failed = _preload(list(request["preload"]))
     purged = _purge_project(server.src_dir)
     _ChangeWatch.install([str(name) for name in request.get("changed", [])], server.src_dir)
+    _fill_finder_caches(list(sys.path))
     threads = [thread.name for thread in threading.enumerate()]
     server.send({"event": "ready", "failed": failed, "purged": purged, "threads": threads})
     if len(threads) > 1:
