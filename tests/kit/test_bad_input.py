@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from kit_helpers import SCRIPTS, build_legacy_repo, commit_all, files_under, git, run_script
+from shimkit.cli.requirements import LIBRARIES
 
 pytestmark = pytest.mark.slow
 
@@ -230,3 +231,12 @@ def test_a_script_run_without_the_kits_libraries_says_how_to_install_them(
     assert "bowler" in run.stderr
     assert f"pip install -r {SCRIPTS / 'requirements.txt'}" in run.stderr
     assert files_under(legacy) == before
+
+
+def test_the_libraries_checked_at_start_are_the_kits_requirements() -> None:
+    listed = {
+        line.split("==")[0].strip().lower()
+        for line in (SCRIPTS / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert set(LIBRARIES) == listed
