@@ -27,7 +27,7 @@ def working_copy(workspace: Workspace) -> Iterator[Workspace]:
         copy = temp / workspace.root.name
         with timed(WORKING_COPY):
             shutil.copytree(workspace.root, copy, symlinks=True, ignore=_NOT_COPIED)
-            snapshot(copy, "shimkit: the tree before this run")
+            snapshot(copy, "shimkit: the tree before this run", workspace.repository)
         try:
             yield Workspace(copy, workspace.src, workspace.plan, origin=workspace.repository)
         finally:
