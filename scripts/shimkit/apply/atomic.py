@@ -2,8 +2,8 @@
 
 Order: validate everything and encode every new content; write the journal (see
 ``shimkit.apply.journal``); back up the old bytes; write every new content to a temporary file
-beside its target (mode kept), and flush them all to disk at once; rename them into place and delete, with stop signals held
-back; remove the journal. A failure, or an interruption, before the last rename puts every file
+beside its target (mode kept); flush them all to disk at once; rename them into place and
+delete, with stop signals held back; remove the journal. A failure, or an interruption, before the last rename puts every file
 back; a run killed at any moment is finished or undone by the next one (``journal.recover``).
 """
 
