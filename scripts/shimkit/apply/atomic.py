@@ -4,7 +4,8 @@ Order: validate everything and encode every new content; write the journal (see
 ``shimkit.apply.journal``); back up the old bytes; write every new content to a temporary file
 beside its target (mode kept); flush them all to disk at once; rename them into place and
 delete, with stop signals held back; remove the journal. A failure, or an interruption, before
-the last rename puts every file back; a run killed at any moment is finished or undone by the next one (``journal.recover``).
+the last rename puts every file back; a run killed at any moment is finished or undone by the
+next one (``journal.recover``).
 """
 
 from __future__ import annotations
