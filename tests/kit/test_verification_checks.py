@@ -8,7 +8,7 @@ import pytest
 from shimkit.application import checks
 from shimkit.application.checks import Check
 from shimkit.application.success_criteria import functionality
-from shimkit.application.verify_step import Verification
+from shimkit.use_cases.verify import Verification
 
 
 def _verified() -> Verification:

@@ -15,16 +15,15 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shimkit.application.moves import is_mixed
+from shimkit.application.preflight import analyse_step
+from shimkit.application.workspace import Analysis, Workspace
 from shimkit.domain import shortcuts
 from shimkit.domain.errors import KitError
 from shimkit.domain.steps import retire_step
 from shimkit.rewrite import FileTask, start_rewrites
-
-from .migrate import what_can_go
-from .moves import is_mixed
-from .preflight import analyse_step
-from .rewrite_step import StepOutcome
-from .workspace import Analysis, Workspace
+from shimkit.use_cases.migrate import what_can_go
+from shimkit.use_cases.rewrite_step import StepOutcome
 
 SHOWN = 5  # differences shown per aspect
 

@@ -17,11 +17,9 @@ from shimkit.analysis import imports_of
 from shimkit.application.checks import Check, CheckResult
 from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
-from shimkit.application.inventory_step import load_baseline, violations
 from shimkit.application.options import ImportOptions
 from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
 from shimkit.application.ports import CheckRow, Reporter
-from shimkit.application.progress import pending_steps
 from shimkit.application.run_progress import tests_heartbeat
 from shimkit.application.smoke import (
     ModuleSelection,
@@ -45,6 +43,8 @@ from shimkit.domain.errors import doing
 from shimkit.domain.model import Inventory, Reference
 from shimkit.domain.phases import OTHER_CHECKS, timed
 from shimkit.system.git import changed_since
+from shimkit.use_cases.inventory import load_baseline, violations
+from shimkit.use_cases.progress import pending_steps
 from shimkit.verify import (
     PRE_EXISTING,
     REGRESSION,

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from shimkit.application.history import was_removed
-from shimkit.application.inventory_step import TITLE as INVENTORY_TITLE
-from shimkit.application.inventory_step import record_baseline, run_inventory
 from shimkit.application.moves import defines_code, is_mixed
 from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.plan_doc import (
@@ -34,26 +32,8 @@ from shimkit.application.retirement import (
     describe,
     plan_retirement,
 )
-from shimkit.application.rewrite_step import (
-    FileNotRewritten,
-    StepOutcome,
-    applied_step,
-    plan_step,
-    run_rewrite_step,
-    show_planned,
-    write_step,
-)
 from shimkit.application.step_commits import AppliedStep, commit_step, report_left_out
 from shimkit.application.untracked import warn_untracked_importers
-from shimkit.application.verify_step import TITLE as VERIFY_TITLE
-from shimkit.application.verify_step import (
-    BeforeChange,
-    Scope,
-    report,
-    report_progress,
-    run_verify,
-    verify,
-)
 from shimkit.application.working_copy import working_copy
 from shimkit.application.workspace import Analysis, Workspace, analyse
 from shimkit.apply import apply_changes, repo_status
@@ -70,6 +50,26 @@ from shimkit.domain.steps import (
     remove_deprecated_step,
     retire_step,
     update_imports_step,
+)
+from shimkit.use_cases.inventory import TITLE as INVENTORY_TITLE
+from shimkit.use_cases.inventory import record_baseline, run_inventory
+from shimkit.use_cases.rewrite_step import (
+    FileNotRewritten,
+    StepOutcome,
+    applied_step,
+    plan_step,
+    run_rewrite_step,
+    show_planned,
+    write_step,
+)
+from shimkit.use_cases.verify import TITLE as VERIFY_TITLE
+from shimkit.use_cases.verify import (
+    BeforeChange,
+    Scope,
+    report,
+    report_progress,
+    run_verify,
+    verify,
 )
 
 

@@ -27,10 +27,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from shimkit.application.checks import Check, CheckResult
-from shimkit.application.inventory_step import load_baseline, violations
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.verify_step import Verification, plan_scope, report, verify
 from shimkit.application.workspace import CONFIG, Workspace
 from shimkit.apply import require_clean
 from shimkit.apply.git_steps import (
@@ -44,6 +42,8 @@ from shimkit.apply.git_steps import (
 )
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import Inventory
+from shimkit.use_cases.inventory import load_baseline, violations
+from shimkit.use_cases.verify import Verification, plan_scope, report, verify
 from shimkit.verify import probe_contracts, temporary_worktree
 
 LAST_STEP = 5
