@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.contracts_config import contracts_state, existing_config
-from shimkit.application.workspace import Analysis, Workspace
-from shimkit.apply.importlinter_file import ContractsState, render
+from shimkit.application.workspace import Workspace
+from shimkit.domain.importlinter_file import ContractsState, render
 from shimkit.domain.model import Moves
 from shimkit.verify import ContractsReport, probe_text
 from shimkit.verify.contracts_probe import Chain, ContractResult, Link

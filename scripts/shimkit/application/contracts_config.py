@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from shimkit.application.workspace import CONFIG, Analysis, Workspace
-from shimkit.apply.importlinter_file import (
+from shimkit.analysis.tree_analysis import Analysis
+from shimkit.application.workspace import Workspace
+from shimkit.domain.errors import KitError
+from shimkit.domain.importlinter_file import (
+    CONFIG,
     ContractsState,
     read_layers_allowlist,
     read_lists,
     render,
 )
-from shimkit.domain.errors import KitError
 from shimkit.domain.model import FileChange, Moves, ReferenceKind
 from shimkit.domain.steps import StepSpec
 

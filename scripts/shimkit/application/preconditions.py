@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.ports import Reporter
 from shimkit.application.run_progress import tests_heartbeat
 from shimkit.application.test_baselines import RecordedRuns, plan_tests, suite_key
-from shimkit.application.workspace import Analysis, Workspace
+from shimkit.application.workspace import Workspace
 from shimkit.apply import repo_status
 from shimkit.apply.git_steps import branches_in_flight
 from shimkit.domain.model import BranchWork, Precondition

@@ -7,11 +7,13 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from shimkit.analysis import module_name
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.history import CHANGELOG
 from shimkit.application.moves import exported_names
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.workspace import CONFIG, Analysis, Workspace
+from shimkit.application.workspace import Workspace
+from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import Inventory
 from shimkit.system.git import changed_since
 from shimkit.verify import ImportMode, SmokeReport, smoke_modules

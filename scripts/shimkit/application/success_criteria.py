@@ -10,10 +10,11 @@ import ast
 from collections import defaultdict
 from collections.abc import Sequence
 
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.checks import Check, CheckResult
 from shimkit.application.contracts_config import is_gone
 from shimkit.application.ports import Reporter
-from shimkit.application.workspace import Analysis, Workspace
+from shimkit.application.workspace import Workspace
 from shimkit.apply.git_steps import file_at
 from shimkit.domain.model import Definition, Inventory
 from shimkit.system.git import changed_since

@@ -15,9 +15,10 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.moves import is_mixed
 from shimkit.application.preflight import analyse_step
-from shimkit.application.workspace import Analysis, Workspace
+from shimkit.application.workspace import Workspace
 from shimkit.domain import shortcuts
 from shimkit.domain.errors import KitError
 from shimkit.domain.steps import retire_step

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from shimkit.analysis import find_mixed, inventory_from_json, inventory_to_json, render_markdown
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.contracts_adoption import Adoption, adopt_contracts
 from shimkit.application.contracts_config import missing_layers
 from shimkit.application.options import ImportOptions, RunOptions
@@ -20,10 +21,11 @@ from shimkit.application.preconditions import Checked, check_preconditions, repo
 from shimkit.application.preflight import preflight
 from shimkit.application.smoke import import_each, importable_candidates, modules_to_check
 from shimkit.application.step_commits import AppliedStep
-from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
+from shimkit.application.workspace import Workspace, analyse
 from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
+from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import ChangeSet, FileChange, Inventory
 from shimkit.domain.phases import BASELINE, timed
 from shimkit.verify import ContractsReport, SmokeOutcome, probe_contracts

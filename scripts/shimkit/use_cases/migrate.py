@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.history import was_removed
 from shimkit.application.moves import defines_code, is_mixed
 from shimkit.application.options import ImportOptions, RunOptions
@@ -35,7 +36,7 @@ from shimkit.application.retirement import (
 from shimkit.application.step_commits import AppliedStep, commit_step, report_left_out
 from shimkit.application.untracked import warn_untracked_importers
 from shimkit.application.working_copy import working_copy
-from shimkit.application.workspace import Analysis, Workspace, analyse
+from shimkit.application.workspace import Workspace, analyse
 from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.apply.state_file import read_json, state_path, write_json

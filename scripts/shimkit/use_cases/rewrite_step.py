@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shimkit.analysis import SourceFile, resolve_uses
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.contracts_config import contracts_change
 from shimkit.application.decisions import shim_tests_to_decide
 from shimkit.application.history import changelog_change
@@ -26,7 +27,7 @@ from shimkit.application.step_commits import (
     report_left_out,
 )
 from shimkit.application.untracked import warn_untracked_importers
-from shimkit.application.workspace import Analysis, Workspace
+from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.domain.errors import KitError

@@ -29,7 +29,7 @@ from dataclasses import replace
 from shimkit.application.checks import Check, CheckResult
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.workspace import CONFIG, Workspace
+from shimkit.application.workspace import Workspace
 from shimkit.apply import require_clean
 from shimkit.apply.git_steps import (
     StepCommit,
@@ -41,6 +41,7 @@ from shimkit.apply.git_steps import (
     step_commits,
 )
 from shimkit.domain.errors import KitError
+from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import Inventory
 from shimkit.use_cases.inventory import load_baseline, violations
 from shimkit.use_cases.verify import Verification, plan_scope, report, verify

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from shimkit.analysis import imports_of
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.checks import Check, CheckResult
 from shimkit.application.contracts_config import is_gone
 from shimkit.application.decisions import shim_tests_to_decide
@@ -37,9 +38,9 @@ from shimkit.application.test_baselines import (
     plan_tests,
     suite_key,
 )
-from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
-from shimkit.apply.importlinter_file import read_lists
+from shimkit.application.workspace import Workspace, analyse
 from shimkit.domain.errors import doing
+from shimkit.domain.importlinter_file import CONFIG, read_lists
 from shimkit.domain.model import Inventory, Reference
 from shimkit.domain.phases import OTHER_CHECKS, timed
 from shimkit.system.git import changed_since
