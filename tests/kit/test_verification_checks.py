@@ -5,9 +5,9 @@ measured")."""
 from __future__ import annotations
 
 import pytest
-from shimkit.application import checks
-from shimkit.application.checks import Check
 from shimkit.application.success_criteria import functionality
+from shimkit.planning import checks
+from shimkit.planning.checks import Check
 from shimkit.use_cases.verify import Verification
 
 

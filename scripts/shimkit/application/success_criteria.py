@@ -11,13 +11,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from shimkit.analysis.tree_analysis import Analysis
-from shimkit.application.checks import Check, CheckResult
-from shimkit.application.contracts_config import is_gone
+from shimkit.application.baseline_changes import changed_since_baseline
 from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Workspace
 from shimkit.apply.git_steps import file_at
 from shimkit.domain.model import Definition, Inventory
-from shimkit.system.git import changed_since
+from shimkit.planning.checks import Check, CheckResult
+from shimkit.planning.contracts import is_gone
 from shimkit.verify.typecheck import run_mypy
 
 CriterionRow = tuple[str, str, str]  # (criterion, what the plan expects, what was measured)
@@ -123,7 +123,7 @@ def compat_documented(workspace: Workspace, now: Analysis) -> str:
 
 
 def type_checking(workspace: Workspace, baseline: Inventory) -> str:
-    changed = changed_since(workspace.root, baseline.commit) if baseline.commit else None
+    changed = changed_since_baseline(workspace, baseline)
     if changed is None:
         return "not measured: the files changed since step 1 are unknown"
     files = sorted(p for p in changed if p.endswith(".py") and (workspace.root / p).is_file())

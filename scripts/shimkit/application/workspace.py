@@ -14,11 +14,11 @@ from shimkit.analysis import (
 )
 from shimkit.analysis.parse_memo import derived_once
 from shimkit.analysis.tree_analysis import Analysis
+from shimkit.application.run_context import ports
 from shimkit.domain.errors import KitError, doing
 from shimkit.domain.importlinter_file import CONFIG, read_root_packages
 from shimkit.domain.phases import ANALYSIS, timed
 from shimkit.domain.plan import Plan
-from shimkit.system.git import tracked_files
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,12 @@ class Workspace:
             raise KitError(f"no source directory {self.src!r} under {self.root}{hint}")
 
 
+def existing_config(root: Path) -> str | None:
+    """The tree's own ``.importlinter``, None when it has none."""
+    path = root / CONFIG
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
 def _configured_roots(root: Path) -> tuple[str, ...] | None:
     """The root packages the tree's own ``.importlinter`` names, if it has one that parses."""
     path = root / CONFIG
@@ -79,7 +85,7 @@ def analyse(
             workspace.root,
             workspace.src,
             exclude=workspace.plan.exclude,
-            tracked=tracked_files(workspace.repository),
+            tracked=ports().git.tracked_files(workspace.repository),
         )
         return reanalyse(workspace, codebase, extra_shims, watched, names_before)
 

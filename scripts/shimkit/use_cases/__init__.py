@@ -5,7 +5,8 @@ from shimkit.use_cases.adopt import run_adopt
 from shimkit.use_cases.gate import shim_imports
 from shimkit.use_cases.import_smoke import run_import_smoke
 from shimkit.use_cases.inventory import run_inventory
-from shimkit.use_cases.migrate import migrate, run_retire
+from shimkit.use_cases.migrate import migrate
+from shimkit.use_cases.retire import run_retire
 from shimkit.use_cases.rewrite_step import run_rewrite_step
 from shimkit.use_cases.rollback import run_rollback
 from shimkit.use_cases.verify import run_verify

@@ -16,14 +16,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from shimkit.analysis.tree_analysis import Analysis
-from shimkit.application.moves import is_mixed
 from shimkit.application.preflight import analyse_step
 from shimkit.application.workspace import Workspace
 from shimkit.domain import shortcuts
 from shimkit.domain.errors import KitError
 from shimkit.domain.steps import retire_step
+from shimkit.planning.moves import is_mixed
 from shimkit.rewrite import FileTask, start_rewrites
-from shimkit.use_cases.migrate import what_can_go
+from shimkit.use_cases.retire import what_can_go
 from shimkit.use_cases.rewrite_step import StepOutcome
 
 SHOWN = 5  # differences shown per aspect

@@ -9,7 +9,6 @@ from pathlib import Path
 from shimkit.analysis import find_mixed, inventory_from_json, inventory_to_json, render_markdown
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.contracts_adoption import Adoption, adopt_contracts
-from shimkit.application.contracts_config import missing_layers
 from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.plan_doc import (
     check_plan_doc,
@@ -28,6 +27,7 @@ from shimkit.domain.errors import KitError
 from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import ChangeSet, FileChange, Inventory
 from shimkit.domain.phases import BASELINE, timed
+from shimkit.planning.contracts import missing_layers
 from shimkit.verify import ContractsReport, SmokeOutcome, probe_contracts
 
 TITLE = "Inventory of re-export layers"
@@ -188,7 +188,7 @@ def run_inventory(
 
 def _adopt(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Adoption:
     """Contracts for this tree, checked green by import-linter before anything is written."""
-    for layer in missing_layers(workspace, analysis):
+    for layer in missing_layers(workspace.plan, analysis):
         reporter.warning(
             f"the plan's layer {layer} is not in this tree: written as an optional layer"
         )

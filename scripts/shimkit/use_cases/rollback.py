@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from shimkit.application.checks import Check, CheckResult
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Workspace
@@ -43,6 +42,7 @@ from shimkit.apply.git_steps import (
 from shimkit.domain.errors import KitError
 from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import Inventory
+from shimkit.planning.checks import Check, CheckResult
 from shimkit.use_cases.inventory import load_baseline, violations
 from shimkit.use_cases.verify import Verification, plan_scope, report, verify
 from shimkit.verify import probe_contracts, temporary_worktree

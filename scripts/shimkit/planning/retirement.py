@@ -13,9 +13,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from shimkit.analysis.tree_analysis import Analysis
-from shimkit.application.moves import derive_moves, layer_problem
 from shimkit.domain.model import Moves, Reference
 from shimkit.domain.steps import StepSpec
+from shimkit.planning.moves import derive_moves, layer_problem
 
 
 @dataclass(frozen=True)
