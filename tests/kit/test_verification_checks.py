@@ -5,9 +5,9 @@ measured")."""
 from __future__ import annotations
 
 import pytest
-from shimkit.application.success_criteria import functionality
 from shimkit.planning import checks
 from shimkit.planning.checks import Check
+from shimkit.planning.success_measures import functionality
 from shimkit.use_cases.verify import Verification
 
 
