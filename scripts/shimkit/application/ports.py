@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from shimkit.domain.model import ChangeSet, Inventory
+from shimkit.domain.model import BranchWork, ChangeSet, Inventory
+from shimkit.domain.step_commit import StepCommit
 from shimkit.planning.checks import CheckRow
 
 
@@ -60,6 +61,28 @@ class Git(Protocol):
 
     def prune_worktrees(self, root: Path) -> None:
         """Forget worktrees whose folders are gone."""
+        ...
+
+    def file_at(self, root: Path, commit: str, path: str) -> bytes | None:
+        """``path`` as ``commit`` had it; None when it had no such file."""
+        ...
+
+    def differing_files(self, root: Path, commit: str, paths: Collection[str]) -> tuple[str, ...]:
+        """Which of ``paths`` differ between ``commit`` and the work tree."""
+        ...
+
+    def step_commits(self, root: Path) -> tuple[StepCommit, ...]:
+        """The kit's step commits in HEAD's history that no later commit reverts, newest first."""
+        ...
+
+    def later_commits_touching(
+        self, root: Path, commit: StepCommit, excluded: Collection[str]
+    ) -> list[tuple[str, str, tuple[str, ...]]]:
+        """``(sha, subject, files)`` of later commits touching a file ``commit`` touched."""
+        ...
+
+    def branches_in_flight(self, root: Path, paths: Collection[str]) -> tuple[BranchWork, ...]:
+        """Branches with commits not in HEAD that touch ``paths``."""
         ...
 
 

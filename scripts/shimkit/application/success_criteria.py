@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.baseline_changes import changed_since_baseline
 from shimkit.application.ports import Reporter
+from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
-from shimkit.apply.git_steps import file_at
 from shimkit.domain.model import Inventory
 from shimkit.planning.checks import CheckResult
 from shimkit.planning.success_measures import (
@@ -37,7 +37,7 @@ def reexport_lines(workspace: Workspace, baseline: Inventory) -> str:
     for shim in baseline.shims:
         if shim.module not in shims:
             continue
-        old = file_at(workspace.root, baseline.commit, shim.path)
+        old = ports().git.file_at(workspace.root, baseline.commit, shim.path)
         if old is None:
             continue
         now = workspace.root / shim.path

@@ -8,7 +8,9 @@ from collections.abc import Collection
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from shimkit.system import git
+from shimkit.domain.model import BranchWork
+from shimkit.domain.step_commit import StepCommit
+from shimkit.system import git, git_history
 from shimkit.system.git_content import content_ids
 from shimkit.system.scratch import remove_orphaned_scratch, scratch_dir
 
@@ -28,6 +30,23 @@ class LocalGit:
 
     def prune_worktrees(self, root: Path) -> None:
         git.run_git(root, "worktree", "prune")
+
+    def file_at(self, root: Path, commit: str, path: str) -> bytes | None:
+        return git_history.file_at(root, commit, path)
+
+    def differing_files(self, root: Path, commit: str, paths: Collection[str]) -> tuple[str, ...]:
+        return git_history.differing_files(root, commit, paths)
+
+    def step_commits(self, root: Path) -> tuple[StepCommit, ...]:
+        return git_history.step_commits(root)
+
+    def later_commits_touching(
+        self, root: Path, commit: StepCommit, excluded: Collection[str]
+    ) -> list[tuple[str, str, tuple[str, ...]]]:
+        return git_history.later_commits_touching(root, commit, excluded)
+
+    def branches_in_flight(self, root: Path, paths: Collection[str]) -> tuple[BranchWork, ...]:
+        return git_history.branches_in_flight(root, paths)
 
 
 class LocalFileSystem:
