@@ -1,5 +1,5 @@
 """What the use cases share: where a run works and its one static look at the tree, the run's
-session, options and the ports to the outside world, plan document, step commits and checks."""
+session, options and the ports to the outside world, the plan document and step commits."""
 
 from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.session import recover_interrupted, run_session
