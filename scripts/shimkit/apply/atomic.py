@@ -108,7 +108,7 @@ def _missing_dirs(root: Path, plans: list[_Planned]) -> tuple[str, ...]:
     return tuple(p.relative_to(root).as_posix() for p in sorted(missing, key=lambda p: p.parts))
 
 
-def _journal(root: Path, plans: list[_Planned], verified: bool) -> Journal:
+def _journal(root: Path, plans: list[_Planned], verified: bool, backups: bool) -> Journal:
     entries = []
     for index, plan in enumerate(plans):
         temp = None if plan.new is None else temp_name(plan.target).relative_to(root).as_posix()
@@ -118,7 +118,7 @@ def _journal(root: Path, plans: list[_Planned], verified: bool) -> Journal:
                 old=sha256_of(plan.original),
                 new=sha256_of(plan.new),
                 temp=temp,
-                backup=None if plan.original is None else str(index),
+                backup=None if plan.original is None or not backups else str(index),
                 old_mode=plan.mode,
             )
         )
@@ -167,8 +167,8 @@ def apply_changes(
     ``verified``: the change passed verification before this write (the journal says so).
     ``durable`` False: for a working copy, which a crash throws away whole (the next run
     removes it), the new bytes need not reach the disk: no fsync per file or folder, the one
-    cost of the write that grows with its files (the journal, temporary files and renames, what
-    keeps a killed process's tree whole, stay)."""
+    cost of the write that grows with its files, and no backups on disk (this process holds
+    the old bytes to undo a failed write); the journal, temporary files and renames stay."""
     root = Path(root)
     seen: set[str] = set()
     for change in changes.changes:
@@ -182,7 +182,9 @@ def apply_changes(
     # writes first, deletions last: a reader never sees a module gone before its importers moved
     plans.sort(key=lambda plan: plan.new is None)
     place = Place.of(root)
-    journal = _journal(root, plans, verified)
+    # a working copy keeps no backups on disk: only this process can need the old bytes (a
+    # crash throws the copy away), and it holds them
+    journal = _journal(root, plans, verified, backups=durable)
     committed = False
     try:
         place.write(journal)
@@ -195,7 +197,12 @@ def apply_changes(
             close(place, journal, rolled_back=False)
             raise
         try:
-            roll_back(place, journal)
+            kept = {
+                entry.path: plan.original
+                for entry, plan in zip(journal.entries, plans, strict=True)
+                if plan.original is not None and not durable
+            }
+            roll_back(place, journal, kept)
             close(place, journal, rolled_back=True)
         except (OSError, ApplyError):
             pass  # the journal stays: the next run finishes the rollback
