@@ -42,7 +42,14 @@ from .astwalk import is_type_checking
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
 
-__all__ = ["FileImports", "ImportGraph", "ImportSite", "import_graph", "imports_of"]
+__all__ = [
+    "FileImports",
+    "ImportGraph",
+    "ImportOrder",
+    "ImportSite",
+    "import_graph",
+    "imports_of",
+]
 
 _DYNAMIC_IMPORTS = frozenset({"importlib.import_module", "import_module", "__import__"})
 
@@ -57,6 +64,23 @@ class FileImports:
     candidates: frozenset[str]  # ``pkg.name`` of ``from pkg import name`` (no such module today)
     local_files: frozenset[str]  # files next to it imported by bare name (files outside src)
     external: frozenset[str]  # non-project modules imported when it is imported
+
+
+@dataclass(frozen=True)
+class ImportOrder:
+    """The project's modules in dependency order (a module after its packages and the modules it
+    imports, as far as cycles allow), and the cycles of its import statements: sets of modules
+    each of which imports the others, directly or not. A fresh import may enter a cycle at any of
+    its modules, so a module's import can depend on which of them came first."""
+
+    modules: tuple[str, ...]
+    cycles: tuple[tuple[str, ...], ...]
+
+    def arranged(self, modules: Iterable[str]) -> list[str]:
+        """``modules`` in this order (any this order does not know last, as given)."""
+        position = {module: index for index, module in enumerate(self.modules)}
+        given = list(enumerate(modules))
+        return [m for _, m in sorted(given, key=lambda g: (position.get(g[1], len(position)), g))]
 
 
 class ImportGraph:
@@ -102,6 +126,37 @@ class ImportGraph:
             todo.extend(_runs(file))
         return tuple(sorted(external))
 
+    def import_order(self) -> ImportOrder:
+        """Every module under src in dependency order, and the import cycles among them (only
+        import statements count: a package always runs before its modules, whatever imports
+        them)."""
+        edges = {
+            module: sorted(m for m in file.imports if m in self.modules and m != module)
+            for module, file in self._by_module.items()
+        }
+        order: list[str] = []
+        placed: set[str] = set()
+        for start in sorted(self.modules):
+            stack: list[tuple[str, Iterator[str]]] = []
+            if start not in placed:
+                placed.add(start)
+                stack.append((start, iter(self._needs(start, edges))))
+            while stack:
+                module, needs = stack[-1]
+                following = next((m for m in needs if m not in placed), None)
+                if following is None:
+                    stack.pop()
+                    order.append(module)
+                else:
+                    placed.add(following)
+                    stack.append((following, iter(self._needs(following, edges))))
+        return ImportOrder(tuple(order), _cycles(sorted(self.modules), edges))
+
+    def _needs(self, module: str, edges: Mapping[str, list[str]]) -> list[str]:
+        """What runs before ``module``'s own code can finish: its packages, what it imports."""
+        parents = [".".join(module.split(".")[:end]) for end in range(1, module.count(".") + 1)]
+        return [p for p in parents if p in self.modules] + edges.get(module, [])
+
     def _reaching(self, changed: Collection[str]) -> set[str]:
         reached = {self._by_module[m].path for m in changed if m in self._by_module}
         todo = list(changed)
@@ -116,6 +171,49 @@ class ImportGraph:
                 module = self.files[path].module
                 todo.append(path if module is None else module)
         return reached
+
+
+def _cycles(modules: list[str], edges: Mapping[str, list[str]]) -> tuple[tuple[str, ...], ...]:
+    """The strongly connected components of more than one module (Tarjan's, without recursion:
+    import chains run deep)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[tuple[str, ...]] = []
+    for start in modules:
+        if start in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(start, iter(edges.get(start, ())))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            module, targets = work[-1]
+            target = next(targets, None)
+            if target is not None:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(edges.get(target, ()))))
+                elif target in on_stack:
+                    low[module] = min(low[module], index[target])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[module])
+            if low[module] == index[module]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == module:
+                        break
+                if len(component) > 1:
+                    found.append(tuple(sorted(component)))
+    return tuple(found)
 
 
 def _runs(file: FileImports) -> Iterator[str]:
