@@ -134,9 +134,9 @@ def test_every_planted_regression_is_caught_by_one_interpreter_forked_and_fresh_
     forked = _check(tree, ImportMode.FORK, jobs)
     fresh = _check(tree, ImportMode.FRESH, jobs)
     assert not forked.notes and not shared.notes, (forked.notes, shared.notes)
-    # the one interpreter vouched for the modules that import cleanly, and for no other
-    regressions = sum(1 for outcome, _ in EXPECTED.values() if outcome is not SmokeOutcome.OK)
-    assert 0 < shared.in_one_interpreter <= len(EXPECTED) - regressions
+    # the one interpreter vouched for some records; the warnings and the cycle's were imported
+    # on their own
+    assert 0 < shared.in_one_interpreter < len(EXPECTED)
     assert forked.in_one_interpreter == fresh.in_one_interpreter == 0
     for report in (shared, forked):
         relative = {k: (o, m.replace(f"{tree}/", "")) for k, (o, m) in _outcomes(report).items()}
@@ -175,6 +175,13 @@ SHARED_STATE = {
     **TREE,
     # imports app.core.extra before app.core.alone, which uses it without importing it
     "src/app/core/aardvark.py": "import app.core.extra\n",
+    # imports a module past the import statement (and its hook): alone it gets the attribute
+    "src/app/core/zz_bootstrap.py": """\
+        import importlib._bootstrap
+        import app.core
+        importlib._bootstrap._gcd_import("app.core.extra")
+        VALUE = app.core.extra.VALUE
+        """,
     # an attribute one module sets on a package, another uses (each name sorts the module that
     # would hide a regression first)
     "src/app/reg/__init__.py": "",
@@ -216,13 +223,13 @@ def _orders(graph: ImportOrder) -> dict[str, ImportOrder]:
     modules = list(graph.modules)
     shuffled = {
         f"shuffled {seed}": ImportOrder(
-            tuple(random.Random(seed).sample(modules, len(modules))), graph.cycles
+            tuple(random.Random(seed).sample(modules, len(modules))), graph.edges
         )
         for seed in range(2)
     }
     return {
         "dependency order": graph,
-        "reversed": ImportOrder(tuple(reversed(modules)), graph.cycles),
+        "reversed": ImportOrder(tuple(reversed(modules)), graph.edges),
         **shuffled,
     }
 
@@ -252,7 +259,7 @@ def test_the_one_interpreter_gives_every_module_its_own_record_whatever_the_orde
     assert outcomes["app.env.needs"] is SmokeOutcome.IMPORT_ERROR
     assert outcomes["app.env.opens_relative"] is SmokeOutcome.OK
     assert outcomes["app.uses_warns"] is SmokeOutcome.DEPRECATION
-    assert outcomes["app.settled.inner"] is SmokeOutcome.OK
+    assert outcomes["app.settled.inner"] is outcomes["app.core.zz_bootstrap"] is SmokeOutcome.OK
     expected = [_comparable(r) for r in alone.results]
     for name, order in _orders(graph).items():
         shared = check(order)

@@ -64,17 +64,19 @@ class FileImports:
     candidates: frozenset[str]  # ``pkg.name`` of ``from pkg import name`` (no such module today)
     local_files: frozenset[str]  # files next to it imported by bare name (files outside src)
     external: frozenset[str]  # non-project modules imported when it is imported
+    # project modules imported when it is imported (not in a function or under TYPE_CHECKING)
+    at_import: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class ImportOrder:
     """The project's modules in dependency order (a module after its packages and the modules it
-    imports, as far as cycles allow), and the cycles of its import statements: sets of modules
-    each of which imports the others, directly or not. A fresh import may enter a cycle at any of
-    its modules, so a module's import can depend on which of them came first."""
+    imports, as far as cycles allow), and the import edges that run when a module is imported
+    (module -> the project modules it imports then): a fresh import may enter a cycle of them at
+    any of its modules, so a module's import can depend on which came first."""
 
     modules: tuple[str, ...]
-    cycles: tuple[tuple[str, ...], ...]
+    edges: Mapping[str, tuple[str, ...]]
 
     def arranged(self, modules: Iterable[str]) -> list[str]:
         """``modules`` in this order (any this order does not know last, as given)."""
@@ -127,9 +129,8 @@ class ImportGraph:
         return tuple(sorted(external))
 
     def import_order(self) -> ImportOrder:
-        """Every module under src in dependency order, and the import cycles among them (only
-        import statements count: a package always runs before its modules, whatever imports
-        them)."""
+        """Every module under src in dependency order, and the project imports each runs when it
+        is imported (a package always runs before its modules: that is no edge)."""
         edges = {
             module: sorted(m for m in file.imports if m in self.modules and m != module)
             for module, file in self._by_module.items()
@@ -150,7 +151,11 @@ class ImportGraph:
                 else:
                     placed.add(following)
                     stack.append((following, iter(self._needs(following, edges))))
-        return ImportOrder(tuple(order), _cycles(sorted(self.modules), edges))
+        at_import = {
+            module: tuple(sorted(m for m in file.at_import if m in self.modules and m != module))
+            for module, file in self._by_module.items()
+        }
+        return ImportOrder(tuple(order), {m: e for m, e in at_import.items() if e})
 
     def _needs(self, module: str, edges: Mapping[str, list[str]]) -> list[str]:
         """What runs before ``module``'s own code can finish: its packages, what it imports."""
@@ -171,49 +176,6 @@ class ImportGraph:
                 module = self.files[path].module
                 todo.append(path if module is None else module)
         return reached
-
-
-def _cycles(modules: list[str], edges: Mapping[str, list[str]]) -> tuple[tuple[str, ...], ...]:
-    """The strongly connected components of more than one module (Tarjan's, without recursion:
-    import chains run deep)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    found: list[tuple[str, ...]] = []
-    for start in modules:
-        if start in index:
-            continue
-        work: list[tuple[str, Iterator[str]]] = [(start, iter(edges.get(start, ())))]
-        index[start] = low[start] = len(index)
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            module, targets = work[-1]
-            target = next(targets, None)
-            if target is not None:
-                if target not in index:
-                    index[target] = low[target] = len(index)
-                    stack.append(target)
-                    on_stack.add(target)
-                    work.append((target, iter(edges.get(target, ()))))
-                elif target in on_stack:
-                    low[module] = min(low[module], index[target])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[module])
-            if low[module] == index[module]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == module:
-                        break
-                if len(component) > 1:
-                    found.append(tuple(sorted(component)))
-    return tuple(found)
 
 
 def _runs(file: FileImports) -> Iterator[str]:
@@ -245,6 +207,7 @@ class _Collected:
     candidates: set[str]
     local: set[str]
     external: set[str]
+    at_import: set[str]
 
 
 def _file_imports(
@@ -252,7 +215,7 @@ def _file_imports(
     file: SourceFile,
     project: frozenset[str],
 ) -> FileImports:
-    found = _Collected(set(), set(), set(), set())
+    found = _Collected(set(), set(), set(), set(), set())
     for _, tree, text in file.trees():
         for stmt, at_import in _statements(tree.body, True):
             if isinstance(stmt, ast.Import):
@@ -274,6 +237,7 @@ def _file_imports(
         candidates=frozenset(found.candidates - found.imports),
         local_files=frozenset(found.local),
         external=frozenset(found.external),
+        at_import=frozenset(found.at_import),
     )
 
 
@@ -292,6 +256,9 @@ def _add(
         for sub in from_names or ():
             full = f"{name}.{sub}"
             (found.imports if codebase.has_module(full) else found.candidates).add(full)
+        if at_import:
+            found.at_import.add(name)
+            found.at_import.update(f"{name}.{sub}" for sub in from_names or ())
         return
     if file.module is None:
         local = _local_file(codebase, file.path, top)

@@ -89,7 +89,7 @@ def import_forked(
     on_note: Callable[[str], None],
 ) -> int:
     """Import each module of ``batch`` in a child forked from a server that imported ``preload``
-    first (all of them in one interpreter first when ``batch.cycles`` is set). ``on_result`` is
+    first (all of them in one interpreter first when ``batch.edges`` is set). ``on_result`` is
     called once per module as it finishes; raises ``ServerUnavailable`` when the server cannot go
     on (modules already reported stay reported). Returns how many records came from the one
     interpreter."""
@@ -101,8 +101,8 @@ def import_forked(
         "jobs": batch.jobs,
         "timeout": timeout,
     }
-    if batch.cycles is not None:
-        request["shared"] = [list(cycle) for cycle in batch.cycles]
+    if batch.edges is not None:
+        request["shared"] = {module: list(targets) for module, targets in batch.edges.items()}
     with _server(batch.root, batch.src_dir, batch.env) as (process, log):
         assert process.stdin is not None and process.stdout is not None
         try:

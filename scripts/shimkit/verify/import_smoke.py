@@ -129,7 +129,7 @@ def smoke_modules(
         jobs=max(1, jobs or os.cpu_count() or 1),
         timeout=timeout,
         changed=tuple(sorted(changed)),
-        cycles=order.cycles if order is not None and one_interpreter else None,
+        edges=order.edges if order is not None and one_interpreter else None,
     )
     results: dict[str, ModuleSmoke] = {}
     notes: list[str] = []

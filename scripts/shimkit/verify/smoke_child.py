@@ -618,15 +618,19 @@ def serve(root: str, src_dir: str) -> None:
         return  # forking a threaded process can deadlock: the kit falls back to fresh ones
     modules = [(str(m), [str(n) for n in names]) for m, names in request["modules"]]
     timeout = float(request["timeout"])
-    cycles = request.get("shared")
-    if cycles is not None:
-        trusted = _shared_pass(server, modules, [[str(m) for m in c] for c in cycles], timeout)
+    edges = request.get("shared")
+    if edges is not None:
+        graph = {str(m): [str(t) for t in targets] for m, targets in edges.items()}
+        trusted = _shared_pass(server, modules, graph, timeout)
         modules = [(module, names) for module, names in modules if module not in trusted]
     server.run(_grouped(modules), timeout)
 
 
 def _shared_pass(
-    server: _Server, modules: list[tuple[str, list[str]]], cycles: list[list[str]], timeout: float
+    server: _Server,
+    modules: list[tuple[str, list[str]]],
+    edges: dict[str, list[str]],
+    timeout: float,
 ) -> set[str]:
     """Import ``modules`` in one child, in the order given (``smoke_shared``), and report the
     records it trusts; returns their modules. A module that runs longer than ``timeout``, or a
@@ -656,7 +660,7 @@ def _shared_pass(
                 line = {"module": module, "record": data, "trusted": trusted}
                 _Server._write(write_fd, line)
 
-            shared.run(modules, cycles, server.src_dir, record, _ChangeWatch, emit)
+            shared.run(modules, edges, server.src_dir, record, _ChangeWatch, emit)
         finally:
             os._exit(0)
     os.close(write_fd)

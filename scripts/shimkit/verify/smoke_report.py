@@ -33,10 +33,10 @@ class ImportBatch:
     jobs: int  # imports at once
     timeout: float  # seconds before an import is killed
     changed: tuple[str, ...] = ()  # modules the change touched: a record says which it reached
-    # the import graph's cycles among the project's modules, when ``modules`` are in dependency
-    # order: the fork server then imports them all in one interpreter first and imports on its
-    # own only what that cannot vouch for (``smoke_shared``); None: each on its own
-    cycles: tuple[tuple[str, ...], ...] | None = None
+    # what each module imports when it is imported (the import graph), when ``modules`` are in
+    # dependency order: the fork server then imports them all in one interpreter first and
+    # imports on its own only what that cannot vouch for (``smoke_shared``); None: each alone
+    edges: Mapping[str, tuple[str, ...]] | None = None
 
 
 class SmokeOutcome(enum.Enum):
