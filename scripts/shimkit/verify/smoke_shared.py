@@ -100,19 +100,11 @@ class _SharedPass:
 
     def reveal(self, name: str) -> None:
         """Put back the submodule attributes a fresh import of ``name`` would set."""
-        todo = [name]
-        seen: set[str] = set()
-        while todo:
-            module = todo.pop()
-            if module in seen:
-                continue
-            seen.add(module)
-            for each in (*_parents(module), module):
-                hidden = self.hidden.pop(each, None)
-                if hidden is not None:
-                    package, attribute, value = hidden
-                    setattr(package, attribute, value)
-            todo.extend(self.asked.get(module, ()))
+        for module in self.closure(name) if self.hidden else ():
+            hidden = self.hidden.pop(module, None)
+            if hidden is not None:
+                package, attribute, value = hidden
+                setattr(package, attribute, value)
 
     def hide(self) -> None:
         """Remove every submodule attribute of the project's packages, each package getting a
@@ -155,6 +147,8 @@ class _SharedPass:
         self.guarded.clear()
 
     def closure(self, module: str) -> set[str]:
+        """What a fresh import of ``module`` asks for: its packages and what its import asked for
+        here, each with its own closure."""
         found: set[str] = set()
         todo = [module]
         while todo:
