@@ -146,7 +146,9 @@ def test_unwritable_directory_fails_before_any_rename(tmp_path: Path) -> None:
     assert _snapshot(root) == before
 
 
-def test_rename_failure_midway_rolls_back_replaced_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("durable", [True, False], ids=["durable", "working-copy"])
+def test_rename_failure_midway_rolls_back_replaced_files(tmp_path: Path, durable: bool) -> None:
+    """A working copy's write (not durable: no backups on disk) is undone as whole."""
     root = _tree(tmp_path)
     before = _snapshot(root)
     changes = ChangeSet(
@@ -158,13 +160,14 @@ def test_rename_failure_midway_rolls_back_replaced_files(tmp_path: Path) -> None
         )
     )
     with _immutable(root / "pkg" / "b.py"), pytest.raises(ApplyError) as raised:
-        apply_changes(root, changes)
+        apply_changes(root, changes, durable=durable)
     assert str(raised.value) == "cannot write pkg/b.py: operation not permitted"
     assert _snapshot(root) == before
     assert not [p for p in root.rglob("*") if "shimkit-tmp" in p.name]
 
 
-def test_delete_failure_rolls_back_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("durable", [True, False], ids=["durable", "working-copy"])
+def test_delete_failure_rolls_back_writes(tmp_path: Path, durable: bool) -> None:
     root = _tree(tmp_path)
     (root / "pkg" / "gone.py").write_bytes(b"g\n")
     before = _snapshot(root)
@@ -176,7 +179,7 @@ def test_delete_failure_rolls_back_writes(tmp_path: Path) -> None:
         )
     )
     with _immutable(root / "pkg" / "gone.py"), pytest.raises(ApplyError) as raised:
-        apply_changes(root, changes)
+        apply_changes(root, changes, durable=durable)
     assert str(raised.value) == "cannot delete pkg/gone.py: operation not permitted"
     assert _snapshot(root) == before
 

@@ -55,8 +55,10 @@ class Git(Protocol):
         """Path -> blob id of every file git sees under ``root`` (or in ``commit``)."""
         ...
 
-    def snapshot(self, root: Path, message: str) -> str:
-        """Make ``root`` (a copy the run owns) a repository of one commit; return it."""
+    def snapshot(self, root: Path, message: str, borrow: Path | None = None) -> str:
+        """Make ``root`` (a copy the run owns) a repository of one commit; return it.
+        ``borrow``: the repository it is a copy of, whose objects it reads instead of writing
+        its own."""
         ...
 
     def prune_worktrees(self, root: Path) -> None:

@@ -26,7 +26,7 @@ def working_copy(workspace: Workspace) -> Iterator[Workspace]:
         copy = temp / workspace.root.name
         with timed(WORKING_COPY):
             files.copy_tree(workspace.root, copy, left_out=_NOT_COPIED)
-            git.snapshot(copy, "shimkit: the tree before this run")
+            git.snapshot(copy, "shimkit: the tree before this run", workspace.repository)
         try:
             yield Workspace(copy, workspace.src, workspace.plan, origin=workspace.repository)
         finally:

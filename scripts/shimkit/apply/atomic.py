@@ -2,9 +2,10 @@
 
 Order: validate everything and encode every new content; write the journal (see
 ``shimkit.apply.journal``); back up the old bytes; write every new content to a temporary file
-beside its target (mode kept, on disk); rename them into place and delete, with stop signals held
-back; remove the journal. A failure, or an interruption, before the last rename puts every file
-back; a run killed at any moment is finished or undone by the next one (``journal.recover``).
+beside its target (mode kept); flush them all to disk at once; rename them into place and
+delete, with stop signals held back; remove the journal. A failure, or an interruption, before
+the last rename puts every file back; a run killed at any moment is finished or undone by the
+next one (``journal.recover``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from shimkit.apply.errors import ApplyError
 from shimkit.apply.journal import Entry, Journal, Place, close, roll_back
 from shimkit.domain.model import ChangeSet, FileChange
 from shimkit.domain.phases import WRITE, timed
-from shimkit.system.files import create_temp, fsync_dir, keep_copy, reason, sha256_of, temp_name
+from shimkit.system.files import (
+    create_temp,
+    fsync_dir,
+    keep_copy,
+    reason,
+    sha256_of,
+    sync_all,
+    temp_name,
+)
 from shimkit.system.signals import deferred
 
 __all__ = ["ApplyError", "apply_changes"]
@@ -99,7 +108,7 @@ def _missing_dirs(root: Path, plans: list[_Planned]) -> tuple[str, ...]:
     return tuple(p.relative_to(root).as_posix() for p in sorted(missing, key=lambda p: p.parts))
 
 
-def _journal(root: Path, plans: list[_Planned], verified: bool) -> Journal:
+def _journal(root: Path, plans: list[_Planned], verified: bool, backups: bool) -> Journal:
     entries = []
     for index, plan in enumerate(plans):
         temp = None if plan.new is None else temp_name(plan.target).relative_to(root).as_posix()
@@ -109,33 +118,32 @@ def _journal(root: Path, plans: list[_Planned], verified: bool) -> Journal:
                 old=sha256_of(plan.original),
                 new=sha256_of(plan.new),
                 temp=temp,
-                backup=None if plan.original is None else str(index),
+                backup=None if plan.original is None or not backups else str(index),
                 old_mode=plan.mode,
             )
         )
     return Journal(tuple(entries), _missing_dirs(root, plans), verified)
 
 
-def _prepare(place: Place, journal: Journal, plans: list[_Planned]) -> None:
+def _prepare(place: Place, journal: Journal, plans: list[_Planned], durable: bool) -> None:
     """Backups of the old bytes, the folders to create, and the new bytes in temporary files."""
     place.backups.mkdir(parents=True, exist_ok=True)
     for entry, plan in zip(journal.entries, plans, strict=True):
         if entry.backup is not None and plan.original is not None:
             keep_copy(plan.target, place.backups / entry.backup, plan.original)
-    fsync_dir(place.backups)
     for folder in journal.created_dirs:
         (place.root / folder).mkdir()
     for entry, plan in zip(journal.entries, plans, strict=True):
         if entry.temp is not None and plan.new is not None:
             try:
-                create_temp(place.root / entry.temp, plan.new, plan.mode)
+                create_temp(place.root / entry.temp, plan.new, plan.mode, durable=False)
             except OSError as exc:
                 raise ApplyError(f"cannot write {entry.path}: {reason(exc)}") from None
-    for parent in {plan.target.parent for plan in plans}:
-        fsync_dir(parent)
+    if durable:  # every backup and new content on disk before the first rename
+        sync_all()
 
 
-def _commit(place: Place, journal: Journal) -> None:
+def _commit(place: Place, journal: Journal, durable: bool) -> None:
     for entry in journal.entries:
         target = place.target(entry)
         try:
@@ -146,14 +154,21 @@ def _commit(place: Place, journal: Journal) -> None:
         except OSError as exc:
             verb = "write" if entry.temp is not None else "delete"
             raise ApplyError(f"cannot {verb} {entry.path}: {reason(exc)}") from None
-    for folder in {place.target(entry).parent for entry in journal.entries}:
-        fsync_dir(folder)
+    if durable:
+        for folder in {place.target(entry).parent for entry in journal.entries}:
+            fsync_dir(folder)
 
 
 @timed(WRITE)
-def apply_changes(root: Path, changes: ChangeSet, verified: bool = False) -> None:
+def apply_changes(
+    root: Path, changes: ChangeSet, verified: bool = False, durable: bool = True
+) -> None:
     """Write ``changes`` under ``root``, all or nothing; raise :class:`ApplyError` on failure.
-    ``verified``: the change passed verification before this write (the journal says so)."""
+    ``verified``: the change passed verification before this write (the journal says so).
+    ``durable`` False: for a working copy, which a crash throws away whole (the next run
+    removes it), the new bytes need not reach the disk: no fsync per file or folder, the one
+    cost of the write that grows with its files, and no backups on disk (this process holds
+    the old bytes to undo a failed write); the journal, temporary files and renames stay."""
     root = Path(root)
     seen: set[str] = set()
     for change in changes.changes:
@@ -167,20 +182,27 @@ def apply_changes(root: Path, changes: ChangeSet, verified: bool = False) -> Non
     # writes first, deletions last: a reader never sees a module gone before its importers moved
     plans.sort(key=lambda plan: plan.new is None)
     place = Place.of(root)
-    journal = _journal(root, plans, verified)
+    # a working copy keeps no backups on disk: only this process can need the old bytes (a
+    # crash throws the copy away), and it holds them
+    journal = _journal(root, plans, verified, backups=durable)
     committed = False
     try:
         place.write(journal)
-        _prepare(place, journal, plans)
+        _prepare(place, journal, plans, durable)
         with deferred():
-            _commit(place, journal)
+            _commit(place, journal, durable)
             committed = True
     except BaseException as error:
         if committed:  # a stop signal held back during the renames: the write is complete
             close(place, journal, rolled_back=False)
             raise
         try:
-            roll_back(place, journal)
+            kept = {
+                entry.path: plan.original
+                for entry, plan in zip(journal.entries, plans, strict=True)
+                if plan.original is not None and not durable
+            }
+            roll_back(place, journal, kept)
             close(place, journal, rolled_back=True)
         except (OSError, ApplyError):
             pass  # the journal stays: the next run finishes the rollback

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -173,8 +174,9 @@ def _finish(place: Place, entry: Entry) -> bool:
     return True
 
 
-def _undo(place: Place, entry: Entry) -> bool:
-    """Put the old contents back; whether anything had to change."""
+def _undo(place: Place, entry: Entry, kept: Mapping[str, bytes]) -> bool:
+    """Put the old contents back (from the backup, else ``kept``: path -> old bytes, held by
+    the process that writes); whether anything had to change."""
     target = place.target(entry)
     if _digest(target) == entry.old:
         return False
@@ -183,6 +185,7 @@ def _undo(place: Place, entry: Entry) -> bool:
     else:
         backup = place.backups / entry.backup if entry.backup else None
         data = backup.read_bytes() if backup is not None and backup.is_file() else None
+        data = kept.get(entry.path) if data is None else data
         if data is None or sha256_of(data) != entry.old:
             raise ApplyError(
                 f"cannot undo the interrupted write of {entry.path}: its backup is missing or "
@@ -242,9 +245,10 @@ def _remove_backups(place: Place) -> None:
         place.backups.rmdir()
 
 
-def roll_back(place: Place, journal: Journal) -> int:
-    """Every file of the journal back to its old bytes; return how many had changed."""
-    return sum(_undo(place, entry) for entry in journal.entries)
+def roll_back(place: Place, journal: Journal, kept: Mapping[str, bytes] | None = None) -> int:
+    """Every file of the journal back to its old bytes; return how many had changed.
+    ``kept``: old bytes of entries without a backup (path -> bytes)."""
+    return sum(_undo(place, entry, kept or {}) for entry in journal.entries)
 
 
 def settle(place: Place, journal: Journal) -> RecoveryOutcome:

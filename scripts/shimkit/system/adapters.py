@@ -25,8 +25,8 @@ class LocalGit:
     def content_ids(self, root: Path, commit: str | None = None) -> dict[str, str] | None:
         return content_ids(root, commit)
 
-    def snapshot(self, root: Path, message: str) -> str:
-        return git.snapshot(root, message)
+    def snapshot(self, root: Path, message: str, borrow: Path | None = None) -> str:
+        return git.snapshot(root, message, borrow)
 
     def prune_worktrees(self, root: Path) -> None:
         git.run_git(root, "worktree", "prune")

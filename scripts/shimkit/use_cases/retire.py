@@ -231,15 +231,15 @@ def _verified_on_a_copy(
         baseline = record_baseline(
             copy, analysis, reporter, imports=imports, import_modules=False
         ).inventory
-        apply_changes(copy.root, outcome.changes)
+        apply_changes(copy.root, outcome.changes, durable=False)
 
         @contextmanager
         def restored() -> Iterator[None]:
-            apply_changes(copy.root, outcome.changes.undone())
+            apply_changes(copy.root, outcome.changes.undone(), durable=False)
             try:
                 yield
             finally:
-                apply_changes(copy.root, outcome.changes)
+                apply_changes(copy.root, outcome.changes, durable=False)
 
         scope = Scope(
             retired=frozenset(step.deleted),

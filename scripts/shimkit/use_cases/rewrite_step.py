@@ -279,7 +279,8 @@ def write_step(
     on a working copy first); with ``--commit``, commit it."""
     if options.commit:
         require_committer(workspace.root)
-    apply_changes(workspace.root, applied.changes, verified)
+    # a working copy (it has an origin) is thrown away whole by a crash: no flush to disk
+    apply_changes(workspace.root, applied.changes, verified, durable=workspace.origin is None)
     reporter.info(f"wrote {len(applied.changes.changes)} file change(s)")
     if options.commit:
         sha, left_out = commit_step(workspace, applied)
