@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from shimkit.analysis import foreign_offsets
 from shimkit.domain.imports import relative_spelling, resolve_relative
 from shimkit.domain.model import Moves
 
@@ -65,6 +66,8 @@ class Planner:
         self.path = path
         self.old_modules = moves.old_modules()
         self.edits: dict[tuple[int, int], str] = {}
+        self.bound_heads: frozenset[str] = frozenset()
+        self._foreign: frozenset[int] | None = None
         self.statements = {
             fact.start: parse_import(text, fact.start, fact.end) for fact in facts.imports
         }
@@ -114,10 +117,21 @@ class Planner:
         new = self.moves.new_name(old, name)
         return new if new == local else f"{new} as {local}"
 
+    def uses_of(self, prefix: tuple[str, ...]) -> list[Chain]:
+        """The chains starting with ``prefix`` that reach an import of its head: a parameter or
+        a local of the same name is another binding (``analysis.foreign_offsets``)."""
+        uses = [chain for chain in self.facts.chains if chain.parts[: len(prefix)] == prefix]
+        if not uses:
+            return uses
+        if self._foreign is None:  # only files that import a moved module pay for the scopes
+            self._foreign = foreign_offsets(self.text, self.bound_heads) or frozenset()
+        return [chain for chain in uses if chain.start not in self._foreign]
+
     # -- the plan ------------------------------------------------------------------------------
 
     def plan(self) -> list[Edit]:
         bindings = self.find_bindings()
+        self.bound_heads = frozenset(binding.prefix[0] for binding in bindings)
         heads = Counter(chain.parts[0] for chain in self.facts.chains)
         bound = self.import_bound_names()
         fstrings = [
@@ -218,7 +232,7 @@ class Planner:
             self.decide_parent(binding, heads, bound, fstrings)
             return
         size = len(binding.prefix)
-        uses = [chain for chain in self.facts.chains if chain.parts[:size] == binding.prefix]
+        uses = self.uses_of(binding.prefix)
         attrs = list(dict.fromkeys(chain.parts[size] for chain in uses if len(chain.parts) > size))
         bare = any(len(chain.parts) == size for chain in uses)
         in_fstrings = self.fstring_uses(binding, fstrings)
@@ -290,7 +304,7 @@ class Planner:
         imported from its module."""
         size = len(binding.prefix)
         local = ".".join(binding.prefix)
-        uses = [chain for chain in self.facts.chains if chain.parts[:size] == binding.prefix]
+        uses = self.uses_of(binding.prefix)
         bare = any(len(chain.parts) == size for chain in uses)
         attrs = list(dict.fromkeys(chain.parts[size] for chain in uses if len(chain.parts) > size))
         moved = [a for a in attrs if self.name_target(binding.old, a) != binding.old]
@@ -423,14 +437,9 @@ class Planner:
         ]
         if not found:
             return None
-        moved = [
-            chain
-            for b in found
-            for chain in self.facts.chains
-            if chain.parts[: len(b.prefix)] == b.prefix
-        ]
+        moved = [chain for b in found for chain in self.uses_of(b.prefix)]
         head = found[0].prefix[0]
-        left = sum(1 for chain in self.facts.chains if chain.parts[0] == head) - len(moved)
+        left = len(self.uses_of((head,))) - len(moved)
         targets = [
             target
             for target in dict.fromkeys(b.target for b in found if b.target is not None)
