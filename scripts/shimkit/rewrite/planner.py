@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 
 from shimkit.analysis import foreign_offsets
 from shimkit.domain.imports import relative_spelling, resolve_relative
@@ -28,10 +29,17 @@ from .facts import (
     line_of,
     line_start,
 )
-from .statements import Item, ParsedImport, RenderItem, parse_import, render_from
+from .statements import ImportKind, Item, ParsedImport, RenderItem, parse_import, render_from
 from .strings import rewrite_string_literal
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+class BindingKind(Enum):
+    ALIAS = "alias"  # ``import a.old as x``: ``x`` is the module
+    DOTTED = "dotted"  # ``import a.old``: the chain ``a.old`` is the module
+    SUBMODULE = "submodule"  # ``from a import old``
+    PARENT = "parent"  # ``import a`` reaching ``a.old.name`` through attribute chains
 
 
 @dataclass
@@ -40,7 +48,7 @@ class _Binding:
 
     prefix: tuple[str, ...]  # ("x",) for an alias or submodule import; ("a", "b") for import a.b
     old: str
-    kind: str  # "alias" | "dotted" | "submodule"
+    kind: BindingKind
     stmt: ParsedImport
     item: Item
     target: str | None = None  # single target module
@@ -74,7 +82,7 @@ class Planner:
         self.top_imports = {
             item.name
             for stmt in self.statements.values()
-            if stmt.kind == "import" and not indent_at(text, stmt.start)
+            if stmt.kind is ImportKind.IMPORT and not indent_at(text, stmt.start)
             for item in stmt.items
             if item.alias is None
         }
@@ -142,7 +150,7 @@ class Planner:
         for binding in bindings:
             self.decide(binding, heads, bound, fstrings)
         for stmt in self.statements.values():
-            if stmt.kind == "import":
+            if stmt.kind is ImportKind.IMPORT:
                 self.rewrite_import(stmt, bindings)
             else:
                 self.rewrite_from(stmt, bindings)
@@ -159,15 +167,17 @@ class Planner:
     def find_bindings(self) -> list[_Binding]:
         bindings: list[_Binding] = []
         for stmt in self.statements.values():
-            if stmt.kind == "import":
+            if stmt.kind is ImportKind.IMPORT:
                 for item in stmt.items:
                     if item.name not in self.old_modules:
                         continue
                     if item.alias is not None:
-                        bindings.append(_Binding((item.alias,), item.name, "alias", stmt, item))
+                        bindings.append(
+                            _Binding((item.alias,), item.name, BindingKind.ALIAS, stmt, item)
+                        )
                     else:
                         prefix = tuple(item.name.split("."))
-                        bindings.append(_Binding(prefix, item.name, "dotted", stmt, item))
+                        bindings.append(_Binding(prefix, item.name, BindingKind.DOTTED, stmt, item))
                 continue
             resolved = self.resolve(stmt)
             if resolved is None:
@@ -176,7 +186,7 @@ class Planner:
                 full = f"{resolved}.{item.name}" if resolved else item.name
                 if full in self.old_modules:
                     local = item.alias or item.name
-                    bindings.append(_Binding((local,), full, "submodule", stmt, item))
+                    bindings.append(_Binding((local,), full, BindingKind.SUBMODULE, stmt, item))
         bindings += self.parent_bindings(bindings)
         return bindings
 
@@ -187,11 +197,11 @@ class Planner:
         found: list[_Binding] = []
         prefixes = {chain.parts[:size] for chain in self.facts.chains for size in (2, 3, 4)}
         for stmt in self.statements.values():
-            resolved = self.resolve(stmt) if stmt.kind == "from" else ""
+            resolved = self.resolve(stmt) if stmt.kind is ImportKind.FROM else ""
             if resolved is None or stmt.star:
                 continue
             for item in stmt.items:
-                if stmt.kind == "import":
+                if stmt.kind is ImportKind.IMPORT:
                     package = item.name if item.alias else item.name.split(".")[0]
                     local = item.alias or package
                 else:
@@ -203,15 +213,15 @@ class Planner:
                     prefix = (local, *old[len(package) + 1 :].split("."))
                     if prefix in prefixes and prefix not in taken:
                         taken.add(prefix)
-                        found.append(_Binding(prefix, old, "parent", stmt, item))
+                        found.append(_Binding(prefix, old, BindingKind.PARENT, stmt, item))
         return found
 
     def import_bound_names(self) -> dict[str, set[tuple[str, str]]]:
         bound: dict[str, set[tuple[str, str]]] = {}
         for stmt in self.statements.values():
-            module = self.resolve(stmt) if stmt.kind == "from" else None
+            module = self.resolve(stmt) if stmt.kind is ImportKind.FROM else None
             for item in stmt.items:
-                if stmt.kind == "from":
+                if stmt.kind is ImportKind.FROM:
                     origin = module or stmt.module_text
                     new = self.moves.new_name(origin, item.name)
                     source = (self.name_target(origin, item.name), new)
@@ -228,7 +238,7 @@ class Planner:
         bound: dict[str, set[tuple[str, str]]],
         fstrings: list[str],
     ) -> None:
-        if binding.kind == "parent":
+        if binding.kind is BindingKind.PARENT:
             self.decide_parent(binding, heads, bound, fstrings)
             return
         size = len(binding.prefix)
@@ -277,13 +287,13 @@ class Planner:
             binding.target = targets.pop()
             if binding.target == binding.old:
                 return
-            if binding.kind == "dotted":
+            if binding.kind is BindingKind.DOTTED:
                 self.check_fstrings(binding, fstrings)
                 for chain in uses:
                     self.add(chain.start, chain.ends[size - 1], binding.target)
             self.rename_attributes(binding, uses, attrs, in_fstrings)
             return
-        if binding.kind == "dotted":
+        if binding.kind is BindingKind.DOTTED:
             raise self.error(
                 where,
                 f"`import {binding.old}`: used names move to several modules "
@@ -433,7 +443,10 @@ class Planner:
         found = [
             b
             for b in bindings
-            if b.kind == "parent" and b.stmt is stmt and b.item is item and b.target != b.old
+            if b.kind is BindingKind.PARENT
+            and b.stmt is stmt
+            and b.item is item
+            and b.target != b.old
         ]
         if not found:
             return None
@@ -709,7 +722,7 @@ class Planner:
 
 def _find(bindings: list[_Binding], stmt: ParsedImport, item: Item) -> _Binding | None:
     for binding in bindings:
-        if binding.stmt is stmt and binding.item is item and binding.kind != "parent":
+        if binding.stmt is stmt and binding.item is item and binding.kind is not BindingKind.PARENT:
             return binding
     return None
 

@@ -11,6 +11,7 @@ import io
 import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 _Offset = Callable[[tuple[int, int]], int]
 
@@ -28,9 +29,14 @@ class Item:
     trailing: str = ""  # whitespace + comment after the item (and its comma) on its line
 
 
+class ImportKind(Enum):
+    IMPORT = "import"  # ``import a.b [as x]``
+    FROM = "from"  # ``from a import b [as x]``
+
+
 @dataclass(frozen=True)
 class ParsedImport:
-    kind: str  # "from" or "import"
+    kind: ImportKind
     start: int
     end: int
     items: tuple[Item, ...]
@@ -111,7 +117,7 @@ def _parse_import(
             )
         )
         index += 1  # the comma
-    return ParsedImport("import", start, end, tuple(items), newline=newline)
+    return ParsedImport(ImportKind.IMPORT, start, end, tuple(items), newline=newline)
 
 
 def _parse_from(
@@ -143,7 +149,7 @@ def _parse_from(
         body = body[1:-1]
     if body and body[0].string == "*":
         return ParsedImport(
-            "from",
+            ImportKind.FROM,
             start,
             end,
             (),
@@ -213,7 +219,7 @@ def _parse_from(
         last_end = offset(item_end_tok.end)
         row_items[item_end_tok.end[0]] = len(items) - 1
     return ParsedImport(
-        "from",
+        ImportKind.FROM,
         start,
         end,
         tuple(items),
