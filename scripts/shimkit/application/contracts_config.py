@@ -18,7 +18,7 @@ from shimkit.apply.importlinter_file import (
     render,
 )
 from shimkit.domain.errors import KitError
-from shimkit.domain.model import FileChange, Moves, ReferenceKind
+from shimkit.domain.model import ChangeKind, FileChange, Moves, ReferenceKind
 from shimkit.domain.steps import StepSpec
 
 IMPORT_KINDS = frozenset(
@@ -168,4 +168,4 @@ def contracts_change(
     if existing is None:
         return None  # a tree without contracts: step 1 --write-contracts adopts them
     text = render(contracts_state(workspace, analysis, step, moves), existing)
-    return None if text == existing else FileChange(CONFIG, existing, text, "contracts")
+    return None if text == existing else FileChange(CONFIG, existing, text, ChangeKind.CONTRACTS)
