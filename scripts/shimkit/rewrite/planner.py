@@ -56,6 +56,24 @@ class _Binding:
     groups: dict[str, list[str]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _FromEntry:
+    """One item of a rewritten from-import: the module it is imported from, spelled as the
+    statement names modules, and whether the original item can stay where it is."""
+
+    module: str  # absolute: the order of the statements rendered
+    spelling: str
+    item: RenderItem
+    in_place: bool
+
+
+@dataclass
+class _FromPlan:
+    entries: list[_FromEntry] = field(default_factory=list)
+    renamed: list[tuple[Item, str]] = field(default_factory=list)  # in place, with a new text
+    plain: list[str] = field(default_factory=list)  # ``import mod [as x]`` of top-level modules
+
+
 class Planner:
     def __init__(
         self,
@@ -531,114 +549,133 @@ class Planner:
         if resolved is None:
             return
         if stmt.star:
-            if resolved in self.moves.stars:
-                self.rewrite_star(stmt, self.moves.stars[resolved])
-                return
-            if resolved in self.moves.modules and any(
-                module == resolved for module, _ in self.moves.renames
-            ):
-                raise self.error(
-                    stmt.start,
-                    f"cannot rewrite `from {resolved} import *`: "
-                    "some names are called differently in their new module",
-                )
-            if resolved in self.moves.modules:
-                self.add(
-                    stmt.module_start,
-                    stmt.module_end,
-                    self.spelled(stmt, self.moves.modules[resolved]),
-                )
-            elif resolved in self.old_modules:
-                raise self.error(stmt.start, f"cannot rewrite `from {resolved} import *`")
+            self.rewrite_from_star(stmt, resolved)
             return
-        # (sort key, module text, item, can the original item stay where it is)
-        entries: list[tuple[str, str, RenderItem, bool]] = []
-        renamed: list[tuple[Item, str]] = []  # items staying in place with a new text
-        plain: list[str] = []  # ``import mod [as x]`` of top-level modules the items become
+        plan = _FromPlan()
         for item in stmt.items:
-            source = RenderItem(self.text[item.start : item.end], item.leading, item.trailing)
-            binding = _find(bindings, stmt, item)
-            chains = self.through_parent(stmt, item, bindings) if binding is None else None
-            if chains is not None:
-                still_used, targets, grouped = chains
-                if still_used:
-                    entries.append((resolved, stmt.module_text, source, False))
-                plain += [t for t in targets if t not in plain]
-                entries += [
-                    (module, module, RenderItem(self.import_text(each.old, n, n)), False)
-                    for each in grouped
-                    for module in sorted(each.groups)
-                    for n in each.groups[module]
-                ]
-                continue
-            if binding is not None and binding.target is not None:
-                if binding.target == binding.old:
-                    entries.append((resolved, stmt.module_text, source, True))
-                    entries += [  # a mixed module stays; its moved names are imported apart
-                        (
-                            module,
-                            self.spelled(stmt, module),
-                            RenderItem(self.import_text(binding.old, n, n)),
-                            False,
-                        )
-                        for module in sorted(binding.groups)
-                        for n in binding.groups[module]
-                    ]
-                    continue
-                parent, _, leaf = binding.target.rpartition(".")
-                local = item.alias or item.name
-                if not parent:  # a top-level module is imported, not taken from a package
-                    plain.append(leaf if local == leaf else f"{leaf} as {local}")
-                    continue
-                text = leaf if local == leaf else f"{leaf} as {local}"
-                render = RenderItem(text, item.leading, item.trailing)
-                entries.append((parent, self.spelled(stmt, parent), render, False))
-            elif binding is not None:
-                first = True
-                for module in sorted(binding.groups):
-                    for name in binding.groups[module]:
-                        text = self.import_text(binding.old, name, name)
-                        render = (
-                            RenderItem(text, item.leading, item.trailing)
-                            if first
-                            else RenderItem(text)
-                        )
-                        entries.append((module, self.spelled(stmt, module), render, False))
-                        first = False
-            else:
-                module = self.name_target(resolved, item.name)
-                if module == resolved:
-                    entries.append((resolved, stmt.module_text, source, True))
-                elif self.moves.new_name(resolved, item.name) == item.name:
-                    entries.append((module, self.spelled(stmt, module), source, True))
-                else:
-                    text = self.import_text(resolved, item.name, item.alias or item.name)
-                    renamed.append((item, text))
-                    render = RenderItem(text, item.leading, item.trailing)
-                    entries.append((module, self.spelled(stmt, module), render, True))
-        if not entries and not plain:
+            self.plan_from_item(stmt, resolved, item, bindings, plan)
+        self.emit_from(stmt, resolved, plan)
+
+    def rewrite_from_star(self, stmt: ParsedImport, resolved: str) -> None:
+        if resolved in self.moves.stars:
+            self.rewrite_star(stmt, self.moves.stars[resolved])
+            return
+        if resolved in self.moves.modules and any(
+            module == resolved for module, _ in self.moves.renames
+        ):
+            raise self.error(
+                stmt.start,
+                f"cannot rewrite `from {resolved} import *`: "
+                "some names are called differently in their new module",
+            )
+        if resolved in self.moves.modules:
+            self.add(
+                stmt.module_start,
+                stmt.module_end,
+                self.spelled(stmt, self.moves.modules[resolved]),
+            )
+        elif resolved in self.old_modules:
+            raise self.error(stmt.start, f"cannot rewrite `from {resolved} import *`")
+
+    def plan_from_item(
+        self,
+        stmt: ParsedImport,
+        resolved: str,
+        item: Item,
+        bindings: list[_Binding],
+        plan: _FromPlan,
+    ) -> None:
+        """Where one item of ``from resolved import ...`` goes, added to ``plan``."""
+        source = RenderItem(self.text[item.start : item.end], item.leading, item.trailing)
+        binding = _find(bindings, stmt, item)
+        chains = self.through_parent(stmt, item, bindings) if binding is None else None
+        if chains is not None:
+            still_used, targets, grouped = chains
+            if still_used:
+                plan.entries.append(_FromEntry(resolved, stmt.module_text, source, False))
+            plan.plain += [t for t in targets if t not in plan.plain]
+            plan.entries += [
+                _FromEntry(module, module, RenderItem(self.import_text(each.old, n, n)), False)
+                for each in grouped
+                for module in sorted(each.groups)
+                for n in each.groups[module]
+            ]
+        elif binding is not None and binding.target == binding.old:
+            plan.entries.append(_FromEntry(resolved, stmt.module_text, source, True))
+            plan.entries += [  # a mixed module stays; its moved names are imported apart
+                _FromEntry(
+                    module,
+                    self.spelled(stmt, module),
+                    RenderItem(self.import_text(binding.old, n, n)),
+                    False,
+                )
+                for module in sorted(binding.groups)
+                for n in binding.groups[module]
+            ]
+        elif binding is not None and binding.target is not None:
+            parent, _, leaf = binding.target.rpartition(".")
+            local = item.alias or item.name
+            text = leaf if local == leaf else f"{leaf} as {local}"
+            if not parent:  # a top-level module is imported, not taken from a package
+                plan.plain.append(text)
+                return
+            render = RenderItem(text, item.leading, item.trailing)
+            plan.entries.append(_FromEntry(parent, self.spelled(stmt, parent), render, False))
+        elif binding is not None:
+            first = True
+            for module in sorted(binding.groups):
+                for name in binding.groups[module]:
+                    text = self.import_text(binding.old, name, name)
+                    render = (
+                        RenderItem(text, item.leading, item.trailing) if first else RenderItem(text)
+                    )
+                    plan.entries.append(
+                        _FromEntry(module, self.spelled(stmt, module), render, False)
+                    )
+                    first = False
+        else:
+            self.plan_moved_name(stmt, resolved, item, source, plan)
+
+    def plan_moved_name(
+        self, stmt: ParsedImport, resolved: str, item: Item, source: RenderItem, plan: _FromPlan
+    ) -> None:
+        """``from resolved import name``: the name is taken from where it now lives."""
+        module = self.name_target(resolved, item.name)
+        if module == resolved:
+            plan.entries.append(_FromEntry(resolved, stmt.module_text, source, True))
+        elif self.moves.new_name(resolved, item.name) == item.name:
+            plan.entries.append(_FromEntry(module, self.spelled(stmt, module), source, True))
+        else:
+            text = self.import_text(resolved, item.name, item.alias or item.name)
+            plan.renamed.append((item, text))
+            render = RenderItem(text, item.leading, item.trailing)
+            plan.entries.append(_FromEntry(module, self.spelled(stmt, module), render, True))
+
+    def emit_from(self, stmt: ParsedImport, resolved: str, plan: _FromPlan) -> None:
+        """The edits of a from-import once each item's place is known: none, the module renamed
+        in place, or the statement rendered again (one statement per module)."""
+        entries = plan.entries
+        if not entries and not plan.plain:
             self.remove(stmt)
             return
-        if (
-            not plain
-            and all(module == resolved for module, _, _, _ in entries)
-            and all(same for _, _, _, same in entries)
-        ):
+        in_place = all(entry.in_place for entry in entries)
+        if not plan.plain and in_place and all(entry.module == resolved for entry in entries):
             return
-        order = sorted(dict.fromkeys(module for module, _, _, _ in entries))
-        if not plain and len(order) == 1 and all(same for _, _, _, same in entries):
+        order = sorted(dict.fromkeys(entry.module for entry in entries))
+        if not plan.plain and len(order) == 1 and in_place:
             self.add(stmt.module_start, stmt.module_end, self.spelled(stmt, order[0]))
-            for item, text in renamed:
+            for item, text in plan.renamed:
                 self.add(item.start, item.end, text)
             return
         indent = indent_at(self.text, stmt.start)
-        last_module = entries[-1][0] if entries else ""
+        last_module = entries[-1].module if entries else ""
         rendered = []
         for module in order:
-            group = [entry for entry in entries if entry[0] == module]
+            group = [entry for entry in entries if entry.module == module]
             tail = stmt.tail if module == last_module else ()
-            rendered.append(render_from(group[0][1], [e[2] for e in group], stmt, indent, tail))
-        rendered += [f"import {text}" for text in plain]
+            items = [entry.item for entry in group]
+            rendered.append(render_from(group[0].spelling, items, stmt, indent, tail))
+        rendered += [f"import {text}" for text in plan.plain]
         self.add(stmt.start, stmt.end, self.separator(stmt).join(rendered))
 
     def rewrite_star(self, stmt: ParsedImport, modules: tuple[str, ...]) -> None:
