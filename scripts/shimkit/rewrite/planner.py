@@ -42,7 +42,7 @@ class BindingKind(Enum):
     PARENT = "parent"  # ``import a`` reaching ``a.old.name`` through attribute chains
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Binding:
     """A local name (or dotted prefix) bound to a moved module by an import item."""
 
@@ -51,9 +51,64 @@ class _Binding:
     kind: BindingKind
     stmt: ParsedImport
     item: Item
-    target: str | None = None  # single target module
-    # multiple targets: module -> local names (each ``x.a`` use becomes ``a``)
-    groups: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What becomes of a binding: its one target module (the binding's own module: it stays),
+    or, without one, the modules its used names are imported from one by one; and the uses to
+    rewrite: ``retarget`` chains get the target as their prefix, ``ungroup`` chains ``x.a``
+    become ``a``, and the ``renamed`` attributes of ``uses`` get their new names."""
+
+    target: str | None
+    groups: dict[str, list[str]] = field(default_factory=dict)  # module -> local names
+    retarget: tuple[Chain, ...] = ()
+    ungroup: tuple[Chain, ...] = ()
+    renamed: dict[str, str] = field(default_factory=dict)
+    uses: tuple[Chain, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Decided:
+    binding: _Binding
+    decision: _Decision
+
+    @property
+    def prefix(self) -> tuple[str, ...]:
+        return self.binding.prefix
+
+    @property
+    def old(self) -> str:
+        return self.binding.old
+
+    @property
+    def kind(self) -> BindingKind:
+        return self.binding.kind
+
+    @property
+    def stmt(self) -> ParsedImport:
+        return self.binding.stmt
+
+    @property
+    def item(self) -> Item:
+        return self.binding.item
+
+    @property
+    def target(self) -> str | None:
+        return self.decision.target
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        return self.decision.groups
+
+
+@dataclass(frozen=True)
+class _ThroughParent:
+    """An import item whose chains reach moved modules below it (``import a``: ``a.old.x``)."""
+
+    still_used: bool  # the item itself (other chains of ``a``)
+    modules: list[str]  # to import for the chains that now go to ``target.x``
+    grouped: list[_Decided]  # bindings whose names are imported one by one
 
 
 @dataclass(frozen=True)
@@ -165,13 +220,15 @@ class Planner:
             for tok in self.facts.strings
             if "f" in _prefix(self.text[tok.start : tok.end]).lower()
         ]
+        decided: list[_Decided] = []
         for binding in bindings:
-            self.decide(binding, heads, bound, fstrings)
+            decided.append(_Decided(binding, self.decide(binding, heads, bound, fstrings)))
+            self.emit(decided[-1])
         for stmt in self.statements.values():
             if stmt.kind is ImportKind.IMPORT:
-                self.rewrite_import(stmt, bindings)
+                self.rewrite_import(stmt, decided)
             else:
-                self.rewrite_from(stmt, bindings)
+                self.rewrite_from(stmt, decided)
         for tok in self.facts.strings:
             if tok.concatenated:
                 continue
@@ -255,10 +312,11 @@ class Planner:
         heads: Counter[str],
         bound: dict[str, set[tuple[str, str]]],
         fstrings: list[str],
-    ) -> None:
+    ) -> _Decision:
+        """Where ``binding`` goes and what becomes of its uses; raises when the conventions
+        cannot say (nothing is emitted here: see :meth:`emit`)."""
         if binding.kind is BindingKind.PARENT:
-            self.decide_parent(binding, heads, bound, fstrings)
-            return
+            return self.decide_parent(binding, heads, bound, fstrings)
         size = len(binding.prefix)
         uses = self.uses_of(binding.prefix)
         attrs = list(dict.fromkeys(chain.parts[size] for chain in uses if len(chain.parts) > size))
@@ -266,59 +324,59 @@ class Planner:
         in_fstrings = self.fstring_uses(binding, fstrings)
         bare = bare or "" in in_fstrings
         attrs += [a for a in in_fstrings if a and a not in attrs]
-        local = ".".join(binding.prefix)
-        where = binding.item.start
         if binding.old in self.moves.mixed:
             moved = [a for a in attrs if self.name_target(binding.old, a) != binding.old]
             if not moved:
-                binding.target = binding.old  # only its own names: the reference stays
-                return
+                return _Decision(binding.old)  # only its own names: the reference stays
             if bare or len(moved) < len(attrs):
                 # the module stays for its own names; each moved name gets an import of its own
-                binding.target = binding.old
                 self.check_fstrings(binding, fstrings)
                 moved_uses = [c for c in uses if len(c.parts) > size and c.parts[size] in moved]
-                self.group(binding, moved, moved_uses, heads, bound)
-                return
+                groups = self.group(binding, moved, heads, bound)
+                return _Decision(binding.old, groups, ungroup=tuple(moved_uses))
         if bare or not attrs:
             if binding.old not in self.moves.modules and binding.old in self.moves.kept:
-                binding.target = binding.old  # the module stays; so does this reference to it
-                return
-            target = self.module_target(binding.old)
-            if target is None:
-                how = "is used as a module object" if bare else "has no attribute uses"
-                raise self.error(
-                    where,
-                    f"`{local}` ({binding.old}) {how} and its names do not all move to one module",
-                )
-            stray = [a for a in attrs if self.name_target(binding.old, a) != target]
-            if stray:
-                raise self.error(
-                    where,
-                    f"`{local}` ({binding.old}) is used as a module object but "
-                    f"{', '.join(stray)} move elsewhere than {target}",
-                )
-            targets = {target}
+                return _Decision(binding.old)  # the module stays; so does this reference to it
+            targets = {self.single_target(binding, attrs, bare)}
         else:
             targets = {self.name_target(binding.old, a) for a in attrs}
         if len(targets) == 1:
-            binding.target = targets.pop()
-            if binding.target == binding.old:
-                return
+            target = targets.pop()
+            if target == binding.old:
+                return _Decision(target)
+            retarget: tuple[Chain, ...] = ()
             if binding.kind is BindingKind.DOTTED:
                 self.check_fstrings(binding, fstrings)
-                for chain in uses:
-                    self.add(chain.start, chain.ends[size - 1], binding.target)
-            self.rename_attributes(binding, uses, attrs, in_fstrings)
-            return
+                retarget = tuple(uses)
+            renamed = self.attribute_renames(binding, attrs, in_fstrings)
+            return _Decision(target, retarget=retarget, renamed=renamed, uses=tuple(uses))
         if binding.kind is BindingKind.DOTTED:
             raise self.error(
-                where,
+                binding.item.start,
                 f"`import {binding.old}`: used names move to several modules "
                 f"({', '.join(sorted(targets))}); import them explicitly",
             )
         self.check_fstrings(binding, fstrings)
-        self.group(binding, attrs, uses, heads, bound)
+        return _Decision(None, self.group(binding, attrs, heads, bound), ungroup=tuple(uses))
+
+    def single_target(self, binding: _Binding, attrs: list[str], bare: bool) -> str:
+        """The one module a binding used as a module object (or not used at all) goes to."""
+        local = ".".join(binding.prefix)
+        target = self.module_target(binding.old)
+        if target is None:
+            how = "is used as a module object" if bare else "has no attribute uses"
+            raise self.error(
+                binding.item.start,
+                f"`{local}` ({binding.old}) {how} and its names do not all move to one module",
+            )
+        stray = [a for a in attrs if self.name_target(binding.old, a) != target]
+        if stray:
+            raise self.error(
+                binding.item.start,
+                f"`{local}` ({binding.old}) is used as a module object but "
+                f"{', '.join(stray)} move elsewhere than {target}",
+            )
+        return target
 
     def decide_parent(
         self,
@@ -326,7 +384,7 @@ class Planner:
         heads: Counter[str],
         bound: dict[str, set[tuple[str, str]]],
         fstrings: list[str],
-    ) -> None:
+    ) -> _Decision:
         """``a.old.name`` through ``import a``: the chain goes to ``target.name`` (with an
         ``import target``) when every moved name used lands in one module, else to ``name``
         imported from its module."""
@@ -345,8 +403,7 @@ class Planner:
             attrs = moved
             bare = False
         if not attrs and not bare:
-            binding.target = binding.old
-            return
+            return _Decision(binding.old)
         self.check_fstrings(binding, fstrings)
         targets = {self.name_target(binding.old, a) for a in attrs}
         if bare:
@@ -359,8 +416,7 @@ class Planner:
                 )
             targets = {target}
         if len(targets) > 1:
-            self.group(binding, attrs, uses, heads, bound)
-            return
+            return _Decision(None, self.group(binding, attrs, heads, bound), ungroup=tuple(uses))
         target = targets.pop()
         head = target.split(".")[0]
         others = {source for source in bound.get(head, set()) if source[1]}
@@ -369,58 +425,61 @@ class Planner:
                 binding.item.start,
                 f"cannot rewrite `{local}` as `{target}`: `{head}` is already bound in this file",
             )
-        binding.target = target
-        for chain in uses:
-            self.add(chain.start, chain.ends[size - 1], target)
-        self.rename_attributes(binding, uses, attrs, [])
+        renamed = self.attribute_renames(binding, attrs, [])
+        return _Decision(target, retarget=tuple(uses), renamed=renamed, uses=tuple(uses))
 
     def group(
         self,
         binding: _Binding,
         attrs: list[str],
-        uses: list[Chain],
         heads: Counter[str],
         bound: dict[str, set[tuple[str, str]]],
-    ) -> None:
-        """Each ``x.a`` of ``uses`` becomes ``a``, imported from its module (``binding.groups``)."""
-        size = len(binding.prefix)
+    ) -> dict[str, list[str]]:
+        """The module each ``x.a`` of ``attrs`` is imported from, as ``a`` (uses become ``a``)."""
         local = ".".join(binding.prefix)
-        where = binding.item.start
+        groups: dict[str, list[str]] = {}
         for name in attrs:
             module = self.name_target(binding.old, name)
             same = (module, self.moves.new_name(binding.old, name))
             sources = bound.get(name, set()) - {same}
             if sources or (heads[name] and same not in bound.get(name, set())):
                 raise self.error(
-                    where,
+                    binding.item.start,
                     f"cannot replace `{local}.{name}` with `{name}`: "
                     f"`{name}` is already bound or used in this file",
                 )
             if same in bound.get(name, set()) and binding.old in self.moves.mixed:
                 continue  # the file imports it from there already
-            binding.groups.setdefault(module, []).append(name)
-        for names in binding.groups.values():
+            groups.setdefault(module, []).append(name)
+        for names in groups.values():
             names.sort(key=lambda name: (self.moves.new_name(binding.old, name), name))
-        for chain in uses:
-            self.add(chain.start, chain.ends[size], chain.parts[size])
+        return groups
 
-    def rename_attributes(
-        self, binding: _Binding, uses: list[Chain], attrs: list[str], in_fstrings: list[str]
-    ) -> None:
+    def attribute_renames(
+        self, binding: _Binding, attrs: list[str], in_fstrings: list[str]
+    ) -> dict[str, str]:
         """``x.a`` becomes ``x.b`` where ``a`` is called ``b`` in the binding's new module."""
-        size = len(binding.prefix)
         renamed = {a: new for a in attrs if (new := self.moves.new_name(binding.old, a)) != a}
-        if not renamed:
-            return
         if any(a in renamed for a in in_fstrings):
             raise self.error(
                 binding.item.start,
                 f"`{'.'.join(binding.prefix)}` is used inside an f-string; rewrite it by hand",
             )
-        for chain in uses:
-            if len(chain.parts) > size and chain.parts[size] in renamed:
+        return renamed
+
+    def emit(self, decided: _Decided) -> None:
+        """The edits of the uses of one decided binding."""
+        size = len(decided.prefix)
+        decision = decided.decision
+        for chain in decision.retarget:
+            assert decision.target is not None
+            self.add(chain.start, chain.ends[size - 1], decision.target)
+        for chain in decision.ungroup:
+            self.add(chain.start, chain.ends[size], chain.parts[size])
+        for chain in decision.uses:
+            if len(chain.parts) > size and chain.parts[size] in decision.renamed:
                 end = chain.ends[size]
-                self.add(end - len(chain.parts[size]), end, renamed[chain.parts[size]])
+                self.add(end - len(chain.parts[size]), end, decision.renamed[chain.parts[size]])
 
     def fstring_uses(self, binding: _Binding, fstrings: list[str]) -> list[str]:
         """Attributes of the binding used inside f-strings ("" for a use of the module itself)."""
@@ -453,11 +512,10 @@ class Planner:
         return stmt.newline + before
 
     def through_parent(
-        self, stmt: ParsedImport, item: Item, bindings: list[_Binding]
-    ) -> tuple[bool, list[str], list[_Binding]] | None:
+        self, stmt: ParsedImport, item: Item, bindings: list[_Decided]
+    ) -> _ThroughParent | None:
         """For an item whose chains reach moved modules below it (``import a``: ``a.old.x``):
-        whether the item itself is still used, the modules to import for the chains, and the
-        bindings whose names are imported one by one. None when there are no such chains."""
+        what becomes of it. None when there are no such chains."""
         found = [
             b
             for b in bindings
@@ -476,7 +534,7 @@ class Planner:
             for target in dict.fromkeys(b.target for b in found if b.target is not None)
             if not self.imported_before(stmt, target)
         ]
-        return left > 0, targets, [b for b in found if b.groups]
+        return _ThroughParent(left > 0, targets, [b for b in found if b.groups])
 
     def imported_before(self, stmt: ParsedImport, module: str) -> bool:
         """A top-level ``import module`` is in the file already (or was added for a chain), so
@@ -488,7 +546,7 @@ class Planner:
         self.top_imports.add(module)
         return False
 
-    def rewrite_import(self, stmt: ParsedImport, bindings: list[_Binding]) -> None:
+    def rewrite_import(self, stmt: ParsedImport, bindings: list[_Decided]) -> None:
         kept: list[str] = []
         groups: dict[str, list[str]] = {}
         plain: list[str] = []
@@ -498,11 +556,10 @@ class Planner:
             parent = self.through_parent(stmt, item, bindings) if binding is None else None
             if parent is not None:
                 removed = True
-                still_used, targets, grouped = parent
-                if still_used:
+                if parent.still_used:
                     kept.append(self.text[item.start : item.end])
-                plain += [t for t in targets if t not in plain]
-                for each in grouped:
+                plain += [t for t in parent.modules if t not in plain]
+                for each in parent.grouped:
                     self.add_groups(each, groups)
             elif binding is None or binding.target == binding.old:
                 kept.append(self.text[item.start : item.end])
@@ -538,13 +595,13 @@ class Planner:
         end += 2 if self.text.startswith("\r\n", end) else 1 if end < len(self.text) else 0
         self.add(line_start(self.text, stmt.start), end, "")
 
-    def add_groups(self, binding: _Binding, groups: dict[str, list[str]]) -> None:
+    def add_groups(self, binding: _Decided, groups: dict[str, list[str]]) -> None:
         for module, names in binding.groups.items():
             groups.setdefault(module, []).extend(
                 self.import_text(binding.old, name, name) for name in names
             )
 
-    def rewrite_from(self, stmt: ParsedImport, bindings: list[_Binding]) -> None:
+    def rewrite_from(self, stmt: ParsedImport, bindings: list[_Decided]) -> None:
         resolved = self.resolve(stmt)
         if resolved is None:
             return
@@ -582,7 +639,7 @@ class Planner:
         stmt: ParsedImport,
         resolved: str,
         item: Item,
-        bindings: list[_Binding],
+        bindings: list[_Decided],
         plan: _FromPlan,
     ) -> None:
         """Where one item of ``from resolved import ...`` goes, added to ``plan``."""
@@ -590,13 +647,12 @@ class Planner:
         binding = _find(bindings, stmt, item)
         chains = self.through_parent(stmt, item, bindings) if binding is None else None
         if chains is not None:
-            still_used, targets, grouped = chains
-            if still_used:
+            if chains.still_used:
                 plan.entries.append(_FromEntry(resolved, stmt.module_text, source, False))
-            plan.plain += [t for t in targets if t not in plan.plain]
+            plan.plain += [t for t in chains.modules if t not in plan.plain]
             plan.entries += [
                 _FromEntry(module, module, RenderItem(self.import_text(each.old, n, n)), False)
-                for each in grouped
+                for each in chains.grouped
                 for module in sorted(each.groups)
                 for n in each.groups[module]
             ]
@@ -757,7 +813,7 @@ class Planner:
         return sorted(found, key=repr)
 
 
-def _find(bindings: list[_Binding], stmt: ParsedImport, item: Item) -> _Binding | None:
+def _find(bindings: list[_Decided], stmt: ParsedImport, item: Item) -> _Decided | None:
     for binding in bindings:
         if binding.stmt is stmt and binding.item is item and binding.kind is not BindingKind.PARENT:
             return binding
