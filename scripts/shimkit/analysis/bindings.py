@@ -15,6 +15,7 @@ from shimkit.domain.model import Definition
 
 from .astwalk import catches_import_error
 from .modules import dotted, resolve_relative
+from .scopes import foreign_positions
 
 Resolver = Callable[[str, str], Definition | None]
 
@@ -51,6 +52,7 @@ class _Scope:
 class _Use:
     parts: tuple[str, ...]  # root name, then attributes
     scope: _Scope
+    position: tuple[int, int]  # of the root name, as ``ast`` counts (line, column in bytes)
 
 
 # what a use reaches through an import: (module, name or None for the module itself, attributes)
@@ -71,8 +73,14 @@ def import_uses(tree: ast.Module, importer: str | None, is_package: bool) -> Cou
     this half of ``bound_uses`` can run where the codebase is not at hand)."""
     collector = _Collector(importer, is_package)
     collector.visit_scope(tree, collector.module_scope)
+    # a name both imported and bound otherwise in one scope (``old = Wrapper(old)``, ``del
+    # old``): which binding each use reaches is a question of order, left to the scope analysis
+    rebound = {name for scope in collector.scopes for name in scope.imports.keys() & scope.local}
+    foreign = foreign_positions(tree, rebound) if rebound else frozenset()
     counts: Counter[ImportUse] = Counter()
     for use in collector.uses:
+        if use.position in foreign:
+            continue
         bound = _lookup(use.scope, use.parts[0])
         if bound is not None:
             counts[(bound.module, bound.name, use.parts[1:])] += 1
@@ -128,7 +136,13 @@ class _Collector:
         self.importer = importer
         self.is_package = is_package
         self.module_scope = _Scope("module", None)
+        self.scopes = [self.module_scope]
         self.uses: list[_Use] = []
+
+    def scope(self, kind: str, parent: _Scope) -> _Scope:
+        inner = _Scope(kind, parent)
+        self.scopes.append(inner)
+        return inner
 
     # -- scopes -------------------------------------------------------------------------------
 
@@ -144,24 +158,24 @@ class _Collector:
             if isinstance(node, ast.ClassDef):
                 for e in (*node.bases, *node.keywords):
                     self.visit(e, scope, fallback)
-                inner = _Scope("class", scope)
+                inner = self.scope("class", scope)
             else:
                 self._visit_arguments_outer(node.args, scope, fallback)
                 if node.returns is not None:
                     self.visit(node.returns, scope, fallback)
-                inner = _Scope("function", scope)
+                inner = self.scope("function", scope)
                 _bind_arguments(node.args, inner)
             for stmt in node.body:
                 self.visit(stmt, inner, fallback=False)
             return
         if isinstance(node, ast.Lambda):
             self._visit_arguments_outer(node.args, scope, fallback)
-            inner = _Scope("function", scope)
+            inner = self.scope("function", scope)
             _bind_arguments(node.args, inner)
             self.visit(node.body, inner, fallback=False)
             return
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
-            inner = _Scope("function", scope)
+            inner = self.scope("function", scope)
             for gen in node.generators:
                 for n in _store_names(gen.target):
                     inner.local.add(n)
@@ -203,14 +217,14 @@ class _Collector:
             scope.local.add(node.name)
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
-                self.uses.append(_Use((node.id,), scope))
+                self.uses.append(_Use((node.id,), scope, (node.lineno, node.col_offset)))
             else:
                 scope.local.add(node.id)
             return
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             chain = dotted(node)
             if chain is not None:
-                self.uses.append(_Use(tuple(chain.split(".")), scope))
+                self.uses.append(_Use(tuple(chain.split(".")), scope, _root_position(node)))
                 return
         if isinstance(node, ast.Call):
             self._attribute_call(node, scope)
@@ -235,7 +249,13 @@ class _Collector:
         obj, name = node.args[0], node.args[1]
         base = dotted(obj)
         if base is not None and isinstance(name, ast.Constant) and isinstance(name.value, str):
-            self.uses.append(_Use((*base.split("."), name.value), scope))
+            self.uses.append(_Use((*base.split("."), name.value), scope, _root_position(obj)))
+
+
+def _root_position(node: ast.expr) -> tuple[int, int]:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.lineno, node.col_offset
 
 
 def _body_of(node: ast.AST) -> Iterator[ast.AST]:

@@ -75,20 +75,28 @@ def foreign_offsets(text: str, names: Iterable[str]) -> frozenset[int] | None:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return None
-    walker = _Walker(wanted, text.split("\n"))
-    walker.body(tree.body, walker.module)
-    starts = _line_starts(text)
     lines = text.split("\n")
+    starts = _line_starts(lines)
     return frozenset(
-        starts[seen.offset[0] - 1] + _column(lines[seen.offset[0] - 1], seen.offset[1])
-        for seen in walker.seen
-        if not _reaches_import(seen)
+        starts[line - 1] + _column(lines[line - 1], column)
+        for line, column in foreign_positions(tree, wanted, lines)
     )
 
 
-def _line_starts(text: str) -> list[int]:
+def foreign_positions(
+    tree: ast.Module, names: Iterable[str], lines: list[str] | None = None
+) -> frozenset[tuple[int, int]]:
+    """As :func:`foreign_offsets`, in ``ast`` positions (line, column in UTF-8 bytes). Without
+    the ``lines`` of the source, the names of ``def``/``class``/``except ... as`` are left out
+    (they bind; they are never uses)."""
+    walker = _Walker(frozenset(names), lines)
+    walker.body(tree.body, walker.module)
+    return frozenset(seen.offset for seen in walker.seen if not _reaches_import(seen))
+
+
+def _line_starts(lines: list[str]) -> list[int]:
     starts = [0]
-    for line in text.split("\n")[:-1]:
+    for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
     return starts
 
@@ -169,7 +177,7 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 class _Walker:
-    def __init__(self, wanted: frozenset[str], lines: list[str]) -> None:
+    def __init__(self, wanted: frozenset[str], lines: list[str] | None) -> None:
         self.wanted = wanted
         self.lines = lines
         self.order = 0
@@ -274,14 +282,12 @@ class _Walker:
 
     def declared(self, node: ast.Global | ast.Nonlocal, scope: _Scope) -> None:
         """The names of ``global``/``nonlocal`` read the binding they declare."""
-        line = self.lines[node.lineno - 1].encode()
         for name in node.names:
             if name in self.wanted:
-                found = re.compile(rb"\b" + name.encode() + rb"\b").search(
-                    line, node.col_offset + 6
-                )
-                if found is not None:
-                    self.read(scope, name, (node.lineno, found.start()))
+                pattern = re.compile(rb"\s*(?:global|nonlocal)\b.*?\b" + name.encode() + rb"\b")
+                offset = self.found(pattern, node.lineno, node.col_offset)
+                if offset is not None:
+                    self.read(scope, name, (offset[0], offset[1] - len(name.encode())))
 
     def definition(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: _Scope
@@ -305,19 +311,22 @@ class _Walker:
     def definition_name(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
     ) -> tuple[int, int] | None:
-        line = self.lines[node.lineno - 1].encode()
         keyword = "class" if isinstance(node, ast.ClassDef) else "def"
-        found = _DEFINES[keyword].match(line, node.col_offset)
-        return (node.lineno, found.end()) if found else None
+        return self.found(_DEFINES[keyword], node.lineno, node.col_offset)
+
+    def found(self, pattern: re.Pattern[bytes], line: int, column: int) -> tuple[int, int] | None:
+        """Where ``pattern``, matched at ``column`` of ``line``, ends (None without the lines)."""
+        if self.lines is None:
+            return None
+        match = pattern.match(self.lines[line - 1].encode(), column)
+        return (line, match.end()) if match else None
 
     def handler(self, node: ast.ExceptHandler, scope: _Scope) -> None:
         if node.type is not None:
             self.expression(node.type, scope)
         with self.inner_block():
             if node.name and node.type is not None and node.type.end_lineno is not None:
-                line = self.lines[node.type.end_lineno - 1].encode()
-                found = _AS.match(line, node.type.end_col_offset or 0)
-                offset = (node.type.end_lineno, found.end()) if found else None
+                offset = self.found(_AS, node.type.end_lineno, node.type.end_col_offset or 0)
                 self.bind(scope, node.name, offset, is_import=False)
             self.body(node.body, scope)
 
