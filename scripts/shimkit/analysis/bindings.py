@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from shimkit.domain.model import Definition
 
-from .astwalk import catches_import_error
+from .astwalk import all_parameters, catches_import_error
 from .modules import dotted, resolve_relative
 from .scopes import foreign_positions
 
@@ -238,7 +238,7 @@ class _Collector:
     def _visit_arguments_outer(self, args: ast.arguments, scope: _Scope, fallback: bool) -> None:
         for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
             self.visit(default, scope, fallback)
-        for a in _all_args(args):
+        for a in all_parameters(args):
             if a.annotation is not None:
                 self.visit(a.annotation, scope, fallback)
 
@@ -265,17 +265,8 @@ def _body_of(node: ast.AST) -> Iterator[ast.AST]:
         yield from ast.iter_child_nodes(node)
 
 
-def _all_args(args: ast.arguments) -> list[ast.arg]:
-    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-    if args.vararg is not None:
-        out.append(args.vararg)
-    if args.kwarg is not None:
-        out.append(args.kwarg)
-    return out
-
-
 def _bind_arguments(args: ast.arguments, scope: _Scope) -> None:
-    scope.local.update(a.arg for a in _all_args(args))
+    scope.local.update(a.arg for a in all_parameters(args))
 
 
 def _store_names(target: ast.expr) -> list[str]:

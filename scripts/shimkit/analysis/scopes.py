@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .astwalk import all_parameters
+
 
 class Occurrence(Enum):
     READ = "read"  # a load, an augmented assignment or a ``del``: it needs the binding it reaches
@@ -350,12 +352,12 @@ class _Walker:
     def arguments_outside(self, args: ast.arguments, scope: _Scope) -> None:
         for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
             self.expression(default, scope)
-        for arg in _all_args(args):
+        for arg in all_parameters(args):
             if arg.annotation is not None:
                 self.expression(arg.annotation, scope)
 
     def parameters(self, args: ast.arguments, inner: _Scope) -> None:
-        for arg in _all_args(args):
+        for arg in all_parameters(args):
             self.bind(inner, arg.arg, (arg.lineno, arg.col_offset), is_import=False)
 
     def expression(self, node: ast.AST, scope: _Scope) -> None:
@@ -408,12 +410,3 @@ def _outside_comprehensions(scope: _Scope) -> _Scope:
     while scope.kind == "comprehension" and scope.parent is not None:
         scope = scope.parent
     return scope
-
-
-def _all_args(args: ast.arguments) -> list[ast.arg]:
-    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-    if args.vararg is not None:
-        out.append(args.vararg)
-    if args.kwarg is not None:
-        out.append(args.kwarg)
-    return out
