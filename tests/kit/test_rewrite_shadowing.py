@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from shimkit.domain.model import Moves
+from shimkit.domain.model import Engine, Moves
 from shimkit.rewrite import RewriteError, rewrite_source
 from shimkit.rewrite.bowler_engine import rewrite_with_bowler
 from shimkit.rewrite.facts import Edit, Facts
@@ -233,3 +233,31 @@ def test_a_binding_in_a_branch_leaves_the_import_reachable_after_it() -> None:
     )
     new = _both_engines(text, RENAMED)
     assert "print(tools.compute_price(1))" in new
+
+
+def test_a_match_capture_is_another_binding_in_a_file_only_libcst_parses(tmp_path: Path) -> None:
+    text = textwrap.dedent(
+        """\
+        from shop.legacy import tools
+        from shop.widget import Widget
+
+
+        def show(value):
+            match value:
+                case [*tools]:
+                    return tools[0].price()
+                case Widget() as tools:
+                    return tools.price(1)
+                case tools:
+                    return tools.price(2)
+
+
+        print(show(Widget()), show([Widget()]), show(None) if False else tools.price(3))
+        """
+    )
+    outcome = rewrite_source(text, "app.py", RENAMED, "app", False)
+    assert outcome.engine is Engine.LIBCST
+    assert outcome.text == text.replace(
+        "from shop.legacy import tools", "from shop.core import pricing as tools"
+    ).replace("tools.price(3)", "tools.compute_price(3)")
+    assert _run(tmp_path, outcome.text) == ["widget 1 widget 0 6"]

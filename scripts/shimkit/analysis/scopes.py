@@ -175,6 +175,7 @@ _DEFINES = {
     for keyword in ("def", "class")
 }
 _AS = re.compile(rb"[\s)]*as\s+")
+_STAR = re.compile(rb"\*\s*")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
@@ -269,8 +270,7 @@ class _Walker:
             self.expression(node.subject, scope)
             for case in node.cases:
                 with self.inner_block():
-                    # capture patterns bind names as strings: left as they are, a use
-                    self.generic(case.pattern, scope)
+                    self.pattern(case.pattern, scope)
                     if case.guard is not None:
                         self.expression(case.guard, scope)
                     self.body(case.body, scope)
@@ -398,10 +398,29 @@ class _Walker:
         else:
             self.expression(node.elt, inner)
 
+    def pattern(self, node: ast.pattern, scope: _Scope) -> None:
+        """A ``case`` pattern: its values are read, its captures (``x``, ``... as x``, ``*x``)
+        bind; ``**rest`` binds too, where no position of its name is known."""
+        self.generic(node, scope)
+        name = getattr(node, "name", None) or getattr(node, "rest", None)
+        if name is None:
+            return
+        offset: tuple[int, int] | None = None
+        if isinstance(node, ast.MatchAs) and node.pattern is None:
+            offset = (node.lineno, node.col_offset)
+        elif isinstance(node, ast.MatchAs) and node.pattern is not None:
+            end = node.pattern
+            offset = self.found(_AS, end.end_lineno or end.lineno, end.end_col_offset or 0)
+        elif isinstance(node, ast.MatchStar):
+            offset = self.found(_STAR, node.lineno, node.col_offset)
+        self.bind(scope, name, offset, is_import=False)
+
     def generic(self, node: ast.AST, scope: _Scope) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.stmt):
                 self.statement(child, scope)
+            elif isinstance(child, ast.pattern):
+                self.pattern(child, scope)
             else:
                 self.expression(child, scope)
 
