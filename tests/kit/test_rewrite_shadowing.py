@@ -11,12 +11,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from shimkit.domain.model import Engine, Moves
+from shimkit.analysis import make_resolver, resolve_uses, scan
+from shimkit.domain.model import Definition, Engine, Moves
 from shimkit.rewrite import RewriteError, rewrite_source
+from shimkit.rewrite.batch import FileTask, rewrite_file
 from shimkit.rewrite.bowler_engine import rewrite_with_bowler
+from shimkit.rewrite.check import compare_uses
 from shimkit.rewrite.facts import Edit, Facts
 from shimkit.rewrite.libcst_engine import rewrite_with_libcst
 from shimkit.rewrite.planner import plan_edits
@@ -261,3 +265,29 @@ def test_a_match_capture_is_another_binding_in_a_file_only_libcst_parses(tmp_pat
         "from shop.legacy import tools", "from shop.core import pricing as tools"
     ).replace("tools.price(3)", "tools.compute_price(3)")
     assert _run(tmp_path, outcome.text) == ["widget 1 widget 0 6"]
+
+
+@pytest.mark.parametrize("form", ["rebound", *sorted(SHADOWING)])
+def test_the_post_rewrite_check_agrees_with_the_rewrite(form: str, tmp_path: Path) -> None:
+    """The check counts what each name refers to before and after, with the same scopes as the
+    rewrite: a shadowed ``tools.price`` left alone is no difference."""
+    text = (
+        _module(form)
+        if form in SHADOWING
+        else "from shop.legacy import tools\nfrom shop.widget import Widget\n\n"
+        "print(tools.price(1))\ntools = Widget()\nprint(tools.price())\n"
+    )
+    tree = {
+        **PACKAGE,
+        "shop/legacy/tools.py": "from shop.core.pricing import compute_price as price\n",
+    }
+    for name, content in tree.items():
+        (tmp_path / "src" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "src" / name).write_text(content)
+    resolver = make_resolver(scan(tmp_path))
+    done = rewrite_file(FileTask("src/app.py", text, "app", False), RENAMED)
+    assert done.changed and not done.problems
+    assert done.uses_before is not None and done.uses_after is not None
+    before = resolve_uses(done.uses_before, resolver)
+    assert before == Counter({Definition("shop.core.pricing", "compute_price"): 1})
+    assert compare_uses(before, resolve_uses(done.uses_after, resolver)) == []
