@@ -75,7 +75,7 @@ def foreign_offsets(text: str, names: Iterable[str]) -> frozenset[int] | None:
         return None
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):
         return None
     lines = text.split("\n")
     starts = _line_starts(lines)
@@ -92,7 +92,10 @@ def foreign_positions(
     the ``lines`` of the source, the names of ``def``/``class``/``except ... as`` are left out
     (they bind; they are never uses)."""
     walker = _Walker(frozenset(names), lines)
-    walker.body(tree.body, walker.module)
+    try:
+        walker.body(tree.body, walker.module)
+    except RecursionError:  # an expression nested deeper than the walk can go: nothing is known
+        return frozenset()
     return frozenset(seen.offset for seen in walker.seen if not _reaches_import(seen))
 
 
