@@ -204,8 +204,14 @@ class Planner:
         uses = [chain for chain in self.facts.chains if chain.parts[: len(prefix)] == prefix]
         if not uses:
             return uses
-        if self._foreign is None:  # only files that import a moved module pay for the scopes
-            self._foreign = foreign_offsets(self.text, self.bound_heads) or frozenset()
+        if self._foreign is None:
+            # only a name that stands alone somewhere (a parameter, an assignment, a ``def``...)
+            # can be bound otherwise than by its import: only then are the scopes asked
+            alone = {chain.parts[0] for chain in self.facts.chains if len(chain.parts) == 1}
+            rebound = alone & self.bound_heads
+            self._foreign = (
+                foreign_offsets(self.text, rebound) if rebound else None
+            ) or frozenset()
         return [chain for chain in uses if chain.start not in self._foreign]
 
     # -- the plan ------------------------------------------------------------------------------
