@@ -263,12 +263,18 @@ class ChangeKind(enum.Enum):
     ADOPT = "adopt"  # a file the kit adds to a project adopting it
     MIGRATION = "migration"  # the difference between two trees
 
+    def __repr__(self) -> str:  # as written in code: a change set's repr reads back
+        return f"ChangeKind.{self.name}"
+
 
 class Engine(enum.Enum):
     """What rewrote a Python file: Bowler (fissix) first, LibCST where fissix cannot parse."""
 
     BOWLER = "bowler"
     LIBCST = "libcst"
+
+    def __repr__(self) -> str:
+        return f"Engine.{self.name}"
 
 
 @dataclass(frozen=True)
