@@ -69,29 +69,14 @@ class _Decision:
 
 
 @dataclass(frozen=True)
-class _Decided:
-    binding: _Binding
+class _Decided(_Binding):
+    """A binding and what becomes of it: what the import statements are rewritten from."""
+
     decision: _Decision
 
-    @property
-    def prefix(self) -> tuple[str, ...]:
-        return self.binding.prefix
-
-    @property
-    def old(self) -> str:
-        return self.binding.old
-
-    @property
-    def kind(self) -> BindingKind:
-        return self.binding.kind
-
-    @property
-    def stmt(self) -> ParsedImport:
-        return self.binding.stmt
-
-    @property
-    def item(self) -> Item:
-        return self.binding.item
+    @classmethod
+    def of(cls, binding: _Binding, decision: _Decision) -> _Decided:
+        return cls(binding.prefix, binding.old, binding.kind, binding.stmt, binding.item, decision)
 
     @property
     def target(self) -> str | None:
@@ -228,7 +213,7 @@ class Planner:
         ]
         decided: list[_Decided] = []
         for binding in bindings:
-            decided.append(_Decided(binding, self.decide(binding, heads, bound, fstrings)))
+            decided.append(_Decided.of(binding, self.decide(binding, heads, bound, fstrings)))
             self.emit(decided[-1])
         for stmt in self.statements.values():
             if stmt.kind is ImportKind.IMPORT:
