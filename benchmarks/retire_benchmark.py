@@ -166,7 +166,7 @@ _usage(time.perf_counter() - start, {"unparsable": unparsable})
 KIT_PHASES = """
 import contextlib
 from pathlib import Path
-from shimkit.application.rewrite_step import plan_step
+from shimkit.use_cases.rewrite_step import plan_step
 from shimkit.application.workspace import Workspace, analyse
 from shimkit.apply import apply_changes
 from shimkit.domain.steps import retire_step

@@ -2,7 +2,7 @@
 
 For every tree, shims are planted as for a round trip; then the analysis and the rewrite that
 retire them run with every speed shortcut on and with them all off
-(``shimkit.application.differential``); any difference in references, layers, import graph,
+(``shimkit.use_cases.differential``); any difference in references, layers, import graph,
 layers that stay or rewritten text is listed, and the run exits 1.
 """
 
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
-from shimkit.application.differential import differences
 from shimkit.application.workspace import Workspace
 from shimkit.domain.plan import Plan
+from shimkit.use_cases.differential import differences
 
 if TYPE_CHECKING:
     from tests.batteries.roundtrip import Tree

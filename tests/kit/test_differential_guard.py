@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import shimkit.analysis.references as references
 from kit_helpers import Repos, build_legacy_repo, build_traps_repo, commit_all, write_tree
-from shimkit.application.differential import differences
 from shimkit.application.workspace import Workspace, analyse
 from shimkit.domain import shortcuts
 from shimkit.domain.model import Moves
 from shimkit.domain.plan import Plan
 from shimkit.rewrite import rewrite_source
+from shimkit.use_cases.differential import differences
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from kit_helpers import commit_all, run_script, write_tree
 from shimkit.application import ImportOptions, Workspace
-from shimkit.application.inventory_step import load_baseline, record_baseline
-from shimkit.application.verify_step import Scope, Verification, verify
 from shimkit.application.workspace import analyse
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.plan import Plan
+from shimkit.use_cases.inventory import load_baseline, record_baseline
+from shimkit.use_cases.verify import Scope, Verification, verify
 
 FILES = {
     "src/app/__init__.py": "",

@@ -19,22 +19,15 @@ from kit_helpers import (
     run_script,
     write_tree,
 )
-from shimkit.application import (
-    RunOptions,
-    Workspace,
-    migrate,
-    run_inventory,
-    run_retire,
-    run_rollback,
-    run_verify,
-)
-from shimkit.application.rewrite_step import run_rewrite_step
+from shimkit.application import RunOptions, Workspace
 from shimkit.apply.state_file import state_path
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.errors import KitError
 from shimkit.domain.plan import Plan
 from shimkit.domain.plan_status import step_states
 from shimkit.domain.steps import remove_deprecated_step
+from shimkit.use_cases import migrate, run_inventory, run_retire, run_rollback, run_verify
+from shimkit.use_cases.rewrite_step import run_rewrite_step
 
 PLAN = Plan(
     title="tiny",

@@ -373,7 +373,7 @@ REFERENCES = ("shimkit.analysis.references", "_Finder.run")
         ("migrate.py", REFERENCES, ("--write",), "finding references notebooks/reorder.ipynb"),
         (
             "rollback.py",
-            ("shimkit.application.rollback", "commits_to_revert"),
+            ("shimkit.use_cases.rollback", "commits_to_revert"),
             (),
             "running rollback.py",
         ),

@@ -27,8 +27,8 @@ from kit_helpers import (
 from kit_helpers import write_tree as write_files
 from shimkit.analysis import find_mixed, find_references, render_markdown, scan
 from shimkit.analysis.inventory import inventory_of
-from shimkit.apply.importlinter_file import ContractsState, render
 from shimkit.cli import retire_main
+from shimkit.domain.importlinter_file import ContractsState, render
 
 pytestmark = pytest.mark.slow
 

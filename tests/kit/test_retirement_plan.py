@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from kit_helpers import files_under, write_tree
 from shimkit.application.preflight import analyse_step
-from shimkit.application.retirement import Retirement, describe, plan_retirement
 from shimkit.application.workspace import Workspace
 from shimkit.cli import retire_main
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.plan import Plan
 from shimkit.domain.steps import retire_step
+from shimkit.planning.retirement import Retirement, describe, plan_retirement
 
 PLAN = Plan(title="no plan")
 

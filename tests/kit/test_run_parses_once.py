@@ -12,10 +12,11 @@ import pytest
 from kit_helpers import KIT_IDENTITY, build_legacy_repo, commit_all, quick_plan, write_tree
 from shimkit.analysis import SourceFile, sources
 from shimkit.analysis.parse_memo import parsing_once
-from shimkit.application import Workspace, run_inventory
+from shimkit.application import Workspace
 from shimkit.cli import verify_main
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.model import ParseFailure
+from shimkit.use_cases import run_inventory
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ measured")."""
 from __future__ import annotations
 
 import pytest
-from shimkit.application import checks
-from shimkit.application.checks import Check
-from shimkit.application.success_criteria import functionality
-from shimkit.application.verify_step import Verification
+from shimkit.planning import checks
+from shimkit.planning.checks import Check
+from shimkit.planning.success_measures import functionality
+from shimkit.use_cases.verify import Verification
 
 
 def _verified() -> Verification:

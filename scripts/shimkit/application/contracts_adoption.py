@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from shimkit.application.contracts_config import contracts_state, existing_config
-from shimkit.application.workspace import Analysis, Workspace
-from shimkit.apply.importlinter_file import ContractsState, render
+from shimkit.analysis.tree_analysis import Analysis
+from shimkit.application.workspace import Workspace, existing_config
+from shimkit.domain.importlinter_file import ContractsState, render
 from shimkit.domain.model import Moves
+from shimkit.planning.contracts import contracts_state
 from shimkit.verify import ContractsReport, probe_text
 from shimkit.verify.contracts_probe import Chain, ContractResult, Link
 
@@ -37,7 +38,7 @@ class Adoption:
 
 def adopt_contracts(workspace: Workspace, analysis: Analysis) -> Adoption:
     existing = existing_config(workspace.root)
-    state = contracts_state(workspace, analysis, None, Moves())
+    state = contracts_state(workspace.plan, existing, analysis, None, Moves())
     notes: list[str] = []
     text = render(state, existing)
     masked = analysis.inventory.masked_files

@@ -13,9 +13,10 @@ from dataclasses import replace
 from datetime import date
 
 from shimkit.application.ports import Reporter
+from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes, repo_status, require_clean
-from shimkit.apply.git_steps import file_at, short
+from shimkit.apply.git_steps import short
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeKind, ChangeSet, FileChange
 from shimkit.domain.plan_status import mark_done, step_states, without_status
@@ -81,7 +82,7 @@ def require_clean_but_status(
         and set(state.dirty) == {doc}
         and untouched
     ):
-        committed = file_at(workspace.root, "HEAD", doc)
+        committed = ports().git.file_at(workspace.root, "HEAD", doc)
         text = _read(workspace)
         try:
             if (

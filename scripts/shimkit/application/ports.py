@@ -1,15 +1,18 @@
-"""What the use cases need from the outside world, as protocols the command line implements."""
+"""What the use cases need from the outside world, as protocols: the reporter the command line
+implements, and git, the file system and processes, which ``shimkit.system`` implements
+(``shimkit.system.adapters``) and ``shimkit.application.run_context`` wires in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
-from shimkit.domain.model import ChangeSet, Inventory
-
-# (check, passed, details); passed None: a person must decide (shown apart, fails nothing)
-CheckRow = tuple[str, bool | None, str]
+from shimkit.domain.model import BranchWork, ChangeSet, Inventory
+from shimkit.domain.step_commit import StepCommit
+from shimkit.planning.checks import CheckRow
 
 
 class Progress(Protocol):
@@ -34,3 +37,82 @@ class Reporter(Protocol):
     def table(self, title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None: ...
 
     def progress(self, description: str, total: int) -> AbstractContextManager[Progress]: ...
+
+
+class Git(Protocol):
+    """What the engine asks git outside ``apply`` (which owns the writes to a user's repository)."""
+
+    def tracked_files(self, root: Path) -> tuple[str, ...] | None:
+        """The files git tracks under ``root``; None when it is not a git work tree."""
+        ...
+
+    def changed_since(self, root: Path, commit: str) -> tuple[str, ...] | None:
+        """Paths under ``root`` that differ from ``commit`` (untracked ones included); None when
+        git cannot tell."""
+        ...
+
+    def content_ids(self, root: Path, commit: str | None = None) -> dict[str, str] | None:
+        """Path -> blob id of every file git sees under ``root`` (or in ``commit``)."""
+        ...
+
+    def snapshot(self, root: Path, message: str) -> str:
+        """Make ``root`` (a copy the run owns) a repository of one commit; return it."""
+        ...
+
+    def prune_worktrees(self, root: Path) -> None:
+        """Forget worktrees whose folders are gone."""
+        ...
+
+    def file_at(self, root: Path, commit: str, path: str) -> bytes | None:
+        """``path`` as ``commit`` had it; None when it had no such file."""
+        ...
+
+    def differing_files(self, root: Path, commit: str, paths: Collection[str]) -> tuple[str, ...]:
+        """Which of ``paths`` differ between ``commit`` and the work tree."""
+        ...
+
+    def step_commits(self, root: Path) -> tuple[StepCommit, ...]:
+        """The kit's step commits in HEAD's history that no later commit reverts, newest first."""
+        ...
+
+    def later_commits_touching(
+        self, root: Path, commit: StepCommit, excluded: Collection[str]
+    ) -> list[tuple[str, str, tuple[str, ...]]]:
+        """``(sha, subject, files)`` of later commits touching a file ``commit`` touched."""
+        ...
+
+    def branches_in_flight(self, root: Path, paths: Collection[str]) -> tuple[BranchWork, ...]:
+        """Branches with commits not in HEAD that touch ``paths``."""
+        ...
+
+
+class FileSystem(Protocol):
+    def copy_tree(self, source: Path, destination: Path, left_out: Collection[str]) -> None:
+        """Copy ``source`` to ``destination`` (symlinks as links), folders named in ``left_out``
+        left out."""
+        ...
+
+    def remove_tree(self, path: Path) -> None:
+        """Remove ``path`` and all below it, as far as it can."""
+        ...
+
+    def scratch_dir(self, purpose: str) -> AbstractContextManager[Path]:
+        """A fresh temporary folder this process owns, removed on leaving."""
+        ...
+
+    def remove_orphaned_scratch(self) -> list[Path]:
+        """Remove the temporary folders of runs that were killed; return them."""
+        ...
+
+
+class Processes(Protocol):
+    def which(self, program: str) -> str | None:
+        """Where ``program`` is found on PATH, None when it is not."""
+        ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    git: Git
+    files: FileSystem
+    processes: Processes

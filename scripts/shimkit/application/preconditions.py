@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.ports import Reporter
+from shimkit.application.run_context import ports
 from shimkit.application.run_progress import tests_heartbeat
 from shimkit.application.test_baselines import RecordedRuns, plan_tests, suite_key
-from shimkit.application.workspace import Analysis, Workspace
+from shimkit.application.workspace import Workspace
 from shimkit.apply import repo_status
-from shimkit.apply.git_steps import branches_in_flight
 from shimkit.domain.model import BranchWork, Precondition
 from shimkit.verify import describe_command, run_tests
 
@@ -91,7 +92,7 @@ def _in_flight(
     if not repo_status(workspace.repository).is_repo:
         return Precondition(IN_FLIGHT, False, "not a git repository: cannot tell"), ()
     files = plan_files(workspace, analysis)
-    branches = branches_in_flight(workspace.repository, files)
+    branches = ports().git.branches_in_flight(workspace.repository, files)
     if not branches:
         details = f"no other branch touches the {len(files)} files"
         return Precondition(IN_FLIGHT, True, details), ()

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.history import was_removed
 from shimkit.application.ports import Reporter
-from shimkit.application.workspace import (
-    Analysis,
-    Workspace,
-    analyse,
-    reanalyse,
-    require_parsable,
-)
+from shimkit.application.workspace import Workspace, analyse, reanalyse, require_parsable
 from shimkit.domain.errors import KitError
 from shimkit.domain.layers import layers_problem
 from shimkit.domain.steps import StepSpec

@@ -7,20 +7,19 @@ from collections.abc import Callable
 
 from shimkit.analysis.parse_memo import parsing_once
 from shimkit.application.ports import Reporter
+from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
 from shimkit.apply import recover
-from shimkit.system.git import run_git
-from shimkit.system.scratch import remove_orphaned_scratch
 
 
 def recover_interrupted(workspace: Workspace, reporter: Reporter) -> None:
     outcome = recover(workspace.root)
     if outcome.describe():
         reporter.warning(outcome.describe())
-    removed = remove_orphaned_scratch()
+    removed = ports().files.remove_orphaned_scratch()
     if removed:
         if workspace.root.is_dir():
-            run_git(workspace.root, "worktree", "prune")  # worktrees checked out in those folders
+            ports().git.prune_worktrees(workspace.root)  # worktrees checked out in those folders
         reporter.warning(f"removed {len(removed)} temporary folder(s) of runs that were killed")
 
 

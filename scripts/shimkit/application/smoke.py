@@ -7,13 +7,15 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from shimkit.analysis import module_name
+from shimkit.analysis.tree_analysis import Analysis
+from shimkit.application.baseline_changes import changed_since_baseline
 from shimkit.application.history import CHANGELOG
-from shimkit.application.moves import exported_names
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.workspace import CONFIG, Analysis, Workspace
+from shimkit.application.workspace import Workspace
+from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import Inventory
-from shimkit.system.git import changed_since
+from shimkit.planning.moves import exported_names
 from shimkit.verify import ImportMode, SmokeReport, smoke_modules
 
 
@@ -67,9 +69,7 @@ def changed_modules(
 ) -> set[str] | None:
     """Modules changed or deleted since the baseline's commit, and ``also``; None when that cannot
     be told (no baseline commit, no git, or a file under src/ that is not Python changed)."""
-    if baseline.commit is None:
-        return None
-    paths = changed_since(workspace.root, baseline.commit)
+    paths = changed_since_baseline(workspace, baseline)
     if paths is None:
         return None
     src = workspace.src.strip("/")

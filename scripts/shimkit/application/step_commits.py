@@ -11,8 +11,9 @@ from dataclasses import dataclass, replace
 
 from shimkit.application.ports import Reporter
 from shimkit.application.workspace import Workspace
-from shimkit.apply.git_steps import TRAILER, commit_paths, tracked
+from shimkit.apply.git_steps import commit_paths, tracked
 from shimkit.domain.model import ChangeSet, FileChange, Moves
+from shimkit.domain.step_commit import TRAILER
 
 RETIRE = "retire"
 MAX_LISTED = 12  # moved names listed in a message; the CHANGELOG entry has them all

@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -27,10 +26,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
 from shimkit.apply.state_file import read_json, state_dir, write_json
 from shimkit.domain.phases import TESTS, timed
-from shimkit.system.git_content import content_ids
 from shimkit.verify import CollectionError, TestOutcome, TestRun
 
 KEPT = 64  # records kept per repository (the oldest go first)
@@ -72,7 +71,7 @@ class Recorded:
 def suite_key(root: Path, src: str, suite: TestSuite, commit: str | None = None) -> str | None:
     """The key of ``suite`` run on the tree at ``root`` (its work tree, or ``commit`` of it);
     None when git cannot tell the tree's content."""
-    ids = content_ids(Path(root), commit)
+    ids = ports().git.content_ids(Path(root), commit)
     if ids is None:
         return None
     digest = hashlib.sha256()
@@ -81,7 +80,7 @@ def suite_key(root: Path, src: str, suite: TestSuite, commit: str | None = None)
         "src": src,
         "paths": list(suite.paths),
         "command": list(suite.command),
-        "program": shutil.which(suite.command[0]) if suite.command else None,
+        "program": ports().processes.which(suite.command[0]) if suite.command else None,
         "python": [sys.executable, sys.version],
         "installed": _installed(),
     }

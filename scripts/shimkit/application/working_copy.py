@@ -3,19 +3,17 @@ byte of the user's tree is written."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
 from shimkit.domain.folders import STATE_DIRS, TOOL_DIRS
 from shimkit.domain.phases import WORKING_COPY, timed
-from shimkit.system.git import snapshot
-from shimkit.system.scratch import scratch_dir
 
 # the user's history stays where it is: the copy gets a one-commit repository of its own, the
 # baseline its verification compares with
-_NOT_COPIED = shutil.ignore_patterns(*TOOL_DIRS, *STATE_DIRS)
+_NOT_COPIED = (*TOOL_DIRS, *STATE_DIRS)
 
 
 @contextmanager
@@ -23,13 +21,14 @@ def working_copy(workspace: Workspace) -> Iterator[Workspace]:
     """A copy of ``workspace``'s tree (tool folders and ``.git`` left out), committed in a
     repository of its own, in a temporary folder this process owns: removed on leaving, and by
     the next run if this one is killed."""
-    with scratch_dir("working-copy") as temp:
+    files, git = ports().files, ports().git
+    with files.scratch_dir("working-copy") as temp:
         copy = temp / workspace.root.name
         with timed(WORKING_COPY):
-            shutil.copytree(workspace.root, copy, symlinks=True, ignore=_NOT_COPIED)
-            snapshot(copy, "shimkit: the tree before this run")
+            files.copy_tree(workspace.root, copy, left_out=_NOT_COPIED)
+            git.snapshot(copy, "shimkit: the tree before this run")
         try:
             yield Workspace(copy, workspace.src, workspace.plan, origin=workspace.repository)
         finally:
             with timed(WORKING_COPY):  # removing a large copy takes as long as making it
-                shutil.rmtree(copy, ignore_errors=True)
+                files.remove_tree(copy)

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from shimkit.analysis import (
     Codebase,
-    ImportGraph,
-    ModuleIndex,
-    import_graph,
     inventory_of,
     make_resolver,
     scan,
-    shim_layer,
 )
 from shimkit.analysis.parse_memo import derived_once
-from shimkit.apply.importlinter_file import read_root_packages
+from shimkit.analysis.tree_analysis import Analysis
+from shimkit.application.run_context import ports
 from shimkit.domain.errors import KitError, doing
-from shimkit.domain.model import Definition, Inventory, Resolution, ShimLayer
+from shimkit.domain.importlinter_file import CONFIG, read_root_packages
 from shimkit.domain.phases import ANALYSIS, timed
 from shimkit.domain.plan import Plan
-from shimkit.system.git import tracked_files
-
-CONFIG = ".importlinter"
 
 
 @dataclass(frozen=True)
@@ -59,45 +52,10 @@ class Workspace:
             raise KitError(f"no source directory {self.src!r} under {self.root}{hint}")
 
 
-@dataclass(frozen=True)
-class Analysis:
-    codebase: Codebase
-    inventory: Inventory
-    resolver: Callable[[str, str], Definition | None]
-
-    @cached_property
-    def imports(self) -> ImportGraph:
-        """The static import graph of the scanned tree (built on first use)."""
-        return import_graph(self.codebase)
-
-    @cached_property
-    def index(self) -> ModuleIndex:
-        """What each module binds, and chains of names (built on first use)."""
-        return ModuleIndex(self.codebase)
-
-    def shim(self, module: str) -> ShimLayer | None:
-        return next((s for s in self.inventory.shims if s.module == module), None)
-
-    def layer(self, module: str) -> ShimLayer | None:
-        """``module`` described as a re-export layer even where it is not one (an empty package
-        ``__init__``, a module with code of its own); None when it is not in the tree or does
-        not parse."""
-        return self.shim(module) or shim_layer(self.codebase, module, self.index)
-
-    def resolution(self, module: str, name: str) -> Resolution:
-        """How ``module.name`` reaches its definition, or why it does not."""
-        return self.index.resolution(module, name)
-
-    def public_names(self, module: str) -> tuple[str, ...]:
-        """What ``from module import *`` binds that ``module`` passes on (not the modules it
-        imports from outside the tree for its own use, such as ``warnings``)."""
-        return self.index.public_names(module, passed_on=True)
-
-    def definition(self, shim: str, name: str) -> Definition | None:
-        for resolution in self.inventory.resolutions:
-            if resolution.shim == shim and resolution.name == name and resolution.definition:
-                return resolution.definition
-        return self.resolver(shim, name)
+def existing_config(root: Path) -> str | None:
+    """The tree's own ``.importlinter``, None when it has none."""
+    path = root / CONFIG
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def _configured_roots(root: Path) -> tuple[str, ...] | None:
@@ -127,7 +85,7 @@ def analyse(
             workspace.root,
             workspace.src,
             exclude=workspace.plan.exclude,
-            tracked=tracked_files(workspace.repository),
+            tracked=ports().git.tracked_files(workspace.repository),
         )
         return reanalyse(workspace, codebase, extra_shims, watched, names_before)
 

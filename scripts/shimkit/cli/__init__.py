@@ -1,4 +1,4 @@
-"""Thin command line over ``shimkit.application``."""
+"""Thin command line over ``shimkit.use_cases``."""
 
 from shimkit.cli.requirements import require_libraries
 

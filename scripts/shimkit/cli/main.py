@@ -16,21 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
-from shimkit.application import (
-    ImportOptions,
-    RunOptions,
-    Workspace,
-    migrate,
-    run_adopt,
-    run_import_smoke,
-    run_inventory,
-    run_retire,
-    run_rewrite_step,
-    run_rollback,
-    run_session,
-    run_verify,
-    shim_imports,
-)
+from shimkit.application import ImportOptions, RunOptions, Workspace, run_session
 from shimkit.cli.reporter import RichReporter
 from shimkit.cli.requirements import EXIT_REFUSED
 from shimkit.domain.errors import InternalError, KitError
@@ -40,6 +26,17 @@ from shimkit.domain.steps import consolidate_step, remove_deprecated_step, updat
 from shimkit.system.error_log import write_error_log
 from shimkit.system.processes import peak_memory_mb, seconds_since_start
 from shimkit.system.signals import Interrupted, interruptible
+from shimkit.use_cases import (
+    migrate,
+    run_adopt,
+    run_import_smoke,
+    run_inventory,
+    run_retire,
+    run_rewrite_step,
+    run_rollback,
+    run_verify,
+    shim_imports,
+)
 from shimkit.verify import run_lint_imports
 
 

@@ -44,6 +44,11 @@ def last_error(result: subprocess.CompletedProcess[bytes]) -> str:
     return lines[-1] if lines else f"git exited with {result.returncode}"
 
 
+def nul_separated(data: bytes) -> tuple[str, ...]:
+    """The paths of git's ``-z`` output."""
+    return tuple(os.fsdecode(name) for name in data.split(b"\0") if name)
+
+
 def is_repo(root: Path) -> bool:
     result = run_git(root, "rev-parse", "--is-inside-work-tree")
     return result.returncode == 0 and result.stdout.strip() == b"true"

@@ -26,24 +26,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from shimkit.application.checks import Check, CheckResult
-from shimkit.application.inventory_step import load_baseline, violations
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.verify_step import Verification, plan_scope, report, verify
-from shimkit.application.workspace import CONFIG, Workspace
+from shimkit.application.run_context import ports
+from shimkit.application.workspace import Workspace
 from shimkit.apply import require_clean
-from shimkit.apply.git_steps import (
-    StepCommit,
-    differing_files,
-    later_commits_touching,
-    require_committer,
-    revert_commits,
-    short,
-    step_commits,
-)
+from shimkit.apply.git_steps import require_committer, revert_commits, short
 from shimkit.domain.errors import KitError
+from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import Inventory
+from shimkit.domain.step_commit import StepCommit
+from shimkit.planning.checks import Check, CheckResult
+from shimkit.use_cases.inventory import load_baseline, violations
+from shimkit.use_cases.verify import Verification, plan_scope, report, verify
 from shimkit.verify import probe_contracts, temporary_worktree
 
 LAST_STEP = 5
@@ -63,8 +58,9 @@ def _later(workspace: Workspace, commits: list[StepCommit]) -> dict[str, tuple[s
     """Commits that are not being reverted and touch a file a reverted commit touched."""
     reverted = {commit.sha for commit in commits}
     later: dict[str, tuple[str, set[str]]] = {}
+    git = ports().git
     for commit in commits:
-        for sha, subject, files in later_commits_touching(workspace.root, commit, reverted):
+        for sha, subject, files in git.later_commits_touching(workspace.root, commit, reverted):
             later.setdefault(sha, (subject, set()))[1].update(files)
     return later
 
@@ -83,7 +79,7 @@ def run_rollback(
     if not 0 <= to_step <= LAST_STEP:
         raise KitError(f"--to must be a step from 0 to {LAST_STEP}, not {to_step}")
     require_clean(workspace.root, allow_dirty=False, overridable=False)
-    commits = commits_to_revert(step_commits(workspace.root), to_step)
+    commits = commits_to_revert(ports().git.step_commits(workspace.root), to_step)
     if not commits:
         reporter.info("nothing to roll back: no step commit of the kit to revert")
         return 0
@@ -122,7 +118,8 @@ def check_restored(
 ) -> Verification:
     target = f"{commits[-1].sha}^"
     touched = {path for commit in commits for path in commit.files}
-    differ = [p for p in differing_files(workspace.root, target, touched) if p not in overwritten]
+    differing = ports().git.differing_files(workspace.root, target, touched)
+    differ = [p for p in differing if p not in overwritten]
     exact = CheckResult(
         Check.RESTORED_EXACTLY,
         not differ,
@@ -151,7 +148,7 @@ def _contracts_at(workspace: Workspace, baseline: Inventory, target: str) -> tup
     """The contract violations the restored ``.importlinter`` counts as already there."""
     if baseline.commit is not None:
         try:
-            same = not differing_files(workspace.root, baseline.commit, {CONFIG})
+            same = not ports().git.differing_files(workspace.root, baseline.commit, {CONFIG})
         except KitError:  # the baseline commit is not in this repository
             same = False
         if same:

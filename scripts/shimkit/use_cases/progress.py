@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step
-from shimkit.application.rewrite_step import plan_step
 from shimkit.application.workspace import Workspace
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeKind
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
+from shimkit.use_cases.rewrite_step import plan_step
 
 PLAN_STEPS = (consolidate_step, remove_deprecated_step, update_imports_step)
 

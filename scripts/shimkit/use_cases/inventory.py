@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from shimkit.analysis import find_mixed, inventory_from_json, inventory_to_json, render_markdown
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.contracts_adoption import Adoption, adopt_contracts
-from shimkit.application.contracts_config import missing_layers
 from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.plan_doc import (
     check_plan_doc,
@@ -20,12 +20,14 @@ from shimkit.application.preconditions import Checked, check_preconditions, repo
 from shimkit.application.preflight import preflight
 from shimkit.application.smoke import import_each, importable_candidates, modules_to_check
 from shimkit.application.step_commits import AppliedStep
-from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
+from shimkit.application.workspace import Workspace, analyse
 from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
+from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import ChangeKind, ChangeSet, FileChange, Inventory
 from shimkit.domain.phases import BASELINE, timed
+from shimkit.planning.contracts import missing_layers
 from shimkit.verify import ContractsReport, SmokeOutcome, probe_contracts
 
 TITLE = "Inventory of re-export layers"
@@ -186,7 +188,7 @@ def run_inventory(
 
 def _adopt(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Adoption:
     """Contracts for this tree, checked green by import-linter before anything is written."""
-    for layer in missing_layers(workspace, analysis):
+    for layer in missing_layers(workspace.plan, analysis):
         reporter.warning(
             f"the plan's layer {layer} is not in this tree: written as an optional layer"
         )

@@ -9,16 +9,18 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.analysis.triage import root_packages
-from shimkit.application.inventory_step import run_inventory
 from shimkit.application.options import RunOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
+from shimkit.application.workspace import Workspace, analyse
 from shimkit.apply import apply_changes
 from shimkit.apply.git import require_clean
 from shimkit.domain.errors import KitError
+from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import ChangeKind, ChangeSet, FileChange, ShimLayer
 from shimkit.domain.plan import Plan
+from shimkit.use_cases.inventory import run_inventory
 
 PLAN_FILE = "scripts/consolidation_plan.py"
 # what the gate runs, copied as they are (the plan is written, never copied)

@@ -7,6 +7,7 @@ file, and with it the allowance, so the gate is green at adoption and stays stri
 
 from __future__ import annotations
 
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.options import ImportOptions
 from shimkit.application.ports import Reporter
 from shimkit.application.smoke import (
@@ -15,7 +16,7 @@ from shimkit.application.smoke import (
     modules_to_check,
     reexported_names,
 )
-from shimkit.application.workspace import Analysis, Workspace, analyse
+from shimkit.application.workspace import Workspace, analyse
 from shimkit.verify.smoke_report import ModuleSmoke, SmokeOutcome
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, auto
 
-from shimkit.application.ports import CheckRow
+# (check, passed, details); passed None: a person must decide (shown apart, fails nothing)
+CheckRow = tuple[str, bool | None, str]
 
 
 class Check(Enum):

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from kit_helpers import REPO
-from shimkit.apply.importlinter_file import ContractsState, read_lists, render
+from shimkit.domain.importlinter_file import ContractsState, read_lists, render
 
 STATE = ContractsState(
     root_packages=("app", "lib"),

@@ -15,16 +15,16 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shimkit.analysis.tree_analysis import Analysis
+from shimkit.application.preflight import analyse_step
+from shimkit.application.workspace import Workspace
 from shimkit.domain import shortcuts
 from shimkit.domain.errors import KitError
 from shimkit.domain.steps import retire_step
+from shimkit.planning.moves import is_mixed
 from shimkit.rewrite import FileTask, start_rewrites
-
-from .migrate import what_can_go
-from .moves import is_mixed
-from .preflight import analyse_step
-from .rewrite_step import StepOutcome
-from .workspace import Analysis, Workspace
+from shimkit.use_cases.retire import what_can_go
+from shimkit.use_cases.rewrite_step import StepOutcome
 
 SHOWN = 5  # differences shown per aspect
 

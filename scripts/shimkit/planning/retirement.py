@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
-from shimkit.application.moves import derive_moves, layer_problem
-from shimkit.application.workspace import Analysis
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.domain.model import Moves, Reference
 from shimkit.domain.steps import StepSpec
+from shimkit.planning.moves import derive_moves, layer_problem
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+CONFIG = ".importlinter"
 MANAGED_SECTIONS = frozenset(
     {
         "importlinter",

@@ -15,12 +15,11 @@ from pathlib import Path
 
 from shimkit.analysis import Codebase, find_references
 from shimkit.analysis.sources import read_source
-from shimkit.application.contracts_config import IMPORT_KINDS
-from shimkit.application.workspace import CONFIG
-from shimkit.apply.importlinter_file import read_lists
 from shimkit.domain.errors import KitError
 from shimkit.domain.folders import SOURCE_SUFFIXES
+from shimkit.domain.importlinter_file import CONFIG, read_lists
 from shimkit.domain.model import Reference
+from shimkit.planning.contracts import IMPORT_KINDS
 
 
 def _allowed(importer: str, patterns: Collection[str]) -> bool:

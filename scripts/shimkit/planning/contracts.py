@@ -8,17 +8,18 @@ it, and as retired exactly the modules that are gone.
 from __future__ import annotations
 
 from collections.abc import Collection
-from pathlib import Path
 
-from shimkit.application.workspace import CONFIG, Analysis, Workspace
-from shimkit.apply.importlinter_file import (
+from shimkit.analysis.tree_analysis import Analysis
+from shimkit.domain.errors import KitError
+from shimkit.domain.importlinter_file import (
+    CONFIG,
     ContractsState,
     read_layers_allowlist,
     read_lists,
     render,
 )
-from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeKind, FileChange, Moves, ReferenceKind
+from shimkit.domain.plan import Plan
 from shimkit.domain.steps import StepSpec
 
 IMPORT_KINDS = frozenset(
@@ -29,11 +30,6 @@ IMPORT_KINDS = frozenset(
         ReferenceKind.SUBMODULE_FROM_IMPORT,
     }
 )
-
-
-def existing_config(root: Path) -> str | None:
-    path = root / CONFIG
-    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def _top(module: str) -> str:
@@ -60,20 +56,20 @@ def is_gone(module: str, modules: Collection[str]) -> bool:
     return module not in modules and not any(m.startswith(prefix) for m in modules)
 
 
-def missing_layers(workspace: Workspace, analysis: Analysis) -> tuple[str, ...]:
+def missing_layers(plan: Plan, analysis: Analysis) -> tuple[str, ...]:
     """The plan's layers this tree does not have (written as optional layers)."""
-    return tuple(layer for layer in workspace.plan.layers if not analysis.codebase.in_tree(layer))
+    return tuple(layer for layer in plan.layers if not analysis.codebase.in_tree(layer))
 
 
 def contracts_state(
-    workspace: Workspace, analysis: Analysis, step: StepSpec | None, moves: Moves
+    plan: Plan, existing: str | None, analysis: Analysis, step: StepSpec | None, moves: Moves
 ) -> ContractsState:
-    """What ``.importlinter`` must say once ``step`` (None: nothing, i.e. adoption) is applied."""
-    plan = workspace.plan
+    """What ``.importlinter`` (today ``existing``, None: none) must say once ``step`` (None:
+    nothing, i.e. adoption) is applied."""
     retiring = set(step.deleted) if step else set()
     modules = set(analysis.inventory.modules) - retiring
     kept = {m for m in plan.keep if m in modules}
-    previously_retired, retired_names, previous_upward = _read(existing_config(workspace.root))
+    previously_retired, retired_names, previous_upward = _read(existing)
 
     allowlist: set[tuple[str, str]] = set()
     for reference in analysis.inventory.references:
@@ -139,7 +135,7 @@ def contracts_state(
         layers_allowlist=tuple(sorted(upward)),
         reexport_only=tuple(sorted(reexport_only)),
         retired=tuple(sorted(retired)),
-        optional_layers=missing_layers(workspace, analysis),
+        optional_layers=missing_layers(plan, analysis),
     )
 
 
@@ -161,11 +157,10 @@ def _targets_after(shim: str, names: tuple[str, ...], moves: Moves) -> set[str]:
 
 
 def contracts_change(
-    workspace: Workspace, analysis: Analysis, step: StepSpec | None, moves: Moves
+    plan: Plan, existing: str | None, analysis: Analysis, step: StepSpec | None, moves: Moves
 ) -> FileChange | None:
-    """The ``.importlinter`` change a step brings, if the tree has one."""
-    existing = existing_config(workspace.root)
+    """The change a step brings to the tree's ``.importlinter`` (``existing``), if it has one."""
     if existing is None:
         return None  # a tree without contracts: step 1 --write-contracts adopts them
-    text = render(contracts_state(workspace, analysis, step, moves), existing)
+    text = render(contracts_state(plan, existing, analysis, step, moves), existing)
     return None if text == existing else FileChange(CONFIG, existing, text, ChangeKind.CONTRACTS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from shimkit.application.workspace import Analysis
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import VIA_STAR, Definition, Moves, Resolution, ShimLayer
 from shimkit.domain.steps import StepSpec

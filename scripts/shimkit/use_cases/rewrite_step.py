@@ -6,10 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shimkit.analysis import SourceFile, resolve_uses
-from shimkit.application.contracts_config import contracts_change
-from shimkit.application.decisions import shim_tests_to_decide
+from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.history import changelog_change
-from shimkit.application.moves import compat_notice, derive_moves, kept_shim_exports
 from shimkit.application.options import RunOptions
 from shimkit.application.plan_doc import (
     check_plan_doc,
@@ -26,13 +24,16 @@ from shimkit.application.step_commits import (
     report_left_out,
 )
 from shimkit.application.untracked import warn_untracked_importers
-from shimkit.application.workspace import Analysis, Workspace
+from shimkit.application.workspace import Workspace, existing_config
 from shimkit.apply import apply_changes
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeKind, ChangeSet, FileChange, Moves, Reference, ShimLayer
 from shimkit.domain.phases import REWRITE, timed
 from shimkit.domain.steps import StepSpec
+from shimkit.planning.contracts import contracts_change
+from shimkit.planning.decisions import shim_tests_to_decide
+from shimkit.planning.moves import compat_notice, derive_moves, kept_shim_exports
 from shimkit.rewrite import (
     FileRewrite,
     FileTask,
@@ -137,7 +138,9 @@ def plan_step(
             change
             for change in (
                 changelog_change(workspace, step, moves, removed),
-                contracts_change(workspace, analysis, step, moves),
+                contracts_change(
+                    workspace.plan, existing_config(workspace.root), analysis, step, moves
+                ),
             )
             if change is not None
         )

@@ -14,14 +14,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from shimkit.analysis import imports_of
-from shimkit.application.checks import Check, CheckResult
-from shimkit.application.contracts_config import is_gone
-from shimkit.application.decisions import shim_tests_to_decide
-from shimkit.application.inventory_step import load_baseline, violations
+from shimkit.analysis.tree_analysis import Analysis
+from shimkit.application.baseline_changes import changed_since_baseline
 from shimkit.application.options import ImportOptions
 from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
-from shimkit.application.ports import CheckRow, Reporter
-from shimkit.application.progress import pending_steps
+from shimkit.application.ports import Reporter
 from shimkit.application.run_progress import tests_heartbeat
 from shimkit.application.smoke import (
     ModuleSelection,
@@ -39,12 +36,16 @@ from shimkit.application.test_baselines import (
     plan_tests,
     suite_key,
 )
-from shimkit.application.workspace import CONFIG, Analysis, Workspace, analyse
-from shimkit.apply.importlinter_file import read_lists
+from shimkit.application.workspace import Workspace, analyse
 from shimkit.domain.errors import doing
+from shimkit.domain.importlinter_file import CONFIG, read_lists
 from shimkit.domain.model import Inventory, Reference
 from shimkit.domain.phases import OTHER_CHECKS, timed
-from shimkit.system.git import changed_since
+from shimkit.planning.checks import Check, CheckResult, CheckRow
+from shimkit.planning.contracts import is_gone
+from shimkit.planning.decisions import shim_tests_to_decide
+from shimkit.use_cases.inventory import load_baseline, violations
+from shimkit.use_cases.progress import pending_steps
 from shimkit.verify import (
     PRE_EXISTING,
     REGRESSION,
@@ -413,7 +414,7 @@ def _test_suite(
     if named is not None:
         return named
     changed = changed_modules(workspace, baseline, also={*scope.retired, *scope.kept})
-    touched = changed_since(workspace.root, baseline.commit) if baseline.commit else None
+    touched = changed_since_baseline(workspace, baseline)
     if changed is None or touched is None:
         return None
     found = {p for p in analysis.imports.files_importing(changed) if _is_test_file(p)}
