@@ -133,3 +133,44 @@ def test_external_imports_of_the_closure_only(tmp_path: Path) -> None:
     graph = import_graph(scan(write_tree(tmp_path, files)))
     assert graph.external_imports(["app.models.order"]) == ("mlflow",)
     assert graph.external_imports(["lib.tool", "app.jobs.standalone"]) == ("json", "optuna")
+
+
+def test_import_order_puts_packages_and_imports_first_with_the_edges_that_run_on_import(
+    tmp_path: Path,
+) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            **TREE,
+            "src/app/ring/__init__.py": "",
+            "src/app/ring/a.py": "from app.ring import b\n",
+            "src/app/ring/b.py": "def f():\n    import app.ring.c\n",  # anywhere in the file
+            "src/app/ring/c.py": "import app.ring.a\n",
+            # a module's package is no edge of it (it always runs first); an import of it is
+            "src/app/models/base.py": "X = 1\n",
+            "src/app/back/__init__.py": "from app.back import inner\n",
+            "src/app/back/inner.py": "import app.back\n",
+        },
+    )
+    order = import_graph(scan(root)).import_order()
+    position = {module: index for index, module in enumerate(order.modules)}
+    assert sorted(order.modules) == sorted(m for m in scan(root).modules)
+    for module, before in [
+        ("app.jobs.report", "app.models.order"),
+        ("app.models.order", "app.models.user"),
+        ("app.models.user", "app.core"),
+        ("app.models.user", "app.models"),
+        ("app.models", "app"),
+        ("app.cli", "app.jobs.report"),
+        ("app.models.base", "app.models"),
+    ]:
+        assert position[before] < position[module], (before, module)
+    assert order.edges["app.ring.a"] == ("app.ring", "app.ring.b")
+    assert "app.ring.b" not in order.edges  # its import of app.ring.c runs only when called
+    assert order.edges["app.back"] == ("app.back.inner",)
+    assert order.edges["app.back.inner"] == ("app.back",)
+    assert order.arranged(["app.jobs.report", "gone", "app.core"]) == [
+        "app.core",
+        "app.jobs.report",
+        "gone",
+    ]

@@ -1,14 +1,19 @@
-"""Planted import regressions: each is caught by the forked check (children forked below the
-packages they share, several at once) exactly as by one fresh interpreter per module. Real trees,
-real processes."""
+"""Planted import regressions: each is caught by the one-interpreter check (every module imported
+once, in dependency order, and on its own only what that cannot vouch for), by the forked check
+(children forked below the packages they share, several at once) and by one fresh interpreter per
+module alike, with the same records. Real trees, real processes."""
 
 from __future__ import annotations
 
 import dataclasses
+import random
 from pathlib import Path
 
 import pytest
 from kit_helpers import write_tree
+from shimkit.analysis import import_graph, scan
+from shimkit.analysis.import_graph import ImportOrder
+from shimkit.domain import shortcuts
 from shimkit.verify import ImportMode, ModuleSmoke, SmokeOutcome, SmokeReport, smoke_modules
 
 TREE = {
@@ -90,7 +95,9 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 CHANGED = ("app.core.extra", "app.core.cycle_b", "app.old", "app.gone")
 
 
-def _check(root: Path, mode: ImportMode, jobs: int) -> SmokeReport:
+def _check(
+    root: Path, mode: ImportMode, jobs: int, order: ImportOrder | None = None
+) -> SmokeReport:
     # the order puts each module that hides a regression after the one that would hide it
     return smoke_modules(
         root,
@@ -100,7 +107,12 @@ def _check(root: Path, mode: ImportMode, jobs: int) -> SmokeReport:
         jobs,
         mode=mode,
         changed=CHANGED,
+        order=order,
     )
+
+
+def _graph_order(root: Path) -> ImportOrder:
+    return import_graph(scan(root)).import_order()
 
 
 def _outcomes(report: SmokeReport) -> dict[str, tuple[SmokeOutcome, str]]:
@@ -115,15 +127,23 @@ def _comparable(result: ModuleSmoke) -> ModuleSmoke:
 
 
 @pytest.mark.parametrize("jobs", [1, 3])
-def test_every_planted_regression_is_caught_by_forked_and_fresh_checks_alike(
+def test_every_planted_regression_is_caught_by_one_interpreter_forked_and_fresh_checks_alike(
     tree: Path, jobs: int
 ) -> None:
+    shared = _check(tree, ImportMode.FORK, jobs, _graph_order(tree))
     forked = _check(tree, ImportMode.FORK, jobs)
     fresh = _check(tree, ImportMode.FRESH, jobs)
-    assert not forked.notes, forked.notes  # the forked path really ran
-    relative = {k: (o, m.replace(f"{tree}/", "")) for k, (o, m) in _outcomes(forked).items()}
-    assert relative == EXPECTED
-    assert [_comparable(r) for r in forked.results] == [_comparable(r) for r in fresh.results]
+    assert not forked.notes and not shared.notes, (forked.notes, shared.notes)
+    # the one interpreter vouched for some records; the warnings and the cycle's were imported
+    # on their own
+    assert 0 < shared.in_one_interpreter < len(EXPECTED)
+    assert forked.in_one_interpreter == fresh.in_one_interpreter == 0
+    for report in (shared, forked):
+        relative = {k: (o, m.replace(f"{tree}/", "")) for k, (o, m) in _outcomes(report).items()}
+        assert relative == EXPECTED
+    expected = [_comparable(r) for r in fresh.results]
+    assert [_comparable(r) for r in forked.results] == expected
+    assert [_comparable(r) for r in shared.results] == expected
 
 
 def test_a_deprecation_from_a_package_is_blamed_on_the_package_file(tree: Path) -> None:
@@ -145,3 +165,111 @@ def test_each_result_names_the_changed_modules_its_import_reached(tree: Path) ->
     # two more); the import system's own listings of those folders reach nothing
     assert reached["app.plugins"] == ("app.core.cycle_b", "app.core.extra", "app.gone", "app.old")
     assert reached["app.core.registry"] == ()
+
+
+# -- the one interpreter against a module each, whatever order it imports them in -------------
+
+# what one interpreter shares between modules, each a way for a module to import there and not
+# on its own (or the other way round)
+SHARED_STATE = {
+    **TREE,
+    # imports app.core.extra before app.core.alone, which uses it without importing it
+    "src/app/core/aardvark.py": "import app.core.extra\n",
+    # imports a module past the import statement (and its hook): alone it gets the attribute
+    "src/app/core/zz_bootstrap.py": """\
+        import importlib._bootstrap
+        import app.core
+        importlib._bootstrap._gcd_import("app.core.extra")
+        VALUE = app.core.extra.VALUE
+        """,
+    # an attribute one module sets on a package, another uses (each name sorts the module that
+    # would hide a regression first)
+    "src/app/reg/__init__.py": "",
+    "src/app/reg/a_owner.py": "import app.reg\napp.reg.registry = {}\n",
+    "src/app/reg/needs.py": "import app.reg\napp.reg.registry['b'] = 1\n",
+    # a module-level registry one module fills in, another reads
+    "src/app/fills.py": "from app.core import registry\nregistry.ITEMS['x'] = 1\n",
+    "src/app/reads.py": "from app.core.registry import ITEMS\nVALUE = ITEMS['x']\n",
+    # process state one module changes, another needs
+    "src/app/env/__init__.py": "",
+    "src/app/env/a_pollutes.py": "import os\nos.environ['SHIMKIT_PLANTED'] = '1'\n",
+    "src/app/env/needs.py": "import os\nVALUE = os.environ['SHIMKIT_PLANTED']\n",
+    "src/app/env/a_moves.py": "import os\nos.chdir(os.path.dirname(__file__))\n",
+    "src/app/env/opens_relative.py": "open('src/app/__init__.py').close()\n",
+    # imports a module that warns: it warns on its own too
+    "src/app/uses_warns.py": "from app.core import warns\n",
+    "src/app/uses_old_deep.py": "from app.old.deep import leaf\n",
+    # a failure midway, after it filled a registry another module reads
+    "src/app/half.py": """\
+        from app.core import registry
+        registry.ITEMS["half"] = 1
+        raise ValueError("half")
+        """,
+    "src/app/reads_half.py": "from app.core.registry import ITEMS\nVALUE = ITEMS['half']\n",
+    # imports one module of a cycle: which one a fresh import enters first decides
+    "src/app/enters_cycle.py": "from app.core import cycle_a\n",
+    # a package importing its own modules, one of which imports the package back: a settled cycle
+    "src/app/settled/__init__.py": "from app.settled import inner\nNAME = 'settled'\n",
+    "src/app/settled/inner.py": "import app.settled\n\nNAMED = lambda: app.settled.NAME\n",
+}
+
+
+@pytest.fixture(scope="module")
+def shared_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tree(tmp_path_factory.mktemp("shared"), SHARED_STATE)
+
+
+def _orders(graph: ImportOrder) -> dict[str, ImportOrder]:
+    modules = list(graph.modules)
+    shuffled = {
+        f"shuffled {seed}": ImportOrder(
+            tuple(random.Random(seed).sample(modules, len(modules))), graph.edges
+        )
+        for seed in range(2)
+    }
+    return {
+        "dependency order": graph,
+        "reversed": ImportOrder(tuple(reversed(modules)), graph.edges),
+        **shuffled,
+    }
+
+
+def test_the_one_interpreter_gives_every_module_its_own_record_whatever_the_order(
+    shared_tree: Path,
+) -> None:
+    graph = _graph_order(shared_tree)
+    modules = sorted(graph.modules)
+
+    def check(order: ImportOrder | None) -> SmokeReport:
+        return smoke_modules(
+            shared_tree,
+            "src",
+            modules,
+            {"app.core.compat": ("thing", "other")},
+            2,
+            changed=CHANGED,
+            order=order,
+        )
+
+    alone = check(None)
+    assert alone.in_one_interpreter == 0
+    outcomes = {r.module: r.outcome for r in alone.results}
+    assert outcomes["app.reg.needs"] is SmokeOutcome.IMPORT_ERROR
+    assert outcomes["app.reads"] is outcomes["app.reads_half"] is SmokeOutcome.IMPORT_ERROR
+    assert outcomes["app.env.needs"] is SmokeOutcome.IMPORT_ERROR
+    assert outcomes["app.env.opens_relative"] is SmokeOutcome.OK
+    assert outcomes["app.uses_warns"] is SmokeOutcome.DEPRECATION
+    assert outcomes["app.settled.inner"] is outcomes["app.core.zz_bootstrap"] is SmokeOutcome.OK
+    expected = [_comparable(r) for r in alone.results]
+    for name, order in _orders(graph).items():
+        shared = check(order)
+        assert shared.in_one_interpreter > 0, name
+        assert [_comparable(r) for r in shared.results] == expected, name
+
+
+def test_no_shortcuts_imports_every_module_on_its_own(tree: Path) -> None:
+    with shortcuts.switched_off():
+        report = _check(tree, ImportMode.FORK, 2, _graph_order(tree))
+    assert report.in_one_interpreter == 0
+    relative = {k: (o, m.replace(f"{tree}/", "")) for k, (o, m) in _outcomes(report).items()}
+    assert relative == EXPECTED

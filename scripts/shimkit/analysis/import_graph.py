@@ -42,7 +42,14 @@ from .astwalk import is_type_checking
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
 
-__all__ = ["FileImports", "ImportGraph", "ImportSite", "import_graph", "imports_of"]
+__all__ = [
+    "FileImports",
+    "ImportGraph",
+    "ImportOrder",
+    "ImportSite",
+    "import_graph",
+    "imports_of",
+]
 
 _DYNAMIC_IMPORTS = frozenset({"importlib.import_module", "import_module", "__import__"})
 
@@ -57,6 +64,25 @@ class FileImports:
     candidates: frozenset[str]  # ``pkg.name`` of ``from pkg import name`` (no such module today)
     local_files: frozenset[str]  # files next to it imported by bare name (files outside src)
     external: frozenset[str]  # non-project modules imported when it is imported
+    # project modules imported when it is imported (not in a function or under TYPE_CHECKING)
+    at_import: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ImportOrder:
+    """The project's modules in dependency order (a module after its packages and the modules it
+    imports, as far as cycles allow), and the import edges that run when a module is imported
+    (module -> the project modules it imports then): a fresh import may enter a cycle of them at
+    any of its modules, so a module's import can depend on which came first."""
+
+    modules: tuple[str, ...]
+    edges: Mapping[str, tuple[str, ...]]
+
+    def arranged(self, modules: Iterable[str]) -> list[str]:
+        """``modules`` in this order (any this order does not know last, as given)."""
+        position = {module: index for index, module in enumerate(self.modules)}
+        given = list(enumerate(modules))
+        return [m for _, m in sorted(given, key=lambda g: (position.get(g[1], len(position)), g))]
 
 
 class ImportGraph:
@@ -101,6 +127,40 @@ class ImportGraph:
             external |= file.external
             todo.extend(_runs(file))
         return tuple(sorted(external))
+
+    def import_order(self) -> ImportOrder:
+        """Every module under src in dependency order, and the project imports each runs when it
+        is imported (a package always runs before its modules: that is no edge)."""
+        edges = {
+            module: sorted(m for m in file.imports if m in self.modules and m != module)
+            for module, file in self._by_module.items()
+        }
+        order: list[str] = []
+        placed: set[str] = set()
+        for start in sorted(self.modules):
+            stack: list[tuple[str, Iterator[str]]] = []
+            if start not in placed:
+                placed.add(start)
+                stack.append((start, iter(self._needs(start, edges))))
+            while stack:
+                module, needs = stack[-1]
+                following = next((m for m in needs if m not in placed), None)
+                if following is None:
+                    stack.pop()
+                    order.append(module)
+                else:
+                    placed.add(following)
+                    stack.append((following, iter(self._needs(following, edges))))
+        at_import = {
+            module: tuple(sorted(m for m in file.at_import if m in self.modules and m != module))
+            for module, file in self._by_module.items()
+        }
+        return ImportOrder(tuple(order), {m: e for m, e in at_import.items() if e})
+
+    def _needs(self, module: str, edges: Mapping[str, list[str]]) -> list[str]:
+        """What runs before ``module``'s own code can finish: its packages, what it imports."""
+        parents = [".".join(module.split(".")[:end]) for end in range(1, module.count(".") + 1)]
+        return [p for p in parents if p in self.modules] + edges.get(module, [])
 
     def _reaching(self, changed: Collection[str]) -> set[str]:
         reached = {self._by_module[m].path for m in changed if m in self._by_module}
@@ -147,6 +207,7 @@ class _Collected:
     candidates: set[str]
     local: set[str]
     external: set[str]
+    at_import: set[str]
 
 
 def _file_imports(
@@ -154,7 +215,7 @@ def _file_imports(
     file: SourceFile,
     project: frozenset[str],
 ) -> FileImports:
-    found = _Collected(set(), set(), set(), set())
+    found = _Collected(set(), set(), set(), set(), set())
     for _, tree, text in file.trees():
         for stmt, at_import in _statements(tree.body, True):
             if isinstance(stmt, ast.Import):
@@ -176,6 +237,7 @@ def _file_imports(
         candidates=frozenset(found.candidates - found.imports),
         local_files=frozenset(found.local),
         external=frozenset(found.external),
+        at_import=frozenset(found.at_import),
     )
 
 
@@ -194,6 +256,9 @@ def _add(
         for sub in from_names or ():
             full = f"{name}.{sub}"
             (found.imports if codebase.has_module(full) else found.candidates).add(full)
+        if at_import:
+            found.at_import.add(name)
+            found.at_import.update(f"{name}.{sub}" for sub in from_names or ())
         return
     if file.module is None:
         local = _local_file(codebase, file.path, top)

@@ -118,6 +118,7 @@ def import_each(
             mode=ImportMode.FRESH if options.fresh_interpreters else ImportMode.FORK,
             preload=analysis.imports.external_imports(modules),
             changed=changed,
+            order=analysis.imports.import_order(),
         )
     for note in report.notes:
         reporter.warning(note)

@@ -87,10 +87,12 @@ def import_forked(
     *,
     on_result: Callable[[ModuleSmoke], None],
     on_note: Callable[[str], None],
-) -> None:
+) -> int:
     """Import each module of ``batch`` in a child forked from a server that imported ``preload``
-    first. ``on_result`` is called once per module as it finishes; raises ``ServerUnavailable``
-    when the server cannot go on (modules already reported stay reported)."""
+    first (all of them in one interpreter first when ``batch.edges`` is set). ``on_result`` is
+    called once per module as it finishes; raises ``ServerUnavailable`` when the server cannot go
+    on (modules already reported stay reported). Returns how many records came from the one
+    interpreter."""
     timeout = batch.timeout
     request = {
         "preload": list(preload),
@@ -99,6 +101,8 @@ def import_forked(
         "jobs": batch.jobs,
         "timeout": timeout,
     }
+    if batch.edges is not None:
+        request["shared"] = {module: list(targets) for module, targets in batch.edges.items()}
     with _server(batch.root, batch.src_dir, batch.env) as (process, log):
         assert process.stdin is not None and process.stdout is not None
         try:
@@ -118,11 +122,13 @@ def import_forked(
                 f"preloading started {len(threads) - 1} thread(s) ({', '.join(threads[1:])}), "
                 "and forking a threaded process can deadlock"
             )
+        shared = 0
         for _ in batch.modules:
             message = lines.next(timeout + RESULT_SLACK)
             if message is None:
                 reason = _last_line(log) or "no result"
                 raise ServerUnavailable(f"the import server stopped ({reason})")
+            shared += bool(message.get("shared"))
             on_result(
                 module_smoke(
                     batch.root,
@@ -134,6 +140,7 @@ def import_forked(
                     seconds=float(message["seconds"]),
                 )
             )
+        return shared
 
 
 def _announce(ready: Mapping[str, Any], on_note: Callable[[str], None]) -> None:

@@ -20,6 +20,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from shimkit.analysis.import_graph import ImportOrder
+from shimkit.domain import shortcuts
 from shimkit.domain.phases import IMPORT_CHECKS, timed
 from shimkit.system.processes import child_env, run_child
 from shimkit.verify.fork_server import (
@@ -102,6 +104,7 @@ def smoke_modules(
     mode: ImportMode = ImportMode.FORK,
     preload: Sequence[str] = (),
     changed: Collection[str] = (),
+    order: ImportOrder | None = None,
 ) -> SmokeReport:
     """Import each module on its own (``jobs`` at a time, default: one per core) and report.
 
@@ -116,17 +119,21 @@ def smoke_modules(
     root = Path(os.path.realpath(root))
     reexports = reexports or {}
     unique = list(dict.fromkeys(modules))
+    one_interpreter = order is not None and mode is ImportMode.FORK and shortcuts.enabled()
+    ordered = order.arranged(unique) if order is not None and one_interpreter else unique
     batch = ImportBatch(
         root=root,
         src_dir=root / src,
-        modules=tuple((module, tuple(reexports.get(module, ()))) for module in unique),
+        modules=tuple((module, tuple(reexports.get(module, ()))) for module in ordered),
         env=child_env([root / src, *extra_paths]),
         jobs=max(1, jobs or os.cpu_count() or 1),
         timeout=timeout,
         changed=tuple(sorted(changed)),
+        edges=order.edges if order is not None and one_interpreter else None,
     )
     results: dict[str, ModuleSmoke] = {}
     notes: list[str] = []
+    vouched = 0
 
     def finished(result: ModuleSmoke) -> None:
         results[result.module] = result
@@ -138,9 +145,9 @@ def smoke_modules(
             notes.append("fork is not available here: one fresh interpreter per module")
         else:
             try:
-                import_forked(batch, preload, on_result=finished, on_note=notes.append)
+                vouched = import_forked(batch, preload, on_result=finished, on_note=notes.append)
             except ServerUnavailable as reason:
                 notes.append(f"{reason}: the remaining modules get one fresh interpreter each")
     remaining = tuple(item for item in batch.modules if item[0] not in results)
     _import_fresh(dataclasses.replace(batch, modules=remaining), finished)
-    return SmokeReport(tuple(results[module] for module in unique), tuple(notes))
+    return SmokeReport(tuple(results[module] for module in unique), tuple(notes), vouched)

@@ -617,7 +617,91 @@ def serve(root: str, src_dir: str) -> None:
     if len(threads) > 1:
         return  # forking a threaded process can deadlock: the kit falls back to fresh ones
     modules = [(str(m), [str(n) for n in names]) for m, names in request["modules"]]
-    server.run(_grouped(modules), float(request["timeout"]))
+    timeout = float(request["timeout"])
+    edges = request.get("shared")
+    if edges is not None:
+        graph = {str(m): [str(t) for t in targets] for m, targets in edges.items()}
+        trusted = _shared_pass(server, modules, graph, timeout)
+        modules = [(module, names) for module, names in modules if module not in trusted]
+    server.run(_grouped(modules), timeout)
+
+
+def _shared_pass(
+    server: _Server,
+    modules: list[tuple[str, list[str]]],
+    edges: dict[str, list[str]],
+    timeout: float,
+) -> set[str]:
+    """Import ``modules`` in one child, in the order given (``smoke_shared``), and report the
+    records it trusts; returns their modules. A module that runs longer than ``timeout``, or a
+    child that dies, leaves the rest to their own imports."""
+    read_fd, write_fd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            if server.prctl is not None:
+                server.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            for fd in (server.inbox, server.outbox, server.wake_read, server.wake_write):
+                if fd is not None:
+                    os.close(fd)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            os.dup2(devnull, 0)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+            os.chdir(server.root)
+            warnings.filters[:] = server.filters  # type: ignore[index]
+            warnings._filters_mutated()  # type: ignore[attr-defined]
+            shared = _load_sibling("smoke_shared")
+
+            def emit(module: str, data: dict[str, Any], trusted: bool) -> None:
+                line = {"module": module, "record": data, "trusted": trusted}
+                _Server._write(write_fd, line)
+
+            shared.run(modules, edges, server.src_dir, record, _ChangeWatch, emit)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    trusted: set[str] = set()
+    buffer = b""
+    selector = selectors.DefaultSelector()
+    selector.register(read_fd, selectors.EVENT_READ)
+    started = time.monotonic()
+    try:
+        while selector.select(timeout):
+            data = os.read(read_fd, 65536)
+            if not data:
+                break
+            *lines, rest = (buffer + data).split(b"\n")
+            buffer = rest
+            for line in lines:
+                message = json.loads(line)
+                if message["trusted"]:
+                    trusted.add(str(message["module"]))
+                    result = _Server._result(str(message["module"]), message["record"])
+                    server.send({**result, "seconds": time.monotonic() - started, "shared": True})
+                started = time.monotonic()
+    finally:
+        selector.close()
+        os.close(read_fd)
+        _kill(pid)
+    return trusted
+
+
+def _load_sibling(name: str) -> Any:
+    """A module of this folder, loaded by file path (``-P``: the folder is not on sys.path,
+    and the kit's package must not be imported here)."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_shimkit_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def main(argv: list[str]) -> None:

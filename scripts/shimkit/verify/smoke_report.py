@@ -33,6 +33,10 @@ class ImportBatch:
     jobs: int  # imports at once
     timeout: float  # seconds before an import is killed
     changed: tuple[str, ...] = ()  # modules the change touched: a record says which it reached
+    # what each module imports when it is imported (the import graph), when ``modules`` are in
+    # dependency order: the fork server then imports them all in one interpreter first and
+    # imports on its own only what that cannot vouch for (``smoke_shared``); None: each alone
+    edges: Mapping[str, tuple[str, ...]] | None = None
 
 
 class SmokeOutcome(enum.Enum):
@@ -74,6 +78,7 @@ class ModuleSmoke:
 class SmokeReport:
     results: tuple[ModuleSmoke, ...]  # in the order the modules were given
     notes: tuple[str, ...] = ()  # how the check ran, for a person: fallbacks, purged modules
+    in_one_interpreter: int = 0  # records the one-interpreter pass vouched for (the rest: alone)
 
     @property
     def ok(self) -> bool:

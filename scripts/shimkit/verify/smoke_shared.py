@@ -1,0 +1,435 @@
+"""The one-interpreter import check: the fast path of ``smoke_child.py serve``. Standard library
+only; the child loads it by file path, so that nothing of the kit is in ``sys.modules``.
+
+One process imports every module of a check once, in dependency order, and records for each what
+a fresh interpreter's import of it records (``record`` of ``smoke_child``: outcome, error and
+where, warnings, re-exports). A record is *vouched for* (taken as the fresh one) only when
+nothing the process shares between modules could have made it differ from a fresh import; every
+other module is imported again on its own (forked or fresh), so the promise stays that of one
+interpreter per module. A record is not vouched for when:
+
+- it holds a project ``DeprecationWarning`` or an unusable re-export (a fresh record also holds
+  what its packages' imports issued); warnings are recorded per import with
+  ``catch_warnings(record=True)`` and ``simplefilter("always")``, so no warning registry hides one
+  from the next module;
+- a module of its *closure* (every project module its import asked for, even one loaded already,
+  with what that one's import asked for, and its packages; an ``__import__`` hook sees them)
+  warned, looked up a hidden submodule (below), or changed process state (working folder,
+  environment, ``sys.path``, builtins: restored after it);
+- a module of its closure had its namespace changed (an attribute set, a module-level dict, list
+  or set filled in) by an import outside the closure, a failed one included;
+- its import runs into an import cycle (of the import graph's edges that run on import, the
+  change's own included, and of the imports seen here) that this process did not enter once, by
+  the module a fresh import of it reaches first (its packages, then what it asked for, in order).
+
+While a module is imported, the submodule attributes of packages are hidden unless its import
+asked for that submodule or for a module whose import did: a module that uses ``pkg.sub``
+without importing it fails here as it fails alone; a lookup of a hidden one through a path the
+hook does not see makes the module untrusted. A failed import leaves nothing behind in
+``sys.modules`` (Python removes it), and its record is vouched for on the same terms.
+What is compared is module namespaces and process state: an object's inner state (a signal's
+receivers, a registry inside an instance) is not.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+Record = dict[str, Any]
+_CONTAINERS = (dict, list, set)
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts))]
+
+
+class _SharedPass:
+    def __init__(self, src_dir: str, edges: dict[str, list[str]]) -> None:
+        self.src_dir = src_dir
+        self.tops = {
+            entry.removesuffix(".py") for entry in os.listdir(src_dir) if not entry.startswith(".")
+        }
+        self.edges = edges  # the import graph's: what each module imports when it is imported
+        self.cycles: list[tuple[str, ...]] = []
+        # module -> the project modules its code asked for, in the order it asked
+        self.asked: dict[str, dict[str, None]] = {}
+        self.inside: dict[str, frozenset[str]] = {}  # module -> the modules importing then
+        self.loads: dict[str, int] = {}  # module -> when it was looked up to be loaded
+        self.importing: list[str] = []  # the imports under way, innermost last
+        self.guarded: dict[str, tuple[Any, Any]] = {}  # package -> (it, its own __getattr__)
+        self.peeked = False  # whether the import under way looked up a hidden submodule
+        self.writers: dict[str, set[str]] = {}  # module -> imports that changed its namespace
+        self.prints: dict[
+            str, frozenset[tuple[str, int, int]]
+        ] = {}  # module -> fingerprint of its namespace
+        self.tainted: set[str] = set()  # modules that warned or changed process state
+        self.hidden: dict[str, tuple[Any, str, Any]] = {}  # module -> (package, attribute, it)
+        self.current: set[str] = set()  # what the import under way asked for
+
+    def project(self, name: str) -> bool:
+        return name.split(".", 1)[0] in self.tops
+
+    # -- what each import asks for -----------------------------------------------------------
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        """First on ``sys.meta_path``: notes which project modules were being imported when a
+        module was looked up to be loaded (finds nothing itself)."""
+        if self.project(fullname) and fullname not in self.loads:
+            self.loads[fullname] = len(self.loads)
+            under_way = {n for name in self.importing for n in (*_parents(name), name)}
+            self.inside[fullname] = frozenset(filter(_initializing, under_way))
+
+    def asked_for(self, importer: str | None, names: Iterable[str]) -> None:
+        """Note an import statement (or call) of ``importer`` asking for ``names``. One run by a
+        function of a module imported earlier counts for the import under way that called it."""
+        wanted = [name for name in names if self.project(name)]
+        if importer is not None and not _initializing(importer):
+            importer = next((m for m in reversed(self.importing) if _initializing(m)), None)
+        if importer is not None and self.project(importer):
+            self.asked.setdefault(importer, {}).update(dict.fromkeys(wanted))
+        self.current.update(wanted)
+        for name in wanted:
+            self.reveal(name)
+
+    def reveal(self, name: str) -> None:
+        """Put back the submodule attributes a fresh import of ``name`` would set."""
+        for module in self.closure(name) if self.hidden else ():
+            hidden = self.hidden.pop(module, None)
+            if hidden is not None:
+                package, attribute, value = hidden
+                setattr(package, attribute, value)
+
+    def hide(self) -> None:
+        """Remove every submodule attribute of the project's packages, each package getting a
+        module ``__getattr__`` that notes when code looks one up while it is hidden."""
+        self.peeked = False
+        for name, module in list(sys.modules.items()):
+            if not self.project(name):
+                continue
+            package_name, _, attribute = name.rpartition(".")
+            package = sys.modules.get(package_name)
+            if not package_name or package is None:
+                continue
+            if package.__dict__.get(attribute) is module:
+                delattr(package, attribute)
+                self.hidden[name] = (package, attribute, module)
+                if package_name not in self.guarded:
+                    previous = package.__dict__.get("__getattr__")
+                    self.guarded[package_name] = (package, previous)
+                    package.__getattr__ = self._guard(package_name, previous)  # type: ignore[method-assign]
+
+    def _guard(self, package: str, previous: Any) -> Callable[[str], Any]:
+        def __getattr__(attribute: str) -> Any:
+            if f"{package}.{attribute}" in self.hidden:
+                self.peeked = True
+            if previous is not None:
+                return previous(attribute)
+            raise AttributeError(f"module {package!r} has no attribute {attribute!r}")
+
+        return __getattr__
+
+    def reveal_all(self) -> None:
+        for package, attribute, value in self.hidden.values():
+            setattr(package, attribute, value)
+        self.hidden.clear()
+        for package, previous in self.guarded.values():
+            if previous is None:
+                del package.__getattr__
+            else:
+                package.__getattr__ = previous
+        self.guarded.clear()
+
+    def closure(self, module: str) -> set[str]:
+        """What a fresh import of ``module`` asks for: its packages and what its import asked for
+        here, each with its own closure."""
+        found: set[str] = set()
+        todo = [module]
+        while todo:
+            name = todo.pop()
+            if name in found:
+                continue
+            found.add(name)
+            todo.extend(_parents(name))
+            todo.extend(self.asked.get(name, ()))
+        return found
+
+    # -- what may differ from a fresh import -------------------------------------------------
+
+    def fingerprint(self, name: str) -> frozenset[tuple[str, int, int]] | None:
+        module = sys.modules.get(name)
+        if module is None:
+            return None
+        items = []
+        for key, value in list(vars(module).items()):
+            kind = type(value)  # never ``isinstance``: a lazy object would run code to answer
+            if key == "__warningregistry__" or (
+                issubclass(kind, type(sys)) and value is sys.modules.get(f"{name}.{key}")
+            ):
+                continue  # the warnings machinery's bookkeeping; a submodule's attribute
+            size = len(value) if kind in _CONTAINERS else -1
+            items.append((key, id(value), size))
+        return frozenset(items)
+
+    def loaded(self, names: Iterable[str]) -> None:
+        """Note the namespace of each module of ``names`` whose import just finished (one loaded
+        earlier keeps the print it had)."""
+        for name in names:
+            module = sys.modules.get(name)
+            spec = getattr(module, "__spec__", None)
+            finished = module is not None and not getattr(spec, "_initializing", False)
+            if finished and name not in self.prints and self.project(name):
+                self.prints[name] = self.fingerprint(name) or frozenset()
+
+    def note_writes(self, top: str, closure: set[str]) -> None:
+        """Which modules of ``top``'s closure had their namespace changed since their own import
+        finished (or since the last check): ``top``'s import changed them."""
+        for name in closure:
+            if not self.project(name):
+                continue
+            now = self.fingerprint(name)
+            if name in self.prints and now != self.prints[name]:
+                self.writers.setdefault(name, set()).add(top)
+            if now is not None:
+                self.prints[name] = now
+
+    def entry(self, cycle: tuple[str, ...]) -> str | None:
+        """The module by which this process entered ``cycle``, when it entered it once: every
+        other module of it that was loaded was loaded while that one was being imported."""
+        loaded = sorted((m for m in cycle if m in self.loads), key=self.loads.__getitem__)
+        if not loaded:
+            return None
+        first = loaded[0]
+        return first if all(first in self.inside.get(m, ()) for m in loaded[1:]) else None
+
+    def first_reached(self, module: str, cycle: frozenset[str]) -> str | None:
+        """The module of ``cycle`` a fresh import of ``module`` reaches first: its packages,
+        then what its import asked for here, each followed by what that one's import asked for,
+        in the order they asked (depth first)."""
+        seen: set[str] = set()
+        todo = [module, *reversed(_parents(module))]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in cycle:
+                return name
+            todo.extend(reversed(self.asked.get(name, {})))
+        return None
+
+    def find_cycles(self) -> None:
+        """The cycles of the import graph's edges and of the imports this process saw run."""
+        graph: dict[str, set[str]] = {}
+        for module, targets in (*self.edges.items(), *self.asked.items()):
+            graph.setdefault(module, set()).update(t for t in targets if t != module)
+        self.cycles = _cycles(graph)
+
+    def trusted(self, module: str, data: Record, closure: set[str]) -> bool:
+        """Whether ``module``'s record is its fresh one, as far as its import's time can tell
+        (``settled`` tells the rest once every import has run)."""
+        if data["deprecations"] or data["bad_names"]:
+            return False  # a fresh import's record holds what its packages' imports issued
+        allowed = closure | {module}
+        for name in closure:
+            if name in self.tainted:
+                return False
+            if not self.writers.get(name, set()) <= allowed:
+                return False
+        return True
+
+    def settled(self, module: str, closure: set[str]) -> bool:
+        """Whether every import cycle ``module``'s import runs into is entered here as a fresh
+        import of it enters it: this process entered it once, by the module that import reaches
+        first (a package always runs before its modules: a cycle inside a package its
+        ``__init__`` enters is entered the same way by every import)."""
+        for cycle in self.cycles:
+            members = frozenset(cycle)
+            if closure.isdisjoint(members):
+                continue
+            entry = self.entry(cycle)
+            if entry is None or entry != self.first_reached(module, members):
+                return False
+        return True
+
+
+def _initializing(name: str) -> bool:
+    """Whether the import of module ``name`` is under way (it is in ``sys.modules`` already)."""
+    spec = getattr(sys.modules.get(name), "__spec__", None)
+    return bool(getattr(spec, "_initializing", False))
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
+    """The strongly connected components of more than one module (Tarjan's, without recursion:
+    import chains run deep)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[tuple[str, ...]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph.get(start, ()))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            module, targets = work[-1]
+            target = next(targets, None)
+            if target is not None:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(sorted(graph.get(target, ())))))
+                elif target in on_stack:
+                    low[module] = min(low[module], index[target])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[module])
+            if low[module] == index[module]:
+                component: list[str] = []
+                while component[-1:] != [module]:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                if len(component) > 1:
+                    found.append(tuple(sorted(component)))
+    return found
+
+
+def _process_state() -> tuple[Any, ...]:
+    return (
+        os.getcwd(),
+        dict(os.environ),
+        list(sys.path),
+        {key: id(value) for key, value in vars(builtins).items()},
+    )
+
+
+def _restore(state: tuple[Any, ...]) -> None:
+    cwd, environ, path, _ = state
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(environ)
+    sys.path[:] = path
+
+
+def _module_of(path: str, src_dir: str) -> str | None:
+    relative = os.path.relpath(os.path.realpath(path), src_dir)
+    if relative.startswith("..") or not relative.endswith(".py"):
+        return None
+    name = relative[: -len(".py")].replace(os.sep, ".")
+    return name.removesuffix(".__init__")
+
+
+def run(
+    modules: list[tuple[str, list[str]]],
+    edges: dict[str, list[str]],
+    src_dir: str,
+    record: Callable[[str, str, list[str]], Record],
+    watch: Any,
+    emit: Callable[[str, Record, bool], None],
+) -> None:
+    """Import ``modules`` in the order given (dependencies first), then call ``emit(module,
+    record, trusted)`` for each. ``edges``: what each module imports when it is imported, by the
+    import graph. ``watch``: smoke_child's ``_ChangeWatch`` (its ``reached`` is reset per
+    module; a trusted record reaches the changed modules of its closure too)."""
+    shared = _SharedPass(src_dir, edges)
+    done: list[tuple[str, Record, set[str], bool]] = []
+    original_import = builtins.__import__
+    original_import_module = importlib.import_module
+
+    def hooked_import(
+        name: str,
+        globals: dict[str, Any] | None = None,
+        locals: Any = None,
+        fromlist: Any = (),
+        level: int = 0,
+    ) -> Any:
+        importer = (globals or {}).get("__name__")
+        absolute = name
+        if level:
+            try:
+                package = (globals or {}).get("__package__") or ""
+                absolute = importlib.util.resolve_name("." * level + name, package)
+            except (ImportError, ValueError):
+                absolute = ""
+        if absolute:
+            listed = [f"{absolute}.{item}" for item in fromlist or () if item != "*"]
+            shared.asked_for(importer, [*_parents(absolute), absolute, *listed])
+        shared.importing.append(absolute)
+        try:
+            imported = original_import(name, globals, locals, fromlist, level)
+        finally:
+            shared.importing.pop()
+        if absolute:
+            shared.loaded([*_parents(absolute), absolute, *listed])
+        return imported
+
+    def hooked_import_module(name: str, package: str | None = None) -> Any:
+        try:
+            absolute = importlib.util.resolve_name(name, package) if name.startswith(".") else name
+        except (ImportError, ValueError):
+            absolute = ""
+        if absolute:
+            caller = sys._getframe(1).f_globals.get("__name__")
+            shared.asked_for(caller, [*_parents(absolute), absolute])
+        shared.importing.append(absolute)
+        try:
+            imported = original_import_module(name, package)
+        finally:
+            shared.importing.pop()
+        if absolute:
+            shared.loaded([*_parents(absolute), absolute])
+        return imported
+
+    builtins.__import__ = hooked_import  # type: ignore[assignment]
+    importlib.import_module = hooked_import_module
+    sys.meta_path.insert(0, shared)
+    try:
+        for module, names in modules:
+            before = {name for name in sys.modules if shared.project(name)}
+            state = _process_state()
+            shared.current = set()
+            watch.reached = set()
+            shared.hide()
+            shared.asked_for(None, [*_parents(module), module])
+            try:
+                data = record(module, src_dir, names)
+            finally:
+                shared.reveal_all()
+            if shared.peeked:
+                shared.tainted.add(module)
+            loaded = {name for name in sys.modules if shared.project(name)} - before
+            own = shared.asked.setdefault(module, {})
+            for name in sorted(shared.current - {module}):  # asked by what its import loaded
+                own.setdefault(name)
+            closure = shared.closure(module) | loaded
+            if _process_state() != state:
+                shared.tainted.add(module)
+                _restore(state)
+            for warning in data["deprecations"]:
+                issuer = _module_of(str(warning["path"]), src_dir)
+                shared.tainted.add(module)
+                if issuer is not None and issuer not in before:
+                    shared.tainted.add(issuer)  # loaded (or failed) in this import
+            shared.note_writes(module, closure)
+            done.append((module, data, closure, shared.trusted(module, data, closure)))
+    finally:
+        builtins.__import__ = original_import
+        importlib.import_module = original_import_module
+    shared.find_cycles()
+    for module, data, closure, trusted in done:
+        vouched = trusted and shared.settled(module, closure)
+        if vouched:
+            data["reached"] = sorted(set(data["reached"]) | (set(watch.changed) & closure))
+        emit(module, data, vouched)
