@@ -148,6 +148,7 @@ class _Planter:
         self.contexts = _contexts(tree)
         self.decorated = _decorated(tree)
         self.out = Planted()
+        self.shadowed: set[int] = set()  # nodes where the module's local name is another binding
 
     def at(self, line: int, column: int) -> int:
         return _offset(self.text, self.offsets, line, column)
@@ -237,6 +238,7 @@ class _Planter:
     def module_import(self, node: ast.Import) -> None:
         alias = next(a for a in node.names if a.name == self.module)
         local = alias.asname or self.module
+        self.shadowed = _shadowed(self.tree, local.split(".")[0])
         uses = self.uses_of(local, aliased=alias.asname is not None)
         if uses is None:
             return
@@ -252,13 +254,17 @@ class _Planter:
             return
         form = "module import (alias)" if alias.asname else "module import"
         self.record(form, node, [edit, *uses], {name for _, name in self.chains(local)})
+        if self.shadowed:
+            self.out.forms["shadowing parameter or local"] += 1
 
     def chains(self, local: str) -> list[tuple[ast.Attribute, str]]:
         """Every attribute chain ``local.name``, with the name."""
         return [
             (node, node.attr)
             for node in ast.walk(self.tree)
-            if isinstance(node, ast.Attribute) and dotted(node.value) == local
+            if isinstance(node, ast.Attribute)
+            and dotted(node.value) == local
+            and id(node) not in self.shadowed
         ]
 
     def uses_of(self, local: str, aliased: bool) -> list[Edit] | None:
@@ -271,6 +277,8 @@ class _Planter:
         values = {id(node.value) for node, _ in chains}
         root = local.split(".")[0]
         for node in ast.walk(self.tree):
+            if id(node) in self.shadowed:
+                continue
             stored = isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)
             if stored and node.id == root:  # type: ignore[attr-defined]
                 return None
@@ -289,6 +297,31 @@ class _Planter:
                 return None
             edits.append(edit)
         return edits
+
+
+def _shadowed(tree: ast.Module, name: str) -> set[int]:
+    """The nodes of the bodies of the functions (and lambdas) that bind ``name`` themselves, by a
+    parameter or an assignment of their own (no ``global``/``nonlocal``): there ``name`` is not
+    the module's. Read with plain ``ast`` rules, independently of the kit."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        args = node.args
+        parameters = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        body = node.body if isinstance(node.body, list) else [node.body]
+        inside = [inner for statement in body for inner in ast.walk(statement)]
+        declared = any(
+            isinstance(inner, ast.Global | ast.Nonlocal) and name in inner.names for inner in inside
+        )
+        assigned = any(
+            isinstance(inner, ast.Name) and inner.id == name and isinstance(inner.ctx, ast.Store)
+            for inner in inside
+        )
+        bound = any(a is not None and a.arg == name for a in parameters) or assigned
+        if bound and not declared:
+            out.update(id(inner) for inner in inside)
+    return out
 
 
 def may_reference(text: str, module: str) -> bool:

@@ -101,3 +101,22 @@ def test_external_names_and_try_fallbacks(tmp_path: Path) -> None:
         "os.path.join(a())\n"
     )
     assert uses(tmp_path, text) == Counter({A: 1, Definition("os", "path"): 1})
+
+
+def test_a_name_rebound_after_its_import_is_the_new_binding_from_there_on(tmp_path: Path) -> None:
+    text = (
+        "import compat.shim as s\n"
+        "s.a()\n"
+        "s = object()\n"
+        "s.b()\n"
+        "def f():\n"
+        "    return s.b()\n"
+        "del s\n"
+    )
+    # ``del s`` reads the import no longer: ``s`` was rebound before it
+    assert uses(tmp_path, text) == Counter({A: 1})
+
+
+def test_a_binding_in_a_branch_leaves_the_import_reachable(tmp_path: Path) -> None:
+    text = "import compat.shim as s\nif s:\n    s = None\ns.a()\n"
+    assert uses(tmp_path, text) == Counter({A: 1})

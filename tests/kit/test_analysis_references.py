@@ -293,3 +293,22 @@ def test_a_string_spelling_the_module_with_escapes_is_still_found(tmp_path: Path
     assert ref.kind is ReferenceKind.STRING
     assert ref.shim == DEPRECATED
     assert ref.names == ("setup_mlflow_for_stage",)
+
+
+def test_a_parameter_named_like_the_module_adds_none_of_its_attributes(tmp_path: Path) -> None:
+    user = "src/app/report.py"
+    found = refs(
+        tmp_path,
+        {
+            "src/app/__init__.py": "",
+            user: (
+                "from orchestration.jobs.tracking.utils import mlflow_utils\n"
+                "mlflow_utils.get_mlflow_run_url(1)\n"
+                "def show(mlflow_utils):\n"
+                "    return mlflow_utils.render()\n"
+                "for mlflow_utils in []:\n"
+                "    mlflow_utils.paint()\n"
+            ),
+        },
+    )
+    assert one(found, user, 1).names == ("get_mlflow_run_url",)

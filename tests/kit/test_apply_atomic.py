@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from shimkit.apply import ApplyError, apply_changes
-from shimkit.domain.model import ChangeSet, FileChange
+from shimkit.domain.model import ChangeKind, ChangeSet, FileChange
 from shimkit.system.files import keep_copy
 
 
@@ -39,7 +39,7 @@ def test_writes_creates_and_deletes_keeping_mode_and_crlf(tmp_path: Path) -> Non
         (
             FileChange("pkg/a.py", "import x\r\nprint(x)\r\n", "import y\r\nprint(y)\r\n"),
             FileChange("pkg/new/c.py", None, "c = 3\n"),
-            FileChange("pkg/old.py", "old = 1\n", None, "delete"),
+            FileChange("pkg/old.py", "old = 1\n", None, ChangeKind.DELETE),
         )
     )
     apply_changes(root, changes)

@@ -29,7 +29,7 @@ _WRITER = f"""
 import sys
 from pathlib import Path
 from shimkit.apply import apply_changes
-from shimkit.domain.model import ChangeSet, FileChange
+from shimkit.domain.model import ChangeKind, ChangeSet, FileChange
 apply_changes(Path(sys.argv[1]), {CHANGES!r}, verified="verified" in sys.argv)
 """
 
@@ -71,7 +71,7 @@ _INTERRUPTIBLE_WRITER = f"""
 import sys
 from pathlib import Path
 from shimkit.apply import apply_changes
-from shimkit.domain.model import ChangeSet, FileChange
+from shimkit.domain.model import ChangeKind, ChangeSet, FileChange
 from shimkit.system.signals import Interrupted, interruptible
 try:
     with interruptible():

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 from rewrite_moves import MOVES as BASE_MOVES
-from shimkit.domain.model import Moves
+from shimkit.domain.model import Engine, Moves
 from shimkit.rewrite import RewriteError, rewrite_source
 from shimkit.rewrite.bowler_engine import FissixParseFailure, parse_fissix, rewrite_with_bowler
 from shimkit.rewrite.facts import Edit, Facts
@@ -113,7 +113,7 @@ IMPORTER = "orchestration.jobs.tracking.utils.runner"
 
 def test_a_parsable_file_goes_through_bowler() -> None:
     outcome = rewrite_source(TEMPLATE.format(block=PARSABLE), "a.py", MOVES, IMPORTER, False)
-    assert outcome.engine == "bowler"
+    assert outcome.engine is Engine.BOWLER
     assert outcome.text == EXPECTED.format(block=REWRITTEN_BLOCK["parsable"])
 
 
@@ -123,14 +123,14 @@ def test_syntax_fissix_cannot_parse_goes_through_libcst_with_the_same_output(nam
     with pytest.raises(FissixParseFailure):
         parse_fissix(source)
     outcome = rewrite_source(source, "a.py", MOVES, IMPORTER, False)
-    assert outcome.engine == "libcst"
+    assert outcome.engine is Engine.LIBCST
     assert outcome.text == EXPECTED.format(block=REWRITTEN_BLOCK[name])
     bowler = rewrite_source(TEMPLATE.format(block=PARSABLE), "a.py", MOVES, IMPORTER, False)
     # outside the block the two engines wrote the very same bytes
     assert outcome.text.split(REWRITTEN_BLOCK[name]) == bowler.text.split(
         REWRITTEN_BLOCK["parsable"]
     )
-    assert rewrite_source(outcome.text, "a.py", MOVES, IMPORTER, False).engine == ""
+    assert rewrite_source(outcome.text, "a.py", MOVES, IMPORTER, False).engine is None
 
 
 PARITY_FILES = [

@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 from rewrite_moves import DEPRECATED, MOVES, SETUP
+from shimkit.domain.model import Engine
 from shimkit.rewrite import RewriteError, check_rewrite, rewrite_source
 from shimkit.rewrite.regions import statement_starts
 from test_rewrite_check import called_names
@@ -73,7 +74,7 @@ def test_a_large_file_changes_only_the_lines_that_reach_a_move() -> None:
         + f'def late():\n    return setup_mlflow_for_stage("{SETUP}")\n'
     )
     assert outcome.text == expected
-    assert outcome.engine == "bowler"  # the match statement was never given to fissix
+    assert outcome.engine is Engine.BOWLER  # the match statement was never given to fissix
 
 
 def test_a_module_alias_used_far_below_is_rewritten_there() -> None:

@@ -35,7 +35,7 @@ def rewrite(text: str, importer: str | None = "shop.cart", is_package: bool = Fa
     source = textwrap.dedent(text)
     outcome = rewrite_source(source, "src/shop/cart.py", MOVES, importer, is_package)
     again = rewrite_source(outcome.text, "src/shop/cart.py", MOVES, importer, is_package)
-    assert again.text == outcome.text and again.engine == "", "rewriting twice must be a no-op"
+    assert again.text == outcome.text and again.engine is None, "rewriting twice must be a no-op"
     return outcome.text
 
 

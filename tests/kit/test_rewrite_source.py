@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 from rewrite_moves import MOVES
+from shimkit.domain.model import Engine
 from shimkit.rewrite import RewriteError, rewrite_source
 
 
@@ -15,7 +16,7 @@ def rewrite(
     source = textwrap.dedent(text)
     outcome = rewrite_source(source, "src/x.py", MOVES, importer, is_package)
     again = rewrite_source(outcome.text, "src/x.py", MOVES, importer, is_package)
-    assert again.text == outcome.text and again.engine == "", "rewriting twice must be a no-op"
+    assert again.text == outcome.text and again.engine is None, "rewriting twice must be a no-op"
     return outcome.text
 
 
@@ -335,7 +336,7 @@ def test_other_strings_are_untouched() -> None:
 def test_unrelated_and_unchanged_files_are_returned_as_they_are() -> None:
     source = "import os\nfrom infrastructure.tracking.mlflow.utils import retry_with_backoff\n"
     outcome = rewrite_source(source, "a.py", MOVES, None, False)
-    assert outcome.text == source and outcome.engine == ""
+    assert outcome.text == source and outcome.engine is None
 
 
 def test_crlf_tabs_trailing_whitespace_and_missing_final_newline_are_kept() -> None:
@@ -364,7 +365,7 @@ def test_crlf_tabs_trailing_whitespace_and_missing_final_newline_are_kept() -> N
         "x = 1"
     )
     outcome = rewrite_source(source, "a.py", MOVES, None, False)
-    assert outcome.engine == "bowler"
+    assert outcome.engine is Engine.BOWLER
     assert outcome.text == expected
 
 

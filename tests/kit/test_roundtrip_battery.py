@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from shimkit.domain.model import Moves
+from shimkit.rewrite import rewrite_source
 
 from tests.batteries.roundtrip import main
 from tests.batteries.roundtrip_corpus import notebook_of
@@ -106,3 +108,17 @@ def test_the_stdlib_mixed_round_trip_is_exact(
     out = capsys.readouterr().out
     assert "mixed from-import" in out, out
     assert status == 0 and "exact 1" in out, out
+
+
+def test_a_shadowing_parameter_is_planted_around_and_the_kit_gives_the_pristine_text_back() -> None:
+    pristine = (
+        "import pkg.mod as m\n\n"
+        "def build():\n    return m.make(m.Kind)\n\n"
+        "def render(m):\n    return m.label\n\n"
+        "show = lambda m: m.title\n"
+    )
+    planted, what = plant_text(pristine, SOURCE, DEFINED, "pkg.user", False)
+    assert planted == pristine.replace("import pkg.mod as m", "import pkg.mod_compat as m")
+    assert what.forms == {"module import (alias)": 1, "shadowing parameter or local": 1}
+    moves = Moves(modules={"pkg.mod_compat": SOURCE})
+    assert rewrite_source(planted, "pkg/user.py", moves, "pkg.user", False).text == pristine

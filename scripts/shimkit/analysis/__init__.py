@@ -36,6 +36,9 @@ Public API
 ``build_inventory(root, src="src", shim_modules=None, exclude=()) -> Inventory``
   and ``inventory_of(codebase, shim_modules=None, also_referenced=()) -> Inventory``
 ``inventory_to_json(inv) -> dict`` / ``inventory_from_json(d) -> Inventory``
+``foreign_offsets(text, names) -> frozenset[int] | None``
+    Where ``names`` occur in ``text`` as another binding than their import (a parameter, a local,
+    a loop variable...), by Python's scoping rules: not uses of the import.
 ``imports_of(codebase, modules) -> tuple[ImportSite, ...]``
     Every import statement importing one of ``modules`` (existing or deleted), with its line.
 ``import_graph(codebase) -> ImportGraph``
@@ -59,6 +62,7 @@ from .reexports import find_mixed, find_shims, shim_layer
 from .references import find_references
 from .report import is_active, render_markdown
 from .resolve import make_resolver, resolve
+from .scopes import foreign_offsets
 from .serialize import inventory_from_json, inventory_to_json
 from .sources import scan
 from .triage import root_packages, triage
@@ -77,6 +81,7 @@ __all__ = [
     "find_mixed",
     "find_references",
     "find_shims",
+    "foreign_offsets",
     "import_graph",
     "import_uses",
     "imports_of",

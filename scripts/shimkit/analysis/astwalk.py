@@ -64,6 +64,17 @@ def _is_warns_with(node: ast.With | ast.AsyncWith) -> bool:
     return False
 
 
+def all_parameters(args: ast.arguments) -> list[ast.arg]:
+    """Every parameter of a ``def`` or ``lambda``: positional-only, plain, keyword-only,
+    ``*args`` and ``**kwargs``."""
+    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg is not None:
+        out.append(args.vararg)
+    if args.kwarg is not None:
+        out.append(args.kwarg)
+    return out
+
+
 def line_span(node: ast.AST) -> tuple[int, int] | None:
     """The lines ``node`` covers in its source, None when it has no position. A decorated
     ``def`` or ``class`` starts at its first decorator: ``ast`` puts its ``lineno`` on the

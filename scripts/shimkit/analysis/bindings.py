@@ -10,11 +10,13 @@ import ast
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from shimkit.domain.model import Definition
 
-from .astwalk import catches_import_error
+from .astwalk import all_parameters, catches_import_error
 from .modules import dotted, resolve_relative
+from .scopes import foreign_positions
 
 Resolver = Callable[[str, str], Definition | None]
 
@@ -51,6 +53,7 @@ class _Scope:
 class _Use:
     parts: tuple[str, ...]  # root name, then attributes
     scope: _Scope
+    position: tuple[int, int]  # of the root name, as ``ast`` counts (line, column in bytes)
 
 
 # what a use reaches through an import: (module, name or None for the module itself, attributes)
@@ -71,8 +74,14 @@ def import_uses(tree: ast.Module, importer: str | None, is_package: bool) -> Cou
     this half of ``bound_uses`` can run where the codebase is not at hand)."""
     collector = _Collector(importer, is_package)
     collector.visit_scope(tree, collector.module_scope)
+    # a name both imported and bound otherwise in one scope (``old = Wrapper(old)``, ``del
+    # old``): which binding each use reaches is a question of order, left to the scope analysis
+    rebound = {name for scope in collector.scopes for name in scope.imports.keys() & scope.local}
+    foreign = foreign_positions(tree, rebound) if rebound else frozenset()
     counts: Counter[ImportUse] = Counter()
     for use in collector.uses:
+        if use.position in foreign:
+            continue
         bound = _lookup(use.scope, use.parts[0])
         if bound is not None:
             counts[(bound.module, bound.name, use.parts[1:])] += 1
@@ -128,7 +137,13 @@ class _Collector:
         self.importer = importer
         self.is_package = is_package
         self.module_scope = _Scope("module", None)
+        self.scopes = [self.module_scope]
         self.uses: list[_Use] = []
+
+    def scope(self, kind: str, parent: _Scope) -> _Scope:
+        inner = _Scope(kind, parent)
+        self.scopes.append(inner)
+        return inner
 
     # -- scopes -------------------------------------------------------------------------------
 
@@ -137,80 +152,107 @@ class _Collector:
             self.visit(child, scope, fallback=False)
 
     def visit(self, node: ast.AST, scope: _Scope, fallback: bool) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            scope.local.add(node.name)
-            for d in node.decorator_list:
-                self.visit(d, scope, fallback)
-            if isinstance(node, ast.ClassDef):
-                for e in (*node.bases, *node.keywords):
-                    self.visit(e, scope, fallback)
-                inner = _Scope("class", scope)
-            else:
-                self._visit_arguments_outer(node.args, scope, fallback)
-                if node.returns is not None:
-                    self.visit(node.returns, scope, fallback)
-                inner = _Scope("function", scope)
-                _bind_arguments(node.args, inner)
-            for stmt in node.body:
-                self.visit(stmt, inner, fallback=False)
-            return
-        if isinstance(node, ast.Lambda):
+        kind = _NODE_KINDS.get(type(node))
+        if kind is None or not kind(self, node, scope, fallback):
+            self._visit_other(node, scope, fallback)
+
+    def _definition(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+        scope: _Scope,
+        fallback: bool,
+    ) -> bool:
+        scope.local.add(node.name)
+        for d in node.decorator_list:
+            self.visit(d, scope, fallback)
+        if isinstance(node, ast.ClassDef):
+            for e in (*node.bases, *node.keywords):
+                self.visit(e, scope, fallback)
+            inner = self.scope("class", scope)
+        else:
             self._visit_arguments_outer(node.args, scope, fallback)
-            inner = _Scope("function", scope)
+            if node.returns is not None:
+                self.visit(node.returns, scope, fallback)
+            inner = self.scope("function", scope)
             _bind_arguments(node.args, inner)
-            self.visit(node.body, inner, fallback=False)
-            return
-        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
-            inner = _Scope("function", scope)
-            for gen in node.generators:
-                for n in _store_names(gen.target):
-                    inner.local.add(n)
-            for child in ast.iter_child_nodes(node):
-                self.visit(child, inner, fallback)
-            return
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    scope.add_import(a.asname, _Bound(a.name, None), fallback)
-                else:
-                    top = a.name.split(".")[0]
-                    scope.add_import(top, _Bound(top, None), fallback)
-            return
-        if isinstance(node, ast.ImportFrom):
-            target = resolve_relative(self.importer, self.is_package, node.level, node.module)
-            for a in node.names:
-                if a.name == "*" or target is None:
-                    continue
-                scope.add_import(a.asname or a.name, _Bound(target, a.name), fallback)
-            return
-        if isinstance(node, ast.Global):
-            scope.globals.update(node.names)
-            return
-        if isinstance(node, ast.Nonlocal):
-            return
-        if isinstance(node, ast.Try | ast.TryStar) and catches_import_error(node.handlers):
-            for s in (*node.body, *node.orelse, *node.finalbody):
-                self.visit(s, scope, fallback)
-            for h in node.handlers:
-                if h.type is not None:
-                    self.visit(h.type, scope, fallback)
-                if h.name:
-                    scope.local.add(h.name)
-                for s in h.body:
-                    self.visit(s, scope, fallback=True)
-            return
+        for stmt in node.body:
+            self.visit(stmt, inner, fallback=False)
+        return True
+
+    def _lambda(self, node: ast.Lambda, scope: _Scope, fallback: bool) -> bool:
+        self._visit_arguments_outer(node.args, scope, fallback)
+        inner = self.scope("function", scope)
+        _bind_arguments(node.args, inner)
+        self.visit(node.body, inner, fallback=False)
+        return True
+
+    def _comprehension(
+        self,
+        node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+        scope: _Scope,
+        fallback: bool,
+    ) -> bool:
+        inner = self.scope("function", scope)
+        for gen in node.generators:
+            for n in _store_names(gen.target):
+                inner.local.add(n)
+        for child in ast.iter_child_nodes(node):
+            self.visit(child, inner, fallback)
+        return True
+
+    def _import(self, node: ast.Import, scope: _Scope, fallback: bool) -> bool:
+        for a in node.names:
+            if a.asname:
+                scope.add_import(a.asname, _Bound(a.name, None), fallback)
+            else:
+                top = a.name.split(".")[0]
+                scope.add_import(top, _Bound(top, None), fallback)
+        return True
+
+    def _import_from(self, node: ast.ImportFrom, scope: _Scope, fallback: bool) -> bool:
+        target = resolve_relative(self.importer, self.is_package, node.level, node.module)
+        for a in node.names:
+            if a.name == "*" or target is None:
+                continue
+            scope.add_import(a.asname or a.name, _Bound(target, a.name), fallback)
+        return True
+
+    def _global(self, node: ast.Global, scope: _Scope, fallback: bool) -> bool:
+        scope.globals.update(node.names)
+        return True
+
+    def _nonlocal(self, node: ast.Nonlocal, scope: _Scope, fallback: bool) -> bool:
+        return True
+
+    def _try(self, node: ast.Try | ast.TryStar, scope: _Scope, fallback: bool) -> bool:
+        """A ``try`` that catches ImportError: what its handlers import is a fallback."""
+        if not catches_import_error(node.handlers):
+            return False
+        for s in (*node.body, *node.orelse, *node.finalbody):
+            self.visit(s, scope, fallback)
+        for h in node.handlers:
+            if h.type is not None:
+                self.visit(h.type, scope, fallback)
+            if h.name:
+                scope.local.add(h.name)
+            for s in h.body:
+                self.visit(s, scope, fallback=True)
+        return True
+
+    def _visit_other(self, node: ast.AST, scope: _Scope, fallback: bool) -> None:
+        """Names and attribute chains (the uses), the names other nodes bind, and the children."""
         if isinstance(node, ast.ExceptHandler) and node.name:
             scope.local.add(node.name)
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
-                self.uses.append(_Use((node.id,), scope))
+                self.uses.append(_Use((node.id,), scope, (node.lineno, node.col_offset)))
             else:
                 scope.local.add(node.id)
             return
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             chain = dotted(node)
             if chain is not None:
-                self.uses.append(_Use(tuple(chain.split(".")), scope))
+                self.uses.append(_Use(tuple(chain.split(".")), scope, _root_position(node)))
                 return
         if isinstance(node, ast.Call):
             self._attribute_call(node, scope)
@@ -224,7 +266,7 @@ class _Collector:
     def _visit_arguments_outer(self, args: ast.arguments, scope: _Scope, fallback: bool) -> None:
         for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
             self.visit(default, scope, fallback)
-        for a in _all_args(args):
+        for a in all_parameters(args):
             if a.annotation is not None:
                 self.visit(a.annotation, scope, fallback)
 
@@ -235,7 +277,34 @@ class _Collector:
         obj, name = node.args[0], node.args[1]
         base = dotted(obj)
         if base is not None and isinstance(name, ast.Constant) and isinstance(name.value, str):
-            self.uses.append(_Use((*base.split("."), name.value), scope))
+            self.uses.append(_Use((*base.split("."), name.value), scope, _root_position(obj)))
+
+
+_NodeKind = Callable[[_Collector, Any, _Scope, bool], bool]
+# the nodes that open a scope or bind by import; True: handled (a ``try`` only if it catches
+# ImportError); every other node is a use, binds a name, or holds some (``_visit_other``)
+_NODE_KINDS: dict[type[ast.AST], _NodeKind] = {
+    ast.FunctionDef: _Collector._definition,
+    ast.AsyncFunctionDef: _Collector._definition,
+    ast.ClassDef: _Collector._definition,
+    ast.Lambda: _Collector._lambda,
+    ast.ListComp: _Collector._comprehension,
+    ast.SetComp: _Collector._comprehension,
+    ast.GeneratorExp: _Collector._comprehension,
+    ast.DictComp: _Collector._comprehension,
+    ast.Import: _Collector._import,
+    ast.ImportFrom: _Collector._import_from,
+    ast.Global: _Collector._global,
+    ast.Nonlocal: _Collector._nonlocal,
+    ast.Try: _Collector._try,
+    ast.TryStar: _Collector._try,
+}
+
+
+def _root_position(node: ast.expr) -> tuple[int, int]:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.lineno, node.col_offset
 
 
 def _body_of(node: ast.AST) -> Iterator[ast.AST]:
@@ -245,17 +314,8 @@ def _body_of(node: ast.AST) -> Iterator[ast.AST]:
         yield from ast.iter_child_nodes(node)
 
 
-def _all_args(args: ast.arguments) -> list[ast.arg]:
-    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-    if args.vararg is not None:
-        out.append(args.vararg)
-    if args.kwarg is not None:
-        out.append(args.kwarg)
-    return out
-
-
 def _bind_arguments(args: ast.arguments, scope: _Scope) -> None:
-    scope.local.update(a.arg for a in _all_args(args))
+    scope.local.update(a.arg for a in all_parameters(args))
 
 
 def _store_names(target: ast.expr) -> list[str]:

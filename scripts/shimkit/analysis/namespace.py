@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from shimkit.domain.model import VIA_IMPORT, VIA_LAZY, VIA_STAR, Definition, Resolution
 
@@ -80,11 +82,10 @@ class Namespace:
 def analyse_module(source: SourceFile) -> Namespace | None:
     if source.tree is None or source.module is None:
         return None
-    ns = Namespace(source.module)
-    warnings_aliases = {"warnings"}
+    reading = _Reading(Namespace(source.module), source)
     for stmt, site in module_level(source.tree):
-        _statement(ns, source, stmt, site, warnings_aliases)
-    return ns
+        _STATEMENT_KINDS.get(type(stmt), _runs_something)(reading, stmt, site)
+    return reading.ns
 
 
 def loaded_names(tree: ast.Module) -> frozenset[str]:
@@ -94,151 +95,187 @@ def loaded_names(tree: ast.Module) -> frozenset[str]:
     )
 
 
-def _statement(
-    ns: Namespace, source: SourceFile, stmt: ast.stmt, site: Site, warnings_aliases: set[str]
-) -> None:
-    tree = source.tree
-    assert tree is not None
-    if isinstance(stmt, ast.ImportFrom):
-        if stmt.module == "__future__":
-            return
-        target = resolve_relative(source.module, source.is_package, stmt.level, stmt.module)
-        if target is None:
-            return
-        for alias in stmt.names:
-            if alias.name == "*":
-                ns.stars.append(StarImport(target, stmt.lineno, site.guarded, site.type_checking))
-                continue
-            local = alias.asname or alias.name
-            b = ImportBinding(
-                local,
-                target,
-                alias.name,
-                stmt.lineno,
-                site.guarded,
-                site.fallback,
-                site.type_checking,
+@dataclass
+class _Reading:
+    """One module being read, statement by statement (see ``_STATEMENT_KINDS``)."""
+
+    ns: Namespace
+    source: SourceFile
+    warnings_aliases: set[str] = field(default_factory=lambda: {"warnings"})
+
+    def import_binding(
+        self, local: str, module: str, name: str | None, stmt: ast.stmt, site: Site
+    ) -> ImportBinding:
+        binding = ImportBinding(
+            local, module, name, stmt.lineno, site.guarded, site.fallback, site.type_checking
+        )
+        self.ns.imports.append(binding)
+        self.ns.bind(local, binding, site)
+        return binding
+
+    def define(self, names: list[str], site: Site) -> None:
+        for name in names:
+            self.ns.definitions.add(name)
+            self.ns.bind(name, None, site)
+
+
+def _import_from(reading: _Reading, stmt: ast.ImportFrom, site: Site) -> None:
+    if stmt.module == "__future__":
+        return
+    source = reading.source
+    target = resolve_relative(source.module, source.is_package, stmt.level, stmt.module)
+    if target is None:
+        return
+    for alias in stmt.names:
+        if alias.name == "*":
+            reading.ns.stars.append(
+                StarImport(target, stmt.lineno, site.guarded, site.type_checking)
             )
-            ns.imports.append(b)
-            ns.bind(local, b, site)
-            if target == "warnings" and alias.name == "warn":
-                warnings_aliases.add(local)
-        return
-    if isinstance(stmt, ast.Import):
-        for alias in stmt.names:
-            if alias.asname:
-                b = ImportBinding(
-                    alias.asname,
-                    alias.name,
-                    None,
-                    stmt.lineno,
-                    site.guarded,
-                    site.fallback,
-                    site.type_checking,
-                )
-            else:
-                top = alias.name.split(".")[0]
-                b = ImportBinding(
-                    top, top, None, stmt.lineno, site.guarded, site.fallback, site.type_checking
-                )
-            ns.imports.append(b)
-            ns.bind(b.local, b, site)
-            if alias.name == "warnings":
-                warnings_aliases.add(b.local)
-        return
-    if isinstance(stmt, FunctionNode | ast.ClassDef):
-        ns.definitions.add(stmt.name)
-        ns.bind(stmt.name, None, site)
-        if not (stmt.name.startswith("__") and stmt.name.endswith("__")):
-            ns.real = True
-        ns.pure = False
-        if isinstance(stmt, FunctionNode) and stmt.name == "__getattr__":
-            ns.lazy = read_getattr(stmt, ns.module, source.is_package)
-            ns.logic = ns.logic or ns.lazy.computed is not None
+            continue
+        local = alias.asname or alias.name
+        reading.import_binding(local, target, alias.name, stmt, site)
+        if target == "warnings" and alias.name == "warn":
+            reading.warnings_aliases.add(local)
+
+
+def _import(reading: _Reading, stmt: ast.Import, site: Site) -> None:
+    for alias in stmt.names:
+        if alias.asname:
+            binding = reading.import_binding(alias.asname, alias.name, None, stmt, site)
         else:
-            ns.logic = True
-        return
-    if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        names = [n for t in targets for n in _target_names(t)]
-        if names == ["__all__"] or (names and all(n == "__all__" for n in names)):
-            values = _str_list(stmt.value)
-            if values is not None:
-                if isinstance(stmt, ast.AugAssign):
-                    ns.all_names = (*(ns.all_names or ()), *values)
-                else:
-                    ns.all_names = values
-            else:
-                ns.runs_code()
-            return
-        if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
-            return
-        value = stmt.value
-        if site.fallback and isinstance(value, ast.Constant) and value.value is None and names:
-            ns.none_fallbacks.extend(n for n in names if n not in ns.none_fallbacks)
-            return
-        ns.runs_code()
-        for n in names:
-            ns.definitions.add(n)
-            ns.bind(n, None, site)
-        return
-    type_alias = getattr(ast, "TypeAlias", None)
-    if type_alias is not None and isinstance(stmt, type_alias):
-        name_node = getattr(stmt, "name", None)
-        if isinstance(name_node, ast.Name):
-            ns.definitions.add(name_node.id)
-            ns.bind(name_node.id, None, site)
-        ns.runs_code()
-        return
-    if isinstance(stmt, ast.Expr):
-        if isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
-            return  # a docstring, or a legacy one written below ``from __future__``: inert
-        call = stmt.value
-        if isinstance(call, ast.Call):
-            func = dotted(call.func)
-            if func is not None and _is_warn(func, warnings_aliases):
-                ns.warns = True
-                return
-            if (
-                isinstance(call.func, ast.Attribute)
-                and dotted(call.func.value) == "__all__"
-                and call.func.attr in ("extend", "append")
-                and call.args
-            ):
-                arg = call.args[0]
-                values = (
-                    (arg.value,)
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
-                    else _str_list(arg)
-                )
-                if values is not None:
-                    ns.all_names = (*(ns.all_names or ()), *values)
-                    return
-        ns.runs_code()
-        return
-    if isinstance(stmt, ast.Pass):
-        return
-    if isinstance(stmt, ast.If):
-        if _is_main_guard(stmt.test):
-            ns.real = True
-        if not is_type_checking(stmt.test):
+            top = alias.name.split(".")[0]
+            binding = reading.import_binding(top, top, None, stmt, site)
+        if alias.name == "warnings":
+            reading.warnings_aliases.add(binding.local)
+
+
+def _definition(reading: _Reading, stmt: FunctionNode | ast.ClassDef, site: Site) -> None:
+    """A def or class: a real module (unless it only defines dunders), never a pure re-export;
+    logic, but for a PEP 562 ``__getattr__`` that only imports what it is asked for."""
+    ns = reading.ns
+    reading.define([stmt.name], site)
+    if not (stmt.name.startswith("__") and stmt.name.endswith("__")):
+        ns.real = True
+    ns.pure = False
+    if isinstance(stmt, FunctionNode) and stmt.name == "__getattr__":
+        ns.lazy = read_getattr(stmt, ns.module, reading.source.is_package)
+        ns.logic = ns.logic or ns.lazy.computed is not None
+    else:
+        ns.logic = True
+
+
+def _assignment(
+    reading: _Reading, stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, site: Site
+) -> None:
+    ns = reading.ns
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    names = [n for t in targets for n in _target_names(t)]
+    if names == ["__all__"] or (names and all(n == "__all__" for n in names)):
+        values = _str_list(stmt.value)
+        if values is None:
             ns.runs_code()
-        return  # the branches are visited as statements of their own
-    if isinstance(stmt, ast.Try | ast.TryStar):
-        if not catches_import_error(stmt.handlers):
-            ns.runs_code()
+        elif isinstance(stmt, ast.AugAssign):
+            ns.all_names = (*(ns.all_names or ()), *values)
+        else:
+            ns.all_names = values
         return
-    # anything else (for/while/with/match/global/delete/...) runs something; bind its targets
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
+        return
+    value = stmt.value
+    if site.fallback and isinstance(value, ast.Constant) and value.value is None and names:
+        ns.none_fallbacks.extend(n for n in names if n not in ns.none_fallbacks)
+        return
     ns.runs_code()
+    reading.define(names, site)
+
+
+def _type_alias(reading: _Reading, stmt: ast.stmt, site: Site) -> None:
+    name_node = getattr(stmt, "name", None)
+    if isinstance(name_node, ast.Name):
+        reading.define([name_node.id], site)
+    reading.ns.runs_code()
+
+
+def _expression(reading: _Reading, stmt: ast.Expr, site: Site) -> None:
+    ns = reading.ns
+    if isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+        return  # a docstring, or a legacy one written below ``from __future__``: inert
+    call = stmt.value
+    if isinstance(call, ast.Call):
+        func = dotted(call.func)
+        if func is not None and _is_warn(func, reading.warnings_aliases):
+            ns.warns = True
+            return
+        values = _all_extended(call)
+        if values is not None:
+            ns.all_names = (*(ns.all_names or ()), *values)
+            return
+    ns.runs_code()
+
+
+def _all_extended(call: ast.Call) -> tuple[str, ...] | None:
+    """The names ``__all__.extend([...])`` / ``__all__.append("...")`` adds, if it is one."""
+    if not (
+        isinstance(call.func, ast.Attribute)
+        and dotted(call.func.value) == "__all__"
+        and call.func.attr in ("extend", "append")
+        and call.args
+    ):
+        return None
+    arg = call.args[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return (arg.value,)
+    return _str_list(arg)
+
+
+def _inert(reading: _Reading, stmt: ast.stmt, site: Site) -> None:
+    pass
+
+
+def _if(reading: _Reading, stmt: ast.If, site: Site) -> None:
+    if _is_main_guard(stmt.test):
+        reading.ns.real = True
+    if not is_type_checking(stmt.test):
+        reading.ns.runs_code()
+    # the branches are visited as statements of their own
+
+
+def _try(reading: _Reading, stmt: ast.Try | ast.TryStar, site: Site) -> None:
+    if not catches_import_error(stmt.handlers):
+        reading.ns.runs_code()
+
+
+def _runs_something(reading: _Reading, stmt: ast.stmt, site: Site) -> None:
+    """Anything else (for/while/with/match/global/delete/...) runs code; a loop or ``with``
+    binds its targets."""
+    reading.ns.runs_code()
     bound: list[ast.expr] = []
     if isinstance(stmt, ast.For | ast.AsyncFor):
         bound.append(stmt.target)
     elif isinstance(stmt, ast.With | ast.AsyncWith):
         bound.extend(i.optional_vars for i in stmt.items if i.optional_vars is not None)
-    for t in bound:
-        for n in _target_names(t):
-            ns.definitions.add(n)
-            ns.bind(n, None, site)
+    reading.define([n for t in bound for n in _target_names(t)], site)
+
+
+_StatementKind = Callable[[_Reading, Any, Site], None]
+# what each kind of module-level statement tells of the module; anything else runs something
+_STATEMENT_KINDS: dict[type[ast.stmt], _StatementKind] = {
+    ast.ImportFrom: _import_from,
+    ast.Import: _import,
+    ast.FunctionDef: _definition,
+    ast.AsyncFunctionDef: _definition,
+    ast.ClassDef: _definition,
+    ast.Assign: _assignment,
+    ast.AnnAssign: _assignment,
+    ast.AugAssign: _assignment,
+    ast.Expr: _expression,
+    ast.Pass: _inert,
+    ast.If: _if,
+    ast.Try: _try,
+    ast.TryStar: _try,
+}
+if hasattr(ast, "TypeAlias"):  # Python 3.12: ``type X = ...``
+    _STATEMENT_KINDS[ast.TypeAlias] = _type_alias
 
 
 def _is_warn(func: str, aliases: set[str]) -> bool:

@@ -6,7 +6,7 @@ import ast
 import re
 from bisect import bisect_left
 from collections.abc import Collection, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from shimkit.domain import shortcuts
 from shimkit.domain.doctest_examples import docstrings_with_examples, examples
@@ -19,6 +19,7 @@ from .astwalk import FunctionNode, Site, line_span, walk
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
 from .namespace import ModuleIndex
+from .scopes import foreign_positions
 
 # calls whose (object, "name") arguments use attribute ``name`` of the object
 _ATTRIBUTE_CALLS = frozenset({"object", "setattr", "getattr", "hasattr", "delattr"})
@@ -132,7 +133,8 @@ class _Finder:
         self.lines = text.splitlines()
         self.shims = shims
         self.exports = exports
-        self._attrs: dict[str, set[str]] | None = None
+        self._attrs: _AttributeUses | None = None
+        self._foreign: dict[str, frozenset[tuple[int, int]]] = {}
         self._markers: dict[int, bool] = {}
         self.hits = _hit_lines(text, shims, unnamed)
         self.has_examples = ">>>" in text
@@ -145,10 +147,22 @@ class _Finder:
         )
 
     @property
-    def attrs(self) -> dict[str, set[str]]:
+    def attrs(self) -> _AttributeUses:
         if self._attrs is None:  # a walk of the whole tree: only for module imports of a shim
             self._attrs = _attribute_uses(self.tree)
         return self._attrs
+
+    def attributes_of(self, chain: str) -> set[str]:
+        """The attributes taken from ``chain`` where it is the import, not a parameter or local
+        of the same name (``scopes``)."""
+        found = self.attrs.by_chain.get(chain, {})
+        head = chain.partition(".")[0]
+        if head not in self.attrs.rebound:  # bound by its imports only: every use is one
+            return set(found)
+        if head not in self._foreign:
+            self._foreign[head] = foreign_positions(self.tree, {head})
+        foreign = self._foreign[head]
+        return {attr for attr, roots in found.items() if any(r not in foreign for r in roots)}
 
     def _may_hold(self, node: ast.AST) -> bool:
         """A node spanning no line that shows a module (or an escape) holds no reference."""
@@ -257,7 +271,7 @@ class _Finder:
             if shim == skip or not shim.startswith(package + "."):
                 continue
             chain = local + shim[len(package) :]
-            if chain not in self.attrs:
+            if chain not in self.attrs.by_chain or not self.attributes_of(chain):
                 continue
             used = self._used(chain, shim)
             out.append(self._ref(node, kind, shim, used, site))
@@ -279,7 +293,7 @@ class _Finder:
     def _used(self, local: str, module: str) -> tuple[str, ...]:
         return tuple(
             sorted(
-                n for n in self.attrs.get(local, ()) if not self.codebase.in_tree(f"{module}.{n}")
+                n for n in self.attributes_of(local) if not self.codebase.in_tree(f"{module}.{n}")
             )
         )
 
@@ -357,16 +371,50 @@ class _Finder:
         return self._markers[key]
 
 
-def _attribute_uses(tree: ast.Module) -> dict[str, set[str]]:
-    """``{"x": {"a", ...}, "a.b.m": {...}}``: attributes taken from each dotted expression,
-    including ``patch.object(x, "a")``, ``getattr(x, "a")``, ``monkeypatch.setattr(x, "a", v)``.
-    """
-    uses: dict[str, set[str]] = {}
+@dataclass(frozen=True)
+class _AttributeUses:
+    """``by_chain``: ``{"x": {"a": [where x is], ...}, "a.b.m": {...}}``, the attributes taken
+    from each dotted expression, with the positions of its root name, including
+    ``patch.object(x, "a")``, ``getattr(x, "a")``, ``monkeypatch.setattr(x, "a", v)``;
+    ``rebound``: the names the file also binds otherwise than by an import (a parameter, an
+    assignment, a ``def``...), whose uses need the scopes to tell which binding they reach."""
+
+    by_chain: dict[str, dict[str, list[tuple[int, int]]]]
+    rebound: frozenset[str]
+
+
+_BINDS_BY_NAME = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.ExceptHandler,
+    ast.MatchAs,
+    ast.MatchStar,
+)
+
+
+def _attribute_uses(tree: ast.Module) -> _AttributeUses:
+    uses: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    rebound: set[str] = set()
+
+    def add(base: str, attr: str, node: ast.expr) -> None:
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        uses.setdefault(base, {}).setdefault(attr, []).append((node.lineno, node.col_offset))
+
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            rebound.add(node.id)
+        elif isinstance(node, ast.arg):
+            rebound.add(node.arg)
+        elif isinstance(node, _BINDS_BY_NAME) and node.name:
+            rebound.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            rebound.add(node.rest)
+        elif isinstance(node, ast.Attribute):
             base = dotted(node.value)
             if base is not None:
-                uses.setdefault(base, set()).add(node.attr)
+                add(base, node.attr, node.value)
         elif isinstance(node, ast.Call) and len(node.args) >= 2:
             func = dotted(node.func)
             name = node.args[1]
@@ -379,5 +427,5 @@ def _attribute_uses(tree: ast.Module) -> dict[str, set[str]]:
             ):
                 base = dotted(node.args[0])
                 if base is not None:
-                    uses.setdefault(base, set()).add(name.value)
-    return uses
+                    add(base, name.value, node.args[0])
+    return _AttributeUses(uses, frozenset(rebound))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shimkit.application.workspace import Workspace
 from shimkit.apply import ChangelogEntry, MovedName, add_entry
-from shimkit.domain.model import FileChange, Moves
+from shimkit.domain.model import ChangeKind, FileChange, Moves
 from shimkit.domain.steps import StepSpec
 
 CHANGELOG = "CHANGELOG.md"
@@ -28,7 +28,7 @@ def changelog_change(
     path = workspace.root / CHANGELOG
     old = path.read_text(encoding="utf-8") if path.is_file() else None
     new = add_entry(old, changelog_entry(step, moves, removed))
-    return None if new == old else FileChange(CHANGELOG, old, new, "changelog")
+    return None if new == old else FileChange(CHANGELOG, old, new, ChangeKind.CHANGELOG)
 
 
 def was_removed(workspace: Workspace, module: str) -> bool:

@@ -18,7 +18,7 @@ from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes, repo_status, require_clean
 from shimkit.apply.git_steps import short
 from shimkit.domain.errors import KitError
-from shimkit.domain.model import ChangeSet, FileChange
+from shimkit.domain.model import ChangeKind, ChangeSet, FileChange
 from shimkit.domain.plan_status import mark_done, step_states, without_status
 
 
@@ -63,7 +63,7 @@ def plan_doc_change(
         new = mark_done(new, step, date.today(), short(on) if on else None)
     if new == text:
         return None
-    return FileChange(workspace.plan.plan_doc, text, new, "plan-doc")
+    return FileChange(workspace.plan.plan_doc, text, new, ChangeKind.PLAN_DOC)
 
 
 def require_clean_but_status(

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from shimkit.domain.folders import is_temp_name, outside_content
-from shimkit.domain.model import ChangeSet, FileChange
+from shimkit.domain.model import ChangeKind, ChangeSet, FileChange
 
 # latin-1 maps every byte to one character and back: the change set carries both trees' exact
 # bytes whatever their encodings
@@ -45,7 +45,7 @@ def tree_changes(before: Path, after: Path, paths: Collection[str] | None = None
                 path,
                 None if old_bytes is None else old_bytes.decode(BYTES),
                 None if new_bytes is None else new_bytes.decode(BYTES),
-                "migration",
+                ChangeKind.MIGRATION,
                 BYTES,
             )
         )

@@ -248,6 +248,35 @@ class Moves:
         )
 
 
+class ChangeKind(enum.Enum):
+    """What a whole-file change does."""
+
+    SOURCE = "source"  # a Python file's imports, uses and strings rewritten (by an ``Engine``)
+    DOCSTRING = "docstring"  # only the code examples of its docstrings
+    NOTEBOOK = "notebook"  # the code cells of a notebook
+    SHIM = "shim"  # a kept shim in its canonical form
+    DELETE = "delete"  # a retired shim
+    REEXPORTS = "reexports"  # a module's re-exports of moved names repointed
+    CHANGELOG = "changelog"
+    PLAN_DOC = "plan-doc"
+    CONTRACTS = "contracts"  # the ``.importlinter`` file
+    ADOPT = "adopt"  # a file the kit adds to a project adopting it
+    MIGRATION = "migration"  # the difference between two trees
+
+    def __repr__(self) -> str:  # as written in code: a change set's repr reads back
+        return f"ChangeKind.{self.name}"
+
+
+class Engine(enum.Enum):
+    """What rewrote a Python file: Bowler (fissix) first, LibCST where fissix cannot parse."""
+
+    BOWLER = "bowler"
+    LIBCST = "libcst"
+
+    def __repr__(self) -> str:
+        return f"Engine.{self.name}"
+
+
 @dataclass(frozen=True)
 class FileChange:
     """A whole-file change; ``new_text`` None deletes the file, ``old_text`` None creates it."""
@@ -255,8 +284,9 @@ class FileChange:
     path: str
     old_text: str | None
     new_text: str | None
-    engine: str = ""  # "bowler", "libcst", "notebook", "shim", "delete", "changelog", ...
+    kind: ChangeKind = ChangeKind.SOURCE
     encoding: str = "utf-8"  # how ``old_text``/``new_text`` map to the bytes on disk
+    engine: Engine | None = None  # for a ``SOURCE`` change: which engine made it
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from shimkit.domain.importlinter_file import (
     read_lists,
     render,
 )
-from shimkit.domain.model import FileChange, Moves, ReferenceKind
+from shimkit.domain.model import ChangeKind, FileChange, Moves, ReferenceKind
 from shimkit.domain.plan import Plan
 from shimkit.domain.steps import StepSpec
 
@@ -163,4 +163,4 @@ def contracts_change(
     if existing is None:
         return None  # a tree without contracts: step 1 --write-contracts adopts them
     text = render(contracts_state(plan, existing, analysis, step, moves), existing)
-    return None if text == existing else FileChange(CONFIG, existing, text, "contracts")
+    return None if text == existing else FileChange(CONFIG, existing, text, ChangeKind.CONTRACTS)

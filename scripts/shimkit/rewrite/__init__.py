@@ -6,10 +6,11 @@ Nothing here reads or writes files. Public API:
     One Python file. ``importer`` is the file's dotted module (relative imports are resolved
     against it; None outside the import root, where relative imports are left alone),
     ``is_package`` says whether it is a package ``__init__``. ``RewriteOutcome.text`` is the new
-    text and ``.engine`` is ``"bowler"``, ``"libcst"`` or ``""`` (unchanged). Bowler (a query of
-    fissix patterns built from the moves, run in memory) is the primary engine; files fissix cannot
-    parse (match, ``except*``, PEP 695, parenthesised ``with``, ...) go through LibCST, which feeds
-    the same planner and so gives the same bytes. Follows "Rewrite conventions" in docs/design.md.
+    text and ``.engine`` is ``Engine.BOWLER``, ``Engine.LIBCST`` or None (unchanged). Bowler (a
+    query of fissix patterns built from the moves, run in memory) is the primary engine; files
+    fissix cannot parse (match, ``except*``, PEP 695, parenthesised ``with``, ...) go through
+    LibCST, which feeds the same planner and so gives the same bytes. Follows "Rewrite
+    conventions" in docs/design.md.
 
 ``rewrite_notebook(text, path, moves) -> str``
     An nbformat-4 notebook: each code cell through ``rewrite_source``, read as the analysis reads
@@ -33,7 +34,9 @@ Nothing here reads or writes files. Public API:
     with ``analysis.resolve_uses`` and compare with ``compare_uses``; imports the rewrite only
     repointed to another module are in ``FileRewrite.repointed``, for ``repointing_problems``
     with the resolver), across a pool of processes
-    when there are at least 20 files or 1 MB of text. Results come as they are done.
+    when there are at least 20 files or 1 MB of text. Results come as they are done, each with
+    its ``FileRewrite.result`` in the LibCST manner: ``Rewritten(kind, engine)`` (success),
+    ``Unchanged()`` (skip) or ``NotRewritten(message)`` (failure).
 
 Large files cost what their relevant statements cost: the engines and the check only see the
 top-level statements that can take part in the rewrite (found with one pass of the tokenizer), so
@@ -49,7 +52,7 @@ a syntax error elsewhere in a file is not the rewrite's concern (the analysis re
 
 from __future__ import annotations
 
-from .batch import FileRewrite, FileTask, start_rewrites
+from .batch import FileRewrite, FileTask, NotRewritten, Rewritten, Unchanged, start_rewrites
 from .check import check_rewrite, compare_uses, repointing_problems
 from .errors import RewriteError
 from .notebook import rewrite_notebook
@@ -61,8 +64,11 @@ __all__ = [
     "DEFAULT_NOTICE",
     "FileRewrite",
     "FileTask",
+    "NotRewritten",
     "RewriteError",
     "RewriteOutcome",
+    "Rewritten",
+    "Unchanged",
     "check_rewrite",
     "compare_uses",
     "normalize_shim",

@@ -24,7 +24,7 @@ from functools import partial
 from shimkit.analysis import ImportUse, import_uses
 from shimkit.domain import shortcuts
 from shimkit.domain.errors import doing
-from shimkit.domain.model import Moves
+from shimkit.domain.model import ChangeKind, Engine, Moves
 
 from .bowler_engine import prepare_bowler
 from .check import Repointed, check_texts, parse_problems
@@ -48,6 +48,30 @@ class FileTask:
 
 
 @dataclass(frozen=True)
+class Rewritten:
+    """Success: the file changed; ``engine`` rewrote its code (None: only docstrings or cells)."""
+
+    kind: ChangeKind
+    engine: Engine | None = None
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """Skip: nothing in the file reaches a moved name."""
+
+
+@dataclass(frozen=True)
+class NotRewritten:
+    """Failure: a reference cannot be rewritten, or the file cannot be parsed."""
+
+    message: str  # the RewriteError, as its message
+
+
+RewriteResult = Rewritten | Unchanged | NotRewritten
+UNCHANGED = Unchanged()
+
+
+@dataclass(frozen=True)
 class FileRewrite:
     """The rewritten text of one file and what the check needs of it.
 
@@ -59,8 +83,7 @@ class FileRewrite:
 
     path: str
     text: str
-    engine: str  # "bowler", "libcst", "notebook", or "" when unchanged
-    error: str = ""  # the rewrite is impossible (a RewriteError, as its message)
+    result: RewriteResult
     problems: tuple[str, ...] = ()
     uses_before: Counter[ImportUse] | None = None
     uses_after: Counter[ImportUse] | None = None
@@ -69,7 +92,22 @@ class FileRewrite:
 
     @property
     def changed(self) -> bool:
-        return bool(self.engine)
+        return isinstance(self.result, Rewritten)
+
+    @property
+    def error(self) -> str:
+        """Why the file cannot be rewritten ("" when it can)."""
+        return self.result.message if isinstance(self.result, NotRewritten) else ""
+
+    @property
+    def kind(self) -> ChangeKind:
+        if not isinstance(self.result, Rewritten):
+            raise ValueError(f"{self.path} was not rewritten: it makes no change")
+        return self.result.kind
+
+    @property
+    def engine(self) -> Engine | None:
+        return self.result.engine if isinstance(self.result, Rewritten) else None
 
 
 def rewrite_file(task: FileTask, moves: Moves) -> FileRewrite:
@@ -77,34 +115,38 @@ def rewrite_file(task: FileTask, moves: Moves) -> FileRewrite:
     code examples of its docstrings, which bind nothing the check counts."""
     with doing("rewriting", task.path):
         rewrite = _rewrite_code(task, moves)
-        if rewrite.error or task.path.endswith(".ipynb"):
+        if isinstance(rewrite.result, NotRewritten) or task.path.endswith(".ipynb"):
             return rewrite
         examples = rewrite_examples(rewrite.text, task.path, moves, task.module, task.is_package)
         if examples.text == rewrite.text and not examples.notes:
             return rewrite
-        engine = rewrite.engine or ("docstring" if examples.text != rewrite.text else "")
-        return replace(rewrite, text=examples.text, engine=engine, notes=examples.notes)
+        result = rewrite.result
+        if isinstance(result, Unchanged) and examples.text != rewrite.text:
+            result = Rewritten(ChangeKind.DOCSTRING)
+        return replace(rewrite, text=examples.text, result=result, notes=examples.notes)
 
 
 def _rewrite_code(task: FileTask, moves: Moves) -> FileRewrite:
     try:
         if task.path.endswith(".ipynb"):
             text = rewrite_notebook(task.text, task.path, moves)
-            return FileRewrite(task.path, text, "notebook" if text != task.text else "")
+            changed = Rewritten(ChangeKind.NOTEBOOK) if text != task.text else UNCHANGED
+            return FileRewrite(task.path, text, changed)
         outcome = rewrite_source(task.text, task.path, moves, task.module, task.is_package)
     except RewriteError as error:
-        return FileRewrite(task.path, task.text, "", error=str(error))
-    if not outcome.engine:
-        return FileRewrite(task.path, task.text, "")
+        return FileRewrite(task.path, task.text, NotRewritten(str(error)))
+    if outcome.engine is None:
+        return FileRewrite(task.path, task.text, UNCHANGED)
+    done = Rewritten(ChangeKind.SOURCE, outcome.engine)
     repoint = shortcuts.enabled()  # else every use of a repointed import is compared
     texts = check_texts(task.text, outcome.text, outcome, task.module, task.is_package, repoint)
     problems, before, after = parse_problems(texts, task.module, task.is_package)
     if before is None or after is None:
-        return FileRewrite(task.path, outcome.text, outcome.engine, problems=tuple(problems))
+        return FileRewrite(task.path, outcome.text, done, problems=tuple(problems))
     return FileRewrite(
         task.path,
         outcome.text,
-        outcome.engine,
+        done,
         problems=tuple(problems),
         uses_before=import_uses(before, task.module, task.is_package),
         uses_after=import_uses(after, task.module, task.is_package),
@@ -170,4 +212,14 @@ def _completed(
         gc.unfreeze()
 
 
-__all__ = ["FileRewrite", "FileTask", "rewrite_file", "start_rewrites", "worth_a_pool"]
+__all__ = [
+    "FileRewrite",
+    "FileTask",
+    "NotRewritten",
+    "RewriteResult",
+    "Rewritten",
+    "Unchanged",
+    "rewrite_file",
+    "start_rewrites",
+    "worth_a_pool",
+]

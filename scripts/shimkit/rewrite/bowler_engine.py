@@ -13,6 +13,7 @@ never a logged skip.
 from __future__ import annotations
 
 import functools
+import itertools
 import keyword
 from bisect import bisect_right
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from fissix import pygram, pytree
 from fissix.pgen2 import driver, parse, token, tokenize
 from fissix.refactor import RefactoringTool
 
-from .facts import Chain, Edit, Facts, ImportStatement, StringToken, TryImport
+from .facts import Chain, Edit, FactCollector, Facts, ImportStatement, StringToken, TryImport
 
 Node = Any  # fissix's pytree nodes and leaves are untyped
 Planner = Callable[[Facts], list[Edit]]
@@ -72,10 +73,11 @@ class _InMemoryTool(RefactoringTool):  # type: ignore[misc]
         )
 
 
-class _Collector:
+class _Collector(FactCollector):
     """Turns Bowler matches into facts; knows every leaf's offset in the original text."""
 
     def __init__(self, tree: Node, old_modules: frozenset[str]) -> None:
+        super().__init__()
         self.spans: dict[int, tuple[int, int, int]] = {}  # id(leaf) -> (prefix, value, end)
         offset = 0
         for leaf in tree.leaves():
@@ -83,10 +85,6 @@ class _Collector:
             self.spans[id(leaf)] = (offset, value_start, value_start + len(leaf.value))
             offset = value_start + len(leaf.value)
         self.needles = tuple(sorted({m.rpartition(".")[2] for m in old_modules}))
-        self.imports: list[ImportStatement] = []
-        self.chains: list[Chain] = []
-        self.strings: list[StringToken] = []
-        self.tries: list[TryImport] = []
 
     def start(self, node: Node) -> int:
         return self.spans[id(_first_leaf(node))][1]
@@ -185,14 +183,6 @@ class _Collector:
                 starts.append(self.start(small))
         return tuple(starts)
 
-    def facts(self) -> Facts:
-        return Facts(
-            tuple(sorted(self.imports, key=lambda s: s.start)),
-            tuple(sorted(self.chains, key=lambda c: c.start)),
-            tuple(sorted(self.strings, key=lambda s: s.start)),
-            tuple(sorted(self.tries, key=lambda t: t.start)),
-        )
-
     # the root: plan, then apply to the tree ---------------------------------------------------
 
     def root_modifier(self, planner: Planner, done: list[bool]) -> Callable[..., None]:
@@ -257,70 +247,75 @@ def _inside_import(node: Node) -> bool:
     return False
 
 
-class _CurrentFile:
-    """The file being rewritten: the one compiled query's callbacks act on its collector.
+class _Files:
+    """The files being rewritten, by the name each is given to the compiled query: every callback
+    is handed that name by Bowler, and acts on that file's collector (no "current file" slot).
 
     Compiling the query's patterns into fixers costs more than rewriting a small file, so it is
-    done once per process (:func:`_engine`) and each file only swaps in its own collector.
+    done once per process (:func:`_engine`) and each file only registers its own collector.
     """
 
     def __init__(self) -> None:
-        self.collector: _Collector | None = None
-        self.root: Callable[..., None] | None = None
+        self.collectors: dict[str, _Collector] = {}
+        self.roots: dict[str, Callable[..., None]] = {}
+        self._names = itertools.count()
 
-    def _now(self) -> _Collector:
-        assert self.collector is not None, "no file is being rewritten"
-        return self.collector
+    def open(self, path: str, collector: _Collector, root: Callable[..., None]) -> str:
+        name = f"{path}#{next(self._names)}"
+        self.collectors[name], self.roots[name] = collector, root
+        return name
+
+    def close(self, name: str) -> None:
+        del self.collectors[name], self.roots[name]
 
     def record_import(self, node: Node, capture: dict[str, Any], filename: str) -> None:
-        self._now().record_import(node, capture, filename)
+        self.collectors[filename].record_import(node, capture, filename)
 
     def is_chain_head(self, node: Node, capture: dict[str, Any], filename: str) -> bool:
-        return self._now().is_chain_head(node, capture, filename)
+        return self.collectors[filename].is_chain_head(node, capture, filename)
 
     def record_chain(self, node: Node, capture: dict[str, Any], filename: str) -> None:
-        self._now().record_chain(node, capture, filename)
+        self.collectors[filename].record_chain(node, capture, filename)
 
     def may_name_moved(self, node: Node, capture: dict[str, Any], filename: str) -> bool:
-        return self._now().may_name_moved(node, capture, filename)
+        return self.collectors[filename].may_name_moved(node, capture, filename)
 
     def record_string(self, node: Node, capture: dict[str, Any], filename: str) -> None:
-        self._now().record_string(node, capture, filename)
+        self.collectors[filename].record_string(node, capture, filename)
 
     def is_import_try(self, node: Node, capture: dict[str, Any], filename: str) -> bool:
-        return self._now().is_import_try(node, capture, filename)
+        return self.collectors[filename].is_import_try(node, capture, filename)
 
     def record_try(self, node: Node, capture: dict[str, Any], filename: str) -> None:
-        self._now().record_try(node, capture, filename)
+        self.collectors[filename].record_try(node, capture, filename)
 
     def rewrite_tree(self, node: Node, capture: dict[str, Any], filename: str) -> None:
-        assert self.root is not None, "no file is being rewritten"
-        self.root(node, capture, filename)
+        self.roots[filename](node, capture, filename)
 
 
 @functools.cache
-def _engine() -> tuple[_InMemoryTool, _CurrentFile]:
-    """The Bowler query of the rewrite, compiled once, and the slot for the current file."""
-    current = _CurrentFile()
+def _engine() -> tuple[_InMemoryTool, _Files]:
+    """The Bowler query of the rewrite, compiled once, and the files it is rewriting."""
+    files = _Files()
     query = (
         Query("<memory>")
         .select("import_name< any* >")
-        .modify(current.record_import)
+        .modify(files.record_import)
         .select("import_from< any* >")
-        .modify(current.record_import)
+        .modify(files.record_import)
         .select("NAME")
-        .filter(current.is_chain_head)
-        .modify(current.record_chain)
+        .filter(files.is_chain_head)
+        .modify(files.record_chain)
         .select("STRING")
-        .filter(current.may_name_moved)
-        .modify(current.record_string)
+        .filter(files.may_name_moved)
+        .modify(files.record_string)
         .select("try_stmt< any* >")
-        .filter(current.is_import_try)
-        .modify(current.record_try)
+        .filter(files.is_import_try)
+        .modify(files.record_try)
         .select_root()
-        .modify(current.rewrite_tree)
+        .modify(files.rewrite_tree)
     )
-    return _InMemoryTool(query.compile()), current
+    return _InMemoryTool(query.compile()), files
 
 
 def prepare_bowler() -> None:
@@ -331,14 +326,14 @@ def prepare_bowler() -> None:
 def rewrite_with_bowler(text: str, path: str, old_modules: frozenset[str], planner: Planner) -> str:
     """Rewrite ``text`` with a Bowler query; raise :class:`FissixParseFailure` if fissix cannot."""
     tree = parse_fissix(text)
-    tool, current = _engine()
+    tool, files = _engine()
     collector = _Collector(tree, old_modules)
     done: list[bool] = []
-    current.collector, current.root = collector, collector.root_modifier(planner, done)
+    name = files.open(path, collector, collector.root_modifier(planner, done))
     try:
-        tool.refactor_tree(tree, path)
+        tool.refactor_tree(tree, name)
     finally:
-        current.collector, current.root = None, None
+        files.close(name)
     if not done:
         raise RuntimeError("the Bowler root fixer did not run")
     result = str(tree)

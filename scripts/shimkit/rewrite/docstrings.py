@@ -63,7 +63,7 @@ def rewrite_examples(
             line = node.lineno + chosen[0].first_line
             notes.append(f"{path}:{line}: a docstring example cannot be rewritten: {error}")
             continue
-        if not outcome.engine:
+        if not outcome.changed:
             continue
         newline = "\r\n" if "\r\n" in literal else "\n"
         position = 0

@@ -63,6 +63,25 @@ class Facts:
     tries: tuple[TryImport, ...]
 
 
+class FactCollector:
+    """What both engines record while they walk a file, and the one way it becomes :class:`Facts`
+    (sorted by offset, whatever order the engine met them in)."""
+
+    def __init__(self) -> None:
+        self.imports: list[ImportStatement] = []
+        self.chains: list[Chain] = []
+        self.strings: list[StringToken] = []
+        self.tries: list[TryImport] = []
+
+    def facts(self) -> Facts:
+        return Facts(
+            tuple(sorted(self.imports, key=lambda s: s.start)),
+            tuple(sorted(self.chains, key=lambda c: c.start)),
+            tuple(sorted(self.strings, key=lambda s: s.start)),
+            tuple(sorted(self.tries, key=lambda t: t.start)),
+        )
+
+
 @dataclass(frozen=True)
 class Edit:
     start: int

@@ -15,7 +15,16 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 from libcst.metadata import ByteSpanPositionProvider, MetadataWrapper, ParentNodeProvider
 
-from .facts import Chain, Edit, Facts, ImportStatement, StringToken, TryImport, apply_edits
+from .facts import (
+    Chain,
+    Edit,
+    FactCollector,
+    Facts,
+    ImportStatement,
+    StringToken,
+    TryImport,
+    apply_edits,
+)
 
 Planner = Callable[[Facts], list[Edit]]
 
@@ -38,11 +47,12 @@ def parse_libcst(text: str) -> cst.Module:
         raise LibcstParseFailure(1, f"libcst cannot parse: {error}") from error
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector(FactCollector, cst.CSTVisitor):
     METADATA_DEPENDENCIES = (ByteSpanPositionProvider, ParentNodeProvider)
 
     def __init__(self, text: str) -> None:
-        super().__init__()
+        FactCollector.__init__(self)
+        cst.CSTVisitor.__init__(self)
         self.text = text
         encoded = text.encode("utf-8")
         if len(encoded) == len(text):
@@ -55,10 +65,6 @@ class _Collector(cst.CSTVisitor):
                     self.char_at[byte] = index
                     byte += 1
             self.char_at[byte] = len(text)
-        self.imports: list[ImportStatement] = []
-        self.chains: list[Chain] = []
-        self.strings: list[StringToken] = []
-        self.tries: list[TryImport] = []
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         span = self.get_metadata(ByteSpanPositionProvider, node)
@@ -136,14 +142,6 @@ class _Collector(cst.CSTVisitor):
         if not all(isinstance(small, cst.Import | cst.ImportFrom) for small in smalls):
             return None
         return tuple(self.span(small)[0] for small in smalls)
-
-    def facts(self) -> Facts:
-        return Facts(
-            tuple(sorted(self.imports, key=lambda s: s.start)),
-            tuple(sorted(self.chains, key=lambda c: c.start)),
-            tuple(sorted(self.strings, key=lambda s: s.start)),
-            tuple(sorted(self.tries, key=lambda t: t.start)),
-        )
 
 
 def _parenthesised(node: cst.CSTNode) -> bool:

@@ -48,7 +48,7 @@ def rewrite_notebook(text: str, path: str, moves: Moves) -> str:
         try:
             with doing("rewriting", path, code_cell.index, (RewriteError, MaskedLineLost)):
                 outcome = rewrite_source(reading.python, f"{path}[{where}]", moves, None, False)
-                if not outcome.engine:
+                if not outcome.changed:
                     continue
                 new = reading.restore(outcome.text)
         except RewriteError as error:

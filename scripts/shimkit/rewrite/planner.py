@@ -11,7 +11,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 
+from shimkit.analysis import foreign_offsets
 from shimkit.domain.imports import relative_spelling, resolve_relative
 from shimkit.domain.model import Moves
 
@@ -27,24 +29,89 @@ from .facts import (
     line_of,
     line_start,
 )
-from .statements import Item, ParsedImport, RenderItem, parse_import, render_from
+from .statements import ImportKind, Item, ParsedImport, RenderItem, parse_import, render_from
 from .strings import rewrite_string_literal
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 
 
-@dataclass
+class BindingKind(Enum):
+    ALIAS = "alias"  # ``import a.old as x``: ``x`` is the module
+    DOTTED = "dotted"  # ``import a.old``: the chain ``a.old`` is the module
+    SUBMODULE = "submodule"  # ``from a import old``
+    PARENT = "parent"  # ``import a`` reaching ``a.old.name`` through attribute chains
+
+
+@dataclass(frozen=True)
 class _Binding:
     """A local name (or dotted prefix) bound to a moved module by an import item."""
 
     prefix: tuple[str, ...]  # ("x",) for an alias or submodule import; ("a", "b") for import a.b
     old: str
-    kind: str  # "alias" | "dotted" | "submodule"
+    kind: BindingKind
     stmt: ParsedImport
     item: Item
-    target: str | None = None  # single target module
-    # multiple targets: module -> local names (each ``x.a`` use becomes ``a``)
-    groups: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What becomes of a binding: its one target module (the binding's own module: it stays),
+    or, without one, the modules its used names are imported from one by one; and the uses to
+    rewrite: ``retarget`` chains get the target as their prefix, ``ungroup`` chains ``x.a``
+    become ``a``, and the ``renamed`` attributes of ``uses`` get their new names."""
+
+    target: str | None
+    groups: dict[str, list[str]] = field(default_factory=dict)  # module -> local names
+    retarget: tuple[Chain, ...] = ()
+    ungroup: tuple[Chain, ...] = ()
+    renamed: dict[str, str] = field(default_factory=dict)
+    uses: tuple[Chain, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Decided(_Binding):
+    """A binding and what becomes of it: what the import statements are rewritten from."""
+
+    decision: _Decision
+
+    @classmethod
+    def of(cls, binding: _Binding, decision: _Decision) -> _Decided:
+        return cls(binding.prefix, binding.old, binding.kind, binding.stmt, binding.item, decision)
+
+    @property
+    def target(self) -> str | None:
+        return self.decision.target
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        return self.decision.groups
+
+
+@dataclass(frozen=True)
+class _ThroughParent:
+    """An import item whose chains reach moved modules below it (``import a``: ``a.old.x``)."""
+
+    still_used: bool  # the item itself (other chains of ``a``)
+    modules: list[str]  # to import for the chains that now go to ``target.x``
+    grouped: list[_Decided]  # bindings whose names are imported one by one
+
+
+@dataclass(frozen=True)
+class _FromEntry:
+    """One item of a rewritten from-import: the module it is imported from, spelled as the
+    statement names modules, and whether the original item can stay where it is."""
+
+    module: str  # absolute: the order of the statements rendered
+    spelling: str
+    item: RenderItem
+    in_place: bool
+
+
+@dataclass
+class _FromPlan:
+    entries: list[_FromEntry] = field(default_factory=list)
+    renamed: list[tuple[Item, str]] = field(default_factory=list)  # in place, with a new text
+    plain: list[str] = field(default_factory=list)  # ``import mod [as x]`` of top-level modules
 
 
 class Planner:
@@ -65,13 +132,15 @@ class Planner:
         self.path = path
         self.old_modules = moves.old_modules()
         self.edits: dict[tuple[int, int], str] = {}
+        self.bound_heads: frozenset[str] = frozenset()
+        self._foreign: frozenset[int] | None = None
         self.statements = {
             fact.start: parse_import(text, fact.start, fact.end) for fact in facts.imports
         }
         self.top_imports = {
             item.name
             for stmt in self.statements.values()
-            if stmt.kind == "import" and not indent_at(text, stmt.start)
+            if stmt.kind is ImportKind.IMPORT and not indent_at(text, stmt.start)
             for item in stmt.items
             if item.alias is None
         }
@@ -114,10 +183,27 @@ class Planner:
         new = self.moves.new_name(old, name)
         return new if new == local else f"{new} as {local}"
 
+    def uses_of(self, prefix: tuple[str, ...]) -> list[Chain]:
+        """The chains starting with ``prefix`` that reach an import of its head: a parameter or
+        a local of the same name is another binding (``analysis.foreign_offsets``)."""
+        uses = [chain for chain in self.facts.chains if chain.parts[: len(prefix)] == prefix]
+        if not uses:
+            return uses
+        if self._foreign is None:
+            # only a name that stands alone somewhere (a parameter, an assignment, a ``def``...)
+            # can be bound otherwise than by its import: only then are the scopes asked
+            alone = {chain.parts[0] for chain in self.facts.chains if len(chain.parts) == 1}
+            rebound = alone & self.bound_heads
+            self._foreign = (
+                foreign_offsets(self.text, rebound) if rebound else None
+            ) or frozenset()
+        return [chain for chain in uses if chain.start not in self._foreign]
+
     # -- the plan ------------------------------------------------------------------------------
 
     def plan(self) -> list[Edit]:
         bindings = self.find_bindings()
+        self.bound_heads = frozenset(binding.prefix[0] for binding in bindings)
         heads = Counter(chain.parts[0] for chain in self.facts.chains)
         bound = self.import_bound_names()
         fstrings = [
@@ -125,13 +211,15 @@ class Planner:
             for tok in self.facts.strings
             if "f" in _prefix(self.text[tok.start : tok.end]).lower()
         ]
+        decided: list[_Decided] = []
         for binding in bindings:
-            self.decide(binding, heads, bound, fstrings)
+            decided.append(_Decided.of(binding, self.decide(binding, heads, bound, fstrings)))
+            self.emit(decided[-1])
         for stmt in self.statements.values():
-            if stmt.kind == "import":
-                self.rewrite_import(stmt, bindings)
+            if stmt.kind is ImportKind.IMPORT:
+                self.rewrite_import(stmt, decided)
             else:
-                self.rewrite_from(stmt, bindings)
+                self.rewrite_from(stmt, decided)
         for tok in self.facts.strings:
             if tok.concatenated:
                 continue
@@ -145,15 +233,17 @@ class Planner:
     def find_bindings(self) -> list[_Binding]:
         bindings: list[_Binding] = []
         for stmt in self.statements.values():
-            if stmt.kind == "import":
+            if stmt.kind is ImportKind.IMPORT:
                 for item in stmt.items:
                     if item.name not in self.old_modules:
                         continue
                     if item.alias is not None:
-                        bindings.append(_Binding((item.alias,), item.name, "alias", stmt, item))
+                        bindings.append(
+                            _Binding((item.alias,), item.name, BindingKind.ALIAS, stmt, item)
+                        )
                     else:
                         prefix = tuple(item.name.split("."))
-                        bindings.append(_Binding(prefix, item.name, "dotted", stmt, item))
+                        bindings.append(_Binding(prefix, item.name, BindingKind.DOTTED, stmt, item))
                 continue
             resolved = self.resolve(stmt)
             if resolved is None:
@@ -162,7 +252,7 @@ class Planner:
                 full = f"{resolved}.{item.name}" if resolved else item.name
                 if full in self.old_modules:
                     local = item.alias or item.name
-                    bindings.append(_Binding((local,), full, "submodule", stmt, item))
+                    bindings.append(_Binding((local,), full, BindingKind.SUBMODULE, stmt, item))
         bindings += self.parent_bindings(bindings)
         return bindings
 
@@ -173,11 +263,11 @@ class Planner:
         found: list[_Binding] = []
         prefixes = {chain.parts[:size] for chain in self.facts.chains for size in (2, 3, 4)}
         for stmt in self.statements.values():
-            resolved = self.resolve(stmt) if stmt.kind == "from" else ""
+            resolved = self.resolve(stmt) if stmt.kind is ImportKind.FROM else ""
             if resolved is None or stmt.star:
                 continue
             for item in stmt.items:
-                if stmt.kind == "import":
+                if stmt.kind is ImportKind.IMPORT:
                     package = item.name if item.alias else item.name.split(".")[0]
                     local = item.alias or package
                 else:
@@ -189,15 +279,15 @@ class Planner:
                     prefix = (local, *old[len(package) + 1 :].split("."))
                     if prefix in prefixes and prefix not in taken:
                         taken.add(prefix)
-                        found.append(_Binding(prefix, old, "parent", stmt, item))
+                        found.append(_Binding(prefix, old, BindingKind.PARENT, stmt, item))
         return found
 
     def import_bound_names(self) -> dict[str, set[tuple[str, str]]]:
         bound: dict[str, set[tuple[str, str]]] = {}
         for stmt in self.statements.values():
-            module = self.resolve(stmt) if stmt.kind == "from" else None
+            module = self.resolve(stmt) if stmt.kind is ImportKind.FROM else None
             for item in stmt.items:
-                if stmt.kind == "from":
+                if stmt.kind is ImportKind.FROM:
                     origin = module or stmt.module_text
                     new = self.moves.new_name(origin, item.name)
                     source = (self.name_target(origin, item.name), new)
@@ -213,70 +303,71 @@ class Planner:
         heads: Counter[str],
         bound: dict[str, set[tuple[str, str]]],
         fstrings: list[str],
-    ) -> None:
-        if binding.kind == "parent":
-            self.decide_parent(binding, heads, bound, fstrings)
-            return
+    ) -> _Decision:
+        """Where ``binding`` goes and what becomes of its uses; raises when the conventions
+        cannot say (nothing is emitted here: see :meth:`emit`)."""
+        if binding.kind is BindingKind.PARENT:
+            return self.decide_parent(binding, heads, bound, fstrings)
         size = len(binding.prefix)
-        uses = [chain for chain in self.facts.chains if chain.parts[:size] == binding.prefix]
+        uses = self.uses_of(binding.prefix)
         attrs = list(dict.fromkeys(chain.parts[size] for chain in uses if len(chain.parts) > size))
         bare = any(len(chain.parts) == size for chain in uses)
         in_fstrings = self.fstring_uses(binding, fstrings)
         bare = bare or "" in in_fstrings
         attrs += [a for a in in_fstrings if a and a not in attrs]
-        local = ".".join(binding.prefix)
-        where = binding.item.start
         if binding.old in self.moves.mixed:
             moved = [a for a in attrs if self.name_target(binding.old, a) != binding.old]
             if not moved:
-                binding.target = binding.old  # only its own names: the reference stays
-                return
+                return _Decision(binding.old)  # only its own names: the reference stays
             if bare or len(moved) < len(attrs):
                 # the module stays for its own names; each moved name gets an import of its own
-                binding.target = binding.old
                 self.check_fstrings(binding, fstrings)
                 moved_uses = [c for c in uses if len(c.parts) > size and c.parts[size] in moved]
-                self.group(binding, moved, moved_uses, heads, bound)
-                return
+                groups = self.group(binding, moved, heads, bound)
+                return _Decision(binding.old, groups, ungroup=tuple(moved_uses))
         if bare or not attrs:
             if binding.old not in self.moves.modules and binding.old in self.moves.kept:
-                binding.target = binding.old  # the module stays; so does this reference to it
-                return
-            target = self.module_target(binding.old)
-            if target is None:
-                how = "is used as a module object" if bare else "has no attribute uses"
-                raise self.error(
-                    where,
-                    f"`{local}` ({binding.old}) {how} and its names do not all move to one module",
-                )
-            stray = [a for a in attrs if self.name_target(binding.old, a) != target]
-            if stray:
-                raise self.error(
-                    where,
-                    f"`{local}` ({binding.old}) is used as a module object but "
-                    f"{', '.join(stray)} move elsewhere than {target}",
-                )
-            targets = {target}
+                return _Decision(binding.old)  # the module stays; so does this reference to it
+            targets = {self.single_target(binding, attrs, bare)}
         else:
             targets = {self.name_target(binding.old, a) for a in attrs}
         if len(targets) == 1:
-            binding.target = targets.pop()
-            if binding.target == binding.old:
-                return
-            if binding.kind == "dotted":
+            target = targets.pop()
+            if target == binding.old:
+                return _Decision(target)
+            retarget: tuple[Chain, ...] = ()
+            if binding.kind is BindingKind.DOTTED:
                 self.check_fstrings(binding, fstrings)
-                for chain in uses:
-                    self.add(chain.start, chain.ends[size - 1], binding.target)
-            self.rename_attributes(binding, uses, attrs, in_fstrings)
-            return
-        if binding.kind == "dotted":
+                retarget = tuple(uses)
+            renamed = self.attribute_renames(binding, attrs, in_fstrings)
+            return _Decision(target, retarget=retarget, renamed=renamed, uses=tuple(uses))
+        if binding.kind is BindingKind.DOTTED:
             raise self.error(
-                where,
+                binding.item.start,
                 f"`import {binding.old}`: used names move to several modules "
                 f"({', '.join(sorted(targets))}); import them explicitly",
             )
         self.check_fstrings(binding, fstrings)
-        self.group(binding, attrs, uses, heads, bound)
+        return _Decision(None, self.group(binding, attrs, heads, bound), ungroup=tuple(uses))
+
+    def single_target(self, binding: _Binding, attrs: list[str], bare: bool) -> str:
+        """The one module a binding used as a module object (or not used at all) goes to."""
+        local = ".".join(binding.prefix)
+        target = self.module_target(binding.old)
+        if target is None:
+            how = "is used as a module object" if bare else "has no attribute uses"
+            raise self.error(
+                binding.item.start,
+                f"`{local}` ({binding.old}) {how} and its names do not all move to one module",
+            )
+        stray = [a for a in attrs if self.name_target(binding.old, a) != target]
+        if stray:
+            raise self.error(
+                binding.item.start,
+                f"`{local}` ({binding.old}) is used as a module object but "
+                f"{', '.join(stray)} move elsewhere than {target}",
+            )
+        return target
 
     def decide_parent(
         self,
@@ -284,13 +375,13 @@ class Planner:
         heads: Counter[str],
         bound: dict[str, set[tuple[str, str]]],
         fstrings: list[str],
-    ) -> None:
+    ) -> _Decision:
         """``a.old.name`` through ``import a``: the chain goes to ``target.name`` (with an
         ``import target``) when every moved name used lands in one module, else to ``name``
         imported from its module."""
         size = len(binding.prefix)
         local = ".".join(binding.prefix)
-        uses = [chain for chain in self.facts.chains if chain.parts[:size] == binding.prefix]
+        uses = self.uses_of(binding.prefix)
         bare = any(len(chain.parts) == size for chain in uses)
         attrs = list(dict.fromkeys(chain.parts[size] for chain in uses if len(chain.parts) > size))
         moved = [a for a in attrs if self.name_target(binding.old, a) != binding.old]
@@ -303,8 +394,7 @@ class Planner:
             attrs = moved
             bare = False
         if not attrs and not bare:
-            binding.target = binding.old
-            return
+            return _Decision(binding.old)
         self.check_fstrings(binding, fstrings)
         targets = {self.name_target(binding.old, a) for a in attrs}
         if bare:
@@ -317,8 +407,7 @@ class Planner:
                 )
             targets = {target}
         if len(targets) > 1:
-            self.group(binding, attrs, uses, heads, bound)
-            return
+            return _Decision(None, self.group(binding, attrs, heads, bound), ungroup=tuple(uses))
         target = targets.pop()
         head = target.split(".")[0]
         others = {source for source in bound.get(head, set()) if source[1]}
@@ -327,58 +416,61 @@ class Planner:
                 binding.item.start,
                 f"cannot rewrite `{local}` as `{target}`: `{head}` is already bound in this file",
             )
-        binding.target = target
-        for chain in uses:
-            self.add(chain.start, chain.ends[size - 1], target)
-        self.rename_attributes(binding, uses, attrs, [])
+        renamed = self.attribute_renames(binding, attrs, [])
+        return _Decision(target, retarget=tuple(uses), renamed=renamed, uses=tuple(uses))
 
     def group(
         self,
         binding: _Binding,
         attrs: list[str],
-        uses: list[Chain],
         heads: Counter[str],
         bound: dict[str, set[tuple[str, str]]],
-    ) -> None:
-        """Each ``x.a`` of ``uses`` becomes ``a``, imported from its module (``binding.groups``)."""
-        size = len(binding.prefix)
+    ) -> dict[str, list[str]]:
+        """The module each ``x.a`` of ``attrs`` is imported from, as ``a`` (uses become ``a``)."""
         local = ".".join(binding.prefix)
-        where = binding.item.start
+        groups: dict[str, list[str]] = {}
         for name in attrs:
             module = self.name_target(binding.old, name)
             same = (module, self.moves.new_name(binding.old, name))
             sources = bound.get(name, set()) - {same}
             if sources or (heads[name] and same not in bound.get(name, set())):
                 raise self.error(
-                    where,
+                    binding.item.start,
                     f"cannot replace `{local}.{name}` with `{name}`: "
                     f"`{name}` is already bound or used in this file",
                 )
             if same in bound.get(name, set()) and binding.old in self.moves.mixed:
                 continue  # the file imports it from there already
-            binding.groups.setdefault(module, []).append(name)
-        for names in binding.groups.values():
+            groups.setdefault(module, []).append(name)
+        for names in groups.values():
             names.sort(key=lambda name: (self.moves.new_name(binding.old, name), name))
-        for chain in uses:
-            self.add(chain.start, chain.ends[size], chain.parts[size])
+        return groups
 
-    def rename_attributes(
-        self, binding: _Binding, uses: list[Chain], attrs: list[str], in_fstrings: list[str]
-    ) -> None:
+    def attribute_renames(
+        self, binding: _Binding, attrs: list[str], in_fstrings: list[str]
+    ) -> dict[str, str]:
         """``x.a`` becomes ``x.b`` where ``a`` is called ``b`` in the binding's new module."""
-        size = len(binding.prefix)
         renamed = {a: new for a in attrs if (new := self.moves.new_name(binding.old, a)) != a}
-        if not renamed:
-            return
         if any(a in renamed for a in in_fstrings):
             raise self.error(
                 binding.item.start,
                 f"`{'.'.join(binding.prefix)}` is used inside an f-string; rewrite it by hand",
             )
-        for chain in uses:
-            if len(chain.parts) > size and chain.parts[size] in renamed:
+        return renamed
+
+    def emit(self, decided: _Decided) -> None:
+        """The edits of the uses of one decided binding."""
+        size = len(decided.prefix)
+        decision = decided.decision
+        for chain in decision.retarget:
+            assert decision.target is not None
+            self.add(chain.start, chain.ends[size - 1], decision.target)
+        for chain in decision.ungroup:
+            self.add(chain.start, chain.ends[size], chain.parts[size])
+        for chain in decision.uses:
+            if len(chain.parts) > size and chain.parts[size] in decision.renamed:
                 end = chain.ends[size]
-                self.add(end - len(chain.parts[size]), end, renamed[chain.parts[size]])
+                self.add(end - len(chain.parts[size]), end, decision.renamed[chain.parts[size]])
 
     def fstring_uses(self, binding: _Binding, fstrings: list[str]) -> list[str]:
         """Attributes of the binding used inside f-strings ("" for a use of the module itself)."""
@@ -411,32 +503,29 @@ class Planner:
         return stmt.newline + before
 
     def through_parent(
-        self, stmt: ParsedImport, item: Item, bindings: list[_Binding]
-    ) -> tuple[bool, list[str], list[_Binding]] | None:
+        self, stmt: ParsedImport, item: Item, bindings: list[_Decided]
+    ) -> _ThroughParent | None:
         """For an item whose chains reach moved modules below it (``import a``: ``a.old.x``):
-        whether the item itself is still used, the modules to import for the chains, and the
-        bindings whose names are imported one by one. None when there are no such chains."""
+        what becomes of it. None when there are no such chains."""
         found = [
             b
             for b in bindings
-            if b.kind == "parent" and b.stmt is stmt and b.item is item and b.target != b.old
+            if b.kind is BindingKind.PARENT
+            and b.stmt is stmt
+            and b.item is item
+            and b.target != b.old
         ]
         if not found:
             return None
-        moved = [
-            chain
-            for b in found
-            for chain in self.facts.chains
-            if chain.parts[: len(b.prefix)] == b.prefix
-        ]
+        moved = [chain for b in found for chain in self.uses_of(b.prefix)]
         head = found[0].prefix[0]
-        left = sum(1 for chain in self.facts.chains if chain.parts[0] == head) - len(moved)
+        left = len(self.uses_of((head,))) - len(moved)
         targets = [
             target
             for target in dict.fromkeys(b.target for b in found if b.target is not None)
             if not self.imported_before(stmt, target)
         ]
-        return left > 0, targets, [b for b in found if b.groups]
+        return _ThroughParent(left > 0, targets, [b for b in found if b.groups])
 
     def imported_before(self, stmt: ParsedImport, module: str) -> bool:
         """A top-level ``import module`` is in the file already (or was added for a chain), so
@@ -448,7 +537,7 @@ class Planner:
         self.top_imports.add(module)
         return False
 
-    def rewrite_import(self, stmt: ParsedImport, bindings: list[_Binding]) -> None:
+    def rewrite_import(self, stmt: ParsedImport, bindings: list[_Decided]) -> None:
         kept: list[str] = []
         groups: dict[str, list[str]] = {}
         plain: list[str] = []
@@ -458,11 +547,10 @@ class Planner:
             parent = self.through_parent(stmt, item, bindings) if binding is None else None
             if parent is not None:
                 removed = True
-                still_used, targets, grouped = parent
-                if still_used:
+                if parent.still_used:
                     kept.append(self.text[item.start : item.end])
-                plain += [t for t in targets if t not in plain]
-                for each in grouped:
+                plain += [t for t in parent.modules if t not in plain]
+                for each in parent.grouped:
                     self.add_groups(each, groups)
             elif binding is None or binding.target == binding.old:
                 kept.append(self.text[item.start : item.end])
@@ -498,125 +586,143 @@ class Planner:
         end += 2 if self.text.startswith("\r\n", end) else 1 if end < len(self.text) else 0
         self.add(line_start(self.text, stmt.start), end, "")
 
-    def add_groups(self, binding: _Binding, groups: dict[str, list[str]]) -> None:
+    def add_groups(self, binding: _Decided, groups: dict[str, list[str]]) -> None:
         for module, names in binding.groups.items():
             groups.setdefault(module, []).extend(
                 self.import_text(binding.old, name, name) for name in names
             )
 
-    def rewrite_from(self, stmt: ParsedImport, bindings: list[_Binding]) -> None:
+    def rewrite_from(self, stmt: ParsedImport, bindings: list[_Decided]) -> None:
         resolved = self.resolve(stmt)
         if resolved is None:
             return
         if stmt.star:
-            if resolved in self.moves.stars:
-                self.rewrite_star(stmt, self.moves.stars[resolved])
-                return
-            if resolved in self.moves.modules and any(
-                module == resolved for module, _ in self.moves.renames
-            ):
-                raise self.error(
-                    stmt.start,
-                    f"cannot rewrite `from {resolved} import *`: "
-                    "some names are called differently in their new module",
-                )
-            if resolved in self.moves.modules:
-                self.add(
-                    stmt.module_start,
-                    stmt.module_end,
-                    self.spelled(stmt, self.moves.modules[resolved]),
-                )
-            elif resolved in self.old_modules:
-                raise self.error(stmt.start, f"cannot rewrite `from {resolved} import *`")
+            self.rewrite_from_star(stmt, resolved)
             return
-        # (sort key, module text, item, can the original item stay where it is)
-        entries: list[tuple[str, str, RenderItem, bool]] = []
-        renamed: list[tuple[Item, str]] = []  # items staying in place with a new text
-        plain: list[str] = []  # ``import mod [as x]`` of top-level modules the items become
+        plan = _FromPlan()
         for item in stmt.items:
-            source = RenderItem(self.text[item.start : item.end], item.leading, item.trailing)
-            binding = _find(bindings, stmt, item)
-            chains = self.through_parent(stmt, item, bindings) if binding is None else None
-            if chains is not None:
-                still_used, targets, grouped = chains
-                if still_used:
-                    entries.append((resolved, stmt.module_text, source, False))
-                plain += [t for t in targets if t not in plain]
-                entries += [
-                    (module, module, RenderItem(self.import_text(each.old, n, n)), False)
-                    for each in grouped
-                    for module in sorted(each.groups)
-                    for n in each.groups[module]
-                ]
-                continue
-            if binding is not None and binding.target is not None:
-                if binding.target == binding.old:
-                    entries.append((resolved, stmt.module_text, source, True))
-                    entries += [  # a mixed module stays; its moved names are imported apart
-                        (
-                            module,
-                            self.spelled(stmt, module),
-                            RenderItem(self.import_text(binding.old, n, n)),
-                            False,
-                        )
-                        for module in sorted(binding.groups)
-                        for n in binding.groups[module]
-                    ]
-                    continue
-                parent, _, leaf = binding.target.rpartition(".")
-                local = item.alias or item.name
-                if not parent:  # a top-level module is imported, not taken from a package
-                    plain.append(leaf if local == leaf else f"{leaf} as {local}")
-                    continue
-                text = leaf if local == leaf else f"{leaf} as {local}"
-                render = RenderItem(text, item.leading, item.trailing)
-                entries.append((parent, self.spelled(stmt, parent), render, False))
-            elif binding is not None:
-                first = True
-                for module in sorted(binding.groups):
-                    for name in binding.groups[module]:
-                        text = self.import_text(binding.old, name, name)
-                        render = (
-                            RenderItem(text, item.leading, item.trailing)
-                            if first
-                            else RenderItem(text)
-                        )
-                        entries.append((module, self.spelled(stmt, module), render, False))
-                        first = False
-            else:
-                module = self.name_target(resolved, item.name)
-                if module == resolved:
-                    entries.append((resolved, stmt.module_text, source, True))
-                elif self.moves.new_name(resolved, item.name) == item.name:
-                    entries.append((module, self.spelled(stmt, module), source, True))
-                else:
-                    text = self.import_text(resolved, item.name, item.alias or item.name)
-                    renamed.append((item, text))
-                    render = RenderItem(text, item.leading, item.trailing)
-                    entries.append((module, self.spelled(stmt, module), render, True))
-        if not entries and not plain:
+            self.plan_from_item(stmt, resolved, item, bindings, plan)
+        self.emit_from(stmt, resolved, plan)
+
+    def rewrite_from_star(self, stmt: ParsedImport, resolved: str) -> None:
+        if resolved in self.moves.stars:
+            self.rewrite_star(stmt, self.moves.stars[resolved])
+            return
+        if resolved in self.moves.modules and any(
+            module == resolved for module, _ in self.moves.renames
+        ):
+            raise self.error(
+                stmt.start,
+                f"cannot rewrite `from {resolved} import *`: "
+                "some names are called differently in their new module",
+            )
+        if resolved in self.moves.modules:
+            self.add(
+                stmt.module_start,
+                stmt.module_end,
+                self.spelled(stmt, self.moves.modules[resolved]),
+            )
+        elif resolved in self.old_modules:
+            raise self.error(stmt.start, f"cannot rewrite `from {resolved} import *`")
+
+    def plan_from_item(
+        self,
+        stmt: ParsedImport,
+        resolved: str,
+        item: Item,
+        bindings: list[_Decided],
+        plan: _FromPlan,
+    ) -> None:
+        """Where one item of ``from resolved import ...`` goes, added to ``plan``."""
+        source = RenderItem(self.text[item.start : item.end], item.leading, item.trailing)
+        binding = _find(bindings, stmt, item)
+        chains = self.through_parent(stmt, item, bindings) if binding is None else None
+        if chains is not None:
+            if chains.still_used:
+                plan.entries.append(_FromEntry(resolved, stmt.module_text, source, False))
+            plan.plain += [t for t in chains.modules if t not in plan.plain]
+            plan.entries += [
+                _FromEntry(module, module, RenderItem(self.import_text(each.old, n, n)), False)
+                for each in chains.grouped
+                for module in sorted(each.groups)
+                for n in each.groups[module]
+            ]
+        elif binding is not None and binding.target == binding.old:
+            plan.entries.append(_FromEntry(resolved, stmt.module_text, source, True))
+            plan.entries += [  # a mixed module stays; its moved names are imported apart
+                _FromEntry(
+                    module,
+                    self.spelled(stmt, module),
+                    RenderItem(self.import_text(binding.old, n, n)),
+                    False,
+                )
+                for module in sorted(binding.groups)
+                for n in binding.groups[module]
+            ]
+        elif binding is not None and binding.target is not None:
+            parent, _, leaf = binding.target.rpartition(".")
+            local = item.alias or item.name
+            text = leaf if local == leaf else f"{leaf} as {local}"
+            if not parent:  # a top-level module is imported, not taken from a package
+                plan.plain.append(text)
+                return
+            render = RenderItem(text, item.leading, item.trailing)
+            plan.entries.append(_FromEntry(parent, self.spelled(stmt, parent), render, False))
+        elif binding is not None:
+            first = True
+            for module in sorted(binding.groups):
+                for name in binding.groups[module]:
+                    text = self.import_text(binding.old, name, name)
+                    render = (
+                        RenderItem(text, item.leading, item.trailing) if first else RenderItem(text)
+                    )
+                    plan.entries.append(
+                        _FromEntry(module, self.spelled(stmt, module), render, False)
+                    )
+                    first = False
+        else:
+            self.plan_moved_name(stmt, resolved, item, source, plan)
+
+    def plan_moved_name(
+        self, stmt: ParsedImport, resolved: str, item: Item, source: RenderItem, plan: _FromPlan
+    ) -> None:
+        """``from resolved import name``: the name is taken from where it now lives."""
+        module = self.name_target(resolved, item.name)
+        if module == resolved:
+            plan.entries.append(_FromEntry(resolved, stmt.module_text, source, True))
+        elif self.moves.new_name(resolved, item.name) == item.name:
+            plan.entries.append(_FromEntry(module, self.spelled(stmt, module), source, True))
+        else:
+            text = self.import_text(resolved, item.name, item.alias or item.name)
+            plan.renamed.append((item, text))
+            render = RenderItem(text, item.leading, item.trailing)
+            plan.entries.append(_FromEntry(module, self.spelled(stmt, module), render, True))
+
+    def emit_from(self, stmt: ParsedImport, resolved: str, plan: _FromPlan) -> None:
+        """The edits of a from-import once each item's place is known: none, the module renamed
+        in place, or the statement rendered again (one statement per module)."""
+        entries = plan.entries
+        if not entries and not plan.plain:
             self.remove(stmt)
             return
-        if (
-            not plain
-            and all(module == resolved for module, _, _, _ in entries)
-            and all(same for _, _, _, same in entries)
-        ):
+        in_place = all(entry.in_place for entry in entries)
+        if not plan.plain and in_place and all(entry.module == resolved for entry in entries):
             return
-        order = sorted(dict.fromkeys(module for module, _, _, _ in entries))
-        if not plain and len(order) == 1 and all(same for _, _, _, same in entries):
+        order = sorted(dict.fromkeys(entry.module for entry in entries))
+        if not plan.plain and len(order) == 1 and in_place:
             self.add(stmt.module_start, stmt.module_end, self.spelled(stmt, order[0]))
-            for item, text in renamed:
+            for item, text in plan.renamed:
                 self.add(item.start, item.end, text)
             return
         indent = indent_at(self.text, stmt.start)
-        last_module = entries[-1][0] if entries else ""
+        last_module = entries[-1].module if entries else ""
         rendered = []
         for module in order:
-            group = [entry for entry in entries if entry[0] == module]
+            group = [entry for entry in entries if entry.module == module]
             tail = stmt.tail if module == last_module else ()
-            rendered.append(render_from(group[0][1], [e[2] for e in group], stmt, indent, tail))
-        rendered += [f"import {text}" for text in plain]
+            items = [entry.item for entry in group]
+            rendered.append(render_from(group[0].spelling, items, stmt, indent, tail))
+        rendered += [f"import {text}" for text in plan.plain]
         self.add(stmt.start, stmt.end, self.separator(stmt).join(rendered))
 
     def rewrite_star(self, stmt: ParsedImport, modules: tuple[str, ...]) -> None:
@@ -698,9 +804,9 @@ class Planner:
         return sorted(found, key=repr)
 
 
-def _find(bindings: list[_Binding], stmt: ParsedImport, item: Item) -> _Binding | None:
+def _find(bindings: list[_Decided], stmt: ParsedImport, item: Item) -> _Decided | None:
     for binding in bindings:
-        if binding.stmt is stmt and binding.item is item and binding.kind != "parent":
+        if binding.stmt is stmt and binding.item is item and binding.kind is not BindingKind.PARENT:
             return binding
     return None
 

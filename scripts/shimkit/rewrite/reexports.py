@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 
 from .errors import RewriteError
 from .facts import indent_at, line_end, line_start
-from .statements import Item, ParsedImport, RenderItem, parse_import, render_from
+from .statements import ImportKind, Item, ParsedImport, RenderItem, parse_import, render_from
 
 
 def _offsets(text: str) -> list[int]:
@@ -38,7 +38,7 @@ def _local(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
 
 
 def _item_local(stmt: ParsedImport, item: Item) -> str:
-    if stmt.kind == "from" or item.alias:
+    if stmt.kind is ImportKind.FROM or item.alias:
         return item.alias or item.name
     return item.name.split(".")[0]
 
@@ -46,7 +46,7 @@ def _item_local(stmt: ParsedImport, item: Item) -> str:
 def _without(text: str, stmt: ParsedImport, gone: Collection[str]) -> str:
     """The statement ``stmt`` without the items binding ``gone`` (some stay)."""
     kept = [item for item in stmt.items if _item_local(stmt, item) not in gone]
-    if stmt.kind == "import":
+    if stmt.kind is ImportKind.IMPORT:
         return "import " + ", ".join(text[item.start : item.end] for item in kept)
     items = [RenderItem(text[i.start : i.end], i.leading, i.trailing) for i in kept]
     return render_from(stmt.module_text, items, stmt, indent_at(text, stmt.start), stmt.tail)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from shimkit.domain import shortcuts
 from shimkit.domain.imports import RELATIVE_IMPORT, reaches_unnamed
-from shimkit.domain.model import Moves
+from shimkit.domain.model import Engine, Moves
 
 from .bowler_engine import FissixParseFailure, rewrite_with_bowler
 from .errors import RewriteError
@@ -23,10 +23,14 @@ from .regions import engine_regions, holds_code, statement_starts
 @dataclass(frozen=True)
 class RewriteOutcome:
     text: str
-    engine: str  # "bowler", "libcst", or "" when nothing changed
+    engine: Engine | None  # None when nothing changed
     edits: tuple[Edit, ...] = ()  # what changed, in offsets of the original text
     starts: tuple[int, ...] = (0,)  # where the original's top-level statements start
     imports: tuple[tuple[int, int], ...] = field(default=(), repr=False)  # import statements
+
+    @property
+    def changed(self) -> bool:
+        return self.engine is not None
 
 
 def _mentions_a_move(text: str, moves: Moves, unnamed: bool) -> bool:
@@ -51,7 +55,7 @@ def rewrite_source(
     """
     unnamed = reaches_unnamed(importer, is_package, moves.old_modules())
     if shortcuts.enabled() and not _mentions_a_move(text, moves, unnamed):
-        return RewriteOutcome(text, "")
+        return RewriteOutcome(text, None)
     starts = statement_starts(text) if shortcuts.enabled() else (0,)
     old = moves.old_modules()
     parents = {m.rpartition(".")[0] for m in old} - {""}
@@ -69,19 +73,20 @@ def rewrite_source(
     if not holds_code(reduced):
         # a mention in comments only: nothing an engine could rewrite (fissix runs no fixer on
         # a tree without a statement)
-        return RewriteOutcome(text, "")
+        return RewriteOutcome(text, None)
     try:
-        new, engine = rewrite_with_bowler(reduced, path, moves.old_modules(), planner), "bowler"
+        new = rewrite_with_bowler(reduced, path, moves.old_modules(), planner)
+        engine = Engine.BOWLER
     except FissixParseFailure as fissix_failure:
         try:
-            new, engine = rewrite_with_libcst(reduced, planner), "libcst"
+            new, engine = rewrite_with_libcst(reduced, planner), Engine.LIBCST
         except LibcstParseFailure as failure:
             line = regions.text.count("\n", 0, regions.to_original(_offset(reduced, failure.line)))
             raise RewriteError(
                 path, line + 1, f"{failure.message} ({fissix_failure.message})"
             ) from failure
     if new == reduced:
-        return RewriteOutcome(text, "")
+        return RewriteOutcome(text, None)
     return RewriteOutcome(
         regions.expand(new, planned), engine, tuple(planned), starts, tuple(imports)
     )

@@ -11,6 +11,7 @@ import io
 import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 _Offset = Callable[[tuple[int, int]], int]
 
@@ -28,9 +29,14 @@ class Item:
     trailing: str = ""  # whitespace + comment after the item (and its comma) on its line
 
 
+class ImportKind(Enum):
+    IMPORT = "import"  # ``import a.b [as x]``
+    FROM = "from"  # ``from a import b [as x]``
+
+
 @dataclass(frozen=True)
 class ParsedImport:
-    kind: str  # "from" or "import"
+    kind: ImportKind
     start: int
     end: int
     items: tuple[Item, ...]
@@ -111,7 +117,7 @@ def _parse_import(
             )
         )
         index += 1  # the comma
-    return ParsedImport("import", start, end, tuple(items), newline=newline)
+    return ParsedImport(ImportKind.IMPORT, start, end, tuple(items), newline=newline)
 
 
 def _parse_from(
@@ -122,9 +128,51 @@ def _parse_from(
     end: int,
     newline: str,
 ) -> ParsedImport:
+    module = _read_from_module(tokens, offset)
+    body = tokens[module.body_index :]
+    parenthesised = bool(body) and body[0].string == "("
+    open_paren, close_paren = (body[0], body[-1]) if parenthesised else (tokens[0], tokens[0])
+    if parenthesised:
+        body = body[1:-1]
+    multiline = parenthesised and open_paren.start[0] != close_paren.start[0]
+    reader = _ItemReader(text, offset, open_paren if parenthesised else None, multiline)
+    star = bool(body) and body[0].string == "*"
+    if not star:
+        reader.read(body)
+    return ParsedImport(
+        ImportKind.FROM,
+        start,
+        end,
+        tuple(reader.items),
+        module.level,
+        module.name,
+        module.start,
+        module.end,
+        star=star,
+        parenthesised=parenthesised and not star,
+        multiline=multiline and not star,
+        open_comment=reader.open_comment,
+        item_indent=reader.item_indent,
+        close_indent=(
+            _own_line_indent(text, offset(close_paren.start)) if multiline and not star else None
+        ),
+        tail=tuple(reader.pending),
+        newline=newline,
+    )
+
+
+@dataclass(frozen=True)
+class _FromModule:
+    level: int  # leading dots
+    name: str  # the dotted module after them
+    start: int  # span of dots + module
+    end: int
+    body_index: int  # the first token after ``import``
+
+
+def _read_from_module(tokens: list[tokenize.TokenInfo], offset: _Offset) -> _FromModule:
     index = 1
     level = 0
-    module_start = offset(tokens[1].start)
     parts: list[str] = []
     while tokens[index].string != "import":
         tok = tokens[index]
@@ -134,101 +182,86 @@ def _parse_from(
         elif tok.type == tokenize.NAME:
             parts.append(tok.string)
         index += 1
-    module_end = offset(tokens[index - 1].end)
-    index += 1  # "import"
-    body = tokens[index:]
-    parenthesised = bool(body) and body[0].string == "("
-    open_paren, close_paren = (body[0], body[-1]) if parenthesised else (tokens[0], tokens[0])
-    if parenthesised:
-        body = body[1:-1]
-    if body and body[0].string == "*":
-        return ParsedImport(
-            "from",
-            start,
-            end,
-            (),
-            level,
-            ".".join(parts),
-            module_start,
-            module_end,
-            star=True,
-            newline=newline,
-        )
-    multiline = parenthesised and open_paren.start[0] != close_paren.start[0]
-    open_comment = ""
-    item_indent = ""
-    close_indent: str | None = None
-    if multiline:
-        close_start = offset(close_paren.start)
-        line_begin = text.rfind("\n", 0, close_start) + 1
-        if not text[line_begin:close_start].strip():
-            close_indent = text[line_begin:close_start]
-    items: list[Item] = []
-    pending: list[str] = []
-    last_end = offset(open_paren.end) if parenthesised else 0
-    row_items: dict[int, int] = {}  # row -> index of the last item ending on it
-    pos = 0
-    while pos < len(body):
-        tok = body[pos]
-        if tok.type == tokenize.COMMENT:
-            if tok.start[0] in row_items:
-                item_index = row_items[tok.start[0]]
-                gap = text[last_end : offset(tok.start)]
-                items[item_index] = _with(items[item_index], trailing=gap + tok.string)
-            elif parenthesised and tok.start[0] == open_paren.start[0]:
-                open_comment = text[offset(open_paren.end) : offset(tok.end)]
+    module_start, module_end = offset(tokens[1].start), offset(tokens[index - 1].end)
+    return _FromModule(level, ".".join(parts), module_start, module_end, index + 1)
+
+
+def _own_line_indent(text: str, position: int) -> str | None:
+    """The whitespace before ``position`` when nothing else precedes it on its line."""
+    line_begin = text.rfind("\n", 0, position) + 1
+    before = text[line_begin:position]
+    return None if before.strip() else before
+
+
+class _ItemReader:
+    """The items of a from-import (the tokens between ``import`` and the end, without the
+    parentheses), with the comments around them: after an item on its line (``trailing``), on
+    lines of their own before one (``leading``) or after the last (``pending``, the tail), and
+    after the opening parenthesis."""
+
+    def __init__(
+        self,
+        text: str,
+        offset: _Offset,
+        open_paren: tokenize.TokenInfo | None,
+        multiline: bool,
+    ) -> None:
+        self.text = text
+        self.offset = offset
+        self.open_paren = open_paren
+        self.multiline = multiline
+        self.items: list[Item] = []
+        self.pending: list[str] = []
+        self.open_comment = ""
+        self.item_indent = ""
+        self.last_end = offset(open_paren.end) if open_paren is not None else 0
+        self.row_items: dict[int, int] = {}  # row -> index of the last item ending on it
+
+    def read(self, body: list[tokenize.TokenInfo]) -> None:
+        pos = 0
+        while pos < len(body):
+            tok = body[pos]
+            if tok.type == tokenize.COMMENT:
+                self.comment(tok)
+                pos += 1
+            elif tok.string == ",":
+                self.last_end = self.offset(tok.end)
+                pos += 1
             else:
-                pending.append(tok.string)
-            pos += 1
-            continue
-        if tok.string == ",":
-            last_end = offset(tok.end)
-            pos += 1
-            continue
-        name_tok = tok
+                pos = self.item(body, pos)
+
+    def comment(self, tok: tokenize.TokenInfo) -> None:
+        if tok.start[0] in self.row_items:
+            item_index = self.row_items[tok.start[0]]
+            gap = self.text[self.last_end : self.offset(tok.start)]
+            self.items[item_index] = _with(self.items[item_index], trailing=gap + tok.string)
+        elif self.open_paren is not None and tok.start[0] == self.open_paren.start[0]:
+            self.open_comment = self.text[self.offset(self.open_paren.end) : self.offset(tok.end)]
+        else:
+            self.pending.append(tok.string)
+
+    def item(self, body: list[tokenize.TokenInfo], pos: int) -> int:
+        """Read ``name [as alias]`` at ``pos``; the position after it."""
+        name_tok = item_end_tok = body[pos]
         alias = None
-        item_end_tok = tok
         if pos + 1 < len(body) and body[pos + 1].string == "as":
             alias = body[pos + 2].string
             item_end_tok = body[pos + 2]
             pos += 3
         else:
             pos += 1
-        item_start = offset(name_tok.start)
-        if multiline and not items:
-            line_begin = text.rfind("\n", 0, item_start) + 1
-            if not text[line_begin:item_start].strip():
-                item_indent = text[line_begin:item_start]
-        items.append(
-            Item(
-                name_tok.string,
-                alias,
-                item_start,
-                offset(item_end_tok.end),
-                offset(name_tok.end),
-                leading=tuple(pending),
-            )
+        item_start = self.offset(name_tok.start)
+        if self.multiline and not self.items:
+            self.item_indent = _own_line_indent(self.text, item_start) or ""
+        item_end = self.offset(item_end_tok.end)
+        leading = tuple(self.pending)
+        self.items.append(
+            Item(name_tok.string, alias, item_start, item_end, self.offset(name_tok.end), leading)
         )
-        pending = []
-        last_end = offset(item_end_tok.end)
-        row_items[item_end_tok.end[0]] = len(items) - 1
-    return ParsedImport(
-        "from",
-        start,
-        end,
-        tuple(items),
-        level,
-        ".".join(parts),
-        module_start,
-        module_end,
-        parenthesised=parenthesised,
-        multiline=multiline,
-        open_comment=open_comment,
-        item_indent=item_indent,
-        close_indent=close_indent,
-        tail=tuple(pending),
-        newline=newline,
-    )
+        self.pending = []
+        self.last_end = item_end
+        self.row_items[item_end_tok.end[0]] = len(self.items) - 1
+        return pos
 
 
 def _with(item: Item, trailing: str) -> Item:

@@ -18,7 +18,7 @@ from shimkit.apply import apply_changes
 from shimkit.apply.git import require_clean
 from shimkit.domain.errors import KitError
 from shimkit.domain.importlinter_file import CONFIG
-from shimkit.domain.model import ChangeSet, FileChange, ShimLayer
+from shimkit.domain.model import ChangeKind, ChangeSet, FileChange, ShimLayer
 from shimkit.domain.plan import Plan
 from shimkit.use_cases.inventory import run_inventory
 
@@ -54,7 +54,9 @@ def run_adopt(kit: Path, workspace: Workspace, allow_dirty: bool, reporter: Repo
             f"{there[0]} exists already{more}: adopting writes only new files; move it aside "
             "or merge the kit's by hand"
         )
-    apply_changes(root, ChangeSet(tuple(FileChange(p, None, t, "adopt") for p, t in files.items())))
+    apply_changes(
+        root, ChangeSet(tuple(FileChange(p, None, t, ChangeKind.ADOPT) for p, t in files.items()))
+    )
     reporter.info(f"adopt: wrote {len(files)} file(s): {', '.join(_summary(files))}")
     # the contracts of today's tree, from the plan just written (step 1 --write-contracts)
     status = run_inventory(

@@ -25,7 +25,7 @@ from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
 from shimkit.domain.importlinter_file import CONFIG
-from shimkit.domain.model import ChangeSet, FileChange, Inventory
+from shimkit.domain.model import ChangeKind, ChangeSet, FileChange, Inventory
 from shimkit.domain.phases import BASELINE, timed
 from shimkit.planning.contracts import missing_layers
 from shimkit.verify import ContractsReport, SmokeOutcome, probe_contracts
@@ -218,7 +218,7 @@ def _write_contracts(
     if existing == adoption.text:
         reporter.info(f".importlinter is up to date; lint-imports: green ({kept} contracts kept)")
         return None
-    changes = ChangeSet((FileChange(CONFIG, existing, adoption.text, "contracts"),))
+    changes = ChangeSet((FileChange(CONFIG, existing, adoption.text, ChangeKind.CONTRACTS),))
     reporter.changes(changes)
     apply_changes(workspace.root, changes)
     reporter.info(f"wrote .importlinter; lint-imports: green ({kept} contracts kept)")

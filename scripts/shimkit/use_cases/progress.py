@@ -10,6 +10,7 @@ from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step
 from shimkit.application.workspace import Workspace
 from shimkit.domain.errors import KitError
+from shimkit.domain.model import ChangeKind
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
 from shimkit.use_cases.rewrite_step import plan_step
 
@@ -30,7 +31,7 @@ def pending_steps(workspace: Workspace, reporter: Reporter) -> list[tuple[int, s
         sources = [
             c.path
             for c in outcome.changes.changes
-            if c.engine not in ("changelog", "contracts", "delete")
+            if c.kind not in (ChangeKind.CHANGELOG, ChangeKind.CONTRACTS, ChangeKind.DELETE)
         ]
         if not outcome.removed and not sources:
             continue

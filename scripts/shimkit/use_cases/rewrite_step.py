@@ -28,7 +28,7 @@ from shimkit.application.workspace import Workspace, existing_config
 from shimkit.apply import apply_changes
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.domain.errors import KitError
-from shimkit.domain.model import ChangeSet, FileChange, Moves, Reference, ShimLayer
+from shimkit.domain.model import ChangeKind, ChangeSet, FileChange, Moves, Reference, ShimLayer
 from shimkit.domain.phases import REWRITE, timed
 from shimkit.domain.steps import StepSpec
 from shimkit.planning.contracts import contracts_change
@@ -127,10 +127,10 @@ def plan_step(
             renames={n: d.name for n, d in definitions.items() if d.name != n},
         )
         if text != source.text:
-            changes.append(FileChange(path, source.text, text, "shim", source.encoding))
+            changes.append(FileChange(path, source.text, text, ChangeKind.SHIM, source.encoding))
     for path in sorted(retired_paths):
         source = _file(analysis, path)
-        changes.append(FileChange(path, source.text, None, "delete", source.encoding))
+        changes.append(FileChange(path, source.text, None, ChangeKind.DELETE, source.encoding))
 
     removed = tuple(shim.module for shim in retired)
     if changes:
@@ -180,7 +180,7 @@ def _without_reexports(
         raise FileNotRewritten(path, str(error)) from error
     if text == source.text:
         return None
-    return FileChange(path, source.text, text, "reexports", source.encoding)
+    return FileChange(path, source.text, text, ChangeKind.REEXPORTS, source.encoding)
 
 
 def _file(analysis: Analysis, path: str) -> SourceFile:
@@ -205,7 +205,9 @@ def _checked(analysis: Analysis, source: SourceFile, rewrite: FileRewrite) -> Fi
             source.path,
             f"{source.path}: the rewrite would change what a name refers to: {problems[0]}",
         )
-    return FileChange(source.path, source.text, rewrite.text, rewrite.engine, source.encoding)
+    return FileChange(
+        source.path, source.text, rewrite.text, rewrite.kind, source.encoding, rewrite.engine
+    )
 
 
 def show_planned(
