@@ -38,7 +38,8 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 Record = dict[str, Any]
@@ -331,20 +332,10 @@ def _module_of(path: str, src_dir: str) -> str | None:
     return name.removesuffix(".__init__")
 
 
-def run(
-    modules: list[tuple[str, list[str]]],
-    edges: dict[str, list[str]],
-    src_dir: str,
-    record: Callable[[str, str, list[str]], Record],
-    watch: Any,
-    emit: Callable[[str, Record, bool], None],
-) -> None:
-    """Import ``modules`` in the order given (dependencies first), then call ``emit(module,
-    record, trusted)`` for each. ``edges``: what each module imports when it is imported, by the
-    import graph. ``watch``: smoke_child's ``_ChangeWatch`` (its ``reached`` is reset per
-    module; a trusted record reaches the changed modules of its closure too)."""
-    shared = _SharedPass(src_dir, edges)
-    done: list[tuple[str, Record, set[str], bool]] = []
+@contextmanager
+def _import_hooks(shared: _SharedPass) -> Iterator[None]:
+    """Route ``__import__`` and ``importlib.import_module`` through ``shared`` so it sees what each
+    import asks for and loads, including modules already loaded."""
     original_import = builtins.__import__
     original_import_module = importlib.import_module
 
@@ -396,37 +387,68 @@ def run(
     importlib.import_module = hooked_import_module
     sys.meta_path.insert(0, shared)
     try:
-        for module, names in modules:
-            before = {name for name in sys.modules if shared.project(name)}
-            state = _process_state()
-            shared.current = set()
-            watch.reached = set()
-            shared.hide()
-            shared.asked_for(None, [*_parents(module), module])
-            try:
-                data = record(module, src_dir, names)
-            finally:
-                shared.reveal_all()
-            if shared.peeked:
-                shared.tainted.add(module)
-            loaded = {name for name in sys.modules if shared.project(name)} - before
-            own = shared.asked.setdefault(module, {})
-            for name in sorted(shared.current - {module}):  # asked by what its import loaded
-                own.setdefault(name)
-            closure = shared.closure(module) | loaded
-            if _process_state() != state:
-                shared.tainted.add(module)
-                _restore(state)
-            for warning in data["deprecations"]:
-                issuer = _module_of(str(warning["path"]), src_dir)
-                shared.tainted.add(module)
-                if issuer is not None and issuer not in before:
-                    shared.tainted.add(issuer)  # loaded (or failed) in this import
-            shared.note_writes(module, closure)
-            done.append((module, data, closure, shared.trusted(module, data, closure)))
+        yield
     finally:
         builtins.__import__ = original_import
         importlib.import_module = original_import_module
+
+
+def _import_one(
+    shared: _SharedPass,
+    module: str,
+    names: list[str],
+    src_dir: str,
+    record: Callable[[str, str, list[str]], Record],
+    watch: Any,
+) -> tuple[Record, set[str], bool]:
+    """Import ``module`` in the shared interpreter: its record, the project modules its import
+    ran (its closure), and whether nothing it did rules out trusting the record."""
+    before = {name for name in sys.modules if shared.project(name)}
+    state = _process_state()
+    shared.current = set()
+    watch.reached = set()
+    shared.hide()
+    shared.asked_for(None, [*_parents(module), module])
+    try:
+        data = record(module, src_dir, names)
+    finally:
+        shared.reveal_all()
+    if shared.peeked:
+        shared.tainted.add(module)
+    loaded = {name for name in sys.modules if shared.project(name)} - before
+    own = shared.asked.setdefault(module, {})
+    for name in sorted(shared.current - {module}):  # asked by what its import loaded
+        own.setdefault(name)
+    closure = shared.closure(module) | loaded
+    if _process_state() != state:
+        shared.tainted.add(module)
+        _restore(state)
+    for warning in data["deprecations"]:
+        issuer = _module_of(str(warning["path"]), src_dir)
+        shared.tainted.add(module)
+        if issuer is not None and issuer not in before:
+            shared.tainted.add(issuer)  # loaded (or failed) in this import
+    shared.note_writes(module, closure)
+    return data, closure, shared.trusted(module, data, closure)
+
+
+def run(
+    modules: list[tuple[str, list[str]]],
+    edges: dict[str, list[str]],
+    src_dir: str,
+    record: Callable[[str, str, list[str]], Record],
+    watch: Any,
+    emit: Callable[[str, Record, bool], None],
+) -> None:
+    """Import ``modules`` in the order given (dependencies first), then call ``emit(module,
+    record, trusted)`` for each. ``edges``: what each module imports when it is imported, by the
+    import graph. ``watch``: smoke_child's ``_ChangeWatch`` (its ``reached`` is reset per
+    module; a trusted record reaches the changed modules of its closure too)."""
+    shared = _SharedPass(src_dir, edges)
+    done: list[tuple[str, Record, set[str], bool]] = []
+    with _import_hooks(shared):
+        for module, names in modules:
+            done.append((module, *_import_one(shared, module, names, src_dir, record, watch)))
     shared.find_cycles()
     for module, data, closure, trusted in done:
         vouched = trusted and shared.settled(module, closure)
