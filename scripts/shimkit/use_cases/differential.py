@@ -17,6 +17,7 @@ from typing import Any
 
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.preflight import analyse_step
+from shimkit.application.run import Run as RunContext
 from shimkit.application.workspace import Workspace
 from shimkit.domain import shortcuts
 from shimkit.domain.errors import KitError
@@ -66,7 +67,9 @@ def run_once(workspace: Workspace, modules: Collection[str], every_file: bool) -
         "import graph": dict(analysis.imports.files),
     }
     try:
-        retirement, outcome = what_can_go(workspace, analysis, step, tuple(step.retire), reporter)
+        retirement, outcome = what_can_go(
+            RunContext(workspace, reporter), analysis, step, tuple(step.retire)
+        )
     except KitError as error:
         aspects["refusal"] = {"rewrite": str(error)}
         return Run(aspects)

@@ -8,8 +8,7 @@ file, and with it the allowance, so the gate is green at adoption and stays stri
 from __future__ import annotations
 
 from shimkit.analysis.tree_analysis import Analysis
-from shimkit.application.options import ImportOptions
-from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.smoke import (
     import_each,
     importable_candidates,
@@ -20,9 +19,8 @@ from shimkit.application.workspace import Workspace, analyse
 from shimkit.verify.smoke_report import ModuleSmoke, SmokeOutcome
 
 
-def run_import_smoke(
-    workspace: Workspace, reporter: Reporter, imports: ImportOptions | None = None
-) -> int:
+def run_import_smoke(run: Run) -> int:
+    workspace, reporter = run.workspace, run.reporter
     analysis = analyse(workspace)
     modules = importable_candidates(analysis)
     report = import_each(
@@ -32,7 +30,7 @@ def run_import_smoke(
         reporter,
         "importing every module",
         reexported_names(analysis),
-        imports,
+        run.imports,
     )
     retiring = _retiring_files(workspace, analysis)
     allowed = [f for f in report.failures if _warns_until_retired(f, retiring)]
