@@ -13,7 +13,7 @@ from shimkit.analysis.tree_analysis import Analysis
 from shimkit.analysis.triage import root_packages
 from shimkit.application.ports import Reporter
 from shimkit.application.run import Run
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes
 from shimkit.apply.git import require_clean
 from shimkit.domain.errors import KitError
@@ -39,7 +39,7 @@ def run_adopt(kit: Path, run: Run) -> int:
         raise KitError(f"{root} is the kit's own repository: pass the repository that adopts it")
     workspace.check()
     require_clean(root, run.options.allow_dirty)
-    analysis = analyse(workspace)
+    analysis = run.analysis()
     layers = [s for s in analysis.inventory.shims if not s.facade]
     plan = starter_plan(root, analysis, layers)
     files = {

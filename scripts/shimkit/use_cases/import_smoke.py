@@ -15,22 +15,20 @@ from shimkit.application.smoke import (
     modules_to_check,
     reexported_names,
 )
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.workspace import Workspace
 from shimkit.verify.smoke_report import ModuleSmoke, SmokeOutcome
 
 
 def run_import_smoke(run: Run) -> int:
     workspace, reporter = run.workspace, run.reporter
-    analysis = analyse(workspace)
+    analysis = run.analysis()
     modules = importable_candidates(analysis)
     report = import_each(
-        workspace,
+        run,
         analysis,
         modules_to_check(analysis, modules, changed=None),
-        reporter,
         "importing every module",
         reexported_names(analysis),
-        run.imports,
     )
     retiring = _retiring_files(workspace, analysis)
     allowed = [f for f in report.failures if _warns_until_retired(f, retiring)]

@@ -14,13 +14,12 @@ from shimkit.application.plan_doc import (
     mark_steps_done,
     require_clean_but_status,
 )
-from shimkit.application.ports import Reporter
 from shimkit.application.preconditions import Checked, check_preconditions, report_preconditions
 from shimkit.application.preflight import preflight
 from shimkit.application.run import Run
 from shimkit.application.smoke import import_each, importable_candidates, modules_to_check
 from shimkit.application.step_commits import AppliedStep
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
@@ -62,12 +61,10 @@ def record_baseline(
     imports = run.imports
     all_modules = imports.all_modules if imports else False
     report = import_each(
-        run.workspace,
+        run,
         analysis,
         modules_to_check(analysis, importable_candidates(analysis), None, all_modules),
-        run.reporter,
         "step 1: importing every module (baseline)",
-        options=imports,
     )
     # a module that imports but warns is importable: the warning may be what the migration
     # removes
@@ -141,7 +138,7 @@ def run_inventory(
         require_clean_but_status(workspace, options.allow_dirty, (CONFIG,))
     run = run.on(check_plan_doc(workspace, reporter))
     workspace = run.workspace
-    analysis = analyse(workspace)
+    analysis = run.analysis()
     mixed = find_mixed(analysis.codebase, analysis.index)
     analysis = replace(analysis, inventory=replace(analysis.inventory, mixed=mixed))
     reporter.inventory(analysis.inventory)
@@ -151,13 +148,13 @@ def run_inventory(
             + "; ".join(f"{m.module} ({', '.join(r.name for r in m.reexports)})" for m in mixed)
         )
     _write_reports(analysis.inventory, json_path, markdown_path)
-    preflight(workspace, analysis, reporter)
-    checked = check_preconditions(workspace, analysis, reporter)
+    preflight(run, analysis)
+    checked = check_preconditions(run, analysis)
     report_preconditions(checked, reporter)
     if checked.unmet and options.strict:
         reporter.info("--strict: a precondition is not met; nothing was recorded or written")
         return EXIT_PRECONDITIONS
-    adoption = _adopt(workspace, analysis, reporter) if write_contracts else None
+    adoption = _adopt(run, analysis) if write_contracts else None
     if adoption is not None and not adoption.report.ok:
         return EXIT_CONTRACTS_RED
     analysis = record_baseline(
@@ -177,15 +174,16 @@ def run_inventory(
         )
     _write_reports(inventory, json_path, markdown_path)
     if adoption is not None:
-        written = _write_contracts(workspace, adoption, reporter)
+        written = _write_contracts(run, adoption)
         if written is not None and on_applied is not None:
             on_applied(AppliedStep("1", TITLE, written))
-    mark_steps_done(workspace, (1,), reporter)
+    mark_steps_done(run, (1,))
     return 0
 
 
-def _adopt(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Adoption:
+def _adopt(run: Run, analysis: Analysis) -> Adoption:
     """Contracts for this tree, checked green by import-linter before anything is written."""
+    workspace, reporter = run.workspace, run.reporter
     for layer in missing_layers(workspace.plan, analysis):
         reporter.warning(
             f"the plan's layer {layer} is not in this tree: written as an optional layer"
@@ -207,9 +205,8 @@ def _adopt(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Adop
     return adoption
 
 
-def _write_contracts(
-    workspace: Workspace, adoption: Adoption, reporter: Reporter
-) -> ChangeSet | None:
+def _write_contracts(run: Run, adoption: Adoption) -> ChangeSet | None:
+    workspace, reporter = run.workspace, run.reporter
     path = workspace.root / CONFIG
     existing = path.read_text(encoding="utf-8") if path.is_file() else None
     kept = len(adoption.report.contracts)

@@ -21,7 +21,7 @@ from shimkit.application.preflight import preflight
 from shimkit.application.run import Run
 from shimkit.application.step_commits import AppliedStep, commit_step, report_left_out
 from shimkit.application.working_copy import working_copy
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.apply.state_file import read_json, state_path, write_json
@@ -73,7 +73,7 @@ def migrate(run: Run) -> int:
         require_clean_but_status(workspace, options.allow_dirty)
         if options.commit:
             require_committer(workspace.root)
-    preflight(workspace, analyse(workspace), reporter)
+    preflight(run, run.analysis())
     # the plan document is the user's: its status names the user's commits, set when written
     without_doc = replace(workspace, plan=replace(workspace.plan, plan_doc=None))
     with working_copy(without_doc) as copy:

@@ -18,12 +18,12 @@ PLAN_STEPS = (consolidate_step, remove_deprecated_step, update_imports_step)
 
 def pending_steps(run: Run) -> list[tuple[int, str, str]]:
     """``(number, title, what it would change)`` for each rewriting step not carried out yet."""
-    workspace, reporter = run.workspace, run.reporter
+    workspace = run.workspace
     pending: list[tuple[int, str, str]] = []
     for make in PLAN_STEPS:
         step = make(workspace.plan)
         try:
-            analysis, step = analyse_step(workspace, step, reporter, quiet=True)
+            analysis, step = analyse_step(run, step, quiet=True)
             outcome = plan_step(run, analysis, step)
         except KitError as error:
             pending.append((step.number, step.title, f"cannot be planned here: {error}"))

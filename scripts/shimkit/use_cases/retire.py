@@ -75,7 +75,7 @@ def run_retire(
             write_json(json_path, _retire_result((), (), (), (), 0))
         return 0
     requested = tuple(step.retire)
-    analysis, step = analyse_step(workspace, step, reporter, plan_checked=False)
+    analysis, step = analyse_step(run, step, plan_checked=False)
     retirement, outcome = what_can_go(run, analysis, step, requested)
     status = _retire(run, analysis, retirement, outcome)
     exit_status = 1 if retirement.left else status
@@ -149,7 +149,7 @@ def _retire(run: Run, analysis: Analysis, retirement: Retirement, outcome: StepO
     if not retirement.step.retire:
         reporter.info("nothing retired: no layer asked for can go (see the table below)")
         return 1
-    warn_untracked_importers(workspace, outcome.removed, reporter)
+    warn_untracked_importers(run, outcome.removed)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
     if stop is not None:
         return stop

@@ -238,9 +238,9 @@ def run_rewrite_step(
     run.workspace.check()
     run = run.on(check_plan_doc(run.workspace, reporter))
     workspace = run.workspace
-    analysis, step = analyse_step(workspace, step, reporter)
+    analysis, step = analyse_step(run, step)
     outcome = plan_step(run, analysis, step)
-    warn_untracked_importers(workspace, outcome.removed, reporter)
+    warn_untracked_importers(run, outcome.removed)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules this step moves")
     if stop is not None:
         return stop

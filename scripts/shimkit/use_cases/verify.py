@@ -241,7 +241,7 @@ def _where(references: list[Reference]) -> str:
 def _check_imports(
     run: Run, analysis: Analysis, baseline: Inventory, scope: Scope, result: Verification
 ) -> None:
-    workspace, reporter, imports = run.workspace, run.reporter, run.imports or ImportOptions()
+    workspace, imports = run.workspace, run.imports or ImportOptions()
     modules = analysis.inventory.modules
     importable = (
         importable_candidates(scope.before.analysis)
@@ -256,13 +256,11 @@ def _check_imports(
     changed = changed_modules(workspace, baseline, also={*scope.retired, *scope.kept})
     selection = modules_to_check(analysis, present, changed, imports.all_modules)
     report = import_each(
-        workspace,
+        run,
         analysis,
         selection,
-        reporter,
         "verify: importing the baseline modules",
         reexported_names(analysis),  # every layer: one the change leaves may lose a name too
-        imports,
         changed=changed or (),
     )
     known = {(module, path, message) for module, path, message in baseline.import_warnings}
@@ -333,7 +331,6 @@ def _against_the_tree_before(
     When the change is known, a module that failed or warned before its import reached any
     changed module ran only code the change left alone: it did the same before the change, and
     is not imported again."""
-    workspace, reporter, imports = run.workspace, run.reporter, run.imports or ImportOptions()
     unchanged_path = {
         r.module: r
         for r in results
@@ -362,13 +359,11 @@ def _against_the_tree_before(
         return results
     with before.restored():
         earlier = import_each(
-            workspace,
+            run,
             before.analysis,
             ModuleSelection(suspects),
-            reporter,
             "verify: importing before the change the modules that fail or warn after it",
             reexported_names(before.analysis, only=suspects),
-            options=imports,
         )
     known.update((r.module, d.path, d.message) for r in earlier.results for d in r.deprecations)
     broken = {r.module: r for r in earlier.results if r.outcome is SmokeOutcome.IMPORT_ERROR}
@@ -684,10 +679,10 @@ def run_verify(run: Run) -> int:
     baseline = load_baseline(workspace)
     result = verify(run, plan_scope(workspace, baseline), baseline)
     report(result, reporter)
-    report_success_criteria(workspace, baseline, analyse(workspace), result.checks, reporter)
+    report_success_criteria(run, baseline, run.analysis(), result.checks)
     pending = report_progress(run)
     if result.ok and not pending:
-        mark_steps_done(workspace, (5,), reporter)
+        mark_steps_done(run, (5,))
     return 0 if result.ok else 1
 
 
