@@ -168,6 +168,7 @@ KIT_PHASES = """
 import contextlib
 from pathlib import Path
 from shimkit.use_cases.rewrite_step import plan_step
+from shimkit.application.run import Run
 from shimkit.application.workspace import Workspace, analyse
 from shimkit.apply import apply_changes
 from shimkit.domain.steps import retire_step
@@ -187,7 +188,7 @@ workspace = Workspace(root, src, PLAN)
 start = time.perf_counter()
 analysis = analyse(workspace, extra_shims={shim})
 analysed = time.perf_counter()
-outcome = plan_step(workspace, analysis, retire_step((shim,), PLAN.keep), Quiet())
+outcome = plan_step(Run(workspace, Quiet()), analysis, retire_step((shim,), PLAN.keep))
 apply_changes(root, outcome.changes)
 done = time.perf_counter()
 _usage(done - start, {"analysis": analysed - start, "rewrite": done - analysed})

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kit_helpers import commit_all, run_script, write_tree
-from shimkit.application import ImportOptions, Workspace
+from shimkit.application import ImportOptions, Run, Workspace
 from shimkit.application.workspace import analyse
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.plan import Plan
@@ -33,7 +33,7 @@ def _baseline(git_repo: Callable[..., Path], tmp_path: Path) -> Path:
     """A committed tree whose step-1 baseline is recorded."""
     root = _repo(git_repo, tmp_path)
     workspace = Workspace(root, "src", Plan(title="test"))
-    record_baseline(workspace, analyse(workspace), RichReporter(out=io.StringIO()))
+    record_baseline(Run(workspace, RichReporter(out=io.StringIO())), analyse(workspace))
     return root
 
 
@@ -46,7 +46,7 @@ def _verify(root: Path, imports: ImportOptions | None = None) -> tuple[Verificat
     reporter = RichReporter(out=out, err=io.StringIO())
     workspace = Workspace(root, "src", Plan(title="test"))
     scope = Scope(retired=frozenset(), kept=frozenset(), contracts_required=False)
-    result = verify(workspace, reporter, scope, load_baseline(workspace), imports)
+    result = verify(Run(workspace, reporter, imports=imports), scope, load_baseline(workspace))
     return result, out.getvalue()
 
 

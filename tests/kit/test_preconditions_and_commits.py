@@ -19,7 +19,7 @@ from kit_helpers import (
     run_script,
     write_tree,
 )
-from shimkit.application import RunOptions, Workspace
+from shimkit.application import Run, RunOptions, Workspace
 from shimkit.apply.state_file import state_path
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.errors import KitError
@@ -103,7 +103,7 @@ def test_strict_step_1_fails_on_work_in_flight_and_records_nothing(tiny: Workspa
     git(tiny.root, "checkout", "-q", "main")
 
     reporter = Captured()
-    status = run_inventory(tiny, reporter, options=RunOptions(strict=True))
+    status = run_inventory(Run(tiny, reporter, RunOptions(strict=True)))
 
     assert status == 1
     assert "feature/app 1 src/pkg/app.py" in reporter.text
@@ -113,7 +113,7 @@ def test_strict_step_1_fails_on_work_in_flight_and_records_nothing(tiny: Workspa
 
 
 def test_step_1_records_failing_tests_and_step_5_names_them_pre_existing(tiny: Workspace) -> None:
-    assert run_inventory(tiny, Captured(), write_contracts=True) == 0
+    assert run_inventory(Run(tiny, Captured()), write_contracts=True) == 0
     recorded = json.loads(state_path(tiny.root).read_text())
     assert recorded["test_failures"] == [BROKEN]
     assert {p["name"]: p["met"] for p in recorded["preconditions"]} == {
@@ -126,7 +126,7 @@ def test_step_1_records_failing_tests_and_step_5_names_them_pre_existing(tiny: W
 
     step = Captured()
     options = RunOptions(write=True, commit=True)
-    assert run_rewrite_step(tiny, remove_deprecated_step(PLAN), options, step) == 0
+    assert run_rewrite_step(Run(tiny, step, options), remove_deprecated_step(PLAN)) == 0
     message = git(tiny.root, "log", "-1", "--format=%B")
     assert message.startswith("Shim step 3: Remove deprecated shims\n")
     assert "Removed: pkg.old" in message and message.rstrip().endswith("Shim-Step: 3")
@@ -138,7 +138,7 @@ def test_step_1_records_failing_tests_and_step_5_names_them_pre_existing(tiny: W
     assert step_states(_doc(tiny)) == {1: True, 2: False, 3: True, 4: False, 5: False}
 
     verify = Captured()
-    assert run_verify(tiny, verify) == 0, verify.text
+    assert run_verify(Run(tiny, verify)) == 0, verify.text
     assert f"pre-existing test failure (it failed at step 1): {BROKEN}" in verify.text
     assert step_states(_doc(tiny))[5] is True
     assert _doc(tiny).endswith("## Notes\n\nUntouched.\n")
@@ -154,7 +154,7 @@ def test_commit_without_write_is_refused_before_anything_runs(tiny: Workspace) -
 def test_retire_shims_commits_its_change_with_its_own_trailer(tiny: Workspace) -> None:
     reporter = Captured()
     options = RunOptions(write=True, commit=True)
-    assert run_retire(tiny, ("pkg.old",), False, options, reporter) == 0, reporter.text
+    assert run_retire(Run(tiny, reporter, options), ("pkg.old",), False) == 0, reporter.text
     message = git(tiny.root, "log", "-1", "--format=%B")
     assert message.startswith("Retire shims: pkg.old\n")
     assert message.rstrip().endswith("Shim-Step: retire")
@@ -163,20 +163,20 @@ def test_retire_shims_commits_its_change_with_its_own_trailer(tiny: Workspace) -
 
 
 def test_the_status_step_1_wrote_does_not_count_as_uncommitted_work(tiny: Workspace) -> None:
-    assert run_inventory(tiny, Captured()) == 0
+    assert run_inventory(Run(tiny, Captured())) == 0
     assert git(tiny.root, "status", "--porcelain").split() == ["M", "docs/plan.md"]
     (tiny.root / "notes.txt").write_text("untracked files never count\n")
 
     step = remove_deprecated_step(PLAN)
-    assert run_rewrite_step(tiny, step, RunOptions(write=True), Captured()) == 0
+    assert run_rewrite_step(Run(tiny, Captured(), RunOptions(write=True)), step) == 0
     assert step_states(_doc(tiny)) == {1: True, 2: False, 3: True, 4: False, 5: False}
 
     git(tiny.root, "checkout", "-q", "--", ".")
-    assert run_inventory(tiny, Captured()) == 0
+    assert run_inventory(Run(tiny, Captured())) == 0
     with (tiny.root / "docs/plan.md").open("a", encoding="utf-8") as doc:
         doc.write("A note of the team's, not the kit's.\n")
     with pytest.raises(KitError, match=r"working tree has uncommitted changes: docs/plan\.md"):
-        run_rewrite_step(tiny, step, RunOptions(write=True), Captured())
+        run_rewrite_step(Run(tiny, Captured(), RunOptions(write=True)), step)
 
 
 WIP = "from pkg.old import compute\n\nDRAFT = compute() + 1  # not committed yet\n"
@@ -195,7 +195,7 @@ def test_an_untracked_file_importing_a_retired_shim_is_never_written_and_fails_t
     (tiny.root / "src/pkg/wip.py").write_text(WIP)
     before = files_under(tiny.root)
     reporter = Captured()
-    assert migrate(tiny, RunOptions(write=True, commit=True), reporter) == 1
+    assert migrate(Run(tiny, reporter, RunOptions(write=True, commit=True))) == 1
     assert "pkg.wip -> pkg.old" in reporter.text
     assert files_under(tiny.root) == before
     assert git(tiny.root, "log", "--format=%s") == "tiny tree\n"
@@ -205,7 +205,7 @@ def test_an_untracked_file_the_kit_would_write_is_uncommitted_work(tiny: Workspa
     (tiny.root / "CHANGELOG.md").write_text(CHANGES)
     before = files_under(tiny.root)
     with pytest.raises(KitError, match=r"uncommitted changes: CHANGELOG\.md \(commit or stash"):
-        migrate(tiny, RunOptions(write=True, commit=True), Captured())
+        migrate(Run(tiny, Captured(), RunOptions(write=True, commit=True)))
     assert files_under(tiny.root) == before
     assert git(tiny.root, "log", "--format=%s") == "tiny tree\n"
 
@@ -217,7 +217,7 @@ def test_untracked_work_survives_migrate_commit_and_rollback_byte_for_byte(
     (tiny.root / "src/pkg/draft.py").write_text("from pkg.core import compute\n")
     untracked = _untracked(tiny)
     reporter = Captured()
-    assert migrate(tiny, RunOptions(write=True, commit=True), reporter) == 0
+    assert migrate(Run(tiny, reporter, RunOptions(write=True, commit=True))) == 0
     # the plan declares no figure: the engine expects none
     assert "re-export code removed" in reporter.text and "~100" not in reporter.text
     assert _untracked(tiny) == untracked
@@ -225,7 +225,7 @@ def test_untracked_work_survives_migrate_commit_and_rollback_byte_for_byte(
     assert not set(committed) & set(untracked)
 
     rollback = Captured()
-    assert run_rollback(tiny, 0, False, rollback) == 0, rollback.text
+    assert run_rollback(Run(tiny, rollback), 0, False) == 0, rollback.text
     assert _untracked(tiny) == untracked
     assert git(tiny.root, "status", "--porcelain", "--untracked-files=no") == ""
 
@@ -236,7 +236,7 @@ def test_an_untracked_file_written_with_allow_dirty_stays_out_of_commits_and_rol
     (tiny.root / "CHANGELOG.md").write_text(CHANGES)
     reporter = Captured()
     options = RunOptions(write=True, commit=True, allow_dirty=True)
-    assert migrate(tiny, options, reporter) == 0, reporter.text
+    assert migrate(Run(tiny, reporter, options)) == 0, reporter.text
     written = (tiny.root / "CHANGELOG.md").read_text()
     assert written.startswith(CHANGES) and "`pkg.old`" in written
     assert "left out of the commit (untracked" in reporter.text
@@ -244,14 +244,14 @@ def test_an_untracked_file_written_with_allow_dirty_stays_out_of_commits_and_rol
     assert "CHANGELOG.md" not in committed
 
     rollback = Captured()
-    assert run_rollback(tiny, 0, False, rollback) == 0, rollback.text
+    assert run_rollback(Run(tiny, rollback), 0, False) == 0, rollback.text
     assert (tiny.root / "CHANGELOG.md").read_text() == written
 
 
 def test_rollback_refusing_a_dirty_tree_offers_no_flag_it_does_not_have(tiny: Workspace) -> None:
     (tiny.root / "src/pkg/app.py").write_text("VALUE = 1\n")
     with pytest.raises(KitError) as refused:
-        run_rollback(tiny, 0, False, Captured())
+        run_rollback(Run(tiny, Captured()), 0, False)
     assert str(refused.value) == (
         "working tree has uncommitted changes: src/pkg/app.py (commit or stash them)"
     )
@@ -260,9 +260,9 @@ def test_rollback_refusing_a_dirty_tree_offers_no_flag_it_does_not_have(tiny: Wo
 def test_a_migration_with_nothing_to_do_says_so_and_checks_no_kept_layer_it_lacks(
     tiny: Workspace,
 ) -> None:
-    assert migrate(tiny, RunOptions(write=True, commit=True), Captured()) == 0
+    assert migrate(Run(tiny, Captured(), RunOptions(write=True, commit=True))) == 0
     again = Captured()
-    assert migrate(tiny, RunOptions(write=True, commit=True), again) == 0, again.text
+    assert migrate(Run(tiny, again, RunOptions(write=True, commit=True))) == 0, again.text
     assert "is already what the migration makes it" in again.text
     assert "migration written" not in again.text
     assert "re-export the very objects" not in again.text  # the plan keeps no layer
@@ -281,7 +281,7 @@ def test_a_kept_layer_is_left_as_it_is_unless_the_plan_asks(
     plan = replace(PLAN, keep=("pkg.compat",), reformat_kept=reformat)
     workspace = replace(tiny, plan=plan)
     reporter = Captured()
-    assert migrate(workspace, RunOptions(write=True), reporter) == 0, reporter.text
+    assert migrate(Run(workspace, reporter, RunOptions(write=True))) == 0, reporter.text
     assert (tiny.root / "src/pkg/uses_compat.py").read_text() == "from pkg.core import compute\n"
     kept = (tiny.root / "src/pkg/compat.py").read_text()
     assert (kept == KEPT) is not reformat, kept

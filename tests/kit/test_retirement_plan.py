@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from kit_helpers import files_under, write_tree
 from shimkit.application.preflight import analyse_step
+from shimkit.application.run import Run
 from shimkit.application.workspace import Workspace
 from shimkit.cli import retire_main
 from shimkit.cli.reporter import RichReporter
@@ -72,7 +73,7 @@ TREE = {
 def retirement(root: Path, *modules: str) -> Retirement:
     workspace = Workspace(root, "src", PLAN)
     analysis, step = analyse_step(
-        workspace, retire_step(modules), RichReporter(), plan_checked=False, quiet=True
+        Run(workspace, RichReporter()), retire_step(modules), plan_checked=False, quiet=True
     )
     return plan_retirement(analysis, step, modules)
 

@@ -12,7 +12,7 @@ import pytest
 from kit_helpers import KIT_IDENTITY, build_legacy_repo, commit_all, quick_plan, write_tree
 from shimkit.analysis import SourceFile, sources
 from shimkit.analysis.parse_memo import parsing_once
-from shimkit.application import Workspace
+from shimkit.application import Run, Workspace
 from shimkit.cli import verify_main
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain.model import ParseFailure
@@ -45,7 +45,8 @@ def test_step5_on_the_bundled_tree_parses_each_file_once(
         monkeypatch.setenv(name, value)
     root = build_legacy_repo(tmp_path / "legacy")
     quiet = RichReporter(out=io.StringIO(), err=io.StringIO())
-    assert run_inventory(Workspace(root, "src", quick_plan()), quiet, write_contracts=True) == 0
+    workspace = Workspace(root, "src", quick_plan())
+    assert run_inventory(Run(workspace, quiet), write_contracts=True) == 0
     commit_all(root, "step 1")
     parses.clear()
 

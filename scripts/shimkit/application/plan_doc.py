@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date
 
 from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes, repo_status, require_clean
@@ -96,14 +97,14 @@ def require_clean_but_status(
     require_clean(workspace.root, allow_dirty, writes)
 
 
-def mark_steps_done(workspace: Workspace, steps: Sequence[int], reporter: Reporter) -> None:
+def mark_steps_done(run: Run, steps: Sequence[int]) -> None:
     """Write the plan document with ``steps`` marked done (steps 1 and 5, which write nothing
     else of their own)."""
-    change = plan_doc_change(workspace, steps)
+    change = plan_doc_change(run.workspace, steps)
     if change is None:
         return
-    apply_changes(workspace.root, ChangeSet((change,)))
-    reporter.info(f"plan document {change.path}: {done(steps)} marked done")
+    apply_changes(run.workspace.root, ChangeSet((change,)))
+    run.reporter.info(f"plan document {change.path}: {done(steps)} marked done")
 
 
 def done(steps: Sequence[int]) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.run_context import ports
 from shimkit.application.run_progress import tests_heartbeat
 from shimkit.application.test_baselines import RecordedRuns, plan_tests, suite_key
@@ -100,9 +101,9 @@ def _in_flight(
     return Precondition(IN_FLIGHT, False, f"{len(branches)} branch(es): {named}"), branches
 
 
-def check_preconditions(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Checked:
-    inventory = analysis.inventory
-    tests, failures = _tests(workspace, reporter)
+def check_preconditions(run: Run, analysis: Analysis) -> Checked:
+    workspace, inventory = run.workspace, analysis.inventory
+    tests, failures = _tests(workspace, run.reporter)
     in_flight, branches = _in_flight(workspace, analysis)
     files = {r.path for r in inventory.references}
     patterns = Precondition(

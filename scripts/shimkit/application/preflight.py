@@ -9,6 +9,7 @@ from dataclasses import replace
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.history import was_removed
 from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.workspace import Workspace, analyse, reanalyse, require_parsable
 from shimkit.domain.errors import KitError
 from shimkit.domain.layers import layers_problem
@@ -53,19 +54,14 @@ def report_skipped(analysis: Analysis, reporter: Reporter) -> None:
 
 
 def preflight(
-    workspace: Workspace,
-    analysis: Analysis,
-    reporter: Reporter,
-    *,
-    plan_checked: bool = True,
-    quiet: bool = False,
+    run: Run, analysis: Analysis, *, plan_checked: bool = True, quiet: bool = False
 ) -> None:
     """Refuse a run that cannot be carried out (exit 2), and list what it skips."""
     if plan_checked:
-        validate_plan(workspace, analysis)
+        validate_plan(run.workspace, analysis)
     require_parsable(analysis)
     if not quiet:
-        report_skipped(analysis, reporter)
+        report_skipped(analysis, run.reporter)
 
 
 def whole_packages(analysis: Analysis, step: StepSpec) -> StepSpec:
@@ -98,18 +94,14 @@ def submodules_of(analysis: Analysis, module: str) -> list[str]:
 
 
 def analyse_step(
-    workspace: Workspace,
-    step: StepSpec,
-    reporter: Reporter,
-    *,
-    plan_checked: bool = True,
-    quiet: bool = False,
+    run: Run, step: StepSpec, *, plan_checked: bool = True, quiet: bool = False
 ) -> tuple[Analysis, StepSpec]:
     """The analysis a rewriting step works from, after its preflight; packages retired whole."""
+    workspace = run.workspace
     analysis = analyse(workspace, extra_shims=step.moved_modules, watched=step.moved_modules)
     whole = whole_packages(analysis, step)
     if whole != step:
         moved = whole.moved_modules
         analysis = reanalyse(workspace, analysis.codebase, moved, moved)
-    preflight(workspace, analysis, reporter, plan_checked=plan_checked, quiet=quiet)
+    preflight(run, analysis, plan_checked=plan_checked, quiet=quiet)
     return analysis, whole

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from shimkit.analysis.parse_memo import parsing_once
 from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
 from shimkit.apply import recover
@@ -23,9 +23,10 @@ def recover_interrupted(workspace: Workspace, reporter: Reporter) -> None:
         reporter.warning(f"removed {len(removed)} temporary folder(s) of runs that were killed")
 
 
-def run_session(workspace: Workspace, reporter: Reporter, use_case: Callable[[], int]) -> int:
-    """Run one use case on ``workspace`` after recovering from any interrupted run. Within the
-    run, a file read again unchanged is not parsed again (``parsing_once``)."""
-    recover_interrupted(workspace, reporter)
-    with parsing_once():
-        return use_case()
+def run_session(run: Run, use_case: Callable[[Run], int]) -> int:
+    """Run one use case on the run's workspace after recovering from any interrupted run. Within
+    the run, its ports are the ones reached and a file read again unchanged is not parsed again
+    (``Run.active``)."""
+    with run.active():
+        recover_interrupted(run.workspace, run.reporter)
+        return use_case(run)

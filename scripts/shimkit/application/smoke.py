@@ -11,7 +11,7 @@ from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.baseline_changes import changed_since_baseline
 from shimkit.application.history import CHANGELOG
 from shimkit.application.options import ImportOptions
-from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.workspace import Workspace
 from shimkit.domain.importlinter_file import CONFIG
 from shimkit.domain.model import Inventory
@@ -89,18 +89,17 @@ def changed_modules(
 
 
 def import_each(
-    workspace: Workspace,
+    run: Run,
     analysis: Analysis,
     selection: ModuleSelection,
-    reporter: Reporter,
     description: str,
     reexports: Mapping[str, Sequence[str]] | None = None,
-    options: ImportOptions | None = None,
     changed: Collection[str] = (),
 ) -> SmokeReport:
-    """Import each selected module on its own (see ``ImportOptions``) and report the outcomes,
-    each with the ``changed`` modules its import reached."""
-    options = options or ImportOptions()
+    """Import each selected module on its own (as the run's ``ImportOptions`` say) and report the
+    outcomes, each with the ``changed`` modules its import reached."""
+    workspace, reporter = run.workspace, run.reporter
+    options = run.imports or ImportOptions()
     if selection.skipped:
         reporter.info(
             f"{description}: {len(selection.modules)} module(s) the change can affect; "

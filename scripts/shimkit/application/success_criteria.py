@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.baseline_changes import changed_since_baseline
-from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
 from shimkit.domain.model import Inventory
@@ -97,14 +97,10 @@ def success_criteria(
 
 
 def report_success_criteria(
-    workspace: Workspace,
-    baseline: Inventory,
-    now: Analysis,
-    verification: Sequence[CheckResult],
-    reporter: Reporter,
+    run: Run, baseline: Inventory, now: Analysis, verification: Sequence[CheckResult]
 ) -> None:
-    reporter.table(
+    run.reporter.table(
         "Success criteria (overall), measured against step 1",
         ("criterion", "the plan expects", "measured"),
-        success_criteria(workspace, baseline, now, verification),
+        success_criteria(run.workspace, baseline, now, verification),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.workspace import Workspace
 from shimkit.apply import repo_status
 from shimkit.domain.folders import SOURCE_SUFFIXES
@@ -47,11 +47,9 @@ def untracked_importers(workspace: Workspace, deleted: Collection[str]) -> dict[
     return found
 
 
-def warn_untracked_importers(
-    workspace: Workspace, deleted: Collection[str], reporter: Reporter
-) -> None:
-    for path, modules in untracked_importers(workspace, deleted).items():
-        reporter.warning(
+def warn_untracked_importers(run: Run, deleted: Collection[str]) -> None:
+    for path, modules in untracked_importers(run.workspace, deleted).items():
+        run.reporter.warning(
             f"{path} is not tracked by git, so the kit neither reads nor rewrites it, but it "
             f"names {', '.join(modules)}, which this run deletes: rewrite it by hand, or "
             "git add it and run again"

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
-from shimkit.application import ImportOptions, RunOptions, Workspace, run_session
+from shimkit.application import ImportOptions, Run, RunOptions, Workspace, run_session
 from shimkit.cli.reporter import RichReporter
 from shimkit.cli.requirements import EXIT_REFUSED
 from shimkit.domain.errors import InternalError, KitError
@@ -167,7 +167,7 @@ def _parser(command: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-UseCase = Callable[[Workspace, RichReporter], int]
+UseCase = Callable[[Run], int]
 
 
 def _guarded(body: Callable[[], int]) -> int:
@@ -215,10 +215,11 @@ def _run(
     output is its verdict."""
 
     def body() -> int:
-        workspace = _workspace(plan, args)
         reporter = RichReporter()
+        imports = _imports(args) if hasattr(args, "jobs") else None
+        run = Run(_workspace(plan, args), reporter, _options(args), imports)
         with clocked(seconds_since_start(), memory=peak_memory_mb) as clock:
-            status = run_session(workspace, reporter, lambda: use_case(workspace, reporter))
+            status = run_session(run, use_case)
         if show_phases:
             reporter.phase_times(clock)
         return status
@@ -242,7 +243,7 @@ def adopt_main(kit: Path, argv: Sequence[str] | None = None) -> int:
     return _run(
         plan,
         args,
-        lambda workspace, reporter: run_adopt(kit, workspace, args.allow_dirty, reporter),
+        lambda run: run_adopt(kit, run),
     )
 
 
@@ -265,14 +266,11 @@ def inventory_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     return _run(
         plan,
         args,
-        lambda workspace, reporter: run_inventory(
-            workspace,
-            reporter,
+        lambda run: run_inventory(
+            run,
             json_path=args.json,
             markdown_path=args.markdown,
             write_contracts=args.write_contracts,
-            options=_options(args),
-            imports=_imports(args),
         ),
     )
 
@@ -290,7 +288,7 @@ def rewrite_main(plan: Plan, step_name: str, argv: Sequence[str] | None = None) 
     return _run(
         plan,
         args,
-        lambda workspace, reporter: run_rewrite_step(workspace, step, _options(args), reporter),
+        lambda run: run_rewrite_step(run, step),
     )
 
 
@@ -299,9 +297,7 @@ def verify_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     _plan_doc(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
-    return _run(
-        plan, args, lambda workspace, reporter: run_verify(workspace, reporter, _imports(args))
-    )
+    return _run(plan, args, run_verify)
 
 
 def migrate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -311,11 +307,7 @@ def migrate_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     _plan_doc(parser)
     _import_checks(parser)
     args = parser.parse_args(argv)
-    return _run(
-        plan,
-        args,
-        lambda workspace, reporter: migrate(workspace, _options(args), reporter, _imports(args)),
-    )
+    return _run(plan, args, migrate)
 
 
 def import_smoke_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
@@ -332,7 +324,7 @@ def import_smoke_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     return _run(
         plan,
         args,
-        lambda workspace, reporter: run_import_smoke(workspace, reporter, _imports(args)),
+        run_import_smoke,
         show_phases=args.phases,
     )
 
@@ -359,15 +351,7 @@ def retire_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     return _run(
         plan,
         args,
-        lambda workspace, reporter: run_retire(
-            workspace,
-            tuple(args.modules),
-            args.deprecated,
-            _options(args),
-            reporter,
-            _imports(args),
-            json_path=args.json,
-        ),
+        lambda run: run_retire(run, tuple(args.modules), args.deprecated, json_path=args.json),
     )
 
 
@@ -394,9 +378,7 @@ def rollback_main(plan: Plan, argv: Sequence[str] | None = None) -> int:
     return _run(
         plan,
         args,
-        lambda workspace, reporter: run_rollback(
-            workspace, args.to, args.force, reporter, _imports(args)
-        ),
+        lambda run: run_rollback(run, args.to, args.force),
     )
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.analysis.triage import root_packages
-from shimkit.application.options import RunOptions
 from shimkit.application.ports import Reporter
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.run import Run
+from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes
 from shimkit.apply.git import require_clean
 from shimkit.domain.errors import KitError
@@ -32,13 +32,14 @@ TEST_FOLDERS = ("tests", "test")
 OPTIONAL_REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
 
 
-def run_adopt(kit: Path, workspace: Workspace, allow_dirty: bool, reporter: Reporter) -> int:
+def run_adopt(kit: Path, run: Run) -> int:
+    workspace, reporter = run.workspace, run.reporter
     root = workspace.root
     if root.resolve() == kit.resolve():
         raise KitError(f"{root} is the kit's own repository: pass the repository that adopts it")
     workspace.check()
-    require_clean(root, allow_dirty)
-    analysis = analyse(workspace)
+    require_clean(root, run.options.allow_dirty)
+    analysis = run.analysis()
     layers = [s for s in analysis.inventory.shims if not s.facade]
     plan = starter_plan(root, analysis, layers)
     files = {
@@ -59,12 +60,7 @@ def run_adopt(kit: Path, workspace: Workspace, allow_dirty: bool, reporter: Repo
     )
     reporter.info(f"adopt: wrote {len(files)} file(s): {', '.join(_summary(files))}")
     # the contracts of today's tree, from the plan just written (step 1 --write-contracts)
-    status = run_inventory(
-        Workspace(root, workspace.src, plan),
-        reporter,
-        write_contracts=True,
-        options=RunOptions(allow_dirty=allow_dirty),
-    )
+    status = run_inventory(run.on(Workspace(root, workspace.src, plan)), write_contracts=True)
     _review(root, plan, layers, status, reporter)
     return status
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.preflight import analyse_step
+from shimkit.application.run import Run as RunContext
 from shimkit.application.workspace import Workspace
 from shimkit.domain import shortcuts
 from shimkit.domain.errors import KitError
@@ -53,9 +54,10 @@ class _Silent:
 def run_once(workspace: Workspace, modules: Collection[str], every_file: bool) -> Run:
     """Analyse the tree and plan the retirement of ``modules`` (nothing is written)."""
     reporter: Any = _Silent()
+    silent = RunContext(workspace, reporter)
     step = retire_step(tuple(sorted(modules)))
     try:
-        analysis, step = analyse_step(workspace, step, reporter, plan_checked=False)
+        analysis, step = analyse_step(silent, step, plan_checked=False)
     except KitError as error:
         return Run({"refusal": {"analysis": str(error)}})
     # as retire_shims.py does: a module with code of its own only loses its re-exports
@@ -66,7 +68,7 @@ def run_once(workspace: Workspace, modules: Collection[str], every_file: bool) -
         "import graph": dict(analysis.imports.files),
     }
     try:
-        retirement, outcome = what_can_go(workspace, analysis, step, tuple(step.retire), reporter)
+        retirement, outcome = what_can_go(silent, analysis, step, tuple(step.retire))
     except KitError as error:
         aspects["refusal"] = {"rewrite": str(error)}
         return Run(aspects)

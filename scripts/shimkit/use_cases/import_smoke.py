@@ -8,31 +8,27 @@ file, and with it the allowance, so the gate is green at adoption and stays stri
 from __future__ import annotations
 
 from shimkit.analysis.tree_analysis import Analysis
-from shimkit.application.options import ImportOptions
-from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.smoke import (
     import_each,
     importable_candidates,
     modules_to_check,
     reexported_names,
 )
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.workspace import Workspace
 from shimkit.verify.smoke_report import ModuleSmoke, SmokeOutcome
 
 
-def run_import_smoke(
-    workspace: Workspace, reporter: Reporter, imports: ImportOptions | None = None
-) -> int:
-    analysis = analyse(workspace)
+def run_import_smoke(run: Run) -> int:
+    workspace, reporter = run.workspace, run.reporter
+    analysis = run.analysis()
     modules = importable_candidates(analysis)
     report = import_each(
-        workspace,
+        run,
         analysis,
         modules_to_check(analysis, modules, changed=None),
-        reporter,
         "importing every module",
         reexported_names(analysis),
-        imports,
     )
     retiring = _retiring_files(workspace, analysis)
     allowed = [f for f in report.failures if _warns_until_retired(f, retiring)]

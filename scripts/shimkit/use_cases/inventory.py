@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from shimkit.analysis import find_mixed, inventory_from_json, inventory_to_json, render_markdown
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.contracts_adoption import Adoption, adopt_contracts
-from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.plan_doc import (
     check_plan_doc,
     mark_steps_done,
     require_clean_but_status,
 )
-from shimkit.application.ports import Reporter
 from shimkit.application.preconditions import Checked, check_preconditions, report_preconditions
 from shimkit.application.preflight import preflight
+from shimkit.application.run import Run
 from shimkit.application.smoke import import_each, importable_candidates, modules_to_check
 from shimkit.application.step_commits import AppliedStep
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
@@ -50,48 +49,51 @@ def violations(report: ContractsReport) -> tuple[str, ...]:
 
 @timed(BASELINE)
 def record_baseline(
-    workspace: Workspace,
+    run: Run,
     analysis: Analysis,
-    reporter: Reporter,
     contracts: ContractsReport | None = None,
-    imports: ImportOptions | None = None,
-    changed: Collection[str] | None = None,
     checked: Checked | None = None,
-    import_modules: bool = True,
 ) -> Analysis:
     """Record the commit, the modules that import today (with the project DeprecationWarnings
     each one already issues), the contract violations already there and (from step 1's
-    preconditions) the failing tests, for step 5.
-
-    Every module is imported, since step 5 may need any of them; a run that knows its change
-    already (``changed``: the modules it will change or delete) imports only those it can affect,
-    and one that verifies on a copy where the tree before the change can be brought back
-    (``import_modules`` False) none: its verification imports before the change only what fails
-    or warns after it (``verify_step.BeforeChange``).
-    """
-    inventory = analysis.inventory
+    preconditions) the failing tests, for step 5. Every module is imported, since step 5 may
+    need any of them."""
+    imports = run.imports
     all_modules = imports.all_modules if imports else False
-    importable: tuple[str, ...] = ()
-    warnings: tuple[tuple[str, str, str], ...] = ()
-    if import_modules:
-        report = import_each(
-            workspace,
-            analysis,
-            modules_to_check(analysis, importable_candidates(analysis), changed, all_modules),
-            reporter,
-            "step 1: importing every module (baseline)",
-            options=imports,
-        )
-        # a module that imports but warns is importable: the warning may be what the migration
-        # removes
-        importable = tuple(
-            sorted(r.module for r in report.results if r.outcome is not SmokeOutcome.IMPORT_ERROR)
-        )
-        warnings = tuple(
-            sorted(
-                {(r.module, d.path, d.message) for r in report.results for d in r.deprecations}
-            )
-        )
+    report = import_each(
+        run,
+        analysis,
+        modules_to_check(analysis, importable_candidates(analysis), None, all_modules),
+        "step 1: importing every module (baseline)",
+    )
+    # a module that imports but warns is importable: the warning may be what the migration
+    # removes
+    importable = tuple(
+        sorted(r.module for r in report.results if r.outcome is not SmokeOutcome.IMPORT_ERROR)
+    )
+    warnings = tuple(
+        sorted({(r.module, d.path, d.message) for r in report.results for d in r.deprecations})
+    )
+    return _recorded(run.workspace, analysis, importable, warnings, contracts, checked)
+
+
+@timed(BASELINE)
+def record_baseline_importing_nothing(workspace: Workspace, analysis: Analysis) -> Analysis:
+    """The baseline of a copy where the tree before the change can be brought back: no module
+    is imported now, since its verification imports before the change only what fails or warns
+    after it (``verify.BeforeChange``)."""
+    return _recorded(workspace, analysis, (), (), None, None)
+
+
+def _recorded(
+    workspace: Workspace,
+    analysis: Analysis,
+    importable: tuple[str, ...],
+    warnings: tuple[tuple[str, str, str], ...],
+    contracts: ContractsReport | None,
+    checked: Checked | None,
+) -> Analysis:
+    inventory = analysis.inventory
     if contracts is None and (workspace.root / CONFIG).is_file():
         contracts = probe_contracts(
             workspace.root, workspace.src, CONFIG, masked=inventory.masked_files
@@ -122,23 +124,21 @@ def load_baseline(workspace: Workspace) -> Inventory:
 
 
 def run_inventory(
-    workspace: Workspace,
-    reporter: Reporter,
+    run: Run,
     *,
     json_path: Path | None = None,
     markdown_path: Path | None = None,
     write_contracts: bool = False,
-    options: RunOptions | None = None,
     on_applied: Callable[[AppliedStep], None] | None = None,
-    imports: ImportOptions | None = None,
 ) -> int:
+    workspace, reporter, options = run.workspace, run.reporter, run.options
     reporter.heading(f"Step 1: {TITLE.lower()}")
     workspace.check()
-    options = options or RunOptions()
     if write_contracts:
         require_clean_but_status(workspace, options.allow_dirty, (CONFIG,))
-    workspace = check_plan_doc(workspace, reporter)
-    analysis = analyse(workspace)
+    run = run.on(check_plan_doc(workspace, reporter))
+    workspace = run.workspace
+    analysis = run.analysis()
     mixed = find_mixed(analysis.codebase, analysis.index)
     analysis = replace(analysis, inventory=replace(analysis.inventory, mixed=mixed))
     reporter.inventory(analysis.inventory)
@@ -148,22 +148,17 @@ def run_inventory(
             + "; ".join(f"{m.module} ({', '.join(r.name for r in m.reexports)})" for m in mixed)
         )
     _write_reports(analysis.inventory, json_path, markdown_path)
-    preflight(workspace, analysis, reporter)
-    checked = check_preconditions(workspace, analysis, reporter)
+    preflight(run, analysis)
+    checked = check_preconditions(run, analysis)
     report_preconditions(checked, reporter)
     if checked.unmet and options.strict:
         reporter.info("--strict: a precondition is not met; nothing was recorded or written")
         return EXIT_PRECONDITIONS
-    adoption = _adopt(workspace, analysis, reporter) if write_contracts else None
+    adoption = _adopt(run, analysis) if write_contracts else None
     if adoption is not None and not adoption.report.ok:
         return EXIT_CONTRACTS_RED
     analysis = record_baseline(
-        workspace,
-        analysis,
-        reporter,
-        adoption.report if adoption is not None else None,
-        imports,
-        checked=checked,
+        run, analysis, adoption.report if adoption is not None else None, checked
     )
     inventory = analysis.inventory
     not_importable = sorted(set(inventory.modules) - set(inventory.importable_modules))
@@ -179,15 +174,16 @@ def run_inventory(
         )
     _write_reports(inventory, json_path, markdown_path)
     if adoption is not None:
-        written = _write_contracts(workspace, adoption, reporter)
+        written = _write_contracts(run, adoption)
         if written is not None and on_applied is not None:
             on_applied(AppliedStep("1", TITLE, written))
-    mark_steps_done(workspace, (1,), reporter)
+    mark_steps_done(run, (1,))
     return 0
 
 
-def _adopt(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Adoption:
+def _adopt(run: Run, analysis: Analysis) -> Adoption:
     """Contracts for this tree, checked green by import-linter before anything is written."""
+    workspace, reporter = run.workspace, run.reporter
     for layer in missing_layers(workspace.plan, analysis):
         reporter.warning(
             f"the plan's layer {layer} is not in this tree: written as an optional layer"
@@ -209,9 +205,8 @@ def _adopt(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> Adop
     return adoption
 
 
-def _write_contracts(
-    workspace: Workspace, adoption: Adoption, reporter: Reporter
-) -> ChangeSet | None:
+def _write_contracts(run: Run, adoption: Adoption) -> ChangeSet | None:
+    workspace, reporter = run.workspace, run.reporter
     path = workspace.root / CONFIG
     existing = path.read_text(encoding="utf-8") if path.is_file() else None
     kept = len(adoption.report.contracts)

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from shimkit.application.options import ImportOptions, RunOptions
+from shimkit.application.options import RunOptions
 from shimkit.application.plan_doc import (
     check_plan_doc,
     plan_doc_change,
     require_clean_but_status,
 )
-from shimkit.application.ports import Reporter
 from shimkit.application.preflight import preflight
+from shimkit.application.run import Run
 from shimkit.application.step_commits import AppliedStep, commit_step, report_left_out
 from shimkit.application.working_copy import working_copy
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.workspace import Workspace
 from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.apply.state_file import read_json, state_path, write_json
@@ -45,30 +45,16 @@ from shimkit.use_cases.verify import (
 )
 
 
-def _all_steps(
-    workspace: Workspace,
-    reporter: Reporter,
-    applied: list[AppliedStep],
-    strict: bool,
-    imports: ImportOptions | None,
-) -> int:
-    """Steps 1-5 in order on a tree the run owns; stops at the first that fails or refuses.
-    ``applied`` receives each step's change as it is written."""
-    writing = RunOptions(write=True, allow_dirty=True, strict=strict)
-    status = run_inventory(
-        workspace,
-        reporter,
-        write_contracts=True,
-        options=writing,
-        on_applied=applied.append,
-        imports=imports,
-    )
+def _all_steps(run: Run, applied: list[AppliedStep]) -> int:
+    """Steps 1-5 in order on a tree the run owns (``run``'s workspace, written); stops at the
+    first that fails or refuses. ``applied`` receives each step's change as it is written."""
+    status = run_inventory(run, write_contracts=True, on_applied=applied.append)
     for step in (consolidate_step, remove_deprecated_step, update_imports_step):
         if status:
             return status
-        spec = step(workspace.plan)
-        status = run_rewrite_step(workspace, spec, writing, reporter, applied.append)
-    return status or run_verify(workspace, reporter, imports)
+        spec = step(run.workspace.plan)
+        status = run_rewrite_step(run, spec, applied.append)
+    return status or run_verify(run)
 
 
 def step_titles(plan: Plan) -> dict[int, str]:
@@ -76,27 +62,25 @@ def step_titles(plan: Plan) -> dict[int, str]:
     return {1: INVENTORY_TITLE, **{s.number: s.title for s in rewriting}, 5: VERIFY_TITLE}
 
 
-def migrate(
-    workspace: Workspace,
-    options: RunOptions,
-    reporter: Reporter,
-    imports: ImportOptions | None = None,
-) -> int:
+def migrate(run: Run) -> int:
     """Steps 1-5, carried out on a working copy of the tree; written back only if verified: in
     one write, or (``commit``) one commit per step."""
-    workspace.check()
-    workspace = check_plan_doc(workspace, reporter)
+    reporter, options = run.reporter, run.options
+    run.workspace.check()
+    run = run.on(check_plan_doc(run.workspace, reporter))
+    workspace = run.workspace
     if options.write:
         require_clean_but_status(workspace, options.allow_dirty)
         if options.commit:
             require_committer(workspace.root)
-    preflight(workspace, analyse(workspace), reporter)
+    preflight(run, run.analysis())
     # the plan document is the user's: its status names the user's commits, set when written
     without_doc = replace(workspace, plan=replace(workspace.plan, plan_doc=None))
     with working_copy(without_doc) as copy:
         reporter.info(f"working on a temporary copy of the tree: {copy.root}")
         applied: list[AppliedStep] = []
-        status = _all_steps(copy, reporter, applied, options.strict, imports)
+        writing = RunOptions(write=True, allow_dirty=True, strict=options.strict)
+        status = _all_steps(replace(run, workspace=copy, options=writing), applied)
         if status:
             reporter.info("the migration did not pass: your tree was not changed")
             return status
@@ -112,7 +96,7 @@ def migrate(
         require_clean_but_status(workspace, options.allow_dirty, [c.path for c in changes.changes])
         head = repo_status(workspace.root).head
         if options.commit:
-            baseline_commit = _commit_each_step(workspace, applied, reporter) or head
+            baseline_commit = _commit_each_step(run, applied) or head
             left = tree_changes(workspace.root, copy.root, touched)
             if left.changes:
                 raise KitError(
@@ -133,12 +117,11 @@ def migrate(
     return 0
 
 
-def _commit_each_step(
-    workspace: Workspace, applied: list[AppliedStep], reporter: Reporter
-) -> str | None:
+def _commit_each_step(run: Run, applied: list[AppliedStep]) -> str | None:
     """Carry each step's verified change over as a commit of its own, in order, the plan
     document marking the step done in the same commit; return step 1's commit (the tree its
     baseline describes), if it made one."""
+    workspace, reporter = run.workspace, run.reporter
     by_step = {step.step: step for step in applied}
     first: str | None = None
     for number, title in step_titles(workspace.plan).items():

@@ -6,9 +6,8 @@ changes left is pending, and the plan says what it would do.
 
 from __future__ import annotations
 
-from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step
-from shimkit.application.workspace import Workspace
+from shimkit.application.run import Run
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeKind
 from shimkit.domain.steps import consolidate_step, remove_deprecated_step, update_imports_step
@@ -17,14 +16,15 @@ from shimkit.use_cases.rewrite_step import plan_step
 PLAN_STEPS = (consolidate_step, remove_deprecated_step, update_imports_step)
 
 
-def pending_steps(workspace: Workspace, reporter: Reporter) -> list[tuple[int, str, str]]:
+def pending_steps(run: Run) -> list[tuple[int, str, str]]:
     """``(number, title, what it would change)`` for each rewriting step not carried out yet."""
+    workspace = run.workspace
     pending: list[tuple[int, str, str]] = []
     for make in PLAN_STEPS:
         step = make(workspace.plan)
         try:
-            analysis, step = analyse_step(workspace, step, reporter, quiet=True)
-            outcome = plan_step(workspace, analysis, step, reporter)
+            analysis, step = analyse_step(run, step, quiet=True)
+            outcome = plan_step(run, analysis, step)
         except KitError as error:
             pending.append((step.number, step.title, f"cannot be planned here: {error}"))
             continue

@@ -15,15 +15,14 @@ from typing import Any
 
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.history import was_removed
-from shimkit.application.options import ImportOptions, RunOptions
 from shimkit.application.plan_doc import (
     require_clean_but_status,
 )
-from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step, validate_plan
+from shimkit.application.run import Run
 from shimkit.application.untracked import warn_untracked_importers
 from shimkit.application.working_copy import working_copy
-from shimkit.application.workspace import Workspace, analyse
+from shimkit.application.workspace import analyse
 from shimkit.apply import apply_changes
 from shimkit.apply.git_steps import require_committer
 from shimkit.apply.state_file import write_json
@@ -41,7 +40,7 @@ from shimkit.planning.retirement import (
     describe,
     plan_retirement,
 )
-from shimkit.use_cases.inventory import record_baseline
+from shimkit.use_cases.inventory import record_baseline_importing_nothing
 from shimkit.use_cases.rewrite_step import (
     FileNotRewritten,
     StepOutcome,
@@ -60,13 +59,7 @@ from shimkit.use_cases.verify import (
 
 
 def run_retire(
-    workspace: Workspace,
-    modules: tuple[str, ...],
-    deprecated: bool,
-    options: RunOptions,
-    reporter: Reporter,
-    imports: ImportOptions | None = None,
-    json_path: Path | None = None,
+    run: Run, modules: tuple[str, ...], deprecated: bool, json_path: Path | None = None
 ) -> int:
     """Retire the named shims (and, with ``deprecated``, every shim that warns): plan, then carry
     the change out and verify it on a working copy, then write it.
@@ -74,16 +67,17 @@ def run_retire(
     Every layer that can go goes; each one that cannot stays, named with the reason in a table
     (and in ``json_path``, with what was retired), and the run then exits 1 (0 only when every
     layer asked for was retired)."""
+    workspace, reporter, options = run.workspace, run.reporter, run.options
     workspace.check()
-    step = _retire_spec(workspace, modules, deprecated, reporter)
+    step = _retire_spec(run, modules, deprecated)
     if step is None:
         if json_path is not None:
             write_json(json_path, _retire_result((), (), (), (), 0))
         return 0
     requested = tuple(step.retire)
-    analysis, step = analyse_step(workspace, step, reporter, plan_checked=False)
-    retirement, outcome = what_can_go(workspace, analysis, step, requested, reporter)
-    status = _retire(workspace, analysis, retirement, outcome, options, reporter, imports)
+    analysis, step = analyse_step(run, step, plan_checked=False)
+    retirement, outcome = what_can_go(run, analysis, step, requested)
+    status = _retire(run, analysis, retirement, outcome)
     exit_status = 1 if retirement.left else status
     if json_path is not None:
         can_go = tuple(retirement.step.retire)
@@ -125,11 +119,7 @@ def _retire_result(
 
 
 def what_can_go(
-    workspace: Workspace,
-    analysis: Analysis,
-    step: StepSpec,
-    requested: tuple[str, ...],
-    reporter: Reporter,
+    run: Run, analysis: Analysis, step: StepSpec, requested: tuple[str, ...]
 ) -> tuple[Retirement, StepOutcome]:
     """The layers that can be retired and every change that retires them. A file whose
     references cannot be rewritten keeps the layers it refers to (with the rewrite's reason)."""
@@ -137,7 +127,7 @@ def what_can_go(
     while True:
         retirement = plan_retirement(analysis, step, requested, known)
         try:
-            outcome = plan_step(workspace, analysis, retirement.step, reporter, retirement.moves)
+            outcome = plan_step(run, analysis, retirement.step, retirement.moves)
         except FileNotRewritten as error:
             retiring = set(retirement.step.retire)
             held = {r.shim for r in analysis.inventory.references if r.path == error.path}
@@ -153,20 +143,13 @@ def what_can_go(
         return retirement, outcome
 
 
-def _retire(
-    workspace: Workspace,
-    analysis: Analysis,
-    retirement: Retirement,
-    outcome: StepOutcome,
-    options: RunOptions,
-    reporter: Reporter,
-    imports: ImportOptions | None,
-) -> int:
+def _retire(run: Run, analysis: Analysis, retirement: Retirement, outcome: StepOutcome) -> int:
     """Show, check or carry out (verified on a working copy) the retirement of what can go."""
+    workspace, reporter, options = run.workspace, run.reporter, run.options
     if not retirement.step.retire:
         reporter.info("nothing retired: no layer asked for can go (see the table below)")
         return 1
-    warn_untracked_importers(workspace, outcome.removed, reporter)
+    warn_untracked_importers(run, outcome.removed)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
     if stop is not None:
         return stop
@@ -175,21 +158,20 @@ def _retire(
     )
     if options.commit:
         require_committer(workspace.root)
-    if not _verified_on_a_copy(workspace, analysis, retirement.step, outcome, reporter, imports):
+    if not _verified_on_a_copy(run, analysis, retirement.step, outcome):
         reporter.info("verification FAILED: your tree was not changed")
         return 1
     applied = applied_step(workspace, retirement.step, outcome)
-    write_step(workspace, applied, options, reporter, verified=True)
+    write_step(run, applied, verified=True)
     what = [*outcome.removed] + [f"the re-exports of {m}" for m in sorted(retirement.step.mixed)]
     reporter.info(f"retired {', '.join(what)}: {len(outcome.changes.changes)} file(s)")
-    _plan_progress(workspace, analysis, reporter)
+    _plan_progress(run, analysis)
     return 0
 
 
-def _retire_spec(
-    workspace: Workspace, modules: tuple[str, ...], deprecated: bool, reporter: Reporter
-) -> StepSpec | None:
+def _retire_spec(run: Run, modules: tuple[str, ...], deprecated: bool) -> StepSpec | None:
     """The retire step for what was asked; None when everything asked is already gone."""
+    workspace = run.workspace
     analysis = analyse(workspace, extra_shims=modules, watched=modules)
     named = [m for m in modules if analysis.codebase.has_module(m) and defines_code(analysis, m)]
     if named:
@@ -205,7 +187,7 @@ def _retire_spec(
             "in CHANGELOG.md)"
         )
     if not present:
-        reporter.info("nothing to do: " + (", ".join(modules) or "no shim warns on import"))
+        run.reporter.info("nothing to do: " + (", ".join(modules) or "no shim warns on import"))
         return None
     overlap = set(present) & set(workspace.plan.keep)
     if overlap:
@@ -215,22 +197,16 @@ def _retire_spec(
 
 
 def _verified_on_a_copy(
-    workspace: Workspace,
-    analysis: Analysis,
-    step: StepSpec,
-    outcome: StepOutcome,
-    reporter: Reporter,
-    imports: ImportOptions | None,
+    run: Run, analysis: Analysis, step: StepSpec, outcome: StepOutcome
 ) -> bool:
     """Take the baseline on a copy of the tree (``analysis`` is of the same files), apply the
     change there and verify it. The baseline imports nothing: the verification imports the
     modules the change can affect, and only those that fail or warn again with the change
     undone on the copy. The copy and its baseline end with this run."""
+    workspace, reporter = run.workspace, run.reporter
     reporter.heading("Verify (on a working copy; your tree is written only if this passes)")
     with working_copy(workspace) as copy:
-        baseline = record_baseline(
-            copy, analysis, reporter, imports=imports, import_modules=False
-        ).inventory
+        baseline = record_baseline_importing_nothing(copy, analysis).inventory
         apply_changes(copy.root, outcome.changes, durable=False)
 
         @contextmanager
@@ -250,16 +226,16 @@ def _verified_on_a_copy(
             contracts_required=False,
             before=BeforeChange(analysis, restored),
         )
-        result = verify(copy, reporter, scope, baseline, imports)
+        result = verify(run.on(copy), scope, baseline)
     report(result, reporter)
     return result.ok
 
 
-def _plan_progress(workspace: Workspace, analysis: Analysis, reporter: Reporter) -> None:
+def _plan_progress(run: Run, analysis: Analysis) -> None:
     """The plan's other pending work, as information (when the plan describes this tree, as
     ``analysis`` of it before the change tells)."""
     try:
-        validate_plan(workspace, analysis)
+        validate_plan(run.workspace, analysis)
     except KitError:
         return
-    report_progress(workspace, reporter)
+    report_progress(run)

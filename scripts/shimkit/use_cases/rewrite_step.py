@@ -16,6 +16,7 @@ from shimkit.application.plan_doc import (
 )
 from shimkit.application.ports import Reporter
 from shimkit.application.preflight import analyse_step
+from shimkit.application.run import Run
 from shimkit.application.step_commits import (
     RETIRE,
     AppliedStep,
@@ -65,16 +66,13 @@ class StepOutcome:
 
 @timed(REWRITE)
 def plan_step(
-    workspace: Workspace,
-    analysis: Analysis,
-    step: StepSpec,
-    reporter: Reporter,
-    moves: Moves | None = None,
+    run: Run, analysis: Analysis, step: StepSpec, moves: Moves | None = None
 ) -> StepOutcome:
     """Compute every change of a step without touching the tree (after its preflight); with
     ``moves`` already derived (``retirement.plan_retirement``), by those.
 
     Raises ``FileNotRewritten`` for a file whose references cannot be rewritten."""
+    workspace, reporter = run.workspace, run.reporter
     if moves is None:
         moves = derive_moves(analysis, step)
     exports = kept_shim_exports(analysis, step, moves)
@@ -231,26 +229,24 @@ def show_planned(
 
 
 def run_rewrite_step(
-    workspace: Workspace,
-    step: StepSpec,
-    options: RunOptions,
-    reporter: Reporter,
-    on_applied: Callable[[AppliedStep], None] | None = None,
+    run: Run, step: StepSpec, on_applied: Callable[[AppliedStep], None] | None = None
 ) -> int:
     """Show, check or write one step (``analysis``: one already made of the tree as it is, with
     references to the step's moved modules)."""
+    reporter, options = run.reporter, run.options
     reporter.heading(f"Step {step.number}: {step.title}" if step.number else step.title)
-    workspace.check()
-    workspace = check_plan_doc(workspace, reporter)
-    analysis, step = analyse_step(workspace, step, reporter)
-    outcome = plan_step(workspace, analysis, step, reporter)
-    warn_untracked_importers(workspace, outcome.removed, reporter)
+    run.workspace.check()
+    run = run.on(check_plan_doc(run.workspace, reporter))
+    workspace = run.workspace
+    analysis, step = analyse_step(run, step)
+    outcome = plan_step(run, analysis, step)
+    warn_untracked_importers(run, outcome.removed)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules this step moves")
     if stop is not None:
         return stop
     applied = applied_step(workspace, step, outcome)
     require_clean_but_status(workspace, options.allow_dirty, applied.paths)
-    write_step(workspace, applied, options, reporter)
+    write_step(run, applied)
     if on_applied is not None:
         on_applied(applied)
     return 0
@@ -270,15 +266,10 @@ def applied_step(workspace: Workspace, step: StepSpec, outcome: StepOutcome) -> 
     return applied.with_change(plan_doc_change(workspace, (step.number,)))
 
 
-def write_step(
-    workspace: Workspace,
-    applied: AppliedStep,
-    options: RunOptions,
-    reporter: Reporter,
-    verified: bool = False,
-) -> None:
+def write_step(run: Run, applied: AppliedStep, verified: bool = False) -> None:
     """Write a step's change in one all-or-nothing write (``verified``: it passed verification
     on a working copy first); with ``--commit``, commit it."""
+    workspace, reporter, options = run.workspace, run.reporter, run.options
     if options.commit:
         require_committer(workspace.root)
     # a working copy (it has an origin) is thrown away whole by a crash: no flush to disk

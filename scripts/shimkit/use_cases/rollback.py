@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from shimkit.application.options import ImportOptions
-from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
 from shimkit.apply import require_clean
@@ -65,13 +65,8 @@ def _later(workspace: Workspace, commits: list[StepCommit]) -> dict[str, tuple[s
     return later
 
 
-def run_rollback(
-    workspace: Workspace,
-    to_step: int,
-    force: bool,
-    reporter: Reporter,
-    imports: ImportOptions | None = None,
-) -> int:
+def run_rollback(run: Run, to_step: int, force: bool) -> int:
+    workspace, reporter = run.workspace, run.reporter
     reporter.heading(
         f"Rollback to after step {to_step}" if to_step else "Rollback of every step commit"
     )
@@ -104,18 +99,13 @@ def run_rollback(
     revert_commits(workspace.root, [c.sha for c in commits])
     reporter.info(f"reverted {len(commits)} step commit(s), newest first, one revert commit each")
     overwritten = {path for _, files in later.values() for path in files}
-    result = check_restored(workspace, commits, overwritten, reporter, imports)
+    result = check_restored(run, commits, overwritten)
     report(result, reporter)
     return 0 if result.ok else 1
 
 
-def check_restored(
-    workspace: Workspace,
-    commits: list[StepCommit],
-    overwritten: set[str],
-    reporter: Reporter,
-    imports: ImportOptions | None,
-) -> Verification:
+def check_restored(run: Run, commits: list[StepCommit], overwritten: set[str]) -> Verification:
+    workspace, reporter = run.workspace, run.reporter
     target = f"{commits[-1].sha}^"
     touched = {path for commit in commits for path in commit.files}
     differing = ports().git.differing_files(workspace.root, target, touched)
@@ -138,8 +128,8 @@ def check_restored(
         return result
     baseline = replace(baseline, contract_violations=_contracts_at(workspace, baseline, target))
     scope = replace(plan_scope(workspace, baseline), contracts_required=False, plan_contracts=False)
-    every_module = replace(imports or ImportOptions(), all_modules=True)
-    result = verify(workspace, reporter, scope, baseline, every_module)
+    every_module = replace(run.imports or ImportOptions(), all_modules=True)
+    result = verify(replace(run, imports=every_module), scope, baseline)
     result.checks.insert(0, exact)
     return result
 

@@ -19,6 +19,7 @@ from shimkit.application.baseline_changes import changed_since_baseline
 from shimkit.application.options import ImportOptions
 from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
 from shimkit.application.ports import Reporter
+from shimkit.application.run import Run
 from shimkit.application.run_progress import tests_heartbeat
 from shimkit.application.smoke import (
     ModuleSelection,
@@ -238,14 +239,9 @@ def _where(references: list[Reference]) -> str:
 
 
 def _check_imports(
-    workspace: Workspace,
-    analysis: Analysis,
-    baseline: Inventory,
-    scope: Scope,
-    reporter: Reporter,
-    result: Verification,
-    imports: ImportOptions,
+    run: Run, analysis: Analysis, baseline: Inventory, scope: Scope, result: Verification
 ) -> None:
+    workspace, imports = run.workspace, run.imports or ImportOptions()
     modules = analysis.inventory.modules
     importable = (
         importable_candidates(scope.before.analysis)
@@ -260,26 +256,22 @@ def _check_imports(
     changed = changed_modules(workspace, baseline, also={*scope.retired, *scope.kept})
     selection = modules_to_check(analysis, present, changed, imports.all_modules)
     report = import_each(
-        workspace,
+        run,
         analysis,
         selection,
-        reporter,
         "verify: importing the baseline modules",
         reexported_names(analysis),  # every layer: one the change leaves may lose a name too
-        imports,
         changed=changed or (),
     )
     known = {(module, path, message) for module, path, message in baseline.import_warnings}
     results = list(report.results)
     if scope.before is not None:
         results = _against_the_tree_before(
-            workspace,
+            run,
             scope.before,
             results,
             known,
-            reporter,
             result,
-            imports,
             scope.kept,
             change_known=changed is not None,
         )
@@ -323,13 +315,11 @@ def _check_imports(
 
 
 def _against_the_tree_before(
-    workspace: Workspace,
+    run: Run,
     before: BeforeChange,
     results: list[ModuleSmoke],
     known: set[tuple[str, str, str]],
-    reporter: Reporter,
     verification: Verification,
-    imports: ImportOptions,
     kept: Collection[str] = (),
     change_known: bool = False,
 ) -> list[ModuleSmoke]:
@@ -369,13 +359,11 @@ def _against_the_tree_before(
         return results
     with before.restored():
         earlier = import_each(
-            workspace,
+            run,
             before.analysis,
             ModuleSelection(suspects),
-            reporter,
             "verify: importing before the change the modules that fail or warn after it",
             reexported_names(before.analysis, only=suspects),
-            options=imports,
         )
     known.update((r.module, d.path, d.message) for r in earlier.results for d in r.deprecations)
     broken = {r.module: r for r in earlier.results if r.outcome is SmokeOutcome.IMPORT_ERROR}
@@ -551,13 +539,9 @@ def _judge_exit_status(runs: _TestRuns, run: TestRun, result: Verification) -> N
 
 
 def _check_tests(
-    workspace: Workspace,
-    analysis: Analysis,
-    baseline: Inventory,
-    scope: Scope,
-    result: Verification,
-    reporter: Reporter,
+    kit_run: Run, analysis: Analysis, baseline: Inventory, scope: Scope, result: Verification
 ) -> None:
+    workspace, reporter = kit_run.workspace, kit_run.reporter
     suite = _test_suite(workspace, analysis, baseline, scope)
     if suite is None:
         result.add(Check.TESTS, True, "no tests: the plan's test paths are not in this tree")
@@ -636,13 +620,8 @@ def _check_tests(
 
 
 @timed(OTHER_CHECKS)
-def verify(
-    workspace: Workspace,
-    reporter: Reporter,
-    scope: Scope,
-    baseline: Inventory,
-    imports: ImportOptions | None = None,
-) -> Verification:
+def verify(run: Run, scope: Scope, baseline: Inventory) -> Verification:
+    workspace = run.workspace
     watched = scope.retired | scope.kept | {module for module, _ in scope.retired_names}
     analysis = analyse(
         workspace,
@@ -655,10 +634,8 @@ def verify(
         _check_parse(analysis, result)
         _check_contracts(workspace, analysis, baseline, scope, result)
         _check_retired(analysis, scope, result)
-        _check_imports(
-            workspace, analysis, baseline, scope, reporter, result, imports or ImportOptions()
-        )
-        _check_tests(workspace, analysis, baseline, scope, result, reporter)
+        _check_imports(run, analysis, baseline, scope, result)
+        _check_tests(run, analysis, baseline, scope, result)
     return result
 
 
@@ -693,26 +670,27 @@ def plan_scope(workspace: Workspace, baseline: Inventory) -> Scope:
     )
 
 
-def run_verify(
-    workspace: Workspace, reporter: Reporter, imports: ImportOptions | None = None
-) -> int:
+def run_verify(run: Run) -> int:
+    reporter = run.reporter
     reporter.heading(f"Step 5: {TITLE.lower()}")
-    workspace.check()
-    workspace = check_plan_doc(workspace, reporter)
+    run.workspace.check()
+    run = run.on(check_plan_doc(run.workspace, reporter))
+    workspace = run.workspace
     baseline = load_baseline(workspace)
-    result = verify(workspace, reporter, plan_scope(workspace, baseline), baseline, imports)
+    result = verify(run, plan_scope(workspace, baseline), baseline)
     report(result, reporter)
-    report_success_criteria(workspace, baseline, analyse(workspace), result.checks, reporter)
-    pending = report_progress(workspace, reporter)
+    report_success_criteria(run, baseline, run.analysis(), result.checks)
+    pending = report_progress(run)
     if result.ok and not pending:
-        mark_steps_done(workspace, (5,), reporter)
+        mark_steps_done(run, (5,))
     return 0 if result.ok else 1
 
 
-def report_progress(workspace: Workspace, reporter: Reporter) -> list[tuple[int, str, str]]:
+def report_progress(run: Run) -> list[tuple[int, str, str]]:
     """The plan's steps not carried out yet, and what each would change: "not done yet" is not
     "broken"."""
-    pending = pending_steps(workspace, reporter)
+    workspace, reporter = run.workspace, run.reporter
+    pending = pending_steps(run)
     if not pending:
         reporter.info(f"plan: every step of {workspace.plan.title!r} is carried out")
         return pending
