@@ -97,9 +97,11 @@ def import_each(
     reexports: Mapping[str, Sequence[str]] | None = None,
     options: ImportOptions | None = None,
     changed: Collection[str] = (),
+    context: Collection[str] = (),
 ) -> SmokeReport:
     """Import each selected module on its own (see ``ImportOptions``) and report the outcomes,
-    each with the ``changed`` modules its import reached."""
+    each with the ``changed`` modules its import reached. ``context``: modules imported too, not
+    checked, where the one interpreter enters import cycles as a whole check does."""
     options = options or ImportOptions()
     if selection.skipped:
         reporter.info(
@@ -119,6 +121,7 @@ def import_each(
             preload=analysis.imports.external_imports(modules),
             changed=changed,
             order=analysis.imports.import_order(),
+            context=context,
         )
     for note in report.notes:
         reporter.warning(note)
