@@ -273,3 +273,27 @@ def test_no_shortcuts_imports_every_module_on_its_own(tree: Path) -> None:
     assert report.in_one_interpreter == 0
     relative = {k: (o, m.replace(f"{tree}/", "")) for k, (o, m) in _outcomes(report).items()}
     assert relative == EXPECTED
+
+
+def test_modules_imported_for_context_only_give_no_record_and_leave_the_others_exact(
+    shared_tree: Path,
+) -> None:
+    """As the check with a change undone does: the modules that failed or warned, with every
+    module of the whole check imported beside them in one interpreter."""
+    graph = _graph_order(shared_tree)
+    modules = sorted(graph.modules)
+    alone = smoke_modules(shared_tree, "src", modules, {"app.core.compat": ("thing", "other")}, 2)
+    suspects = [r.module for r in alone.results if not r.ok]
+    expected = [_comparable(r) for r in alone.results if not r.ok]
+    for name, order in _orders(graph).items():
+        shared = smoke_modules(
+            shared_tree,
+            "src",
+            suspects,
+            {"app.core.compat": ("thing", "other")},
+            2,
+            order=order,
+            context=modules,
+        )
+        assert [_comparable(r) for r in shared.results] == expected, name
+        assert 0 < shared.in_one_interpreter <= len(suspects), name

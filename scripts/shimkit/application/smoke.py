@@ -95,9 +95,11 @@ def import_each(
     description: str,
     reexports: Mapping[str, Sequence[str]] | None = None,
     changed: Collection[str] = (),
+    context: Collection[str] = (),
 ) -> SmokeReport:
     """Import each selected module on its own (as the run's ``ImportOptions`` say) and report the
-    outcomes, each with the ``changed`` modules its import reached."""
+    outcomes, each with the ``changed`` modules its import reached. ``context``: modules imported
+    too, not checked, where the one interpreter enters import cycles as a whole check does."""
     workspace, reporter = run.workspace, run.reporter
     options = run.imports or ImportOptions()
     if selection.skipped:
@@ -118,6 +120,7 @@ def import_each(
             preload=analysis.imports.external_imports(modules),
             changed=changed,
             order=analysis.imports.import_order(),
+            context=context,
         )
     for note in report.notes:
         reporter.warning(note)

@@ -330,7 +330,10 @@ def _against_the_tree_before(
 
     When the change is known, a module that failed or warned before its import reached any
     changed module ran only code the change left alone: it did the same before the change, and
-    is not imported again."""
+    is not imported again. Before the change, the one interpreter imports every module checked
+    after it too, in the same order, so that it enters import cycles as that check did rather
+    than by a module that fails half-way into one (a cycle entered twice vouches for nothing)."""
+    checked = [r.module for r in results]
     unchanged_path = {
         r.module: r
         for r in results
@@ -364,6 +367,7 @@ def _against_the_tree_before(
             ModuleSelection(suspects),
             "verify: importing before the change the modules that fail or warn after it",
             reexported_names(before.analysis, only=suspects),
+            context=[m for m in checked if m in before.analysis.inventory.modules],
         )
     known.update((r.module, d.path, d.message) for r in earlier.results for d in r.deprecations)
     broken = {r.module: r for r in earlier.results if r.outcome is SmokeOutcome.IMPORT_ERROR}

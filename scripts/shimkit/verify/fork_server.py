@@ -103,6 +103,7 @@ def import_forked(
     }
     if batch.edges is not None:
         request["shared"] = {module: list(targets) for module, targets in batch.edges.items()}
+        request["context"] = sorted(batch.context)
     with _server(batch.root, batch.src_dir, batch.env) as (process, log):
         assert process.stdin is not None and process.stdout is not None
         try:
@@ -123,7 +124,7 @@ def import_forked(
                 "and forking a threaded process can deadlock"
             )
         shared = 0
-        for _ in batch.modules:
+        for _ in [module for module, _ in batch.modules if module not in batch.context]:
             message = lines.next(timeout + RESULT_SLACK)
             if message is None:
                 reason = _last_line(log) or "no result"

@@ -105,6 +105,7 @@ def smoke_modules(
     preload: Sequence[str] = (),
     changed: Collection[str] = (),
     order: ImportOrder | None = None,
+    context: Collection[str] = (),
 ) -> SmokeReport:
     """Import each module on its own (``jobs`` at a time, default: one per core) and report.
 
@@ -115,12 +116,15 @@ def smoke_modules(
     A module that runs longer than ``timeout`` seconds is killed and reported as an import error.
     ``on_progress(done, total)`` is called from the calling thread after each module finishes.
     Each result says which of the ``changed`` modules its import asked for (``reached``).
+    ``context``: modules the one interpreter imports too, in the same order, so that it enters
+    import cycles as a whole check does; none of them is reported or imported on its own.
     """
     root = Path(os.path.realpath(root))
     reexports = reexports or {}
     unique = list(dict.fromkeys(modules))
     one_interpreter = order is not None and mode is ImportMode.FORK and shortcuts.enabled()
-    ordered = order.arranged(unique) if order is not None and one_interpreter else unique
+    extra = frozenset(context) - set(unique) if one_interpreter else frozenset()
+    ordered = order.arranged([*unique, *extra]) if order is not None and one_interpreter else unique
     batch = ImportBatch(
         root=root,
         src_dir=root / src,
@@ -130,6 +134,7 @@ def smoke_modules(
         timeout=timeout,
         changed=tuple(sorted(changed)),
         edges=order.edges if order is not None and one_interpreter else None,
+        context=extra,
     )
     results: dict[str, ModuleSmoke] = {}
     notes: list[str] = []
@@ -148,6 +153,6 @@ def smoke_modules(
                 vouched = import_forked(batch, preload, on_result=finished, on_note=notes.append)
             except ServerUnavailable as reason:
                 notes.append(f"{reason}: the remaining modules get one fresh interpreter each")
-    remaining = tuple(item for item in batch.modules if item[0] not in results)
+    remaining = tuple(m for m in batch.modules if m[0] not in results and m[0] not in extra)
     _import_fresh(dataclasses.replace(batch, modules=remaining), finished)
     return SmokeReport(tuple(results[module] for module in unique), tuple(notes), vouched)

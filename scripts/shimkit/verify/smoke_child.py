@@ -34,6 +34,7 @@ import threading
 import time
 import traceback
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -621,8 +622,9 @@ def serve(root: str, src_dir: str) -> None:
     edges = request.get("shared")
     if edges is not None:
         graph = {str(m): [str(t) for t in targets] for m, targets in edges.items()}
-        trusted = _shared_pass(server, modules, graph, timeout)
-        modules = [(module, names) for module, names in modules if module not in trusted]
+        context = {str(module) for module in request.get("context", [])}
+        trusted = _shared_pass(server, modules, graph, timeout, context)
+        modules = [(m, names) for m, names in modules if m not in trusted and m not in context]
     server.run(_grouped(modules), timeout)
 
 
@@ -631,10 +633,12 @@ def _shared_pass(
     modules: list[tuple[str, list[str]]],
     edges: dict[str, list[str]],
     timeout: float,
+    context: Collection[str] = (),
 ) -> set[str]:
     """Import ``modules`` in one child, in the order given (``smoke_shared``), and report the
-    records it trusts; returns their modules. A module that runs longer than ``timeout``, or a
-    child that dies, leaves the rest to their own imports."""
+    records it trusts but those of ``context`` (imported for the order only); returns their
+    modules. A module that runs longer than ``timeout``, or a child that dies, leaves the rest
+    to their own imports."""
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -678,7 +682,7 @@ def _shared_pass(
             buffer = rest
             for line in lines:
                 message = json.loads(line)
-                if message["trusted"]:
+                if message["trusted"] and message["module"] not in context:
                     trusted.add(str(message["module"]))
                     result = _Server._result(str(message["module"]), message["record"])
                     server.send({**result, "seconds": time.monotonic() - started, "shared": True})

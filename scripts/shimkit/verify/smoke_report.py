@@ -37,6 +37,10 @@ class ImportBatch:
     # dependency order: the fork server then imports them all in one interpreter first and
     # imports on its own only what that cannot vouch for (``smoke_shared``); None: each alone
     edges: Mapping[str, tuple[str, ...]] | None = None
+    # modules of ``modules`` imported in that one interpreter only to enter import cycles as a
+    # whole check does (a module that imports fine, before those that fail): no record of them
+    # is wanted, and none is imported on its own
+    context: frozenset[str] = frozenset()
 
 
 class SmokeOutcome(enum.Enum):
