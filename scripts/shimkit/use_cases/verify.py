@@ -62,6 +62,7 @@ from shimkit.verify import (
     run_tests_at,
     verdicts_against,
 )
+from shimkit.verify.smoke_report import unusable_names
 
 TITLE = "Verify"
 
@@ -283,11 +284,14 @@ def _check_imports(
             for d in module.deprecations
             if (module.module, d.path, d.message) in known
         )
-        if module.outcome is SmokeOutcome.DEPRECATION and not new:
-            continue
         if module.outcome is SmokeOutcome.DEPRECATION:
-            first = new[0]
-            failed.append(f"{module.module}: new DeprecationWarning: {first.path}: {first.message}")
+            if new:
+                first = new[0]
+                failed.append(
+                    f"{module.module}: new DeprecationWarning: {first.path}: {first.message}"
+                )
+            if module.bad_names:  # a known warning does not excuse a name lost
+                failed.append(f"{module.module}: {unusable_names(module.bad_names)}")
         elif not module.ok:
             failed.append(f"{module.module}: {module.message}")
     result.add(
@@ -348,14 +352,11 @@ def _against_the_tree_before(
         for module, r in untouched.items()
     )
     results = [
-        r
+        r.without_bad_names(r.bad_names)
+        if r.module in unchanged_path and r.module not in kept
+        else r
         for r in results
         if r.module not in untouched
-        and not (
-            r.module in unchanged_path
-            and r.outcome is SmokeOutcome.NONE_REEXPORT
-            and r.module not in kept
-        )
     ]
     suspects = tuple(r.module for r in results if not r.ok and r.module not in unchanged_path)
     if not suspects:
@@ -375,20 +376,10 @@ def _against_the_tree_before(
         f"pre-existing: {module} did not import before the change either: {r.message}"
         for module, r in broken.items()
     )
-    already_bad = {
-        r.module: set(r.bad_names)
-        for r in earlier.results
-        if r.outcome is SmokeOutcome.NONE_REEXPORT and r.module not in kept
-    }
-    return [
-        r
-        for r in results
-        if r.module not in broken
-        and not (
-            r.outcome is SmokeOutcome.NONE_REEXPORT
-            and set(r.bad_names) <= already_bad.get(r.module, set())
-        )
-    ]
+    # whatever else the module did then (a warning the change removed), these were unusable
+    already_bad = {r.module: r.bad_names for r in earlier.results if r.module not in kept}
+    reduced = [r.without_bad_names(already_bad.get(r.module, ())) for r in results]
+    return [r for r in reduced if r.module not in broken]
 
 
 def _is_test_file(path: str) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,22 @@ class ModuleSmoke:
     def ok(self) -> bool:
         return self.outcome is SmokeOutcome.OK
 
+    def without_bad_names(self, known: Collection[tuple[str, str]]) -> ModuleSmoke:
+        """This result with the ``known`` unusable re-exports no longer counted against it: a
+        result that was only those is OK; one that also warns or failed keeps its outcome."""
+        left = tuple(bad for bad in self.bad_names if bad not in known)
+        if left == self.bad_names:
+            return self
+        if self.outcome is not SmokeOutcome.NONE_REEXPORT:
+            return replace(self, bad_names=left)
+        if not left:
+            return replace(self, outcome=SmokeOutcome.OK, message="", bad_names=())
+        return replace(self, message=unusable_names(left), bad_names=left)
+
+
+def unusable_names(bad: Sequence[tuple[str, str]]) -> str:
+    return "re-exported names unusable: " + ", ".join(f"{n} ({k})" for n, k in bad)
+
 
 @dataclass(frozen=True)
 class SmokeReport:
@@ -141,7 +157,7 @@ def _interpret(root: Path, module: str, data: Mapping[str, Any], seconds: float)
         path, line = first.path, first.line
     elif bad:
         outcome = SmokeOutcome.NONE_REEXPORT
-        message = "re-exported names unusable: " + ", ".join(f"{n} ({k})" for n, k in bad)
+        message = unusable_names(bad)
     else:
         outcome, message = SmokeOutcome.OK, ""
     reached = tuple(str(name) for name in data.get("reached", ()))
