@@ -421,7 +421,7 @@ def reason_of(output: str) -> str:
         if line.startswith("error:"):
             return line
     kept = next((i for i, line in enumerate(lines) if line.startswith("Layers left")), len(lines))
-    why = [row for row in _rows(lines[kept:]) if row[-1] and row[-1] != "why it stays"]
+    why = [row for row in table_rows(lines[kept:]) if row[-1] and row[-1] != "why it stays"]
     stays = [line for line in lines if "asked for stay" in line]
     if stays:
         return stays[0] + ": " + "; ".join(" ".join(cell for cell in row if cell) for row in why)
@@ -429,7 +429,7 @@ def reason_of(output: str) -> str:
     return " | ".join(failed[:4])
 
 
-def _rows(lines: Sequence[str]) -> list[list[str]]:
+def table_rows(lines: Sequence[str]) -> list[list[str]]:
     """The rows of rich tables in ``lines``, continuation lines joined to their row."""
     rows: list[list[str]] = []
     for line in lines:

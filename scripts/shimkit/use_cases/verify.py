@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shimkit.analysis import imports_of
 from shimkit.analysis.tree_analysis import Analysis
@@ -62,7 +62,7 @@ from shimkit.verify import (
     run_tests_at,
     verdicts_against,
 )
-from shimkit.verify.smoke_report import unusable_names
+from shimkit.verify.smoke_report import same_failure, unusable_names
 
 TITLE = "Verify"
 
@@ -328,9 +328,11 @@ def _against_the_tree_before(
     change_known: bool = False,
 ) -> list[ModuleSmoke]:
     """The modules that fail or warn after the change, imported in the tree as it was before:
-    their warnings then are added to ``known``; those that did not import then either are left
-    out (as a baseline leaves them out), with a note; so is a layer (not one the plan keeps)
-    whose names were already None or missing then. Returns the results still to judge.
+    their warnings then are added to ``known``; those that did not import then either, and fail
+    the same way now (or import now), are left out (as a baseline leaves them out), with a note;
+    one that fails otherwise now is judged, both failures named. A name already None or missing
+    then (in a layer the plan does not keep) is no longer counted. Returns the results still to
+    judge.
 
     When the change is known, a module that failed or warned before its import reached any
     changed module ran only code the change left alone: it did the same before the change, and
@@ -372,14 +374,27 @@ def _against_the_tree_before(
         )
     known.update((r.module, d.path, d.message) for r in earlier.results for d in r.deprecations)
     broken = {r.module: r for r in earlier.results if r.outcome is SmokeOutcome.IMPORT_ERROR}
+    # a failure before the change excuses the same failure after it, not another one the change
+    # put in its way (a stale import above the line that always failed)
+    failing = {r.module: r for r in results if r.outcome is SmokeOutcome.IMPORT_ERROR}
+    unlike = {m: r for m, r in broken.items() if m in failing and not same_failure(failing[m], r)}
     verification.notes.extend(
         f"pre-existing: {module} did not import before the change either: {r.message}"
         for module, r in broken.items()
+        if module not in unlike
     )
     # whatever else the module did then (a warning the change removed), these were unusable
     already_bad = {r.module: r.bad_names for r in earlier.results if r.module not in kept}
     reduced = [r.without_bad_names(already_bad.get(r.module, ())) for r in results]
-    return [r for r in reduced if r.module not in broken]
+    return [
+        _failing_unlike(r, unlike[r.module]) if r.module in unlike else r
+        for r in reduced
+        if r.module not in broken or r.module in unlike
+    ]
+
+
+def _failing_unlike(after: ModuleSmoke, before: ModuleSmoke) -> ModuleSmoke:
+    return replace(after, message=f"{after.message} (before the change: {before.message})")
 
 
 def _is_test_file(path: str) -> bool:

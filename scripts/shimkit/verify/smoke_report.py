@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -88,6 +89,16 @@ class ModuleSmoke:
         if not left:
             return replace(self, outcome=SmokeOutcome.OK, message="", bad_names=())
         return replace(self, message=unusable_names(left), bad_names=left)
+
+
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
+
+
+def same_failure(after: ModuleSmoke, before: ModuleSmoke) -> bool:
+    """Whether two failed imports of a module failed the same way: the same exception with the
+    same message, object addresses aside (they differ from one process to the next). Where it
+    was raised is not compared: a rewrite moves lines."""
+    return _ADDRESS.sub("0x", after.message) == _ADDRESS.sub("0x", before.message)
 
 
 def unusable_names(bad: Sequence[tuple[str, str]]) -> str:
