@@ -58,6 +58,17 @@ TREE = {
         import warnings
         warnings.warn("app.core.warns is old", DeprecationWarning)
         """,
+    # warns in a category of its own (a warning filter matches the class, not only the text)
+    "src/app/core/deprecated_api.py": """\
+        import warnings
+
+
+        class RemovedSoon(DeprecationWarning):
+            pass
+
+
+        warnings.warn("app.core.deprecated_api is old", RemovedSoon)
+        """,
     # a layer that warns (as it did before a change) and re-exports a name that is None: its
     # record must carry both, so that a known warning cannot hide the name lost
     "src/app/core/old_compat.py": """\
@@ -88,6 +99,10 @@ EXPECTED = {
     "app.broken.part": (SmokeOutcome.IMPORT_ERROR, "RuntimeError: app.broken cannot start"),
     "app.broken.inner.piece": (SmokeOutcome.IMPORT_ERROR, "RuntimeError: app.broken cannot start"),
     "app.core.warns": (SmokeOutcome.DEPRECATION, "DeprecationWarning: app.core.warns is old"),
+    "app.core.deprecated_api": (
+        SmokeOutcome.DEPRECATION,
+        "DeprecationWarning: app.core.deprecated_api is old",
+    ),
     "app.core.old_compat": (
         SmokeOutcome.DEPRECATION,
         "DeprecationWarning: app.core.old_compat is deprecated",
@@ -155,6 +170,9 @@ def test_every_planted_regression_is_caught_by_one_interpreter_forked_and_fresh_
     for report in (shared, forked, fresh):
         relative = {k: (o, m.replace(f"{tree}/", "")) for k, (o, m) in _outcomes(report).items()}
         assert relative == EXPECTED
+        categories = {r.module: {d.category for d in r.deprecations} for r in report.results}
+        assert categories["app.core.warns"] == {"DeprecationWarning"}
+        assert categories["app.core.deprecated_api"] == {"app.core.deprecated_api.RemovedSoon"}
         bad = {r.module: r.bad_names for r in report.results if r.bad_names}
         assert bad == {
             "app.core.compat": (("thing", "None"),),

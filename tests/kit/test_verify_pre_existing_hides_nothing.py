@@ -1,8 +1,8 @@
 """What a module already did wrong before the change (a known DeprecationWarning, a failure, a
 name already unusable) excuses exactly that, and nothing the change adds to it: a name it loses,
-a failure of another kind, a warning whose text changed, a second name lost. Each is planted
-where the rewrite cannot see it (the layer is named by a computed string) and must be refused by
-the one-interpreter check, the forked check (``SHIMKIT_NO_SHORTCUTS=1``) and one fresh
+a failure of another kind, a warning whose text or category changed, a second name lost. Each is
+planted where the rewrite cannot see it (the layer is named by a computed string) and must be
+refused by the one-interpreter check, the forked check (``SHIMKIT_NO_SHORTCUTS=1``) and one fresh
 interpreter per module alike, each with its reason."""
 
 from __future__ import annotations
@@ -40,6 +40,12 @@ PLANTED = {
     "src/app/warning_changed.py": HEAD.format(doc="Deprecated already; says why differently.")
     + "\nwarnings.warn(\n    'app.warning_changed is deprecated'"
     f" + (': its layer is gone' if {GONE} else ''),\n    DeprecationWarning,\n)\n",
+    # a known warning, same text, whose category the change alters (a filter matches it anew)
+    "src/app/category_changed.py": HEAD.format(doc="Deprecated already; in another category.")
+    + "\n\nclass RemovedLater(DeprecationWarning):\n    pass\n\n\n"
+    "class RemovedNext(DeprecationWarning):\n    pass\n\n\n"
+    "warnings.warn(\n    'app.category_changed is deprecated',\n"
+    f"    RemovedNext if {GONE} else RemovedLater,\n)\n",
     # one name never usable (deleted), a second one lost with the layer
     "src/app/second_name.py": HEAD.format(doc="Lost one name long ago, loses another.")
     + "from app.core import make, make as build\n\n"
@@ -48,6 +54,8 @@ PLANTED = {
 
 # what the verification names for each (and nothing about the name ``build`` lost before)
 REASONS = (
+    "app.category_changed: new DeprecationWarning: src/app/category_changed.py: "
+    "app.category_changed is deprecated (app.category_changed.RemovedNext),",
     "app.warned_lost: re-exported names unusable: make (None),",
     "app.warned_deleted: re-exported names unusable: make (missing),",
     "app.failed_before: ModuleNotFoundError: No module named 'app.old' "

@@ -9,7 +9,7 @@ verifies its own change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 
@@ -51,6 +51,7 @@ from shimkit.verify import (
     PRE_EXISTING,
     REGRESSION,
     BaselineComparison,
+    DeprecationRecord,
     ModuleSmoke,
     SmokeOutcome,
     TestRun,
@@ -111,6 +112,24 @@ class Verification:
     @property
     def ok(self) -> bool:
         return all(check.ok is not False for check in self.checks)
+
+
+@dataclass(frozen=True)
+class KnownWarnings:
+    """The project DeprecationWarnings each module issued before the change: (module, path,
+    message, category). A new category is a new warning (warning filters match it): a step-1
+    baseline records none, and its warnings stand for any."""
+
+    seen: set[tuple[str, str, str, str | None]] = field(default_factory=set)
+
+    def add(self, results: Iterable[ModuleSmoke]) -> None:
+        self.seen.update(
+            (r.module, d.path, d.message, d.category) for r in results for d in r.deprecations
+        )
+
+    def knows(self, module: str, warning: DeprecationRecord) -> bool:
+        key = (module, warning.path, warning.message)
+        return (*key, warning.category) in self.seen or (*key, None) in self.seen
 
 
 def _listing(items: Collection[str], limit: int = 6) -> str:
@@ -264,7 +283,9 @@ def _check_imports(
         reexported_names(analysis),  # every layer: one the change leaves may lose a name too
         changed=changed or (),
     )
-    known = {(module, path, message) for module, path, message in baseline.import_warnings}
+    known = KnownWarnings(
+        {(module, path, message, None) for module, path, message in baseline.import_warnings}
+    )
     results = list(report.results)
     if scope.before is not None:
         results = _against_the_tree_before(
@@ -278,17 +299,18 @@ def _check_imports(
         )
     failed: list[str] = []
     for module in results:
-        new = [d for d in module.deprecations if (module.module, d.path, d.message) not in known]
+        new = [d for d in module.deprecations if not known.knows(module.module, d)]
         result.notes.extend(
             f"pre-existing DeprecationWarning importing {module.module}: {d.path}: {d.message}"
             for d in module.deprecations
-            if (module.module, d.path, d.message) in known
+            if known.knows(module.module, d)
         )
         if module.outcome is SmokeOutcome.DEPRECATION:
             if new:
                 first = new[0]
                 failed.append(
                     f"{module.module}: new DeprecationWarning: {first.path}: {first.message}"
+                    + ("" if first.category == "DeprecationWarning" else f" ({first.category})")
                 )
             if module.bad_names:  # a known warning does not excuse a name lost
                 failed.append(f"{module.module}: {unusable_names(module.bad_names)}")
@@ -322,7 +344,7 @@ def _against_the_tree_before(
     run: Run,
     before: BeforeChange,
     results: list[ModuleSmoke],
-    known: set[tuple[str, str, str]],
+    known: KnownWarnings,
     verification: Verification,
     kept: Collection[str] = (),
     change_known: bool = False,
@@ -345,9 +367,7 @@ def _against_the_tree_before(
         for r in results
         if not r.ok and change_known and r.reached is not None and not r.reached
     }
-    known.update(
-        (r.module, d.path, d.message) for r in unchanged_path.values() for d in r.deprecations
-    )
+    known.add(unchanged_path.values())
     untouched = {m: r for m, r in unchanged_path.items() if r.outcome is SmokeOutcome.IMPORT_ERROR}
     verification.notes.extend(
         f"pre-existing: {module} fails before it reaches any changed module: {r.message}"
@@ -372,7 +392,7 @@ def _against_the_tree_before(
             reexported_names(before.analysis, only=suspects),
             context=[m for m in checked if m in before.analysis.inventory.modules],
         )
-    known.update((r.module, d.path, d.message) for r in earlier.results for d in r.deprecations)
+    known.add(earlier.results)
     broken = {r.module: r for r in earlier.results if r.outcome is SmokeOutcome.IMPORT_ERROR}
     # a failure before the change excuses the same failure after it, not another one the change
     # put in its way (a stale import above the line that always failed)

@@ -58,6 +58,7 @@ class DeprecationRecord:
     message: str
     path: str  # relative to root when under it
     line: int
+    category: str = "DeprecationWarning"  # its class, module-qualified unless builtin
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,12 @@ def _relative(root: Path, path: str) -> str:
 
 def _interpret(root: Path, module: str, data: Mapping[str, Any], seconds: float) -> ModuleSmoke:
     deprecations = tuple(
-        DeprecationRecord(str(d["message"]), _relative(root, str(d["path"])), int(d["line"] or 0))
+        DeprecationRecord(
+            str(d["message"]),
+            _relative(root, str(d["path"])),
+            int(d["line"] or 0),
+            str(d.get("category", "DeprecationWarning")),
+        )
         for d in data.get("deprecations", [])
     )
     bad = tuple((str(name), str(kind)) for name, kind in data.get("bad_names", []))
