@@ -542,43 +542,15 @@ def _new_warning(importer: str, shim: str, name: str, package: str) -> tuple[str
 
 
 def _none_reexport(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+    source = shim.removesuffix(SHIM_SUFFIX)
     return (
         "_battery_none.py",
         f'"""A re-export layer whose name falls back to None once the shim is gone."""\n\n'
         f"from importlib import import_module\n\nimport {importer}  # noqa: F401\n\n"
-        + _falls_back(shim, name),
-    )
-
-
-def _falls_back(shim: str, name: str) -> str:
-    """Re-exports ``name`` from the shim's module while the shim can be imported, else None."""
-    return (
         f"try:\n    import_module({_computed(shim)})\n"
-        f"    from {shim.removesuffix(SHIM_SUFFIX)} import {name}\n"
+        f"    from {source} import {name}\n"
         f"except ImportError:\n    {name} = None\n\n"
-        f"__all__ = [{name!r}]\n"
-    )
-
-
-def _warned_name_lost(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
-    return (
-        "_battery_warned.py",
-        f'"""A layer that warned already, whose name falls back to None once the shim is '
-        f'gone."""\n\n'
-        f"import warnings\nfrom importlib import import_module\n\n"
-        f"import {importer}  # noqa: F401\n\n"
-        f'warnings.warn("_battery_warned is deprecated", DeprecationWarning)\n\n'
-        + _falls_back(shim, name),
-    )
-
-
-def _failed_differently(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
-    return (
-        "_battery_failed.py",
-        f'"""Never imported unconfigured; once the shim is gone it fails before that."""\n\n'
-        f"import importlib\n\nimport {importer}  # noqa: F401\n\n"
-        f"importlib.import_module({_computed(shim)})\n"
-        f'raise RuntimeError("_battery_failed: configure it first")\n',
+        f"__all__ = [{name!r}]\n",
     )
 
 
@@ -590,6 +562,23 @@ def _failing_test(importer: str, shim: str, name: str, package: str) -> tuple[st
         f"def test_shim_is_there() -> None:\n"
         f"    layer = importlib.import_module({_computed(shim)})\n"
         f"    assert layer.__name__.endswith({SHIM_SUFFIX!r})\n",
+    )
+
+
+def _warned_name_lost(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+    """The None re-export's layer, which warns on import too, before the change as after it."""
+    layer = _none_reexport(importer, shim, name, package)[1]
+    warns = 'warnings.warn("_battery_warned is deprecated", DeprecationWarning)'
+    return "_battery_warned.py", f"{layer}\nimport warnings  # noqa: E402\n\n{warns}\n"
+
+
+def _failed_differently(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+    """The stale import, above a line that always failed: before the change the module fails
+    there, after it on the stale import."""
+    stale = _stale_import(importer, shim, name, package)[1]
+    return (
+        "_battery_failed.py",
+        f'{stale}raise RuntimeError("_battery_failed: configure it first")\n',
     )
 
 
