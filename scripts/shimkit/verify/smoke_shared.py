@@ -36,6 +36,8 @@ from __future__ import annotations
 import builtins
 import importlib
 import importlib.util
+import itertools
+import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -44,6 +46,7 @@ from typing import Any
 
 Record = dict[str, Any]
 _CONTAINERS = (dict, list, set)
+_ABSENT = object()  # a namespace's value for a key it does not hold
 
 
 def _parents(name: str) -> list[str]:
@@ -64,7 +67,8 @@ class _SharedPass:
         self.inside: dict[str, frozenset[str]] = {}  # module -> the modules importing then
         self.loads: dict[str, int] = {}  # module -> when it was looked up to be loaded
         self.importing: list[str] = []  # the imports under way, innermost last
-        self.guarded: dict[str, tuple[Any, Any]] = {}  # package -> (it, its own __getattr__)
+        # package -> (it, its own __getattr__, the guard put in its place)
+        self.guarded: dict[str, tuple[Any, Any, Any]] = {}
         self.peeked = False  # whether the import under way looked up a hidden submodule
         self.writers: dict[str, set[str]] = {}  # module -> imports that changed its namespace
         self.prints: dict[
@@ -73,6 +77,16 @@ class _SharedPass:
         self.tainted: set[str] = set()  # modules that warned or changed process state
         self.hidden: dict[str, tuple[Any, str, Any]] = {}  # module -> (package, attribute, it)
         self.current: set[str] = set()  # what the import under way asked for
+        # The attributes stay hidden from one import to the next when nothing but what is
+        # tracked here changed since the last ``hide`` (``settle``): hiding and revealing every
+        # submodule around every import costs the square of the modules
+        self.full_hide = True  # the next ``hide`` looks at every module
+        self.known: dict[str, Any] = {}  # project module -> it, in sys.modules at the last hide
+        self.above: set[str] = set()  # the packages of ``known``
+        # package -> (its namespace, key -> id of the value), at the last hide
+        self.views: dict[str, tuple[dict[str, Any], dict[str, int]]] = {}
+        self.counts: dict[str, int] = {}  # package -> how many of its submodules are hidden
+        self.candidates: set[str] = set()  # modules the next ``hide`` looks at
 
     def project(self, name: str) -> bool:
         return name.split(".", 1)[0] in self.tops
@@ -106,25 +120,104 @@ class _SharedPass:
             if hidden is not None:
                 package, attribute, value = hidden
                 setattr(package, attribute, value)
+                self.counts[module.rpartition(".")[0]] -= 1
+                self.candidates.add(module)
 
     def hide(self) -> None:
         """Remove every submodule attribute of the project's packages, each package getting a
-        module ``__getattr__`` that notes when code looks one up while it is hidden."""
+        module ``__getattr__`` that notes when code looks one up while it is hidden. After an
+        import ``settle`` kept hidden, only the modules it names are looked at: the others' are
+        hidden already or cannot be hidden."""
         self.peeked = False
-        for name, module in list(sys.modules.items()):
-            if not self.project(name):
+        if self.full_hide:
+            self.known, self.views, self.above = {}, {}, set()
+            looked_at = [name for name in sys.modules if self.project(name)]
+        else:
+            looked_at = sorted(self.candidates)
+        for name in looked_at:
+            module = sys.modules.get(name)
+            if module is not None and name not in self.hidden:
+                self._hide(name, module)
+        for package_name in [p for p in self.guarded if not self.counts.get(p)]:
+            self._unguard(package_name)
+        self._remember(looked_at)
+        self.candidates, self.full_hide = set(), False
+
+    def _hide(self, name: str, module: Any) -> None:
+        package_name, _, attribute = name.rpartition(".")
+        package = sys.modules.get(package_name)
+        if not package_name or package is None:
+            return
+        if package.__dict__.get(attribute) is module:
+            delattr(package, attribute)
+            self.hidden[name] = (package, attribute, module)
+            self.counts[package_name] = self.counts.get(package_name, 0) + 1
+            if package_name not in self.guarded:
+                previous = package.__dict__.get("__getattr__")
+                guard = self._guard(package_name, previous)
+                self.guarded[package_name] = (package, previous, guard)
+                package.__getattr__ = guard  # type: ignore[method-assign]
+
+    def _unguard(self, package_name: str) -> None:
+        package, previous, _ = self.guarded.pop(package_name)
+        if previous is None:
+            del package.__getattr__
+        else:
+            package.__getattr__ = previous
+
+    def _remember(self, looked_at: Iterable[str]) -> None:
+        """Note the project's modules and the namespaces of their packages as ``hide`` left
+        them, for ``settle`` to tell what changed."""
+        packages: set[str] = set()
+        for name in looked_at:
+            module = sys.modules.get(name)
+            if module is None or name in self.known:
                 continue
-            package_name, _, attribute = name.rpartition(".")
+            self.known[name] = module
+            package_name = name.rpartition(".")[0]
+            if package_name:
+                self.above.add(package_name)
+            packages.update((name, package_name))
+        for package_name in packages:
             package = sys.modules.get(package_name)
-            if not package_name or package is None:
-                continue
-            if package.__dict__.get(attribute) is module:
-                delattr(package, attribute)
-                self.hidden[name] = (package, attribute, module)
-                if package_name not in self.guarded:
-                    previous = package.__dict__.get("__getattr__")
-                    self.guarded[package_name] = (package, previous)
-                    package.__getattr__ = self._guard(package_name, previous)  # type: ignore[method-assign]
+            if package_name in self.above and package is not None:
+                namespace = package.__dict__
+                self.views[package_name] = (namespace, {k: id(v) for k, v in namespace.items()})
+
+    def settle(self) -> None:
+        """After an import: the attributes stay hidden when the import changed nothing hiding
+        depends on but what is tracked (modules it loaded, attributes it revealed or set on a
+        package), so that the next ``hide`` gives what revealing all and hiding all gives; else
+        (a module replaced or removed in sys.modules, a hidden attribute or a guard replaced)
+        they are all revealed, and the next ``hide`` looks at every module."""
+        changed = self._changed()
+        if changed is None:
+            self.reveal_all()
+            return
+        self.candidates |= changed
+
+    def _changed(self) -> set[str] | None:
+        """The modules whose attribute on their package may have to be hidden now, beyond those
+        revealed; None when the state moved in a way only a whole ``hide`` follows."""
+        modules = sys.modules
+        if not all(map(operator.is_, map(modules.get, self.known), self.known.values())):
+            return None
+        added = [name for name in modules.keys() - self.known.keys() if self.project(name)]
+        if not self.above.isdisjoint(added):
+            return None  # a package put in sys.modules after its submodules
+        changed = set(added)
+        for package_name, (namespace, ids) in self.views.items():
+            keys = list(ids)
+            now = map(id, map(namespace.get, keys, itertools.repeat(_ABSENT)))
+            moved = [] if list(now) == list(ids.values()) else keys
+            for key in itertools.chain(moved, namespace.keys() - ids.keys()):
+                if moved and key in ids and id(namespace.get(key, _ABSENT)) == ids[key]:
+                    continue
+                name = f"{package_name}.{key}"
+                if name in self.hidden or (key == "__getattr__" and package_name in self.guarded):
+                    return None
+                changed.add(name)
+        return changed
 
     def _guard(self, package: str, previous: Any) -> Callable[[str], Any]:
         def __getattr__(attribute: str) -> Any:
@@ -140,12 +233,10 @@ class _SharedPass:
         for package, attribute, value in self.hidden.values():
             setattr(package, attribute, value)
         self.hidden.clear()
-        for package, previous in self.guarded.values():
-            if previous is None:
-                del package.__getattr__
-            else:
-                package.__getattr__ = previous
-        self.guarded.clear()
+        self.counts.clear()
+        for package_name in list(self.guarded):
+            self._unguard(package_name)
+        self.full_hide = True
 
     def closure(self, module: str) -> set[str]:
         """What a fresh import of ``module`` asks for: its packages and what its import asked for
@@ -163,12 +254,23 @@ class _SharedPass:
 
     # -- what may differ from a fresh import -------------------------------------------------
 
-    def fingerprint(self, name: str) -> frozenset[tuple[str, int, int]] | None:
+    def fingerprint(
+        self, name: str, revealed: bool = False
+    ) -> frozenset[tuple[str, int, int]] | None:
+        """The namespace of module ``name``: (key, id, size of a container) of each value but
+        its submodules'. ``revealed``: as it would be with every attribute revealed (the guard
+        ``hide`` put in a package's ``__getattr__`` taken back; a hidden submodule's attribute
+        is not in the print either way)."""
         module = sys.modules.get(name)
         if module is None:
             return None
         items = []
+        guarded = self.guarded.get(name) if revealed else None
         for key, value in list(vars(module).items()):
+            if guarded is not None and key == "__getattr__" and value is guarded[2]:
+                if guarded[1] is None:
+                    continue
+                value = guarded[1]
             kind = type(value)  # never ``isinstance``: a lazy object would run code to answer
             if key == "__warningregistry__" or (
                 issubclass(kind, type(sys)) and value is sys.modules.get(f"{name}.{key}")
@@ -194,7 +296,7 @@ class _SharedPass:
         for name in closure:
             if not self.project(name):
                 continue
-            now = self.fingerprint(name)
+            now = self.fingerprint(name, revealed=True)
             if name in self.prints and now != self.prints[name]:
                 self.writers.setdefault(name, set()).add(top)
             if now is not None:
@@ -403,7 +505,7 @@ def _import_one(
 ) -> tuple[Record, set[str], bool]:
     """Import ``module`` in the shared interpreter: its record, the project modules its import
     ran (its closure), and whether nothing it did rules out trusting the record."""
-    before = {name for name in sys.modules if shared.project(name)}
+    before = set(sys.modules)  # every name: a set of them all costs less than picking
     state = _process_state()
     shared.current = set()
     watch.reached = set()
@@ -412,10 +514,10 @@ def _import_one(
     try:
         data = record(module, src_dir, names)
     finally:
-        shared.reveal_all()
+        shared.settle()
     if shared.peeked:
         shared.tainted.add(module)
-    loaded = {name for name in sys.modules if shared.project(name)} - before
+    loaded = {name for name in sys.modules.keys() - before if shared.project(name)}
     own = shared.asked.setdefault(module, {})
     for name in sorted(shared.current - {module}):  # asked by what its import loaded
         own.setdefault(name)
@@ -426,7 +528,7 @@ def _import_one(
     for warning in data["deprecations"]:
         issuer = _module_of(str(warning["path"]), src_dir)
         shared.tainted.add(module)
-        if issuer is not None and issuer not in before:
+        if issuer is not None and (issuer not in before or not shared.project(issuer)):
             shared.tainted.add(issuer)  # loaded (or failed) in this import
     shared.note_writes(module, closure)
     return data, closure, shared.trusted(module, data, closure)
@@ -449,6 +551,7 @@ def run(
     with _import_hooks(shared):
         for module, names in modules:
             done.append((module, *_import_one(shared, module, names, src_dir, record, watch)))
+    shared.reveal_all()
     shared.find_cycles()
     for module, data, closure, trusted in done:
         vouched = trusted and shared.settled(module, closure)
