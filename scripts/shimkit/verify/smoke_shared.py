@@ -36,7 +36,6 @@ from __future__ import annotations
 import builtins
 import importlib
 import importlib.util
-import itertools
 import operator
 import os
 import sys
@@ -46,7 +45,6 @@ from typing import Any
 
 Record = dict[str, Any]
 _CONTAINERS = (dict, list, set)
-_ABSENT = object()  # a namespace's value for a key it does not hold
 
 
 def _parents(name: str) -> list[str]:
@@ -83,8 +81,13 @@ class _SharedPass:
         self.full_hide = True  # the next ``hide`` looks at every module
         self.known: dict[str, Any] = {}  # project module -> it, in sys.modules at the last hide
         self.above: set[str] = set()  # the packages of ``known``
-        # package -> (its namespace, key -> id of the value), at the last hide
-        self.views: dict[str, tuple[dict[str, Any], dict[str, int]]] = {}
+        # of ``known``, the submodules not hidden (their package holds another object, or none)
+        self.unhidden: set[str] = set()
+        # package -> (it, the keys of its namespace), at the last hide
+        self.views: dict[str, tuple[Any, set[str]]] = {}
+        self.touched: set[str] = set()  # packages whose namespace got keys since the last hide
+        self.size, self.last = 0, ""  # sys.modules at the last hide: its length, last key
+        self.added: set[str] = set()  # project modules the last import put in sys.modules
         self.counts: dict[str, int] = {}  # package -> how many of its submodules are hidden
         self.candidates: set[str] = set()  # modules the next ``hide`` looks at
 
@@ -130,7 +133,7 @@ class _SharedPass:
         hidden already or cannot be hidden."""
         self.peeked = False
         if self.full_hide:
-            self.known, self.views, self.above = {}, {}, set()
+            self.known, self.views, self.above, self.unhidden = {}, {}, set(), set()
             looked_at = [name for name in sys.modules if self.project(name)]
         else:
             looked_at = sorted(self.candidates)
@@ -166,57 +169,86 @@ class _SharedPass:
             package.__getattr__ = previous
 
     def _remember(self, looked_at: Iterable[str]) -> None:
-        """Note the project's modules and the namespaces of their packages as ``hide`` left
-        them, for ``settle`` to tell what changed."""
-        packages: set[str] = set()
+        """Note the project's modules and the keys of their packages' namespaces as ``hide``
+        left them, for ``settle`` to tell what changed."""
+        packages, modules = set(self.touched), sys.modules
         for name in looked_at:
-            module = sys.modules.get(name)
-            if module is None or name in self.known:
+            module = modules.get(name)
+            if module is None:
                 continue
-            self.known[name] = module
+            self.known.setdefault(name, module)
             package_name = name.rpartition(".")[0]
             if package_name:
                 self.above.add(package_name)
-            packages.update((name, package_name))
-        for package_name in packages:
-            package = sys.modules.get(package_name)
-            if package_name in self.above and package is not None:
-                namespace = package.__dict__
-                self.views[package_name] = (namespace, {k: id(v) for k, v in namespace.items()})
+                packages.add(package_name)
+                if name in self.hidden:
+                    self.unhidden.discard(name)
+                else:
+                    self.unhidden.add(name)
+            packages.add(name)
+        for package_name in packages & self.above:
+            package = modules.get(package_name)
+            if package is not None:
+                self.views[package_name] = (package, set(package.__dict__))
+        self.touched = set()
+        self.size = len(modules)
+        self.last = next(reversed(modules), "")
 
     def settle(self) -> None:
         """After an import: the attributes stay hidden when the import changed nothing hiding
         depends on but what is tracked (modules it loaded, attributes it revealed or set on a
-        package), so that the next ``hide`` gives what revealing all and hiding all gives; else
-        (a module replaced or removed in sys.modules, a hidden attribute or a guard replaced)
-        they are all revealed, and the next ``hide`` looks at every module."""
-        changed = self._changed()
-        if changed is None:
+        package), so that the next ``hide`` hides what revealing all and hiding all would (a
+        hidden submodule whose module was since replaced in sys.modules stays hidden, as it is
+        on a fresh import that does not ask for it); else (a module removed from sys.modules, a
+        package replaced, a hidden attribute or a guard set back) they are all revealed, and
+        the next ``hide`` looks at every module. ``added``: the project modules the import put
+        in sys.modules."""
+        added = self._added()
+        changed = None if added is None else self._changed(added)
+        if added is None or changed is None:
             self.reveal_all()
-            return
-        self.candidates |= changed
+            added = {n for n in sys.modules.keys() - self.known.keys() if self.project(n)}
+        else:
+            self.candidates |= changed
+        self.added = added
 
-    def _changed(self) -> set[str] | None:
+    def _added(self) -> set[str] | None:
+        """The project modules put in sys.modules since the last ``hide``, read from its end (a
+        dict keeps the order keys came in); None when a module was also removed or put back."""
+        modules, added = sys.modules, set()
+        for name in reversed(modules):
+            if name == self.last:
+                break
+            added.add(name)
+        if len(modules) != self.size + len(added) or not added.isdisjoint(self.known):
+            return None
+        return {name for name in added if self.project(name)}
+
+    def _changed(self, added: set[str]) -> set[str] | None:
         """The modules whose attribute on their package may have to be hidden now, beyond those
         revealed; None when the state moved in a way only a whole ``hide`` follows."""
         modules = sys.modules
-        if not all(map(operator.is_, map(modules.get, self.known), self.known.values())):
-            return None
-        added = [name for name in modules.keys() - self.known.keys() if self.project(name)]
         if not self.above.isdisjoint(added):
             return None  # a package put in sys.modules after its submodules
         changed = set(added)
-        for package_name, (namespace, ids) in self.views.items():
-            keys = list(ids)
-            now = map(id, map(namespace.get, keys, itertools.repeat(_ABSENT)))
-            moved = [] if list(now) == list(ids.values()) else keys
-            for key in itertools.chain(moved, namespace.keys() - ids.keys()):
-                if moved and key in ids and id(namespace.get(key, _ABSENT)) == ids[key]:
-                    continue
+        for name in self.unhidden:  # its package now holds its module (either one replaced)?
+            package_name, _, attribute = name.rpartition(".")
+            package = modules.get(package_name)
+            if package is not None and package.__dict__.get(attribute) is modules.get(name):
+                changed.add(name)
+        for package_name, (package, keys) in self.views.items():
+            namespace = package.__dict__
+            if modules.get(package_name) is not package:
+                return None
+            guard = self.guarded.get(package_name)
+            if guard is not None and namespace.get("__getattr__") is not guard[2]:
+                return None
+            for key in namespace.keys() - keys:
                 name = f"{package_name}.{key}"
-                if name in self.hidden or (key == "__getattr__" and package_name in self.guarded):
+                if name in self.hidden:
                     return None
                 changed.add(name)
+                self.touched.add(package_name)
         return changed
 
     def _guard(self, package: str, previous: Any) -> Callable[[str], Any]:
@@ -414,7 +446,19 @@ def _process_state() -> tuple[Any, ...]:
         os.getcwd(),
         dict(os.environ),
         list(sys.path),
-        {key: id(value) for key, value in vars(builtins).items()},
+        # what builtins holds, compared by identity (``id`` is an audited event: slow)
+        (tuple(vars(builtins)), tuple(vars(builtins).values())),
+    )
+
+
+def _same_state(state: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
+    """Whether two ``_process_state`` are alike (builtins' values by identity: an ``==`` could
+    run code)."""
+    (names, values), (other_names, other_values) = state[3], other[3]
+    return (
+        state[:3] == other[:3]
+        and names == other_names
+        and all(map(operator.is_, values, other_values))
     )
 
 
@@ -505,7 +549,6 @@ def _import_one(
 ) -> tuple[Record, set[str], bool]:
     """Import ``module`` in the shared interpreter: its record, the project modules its import
     ran (its closure), and whether nothing it did rules out trusting the record."""
-    before = set(sys.modules)  # every name: a set of them all costs less than picking
     state = _process_state()
     shared.current = set()
     watch.reached = set()
@@ -517,18 +560,18 @@ def _import_one(
         shared.settle()
     if shared.peeked:
         shared.tainted.add(module)
-    loaded = {name for name in sys.modules.keys() - before if shared.project(name)}
+    loaded = shared.added
     own = shared.asked.setdefault(module, {})
     for name in sorted(shared.current - {module}):  # asked by what its import loaded
         own.setdefault(name)
     closure = shared.closure(module) | loaded
-    if _process_state() != state:
+    if not _same_state(_process_state(), state):
         shared.tainted.add(module)
         _restore(state)
     for warning in data["deprecations"]:
         issuer = _module_of(str(warning["path"]), src_dir)
         shared.tainted.add(module)
-        if issuer is not None and (issuer not in before or not shared.project(issuer)):
+        if issuer is not None and issuer not in shared.known:
             shared.tainted.add(issuer)  # loaded (or failed) in this import
     shared.note_writes(module, closure)
     return data, closure, shared.trusted(module, data, closure)
