@@ -425,6 +425,7 @@ def _whole_run(
     script = str(SCRIPTS / "retire_shims.py")
     argv = [str(result), script, "--root", str(copy), "--src", tree.src, tree.shim, "--write"]
     run = run_child(WHOLE, argv, copy, kit_path)
+    _removed_in_the_background()
     changed, wrong = outcome_columns(copy, before, expected)
     note = "" if run["timed_out"] else f"exit {run['status']}"
     rows = [child_row("kit: retire_shims.py --write (whole)", run, changed, wrong, note)]
@@ -437,6 +438,16 @@ def _whole_run(
         name, rise = f"  of which {figure['phase']}", figure["peak_rise_mb"]
         rows.append(Row(name, figure["seconds"], 0.0, rise, rise=True))
     return rows
+
+
+def _removed_in_the_background(limit: float = 600.0) -> None:
+    """Wait until the working copy the run left to a process of its own to remove is gone: that
+    removal is not the run's time (the run has ended), and the next row must not share the disk
+    with it."""
+    deadline = time.monotonic() + limit
+    base = Path(tempfile.gettempdir())
+    while any(base.glob("shimkit-trash-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def failure(stdout: str) -> str:

@@ -202,3 +202,31 @@ def test_notebook_cells_with_magics_are_masked_and_parsed(tmp_path: Path) -> Non
     assert codebase.skipped_cells == (SkippedCell("notebooks/explore.ipynb", 3, "bash"),)
     assert [(f.path, f.line) for f in codebase.parse_failures] == [("notebooks/explore.ipynb", 1)]
     assert codebase.parse_failures[0].message.startswith("cell 4: ")
+
+
+def test_tracked_files_below_a_linked_folder_are_not_read_at_any_depth(tmp_path: Path) -> None:
+    """Each folder is looked at once per scan, not once per file: a folder below a link is
+    below it however many files were looked at before, in whatever order."""
+    root = write(
+        tmp_path / "repo",
+        {
+            "src/app/__init__.py": "",
+            "src/app/real/a.py": "A = 1\n",
+            "src/app/real/deep/b.py": "B = 1\n",
+        },
+    )
+    elsewhere = write(tmp_path / "elsewhere", {"c.py": "C = 1\n", "deep/d.py": "D = 1\n"})
+    (root / "src/app/linked").symlink_to(elsewhere, target_is_directory=True)
+    tracked = (
+        "src/app/linked/deep/d.py",  # the deeper one first: its folder's answer is remembered
+        "src/app/linked/c.py",
+        "src/app/real/deep/b.py",
+        "src/app/__init__.py",
+        "src/app/real/a.py",
+    )
+    codebase = scan(root, "src", tracked=tracked)
+    assert [f.path for f in codebase.files] == [
+        "src/app/__init__.py",
+        "src/app/real/a.py",
+        "src/app/real/deep/b.py",
+    ]

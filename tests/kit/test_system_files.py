@@ -6,11 +6,17 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from shimkit.system.files import WriteError, write_atomic
-from shimkit.system.scratch import orphaned_scratch, remove_orphaned_scratch, scratch_dir
+from shimkit.system.scratch import (
+    discard_tree,
+    orphaned_scratch,
+    remove_orphaned_scratch,
+    scratch_dir,
+)
 
 
 def test_write_atomic_replaces_keeping_the_mode_and_creates_parents(tmp_path: Path) -> None:
@@ -39,6 +45,30 @@ def test_a_scratch_folder_is_removed_on_every_exit(tmp_path: Path) -> None:
         (folder / "x").write_text("x")
         raise RuntimeError
     assert not folder.exists()
+
+
+def test_a_discarded_tree_is_gone_at_once_and_removed_by_a_live_owner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run goes on as soon as the tree is moved away; meanwhile the folder that holds it is
+    owned by a live process (never a killed run's to sweep), and it is removed."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    with scratch_dir("working-copy") as folder:
+        tree = folder / "tree"
+        for index in range(2000):  # enough that removing it outlasts the call
+            (tree / f"d{index % 20}").mkdir(parents=True, exist_ok=True)
+            (tree / f"d{index % 20}" / f"m{index}.py").write_text("x = 1\n")
+        discard_tree(tree)
+        assert not tree.exists()
+    assert orphaned_scratch() == []
+    deadline = time.monotonic() + 60
+    while list(tmp_path.iterdir()):
+        assert orphaned_scratch() == [], "the removing process is alive while the folder is"
+        assert time.monotonic() < deadline, list(tmp_path.iterdir())
+        time.sleep(0.01)
 
 
 def test_only_folders_of_dead_owners_are_orphans(

@@ -97,6 +97,7 @@ def _walk(root: Path, excluded: tuple[str, ...]) -> set[str]:
 def _tracked(root: Path, tracked: Collection[str], excluded: tuple[str, ...]) -> set[str]:
     """The tracked source files that are there, outside tool folders and the kit."""
     paths: set[str] = set()
+    linked: dict[str, bool] = {}  # folder -> whether it or a folder above it is a link
     for rel in tracked:
         parts = rel.split("/")
         if (
@@ -107,19 +108,23 @@ def _tracked(root: Path, tracked: Collection[str], excluded: tuple[str, ...]) ->
         ):
             continue
         path = root / rel
-        if path.is_file() and not path.is_symlink() and not _linked_folder(root, parts):
+        if path.is_file() and not path.is_symlink() and not _linked_folder(root, parts, linked):
             paths.add(rel)
     return paths
 
 
-def _linked_folder(root: Path, parts: list[str]) -> bool:
-    """Whether a folder on the way to a file is a link (the kit never goes through one)."""
-    here = root
-    for part in parts[:-1]:
-        here = here / part
-        if here.is_symlink():
-            return True
-    return False
+def _linked_folder(root: Path, parts: list[str], linked: dict[str, bool]) -> bool:
+    """Whether a folder on the way to a file is a link (the kit never goes through one).
+    ``linked``: the answers for folders looked at already in this scan (each folder is looked at
+    once, not once per file in it)."""
+    folder = "/".join(parts[:-1])
+    if folder not in linked:
+        above = "/".join(parts[:-2])
+        linked[folder] = bool(folder) and (
+            (bool(above) and _linked_folder(root, parts[:-1], linked))
+            or os.path.islink(os.path.join(root, folder))
+        )
+    return linked[folder]
 
 
 def read_source(

@@ -95,7 +95,8 @@ class FileSystem(Protocol):
         ...
 
     def remove_tree(self, path: Path) -> None:
-        """Remove ``path`` and all below it, as far as it can."""
+        """Remove ``path`` (a folder in the temp dir) and all below it, as far as it can: maybe
+        after this returns, in a process of its own that owns it meanwhile."""
         ...
 
     def scratch_dir(self, purpose: str) -> AbstractContextManager[Path]:

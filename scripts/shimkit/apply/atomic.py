@@ -194,7 +194,7 @@ def apply_changes(
             committed = True
     except BaseException as error:
         if committed:  # a stop signal held back during the renames: the write is complete
-            close(place, journal, rolled_back=False)
+            close(place, journal, rolled_back=False, renamed=True)
             raise
         try:
             kept = {
@@ -209,4 +209,4 @@ def apply_changes(
         if isinstance(error, OSError):
             raise ApplyError(f"cannot write the change set: {reason(error)}") from None
         raise
-    close(place, journal, rolled_back=False)
+    close(place, journal, rolled_back=False, renamed=True)

@@ -198,10 +198,12 @@ def _undo(place: Place, entry: Entry, kept: Mapping[str, bytes]) -> bool:
     return True
 
 
-def _remove_temps(place: Place, journal: Journal) -> int:
-    """Every temporary file of the write, and strays in the folders it touched."""
+def _remove_temps(place: Place, journal: Journal, renamed: bool = False) -> int:
+    """Every temporary file of the write, and strays in the folders it touched. ``renamed``:
+    every temporary file the journal names was renamed into place (an unlink of each name would
+    only fail, at the cost of a real one)."""
     removed = 0
-    named = {place.root / e.temp for e in journal.entries if e.temp}
+    named = set() if renamed else {place.root / e.temp for e in journal.entries if e.temp}
     # the kit's own folder too, with its sub-folders: its state files are written atomically
     folders = {place.target(e).parent for e in journal.entries} | _own_folders(place)
     strays = {
@@ -222,10 +224,11 @@ def _own_folders(place: Place) -> set[Path]:
     return {Path(folder) for folder, _, _ in os.walk(place.folder)}
 
 
-def close(place: Place, journal: Journal, rolled_back: bool) -> int:
+def close(place: Place, journal: Journal, rolled_back: bool, renamed: bool = False) -> int:
     """Remove temporary files, backups, (after a rollback) created folders left empty, and the
-    journal, last; return how many temporary files were removed."""
-    removed = _remove_temps(place, journal)
+    journal, last; return how many temporary files were removed. ``renamed``: the write renamed
+    every temporary file it names into place."""
+    removed = _remove_temps(place, journal, renamed)
     if rolled_back:
         for folder in reversed(journal.created_dirs):
             with contextlib.suppress(OSError):

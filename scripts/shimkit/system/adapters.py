@@ -12,7 +12,7 @@ from shimkit.domain.model import BranchWork
 from shimkit.domain.step_commit import StepCommit
 from shimkit.system import git, git_history
 from shimkit.system.git_content import content_ids
-from shimkit.system.scratch import remove_orphaned_scratch, scratch_dir
+from shimkit.system.scratch import discard_tree, remove_orphaned_scratch, scratch_dir
 
 
 class LocalGit:
@@ -56,7 +56,7 @@ class LocalFileSystem:
         )
 
     def remove_tree(self, path: Path) -> None:
-        shutil.rmtree(path, ignore_errors=True)
+        discard_tree(path)
 
     def scratch_dir(self, purpose: str) -> AbstractContextManager[Path]:
         return scratch_dir(purpose)

@@ -2,7 +2,12 @@
 
 The owner is in the folder's name: ``shimkit-<purpose>-<pid>-<start>-<random>``, where ``start``
 is the owner's start time (so a reused pid is not mistaken for the owner). A run removes its own
-folder on every exit it lives through; the next run removes any whose owner is gone.
+folder on every exit it lives through; the next run removes any whose owner is gone. A large
+folder can be handed to a process of its own to remove (``discard_tree``): the run does not wait
+for tens of thousands of unlinks, and the folder, moved into that process's own scratch folder,
+is never taken for a killed run's.
+
+Run as a script (``scratch.py discard PATH BASE``, standard library only) it is that process.
 """
 
 from __future__ import annotations
@@ -10,12 +15,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["orphaned_scratch", "process_start", "remove_orphaned_scratch", "scratch_dir"]
+__all__ = [
+    "discard_tree",
+    "orphaned_scratch",
+    "process_start",
+    "remove_orphaned_scratch",
+    "scratch_dir",
+]
 
 PREFIX = "shimkit-"
 _OWNED = re.compile(rf"^{PREFIX}(?P<purpose>[a-z][a-z-]*?)-(?P<pid>\d+)-(?P<start>\d+)-")
@@ -72,3 +85,62 @@ def remove_orphaned_scratch(base: Path | None = None) -> list[Path]:
     for path in removed:
         shutil.rmtree(path, ignore_errors=True)
     return removed
+
+
+def discard_tree(path: Path) -> None:
+    """Remove the folder ``path`` (in the temp dir) without waiting for it: a process of its own
+    moves it into a scratch folder it owns, then removes it after this returns. Where that process
+    cannot start or move it, ``path`` is removed here."""
+    base = tempfile.gettempdir()  # where the next run looks for folders of killed runs
+    command = [sys.executable, "-I", "-S", __file__, "discard", str(path), base]
+    try:
+        done = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C of the run does not stop the removal
+            timeout=60,
+            check=False,
+        )
+        moved = done.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        moved = False
+    if not moved:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _discard(path: str, base: str) -> int:
+    """The removing process: a child that outlives this one moves ``path`` into a scratch folder
+    of its own in ``base`` and says so, then removes it; this one returns (0) once it is moved.
+    Without ``fork``, all of it here."""
+    read, write = os.pipe()
+    if hasattr(os, "fork") and os.fork():
+        os.close(write)
+        return 0 if os.read(read, 1) == b"1" else 1
+    os.close(read)
+    pid = os.getpid()
+    trash = Path(tempfile.mkdtemp(prefix=f"{PREFIX}trash-{pid}-{process_start(pid)}-", dir=base))
+    try:
+        os.rename(path, trash / "tree")
+    except OSError:
+        trash.rmdir()
+        os.write(write, b"0")
+        return _ended(1)
+    os.write(write, b"1")
+    os.close(write)
+    shutil.rmtree(trash, ignore_errors=True)
+    return _ended(0)
+
+
+def _ended(status: int) -> int:
+    """The forked child's exit (it must not return into the parent's code); else ``status``."""
+    if hasattr(os, "fork"):
+        os._exit(status)
+    return status
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["discard"] or len(sys.argv) != 4:
+        raise SystemExit("usage: scratch.py discard PATH BASE")
+    raise SystemExit(_discard(sys.argv[2], sys.argv[3]))

@@ -262,7 +262,7 @@ def _check_imports(
     run: Run, analysis: Analysis, baseline: Inventory, scope: Scope, result: Verification
 ) -> None:
     workspace, imports = run.workspace, run.imports or ImportOptions()
-    modules = analysis.inventory.modules
+    modules = set(analysis.inventory.modules)  # a tuple: each lookup would read all of it
     importable = (
         importable_candidates(scope.before.analysis)
         if scope.before is not None

@@ -36,6 +36,7 @@ from __future__ import annotations
 import builtins
 import importlib
 import importlib.util
+import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -64,7 +65,8 @@ class _SharedPass:
         self.inside: dict[str, frozenset[str]] = {}  # module -> the modules importing then
         self.loads: dict[str, int] = {}  # module -> when it was looked up to be loaded
         self.importing: list[str] = []  # the imports under way, innermost last
-        self.guarded: dict[str, tuple[Any, Any]] = {}  # package -> (it, its own __getattr__)
+        # package -> (it, its own __getattr__, the guard put in its place)
+        self.guarded: dict[str, tuple[Any, Any, Any]] = {}
         self.peeked = False  # whether the import under way looked up a hidden submodule
         self.writers: dict[str, set[str]] = {}  # module -> imports that changed its namespace
         self.prints: dict[
@@ -73,6 +75,21 @@ class _SharedPass:
         self.tainted: set[str] = set()  # modules that warned or changed process state
         self.hidden: dict[str, tuple[Any, str, Any]] = {}  # module -> (package, attribute, it)
         self.current: set[str] = set()  # what the import under way asked for
+        # The attributes stay hidden from one import to the next when nothing but what is
+        # tracked here changed since the last ``hide`` (``settle``): hiding and revealing every
+        # submodule around every import costs the square of the modules
+        self.full_hide = True  # the next ``hide`` looks at every module
+        self.known: dict[str, Any] = {}  # project module -> it, in sys.modules at the last hide
+        self.above: set[str] = set()  # the packages of ``known``
+        # of ``known``, the submodules not hidden (their package holds another object, or none)
+        self.unhidden: set[str] = set()
+        # package -> (it, the keys of its namespace), at the last hide
+        self.views: dict[str, tuple[Any, set[str]]] = {}
+        self.touched: set[str] = set()  # packages whose namespace got keys since the last hide
+        self.size, self.last = 0, ""  # sys.modules at the last hide: its length, last key
+        self.added: set[str] = set()  # project modules the last import put in sys.modules
+        self.counts: dict[str, int] = {}  # package -> how many of its submodules are hidden
+        self.candidates: set[str] = set()  # modules the next ``hide`` looks at
 
     def project(self, name: str) -> bool:
         return name.split(".", 1)[0] in self.tops
@@ -106,25 +123,133 @@ class _SharedPass:
             if hidden is not None:
                 package, attribute, value = hidden
                 setattr(package, attribute, value)
+                self.counts[module.rpartition(".")[0]] -= 1
+                self.candidates.add(module)
 
     def hide(self) -> None:
         """Remove every submodule attribute of the project's packages, each package getting a
-        module ``__getattr__`` that notes when code looks one up while it is hidden."""
+        module ``__getattr__`` that notes when code looks one up while it is hidden. After an
+        import ``settle`` kept hidden, only the modules it names are looked at: the others' are
+        hidden already or cannot be hidden."""
         self.peeked = False
-        for name, module in list(sys.modules.items()):
-            if not self.project(name):
+        if self.full_hide:
+            self.known, self.views, self.above, self.unhidden = {}, {}, set(), set()
+            looked_at = [name for name in sys.modules if self.project(name)]
+        else:
+            looked_at = sorted(self.candidates)
+        for name in looked_at:
+            module = sys.modules.get(name)
+            if module is not None and name not in self.hidden:
+                self._hide(name, module)
+        for package_name in [p for p in self.guarded if not self.counts.get(p)]:
+            self._unguard(package_name)
+        self._remember(looked_at)
+        self.candidates, self.full_hide = set(), False
+
+    def _hide(self, name: str, module: Any) -> None:
+        package_name, _, attribute = name.rpartition(".")
+        package = sys.modules.get(package_name)
+        if not package_name or package is None:
+            return
+        if package.__dict__.get(attribute) is module:
+            delattr(package, attribute)
+            self.hidden[name] = (package, attribute, module)
+            self.counts[package_name] = self.counts.get(package_name, 0) + 1
+            if package_name not in self.guarded:
+                previous = package.__dict__.get("__getattr__")
+                guard = self._guard(package_name, previous)
+                self.guarded[package_name] = (package, previous, guard)
+                package.__getattr__ = guard  # type: ignore[method-assign]
+
+    def _unguard(self, package_name: str) -> None:
+        package, previous, _ = self.guarded.pop(package_name)
+        if previous is None:
+            del package.__getattr__
+        else:
+            package.__getattr__ = previous
+
+    def _remember(self, looked_at: Iterable[str]) -> None:
+        """Note the project's modules and the keys of their packages' namespaces as ``hide``
+        left them, for ``settle`` to tell what changed."""
+        packages, modules = set(self.touched), sys.modules
+        for name in looked_at:
+            module = modules.get(name)
+            if module is None:
                 continue
+            self.known.setdefault(name, module)
+            package_name = name.rpartition(".")[0]
+            if package_name:
+                self.above.add(package_name)
+                packages.add(package_name)
+                if name in self.hidden:
+                    self.unhidden.discard(name)
+                else:
+                    self.unhidden.add(name)
+            packages.add(name)
+        for package_name in packages & self.above:
+            package = modules.get(package_name)
+            if package is not None:
+                self.views[package_name] = (package, set(package.__dict__))
+        self.touched = set()
+        self.size = len(modules)
+        self.last = next(reversed(modules), "")
+
+    def settle(self) -> None:
+        """After an import: the attributes stay hidden when the import changed nothing hiding
+        depends on but what is tracked (modules it loaded, attributes it revealed or set on a
+        package), so that the next ``hide`` hides what revealing all and hiding all would (a
+        hidden submodule whose module was since replaced in sys.modules stays hidden, as it is
+        on a fresh import that does not ask for it); else (a module removed from sys.modules, a
+        package replaced, a hidden attribute or a guard set back) they are all revealed, and
+        the next ``hide`` looks at every module. ``added``: the project modules the import put
+        in sys.modules."""
+        added = self._added()
+        changed = None if added is None else self._changed(added)
+        if added is None or changed is None:
+            self.reveal_all()
+            added = {n for n in sys.modules.keys() - self.known.keys() if self.project(n)}
+        else:
+            self.candidates |= changed
+        self.added = added
+
+    def _added(self) -> set[str] | None:
+        """The project modules put in sys.modules since the last ``hide``, read from its end (a
+        dict keeps the order keys came in); None when a module was also removed or put back."""
+        modules, added = sys.modules, set()
+        for name in reversed(modules):
+            if name == self.last:
+                break
+            added.add(name)
+        if len(modules) != self.size + len(added) or not added.isdisjoint(self.known):
+            return None
+        return {name for name in added if self.project(name)}
+
+    def _changed(self, added: set[str]) -> set[str] | None:
+        """The modules whose attribute on their package may have to be hidden now, beyond those
+        revealed; None when the state moved in a way only a whole ``hide`` follows."""
+        modules = sys.modules
+        if not self.above.isdisjoint(added):
+            return None  # a package put in sys.modules after its submodules
+        changed = set(added)
+        for name in self.unhidden:  # its package now holds its module (either one replaced)?
             package_name, _, attribute = name.rpartition(".")
-            package = sys.modules.get(package_name)
-            if not package_name or package is None:
-                continue
-            if package.__dict__.get(attribute) is module:
-                delattr(package, attribute)
-                self.hidden[name] = (package, attribute, module)
-                if package_name not in self.guarded:
-                    previous = package.__dict__.get("__getattr__")
-                    self.guarded[package_name] = (package, previous)
-                    package.__getattr__ = self._guard(package_name, previous)  # type: ignore[method-assign]
+            package = modules.get(package_name)
+            if package is not None and package.__dict__.get(attribute) is modules.get(name):
+                changed.add(name)
+        for package_name, (package, keys) in self.views.items():
+            namespace = package.__dict__
+            if modules.get(package_name) is not package:
+                return None
+            guard = self.guarded.get(package_name)
+            if guard is not None and namespace.get("__getattr__") is not guard[2]:
+                return None
+            for key in namespace.keys() - keys:
+                name = f"{package_name}.{key}"
+                if name in self.hidden:
+                    return None
+                changed.add(name)
+                self.touched.add(package_name)
+        return changed
 
     def _guard(self, package: str, previous: Any) -> Callable[[str], Any]:
         def __getattr__(attribute: str) -> Any:
@@ -140,12 +265,10 @@ class _SharedPass:
         for package, attribute, value in self.hidden.values():
             setattr(package, attribute, value)
         self.hidden.clear()
-        for package, previous in self.guarded.values():
-            if previous is None:
-                del package.__getattr__
-            else:
-                package.__getattr__ = previous
-        self.guarded.clear()
+        self.counts.clear()
+        for package_name in list(self.guarded):
+            self._unguard(package_name)
+        self.full_hide = True
 
     def closure(self, module: str) -> set[str]:
         """What a fresh import of ``module`` asks for: its packages and what its import asked for
@@ -163,12 +286,23 @@ class _SharedPass:
 
     # -- what may differ from a fresh import -------------------------------------------------
 
-    def fingerprint(self, name: str) -> frozenset[tuple[str, int, int]] | None:
+    def fingerprint(
+        self, name: str, revealed: bool = False
+    ) -> frozenset[tuple[str, int, int]] | None:
+        """The namespace of module ``name``: (key, id, size of a container) of each value but
+        its submodules'. ``revealed``: as it would be with every attribute revealed (the guard
+        ``hide`` put in a package's ``__getattr__`` taken back; a hidden submodule's attribute
+        is not in the print either way)."""
         module = sys.modules.get(name)
         if module is None:
             return None
         items = []
+        guarded = self.guarded.get(name) if revealed else None
         for key, value in list(vars(module).items()):
+            if guarded is not None and key == "__getattr__" and value is guarded[2]:
+                if guarded[1] is None:
+                    continue
+                value = guarded[1]
             kind = type(value)  # never ``isinstance``: a lazy object would run code to answer
             if key == "__warningregistry__" or (
                 issubclass(kind, type(sys)) and value is sys.modules.get(f"{name}.{key}")
@@ -194,7 +328,7 @@ class _SharedPass:
         for name in closure:
             if not self.project(name):
                 continue
-            now = self.fingerprint(name)
+            now = self.fingerprint(name, revealed=True)
             if name in self.prints and now != self.prints[name]:
                 self.writers.setdefault(name, set()).add(top)
             if now is not None:
@@ -312,7 +446,19 @@ def _process_state() -> tuple[Any, ...]:
         os.getcwd(),
         dict(os.environ),
         list(sys.path),
-        {key: id(value) for key, value in vars(builtins).items()},
+        # what builtins holds, compared by identity (``id`` is an audited event: slow)
+        (tuple(vars(builtins)), tuple(vars(builtins).values())),
+    )
+
+
+def _same_state(state: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
+    """Whether two ``_process_state`` are alike (builtins' values by identity: an ``==`` could
+    run code)."""
+    (names, values), (other_names, other_values) = state[3], other[3]
+    return (
+        state[:3] == other[:3]
+        and names == other_names
+        and all(map(operator.is_, values, other_values))
     )
 
 
@@ -403,7 +549,6 @@ def _import_one(
 ) -> tuple[Record, set[str], bool]:
     """Import ``module`` in the shared interpreter: its record, the project modules its import
     ran (its closure), and whether nothing it did rules out trusting the record."""
-    before = {name for name in sys.modules if shared.project(name)}
     state = _process_state()
     shared.current = set()
     watch.reached = set()
@@ -412,21 +557,21 @@ def _import_one(
     try:
         data = record(module, src_dir, names)
     finally:
-        shared.reveal_all()
+        shared.settle()
     if shared.peeked:
         shared.tainted.add(module)
-    loaded = {name for name in sys.modules if shared.project(name)} - before
+    loaded = shared.added
     own = shared.asked.setdefault(module, {})
     for name in sorted(shared.current - {module}):  # asked by what its import loaded
         own.setdefault(name)
     closure = shared.closure(module) | loaded
-    if _process_state() != state:
+    if not _same_state(_process_state(), state):
         shared.tainted.add(module)
         _restore(state)
     for warning in data["deprecations"]:
         issuer = _module_of(str(warning["path"]), src_dir)
         shared.tainted.add(module)
-        if issuer is not None and issuer not in before:
+        if issuer is not None and issuer not in shared.known:
             shared.tainted.add(issuer)  # loaded (or failed) in this import
     shared.note_writes(module, closure)
     return data, closure, shared.trusted(module, data, closure)
@@ -449,6 +594,7 @@ def run(
     with _import_hooks(shared):
         for module, names in modules:
             done.append((module, *_import_one(shared, module, names, src_dir, record, watch)))
+    shared.reveal_all()
     shared.find_cycles()
     for module, data, closure, trusted in done:
         vouched = trusted and shared.settled(module, closure)
