@@ -34,21 +34,23 @@ receivers, a registry inside an instance) is not.
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 Record = dict[str, Any]
 _CONTAINERS = (dict, list, set)
 
 
-def _parents(name: str) -> list[str]:
+@functools.cache  # asked for on every import statement and every step of every closure walk
+def _parents(name: str) -> tuple[str, ...]:
     parts = name.split(".")
-    return [".".join(parts[:end]) for end in range(1, len(parts))]
+    return tuple(".".join(parts[:end]) for end in range(1, len(parts)))
 
 
 class _SharedPass:
@@ -73,9 +75,16 @@ class _SharedPass:
         self.tainted: set[str] = set()  # modules that warned or changed process state
         self.hidden: dict[str, tuple[Any, str, Any]] = {}  # module -> (package, attribute, it)
         self.current: set[str] = set()  # what the import under way asked for
+        self.revealed: set[str] = set()  # modules whose closure ``reveal`` put back since ``hide``
+        self.projects: dict[str, bool] = {}  # module -> whether it is the project's
+        # module -> what its last fingerprint was computed from, and that fingerprint
+        self.fingerprinted: dict[str, tuple[_Snapshot, frozenset[tuple[str, int, int]]]] = {}
 
     def project(self, name: str) -> bool:
-        return name.split(".", 1)[0] in self.tops
+        known = self.projects.get(name)
+        if known is None:
+            known = self.projects[name] = name.split(".", 1)[0] in self.tops
+        return known
 
     # -- what each import asks for -----------------------------------------------------------
 
@@ -100,8 +109,17 @@ class _SharedPass:
             self.reveal(name)
 
     def reveal(self, name: str) -> None:
-        """Put back the submodule attributes a fresh import of ``name`` would set."""
-        for module in self.closure(name) if self.hidden else ():
+        """Put back the submodule attributes a fresh import of ``name`` would set.
+
+        Called on every import statement run, functions' included (sympy runs thousands while
+        its modules build their tables), so it walks only what no earlier call of this import
+        walked: a module walked before has its closure revealed already, and what its closure
+        gained since was asked for through ``asked_for``, which revealed it then."""
+        if not self.hidden or name in self.revealed:
+            return
+        walked = self.closure(name, known=self.revealed)
+        self.revealed |= walked
+        for module in walked:
             hidden = self.hidden.pop(module, None)
             if hidden is not None:
                 package, attribute, value = hidden
@@ -111,6 +129,7 @@ class _SharedPass:
         """Remove every submodule attribute of the project's packages, each package getting a
         module ``__getattr__`` that notes when code looks one up while it is hidden."""
         self.peeked = False
+        self.revealed.clear()
         for name, module in list(sys.modules.items()):
             if not self.project(name):
                 continue
@@ -147,28 +166,39 @@ class _SharedPass:
                 package.__getattr__ = previous
         self.guarded.clear()
 
-    def closure(self, module: str) -> set[str]:
+    def closure(self, module: str, known: Collection[str] = ()) -> set[str]:
         """What a fresh import of ``module`` asks for: its packages and what its import asked for
-        here, each with its own closure."""
+        here, each with its own closure (the walk stops at the modules of ``known``)."""
         found: set[str] = set()
-        todo = [module]
-        while todo:
-            name = todo.pop()
-            if name in found:
-                continue
-            found.add(name)
-            todo.extend(_parents(name))
-            todo.extend(self.asked.get(name, ()))
+        frontier = {module} - set(known)
+        while frontier:  # a set at a time: each module's edges are added by C code
+            found |= frontier
+            following: set[str] = set()
+            for name in frontier:
+                following.update(_parents(name))
+                following.update(self.asked.get(name, ()))
+            frontier = following - found
+            frontier.difference_update(known)
         return found
 
     # -- what may differ from a fresh import -------------------------------------------------
 
     def fingerprint(self, name: str) -> frozenset[tuple[str, int, int]] | None:
+        """The names of ``name``'s namespace with the identity of each value and the size of
+        each container (a submodule's attribute and the warnings registry left out)."""
         module = sys.modules.get(name)
         if module is None:
             return None
+        namespace = vars(module)
+        # the keys, the values' identities and types, taken by C code: when they are what they
+        # were, only the sizes and the submodule tests the last print rests on can have changed
+        values = namespace.values()
+        objects = (tuple(namespace), tuple(map(id, values)), tuple(map(type, values)))
+        last = self.fingerprinted.get(name)
+        if last is not None and _unchanged(last[0], objects, name, namespace):
+            return last[1]
         items = []
-        for key, value in list(vars(module).items()):
+        for key, value in list(namespace.items()):
             kind = type(value)  # never ``isinstance``: a lazy object would run code to answer
             if key == "__warningregistry__" or (
                 issubclass(kind, type(sys)) and value is sys.modules.get(f"{name}.{key}")
@@ -176,7 +206,10 @@ class _SharedPass:
                 continue  # the warnings machinery's bookkeeping; a submodule's attribute
             size = len(value) if kind in _CONTAINERS else -1
             items.append((key, id(value), size))
-        return frozenset(items)
+        snapshot = _Snapshot(objects, *_dependent(name, namespace))
+        print_ = frozenset(items)
+        self.fingerprinted[name] = (snapshot, print_)
+        return print_
 
     def loaded(self, names: Iterable[str]) -> None:
         """Note the namespace of each module of ``names`` whose import just finished (one loaded
@@ -195,7 +228,7 @@ class _SharedPass:
             if not self.project(name):
                 continue
             now = self.fingerprint(name)
-            if name in self.prints and now != self.prints[name]:
+            if name in self.prints and now is not self.prints[name] and now != self.prints[name]:
                 self.writers.setdefault(name, set()).add(top)
             if now is not None:
                 self.prints[name] = now
@@ -258,6 +291,41 @@ class _SharedPass:
             if entry is None or entry != self.first_reached(module, members):
                 return False
         return True
+
+
+class _Snapshot(NamedTuple):
+    """What a fingerprint is computed from, beside the objects (keys and identities): the size
+    of each container and whether each module value is the submodule of that name."""
+
+    objects: tuple[tuple[str, ...], tuple[int, ...], tuple[type, ...]]
+    sizes: tuple[tuple[str, int], ...]
+    submodules: tuple[tuple[str, bool], ...]
+
+
+def _dependent(
+    name: str, namespace: dict[str, Any], last: _Snapshot | None = None
+) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, bool], ...]]:
+    """The sizes and submodule tests of ``namespace`` (only of the keys ``last`` has them for:
+    the same objects under the same keys)."""
+    if last is not None:
+        sizes = tuple((key, len(namespace[key])) for key, _ in last.sizes)
+        keys: Iterable[str] = (key for key, _ in last.submodules)
+    else:
+        sizes = tuple(
+            (key, len(value)) for key, value in namespace.items() if type(value) in _CONTAINERS
+        )
+        keys = [key for key, value in namespace.items() if issubclass(type(value), type(sys))]
+    submodules = tuple((key, namespace[key] is sys.modules.get(f"{name}.{key}")) for key in keys)
+    return sizes, submodules
+
+
+def _unchanged(
+    last: _Snapshot, objects: tuple[Any, ...], name: str, namespace: dict[str, Any]
+) -> bool:
+    """Whether ``namespace`` gives the fingerprint ``last`` was taken for."""
+    return last.objects == objects and last == _Snapshot(
+        objects, *_dependent(name, namespace, last)
+    )
 
 
 def _initializing(name: str) -> bool:
