@@ -190,10 +190,9 @@ class _SharedPass:
         if module is None:
             return None
         namespace = vars(module)
-        # the keys, the values' identities and types, taken by C code: when they are what they
-        # were, only the sizes and the submodule tests the last print rests on can have changed
-        values = namespace.values()
-        objects = (tuple(namespace), tuple(map(id, values)), tuple(map(type, values)))
+        # when the namespace holds what it held, only the sizes and the submodule tests the last
+        # print rests on can have changed
+        objects = _contents(namespace)
         last = self.fingerprinted.get(name)
         if last is not None and _unchanged(last[0], objects, name, namespace):
             return last[1]
@@ -297,7 +296,7 @@ class _Snapshot(NamedTuple):
     """What a fingerprint is computed from, beside the objects (keys and identities): the size
     of each container and whether each module value is the submodule of that name."""
 
-    objects: tuple[tuple[str, ...], tuple[int, ...], tuple[type, ...]]
+    objects: object  # ``_contents`` of the namespace
     sizes: tuple[tuple[str, int], ...]
     submodules: tuple[tuple[str, bool], ...]
 
@@ -319,9 +318,43 @@ def _dependent(
     return sizes, submodules
 
 
-def _unchanged(
-    last: _Snapshot, objects: tuple[Any, ...], name: str, namespace: dict[str, Any]
-) -> bool:
+def _version_reader() -> Callable[[dict[str, Any]], int] | None:
+    """CPython's dict version tag (PEP 509, in ``PyDictObject`` after the header and
+    ``ma_used``), which every change of a dict renews: where it is there and proves to behave
+    so here; None elsewhere."""
+    if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13):
+        return None
+    try:
+        import ctypes
+    except ImportError:
+        return None
+    offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
+
+    def version(namespace: dict[str, Any]) -> int:
+        return int(ctypes.c_uint64.from_address(id(namespace) + offset).value)
+
+    probe: dict[str, Any] = {"a": 1}
+    seen = [version(probe)]
+    for change in (lambda: probe.__setitem__("a", []), lambda: probe.pop("a")):
+        change()
+        seen.append(version(probe))
+    untouched = version(probe) == seen[-1] and len(set(seen)) == len(seen)
+    return version if untouched else None
+
+
+_VERSION = _version_reader()
+
+
+def _contents(namespace: dict[str, Any]) -> object:
+    """What identifies what ``namespace`` holds: the dict and its version where CPython keeps
+    one, else its keys with their values' identities and types (taken by C code)."""
+    if _VERSION is not None:
+        return (id(namespace), _VERSION(namespace))
+    values = namespace.values()
+    return (tuple(namespace), tuple(map(id, values)), tuple(map(type, values)))
+
+
+def _unchanged(last: _Snapshot, objects: object, name: str, namespace: dict[str, Any]) -> bool:
     """Whether ``namespace`` gives the fingerprint ``last`` was taken for."""
     return last.objects == objects and last == _Snapshot(
         objects, *_dependent(name, namespace, last)
