@@ -34,22 +34,24 @@ receivers, a registry inside an instance) is not.
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
 import importlib.util
 import operator
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 Record = dict[str, Any]
 _CONTAINERS = (dict, list, set)
 
 
-def _parents(name: str) -> list[str]:
+@functools.cache  # asked for on every import statement and every step of every closure walk
+def _parents(name: str) -> tuple[str, ...]:
     parts = name.split(".")
-    return [".".join(parts[:end]) for end in range(1, len(parts))]
+    return tuple(".".join(parts[:end]) for end in range(1, len(parts)))
 
 
 class _SharedPass:
@@ -90,9 +92,18 @@ class _SharedPass:
         self.added: set[str] = set()  # project modules the last import put in sys.modules
         self.counts: dict[str, int] = {}  # package -> how many of its submodules are hidden
         self.candidates: set[str] = set()  # modules the next ``hide`` looks at
+        self.revealed: set[str] = set()  # modules whose closure ``reveal`` put back since ``hide``
+        self.projects: dict[str, bool] = {}  # module -> whether it is the project's
+        # (module, revealed) -> what its last fingerprint was computed from, and that fingerprint
+        self.fingerprinted: dict[
+            tuple[str, bool], tuple[_Snapshot, frozenset[tuple[str, int, int]]]
+        ] = {}
 
     def project(self, name: str) -> bool:
-        return name.split(".", 1)[0] in self.tops
+        known = self.projects.get(name)
+        if known is None:
+            known = self.projects[name] = name.split(".", 1)[0] in self.tops
+        return known
 
     # -- what each import asks for -----------------------------------------------------------
 
@@ -117,8 +128,17 @@ class _SharedPass:
             self.reveal(name)
 
     def reveal(self, name: str) -> None:
-        """Put back the submodule attributes a fresh import of ``name`` would set."""
-        for module in self.closure(name) if self.hidden else ():
+        """Put back the submodule attributes a fresh import of ``name`` would set.
+
+        Called on every import statement run, functions' included (sympy runs thousands while
+        its modules build their tables), so it walks only what no earlier call of this import
+        walked: a module walked before has its closure revealed already, and what its closure
+        gained since was asked for through ``asked_for``, which revealed it then."""
+        if not self.hidden or name in self.revealed:
+            return
+        walked = self.closure(name, known=self.revealed)
+        self.revealed |= walked
+        for module in walked:
             hidden = self.hidden.pop(module, None)
             if hidden is not None:
                 package, attribute, value = hidden
@@ -132,6 +152,7 @@ class _SharedPass:
         import ``settle`` kept hidden, only the modules it names are looked at: the others' are
         hidden already or cannot be hidden."""
         self.peeked = False
+        self.revealed.clear()
         if self.full_hide:
             self.known, self.views, self.above, self.unhidden = {}, {}, set(), set()
             looked_at = [name for name in sys.modules if self.project(name)]
@@ -270,18 +291,19 @@ class _SharedPass:
             self._unguard(package_name)
         self.full_hide = True
 
-    def closure(self, module: str) -> set[str]:
+    def closure(self, module: str, known: Collection[str] = ()) -> set[str]:
         """What a fresh import of ``module`` asks for: its packages and what its import asked for
-        here, each with its own closure."""
+        here, each with its own closure (the walk stops at the modules of ``known``)."""
         found: set[str] = set()
-        todo = [module]
-        while todo:
-            name = todo.pop()
-            if name in found:
-                continue
-            found.add(name)
-            todo.extend(_parents(name))
-            todo.extend(self.asked.get(name, ()))
+        frontier = {module} - set(known)
+        while frontier:  # a set at a time: each module's edges are added by C code
+            found |= frontier
+            following: set[str] = set()
+            for name in frontier:
+                following.update(_parents(name))
+                following.update(self.asked.get(name, ()))
+            frontier = following - found
+            frontier.difference_update(known)
         return found
 
     # -- what may differ from a fresh import -------------------------------------------------
@@ -296,9 +318,16 @@ class _SharedPass:
         module = sys.modules.get(name)
         if module is None:
             return None
+        namespace = vars(module)
+        # when the namespace holds what it held, only the sizes and the submodule tests the last
+        # print rests on can have changed
+        objects = _contents(namespace)
+        last = self.fingerprinted.get((name, revealed))
+        if last is not None and _unchanged(last[0], objects, name, namespace):
+            return last[1]
         items = []
         guarded = self.guarded.get(name) if revealed else None
-        for key, value in list(vars(module).items()):
+        for key, value in list(namespace.items()):
             if guarded is not None and key == "__getattr__" and value is guarded[2]:
                 if guarded[1] is None:
                     continue
@@ -310,7 +339,10 @@ class _SharedPass:
                 continue  # the warnings machinery's bookkeeping; a submodule's attribute
             size = len(value) if kind in _CONTAINERS else -1
             items.append((key, id(value), size))
-        return frozenset(items)
+        snapshot = _Snapshot(objects, *_dependent(name, namespace))
+        print_ = frozenset(items)
+        self.fingerprinted[name, revealed] = (snapshot, print_)
+        return print_
 
     def loaded(self, names: Iterable[str]) -> None:
         """Note the namespace of each module of ``names`` whose import just finished (one loaded
@@ -329,7 +361,7 @@ class _SharedPass:
             if not self.project(name):
                 continue
             now = self.fingerprint(name, revealed=True)
-            if name in self.prints and now != self.prints[name]:
+            if name in self.prints and now is not self.prints[name] and now != self.prints[name]:
                 self.writers.setdefault(name, set()).add(top)
             if now is not None:
                 self.prints[name] = now
@@ -392,6 +424,75 @@ class _SharedPass:
             if entry is None or entry != self.first_reached(module, members):
                 return False
         return True
+
+
+class _Snapshot(NamedTuple):
+    """What a fingerprint is computed from, beside the objects (keys and identities): the size
+    of each container and whether each module value is the submodule of that name."""
+
+    objects: object  # ``_contents`` of the namespace
+    sizes: tuple[tuple[str, int], ...]
+    submodules: tuple[tuple[str, bool], ...]
+
+
+def _dependent(
+    name: str, namespace: dict[str, Any], last: _Snapshot | None = None
+) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, bool], ...]]:
+    """The sizes and submodule tests of ``namespace`` (only of the keys ``last`` has them for:
+    the same objects under the same keys)."""
+    if last is not None:
+        sizes = tuple((key, len(namespace[key])) for key, _ in last.sizes)
+        keys: Iterable[str] = (key for key, _ in last.submodules)
+    else:
+        sizes = tuple(
+            (key, len(value)) for key, value in namespace.items() if type(value) in _CONTAINERS
+        )
+        keys = [key for key, value in namespace.items() if issubclass(type(value), type(sys))]
+    submodules = tuple((key, namespace[key] is sys.modules.get(f"{name}.{key}")) for key in keys)
+    return sizes, submodules
+
+
+def _version_reader() -> Callable[[dict[str, Any]], int] | None:
+    """CPython's dict version tag (PEP 509, in ``PyDictObject`` after the header and
+    ``ma_used``), which every change of a dict renews: where it is there and proves to behave
+    so here; None elsewhere."""
+    if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13):
+        return None
+    try:
+        import ctypes
+    except ImportError:
+        return None
+    offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
+
+    def version(namespace: dict[str, Any]) -> int:
+        return int(ctypes.c_uint64.from_address(id(namespace) + offset).value)
+
+    probe: dict[str, Any] = {"a": 1}
+    seen = [version(probe)]
+    for change in (lambda: probe.__setitem__("a", []), lambda: probe.pop("a")):
+        change()
+        seen.append(version(probe))
+    untouched = version(probe) == seen[-1] and len(set(seen)) == len(seen)
+    return version if untouched else None
+
+
+_VERSION = _version_reader()
+
+
+def _contents(namespace: dict[str, Any]) -> object:
+    """What identifies what ``namespace`` holds: the dict and its version where CPython keeps
+    one, else its keys with their values' identities and types (taken by C code)."""
+    if _VERSION is not None:
+        return (id(namespace), _VERSION(namespace))
+    values = namespace.values()
+    return (tuple(namespace), tuple(map(id, values)), tuple(map(type, values)))
+
+
+def _unchanged(last: _Snapshot, objects: object, name: str, namespace: dict[str, Any]) -> bool:
+    """Whether ``namespace`` gives the fingerprint ``last`` was taken for."""
+    return last.objects == objects and last == _Snapshot(
+        objects, *_dependent(name, namespace, last)
+    )
 
 
 def _initializing(name: str) -> bool:
