@@ -221,11 +221,22 @@ class _SharedPass:
     def entry(self, cycle: tuple[str, ...]) -> str | None:
         """The module by which this process entered ``cycle``, when it entered it once: every
         other module of it that was loaded was loaded while that one was being imported."""
-        loaded = sorted((m for m in cycle if m in self.loads), key=self.loads.__getitem__)
+        loaded = self.loaded_in(cycle)
         if not loaded:
             return None
         first = loaded[0]
         return first if all(first in self.inside.get(m, ()) for m in loaded[1:]) else None
+
+    def loaded_in(self, cycle: tuple[str, ...]) -> list[str]:
+        """The modules of ``cycle`` this process looked up to load, in the order it did."""
+        return sorted((m for m in cycle if m in self.loads), key=self.loads.__getitem__)
+
+    def reentered(self, cycle: tuple[str, ...], by: str | None) -> bool:
+        """Whether this process entered ``cycle`` by ``by`` and yet more than once (a module of
+        it failed half-way, and another import loaded it again): entering it by ``by`` again
+        does the same."""
+        loaded = self.loaded_in(cycle)
+        return bool(loaded) and loaded[0] == by and self.entry(cycle) is None
 
     def first_reached(self, module: str, cycle: frozenset[str]) -> str | None:
         """The module of ``cycle`` a fresh import of ``module`` reaches first: its packages,
@@ -491,11 +502,13 @@ def run(
 
 def retry_order(shared: _SharedPass, done: Done, vouched: set[str]) -> list[str]:
     """The modules this pass did not vouch for that a pass of their own may: not those whose
-    record or closure warned or changed process state (no order helps them), only those another
-    module's writes or a cycle entered elsewhere ruled out. Any order is as exact as any other
-    (every pass applies the same rules); this one gives them their best chance: a module whose
-    import reaches a cycle by the module most of them reach it by first, then the modules whose
-    closure holds none of the imports that wrote outside their closure here, then the rest."""
+    record or closure warned or changed process state, nor those that reach a cycle by the
+    module this process entered it by and yet entered it twice (no order helps them), only
+    those another module's writes or a cycle entered elsewhere ruled out. Any order is as exact
+    as any other (every pass applies the same rules); this one gives them their best chance: a
+    module whose import reaches a cycle by the module most of them reach it by first, then the
+    modules whose closure holds none of the modules that wrote outside their closure here, then
+    the rest."""
     candidates = [
         (module, closure)
         for module, data, closure, _ in done
@@ -510,9 +523,14 @@ def retry_order(shared: _SharedPass, done: Done, vouched: set[str]) -> list[str]
             if foreign:
                 writers |= foreign | shared.authors.get(name, set())
     wishes = {module: _wishes(shared, module, closure) for module, closure in candidates}
+    candidates = [
+        (module, closure)
+        for module, closure in candidates
+        if not any(shared.reentered(cycle, entry) for cycle, entry in wishes[module].items())
+    ]
     tally: dict[tuple[str, ...], dict[str | None, int]] = {}
-    for wished in wishes.values():
-        for cycle, entry in wished.items():
+    for module, _ in candidates:
+        for cycle, entry in wishes[module].items():
             counts = tally.setdefault(cycle, {})
             counts[entry] = counts.get(entry, 0) + 1
     chosen = {cycle: max(counts, key=counts.__getitem__) for cycle, counts in tally.items()}
