@@ -239,22 +239,25 @@ def _orders(graph: ImportOrder) -> dict[str, ImportOrder]:
     }
 
 
+def _check_every_module(tree: Path, order: ImportOrder | None) -> SmokeReport:
+    return smoke_modules(
+        tree,
+        "src",
+        sorted(_graph_order(tree).modules),
+        {"app.core.compat": ("thing", "other")},
+        2,
+        changed=CHANGED,
+        order=order,
+    )
+
+
 def test_the_one_interpreter_gives_every_module_its_own_record_whatever_the_order(
     shared_tree: Path,
 ) -> None:
     graph = _graph_order(shared_tree)
-    modules = sorted(graph.modules)
 
     def check(order: ImportOrder | None) -> SmokeReport:
-        return smoke_modules(
-            shared_tree,
-            "src",
-            modules,
-            {"app.core.compat": ("thing", "other")},
-            2,
-            changed=CHANGED,
-            order=order,
-        )
+        return _check_every_module(shared_tree, order)
 
     alone = check(None)
     assert alone.in_one_interpreter == 0
@@ -313,19 +316,10 @@ def test_a_pass_of_their_own_vouches_for_what_another_import_or_a_cycle_ruled_ou
     by another module than the first pass entered it by. More records vouched for, the same
     records."""
     graph = _graph_order(shared_tree)
-    modules = sorted(graph.modules)
 
     def check(order: ImportOrder | None, passes: str) -> SmokeReport:
         monkeypatch.setenv("SHIMKIT_SHARED_PASSES", passes)
-        return smoke_modules(
-            shared_tree,
-            "src",
-            modules,
-            {"app.core.compat": ("thing", "other")},
-            2,
-            changed=CHANGED,
-            order=order,
-        )
+        return _check_every_module(shared_tree, order)
 
     expected = [_comparable(r) for r in check(None, "1").results]
     once, again = check(graph, "1"), check(graph, "4")
