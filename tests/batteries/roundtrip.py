@@ -16,8 +16,10 @@ A pristine tree is an oracle that needs no hand-written expectation. For each tr
    pristine commit byte for byte (``CHANGELOG.md``, the kit's record, aside).
 2. **regressions**: on ``--regressions`` of the trees, one case per planted regression that the
    rewrite cannot see (a module that imports the shim by a computed name, one that warns once
-   the shim is gone, one whose re-export turns ``None``, a test that needs the shim): the
-   verification must refuse, name a reason and leave the tree as it was (``refused``).
+   the shim is gone, one whose re-export turns ``None``, a test that needs the shim, a layer
+   that warned before the change and whose re-export turns ``None`` after it, a module that
+   failed before the change and fails otherwise after it): the verification must refuse, say
+   the regression's own reason and leave the tree as it was (``refused``).
 
 The kit runs with its plan narrowed to the small check test each tree gets (``battery_checks``).
 A rich table shows each case's outcome, the files that differ and the time. Exit 1 on any
@@ -242,6 +244,7 @@ class Case:
     reason: str = ""
     seconds: float = 0.0
     forms: Counter[str] = field(default_factory=Counter)
+    told: str = ""  # a planted regression: what its refusal must say
 
     @property
     def failed(self) -> bool:
@@ -421,7 +424,7 @@ def reason_of(output: str) -> str:
         if line.startswith("error:"):
             return line
     kept = next((i for i, line in enumerate(lines) if line.startswith("Layers left")), len(lines))
-    why = [row for row in _rows(lines[kept:]) if row[-1] and row[-1] != "why it stays"]
+    why = [row for row in table_rows(lines[kept:]) if row[-1] and row[-1] != "why it stays"]
     stays = [line for line in lines if "asked for stay" in line]
     if stays:
         return stays[0] + ": " + "; ".join(" ".join(cell for cell in row if cell) for row in why)
@@ -429,7 +432,13 @@ def reason_of(output: str) -> str:
     return " | ".join(failed[:4])
 
 
-def _rows(lines: Sequence[str]) -> list[list[str]]:
+def said_in_tables(output: str) -> str:
+    """What a run's tables say, each row's cells on one line (a wrapped cell joined again)."""
+    lines = [line.strip() for line in output.splitlines()]
+    return "\n".join(" | ".join(row) for row in table_rows(lines))
+
+
+def table_rows(lines: Sequence[str]) -> list[list[str]]:
     """The rows of rich tables in ``lines``, continuation lines joined to their row."""
     rows: list[list[str]] = []
     for line in lines:
@@ -470,8 +479,13 @@ def judge(case: Case, status: int, output: str, root: Path, pristine: str, plant
         case.outcome = "half-written"
     elif not case.reason:
         case.outcome, case.reason = "refused, no reason", _last_line(output)
-    else:  # a layer that stays for a reason of its own says nothing of the regression
-        case.outcome = "inconclusive" if stays else "refused"
+    elif stays:  # a layer that stays for a reason of its own says nothing of the regression
+        case.outcome = "inconclusive"
+    elif case.told not in said_in_tables(output):
+        case.outcome = "refused, wrong reason"
+        case.reason = f"wanted {case.told!r}; said: {case.reason}"
+    else:
+        case.outcome = "refused"
 
 
 def _last_line(output: str) -> str:
@@ -551,17 +565,58 @@ def _failing_test(importer: str, shim: str, name: str, package: str) -> tuple[st
     )
 
 
-REGRESSIONS: dict[str, Regression] = {
-    "stale import of the deleted shim": _stale_import,
-    "new DeprecationWarning": _new_warning,
-    "None re-export": _none_reexport,
-    "failing test": _failing_test,
+def _warned_name_lost(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+    """The None re-export's layer, which warns on import too, before the change as after it."""
+    layer = _none_reexport(importer, shim, name, package)[1]
+    warns = 'warnings.warn("_battery_warned is deprecated", DeprecationWarning)'
+    return "_battery_warned.py", f"{layer}\nimport warnings  # noqa: E402\n\n{warns}\n"
+
+
+def _failed_differently(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+    """The stale import, above a line that always failed: before the change the module fails
+    there, after it on the stale import."""
+    stale = _stale_import(importer, shim, name, package)[1]
+    return (
+        "_battery_failed.py",
+        f'{stale}raise RuntimeError("_battery_failed: configure it first")\n',
+    )
+
+
+@dataclass(frozen=True)
+class PlantedRegression:
+    plant: Regression
+    reason: str  # what the refusal must say (in its tables): the right reason, not just any
+
+
+REGRESSIONS: dict[str, PlantedRegression] = {
+    "stale import of the deleted shim": PlantedRegression(
+        _stale_import, "_battery_stale: ModuleNotFoundError: No module named"
+    ),
+    "new DeprecationWarning": PlantedRegression(
+        _new_warning, "_battery_warns: new DeprecationWarning"
+    ),
+    "None re-export": PlantedRegression(
+        _none_reexport, "_battery_none: re-exported names unusable"
+    ),
+    "failing test": PlantedRegression(_failing_test, "test_battery_shim.py::test_shim_is_there"),
+    # a warning known before the change does not excuse a name lost with it
+    "warned before, None re-export": PlantedRegression(
+        _warned_name_lost, "_battery_warned: re-exported names unusable"
+    ),
+    # a failure before the change excuses the same failure, not another one
+    "failed before, fails otherwise": PlantedRegression(
+        _failed_differently, "(before the change: RuntimeError: _battery_failed: configure"
+    ),
 }
 
 
-def regression(tree: Tree, work: Path, kit: Path, kind: str, plant: Regression) -> Case:
+def regression(
+    tree: Tree, work: Path, kit: Path, kind: str, planted_regression: PlantedRegression
+) -> Case:
     slug = kind.split()[0].lower()
-    case = Case(f"{tree.package.label}+{slug}", tree.package.label, kind)
+    case = Case(
+        f"{tree.package.label}+{slug}", tree.package.label, kind, told=planted_regression.reason
+    )
     started = time.monotonic()
     root, shims, planted = planted_copy(tree, work / case.name / "tree")
     case.shims, case.references = len(shims), len(planted.edits)
@@ -585,7 +640,7 @@ def regression(tree: Tree, work: Path, kit: Path, kind: str, plant: Regression) 
     defined = sorted(defined_names(_parse(root, tree.package.src, source)))
     name = next((n for n in defined if not n.startswith("_")), defined[0])
     package = source.partition(".")[0]
-    path, text = plant(importer, shim, name, package)
+    path, text = planted_regression.plant(importer, shim, name, package)
     base = root if path.startswith(CHECKS) else root / tree.package.src
     target = base / path
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -714,9 +769,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_differential(trees, work, console, mixed)
     kit = kit_copy(work)
     jobs: list[Callable[[], Case]] = [partial(round_trip, tree, work, kit, mixed) for tree in trees]
-    for index, (kind, plant) in enumerate(REGRESSIONS.items()):
+    for index, (kind, planted) in enumerate(REGRESSIONS.items()):
         for tree in trees[index % len(trees) :][: args.regressions] if trees and not mixed else []:
-            jobs.append(partial(regression, tree, work, kit, kind, plant))
+            jobs.append(partial(regression, tree, work, kit, kind, planted))
     cases: list[Case] = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for case in pool.map(lambda job: job(), jobs):

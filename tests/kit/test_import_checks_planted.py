@@ -58,6 +58,24 @@ TREE = {
         import warnings
         warnings.warn("app.core.warns is old", DeprecationWarning)
         """,
+    # warns in a category of its own (a warning filter matches the class, not only the text)
+    "src/app/core/deprecated_api.py": """\
+        import warnings
+
+
+        class RemovedSoon(DeprecationWarning):
+            pass
+
+
+        warnings.warn("app.core.deprecated_api is old", RemovedSoon)
+        """,
+    # a layer that warns (as it did before a change) and re-exports a name that is None: its
+    # record must carry both, so that a known warning cannot hide the name lost
+    "src/app/core/old_compat.py": """\
+        import warnings
+        from app.core.values import thing, other
+        warnings.warn("app.core.old_compat is deprecated", DeprecationWarning)
+        """,
 }
 
 EXPECTED = {
@@ -81,6 +99,14 @@ EXPECTED = {
     "app.broken.part": (SmokeOutcome.IMPORT_ERROR, "RuntimeError: app.broken cannot start"),
     "app.broken.inner.piece": (SmokeOutcome.IMPORT_ERROR, "RuntimeError: app.broken cannot start"),
     "app.core.warns": (SmokeOutcome.DEPRECATION, "DeprecationWarning: app.core.warns is old"),
+    "app.core.deprecated_api": (
+        SmokeOutcome.DEPRECATION,
+        "DeprecationWarning: app.core.deprecated_api is old",
+    ),
+    "app.core.old_compat": (
+        SmokeOutcome.DEPRECATION,
+        "DeprecationWarning: app.core.old_compat is deprecated",
+    ),
     "app.core.reads_extra": (SmokeOutcome.OK, ""),
     "app.plugins": (SmokeOutcome.OK, ""),
 }
@@ -90,6 +116,9 @@ EXPECTED = {
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tree(tmp_path_factory.mktemp("planted"), TREE)
 
+
+# the names each layer must re-export
+REEXPORTS = {"app.core.compat": ("thing", "other"), "app.core.old_compat": ("thing", "other")}
 
 # modules a change touched: each result names those its import reached
 CHANGED = ("app.core.extra", "app.core.cycle_b", "app.old", "app.gone")
@@ -103,7 +132,7 @@ def _check(
         root,
         "src",
         list(EXPECTED),
-        {"app.core.compat": ("thing", "other")},
+        REEXPORTS,
         jobs,
         mode=mode,
         changed=CHANGED,
@@ -138,9 +167,17 @@ def test_every_planted_regression_is_caught_by_one_interpreter_forked_and_fresh_
     # on their own
     assert 0 < shared.in_one_interpreter < len(EXPECTED)
     assert forked.in_one_interpreter == fresh.in_one_interpreter == 0
-    for report in (shared, forked):
+    for report in (shared, forked, fresh):
         relative = {k: (o, m.replace(f"{tree}/", "")) for k, (o, m) in _outcomes(report).items()}
         assert relative == EXPECTED
+        categories = {r.module: {d.category for d in r.deprecations} for r in report.results}
+        assert categories["app.core.warns"] == {"DeprecationWarning"}
+        assert categories["app.core.deprecated_api"] == {"app.core.deprecated_api.RemovedSoon"}
+        bad = {r.module: r.bad_names for r in report.results if r.bad_names}
+        assert bad == {
+            "app.core.compat": (("thing", "None"),),
+            "app.core.old_compat": (("thing", "None"),),  # beside its warning
+        }
     expected = [_comparable(r) for r in fresh.results]
     assert [_comparable(r) for r in forked.results] == expected
     assert [_comparable(r) for r in shared.results] == expected
@@ -244,7 +281,7 @@ def _check_every_module(tree: Path, order: ImportOrder | None) -> SmokeReport:
         tree,
         "src",
         sorted(_graph_order(tree).modules),
-        {"app.core.compat": ("thing", "other")},
+        REEXPORTS,
         2,
         changed=CHANGED,
         order=order,
@@ -290,7 +327,7 @@ def test_modules_imported_for_context_only_give_no_record_and_leave_the_others_e
     module of the whole check imported beside them in one interpreter."""
     graph = _graph_order(shared_tree)
     modules = sorted(graph.modules)
-    alone = smoke_modules(shared_tree, "src", modules, {"app.core.compat": ("thing", "other")}, 2)
+    alone = smoke_modules(shared_tree, "src", modules, REEXPORTS, 2)
     suspects = [r.module for r in alone.results if not r.ok]
     expected = [_comparable(r) for r in alone.results if not r.ok]
     for name, order in _orders(graph).items():
@@ -298,7 +335,7 @@ def test_modules_imported_for_context_only_give_no_record_and_leave_the_others_e
             shared_tree,
             "src",
             suspects,
-            {"app.core.compat": ("thing", "other")},
+            REEXPORTS,
             2,
             order=order,
             context=modules,

@@ -9,9 +9,9 @@ verifies its own change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shimkit.analysis import imports_of
 from shimkit.analysis.tree_analysis import Analysis
@@ -51,6 +51,7 @@ from shimkit.verify import (
     PRE_EXISTING,
     REGRESSION,
     BaselineComparison,
+    DeprecationRecord,
     ModuleSmoke,
     SmokeOutcome,
     TestRun,
@@ -62,7 +63,7 @@ from shimkit.verify import (
     run_tests_at,
     verdicts_against,
 )
-from shimkit.verify.smoke_report import unusable_names
+from shimkit.verify.smoke_report import same_failure, unusable_names
 
 TITLE = "Verify"
 
@@ -111,6 +112,24 @@ class Verification:
     @property
     def ok(self) -> bool:
         return all(check.ok is not False for check in self.checks)
+
+
+@dataclass(frozen=True)
+class KnownWarnings:
+    """The project DeprecationWarnings each module issued before the change: (module, path,
+    message, category). A new category is a new warning (warning filters match it): a step-1
+    baseline records none, and its warnings stand for any."""
+
+    seen: set[tuple[str, str, str, str | None]] = field(default_factory=set)
+
+    def add(self, results: Iterable[ModuleSmoke]) -> None:
+        self.seen.update(
+            (r.module, d.path, d.message, d.category) for r in results for d in r.deprecations
+        )
+
+    def knows(self, module: str, warning: DeprecationRecord) -> bool:
+        key = (module, warning.path, warning.message)
+        return (*key, warning.category) in self.seen or (*key, None) in self.seen
 
 
 def _listing(items: Collection[str], limit: int = 6) -> str:
@@ -264,7 +283,9 @@ def _check_imports(
         reexported_names(analysis),  # every layer: one the change leaves may lose a name too
         changed=changed or (),
     )
-    known = {(module, path, message) for module, path, message in baseline.import_warnings}
+    known = KnownWarnings(
+        {(module, path, message, None) for module, path, message in baseline.import_warnings}
+    )
     results = list(report.results)
     if scope.before is not None:
         results = _against_the_tree_before(
@@ -278,17 +299,18 @@ def _check_imports(
         )
     failed: list[str] = []
     for module in results:
-        new = [d for d in module.deprecations if (module.module, d.path, d.message) not in known]
+        new = [d for d in module.deprecations if not known.knows(module.module, d)]
         result.notes.extend(
             f"pre-existing DeprecationWarning importing {module.module}: {d.path}: {d.message}"
             for d in module.deprecations
-            if (module.module, d.path, d.message) in known
+            if known.knows(module.module, d)
         )
         if module.outcome is SmokeOutcome.DEPRECATION:
             if new:
                 first = new[0]
                 failed.append(
                     f"{module.module}: new DeprecationWarning: {first.path}: {first.message}"
+                    + ("" if first.category == "DeprecationWarning" else f" ({first.category})")
                 )
             if module.bad_names:  # a known warning does not excuse a name lost
                 failed.append(f"{module.module}: {unusable_names(module.bad_names)}")
@@ -322,15 +344,17 @@ def _against_the_tree_before(
     run: Run,
     before: BeforeChange,
     results: list[ModuleSmoke],
-    known: set[tuple[str, str, str]],
+    known: KnownWarnings,
     verification: Verification,
     kept: Collection[str] = (),
     change_known: bool = False,
 ) -> list[ModuleSmoke]:
     """The modules that fail or warn after the change, imported in the tree as it was before:
-    their warnings then are added to ``known``; those that did not import then either are left
-    out (as a baseline leaves them out), with a note; so is a layer (not one the plan keeps)
-    whose names were already None or missing then. Returns the results still to judge.
+    their warnings then are added to ``known``; those that did not import then either, and fail
+    the same way now (or import now), are left out (as a baseline leaves them out), with a note;
+    one that fails otherwise now is judged, both failures named. A name already None or missing
+    then (in a layer the plan does not keep) is no longer counted. Returns the results still to
+    judge.
 
     When the change is known, a module that failed or warned before its import reached any
     changed module ran only code the change left alone: it did the same before the change, and
@@ -343,9 +367,7 @@ def _against_the_tree_before(
         for r in results
         if not r.ok and change_known and r.reached is not None and not r.reached
     }
-    known.update(
-        (r.module, d.path, d.message) for r in unchanged_path.values() for d in r.deprecations
-    )
+    known.add(unchanged_path.values())
     untouched = {m: r for m, r in unchanged_path.items() if r.outcome is SmokeOutcome.IMPORT_ERROR}
     verification.notes.extend(
         f"pre-existing: {module} fails before it reaches any changed module: {r.message}"
@@ -371,16 +393,29 @@ def _against_the_tree_before(
             context=[m for m in checked if m in before.analysis.inventory.modules],
             one_interpreter=not _mostly_warned(before.analysis, suspects),
         )
-    known.update((r.module, d.path, d.message) for r in earlier.results for d in r.deprecations)
+    known.add(earlier.results)
     broken = {r.module: r for r in earlier.results if r.outcome is SmokeOutcome.IMPORT_ERROR}
+    # a failure before the change excuses the same failure after it, not another one the change
+    # put in its way (a stale import above the line that always failed)
+    failing = {r.module: r for r in results if r.outcome is SmokeOutcome.IMPORT_ERROR}
+    unlike = {m: r for m, r in broken.items() if m in failing and not same_failure(failing[m], r)}
     verification.notes.extend(
         f"pre-existing: {module} did not import before the change either: {r.message}"
         for module, r in broken.items()
+        if module not in unlike
     )
     # whatever else the module did then (a warning the change removed), these were unusable
     already_bad = {r.module: r.bad_names for r in earlier.results if r.module not in kept}
     reduced = [r.without_bad_names(already_bad.get(r.module, ())) for r in results]
-    return [r for r in reduced if r.module not in broken]
+    return [
+        _failing_unlike(r, unlike[r.module]) if r.module in unlike else r
+        for r in reduced
+        if r.module not in broken or r.module in unlike
+    ]
+
+
+def _failing_unlike(after: ModuleSmoke, before: ModuleSmoke) -> ModuleSmoke:
+    return replace(after, message=f"{after.message} (before the change: {before.message})")
 
 
 def _mostly_warned(analysis: Analysis, modules: Collection[str]) -> bool:

@@ -16,8 +16,8 @@ stderr (the server's) or to the child's own stderr pipe. End of input on stdin (
 kills the children and ends the server.
 
 A record is ``{"outcome": "ok" | "import-error", "message", "path", "line", "deprecations":
-[{"message", "path", "line"}], "bad_names": [[name, "None" | "missing"]], "reached": [the
-changed modules the import asked for]}``.
+[{"message", "path", "line", "category"}], "bad_names": [[name, "None" | "missing"]],
+"reached": [the changed modules the import asked for]}``.
 """
 
 from __future__ import annotations
@@ -169,8 +169,10 @@ def record(
             continue
         path, line = _issuers.get(index, (item.filename, item.lineno))
         if _in_src(path, src_dir):
-            message = str(item.message)
-            result["deprecations"].append({"message": message, "path": path, "line": line})
+            message, category = str(item.message), _qualified(item.category)
+            result["deprecations"].append(
+                {"message": message, "path": path, "line": line, "category": category}
+            )
     if imported is not None:
         for name in names:
             if not hasattr(imported, name):
@@ -179,6 +181,14 @@ def record(
                 result["bad_names"].append([name, "None"])
     result["reached"] = sorted(_ChangeWatch.reached)
     return result
+
+
+def _qualified(category: type) -> str:
+    """A warning class by its import path (``DeprecationWarning`` alone for the builtin): the
+    category a warning filter matches."""
+    if category.__module__ == "builtins":
+        return category.__qualname__
+    return f"{category.__module__}.{category.__qualname__}"
 
 
 def fresh(module: str, src_dir: str, names_json: str, changed_json: str = "[]") -> None:

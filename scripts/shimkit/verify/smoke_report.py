@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,6 +58,7 @@ class DeprecationRecord:
     message: str
     path: str  # relative to root when under it
     line: int
+    category: str = "DeprecationWarning"  # its class, module-qualified unless builtin
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,16 @@ class ModuleSmoke:
         if not left:
             return replace(self, outcome=SmokeOutcome.OK, message="", bad_names=())
         return replace(self, message=unusable_names(left), bad_names=left)
+
+
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
+
+
+def same_failure(after: ModuleSmoke, before: ModuleSmoke) -> bool:
+    """Whether two failed imports of a module failed the same way: the same exception with the
+    same message, object addresses aside (they differ from one process to the next). Where it
+    was raised is not compared: a rewrite moves lines."""
+    return _ADDRESS.sub("0x", after.message) == _ADDRESS.sub("0x", before.message)
 
 
 def unusable_names(bad: Sequence[tuple[str, str]]) -> str:
@@ -143,7 +155,12 @@ def _relative(root: Path, path: str) -> str:
 
 def _interpret(root: Path, module: str, data: Mapping[str, Any], seconds: float) -> ModuleSmoke:
     deprecations = tuple(
-        DeprecationRecord(str(d["message"]), _relative(root, str(d["path"])), int(d["line"] or 0))
+        DeprecationRecord(
+            str(d["message"]),
+            _relative(root, str(d["path"])),
+            int(d["line"] or 0),
+            str(d.get("category", "DeprecationWarning")),
+        )
         for d in data.get("deprecations", [])
     )
     bad = tuple((str(name), str(kind)) for name, kind in data.get("bad_names", []))
