@@ -243,6 +243,11 @@ SHARED_STATE = {
         raise ValueError("half")
         """,
     "src/app/reads_half.py": "from app.core.registry import ITEMS\nVALUE = ITEMS['half']\n",
+    # a package that fills a registry, imported first by a module below it: the top import
+    # that wrote is not the module that did
+    "src/app/plug/__init__.py": "from app.core import registry\nregistry.ITEMS['plug'] = 1\n",
+    "src/app/plug/use.py": "VALUE = 1\n",
+    "src/app/reads_plug.py": "from app.core.registry import ITEMS\nVALUE = ITEMS['plug']\n",
     # imports one module of a cycle: which one a fresh import enters first decides
     "src/app/enters_cycle.py": "from app.core import cycle_a\n",
     # a package importing its own modules, one of which imports the package back: a settled cycle
@@ -271,22 +276,25 @@ def _orders(graph: ImportOrder) -> dict[str, ImportOrder]:
     }
 
 
+def _check_every_module(tree: Path, order: ImportOrder | None) -> SmokeReport:
+    return smoke_modules(
+        tree,
+        "src",
+        sorted(_graph_order(tree).modules),
+        REEXPORTS,
+        2,
+        changed=CHANGED,
+        order=order,
+    )
+
+
 def test_the_one_interpreter_gives_every_module_its_own_record_whatever_the_order(
     shared_tree: Path,
 ) -> None:
     graph = _graph_order(shared_tree)
-    modules = sorted(graph.modules)
 
     def check(order: ImportOrder | None) -> SmokeReport:
-        return smoke_modules(
-            shared_tree,
-            "src",
-            modules,
-            REEXPORTS,
-            2,
-            changed=CHANGED,
-            order=order,
-        )
+        return _check_every_module(shared_tree, order)
 
     alone = check(None)
     assert alone.in_one_interpreter == 0
@@ -334,3 +342,24 @@ def test_modules_imported_for_context_only_give_no_record_and_leave_the_others_e
         )
         assert [_comparable(r) for r in shared.results] == expected, name
         assert 0 < shared.in_one_interpreter <= len(suspects), name
+
+
+def test_a_pass_of_their_own_vouches_for_what_another_import_or_a_cycle_ruled_out(
+    shared_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """app.reads imports fine after app.fills filled the registry, and fails alone: the first
+    pass cannot vouch for it, a pass over what that one left (in a fresh process, without
+    app.fills) can, with the record it has alone; so for a module that reaches an import cycle
+    by another module than the first pass entered it by. More records vouched for, the same
+    records."""
+    graph = _graph_order(shared_tree)
+
+    def check(order: ImportOrder | None, passes: str) -> SmokeReport:
+        monkeypatch.setenv("SHIMKIT_SHARED_PASSES", passes)
+        return _check_every_module(shared_tree, order)
+
+    expected = [_comparable(r) for r in check(None, "1").results]
+    once, again = check(graph, "1"), check(graph, "4")
+    assert [_comparable(r) for r in once.results] == expected
+    assert [_comparable(r) for r in again.results] == expected
+    assert again.in_one_interpreter > once.in_one_interpreter

@@ -96,10 +96,13 @@ def import_each(
     reexports: Mapping[str, Sequence[str]] | None = None,
     changed: Collection[str] = (),
     context: Collection[str] = (),
+    one_interpreter: bool = True,
 ) -> SmokeReport:
     """Import each selected module on its own (as the run's ``ImportOptions`` say) and report the
     outcomes, each with the ``changed`` modules its import reached. ``context``: modules imported
-    too, not checked, where the one interpreter enters import cycles as a whole check does."""
+    too, not checked, where the one interpreter enters import cycles as a whole check does.
+    ``one_interpreter`` False: each module alone from the start (when the one interpreter could
+    vouch for few of them, importing them all there first only costs)."""
     workspace, reporter = run.workspace, run.reporter
     options = run.imports or ImportOptions()
     if selection.skipped:
@@ -119,8 +122,8 @@ def import_each(
             mode=ImportMode.FRESH if options.fresh_interpreters else ImportMode.FORK,
             preload=analysis.imports.external_imports(modules),
             changed=changed,
-            order=analysis.imports.import_order(),
-            context=context,
+            order=analysis.imports.import_order() if one_interpreter else None,
+            context=context if one_interpreter else (),
         )
     for note in report.notes:
         reporter.warning(note)

@@ -98,6 +98,11 @@ class _SharedPass:
         self.fingerprinted: dict[
             tuple[str, bool], tuple[_Snapshot, frozenset[tuple[str, int, int]]]
         ] = {}
+        # module -> its module-level containers and their sizes when last looked at
+        self.sizes: dict[str, list[tuple[Any, int]]] = {}
+        # module -> the modules whose own code filled a container of it (a guess that orders
+        # another pass, ``retry_order``; no record is vouched for by it)
+        self.authors: dict[str, set[str]] = {}
 
     def project(self, name: str) -> bool:
         known = self.projects.get(name)
@@ -353,6 +358,19 @@ class _SharedPass:
             finished = module is not None and not getattr(spec, "_initializing", False)
             if finished and name not in self.prints and self.project(name):
                 self.prints[name] = self.fingerprint(name) or frozenset()
+                self.sizes[name] = _containers(module)
+                self.note_author(name)
+
+    def note_author(self, name: str) -> None:
+        """Note ``name`` as an author of the modules it imported whose containers grew or shrank
+        while it ran (a module fills a registry it imported by name, as a decorator or a
+        ``register`` call at import does). Cheap, and a guess: the write is pinned on the module
+        that asked for the registry, not on the top import that ran it."""
+        for target in self.asked.get(name, ()):
+            sizes = self.sizes.get(target)
+            if sizes and any(len(container) != size for container, size in sizes):
+                self.authors.setdefault(target, set()).add(name)
+                self.sizes[target] = [(container, len(container)) for container, _ in sizes]
 
     def note_writes(self, top: str, closure: set[str]) -> None:
         """Which modules of ``top``'s closure had their namespace changed since their own import
@@ -369,11 +387,22 @@ class _SharedPass:
     def entry(self, cycle: tuple[str, ...]) -> str | None:
         """The module by which this process entered ``cycle``, when it entered it once: every
         other module of it that was loaded was loaded while that one was being imported."""
-        loaded = sorted((m for m in cycle if m in self.loads), key=self.loads.__getitem__)
+        loaded = self.loaded_in(cycle)
         if not loaded:
             return None
         first = loaded[0]
         return first if all(first in self.inside.get(m, ()) for m in loaded[1:]) else None
+
+    def loaded_in(self, cycle: tuple[str, ...]) -> list[str]:
+        """The modules of ``cycle`` this process looked up to load, in the order it did."""
+        return sorted((m for m in cycle if m in self.loads), key=self.loads.__getitem__)
+
+    def reentered(self, cycle: tuple[str, ...], by: str | None) -> bool:
+        """Whether this process entered ``cycle`` by ``by`` and yet more than once (a module of
+        it failed half-way, and another import loaded it again): entering it by ``by`` again
+        does the same."""
+        loaded = self.loaded_in(cycle)
+        return bool(loaded) and loaded[0] == by and self.entry(cycle) is None
 
     def first_reached(self, module: str, cycle: frozenset[str]) -> str | None:
         """The module of ``cycle`` a fresh import of ``module`` reaches first: its packages,
@@ -493,6 +522,13 @@ def _unchanged(last: _Snapshot, objects: object, name: str, namespace: dict[str,
     return last.objects == objects and last == _Snapshot(
         objects, *_dependent(name, namespace, last)
     )
+
+
+def _containers(module: Any) -> list[tuple[Any, int]]:
+    """The module-level dicts, lists and sets of ``module`` (exactly those types: a lazy object
+    would run code to answer) and their sizes."""
+    found = [value for value in list(vars(module).values()) if type(value) in _CONTAINERS]
+    return [(value, len(value)) for value in found]
 
 
 def _initializing(name: str) -> bool:
@@ -678,6 +714,9 @@ def _import_one(
     return data, closure, shared.trusted(module, data, closure)
 
 
+Done = list[tuple[str, Record, set[str], bool]]  # module, record, closure, trusted
+
+
 def run(
     modules: list[tuple[str, list[str]]],
     edges: dict[str, list[str]],
@@ -685,20 +724,79 @@ def run(
     record: Callable[[str, str, list[str]], Record],
     watch: Any,
     emit: Callable[[str, Record, bool], None],
-) -> None:
+) -> list[str]:
     """Import ``modules`` in the order given (dependencies first), then call ``emit(module,
     record, trusted)`` for each. ``edges``: what each module imports when it is imported, by the
     import graph. ``watch``: smoke_child's ``_ChangeWatch`` (its ``reached`` is reset per
-    module; a trusted record reaches the changed modules of its closure too)."""
+    module; a trusted record reaches the changed modules of its closure too). Returns the
+    modules not vouched for that another pass, in a fresh process and in the order returned,
+    may vouch for (``retry_order``)."""
     shared = _SharedPass(src_dir, edges)
-    done: list[tuple[str, Record, set[str], bool]] = []
+    done: Done = []
     with _import_hooks(shared):
         for module, names in modules:
             done.append((module, *_import_one(shared, module, names, src_dir, record, watch)))
     shared.reveal_all()
     shared.find_cycles()
+    vouched: set[str] = set()
     for module, data, closure, trusted in done:
-        vouched = trusted and shared.settled(module, closure)
-        if vouched:
+        if trusted and shared.settled(module, closure):
+            vouched.add(module)
             data["reached"] = sorted(set(data["reached"]) | (set(watch.changed) & closure))
-        emit(module, data, vouched)
+        emit(module, data, module in vouched)
+    return retry_order(shared, done, vouched)
+
+
+def retry_order(shared: _SharedPass, done: Done, vouched: set[str]) -> list[str]:
+    """The modules this pass did not vouch for that a pass of their own may: not those whose
+    record or closure warned or changed process state, nor those that reach a cycle by the
+    module this process entered it by and yet entered it twice (no order helps them), only
+    those another module's writes or a cycle entered elsewhere ruled out. Any order is as exact
+    as any other (every pass applies the same rules); this one gives them their best chance: a
+    module whose import reaches a cycle by the module most of them reach it by first, then the
+    modules whose closure holds none of the modules that wrote outside their closure here, then
+    the rest."""
+    candidates = [
+        (module, closure)
+        for module, data, closure, _ in done
+        if module not in vouched
+        and not (data["deprecations"] or data["bad_names"])
+        and closure.isdisjoint(shared.tainted)
+    ]
+    writers: set[str] = set()  # the top imports that wrote, and the modules that wrote
+    for module, closure in candidates:
+        for name in closure:
+            foreign = shared.writers.get(name, set()) - closure - {module}
+            if foreign:
+                writers |= foreign | shared.authors.get(name, set())
+    wishes = {module: _wishes(shared, module, closure) for module, closure in candidates}
+    candidates = [
+        (module, closure)
+        for module, closure in candidates
+        if not any(shared.reentered(cycle, entry) for cycle, entry in wishes[module].items())
+    ]
+    tally: dict[tuple[str, ...], dict[str | None, int]] = {}
+    for module, _ in candidates:
+        for cycle, entry in wishes[module].items():
+            counts = tally.setdefault(cycle, {})
+            counts[entry] = counts.get(entry, 0) + 1
+    chosen = {cycle: max(counts, key=counts.__getitem__) for cycle, counts in tally.items()}
+
+    def rank(item: tuple[int, tuple[str, set[str]]]) -> tuple[bool, bool, int]:
+        index, (module, closure) = item
+        astray = any(chosen[cycle] != entry for cycle, entry in wishes[module].items())
+        return astray, not closure.isdisjoint(writers), index
+
+    return [module for _, (module, _) in sorted(enumerate(candidates), key=rank)]
+
+
+def _wishes(
+    shared: _SharedPass, module: str, closure: set[str]
+) -> dict[tuple[str, ...], str | None]:
+    """For each import cycle ``module``'s import runs into: the module of it that a fresh import
+    of ``module`` reaches first."""
+    return {
+        cycle: shared.first_reached(module, frozenset(cycle))
+        for cycle in shared.cycles
+        if not closure.isdisjoint(cycle)
+    }
