@@ -248,6 +248,22 @@ SHARED_STATE = {
     "src/app/plug/__init__.py": "from app.core import registry\nregistry.ITEMS['plug'] = 1\n",
     "src/app/plug/use.py": "VALUE = 1\n",
     "src/app/reads_plug.py": "from app.core.registry import ITEMS\nVALUE = ITEMS['plug']\n",
+    # a class attribute one module sets (or a class-level list it fills), another reads: the
+    # class's module namespace holds the same class either way
+    "src/app/klass/__init__.py": "",
+    "src/app/klass/base.py": """\
+        class K:
+            ITEMS: list[int] = []
+
+            class Inner:
+                pass
+        """,
+    "src/app/klass/a_sets.py": "from app.klass.base import K\nK.attr = 1\n",
+    "src/app/klass/reads.py": "from app.klass.base import K\nVALUE = K.attr\n",
+    "src/app/klass/a_fills.py": "from app.klass.base import K\nK.ITEMS.append(1)\n",
+    "src/app/klass/reads_items.py": "from app.klass.base import K\nVALUE = K.ITEMS[0]\n",
+    "src/app/klass/a_nests.py": "from app.klass.base import K\nK.Inner.attr = 1\n",
+    "src/app/klass/reads_inner.py": "from app.klass.base import K\nVALUE = K.Inner.attr\n",
     # imports one module of a cycle: which one a fresh import enters first decides
     "src/app/enters_cycle.py": "from app.core import cycle_a\n",
     # a package importing its own modules, one of which imports the package back: a settled cycle
@@ -305,6 +321,8 @@ def test_the_one_interpreter_gives_every_module_its_own_record_whatever_the_orde
     assert outcomes["app.env.opens_relative"] is SmokeOutcome.OK
     assert outcomes["app.uses_warns"] is SmokeOutcome.DEPRECATION
     assert outcomes["app.settled.inner"] is outcomes["app.core.zz_bootstrap"] is SmokeOutcome.OK
+    klass = ("app.klass.reads", "app.klass.reads_items", "app.klass.reads_inner")
+    assert {outcomes[name] for name in klass} == {SmokeOutcome.IMPORT_ERROR}
     expected = [_comparable(r) for r in alone.results]
     for name, order in _orders(graph).items():
         shared = check(order)

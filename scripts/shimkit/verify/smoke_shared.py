@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import gc
 import importlib
 import importlib.util
 import operator
@@ -95,9 +96,7 @@ class _SharedPass:
         self.revealed: set[str] = set()  # modules whose closure ``reveal`` put back since ``hide``
         self.projects: dict[str, bool] = {}  # module -> whether it is the project's
         # (module, revealed) -> what its last fingerprint was computed from, and that fingerprint
-        self.fingerprinted: dict[
-            tuple[str, bool], tuple[_Snapshot, frozenset[tuple[str, int, int]]]
-        ] = {}
+        self.fingerprinted: dict[tuple[str, bool], _Print] = {}
         # module -> its module-level containers and their sizes when last looked at
         self.sizes: dict[str, list[tuple[Any, int]]] = {}
         # module -> the modules whose own code filled a container of it (a guess that orders
@@ -328,8 +327,8 @@ class _SharedPass:
         # print rests on can have changed
         objects = _contents(namespace)
         last = self.fingerprinted.get((name, revealed))
-        if last is not None and _unchanged(last[0], objects, name, namespace):
-            return last[1]
+        if last is not None and _unchanged(last, objects, name, namespace):
+            return last.print_
         items = []
         guarded = self.guarded.get(name) if revealed else None
         for key, value in list(namespace.items()):
@@ -344,9 +343,18 @@ class _SharedPass:
                 continue  # the warnings machinery's bookkeeping; a submodule's attribute
             size = len(value) if kind in _CONTAINERS else -1
             items.append((key, id(value), size))
-        snapshot = _Snapshot(objects, *_dependent(name, namespace))
+        classes = _classes(name, namespace)
+        contents = tuple(_contents(inner) for _, inner in classes)
+        containers = _class_items(classes, items)
+        snapshot = _Snapshot(objects, *_dependent(name, namespace), contents)
         print_ = frozenset(items)
-        self.fingerprinted[name, revealed] = (snapshot, print_)
+        self.fingerprinted[name, revealed] = _Print(
+            snapshot,
+            print_,
+            tuple(inner for _, inner in classes),
+            containers,
+            tuple(map(len, containers)),
+        )
         return print_
 
     def loaded(self, names: Iterable[str]) -> None:
@@ -462,6 +470,65 @@ class _Snapshot(NamedTuple):
     objects: object  # ``_contents`` of the namespace
     sizes: tuple[tuple[str, int], ...]
     submodules: tuple[tuple[str, bool], ...]
+    classes: tuple[object, ...]  # ``_contents`` of each namespace of ``_classes``
+
+
+class _Print(NamedTuple):
+    """A module's fingerprint, what it was computed from, and what tells whether it still holds:
+    the namespaces of its classes and the containers they hold, with their sizes."""
+
+    snapshot: _Snapshot
+    print_: frozenset[tuple[str, int, int]]
+    classes: tuple[dict[str, Any], ...]
+    containers: tuple[Any, ...]
+    sizes: tuple[int, ...]
+
+
+# a class's own namespace, read by C code: a metaclass's ``__getattribute__`` never runs
+_CLASS_DICT = type.__dict__["__dict__"]
+
+
+def _class_namespace(cls: type) -> dict[str, Any] | None:
+    """The dict behind ``cls.__dict__``, the one its attributes are set in."""
+    inner = gc.get_referents(_CLASS_DICT.__get__(cls))
+    return inner[0] if len(inner) == 1 and type(inner[0]) is dict else None
+
+
+def _classes(name: str, namespace: dict[str, Any]) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The namespaces of the classes module ``name`` defined that it holds, and of the classes
+    they define in turn, each by its path from the module. Each class is watched in its own
+    module only: any import that reads it has that module in its closure."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    seen: set[int] = set()
+    todo = list(namespace.items())
+    while todo:
+        path, value = todo.pop()
+        if not issubclass(type(value), type) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        inner = _class_namespace(value)
+        owner = None if inner is None else inner.get("__module__")
+        if inner is None or type(owner) is not str or owner != name:
+            continue
+        found.append((path, inner))
+        todo.extend((f"{path}.{key}", item) for key, item in inner.items())
+    return tuple(found)
+
+
+def _class_items(
+    classes: Iterable[tuple[str, dict[str, Any]]], items: list[tuple[str, int, int]]
+) -> tuple[Any, ...]:
+    """Add to ``items`` (path, id, size of a container) of each attribute of ``classes``, as a
+    module's own are; returns the containers among them."""
+    containers = []
+    for path, inner in classes:
+        for key, value in list(inner.items()):
+            size = -1
+            if type(value) in _CONTAINERS:
+                containers.append(value)
+                size = len(value)
+            items.append((f"{path}.{key}", id(value), size))
+    return tuple(containers)
 
 
 def _dependent(
@@ -517,10 +584,16 @@ def _contents(namespace: dict[str, Any]) -> object:
     return (tuple(namespace), tuple(map(id, values)), tuple(map(type, values)))
 
 
-def _unchanged(last: _Snapshot, objects: object, name: str, namespace: dict[str, Any]) -> bool:
-    """Whether ``namespace`` gives the fingerprint ``last`` was taken for."""
-    return last.objects == objects and last == _Snapshot(
-        objects, *_dependent(name, namespace, last)
+def _unchanged(last: _Print, objects: object, name: str, namespace: dict[str, Any]) -> bool:
+    """Whether ``namespace`` gives the fingerprint ``last`` was taken for: the module's and its
+    classes' namespaces hold what they held (then they hold the same classes and containers),
+    and the sizes and submodule tests are the same."""
+    snapshot = last.snapshot
+    return (
+        snapshot.objects == objects
+        and snapshot.classes == tuple(map(_contents, last.classes))
+        and last.sizes == tuple(map(len, last.containers))
+        and (snapshot.sizes, snapshot.submodules) == _dependent(name, namespace, snapshot)
     )
 
 
