@@ -65,6 +65,28 @@ REASONS = (
     "app.second_name: re-exported names unusable: make (None),",
 )
 
+# failed before the change, import after it: judged as any module that imports (a failure
+# before the change excuses no warning it did not issue then, nor a name lost)
+NOW_IMPORTING = {
+    "src/app/failed_now_warns.py": HEAD.format(doc="Failed before the change; warns after it.")
+    + f"\nif not ({GONE}):\n    raise RuntimeError('app.failed_now_warns: configure first')\n"
+    "warnings.warn('app.failed_now_warns is deprecated', DeprecationWarning)\n",
+    "src/app/failed_now_lost.py": HEAD.format(doc="Failed before the change; loses make after.")
+    + "from app.core import make\n\n"
+    f"if not ({GONE}):\n    raise RuntimeError('app.failed_now_lost: configure first')\n"
+    "make = None\n\n__all__ = ['make']\n",
+    # failed before, warns after as it did before it failed: nothing new
+    "src/app/failed_warned_before.py": HEAD.format(doc="Warned, then failed; now only warns.")
+    + "\nwarnings.warn('app.failed_warned_before is deprecated', DeprecationWarning)\n"
+    f"if not ({GONE}):\n    raise RuntimeError('app.failed_warned_before: configure first')\n",
+}
+
+NOW_IMPORTING_REASONS = (
+    "app.failed_now_warns: new DeprecationWarning: "
+    "src/app/failed_now_warns.py: app.failed_now_warns is deprecated,",
+    "app.failed_now_lost: re-exported names unusable: make (None),",
+)
+
 MODES = {
     "one interpreter": ((), {}),
     "forked, each alone": ((), {"SHIMKIT_NO_SHORTCUTS": "1"}),
@@ -72,14 +94,15 @@ MODES = {
 }
 
 
-@pytest.mark.parametrize("mode", sorted(MODES))
-def test_what_was_wrong_before_excuses_nothing_the_change_adds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
-) -> None:
+def _refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, planted: dict[str, str]
+) -> tuple[str, str]:
+    """Retire ``app.old`` in a tree with ``planted`` in ``mode``: the refused check's details
+    and the whole output (the tree is left as it was)."""
     args, env = MODES[mode]
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    root = write_tree(tmp_path / "tree", {**LAYER_TREE, **PLANTED})
+    root = write_tree(tmp_path / "tree", {**LAYER_TREE, **planted})
     commit_all(root)
     before = files_under(root)
     done = run_script("retire_shims.py", root, "app.old", "--write", *args)
@@ -87,8 +110,26 @@ def test_what_was_wrong_before_excuses_nothing_the_change_adds(
     rows = table_rows([line.strip() for line in done.stdout.splitlines()])
     failed = next(row for row in rows if row[0] == "baseline modules still import")
     assert failed[1] == "FAILED", done
-    for reason in REASONS:
-        assert reason in failed[2] + ",", done
-    assert "build" not in failed[2]
-    assert "pre-existing: app.failed_before" not in done.stdout, done
     assert files_under(root) == before
+    return failed[2] + ",", done.stdout
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_what_was_wrong_before_excuses_nothing_the_change_adds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    details, output = _refused(tmp_path, monkeypatch, mode, PLANTED)
+    for reason in REASONS:
+        assert reason in details, output
+    assert "build" not in details
+    assert "pre-existing: app.failed_before" not in output, output
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_a_module_that_failed_before_and_imports_now_is_judged_as_one_that_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    details, output = _refused(tmp_path, monkeypatch, mode, NOW_IMPORTING)
+    for reason in NOW_IMPORTING_REASONS:
+        assert reason in details, output
+    assert "app.failed_warned_before" not in details, output

@@ -351,8 +351,9 @@ def _against_the_tree_before(
 ) -> list[ModuleSmoke]:
     """The modules that fail or warn after the change, imported in the tree as it was before:
     their warnings then are added to ``known``; those that did not import then either, and fail
-    the same way now (or import now), are left out (as a baseline leaves them out), with a note;
-    one that fails otherwise now is judged, both failures named. A name already None or missing
+    the same way now, are left out (as a baseline leaves them out), with a note; one that fails
+    otherwise now is judged, both failures named; one that imports now is judged as any other
+    (a warning it issued before it failed is known). A name already None or missing
     then (in a layer the plan does not keep) is no longer counted. Returns the results still to
     judge.
 
@@ -396,13 +397,20 @@ def _against_the_tree_before(
     known.add(earlier.results)
     broken = {r.module: r for r in earlier.results if r.outcome is SmokeOutcome.IMPORT_ERROR}
     # a failure before the change excuses the same failure after it, not another one the change
-    # put in its way (a stale import above the line that always failed)
+    # put in its way (a stale import above the line that always failed); a module that imports
+    # now is judged as any module that imports: a failure then excuses no warning it did not
+    # issue before it failed, nor a name it re-exports unusable now
     failing = {r.module: r for r in results if r.outcome is SmokeOutcome.IMPORT_ERROR}
     unlike = {m: r for m, r in broken.items() if m in failing and not same_failure(failing[m], r)}
+    excused = {m: r for m, r in broken.items() if m in failing and m not in unlike}
     verification.notes.extend(
         f"pre-existing: {module} did not import before the change either: {r.message}"
+        for module, r in excused.items()
+    )
+    verification.notes.extend(
+        f"{module} imports since the change, not before it: {r.message}"
         for module, r in broken.items()
-        if module not in unlike
+        if module not in failing
     )
     # whatever else the module did then (a warning the change removed), these were unusable
     already_bad = {r.module: r.bad_names for r in earlier.results if r.module not in kept}
@@ -410,7 +418,7 @@ def _against_the_tree_before(
     return [
         _failing_unlike(r, unlike[r.module]) if r.module in unlike else r
         for r in reduced
-        if r.module not in broken or r.module in unlike
+        if r.module not in excused
     ]
 
 
