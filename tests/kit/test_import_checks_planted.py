@@ -76,6 +76,22 @@ TREE = {
         from app.core.values import thing, other
         warnings.warn("app.core.old_compat is deprecated", DeprecationWarning)
         """,
+    # a class attribute one module sets (or a class-level list it fills), another reads: the
+    # class's module namespace holds the same class either way
+    "src/app/klass/__init__.py": "",
+    "src/app/klass/base.py": """\
+        class K:
+            ITEMS: list[int] = []
+
+            class Inner:
+                pass
+        """,
+    "src/app/klass/a_sets.py": "from app.klass.base import K\nK.attr = 1\n",
+    "src/app/klass/reads.py": "from app.klass.base import K\nVALUE = K.attr\n",
+    "src/app/klass/a_fills.py": "from app.klass.base import K\nK.ITEMS.append(1)\n",
+    "src/app/klass/reads_items.py": "from app.klass.base import K\nVALUE = K.ITEMS[0]\n",
+    "src/app/klass/a_nests.py": "from app.klass.base import K\nK.Inner.attr = 1\n",
+    "src/app/klass/reads_inner.py": "from app.klass.base import K\nVALUE = K.Inner.attr\n",
 }
 
 EXPECTED = {
@@ -109,6 +125,18 @@ EXPECTED = {
     ),
     "app.core.reads_extra": (SmokeOutcome.OK, ""),
     "app.plugins": (SmokeOutcome.OK, ""),
+    "app.klass.a_sets": (SmokeOutcome.OK, ""),
+    "app.klass.reads": (
+        SmokeOutcome.IMPORT_ERROR,
+        "AttributeError: type object 'K' has no attribute 'attr'",
+    ),
+    "app.klass.a_fills": (SmokeOutcome.OK, ""),
+    "app.klass.reads_items": (SmokeOutcome.IMPORT_ERROR, "IndexError: list index out of range"),
+    "app.klass.a_nests": (SmokeOutcome.OK, ""),
+    "app.klass.reads_inner": (
+        SmokeOutcome.IMPORT_ERROR,
+        "AttributeError: type object 'Inner' has no attribute 'attr'",
+    ),
 }
 
 
@@ -248,22 +276,6 @@ SHARED_STATE = {
     "src/app/plug/__init__.py": "from app.core import registry\nregistry.ITEMS['plug'] = 1\n",
     "src/app/plug/use.py": "VALUE = 1\n",
     "src/app/reads_plug.py": "from app.core.registry import ITEMS\nVALUE = ITEMS['plug']\n",
-    # a class attribute one module sets (or a class-level list it fills), another reads: the
-    # class's module namespace holds the same class either way
-    "src/app/klass/__init__.py": "",
-    "src/app/klass/base.py": """\
-        class K:
-            ITEMS: list[int] = []
-
-            class Inner:
-                pass
-        """,
-    "src/app/klass/a_sets.py": "from app.klass.base import K\nK.attr = 1\n",
-    "src/app/klass/reads.py": "from app.klass.base import K\nVALUE = K.attr\n",
-    "src/app/klass/a_fills.py": "from app.klass.base import K\nK.ITEMS.append(1)\n",
-    "src/app/klass/reads_items.py": "from app.klass.base import K\nVALUE = K.ITEMS[0]\n",
-    "src/app/klass/a_nests.py": "from app.klass.base import K\nK.Inner.attr = 1\n",
-    "src/app/klass/reads_inner.py": "from app.klass.base import K\nVALUE = K.Inner.attr\n",
     # imports one module of a cycle: which one a fresh import enters first decides
     "src/app/enters_cycle.py": "from app.core import cycle_a\n",
     # a package importing its own modules, one of which imports the package back: a settled cycle

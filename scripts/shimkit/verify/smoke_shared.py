@@ -17,7 +17,9 @@ interpreter per module. A record is not vouched for when:
   warned, looked up a hidden submodule (below), or changed process state (working folder,
   environment, ``sys.path``, builtins: restored after it);
 - a module of its closure had its namespace changed (an attribute set, a module-level dict, list
-  or set filled in) by an import outside the closure, a failed one included;
+  or set filled in), or the namespace of a class it defines (found in its namespace, nested
+  classes too, with ``__module__`` naming it: an attribute set on the class, a class-level
+  dict, list or set filled in), by an import outside the closure, a failed one included;
 - its import runs into an import cycle (of the import graph's edges that run on import, the
   change's own included, and of the imports seen here) that this process did not enter once, by
   the module a fresh import of it reaches first (its packages, then what it asked for, in order).
@@ -27,8 +29,9 @@ asked for that submodule or for a module whose import did: a module that uses ``
 without importing it fails here as it fails alone; a lookup of a hidden one through a path the
 hook does not see makes the module untrusted. A failed import leaves nothing behind in
 ``sys.modules`` (Python removes it), and its record is vouched for on the same terms.
-What is compared is module namespaces and process state: an object's inner state (a signal's
-receivers, a registry inside an instance) is not.
+What is compared is module namespaces, their classes' and process state: an instance's inner
+state (a signal's receivers, a registry inside an instance) is not, nor a class whose
+``__module__`` names another module than the one holding it (made by another module's factory).
 """
 
 from __future__ import annotations
