@@ -9,7 +9,8 @@ Imports the modules of ROOT's import graph (those of ``--package`` if given; the
 serve`` does before it forks anything, with this checkout's ``smoke_shared.py`` and with the one
 of git revision ``--baseline`` (default: ``main``), alternating, ``--repeat`` times each; prints
 the fastest wall and CPU time of each (the pass's process), their ratios, and how many records
-each vouched for (what a rule costs, and what it takes away). For sympy's pass: ``ROOT`` is
+each vouched for and left to another pass (``SHIMKIT_SHARED_PASSES``): what a rule costs, and
+what it takes away. For sympy's pass: ``ROOT`` is
 ``~/.cache/shimkit-bench/bench-sympy-1.14.0-pristine``, ``--src . --package sympy``.
 """
 
@@ -51,12 +52,12 @@ warnings.warn = child._warn
 child._ChangeWatch.install([], request["src_dir"])
 vouched = []
 started, cpu = time.perf_counter(), time.process_time()
-shared.run(
+again = shared.run(
     [(m, []) for m in request["modules"]], request["edges"], request["src_dir"], child.record,
     child._ChangeWatch, lambda module, data, trusted: vouched.append(trusted),
 )
 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-result = {"seconds": seconds, "cpu": cpu, "vouched": sum(vouched), "of": len(vouched)}
+result = {"seconds": seconds, "cpu": cpu, "vouched": sum(vouched), "again": len(again)}
 sys.__stdout__.write(json.dumps(result))
 sys.__stdout__.flush()
 os._exit(0)
@@ -122,10 +123,10 @@ def main() -> None:
     print(f"{root.name}: {len(modules)} modules, load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     for name, found in runs.items():
         seconds = ", ".join(f"{r['seconds']:.1f}" for r in found)
-        vouched = found[0]["vouched"]
+        vouched, again = found[0]["vouched"], found[0]["again"]
         print(
             f"  {name:>10}: wall best {best[name]:.2f} s ({seconds}), CPU best {cpu[name]:.2f} s;"
-            f" vouched for {vouched:.0f}"
+            f" vouched for {vouched:.0f}, {again:.0f} left to another pass"
         )
     wall, used = best["this"] / best[args.baseline], cpu["this"] / cpu[args.baseline]
     print(f"  ratio this / {args.baseline}: wall {wall:.3f}, CPU {used:.3f}")
