@@ -582,18 +582,6 @@ def _failed_differently(importer: str, shim: str, name: str, package: str) -> tu
     )
 
 
-def _failed_then_warns(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
-    """Fails while the shim is imported; once nothing imports it, imports and warns anew."""
-    return (
-        "_battery_failed_warns.py",
-        f'"""Fails before the change; imports with a new warning after it."""\n\n'
-        f"import sys\nimport warnings\n\nimport {importer}  # noqa: F401\n\n"
-        f"if {_computed(shim)} in sys.modules:\n"
-        f'    raise RuntimeError("_battery_failed_warns: configure it first")\n'
-        f'warnings.warn("{package} lost its compatibility layer", DeprecationWarning)\n',
-    )
-
-
 @dataclass(frozen=True)
 class PlantedRegression:
     plant: Regression
@@ -618,11 +606,6 @@ REGRESSIONS: dict[str, PlantedRegression] = {
     # a failure before the change excuses the same failure, not another one
     "failed before, fails otherwise": PlantedRegression(
         _failed_differently, "(before the change: RuntimeError: _battery_failed: configure"
-    ),
-    # a failure before the change excuses no warning the module issues once it imports (the
-    # first word names the case's folder: one of its own)
-    "newly importing, warns": PlantedRegression(
-        _failed_then_warns, "_battery_failed_warns: new DeprecationWarning"
     ),
 }
 
