@@ -69,14 +69,9 @@ def _one_pass(
 ) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(src_dir)}
     body = json.dumps({**request, "child": str(VERIFY / "smoke_child.py"), "shared": str(shared)})
+    command = [sys.executable, "-P", "-c", PASS]
     done = subprocess.run(
-        [sys.executable, "-P", "-c", PASS],
-        input=body,
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env=env,
-        check=True,
+        command, input=body, capture_output=True, text=True, cwd=root, env=env, check=True
     )
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

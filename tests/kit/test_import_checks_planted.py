@@ -94,6 +94,8 @@ TREE = {
     "src/app/klass/reads_inner.py": "from app.klass.base import K\nVALUE = K.Inner.attr\n",
 }
 
+NO_ATTR = "AttributeError: type object '{}' has no attribute 'attr'"
+
 EXPECTED = {
     "app": (SmokeOutcome.OK, ""),
     "app.core": (SmokeOutcome.OK, ""),
@@ -126,17 +128,11 @@ EXPECTED = {
     "app.core.reads_extra": (SmokeOutcome.OK, ""),
     "app.plugins": (SmokeOutcome.OK, ""),
     "app.klass.a_sets": (SmokeOutcome.OK, ""),
-    "app.klass.reads": (
-        SmokeOutcome.IMPORT_ERROR,
-        "AttributeError: type object 'K' has no attribute 'attr'",
-    ),
+    "app.klass.reads": (SmokeOutcome.IMPORT_ERROR, NO_ATTR.format("K")),
     "app.klass.a_fills": (SmokeOutcome.OK, ""),
     "app.klass.reads_items": (SmokeOutcome.IMPORT_ERROR, "IndexError: list index out of range"),
     "app.klass.a_nests": (SmokeOutcome.OK, ""),
-    "app.klass.reads_inner": (
-        SmokeOutcome.IMPORT_ERROR,
-        "AttributeError: type object 'Inner' has no attribute 'attr'",
-    ),
+    "app.klass.reads_inner": (SmokeOutcome.IMPORT_ERROR, NO_ATTR.format("Inner")),
 }
 
 
