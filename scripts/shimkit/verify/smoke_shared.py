@@ -347,14 +347,16 @@ class _SharedPass:
             size = len(value) if kind in _CONTAINERS else -1
             items.append((key, id(value), size))
         classes = _classes(name, namespace)
-        contents = tuple(_contents(inner) for _, inner in classes)
+        watched = _watched(inner for _, inner in classes)
+        states = _states(watched)
         containers = _class_items(classes, items)
-        snapshot = _Snapshot(objects, *_dependent(name, namespace), contents)
+        snapshot = _Snapshot(objects, *_dependent(name, namespace), states)
         print_ = frozenset(items)
         self.fingerprinted[name, revealed] = _Print(
             snapshot,
             print_,
             tuple(inner for _, inner in classes),
+            watched,
             containers,
             tuple(map(len, containers)),
         )
@@ -473,16 +475,18 @@ class _Snapshot(NamedTuple):
     objects: object  # ``_contents`` of the namespace
     sizes: tuple[tuple[str, int], ...]
     submodules: tuple[tuple[str, bool], ...]
-    classes: tuple[object, ...]  # ``_contents`` of each namespace of ``_classes``
+    classes: tuple[object, ...]  # ``_states`` of the namespaces of ``_classes``
 
 
 class _Print(NamedTuple):
     """A module's fingerprint, what it was computed from, and what tells whether it still holds:
-    the namespaces of its classes and the containers they hold, with their sizes."""
+    the namespaces of its classes (kept alive for ``watched``, what ``_states`` reads of them)
+    and the containers they hold, with their sizes."""
 
     snapshot: _Snapshot
     print_: frozenset[tuple[str, int, int]]
     classes: tuple[dict[str, Any], ...]
+    watched: tuple[Any, ...]
     containers: tuple[Any, ...]
     sizes: tuple[int, ...]
 
@@ -551,10 +555,11 @@ def _dependent(
     return sizes, submodules
 
 
-def _version_reader() -> Callable[[dict[str, Any]], int] | None:
-    """CPython's dict version tag (PEP 509, in ``PyDictObject`` after the header and
-    ``ma_used``), which every change of a dict renews: where it is there and proves to behave
-    so here; None elsewhere."""
+def _version_viewer() -> Callable[[dict[str, Any]], Any] | None:
+    """A view of CPython's dict version tag (PEP 509, in ``PyDictObject`` after the header and
+    ``ma_used``; read by ``.value``), which every change of a dict renews: where it is there and
+    proves to behave so here; None elsewhere. A view reads the dict's memory: whoever keeps one
+    keeps the dict alive."""
     if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13):
         return None
     try:
@@ -563,26 +568,45 @@ def _version_reader() -> Callable[[dict[str, Any]], int] | None:
         return None
     offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
 
-    def version(namespace: dict[str, Any]) -> int:
-        return int(ctypes.c_uint64.from_address(id(namespace) + offset).value)
+    def view(namespace: dict[str, Any]) -> Any:
+        return ctypes.c_uint64.from_address(id(namespace) + offset)
 
     probe: dict[str, Any] = {"a": 1}
-    seen = [version(probe)]
+    tag = view(probe)
+    seen = [tag.value]
     for change in (lambda: probe.__setitem__("a", []), lambda: probe.pop("a")):
         change()
-        seen.append(version(probe))
-    untouched = version(probe) == seen[-1] and len(set(seen)) == len(seen)
-    return version if untouched else None
+        seen.append(tag.value)
+    untouched = tag.value == seen[-1] and len(set(seen)) == len(seen)
+    return view if untouched else None
 
 
-_VERSION = _version_reader()
+_VIEW = _version_viewer()
+_VALUE = operator.attrgetter("value")
+
+
+def _version(namespace: dict[str, Any]) -> int:
+    assert _VIEW is not None
+    return int(_VIEW(namespace).value)
+
+
+def _watched(namespaces: Iterable[dict[str, Any]]) -> tuple[Any, ...]:
+    """What ``_states`` reads of ``namespaces``: a view of each one's version tag where CPython
+    keeps one (reading it is all a check costs: sympy's pass checks thousands of classes after
+    each of its 1,516 imports), else the namespaces."""
+    return tuple(map(_VIEW, namespaces)) if _VIEW is not None else tuple(namespaces)
+
+
+def _states(watched: tuple[Any, ...]) -> tuple[object, ...]:
+    """What identifies what each namespace of ``_watched`` holds."""
+    return tuple(map(_VALUE if _VIEW is not None else _contents, watched))
 
 
 def _contents(namespace: dict[str, Any]) -> object:
     """What identifies what ``namespace`` holds: the dict and its version where CPython keeps
     one, else its keys with their values' identities and types (taken by C code)."""
-    if _VERSION is not None:
-        return (id(namespace), _VERSION(namespace))
+    if _VIEW is not None:
+        return (id(namespace), _version(namespace))
     values = namespace.values()
     return (tuple(namespace), tuple(map(id, values)), tuple(map(type, values)))
 
@@ -594,7 +618,7 @@ def _unchanged(last: _Print, objects: object, name: str, namespace: dict[str, An
     snapshot = last.snapshot
     return (
         snapshot.objects == objects
-        and snapshot.classes == tuple(map(_contents, last.classes))
+        and snapshot.classes == _states(last.watched)
         and last.sizes == tuple(map(len, last.containers))
         and (snapshot.sizes, snapshot.submodules) == _dependent(name, namespace, snapshot)
     )
