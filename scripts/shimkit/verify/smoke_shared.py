@@ -495,9 +495,16 @@ class _Print(NamedTuple):
 _CLASS_DICT = type.__dict__["__dict__"]
 
 
-def _class_namespace(cls: type) -> dict[str, Any] | None:
-    """The dict behind ``cls.__dict__``, the one its attributes are set in."""
-    inner = gc.get_referents(_CLASS_DICT.__get__(cls))
+def _class_namespace(cls: type, module: str | None = None) -> dict[str, Any] | None:
+    """The dict behind ``cls.__dict__``, the one its attributes are set in (None when its
+    ``__module__`` is not ``module``, if given: most classes a namespace holds are another
+    module's, and their proxy answers that cheaply)."""
+    proxy = _CLASS_DICT.__get__(cls)
+    if module is not None:
+        owner = proxy.get("__module__")
+        if type(owner) is not str or owner != module:
+            return None
+    inner = gc.get_referents(proxy)
     return inner[0] if len(inner) == 1 and type(inner[0]) is dict else None
 
 
@@ -513,9 +520,8 @@ def _classes(name: str, namespace: dict[str, Any]) -> tuple[tuple[str, dict[str,
         if not issubclass(type(value), type) or id(value) in seen:
             continue
         seen.add(id(value))
-        inner = _class_namespace(value)
-        owner = None if inner is None else inner.get("__module__")
-        if inner is None or type(owner) is not str or owner != name:
+        inner = _class_namespace(value, name)
+        if inner is None:
             continue
         found.append((path, inner))
         todo.extend((f"{path}.{key}", item) for key, item in inner.items())
