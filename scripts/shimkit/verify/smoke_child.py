@@ -10,7 +10,7 @@ module). ``serve`` is the fork server: it reads one request line on stdin (``{"p
 preload modules, purges any project module they dragged in, reports ``ready`` (and stops there if
 a thread was started), then forks a child per project package, which imports it and forks the
 children of the modules below (``jobs`` at a time in all), and writes one ``result`` line per
-module.
+module (and a ``note`` line for a person when the one-interpreter pass stopped early).
 Every line it writes on stdout is a JSON object; everything else it or a module prints goes to
 stderr (the server's) or to the child's own stderr pipe. End of input on stdin (the kit died)
 kills the children and ends the server.
@@ -709,8 +709,10 @@ def _shared_pass(
                 line = {"module": module, "record": data, "trusted": trusted}
                 _Server._write(write_fd, line)
 
-            retry = shared.run(modules, edges, server.src_dir, record, _ChangeWatch, emit)
-            _Server._write(write_fd, {"again": retry})
+            retry, stopped = shared.run(
+                modules, edges, server.src_dir, record, _ChangeWatch, emit
+            )
+            _Server._write(write_fd, {"again": retry, "stopped": stopped})
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -731,6 +733,8 @@ def _shared_pass(
                 message = json.loads(line)
                 if "again" in message:
                     again = [str(module) for module in message["again"]]
+                    if message["stopped"] is not None:
+                        server.send(_stopped_note(*message["stopped"]))
                 elif message["trusted"] and message["module"] not in context:
                     trusted.add(str(message["module"]))
                     result = _Server._result(str(message["module"]), message["record"])
@@ -741,6 +745,14 @@ def _shared_pass(
         os.close(read_fd)
         _kill(pid)
     return trusted, again
+
+
+def _stopped_note(imported: int, given: int, vouched: int) -> dict[str, Any]:
+    return {
+        "event": "note",
+        "text": f"the one-interpreter import check stopped after {imported} of {given} modules "
+        f"(it could vouch for {vouched} of them): the others are imported alone",
+    }
 
 
 def _load_sibling(name: str) -> Any:
