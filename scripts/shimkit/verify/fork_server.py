@@ -100,6 +100,7 @@ def import_forked(
         "changed": list(batch.changed),
         "jobs": batch.jobs,
         "timeout": timeout,
+        "code_cache": None if batch.code_cache is None else str(batch.code_cache),
     }
     if batch.edges is not None:
         request["shared"] = {module: list(targets) for module, targets in batch.edges.items()}
