@@ -100,6 +100,7 @@ def import_forked(
         "changed": list(batch.changed),
         "jobs": batch.jobs,
         "timeout": timeout,
+        "code_cache": None if batch.code_cache is None else str(batch.code_cache),
     }
     if batch.edges is not None:
         request["shared"] = {module: list(targets) for module, targets in batch.edges.items()}
@@ -124,11 +125,16 @@ def import_forked(
                 "and forking a threaded process can deadlock"
             )
         shared = 0
-        for _ in [module for module, _ in batch.modules if module not in batch.context]:
+        expected = sum(1 for module, _ in batch.modules if module not in batch.context)
+        while expected:
             message = lines.next(timeout + RESULT_SLACK)
             if message is None:
                 reason = _last_line(log) or "no result"
                 raise ServerUnavailable(f"the import server stopped ({reason})")
+            if message.get("event") == "note":
+                on_note(str(message["text"]))
+                continue
+            expected -= 1
             shared += bool(message.get("shared"))
             on_result(
                 module_smoke(

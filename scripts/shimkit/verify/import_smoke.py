@@ -9,14 +9,16 @@ interpreter per module, today's way and the fallback where fork is unavailable o
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -90,6 +92,17 @@ def _import_fresh(batch: ImportBatch, on_result: Callable[[ModuleSmoke], None]) 
             on_result(future.result())
 
 
+@contextlib.contextmanager
+def _code_cache() -> Iterator[Path | None]:
+    """A folder, outside the tree, where the forked processes of one check keep the code of the
+    project's modules they compiled (a shortcut: none without shortcuts)."""
+    if not shortcuts.enabled():
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="shimkit-code-") as folder:
+        yield Path(folder)
+
+
 @timed(IMPORT_CHECKS)
 def smoke_modules(
     root: Path,
@@ -150,7 +163,13 @@ def smoke_modules(
             notes.append("fork is not available here: one fresh interpreter per module")
         else:
             try:
-                vouched = import_forked(batch, preload, on_result=finished, on_note=notes.append)
+                with _code_cache() as cache:
+                    vouched = import_forked(
+                        dataclasses.replace(batch, code_cache=cache),
+                        preload,
+                        on_result=finished,
+                        on_note=notes.append,
+                    )
             except ServerUnavailable as reason:
                 notes.append(f"{reason}: the remaining modules get one fresh interpreter each")
     remaining = tuple(m for m in batch.modules if m[0] not in results and m[0] not in extra)

@@ -10,7 +10,7 @@ module). ``serve`` is the fork server: it reads one request line on stdin (``{"p
 preload modules, purges any project module they dragged in, reports ``ready`` (and stops there if
 a thread was started), then forks a child per project package, which imports it and forks the
 children of the modules below (``jobs`` at a time in all), and writes one ``result`` line per
-module.
+module (and a ``note`` line for a person when the one-interpreter pass stopped early).
 Every line it writes on stdout is a JSON object; everything else it or a module prints goes to
 stderr (the server's) or to the child's own stderr pipe. End of input on stdin (the kit died)
 kills the children and ends the server.
@@ -23,9 +23,11 @@ A record is ``{"outcome": "ok" | "import-error", "message", "path", "line", "dep
 from __future__ import annotations
 
 import collections
+import gc
 import importlib
 import importlib.machinery
 import json
+import marshal
 import os
 import selectors
 import signal
@@ -198,6 +200,89 @@ def fresh(module: str, src_dir: str, names_json: str, changed_json: str = "[]") 
     sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
     sys.stdout.flush()
     os._exit(0)
+
+
+# -- the code cache ------------------------------------------------------------------------------
+
+
+class _CodeCache:
+    """The code objects of the project's modules, compiled once for the whole check and kept in a
+    folder outside the tree (the tree gets no ``__pycache__``: bytecode writing stays off), so
+    that the server, its group processes and every child forked from them (each importing what
+    its module imports) compile a source file once between them, not once each.
+
+    Only code whose compilation issues no warning at all, whatever the filters, is kept or taken
+    from it: it is then the object a fresh interpreter compiles from the same bytes at the same
+    path, and compiling it would have shown nothing. A file whose compilation warns (an invalid
+    escape sequence) or fails is compiled as a fresh interpreter compiles it, every time."""
+
+    folder: ClassVar[str] = ""
+    src_dir: ClassVar[str] = ""
+    original: ClassVar[Any] = None
+
+    @classmethod
+    def install(cls, folder: str, src_dir: str) -> None:
+        cls.folder, cls.src_dir = folder, src_dir
+        cls.original = importlib.machinery.SourceFileLoader.source_to_code
+        loader: Any = importlib.machinery.SourceFileLoader
+        loader.source_to_code = cls.source_to_code
+
+    @staticmethod
+    def source_to_code(loader: Any, data: Any, path: Any, *, _optimize: int = -1) -> Any:
+        cache = _CodeCache
+        if not (isinstance(data, bytes) and isinstance(path, str) and _in_src(path, cache.src_dir)):
+            return cache.original(loader, data, path, _optimize=_optimize)
+        kept = os.path.join(cache.folder, os.path.relpath(os.path.realpath(path), cache.src_dir))
+        code = cache.read(kept, data, path, _optimize)
+        if code is None:
+            code = cache.compile_quietly(loader, data, path, _optimize)
+            if code is None:  # it warns or fails: as a fresh interpreter compiles it
+                return cache.original(loader, data, path, _optimize=_optimize)
+            cache.write(kept, (data, path, _optimize, code))
+        return code
+
+    @staticmethod
+    def read(kept: str, data: bytes, path: str, optimize: int) -> Any:
+        try:
+            with open(kept, "rb") as file:
+                source, where, level, code = marshal.load(file)
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        return code if (source, where, level) == (data, path, optimize) else None
+
+    @staticmethod
+    def compile_quietly(loader: Any, data: bytes, path: str, optimize: int) -> Any:
+        """The code, or None when compiling it issued any warning or failed. The filters are
+        swapped, not mutated: no warning registry is reset (``catch_warnings`` would); no
+        garbage is collected meanwhile, so that no finalizer's warning is heard here instead of
+        where it goes."""
+        heard: list[Any] = []
+        filters, show = warnings.filters, warnings._showwarnmsg  # type: ignore[attr-defined]
+        collecting = gc.isenabled()
+        gc.disable()
+        warnings.filters = [("always", None, Warning, None, 0)]
+        warnings._showwarnmsg = heard.append  # type: ignore[attr-defined]
+        try:
+            code = _CodeCache.original(loader, data, path, _optimize=optimize)
+        except Exception:  # a fresh compile raises it again, as a fresh interpreter's does
+            code = None
+        finally:
+            warnings.filters = filters
+            warnings._showwarnmsg = show  # type: ignore[attr-defined]
+            if collecting:
+                gc.enable()
+        return None if heard else code
+
+    @staticmethod
+    def write(kept: str, entry: tuple[Any, ...]) -> None:
+        partial = f"{kept}.{os.getpid()}.partial"
+        try:
+            os.makedirs(os.path.dirname(kept), exist_ok=True)
+            with open(partial, "wb") as file:
+                marshal.dump(entry, file)
+            os.replace(partial, kept)  # another process may be reading it
+        except OSError:
+            pass  # a cache that cannot be written is a cache missed
 
 
 # -- the fork server -----------------------------------------------------------------------------
@@ -622,6 +707,8 @@ def serve(root: str, src_dir: str) -> None:
     failed = _preload(list(request["preload"]))
     purged = _purge_project(server.src_dir)
     _ChangeWatch.install([str(name) for name in request.get("changed", [])], server.src_dir)
+    if request.get("code_cache"):
+        _CodeCache.install(str(request["code_cache"]), server.src_dir)
     _fill_finder_caches(list(sys.path))
     threads = [thread.name for thread in threading.enumerate()]
     server.send({"event": "ready", "failed": failed, "purged": purged, "threads": threads})
@@ -707,8 +794,8 @@ def _shared_pass(
                 line = {"module": module, "record": data, "trusted": trusted}
                 _Server._write(write_fd, line)
 
-            retry = shared.run(modules, edges, server.src_dir, record, _ChangeWatch, emit)
-            _Server._write(write_fd, {"again": retry})
+            retry, stopped = shared.run(modules, edges, server.src_dir, record, _ChangeWatch, emit)
+            _Server._write(write_fd, {"again": retry, "stopped": stopped})
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -729,6 +816,8 @@ def _shared_pass(
                 message = json.loads(line)
                 if "again" in message:
                     again = [str(module) for module in message["again"]]
+                    if message["stopped"] is not None:
+                        server.send(_stopped_note(*message["stopped"]))
                 elif message["trusted"] and message["module"] not in context:
                     trusted.add(str(message["module"]))
                     result = _Server._result(str(message["module"]), message["record"])
@@ -739,6 +828,14 @@ def _shared_pass(
         os.close(read_fd)
         _kill(pid)
     return trusted, again
+
+
+def _stopped_note(imported: int, given: int, vouched: int) -> dict[str, Any]:
+    return {
+        "event": "note",
+        "text": f"the one-interpreter import check stopped after {imported} of {given} modules "
+        f"(it could vouch for {vouched} of them): the others are imported alone",
+    }
 
 
 def _load_sibling(name: str) -> Any:

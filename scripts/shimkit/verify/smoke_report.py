@@ -42,6 +42,9 @@ class ImportBatch:
     # whole check does (a module that imports fine, before those that fail): no record of them
     # is wanted, and none is imported on its own
     context: frozenset[str] = frozenset()
+    # a folder for the code of the project's modules, compiled once for every process of the
+    # check (``smoke_child._CodeCache``); None: each process compiles what it imports
+    code_cache: Path | None = None
 
 
 class SmokeOutcome(enum.Enum):
