@@ -42,6 +42,9 @@ class ImportBatch:
     # whole check does (a module that imports fine, before those that fail): no record of them
     # is wanted, and none is imported on its own
     context: frozenset[str] = frozenset()
+    # the change as the child sees it (``analysis.undone.UndoneSide.to_json``): a failure then
+    # says whether the import did the same with the change undone; None: it is not asked
+    undone: Mapping[str, Any] | None = None
 
 
 class SmokeOutcome(enum.Enum):
@@ -74,6 +77,9 @@ class ModuleSmoke:
     # the changed modules (``ImportBatch.changed``) the import asked for; None: not known (the
     # child died before it could say)
     reached: tuple[str, ...] | None = None
+    # the import ran, with the change undone, the same code in the same order up to its end
+    # (``ImportBatch.undone``; proven by the child while it ran)
+    same_undone: bool = False
 
     @property
     def ok(self) -> bool:
@@ -178,4 +184,7 @@ def _interpret(root: Path, module: str, data: Mapping[str, Any], seconds: float)
     else:
         outcome, message = SmokeOutcome.OK, ""
     reached = tuple(str(name) for name in data.get("reached", ()))
-    return ModuleSmoke(module, outcome, message, path, line, deprecations, bad, seconds, reached)
+    same_undone = data.get("undone") == ""
+    return ModuleSmoke(
+        module, outcome, message, path, line, deprecations, bad, seconds, reached, same_undone
+    )
