@@ -12,6 +12,7 @@ tests run ``retire_shims.py`` as a user does, on a real git repository.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -89,36 +90,42 @@ def text(run: Run) -> str:
     return " ".join((run.stdout + run.stderr).replace("│", " ").split())
 
 
-@pytest.fixture(params=["shortcut", "no-shortcuts"])
-def shortcuts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+@pytest.fixture(params=["forked", "fresh", "no-shortcuts"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
+    """How the run imports: forked children (the shortcut), fresh interpreters (the shortcut),
+    or with no shortcut at all; the arguments that say so."""
     if request.param == "no-shortcuts":
         monkeypatch.setenv("SHIMKIT_NO_SHORTCUTS", "1")
-        return False
-    monkeypatch.delenv("SHIMKIT_NO_SHORTCUTS", raising=False)
-    return True
+    else:
+        monkeypatch.delenv("SHIMKIT_NO_SHORTCUTS", raising=False)
+    return ("--fresh-interpreters",) if request.param == "fresh" else ()
+
+
+def shortcut() -> bool:
+    return os.environ.get("SHIMKIT_NO_SHORTCUTS") != "1"
 
 
 def test_a_failure_the_change_only_repointed_imports_for_is_not_imported_again(
-    repos: Repos, shortcuts: bool
+    repos: Repos, mode: tuple[str, ...]
 ) -> None:
     root = repo(repos, "settings", NEEDS_SETTINGS)
-    run = run_retire(root, "--deprecated", "--write")
+    run = run_retire(root, "--deprecated", "--write", *mode)
     output = text(run)
     assert run.returncode == 0, output
     assert not (root / "src/inventory/compat.py").exists()
     failure = "RuntimeError: settings are not configured"
     proven = f"pre-existing: inventory.needs_settings fails the same way with the change undone (it reached only repointed imports): {failure}"  # noqa: E501
     again = f"pre-existing: inventory.needs_settings did not import before the change either: {failure}"  # noqa: E501
-    assert (proven in output) is shortcuts, output
-    assert (again in output) is not shortcuts, output
+    assert (proven in output) is shortcut(), output
+    assert (again in output) is not shortcut(), output
 
 
 def test_failures_that_differ_with_the_change_undone_are_regressions(
-    repos: Repos, shortcuts: bool
+    repos: Repos, mode: tuple[str, ...]
 ) -> None:
     root = repo(repos, "regressions", {**NEEDS_SETTINGS, **REGRESSIONS})
     before = files_under(root)
-    run = run_retire(root, "--deprecated", "--write")
+    run = run_retire(root, "--deprecated", "--write", *mode)
     output = text(run)
     assert run.returncode == 1, output
     assert "your tree was not changed" in output

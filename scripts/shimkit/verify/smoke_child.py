@@ -362,6 +362,8 @@ def record(
         try:
             imported = importlib.import_module(module)
         except BaseException as exc:
+            # judged before the message is made: that reads the source lines of chained causes
+            result["undone"] = _Undone.verdict()
             result["outcome"] = "import-error"
             result["message"] = traceback.format_exception_only(type(exc), exc)[-1].strip()
             where: tuple[str, int | None] | None = None
@@ -390,7 +392,7 @@ def record(
             elif getattr(imported, name) is None:
                 result["bad_names"].append([name, "None"])
     result["reached"] = sorted(_ChangeWatch.reached)
-    result["undone"] = _Undone.verdict()
+    result.setdefault("undone", _Undone.verdict())
     return result
 
 
