@@ -53,7 +53,9 @@ BASE = {
     "src/inventory/gate.py": "raise RuntimeError('settings are not configured')\n",
 }
 # fails for want of settings after running the changed ``counter``: the same before the change
-NEEDS_SETTINGS = {"src/inventory/needs_settings.py": "import inventory.counter\nimport inventory.gate\n"}
+NEEDS_SETTINGS = {
+    "src/inventory/needs_settings.py": "import inventory.counter\nimport inventory.gate\n"
+}
 REGRESSIONS = {
     # looks the layer up on its package, where ``counter``'s import left it before the change
     "src/inventory/peeks.py": (
@@ -62,7 +64,9 @@ REGRESSIONS = {
     ),
     # the layer's body imported ``inventory.ledger``, which readies the state; nothing else does
     "src/inventory/state.py": "READY = False\n",
-    "src/inventory/ledger.py": "import inventory.state\n\ninventory.state.READY = True\nentries = []\n",
+    "src/inventory/ledger.py": (
+        "import inventory.state\n\ninventory.state.READY = True\nentries = []\n"
+    ),
     "src/inventory/ledger_compat.py": LEDGER_COMPAT,
     "src/inventory/tally.py": "from inventory.ledger_compat import on_hand\n",
     "src/inventory/checks_ready.py": (
@@ -145,7 +149,9 @@ def test_only_changes_that_repoint_imports_of_a_plain_layer_are_described(tmp_pa
             **BASE,
             "src/inventory/odd.py": "from inventory.stock import on_hand\nprint('loaded')\n",
             "src/inventory/via_odd.py": "from inventory.odd import on_hand\n",
-            "src/inventory/chain.py": "import inventory.compat\n\nN = inventory.compat.on_hand('x')\n",
+            "src/inventory/chain.py": (
+                "import inventory.compat\n\nN = inventory.compat.on_hand('x')\n"
+            ),
             "src/inventory/moved.py": "from inventory.compat import on_hand\n",
             "src/inventory/twice.py": (
                 "from inventory.compat import on_hand\n\n\ndef again():\n"
@@ -157,9 +163,13 @@ def test_only_changes_that_repoint_imports_of_a_plain_layer_are_described(tmp_pa
         tmp_path / "after",
         {
             **{k: v for k, v in BASE.items() if not k.endswith("compat.py")},
-            "src/inventory/counter.py": "from inventory.stock import on_hand\n\nCOUNT = on_hand('bolt')\n",
+            "src/inventory/counter.py": (
+                "from inventory.stock import on_hand\n\nCOUNT = on_hand('bolt')\n"
+            ),
             "src/inventory/via_odd.py": "from inventory.stock import on_hand\n",
-            "src/inventory/chain.py": "import inventory.stock\n\nN = inventory.stock.on_hand('x')\n",
+            "src/inventory/chain.py": (
+                "import inventory.stock\n\nN = inventory.stock.on_hand('x')\n"
+            ),
             "src/inventory/moved.py": "\nfrom inventory.stock import on_hand\n",
             "src/inventory/twice.py": (
                 "from inventory.stock import on_hand\n\n\ndef again():\n"
