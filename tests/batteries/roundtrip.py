@@ -582,6 +582,25 @@ def _failed_differently(importer: str, shim: str, name: str, package: str) -> tu
     )
 
 
+def _looked_up_on_package(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+    """Takes the shim from its package's namespace, where the importer's import left it before
+    the change: a failure after it that ran only repointed imports of the shim, which the import
+    check must not take for one that happened before it too (a shim outside any package is
+    imported by its computed name instead, as the stale import does)."""
+    parent, _, last = shim.rpartition(".")
+    computed = f"{last.removesuffix(SHIM_SUFFIX)!r} + {SHIM_SUFFIX!r}"
+    where = (
+        f"import {parent}\n\nLAYER = getattr({parent}, {computed})\n"
+        if parent
+        else f"import importlib\n\nLAYER = importlib.import_module({computed})\n"
+    )
+    return (
+        "_battery_peeks.py",
+        f'"""Takes the shim from its package by a computed name."""\n\n'
+        f"import {importer}  # noqa: F401\n{where}",
+    )
+
+
 @dataclass(frozen=True)
 class PlantedRegression:
     plant: Regression
@@ -607,6 +626,8 @@ REGRESSIONS: dict[str, PlantedRegression] = {
     "failed before, fails otherwise": PlantedRegression(
         _failed_differently, "(before the change: RuntimeError: _battery_failed: configure"
     ),
+    # a failure after the change that ran only repointed imports, and looked the shim up
+    "looked up on its package": PlantedRegression(_looked_up_on_package, "_battery_peeks: "),
 }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from shimkit.analysis import module_name
 from shimkit.analysis.tree_analysis import Analysis
+from shimkit.analysis.undone import UndoneSide
 from shimkit.application.baseline_changes import changed_since_baseline
 from shimkit.application.history import CHANGELOG
 from shimkit.application.options import ImportOptions
@@ -97,12 +98,14 @@ def import_each(
     changed: Collection[str] = (),
     context: Collection[str] = (),
     one_interpreter: bool = True,
+    undone: UndoneSide | None = None,
 ) -> SmokeReport:
     """Import each selected module on its own (as the run's ``ImportOptions`` say) and report the
     outcomes, each with the ``changed`` modules its import reached. ``context``: modules imported
     too, not checked, where the one interpreter enters import cycles as a whole check does.
     ``one_interpreter`` False: each module alone from the start (when the one interpreter could
-    vouch for few of them, importing them all there first only costs)."""
+    vouch for few of them, importing them all there first only costs). ``undone``: what the
+    change did, for a failure to say whether its import did the same with the change undone."""
     workspace, reporter = run.workspace, run.reporter
     options = run.imports or ImportOptions()
     if selection.skipped:
@@ -124,6 +127,7 @@ def import_each(
             changed=changed,
             order=analysis.imports.import_order() if one_interpreter else None,
             context=context if one_interpreter else (),
+            undone=undone.to_json() if undone is not None else None,
         )
     for note in report.notes:
         reporter.warning(note)

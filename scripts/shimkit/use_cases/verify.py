@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from shimkit.analysis import imports_of
 from shimkit.analysis.tree_analysis import Analysis
+from shimkit.analysis.undone import undone_side
 from shimkit.application.baseline_changes import changed_since_baseline
 from shimkit.application.options import ImportOptions
 from shimkit.application.plan_doc import check_plan_doc, mark_steps_done
@@ -38,6 +39,7 @@ from shimkit.application.test_baselines import (
     suite_key,
 )
 from shimkit.application.workspace import Workspace, analyse
+from shimkit.domain import shortcuts
 from shimkit.domain.errors import doing
 from shimkit.domain.importlinter_file import CONFIG, read_lists
 from shimkit.domain.model import Inventory, Reference
@@ -275,6 +277,12 @@ def _check_imports(
     present = [m for m in expected if m in modules]
     changed = changed_modules(workspace, baseline, also={*scope.retired, *scope.kept})
     selection = modules_to_check(analysis, present, changed, imports.all_modules)
+    # what the change did, for a failure to tell whether it would have failed so before it
+    undone = (
+        undone_side(scope.before.analysis.codebase, analysis.codebase, changed, scope.retired)
+        if scope.before is not None and changed is not None and shortcuts.enabled()
+        else None
+    )
     report = import_each(
         run,
         analysis,
@@ -282,6 +290,7 @@ def _check_imports(
         "verify: importing the baseline modules",
         reexported_names(analysis),  # every layer: one the change leaves may lose a name too
         changed=changed or (),
+        undone=undone,
     )
     known = KnownWarnings(
         {(module, path, message, None) for module, path, message in baseline.import_warnings}
@@ -385,6 +394,7 @@ def _against_the_tree_before(
         f"pre-existing: {module} fails before it reaches any changed module: {r.message}"
         for module, r in untouched.items()
     )
+    untouched.update(_failing_as_before(results, untouched, verification))
     results = [
         r.without_bad_names(r.bad_names)
         if r.module in unchanged_path and r.module not in kept
@@ -430,6 +440,27 @@ def _against_the_tree_before(
         if r.module not in excused
     ]
     return judged, frozenset(newly)
+
+
+def _failing_as_before(
+    results: list[ModuleSmoke], known: Collection[str], verification: Verification
+) -> dict[str, ModuleSmoke]:
+    """The failures whose import proved, while it ran, that with the change undone it would have
+    run the same code in the same order up to the same failure (``ModuleSmoke.same_undone``):
+    the change only repointed imports it reached, and the retired shim would have been loaded
+    from what was loaded already, bound the same objects, and been looked up nowhere. They failed
+    so before the change, and are not imported again."""
+    proven = {
+        r.module: r
+        for r in results
+        if r.outcome is SmokeOutcome.IMPORT_ERROR and r.same_undone and r.module not in known
+    }
+    verification.notes.extend(
+        f"pre-existing: {module} fails the same way with the change undone "
+        f"(it reached only repointed imports): {r.message}"
+        for module, r in proven.items()
+    )
+    return proven
 
 
 def _failing_unlike(after: ModuleSmoke, before: ModuleSmoke) -> ModuleSmoke:

@@ -98,6 +98,7 @@ def import_forked(
         "preload": list(preload),
         "modules": [[module, list(names)] for module, names in batch.modules],
         "changed": list(batch.changed),
+        "undone": batch.undone,
         "jobs": batch.jobs,
         "timeout": timeout,
         "code_cache": None if batch.code_cache is None else str(batch.code_cache),

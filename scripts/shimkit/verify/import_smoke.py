@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 from shimkit.analysis.import_graph import ImportOrder
 from shimkit.domain import shortcuts
@@ -64,7 +65,11 @@ def _smoke_fresh(batch: ImportBatch, module: str, names: Sequence[str]) -> Modul
     root, timeout = batch.root, batch.timeout
     command = [sys.executable, "-P", str(CHILD_SCRIPT), "fresh", module, str(batch.src_dir)]
     try:
-        arguments = [json.dumps(list(names)), json.dumps(list(batch.changed))]
+        arguments = [
+            json.dumps(list(names)),
+            json.dumps(list(batch.changed)),
+            json.dumps(batch.undone),
+        ]
         process = run_child([*command, *arguments], root, batch.env, timeout)
     except subprocess.TimeoutExpired:
         return module_smoke(root, module, None, timeout=timeout, seconds=time.monotonic() - started)
@@ -119,6 +124,7 @@ def smoke_modules(
     changed: Collection[str] = (),
     order: ImportOrder | None = None,
     context: Collection[str] = (),
+    undone: Mapping[str, Any] | None = None,
 ) -> SmokeReport:
     """Import each module on its own (``jobs`` at a time, default: one per core) and report.
 
@@ -131,6 +137,8 @@ def smoke_modules(
     Each result says which of the ``changed`` modules its import asked for (``reached``).
     ``context``: modules the one interpreter imports too, in the same order, so that it enters
     import cycles as a whole check does; none of them is reported or imported on its own.
+    ``undone`` (``ImportBatch.undone``): a failure then says whether its import did the same with
+    the change undone.
     """
     root = Path(os.path.realpath(root))
     reexports = reexports or {}
@@ -148,6 +156,7 @@ def smoke_modules(
         changed=tuple(sorted(changed)),
         edges=order.edges if order is not None and one_interpreter else None,
         context=extra,
+        undone=undone,
     )
     results: dict[str, ModuleSmoke] = {}
     notes: list[str] = []

@@ -1,7 +1,7 @@
 """What runs in the child interpreters of an import check. Standard library only: it never imports
 the kit, so that nothing of the kit is in ``sys.modules`` when a project module is imported.
 
-    python -P smoke_child.py fresh MODULE SRC_DIR NAMES_JSON [CHANGED_JSON]
+    python -P smoke_child.py fresh MODULE SRC_DIR NAMES_JSON [CHANGED_JSON [UNDONE_JSON]]
     python -P smoke_child.py serve ROOT SRC_DIR
 
 ``fresh`` imports one module and prints its record after a marker line (one interpreter per
@@ -17,11 +17,13 @@ kills the children and ends the server.
 
 A record is ``{"outcome": "ok" | "import-error", "message", "path", "line", "deprecations":
 [{"message", "path", "line", "category"}], "bad_names": [[name, "None" | "missing"]],
-"reached": [the changed modules the import asked for]}``.
+"reached": [the changed modules the import asked for], "undone": null (not watched) | "" (it
+did the same with the change undone, ``_Undone``) | why it may not have}``.
 """
 
 from __future__ import annotations
 
+import builtins
 import collections
 import gc
 import importlib
@@ -60,6 +62,7 @@ class _ChangeWatch:
     files: ClassVar[dict[str, str]] = {}  # file or package folder -> changed module
     folders: ClassVar[dict[str, list[str]]] = {}  # folder -> the changed modules it holds
     reached: ClassVar[set[str]] = set()
+    read: ClassVar[set[str]] = set()  # of those, opened other than by the import system
 
     @classmethod
     def find_spec(cls, fullname: str, path: object = None, target: object = None) -> None:
@@ -76,13 +79,15 @@ class _ChangeWatch:
         module = cls.files.get(path)
         if module is not None:
             cls.reached.add(module)
+            if not _by_the_import_system():  # its text read: the change is seen as text
+                cls.read.add(module)
         elif event != "open" and path in cls.folders and not _by_the_import_system():
             cls.reached.update(cls.folders[path])
 
     @classmethod
     def install(cls, changed: list[str], src_dir: str) -> None:
         cls.changed = frozenset(changed)
-        cls.reached = set()
+        cls.reached, cls.read = set(), set()
         files: dict[str, str] = {}
         folders: dict[str, list[str]] = {}
         for module in changed:
@@ -106,6 +111,211 @@ def _by_the_import_system() -> bool:
     ``_ChangeWatch.find_spec``)."""
     caller = sys._getframe(2)  # 0: this function, 1: the hook, 2: who called os.listdir
     return caller.f_globals.get("__name__") in _IMPORT_SYSTEM
+
+
+class _Undone:
+    """Proves, while an import runs after the change, that with the change undone it would have
+    failed the same way, so that a failure after the change that reached a changed module need not
+    be imported again before it (``analysis/undone.py`` describes the change).
+
+    Before the change, a changed module ran ``from SHIM import names`` where it now runs ``from
+    REAL import names``; nothing else of it differs, line numbers included. When that statement
+    runs here, the old one would have: found the shim loaded (the objects it bound then, ``loaded``,
+    must be the ones REAL holds now), or loaded it, which imports the shim's parent packages and
+    its body's imports (each must be loaded already, or be REAL and its packages, which the new
+    statement imports in the same order), takes its names (each must be in its module's namespace
+    once REAL is imported), and warns (a warning the filters of the record in force only record).
+    So the old statement ran no other project code, in no other order, and bound the same objects.
+    What remains different is the shim itself: in ``sys.modules``, as an attribute of its package
+    (a guard notes a lookup of it there), its file and its folder's listing (``_ChangeWatch``
+    notes them). An import that reached no changed module but these, looked the shim up nowhere
+    and read no changed file as text, failed the same way before the change. Not watched: code
+    that enumerates ``sys.modules`` or the package's namespace, and the ``__warningregistry__``
+    the warning leaves in the module it blames."""
+
+    shims: ClassVar[dict[str, dict[str, Any]]] = {}
+    # changed module -> (module, names) of its repointed statements -> the shim they named before
+    statements: ClassVar[dict[str, dict[tuple[str, tuple[str, ...]], str]]] = {}
+    loaded: ClassVar[dict[str, dict[str, Any]]] = {}  # shim -> the objects its names bound
+    guards: ClassVar[dict[str, tuple[Any, Any]]] = {}  # package -> (it, its guard)
+    differs: ClassVar[str] = ""  # why the import could have gone otherwise before the change
+    active: ClassVar[bool] = False
+    expected: ClassVar[bool] = False  # it will watch the imports after the one interpreter
+    original: ClassVar[Any] = None
+
+    @classmethod
+    def provable(cls, record: dict[str, Any]) -> bool:
+        """Whether a record of the one interpreter is better left to the module's own import,
+        which may prove that it failed so before the change (the one interpreter cannot): a
+        failure that reached a changed module, otherwise imported again before the change."""
+        return cls.expected and record.get("outcome") == "import-error" and bool(record["reached"])
+
+    @classmethod
+    def install(cls, description: dict[str, Any] | None) -> None:
+        if not description or not description.get("statements"):
+            return
+        cls.shims = dict(description["shims"])
+        cls.statements = {
+            str(module): {(str(t), tuple(str(n) for n in names)): str(s) for t, names, s in rows}
+            for module, rows in description["statements"].items()
+        }
+        cls.loaded, cls.guards, cls.differs = {}, {}, ""
+        cls.original = builtins.__import__
+        builtins.__import__ = cls.hooked
+        cls.active = True
+
+    @staticmethod
+    def hooked(
+        name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
+    ) -> Any:
+        self, original = _Undone, _Undone.original
+        if not fromlist or not isinstance(globals, dict):
+            return original(name, globals, locals, fromlist, level)
+        table = self.statements.get(globals.get("__name__"))  # type: ignore[arg-type]
+        if "*" in fromlist:
+            self.star(_absolute(name, globals, level))
+        if table is None:
+            return original(name, globals, locals, fromlist, level)
+        target = _absolute(name, globals, level)
+        names = tuple(fromlist)
+        shim = table.get((target or "", names))
+        if shim is None or target is None:
+            return original(name, globals, locals, fromlist, level)
+        self.before(shim, target)
+        try:
+            module = original(name, globals, locals, fromlist, level)
+        except BaseException:
+            self.differ(f"from {target} import {', '.join(names)} raised (the shim's may not)")
+            raise
+        self.after(shim, target, names)
+        return module
+
+    @classmethod
+    def differ(cls, why: str) -> None:
+        cls.differs = cls.differs or why
+
+    @classmethod
+    def star(cls, package: str | None) -> None:
+        """A star import takes every public name of a package: the shim's too, before."""
+        if package is not None and any(s.rpartition(".")[0] == package for s in cls.loaded):
+            cls.differ(f"a star import of {package}, which held the shim before")
+
+    @classmethod
+    def before(cls, shim: str, target: str) -> None:
+        if cls.differs or shim in cls.loaded:
+            return  # loaded: the old statement only took its names
+        body = cls.shims[shim]
+        parents = list(_prefixes(shim))[:-1]
+        for module in [*parents, *body["imports"]]:
+            if module not in sys.modules and not (target + ".").startswith(module + "."):
+                cls.differ(f"{shim} imports {module}, not yet imported then")
+                return
+        if body["warns"] and not _recording_only():
+            cls.differ(f"the warning filters then could have made {shim}'s warning an error")
+
+    @classmethod
+    def after(cls, shim: str, target: str, names: tuple[str, ...]) -> None:
+        if cls.differs:
+            return
+        objects = cls.loaded.get(shim)
+        if objects is None:
+            objects = {}
+            for bound, (module, attribute) in cls.shims[shim]["takes"].items():
+                owner = sys.modules.get(module)
+                if type(owner) is not _ModuleType or attribute not in vars(owner):
+                    cls.differ(f"{shim} takes {attribute} from {module}, not there then")
+                    return
+                objects[bound] = vars(owner)[attribute]
+            cls.loaded[shim] = objects
+            cls.guard(shim)
+        real = sys.modules.get(target)
+        if type(real) is not _ModuleType:
+            cls.differ(f"{target} is not a plain module")
+            return
+        for name in names:
+            if vars(real).get(name, cls) is not objects.get(name, real):
+                cls.differ(f"{target}.{name} is not the object {shim} bound")
+                return
+
+    @classmethod
+    def guard(cls, shim: str) -> None:
+        """From now on, before the change, the shim was an attribute of its package: note a
+        lookup of it there (which fails now)."""
+        package_name, _, attribute = shim.rpartition(".")
+        if not package_name:
+            return
+        package = sys.modules.get(package_name)
+        if type(package) is not _ModuleType or attribute in vars(package):
+            cls.differ(f"{package_name} is not a plain package without {attribute}")
+            return
+        if package_name in cls.guards:
+            return
+        previous = vars(package).get("__getattr__")
+
+        def __getattr__(name: str) -> Any:
+            if name == attribute:
+                cls.differ(f"{shim} was looked up on {package_name}")
+            if previous is not None:
+                return previous(name)
+            raise AttributeError(
+                f"module {package_name!r} has no attribute {name!r}", name=name, obj=package
+            )
+
+        package.__getattr__ = __getattr__  # type: ignore[method-assign]
+        cls.guards[package_name] = (package, __getattr__)
+
+    @classmethod
+    def verdict(cls) -> str | None:
+        """None: not watched; "": the import did the same with the change undone; else why not."""
+        if not cls.active:
+            return None
+        if cls.differs:
+            return cls.differs
+        if _ChangeWatch.read:
+            return f"read {sorted(_ChangeWatch.read)[0]} as text"
+        other = sorted(_ChangeWatch.reached - cls.statements.keys())
+        if other:
+            return f"reached {other[0]}, changed otherwise than by repointed imports"
+        for name, (package, guard) in cls.guards.items():
+            replaced = vars(package).get("__getattr__") is not guard
+            if sys.modules.get(name) is not package or replaced:
+                return f"{name} or its __getattr__ was replaced"
+        return ""
+
+
+_ModuleType = type(sys)
+
+
+def _prefixes(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+
+
+def _absolute(name: str, globals: dict[str, Any], level: int) -> str | None:
+    if not level:
+        return name
+    package = globals.get("__package__")
+    if not isinstance(package, str) or not package:
+        return None
+    bits = package.rsplit(".", level - 1)
+    if len(bits) < level:
+        return None
+    return f"{bits[0]}.{name}" if name else bits[0]
+
+
+def _recording_only() -> bool:
+    """Whether a warning issued now is only recorded (the filters ``record`` put in force, its
+    log, our ``warn``), so that it cannot be an error or run project code."""
+    module = sys.modules.get("warnings")
+    return (
+        module is warnings
+        and _log is not None
+        and warnings.warn is _warn
+        and bool(warnings.filters)
+        and warnings.filters[0] == ("always", None, Warning, None, 0)
+        and warnings.showwarning is warnings._showwarning_orig  # type: ignore[attr-defined]
+        and getattr(warnings._showwarnmsg_impl, "__self__", None) is _log  # type: ignore[attr-defined]
+    )
 
 
 def _warn(
@@ -154,6 +364,8 @@ def record(
         try:
             imported = importlib.import_module(module)
         except BaseException as exc:
+            # judged before the message is made: that reads the source lines of chained causes
+            result["undone"] = _Undone.verdict()
             result["outcome"] = "import-error"
             result["message"] = traceback.format_exception_only(type(exc), exc)[-1].strip()
             where: tuple[str, int | None] | None = None
@@ -182,6 +394,7 @@ def record(
             elif getattr(imported, name) is None:
                 result["bad_names"].append([name, "None"])
     result["reached"] = sorted(_ChangeWatch.reached)
+    result.setdefault("undone", _Undone.verdict())
     return result
 
 
@@ -193,9 +406,12 @@ def _qualified(category: type) -> str:
     return f"{category.__module__}.{category.__qualname__}"
 
 
-def fresh(module: str, src_dir: str, names_json: str, changed_json: str = "[]") -> None:
+def fresh(
+    module: str, src_dir: str, names_json: str, changed_json: str = "[]", undone_json: str = "null"
+) -> None:
     warnings.warn = _warn
     _ChangeWatch.install(json.loads(changed_json), os.path.realpath(src_dir))
+    _Undone.install(json.loads(undone_json))
     result = record(module, os.path.realpath(src_dir), json.loads(names_json))
     sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
     sys.stdout.flush()
@@ -716,12 +932,15 @@ def serve(root: str, src_dir: str) -> None:
         return  # forking a threaded process can deadlock: the kit falls back to fresh ones
     modules = [(str(m), [str(n) for n in names]) for m, names in request["modules"]]
     timeout = float(request["timeout"])
+    undone = request.get("undone")
+    _Undone.expected = bool(undone and undone.get("statements"))
     edges = request.get("shared")
     if edges is not None:
         graph = {str(m): [str(t) for t in targets] for m, targets in edges.items()}
         context = {str(module) for module in request.get("context", [])}
         trusted = _shared_passes(server, modules, graph, timeout, context)
         modules = [(m, names) for m, names in modules if m not in trusted and m not in context]
+    _Undone.install(undone)  # after the one interpreter: its records say nothing
     server.run(_grouped(modules), timeout)
 
 
@@ -818,7 +1037,11 @@ def _shared_pass(
                     again = [str(module) for module in message["again"]]
                     if message["stopped"] is not None:
                         server.send(_stopped_note(*message["stopped"]))
-                elif message["trusted"] and message["module"] not in context:
+                elif (
+                    message["trusted"]
+                    and message["module"] not in context
+                    and not _Undone.provable(message["record"])
+                ):
                     trusted.add(str(message["module"]))
                     result = _Server._result(str(message["module"]), message["record"])
                     server.send({**result, "seconds": time.monotonic() - started, "shared": True})
@@ -853,7 +1076,7 @@ def _load_sibling(name: str) -> Any:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ["fresh"] and len(argv) in (4, 5):
+    if argv[:1] == ["fresh"] and len(argv) in (4, 5, 6):
         fresh(*argv[1:])
     elif argv[:1] == ["serve"] and len(argv) == 3:
         os.chdir(argv[1])

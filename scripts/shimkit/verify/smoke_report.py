@@ -45,6 +45,9 @@ class ImportBatch:
     # a folder for the code of the project's modules, compiled once for every process of the
     # check (``smoke_child._CodeCache``); None: each process compiles what it imports
     code_cache: Path | None = None
+    # the change as the child sees it (``analysis.undone.UndoneSide.to_json``): a failure then
+    # says whether the import did the same with the change undone; None: it is not asked
+    undone: Mapping[str, Any] | None = None
 
 
 class SmokeOutcome(enum.Enum):
@@ -77,6 +80,9 @@ class ModuleSmoke:
     # the changed modules (``ImportBatch.changed``) the import asked for; None: not known (the
     # child died before it could say)
     reached: tuple[str, ...] | None = None
+    # the import ran, with the change undone, the same code in the same order up to its end
+    # (``ImportBatch.undone``; proven by the child while it ran)
+    same_undone: bool = False
 
     @property
     def ok(self) -> bool:
@@ -181,4 +187,7 @@ def _interpret(root: Path, module: str, data: Mapping[str, Any], seconds: float)
     else:
         outcome, message = SmokeOutcome.OK, ""
     reached = tuple(str(name) for name in data.get("reached", ()))
-    return ModuleSmoke(module, outcome, message, path, line, deprecations, bad, seconds, reached)
+    same_undone = data.get("undone") == ""
+    return ModuleSmoke(
+        module, outcome, message, path, line, deprecations, bad, seconds, reached, same_undone
+    )

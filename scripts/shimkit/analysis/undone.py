@@ -1,0 +1,258 @@
+"""The change seen from the import check's child: which changed modules differ from the tree
+before only by ``from SHIM import names`` statements repointed to the module the shim takes those
+very names from, and what each retired shim's body does. With it the child of a module that fails
+after the change can prove, while it runs, that with the change undone the import would have run
+the same code in the same order and failed the same way (``verify/smoke_child.py``,
+``_Undone``), so that the module need not be imported again before the change.
+
+Only what can be read for certain is described: a shim whose body is anything but a docstring,
+imports, ``__all__`` and a ``warnings.warn`` of constants, or a changed module that differs in
+anything but the module path of such statements (a line moved, an attribute chain rewritten, an
+``import a.shim as s`` form), is left out, and a failure that reached it is imported again."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from shimkit.analysis.codebase import Codebase
+
+__all__ = ["Repointed", "ShimBody", "UndoneSide", "undone_side"]
+
+
+@dataclass(frozen=True)
+class ShimBody:
+    """What importing a retired shim did: the modules its body imported, in order (a dotted
+    ``import a.b`` imports ``a`` then ``a.b``), the names it took from them, and whether it
+    warned."""
+
+    module: str
+    imports: tuple[str, ...]
+    takes: dict[str, tuple[str, str]]  # name it binds -> (module, attribute)
+    warns: bool
+
+
+@dataclass(frozen=True)
+class Repointed:
+    """``from shim import names`` in the tree before, ``from module import names`` after."""
+
+    module: str
+    names: tuple[str, ...]
+    shim: str
+
+
+@dataclass(frozen=True)
+class UndoneSide:
+    shims: dict[str, ShimBody] = field(default_factory=dict)
+    # changed module -> its repointed statements (none: it did not change as Python code)
+    statements: dict[str, tuple[Repointed, ...]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "shims": {
+                name: {
+                    "imports": list(body.imports),
+                    "takes": {n: list(source) for n, source in body.takes.items()},
+                    "warns": body.warns,
+                }
+                for name, body in self.shims.items()
+            },
+            "statements": {
+                module: [[r.module, list(r.names), r.shim] for r in repointed]
+                for module, repointed in self.statements.items()
+            },
+        }
+
+
+def undone_side(
+    before: Codebase, after: Codebase, changed: Collection[str], retired: Collection[str]
+) -> UndoneSide:
+    """The retired shims whose bodies can be read for certain, and the changed modules that differ
+    from the tree ``before`` only by statements repointed away from them."""
+    shims = {}
+    for shim in retired:
+        body = _shim_body(before, shim)
+        if body is not None:
+            shims[shim] = body
+    statements = {}
+    for module in changed:
+        if module in retired:
+            continue
+        repointed = _repointed(before, after, module, shims)
+        if repointed is not None:
+            statements[module] = repointed
+    return UndoneSide(shims, statements)
+
+
+def _package(codebase: Codebase, module: str) -> str:
+    source = codebase.module(module)
+    return module if source is not None and source.is_package else module.rpartition(".")[0]
+
+
+def _absolute(node: ast.ImportFrom, package: str) -> str | None:
+    if not node.level:
+        return node.module
+    parts = package.split(".") if package else []
+    if node.level - 1 > len(parts) or (node.level - 1 == len(parts) and not node.module):
+        return None
+    base = parts[: len(parts) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])]) or None
+
+
+def _prefixes(module: str) -> Iterator[str]:
+    parts = module.split(".")
+    for depth in range(1, len(parts) + 1):
+        yield ".".join(parts[:depth])
+
+
+def _shim_body(codebase: Codebase, shim: str) -> ShimBody | None:
+    source = codebase.module(shim)
+    if source is None or source.tree is None:
+        return None
+    package = _package(codebase, shim)
+    imports: list[str] = []
+    takes: dict[str, tuple[str, str]] = {}
+    bound: set[str] = set()
+    warns = False
+    for index, statement in enumerate(source.tree.body):
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                imports.extend(p for p in _prefixes(alias.name) if p not in imports)
+                bound.add(alias.asname or alias.name.partition(".")[0])
+        elif isinstance(statement, ast.ImportFrom):
+            module = _absolute(statement, package)
+            if module is None or any(alias.name == "*" for alias in statement.names):
+                return None
+            if module == "__future__":
+                continue
+            imports.extend(p for p in _prefixes(module) if p not in imports)
+            for alias in statement.names:
+                takes[alias.asname or alias.name] = (module, alias.name)
+                bound.add(alias.asname or alias.name)
+        elif _is_all(statement) or (index == 0 and _is_docstring(statement)):
+            continue
+        elif _is_constant_warning(statement, bound):
+            warns = True
+        else:
+            return None
+    return ShimBody(shim, tuple(imports), takes, warns)
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+
+
+def _is_all(statement: ast.stmt) -> bool:
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+        return False
+    target, value = statement.targets[0], statement.value
+    return (
+        isinstance(target, ast.Name)
+        and target.id == "__all__"
+        and isinstance(value, (ast.List, ast.Tuple))
+        and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts)
+    )
+
+
+_CATEGORIES = frozenset({"DeprecationWarning", "PendingDeprecationWarning", "FutureWarning"})
+
+
+def _is_constant_warning(statement: ast.stmt, bound: set[str]) -> bool:
+    """``warnings.warn(...)`` of a constant message, a builtin category and constant keywords,
+    ``warnings`` bound by ``import warnings``: a call that runs nothing of the project's."""
+    if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
+        return False
+    call = statement.value
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and func.attr == "warn"
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "warnings"
+        and "warnings" in bound
+    ):
+        return False
+    values = [*call.args, *(k.value for k in call.keywords)]
+    if any(k.arg is None for k in call.keywords):
+        return False
+    return all(
+        isinstance(v, ast.Constant)
+        or (isinstance(v, ast.Name) and v.id in _CATEGORIES and v.id not in bound)
+        for v in values
+    )
+
+
+def _repointed(
+    before: Codebase, after: Codebase, module: str, shims: dict[str, ShimBody]
+) -> tuple[Repointed, ...] | None:
+    """The statements of ``module`` repointed away from a described shim, when that is all that
+    differs between its two trees, line numbers included; None otherwise."""
+    old, new = before.module(module), after.module(module)
+    if old is None or new is None or old.tree is None or new.tree is None:
+        return None
+    if old.is_package != new.is_package:
+        return None
+    package = _package(after, module)
+    repointed: list[Repointed] = []
+    old_nodes, new_nodes = list(ast.walk(old.tree)), list(ast.walk(new.tree))
+    if len(old_nodes) != len(new_nodes):
+        return None
+    unchanged: set[tuple[str | None, tuple[str, ...]]] = set()
+    for a, b in zip(old_nodes, new_nodes, strict=True):
+        if type(a) is not type(b) or not _same_lines(a, b):
+            return None
+        if isinstance(a, ast.ImportFrom) and isinstance(b, ast.ImportFrom):
+            if (a.module, a.level) == (b.module, b.level):
+                unchanged.add((_absolute(b, package), tuple(alias.name for alias in b.names)))
+                continue
+            statement = _repointed_statement(a, b, package, shims)
+            if statement is None:
+                return None
+            repointed.append(statement)
+        elif not _same_fields(a, b):
+            return None
+    # the child knows a repointed statement by what it imports: one that did so before too would
+    # pass for it
+    if any((r.module, r.names) in unchanged for r in repointed):
+        return None
+    return tuple(repointed)
+
+
+def _same_lines(a: ast.AST, b: ast.AST) -> bool:
+    return all(
+        getattr(a, attribute, None) == getattr(b, attribute, None)
+        for attribute in ("lineno", "end_lineno")
+    )
+
+
+def _same_fields(a: ast.AST, b: ast.AST) -> bool:
+    """The node's own values (names, constants, operators' kinds) and its children's count; the
+    children themselves are compared in their turn by the walk."""
+    for name in a._fields:
+        x, y = getattr(a, name, None), getattr(b, name, None)
+        if isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y):
+                return False
+        elif isinstance(x, ast.AST) or isinstance(y, ast.AST):
+            if type(x) is not type(y):
+                return False
+        elif type(x) is not type(y) or x != y:
+            return False
+    return True
+
+
+def _repointed_statement(
+    old: ast.ImportFrom, new: ast.ImportFrom, package: str, shims: dict[str, ShimBody]
+) -> Repointed | None:
+    shim, target = _absolute(old, package), _absolute(new, package)
+    body = shims.get(shim or "")
+    if body is None or target is None:
+        return None
+    names = tuple(alias.name for alias in new.names)
+    if names != tuple(alias.name for alias in old.names) or "*" in names:
+        return None
+    if any(body.takes.get(name) != (target, name) for name in names):
+        return None  # the shim does not take that very name from that module
+    return Repointed(target, names, body.module)

@@ -1,0 +1,191 @@
+"""A module that fails after the change, having run code the change touched, is imported again
+with the change undone, unless its own import proved that the change only repointed imports of
+the retired layer, which would have loaded nothing new and bound the very same objects
+(``smoke_child._Undone``): Django's modules that fail for want of settings. Each planted
+regression here is a failure after the change that this proof must refuse, so that the import
+with the change undone shows it imported then; each is held to that with the shortcut and
+without it (``SHIMKIT_NO_SHORTCUTS=1``).
+
+Each tree has one real module, ``inventory.stock``, and deprecated layers in front of it; the
+tests run ``retire_shims.py`` as a user does, on a real git repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from kit_helpers import Repos, Run, files_under, run_retire, write_tree
+from shimkit.analysis import scan
+from shimkit.analysis.undone import Repointed, undone_side
+
+pytestmark = pytest.mark.slow
+
+STOCK = '''\
+"""Stock levels."""
+
+
+def on_hand(item: str) -> int:
+    return len(item)
+'''
+COMPAT = """\
+import warnings
+
+from inventory.stock import on_hand
+
+warnings.warn("inventory.compat is deprecated", DeprecationWarning, stacklevel=2)
+"""
+# a layer whose body also imports a module nothing else has imported by then
+LEDGER_COMPAT = """\
+import warnings
+
+from inventory.ledger import entries
+from inventory.stock import on_hand
+
+warnings.warn("inventory.ledger_compat is deprecated", DeprecationWarning, stacklevel=2)
+"""
+BASE = {
+    "src/inventory/__init__.py": "",
+    "src/inventory/stock.py": STOCK,
+    "src/inventory/compat.py": COMPAT,
+    "src/inventory/counter.py": "from inventory.compat import on_hand\n\nCOUNT = on_hand('bolt')\n",
+    "src/inventory/gate.py": "raise RuntimeError('settings are not configured')\n",
+}
+# fails for want of settings after running the changed ``counter``: the same before the change
+NEEDS_SETTINGS = {
+    "src/inventory/needs_settings.py": "import inventory.counter\nimport inventory.gate\n"
+}
+REGRESSIONS = {
+    # looks the layer up on its package, where ``counter``'s import left it before the change
+    "src/inventory/peeks.py": (
+        "import inventory\nimport inventory.counter\n\n"
+        "NUT = getattr(inventory, 'compat').on_hand('nut')\n"
+    ),
+    # the layer's body imported ``inventory.ledger``, which readies the state; nothing else does
+    "src/inventory/state.py": "READY = False\n",
+    "src/inventory/ledger.py": (
+        "import inventory.state\n\ninventory.state.READY = True\nentries = []\n"
+    ),
+    "src/inventory/ledger_compat.py": LEDGER_COMPAT,
+    "src/inventory/tally.py": "from inventory.ledger_compat import on_hand\n",
+    "src/inventory/checks_ready.py": (
+        "import inventory.state\nimport inventory.tally\n\n"
+        "if not inventory.state.READY:\n    raise RuntimeError('the ledger was never loaded')\n"
+    ),
+    # the layer's warning was an error under the filter this module set, and it counted on it
+    "src/inventory/strict.py": (
+        "import warnings\n\n"
+        "warnings.simplefilter('error', DeprecationWarning)\n"
+        "try:\n    import inventory.counter\nexcept DeprecationWarning:\n    pass\n"
+        "else:\n    raise RuntimeError('the layer did not warn')\n"
+    ),
+}
+
+
+def repo(repos: Repos, name: str, files: dict[str, str]) -> Path:
+    root = repos.make(None, name)
+    write_tree(root, {**BASE, **files})
+    repos.commit_all(root, "a codebase with deprecated layers")
+    return root
+
+
+def text(run: Run) -> str:
+    return " ".join((run.stdout + run.stderr).replace("│", " ").split())
+
+
+@pytest.fixture(params=["forked", "fresh", "no-shortcuts"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
+    """How the run imports: forked children (the shortcut), fresh interpreters (the shortcut),
+    or with no shortcut at all; the arguments that say so."""
+    if request.param == "no-shortcuts":
+        monkeypatch.setenv("SHIMKIT_NO_SHORTCUTS", "1")
+    else:
+        monkeypatch.delenv("SHIMKIT_NO_SHORTCUTS", raising=False)
+    return ("--fresh-interpreters",) if request.param == "fresh" else ()
+
+
+def shortcut() -> bool:
+    return os.environ.get("SHIMKIT_NO_SHORTCUTS") != "1"
+
+
+def test_a_failure_the_change_only_repointed_imports_for_is_not_imported_again(
+    repos: Repos, mode: tuple[str, ...]
+) -> None:
+    root = repo(repos, "settings", NEEDS_SETTINGS)
+    run = run_retire(root, "--deprecated", "--write", *mode)
+    output = text(run)
+    assert run.returncode == 0, output
+    assert not (root / "src/inventory/compat.py").exists()
+    failure = "RuntimeError: settings are not configured"
+    proven = f"pre-existing: inventory.needs_settings fails the same way with the change undone (it reached only repointed imports): {failure}"  # noqa: E501
+    again = f"pre-existing: inventory.needs_settings did not import before the change either: {failure}"  # noqa: E501
+    assert (proven in output) is shortcut(), output
+    assert (again in output) is not shortcut(), output
+
+
+def test_failures_that_differ_with_the_change_undone_are_regressions(
+    repos: Repos, mode: tuple[str, ...]
+) -> None:
+    root = repo(repos, "regressions", {**NEEDS_SETTINGS, **REGRESSIONS})
+    before = files_under(root)
+    run = run_retire(root, "--deprecated", "--write", *mode)
+    output = text(run)
+    assert run.returncode == 1, output
+    assert "your tree was not changed" in output
+    assert files_under(root) == before
+    assert "inventory.peeks: AttributeError: module 'inventory' has no attribute 'compat'" in output
+    assert "inventory.checks_ready: RuntimeError: the ledger was never loaded" in output
+    assert "inventory.strict: RuntimeError: the layer did not warn" in output
+    assert "inventory.needs_settings: RuntimeError" not in output  # it failed so before too
+
+
+def test_only_changes_that_repoint_imports_of_a_plain_layer_are_described(tmp_path: Path) -> None:
+    """A layer with code of its own, a moved line or a rewritten attribute chain are not
+    described: a failure that reached them is imported again."""
+    before = write_tree(
+        tmp_path / "before",
+        {
+            **BASE,
+            "src/inventory/odd.py": "from inventory.stock import on_hand\nprint('loaded')\n",
+            "src/inventory/via_odd.py": "from inventory.odd import on_hand\n",
+            "src/inventory/chain.py": (
+                "import inventory.compat\n\nN = inventory.compat.on_hand('x')\n"
+            ),
+            "src/inventory/moved.py": "from inventory.compat import on_hand\n",
+            "src/inventory/twice.py": (
+                "from inventory.compat import on_hand\n\n\ndef again():\n"
+                "    from inventory.stock import on_hand\n    return on_hand\n"
+            ),
+        },
+    )
+    after = write_tree(
+        tmp_path / "after",
+        {
+            **{k: v for k, v in BASE.items() if not k.endswith("compat.py")},
+            "src/inventory/counter.py": (
+                "from inventory.stock import on_hand\n\nCOUNT = on_hand('bolt')\n"
+            ),
+            "src/inventory/via_odd.py": "from inventory.stock import on_hand\n",
+            "src/inventory/chain.py": (
+                "import inventory.stock\n\nN = inventory.stock.on_hand('x')\n"
+            ),
+            "src/inventory/moved.py": "\nfrom inventory.stock import on_hand\n",
+            "src/inventory/twice.py": (
+                "from inventory.stock import on_hand\n\n\ndef again():\n"
+                "    from inventory.stock import on_hand\n    return on_hand\n"
+            ),
+        },
+    )
+    side = undone_side(
+        scan(before, "src"),
+        scan(after, "src"),
+        ["inventory.counter", "inventory.via_odd", "inventory.chain", "inventory.moved",
+         "inventory.twice", "inventory.compat", "inventory.odd"],
+        ["inventory.compat", "inventory.odd"],
+    )  # fmt: skip
+    assert set(side.shims) == {"inventory.compat"}
+    assert side.shims["inventory.compat"].warns
+    assert side.statements == {
+        "inventory.counter": (Repointed("inventory.stock", ("on_hand",), "inventory.compat"),)
+    }
