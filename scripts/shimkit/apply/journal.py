@@ -233,17 +233,19 @@ def _own_folders(place: Place) -> set[Path]:
 
 
 def close(place: Place, journal: Journal, rolled_back: bool, renamed: bool = False) -> int:
-    """Remove temporary files, backups, (after a rollback) created folders left empty, and the
-    journal, last; return how many temporary files were removed. ``renamed``: the write renamed
-    every temporary file it names into place."""
+    """Remove temporary files, (after a rollback) created folders left empty, the journal, and
+    the backups, last (the write is whole without them; the next run removes any left); return
+    how many temporary files were removed. ``renamed``: the write renamed every temporary file
+    it names into place."""
     removed = _remove_temps(place, journal, renamed)
     if rolled_back:
         for folder in reversed(journal.created_dirs):
             with contextlib.suppress(OSError):
                 (place.root / folder).rmdir()
-    _remove_backups(place, sum(entry.backup is not None for entry in journal.entries))
     place.journal.unlink(missing_ok=True)
     fsync_dir(place.folder)
+    # a process removing the backups apart may remove the state folder when it is done
+    _remove_backups(place, sum(entry.backup is not None for entry in journal.entries))
     with contextlib.suppress(OSError):
         place.folder.rmdir()  # only when empty: a tree outside git keeps no empty .shimkit/
     return removed
