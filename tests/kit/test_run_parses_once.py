@@ -4,6 +4,8 @@ the planning of the three pending steps), and used to parse every file six times
 
 from __future__ import annotations
 
+import ast
+import gc
 import io
 import os
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from kit_helpers import KIT_IDENTITY, build_legacy_repo, commit_all, quick_plan, write_tree
 from shimkit.analysis import SourceFile, parse_memo, sources
+from shimkit.analysis.memory import trees_held_apart
 from shimkit.analysis.parse_memo import parsing_once
 from shimkit.application import Run, Workspace
 from shimkit.cli import verify_main
@@ -159,3 +162,22 @@ def test_without_shortcuts_every_scan_reads_every_file(
         first = sources.scan(root, "src")
         assert sources.scan(root, "src") is first  # the same content: the same parses
     assert reads == {"__init__.py": 2, "a.py": 2}
+
+
+def test_a_run_holds_its_trees_apart_from_the_collector_and_hands_them_back(
+    tmp_path: Path,
+) -> None:
+    """Within a run, the trees a scan leaves alive are never walked by a collection (frozen);
+    after it the collector sees them again, and they stay whole throughout."""
+    root = write_tree(tmp_path / "tree", {"src/pkg/__init__.py": "", "src/pkg/a.py": "X = 1\n"})
+    assert gc.get_freeze_count() == 0
+    with trees_held_apart():
+        codebase = sources.scan(root, "src")
+        held = codebase.module("pkg.a")
+        assert held is not None and held.tree is not None
+        assert gc.get_freeze_count() > 0
+        assert not any(node is held.tree for node in gc.get_objects())
+        gc.collect()
+        assert ast.unparse(held.tree) == "X = 1"
+    assert gc.get_freeze_count() == 0
+    assert any(node is held.tree for node in gc.get_objects())
