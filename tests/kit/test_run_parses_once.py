@@ -105,7 +105,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 def _later(monkeypatch: pytest.MonkeyPatch) -> None:
     """The run's clock a minute on: every file on disk now was written long before it reads."""
     now = time.time_ns()
-    monkeypatch.setattr(parse_memo.time, "time_ns", lambda: now + 60_000_000_000)
+    monkeypatch.setattr(parse_memo, "_now", lambda: now + 60_000_000_000)
 
 
 def _rewritten_in_place(path: Path, text: str) -> None:

@@ -107,7 +107,7 @@ def read_once(
         key = (rel, src, known[1])
         if key in memo.parsed:
             return memo.parsed[key]
-    began = time.time_ns()
+    began = _now()
     data = _read(path)
     digest = _digest(data)
     if status.st_ctime_ns < began - RACY_NS:
@@ -115,6 +115,11 @@ def read_once(
     else:  # changed too recently to tell a later write by its status
         memo.read.pop(path, None)
     return _remembered(memo, (rel, src, digest), lambda: parse(data))
+
+
+def _now() -> int:
+    """The wall clock (ns), which change times are set from."""
+    return time.time_ns()
 
 
 def _read(path: str) -> bytes:
