@@ -76,7 +76,25 @@ TREE = {
         from app.core.values import thing, other
         warnings.warn("app.core.old_compat is deprecated", DeprecationWarning)
         """,
+    # a class attribute one module sets (or a class-level list it fills), another reads: the
+    # class's module namespace holds the same class either way
+    "src/app/klass/__init__.py": "",
+    "src/app/klass/base.py": """\
+        class K:
+            ITEMS: list[int] = []
+
+            class Inner:
+                pass
+        """,
+    "src/app/klass/a_sets.py": "from app.klass.base import K\nK.attr = 1\n",
+    "src/app/klass/reads.py": "from app.klass.base import K\nVALUE = K.attr\n",
+    "src/app/klass/a_fills.py": "from app.klass.base import K\nK.ITEMS.append(1)\n",
+    "src/app/klass/reads_items.py": "from app.klass.base import K\nVALUE = K.ITEMS[0]\n",
+    "src/app/klass/a_nests.py": "from app.klass.base import K\nK.Inner.attr = 1\n",
+    "src/app/klass/reads_inner.py": "from app.klass.base import K\nVALUE = K.Inner.attr\n",
 }
+
+NO_ATTR = "AttributeError: type object '{}' has no attribute 'attr'"
 
 EXPECTED = {
     "app": (SmokeOutcome.OK, ""),
@@ -109,6 +127,12 @@ EXPECTED = {
     ),
     "app.core.reads_extra": (SmokeOutcome.OK, ""),
     "app.plugins": (SmokeOutcome.OK, ""),
+    "app.klass.a_sets": (SmokeOutcome.OK, ""),
+    "app.klass.reads": (SmokeOutcome.IMPORT_ERROR, NO_ATTR.format("K")),
+    "app.klass.a_fills": (SmokeOutcome.OK, ""),
+    "app.klass.reads_items": (SmokeOutcome.IMPORT_ERROR, "IndexError: list index out of range"),
+    "app.klass.a_nests": (SmokeOutcome.OK, ""),
+    "app.klass.reads_inner": (SmokeOutcome.IMPORT_ERROR, NO_ATTR.format("Inner")),
 }
 
 
@@ -305,6 +329,8 @@ def test_the_one_interpreter_gives_every_module_its_own_record_whatever_the_orde
     assert outcomes["app.env.opens_relative"] is SmokeOutcome.OK
     assert outcomes["app.uses_warns"] is SmokeOutcome.DEPRECATION
     assert outcomes["app.settled.inner"] is outcomes["app.core.zz_bootstrap"] is SmokeOutcome.OK
+    klass = ("app.klass.reads", "app.klass.reads_items", "app.klass.reads_inner")
+    assert {outcomes[name] for name in klass} == {SmokeOutcome.IMPORT_ERROR}
     expected = [_comparable(r) for r in alone.results]
     for name, order in _orders(graph).items():
         shared = check(order)

@@ -65,6 +65,29 @@ REASONS = (
     "app.second_name: re-exported names unusable: make (None),",
 )
 
+# failed before the change, import after it: nothing to compare what they do now with (a warning
+# masked by the failure, as a package that the shim broke reveals once it is gone), so it is
+# named beside the check, never silently excused
+NOW_IMPORTING = {
+    "src/app/failed_now_warns.py": HEAD.format(doc="Failed before the change; warns after it.")
+    + f"\nif not ({GONE}):\n    raise RuntimeError('app.failed_now_warns: configure first')\n"
+    "warnings.warn('app.failed_now_warns is deprecated', DeprecationWarning)\n",
+    "src/app/failed_now_lost.py": HEAD.format(doc="Failed before the change; loses make after.")
+    + "from app.core import make\n\n"
+    f"if not ({GONE}):\n    raise RuntimeError('app.failed_now_lost: configure first')\n"
+    "make = None\n\n__all__ = ['make']\n",
+    # failed before, warns after as it did before it failed: nothing new
+    "src/app/failed_warned_before.py": HEAD.format(doc="Warned, then failed; now only warns.")
+    + "\nwarnings.warn('app.failed_warned_before is deprecated', DeprecationWarning)\n"
+    f"if not ({GONE}):\n    raise RuntimeError('app.failed_warned_before: configure first')\n",
+}
+
+NOW_IMPORTING_NAMED = (
+    "in modules importing only since the change: app.failed_now_lost: re-exported names "
+    "unusable: make (None), app.failed_now_warns: new DeprecationWarning: "
+    "src/app/failed_now_warns.py: app.failed_now_warns is deprecated",
+)
+
 MODES = {
     "one interpreter": ((), {}),
     "forked, each alone": ((), {"SHIMKIT_NO_SHORTCUTS": "1"}),
@@ -72,23 +95,46 @@ MODES = {
 }
 
 
+def _retire(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, planted: dict[str, str]
+) -> tuple[int, list[str], str, bool]:
+    """Retire ``app.old`` in a tree with ``planted`` in ``mode``: the exit status, the import
+    check's row, the whole output and whether the tree was left as it was."""
+    args, env = MODES[mode]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    root = write_tree(tmp_path / "tree", {**LAYER_TREE, **planted})
+    commit_all(root)
+    before = files_under(root)
+    done = run_script("retire_shims.py", root, "app.old", "--write", *args)
+    rows = table_rows([line.strip() for line in done.stdout.splitlines()])
+    row = next(row for row in rows if row[0] == "baseline modules still import")
+    return done.returncode, row, done.stdout, files_under(root) == before
+
+
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_what_was_wrong_before_excuses_nothing_the_change_adds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    args, env = MODES[mode]
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    root = write_tree(tmp_path / "tree", {**LAYER_TREE, **PLANTED})
-    commit_all(root)
-    before = files_under(root)
-    done = run_script("retire_shims.py", root, "app.old", "--write", *args)
-    assert done.returncode == 1, done
-    rows = table_rows([line.strip() for line in done.stdout.splitlines()])
-    failed = next(row for row in rows if row[0] == "baseline modules still import")
-    assert failed[1] == "FAILED", done
+    status, row, output, untouched = _retire(tmp_path, monkeypatch, mode, PLANTED)
+    assert status == 1 and row[1] == "FAILED" and untouched, output
     for reason in REASONS:
-        assert reason in failed[2] + ",", done
-    assert "build" not in failed[2]
-    assert "pre-existing: app.failed_before" not in done.stdout, done
-    assert files_under(root) == before
+        assert reason in row[2] + ",", output
+    assert "build" not in row[2]
+    assert "pre-existing: app.failed_before" not in output, output
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_what_a_module_importing_only_since_the_change_does_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    status, row, output, _ = _retire(tmp_path, monkeypatch, mode, NOW_IMPORTING)
+    assert status == 0 and row[1] != "FAILED", output
+    details = " ".join(row[2].split())
+    for named in NOW_IMPORTING_NAMED:
+        assert named in details, output
+    assert "app.failed_warned_before" not in details, output
+    for module in NOW_IMPORTING:
+        name = module.removeprefix("src/").removesuffix(".py").replace("/", ".")
+        assert f"{name} imports since the change, not before it: RuntimeError" in output, output
+        assert f"pre-existing: {name}" not in output, output

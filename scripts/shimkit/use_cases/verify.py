@@ -286,9 +286,9 @@ def _check_imports(
     known = KnownWarnings(
         {(module, path, message, None) for module, path, message in baseline.import_warnings}
     )
-    results = list(report.results)
+    results, newly = list(report.results), frozenset[str]()
     if scope.before is not None:
-        results = _against_the_tree_before(
+        results, newly = _against_the_tree_before(
             run,
             scope.before,
             results,
@@ -298,32 +298,24 @@ def _check_imports(
             change_known=changed is not None,
         )
     failed: list[str] = []
+    named: list[str] = []  # what the modules importing only since the change did
     for module in results:
-        new = [d for d in module.deprecations if not known.knows(module.module, d)]
         result.notes.extend(
             f"pre-existing DeprecationWarning importing {module.module}: {d.path}: {d.message}"
             for d in module.deprecations
             if known.knows(module.module, d)
         )
-        if module.outcome is SmokeOutcome.DEPRECATION:
-            if new:
-                first = new[0]
-                failed.append(
-                    f"{module.module}: new DeprecationWarning: {first.path}: {first.message}"
-                    + ("" if first.category == "DeprecationWarning" else f" ({first.category})")
-                )
-            if module.bad_names:  # a known warning does not excuse a name lost
-                failed.append(f"{module.module}: {unusable_names(module.bad_names)}")
-        elif not module.ok:
-            failed.append(f"{module.module}: {module.message}")
+        (named if module.module in newly else failed).extend(_problems(module, known))
+    summary = (
+        f"{len(selection.modules)} modules, no new project DeprecationWarning, no None re-export"
+        + (f" ({selection.skipped} the change cannot affect skipped)" if selection.skipped else "")
+    )
+    if named:
+        summary += f"; in modules importing only since the change: {_listing(named)}"
     result.add(
         Check.MODULES_IMPORT,
         not failed and not missing,
-        _listing(failed + [f"{m}: missing" for m in missing])
-        if failed or missing
-        else f"{len(selection.modules)} modules, no new project DeprecationWarning, "
-        "no None re-export"
-        + (f" ({selection.skipped} the change cannot affect skipped)" if selection.skipped else ""),
+        _listing(failed + [f"{m}: missing" for m in missing]) if failed or missing else summary,
     )
     pairs = [
         (res.shim, res.name, res.definition.module, res.definition.name)
@@ -340,6 +332,24 @@ def _check_imports(
     )
 
 
+def _problems(module: ModuleSmoke, known: KnownWarnings) -> list[str]:
+    """What ``module``'s import did that it did not before the change: a warning not known, a
+    name unusable (a known warning does not excuse one), a failure."""
+    if module.outcome is not SmokeOutcome.DEPRECATION:
+        return [] if module.ok else [f"{module.module}: {module.message}"]
+    problems = []
+    new = [d for d in module.deprecations if not known.knows(module.module, d)]
+    if new:
+        first = new[0]
+        problems.append(
+            f"{module.module}: new DeprecationWarning: {first.path}: {first.message}"
+            + ("" if first.category == "DeprecationWarning" else f" ({first.category})")
+        )
+    if module.bad_names:
+        problems.append(f"{module.module}: {unusable_names(module.bad_names)}")
+    return problems
+
+
 def _against_the_tree_before(
     run: Run,
     before: BeforeChange,
@@ -348,13 +358,15 @@ def _against_the_tree_before(
     verification: Verification,
     kept: Collection[str] = (),
     change_known: bool = False,
-) -> list[ModuleSmoke]:
+) -> tuple[list[ModuleSmoke], frozenset[str]]:
     """The modules that fail or warn after the change, imported in the tree as it was before:
     their warnings then are added to ``known``; those that did not import then either, and fail
-    the same way now (or import now), are left out (as a baseline leaves them out), with a note;
-    one that fails otherwise now is judged, both failures named. A name already None or missing
-    then (in a layer the plan does not keep) is no longer counted. Returns the results still to
-    judge.
+    the same way now, are left out (as a baseline leaves them out), with a note; one that fails
+    otherwise now is judged, both failures named. A name already None or missing then (in a
+    layer the plan does not keep) is no longer counted. Returns the results still to judge, and
+    those of them that import now and did not then: what they do now (a warning they did not
+    issue before they failed, a name unusable) has nothing to be compared with, and is named,
+    not judged.
 
     When the change is known, a module that failed or warned before its import reached any
     changed module ran only code the change left alone: it did the same before the change, and
@@ -382,7 +394,7 @@ def _against_the_tree_before(
     ]
     suspects = tuple(r.module for r in results if not r.ok and r.module not in unchanged_path)
     if not suspects:
-        return results
+        return results, frozenset()
     with before.restored():
         earlier = import_each(
             run,
@@ -399,19 +411,25 @@ def _against_the_tree_before(
     # put in its way (a stale import above the line that always failed)
     failing = {r.module: r for r in results if r.outcome is SmokeOutcome.IMPORT_ERROR}
     unlike = {m: r for m, r in broken.items() if m in failing and not same_failure(failing[m], r)}
+    excused = {m: r for m, r in broken.items() if m in failing and m not in unlike}
     verification.notes.extend(
         f"pre-existing: {module} did not import before the change either: {r.message}"
-        for module, r in broken.items()
-        if module not in unlike
+        for module, r in excused.items()
+    )
+    newly = {module: r for module, r in broken.items() if module not in failing}
+    verification.notes.extend(
+        f"{module} imports since the change, not before it: {r.message}"
+        for module, r in newly.items()
     )
     # whatever else the module did then (a warning the change removed), these were unusable
     already_bad = {r.module: r.bad_names for r in earlier.results if r.module not in kept}
     reduced = [r.without_bad_names(already_bad.get(r.module, ())) for r in results]
-    return [
+    judged = [
         _failing_unlike(r, unlike[r.module]) if r.module in unlike else r
         for r in reduced
-        if r.module not in broken or r.module in unlike
+        if r.module not in excused
     ]
+    return judged, frozenset(newly)
 
 
 def _failing_unlike(after: ModuleSmoke, before: ModuleSmoke) -> ModuleSmoke:

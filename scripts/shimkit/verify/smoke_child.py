@@ -638,12 +638,10 @@ def serve(root: str, src_dir: str) -> None:
     server.run(_grouped(modules), timeout)
 
 
-# passes at most (``SHIMKIT_SHARED_PASSES`` in the environment says otherwise); one by default:
-# on pyparsing's examples a pass of their own vouched for a record that another example's change
-# to a class attribute (the default whitespace characters) had changed, state the rules do not
-# watch. Each pass imports about what the previous one could not vouch for, so one that vouched
-# for less than ``RETRY_YIELD`` of its modules ends them
-SHARED_PASSES = 1
+# passes at most (``SHIMKIT_SHARED_PASSES`` in the environment says otherwise; 1: no pass of
+# their own). Each pass imports about what the previous one could not vouch for, so one that
+# vouched for less than ``RETRY_YIELD`` of its modules ends them
+SHARED_PASSES = 4
 RETRY_YIELD = 1 / 4
 
 

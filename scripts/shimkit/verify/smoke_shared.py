@@ -17,7 +17,9 @@ interpreter per module. A record is not vouched for when:
   warned, looked up a hidden submodule (below), or changed process state (working folder,
   environment, ``sys.path``, builtins: restored after it);
 - a module of its closure had its namespace changed (an attribute set, a module-level dict, list
-  or set filled in) by an import outside the closure, a failed one included;
+  or set filled in), or the namespace of a class it defines (found in its namespace, nested
+  classes too, with ``__module__`` naming it: an attribute set on the class, a class-level
+  dict, list or set filled in), by an import outside the closure, a failed one included;
 - its import runs into an import cycle (of the import graph's edges that run on import, the
   change's own included, and of the imports seen here) that this process did not enter once, by
   the module a fresh import of it reaches first (its packages, then what it asked for, in order).
@@ -27,14 +29,16 @@ asked for that submodule or for a module whose import did: a module that uses ``
 without importing it fails here as it fails alone; a lookup of a hidden one through a path the
 hook does not see makes the module untrusted. A failed import leaves nothing behind in
 ``sys.modules`` (Python removes it), and its record is vouched for on the same terms.
-What is compared is module namespaces and process state: an object's inner state (a signal's
-receivers, a registry inside an instance) is not.
+What is compared is module namespaces, their classes' and process state: an instance's inner
+state (a signal's receivers, a registry inside an instance) is not, nor a class whose
+``__module__`` names another module than the one holding it (made by another module's factory).
 """
 
 from __future__ import annotations
 
 import builtins
 import functools
+import gc
 import importlib
 import importlib.util
 import operator
@@ -95,9 +99,7 @@ class _SharedPass:
         self.revealed: set[str] = set()  # modules whose closure ``reveal`` put back since ``hide``
         self.projects: dict[str, bool] = {}  # module -> whether it is the project's
         # (module, revealed) -> what its last fingerprint was computed from, and that fingerprint
-        self.fingerprinted: dict[
-            tuple[str, bool], tuple[_Snapshot, frozenset[tuple[str, int, int]]]
-        ] = {}
+        self.fingerprinted: dict[tuple[str, bool], _Print] = {}
         # module -> its module-level containers and their sizes when last looked at
         self.sizes: dict[str, list[tuple[Any, int]]] = {}
         # module -> the modules whose own code filled a container of it (a guess that orders
@@ -328,8 +330,8 @@ class _SharedPass:
         # print rests on can have changed
         objects = _contents(namespace)
         last = self.fingerprinted.get((name, revealed))
-        if last is not None and _unchanged(last[0], objects, name, namespace):
-            return last[1]
+        if last is not None and _unchanged(last, objects, name, namespace):
+            return last.print_
         items = []
         guarded = self.guarded.get(name) if revealed else None
         for key, value in list(namespace.items()):
@@ -344,9 +346,20 @@ class _SharedPass:
                 continue  # the warnings machinery's bookkeeping; a submodule's attribute
             size = len(value) if kind in _CONTAINERS else -1
             items.append((key, id(value), size))
-        snapshot = _Snapshot(objects, *_dependent(name, namespace))
+        classes = _classes(name, namespace)
+        watched = _watched(inner for _, inner in classes)
+        states = _states(watched)
+        containers = _class_items(classes, items)
+        snapshot = _Snapshot(objects, *_dependent(name, namespace), states)
         print_ = frozenset(items)
-        self.fingerprinted[name, revealed] = (snapshot, print_)
+        self.fingerprinted[name, revealed] = _Print(
+            snapshot,
+            print_,
+            tuple(inner for _, inner in classes),
+            watched,
+            containers,
+            tuple(map(len, containers)),
+        )
         return print_
 
     def loaded(self, names: Iterable[str]) -> None:
@@ -462,6 +475,73 @@ class _Snapshot(NamedTuple):
     objects: object  # ``_contents`` of the namespace
     sizes: tuple[tuple[str, int], ...]
     submodules: tuple[tuple[str, bool], ...]
+    classes: tuple[object, ...]  # ``_states`` of the namespaces of ``_classes``
+
+
+class _Print(NamedTuple):
+    """A module's fingerprint, what it was computed from, and what tells whether it still holds:
+    the namespaces of its classes (kept alive for ``watched``, what ``_states`` reads of them)
+    and the containers they hold, with their sizes."""
+
+    snapshot: _Snapshot
+    print_: frozenset[tuple[str, int, int]]
+    classes: tuple[dict[str, Any], ...]
+    watched: tuple[Any, ...]
+    containers: tuple[Any, ...]
+    sizes: tuple[int, ...]
+
+
+# a class's own namespace, read by C code: a metaclass's ``__getattribute__`` never runs
+_CLASS_DICT = type.__dict__["__dict__"]
+
+
+def _class_namespace(cls: type, module: str | None = None) -> dict[str, Any] | None:
+    """The dict behind ``cls.__dict__``, the one its attributes are set in (None when its
+    ``__module__`` is not ``module``, if given: most classes a namespace holds are another
+    module's, and their proxy answers that cheaply)."""
+    proxy = _CLASS_DICT.__get__(cls)
+    if module is not None:
+        owner = proxy.get("__module__")
+        if type(owner) is not str or owner != module:
+            return None
+    inner = gc.get_referents(proxy)
+    return inner[0] if len(inner) == 1 and type(inner[0]) is dict else None
+
+
+def _classes(name: str, namespace: dict[str, Any]) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The namespaces of the classes module ``name`` defined that it holds, and of the classes
+    they define in turn, each by its path from the module. Each class is watched in its own
+    module only: any import that reads it has that module in its closure."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    seen: set[int] = set()
+    todo = list(namespace.items())
+    while todo:
+        path, value = todo.pop()
+        if not issubclass(type(value), type) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        inner = _class_namespace(value, name)
+        if inner is None:
+            continue
+        found.append((path, inner))
+        todo.extend((f"{path}.{key}", item) for key, item in inner.items())
+    return tuple(found)
+
+
+def _class_items(
+    classes: Iterable[tuple[str, dict[str, Any]]], items: list[tuple[str, int, int]]
+) -> tuple[Any, ...]:
+    """Add to ``items`` (path, id, size of a container) of each attribute of ``classes``, as a
+    module's own are; returns the containers among them."""
+    containers = []
+    for path, inner in classes:
+        for key, value in list(inner.items()):
+            size = -1
+            if type(value) in _CONTAINERS:
+                containers.append(value)
+                size = len(value)
+            items.append((f"{path}.{key}", id(value), size))
+    return tuple(containers)
 
 
 def _dependent(
@@ -481,10 +561,11 @@ def _dependent(
     return sizes, submodules
 
 
-def _version_reader() -> Callable[[dict[str, Any]], int] | None:
-    """CPython's dict version tag (PEP 509, in ``PyDictObject`` after the header and
-    ``ma_used``), which every change of a dict renews: where it is there and proves to behave
-    so here; None elsewhere."""
+def _version_viewer() -> Callable[[dict[str, Any]], Any] | None:
+    """A view of CPython's dict version tag (PEP 509, in ``PyDictObject`` after the header and
+    ``ma_used``; read by ``.value``), which every change of a dict renews: where it is there and
+    proves to behave so here; None elsewhere. A view reads the dict's memory: whoever keeps one
+    keeps the dict alive."""
     if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13):
         return None
     try:
@@ -493,34 +574,59 @@ def _version_reader() -> Callable[[dict[str, Any]], int] | None:
         return None
     offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
 
-    def version(namespace: dict[str, Any]) -> int:
-        return int(ctypes.c_uint64.from_address(id(namespace) + offset).value)
+    def view(namespace: dict[str, Any]) -> Any:
+        return ctypes.c_uint64.from_address(id(namespace) + offset)
 
     probe: dict[str, Any] = {"a": 1}
-    seen = [version(probe)]
+    tag = view(probe)
+    seen = [tag.value]
     for change in (lambda: probe.__setitem__("a", []), lambda: probe.pop("a")):
         change()
-        seen.append(version(probe))
-    untouched = version(probe) == seen[-1] and len(set(seen)) == len(seen)
-    return version if untouched else None
+        seen.append(tag.value)
+    untouched = tag.value == seen[-1] and len(set(seen)) == len(seen)
+    return view if untouched else None
 
 
-_VERSION = _version_reader()
+_VIEW = _version_viewer()
+_VALUE = operator.attrgetter("value")
+
+
+def _version(namespace: dict[str, Any]) -> int:
+    assert _VIEW is not None
+    return int(_VIEW(namespace).value)
+
+
+def _watched(namespaces: Iterable[dict[str, Any]]) -> tuple[Any, ...]:
+    """What ``_states`` reads of ``namespaces``: a view of each one's version tag where CPython
+    keeps one (reading it is all a check costs: sympy's pass checks thousands of classes after
+    each of its 1,516 imports), else the namespaces."""
+    return tuple(map(_VIEW, namespaces)) if _VIEW is not None else tuple(namespaces)
+
+
+def _states(watched: tuple[Any, ...]) -> tuple[object, ...]:
+    """What identifies what each namespace of ``_watched`` holds."""
+    return tuple(map(_VALUE if _VIEW is not None else _contents, watched))
 
 
 def _contents(namespace: dict[str, Any]) -> object:
     """What identifies what ``namespace`` holds: the dict and its version where CPython keeps
     one, else its keys with their values' identities and types (taken by C code)."""
-    if _VERSION is not None:
-        return (id(namespace), _VERSION(namespace))
+    if _VIEW is not None:
+        return (id(namespace), _version(namespace))
     values = namespace.values()
     return (tuple(namespace), tuple(map(id, values)), tuple(map(type, values)))
 
 
-def _unchanged(last: _Snapshot, objects: object, name: str, namespace: dict[str, Any]) -> bool:
-    """Whether ``namespace`` gives the fingerprint ``last`` was taken for."""
-    return last.objects == objects and last == _Snapshot(
-        objects, *_dependent(name, namespace, last)
+def _unchanged(last: _Print, objects: object, name: str, namespace: dict[str, Any]) -> bool:
+    """Whether ``namespace`` gives the fingerprint ``last`` was taken for: the module's and its
+    classes' namespaces hold what they held (then they hold the same classes and containers),
+    and the sizes and submodule tests are the same."""
+    snapshot = last.snapshot
+    return (
+        snapshot.objects == objects
+        and snapshot.classes == _states(last.watched)
+        and last.sizes == tuple(map(len, last.containers))
+        and (snapshot.sizes, snapshot.submodules) == _dependent(name, namespace, snapshot)
     )
 
 

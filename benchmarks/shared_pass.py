@@ -1,0 +1,131 @@
+"""What the one-interpreter import check (``verify/smoke_shared.py``) costs on a real tree, this
+commit's rules against another revision's, in one run.
+
+    python benchmarks/shared_pass.py ROOT [--src .] [--package P] [--baseline REV] [--repeat 2]
+        [--limit N]
+
+Imports the modules of ROOT's import graph (those of ``--package`` if given; the first
+``--limit`` of them if given) in one interpreter, in dependency order, as ``smoke_child.py
+serve`` does before it forks anything, with this checkout's ``smoke_shared.py`` and with the one
+of git revision ``--baseline`` (default: ``main``), alternating, ``--repeat`` times each; prints
+the fastest wall and CPU time of each (the pass's process), their ratios, and how many records
+each vouched for and left to another pass (``SHIMKIT_SHARED_PASSES``): what a rule costs, and
+what it takes away. For sympy's pass: ``ROOT`` is
+``~/.cache/shimkit-bench/bench-sympy-1.14.0-pristine``, ``--src . --package sympy``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+from shimkit.analysis import import_graph, scan
+
+REPO = Path(__file__).resolve().parents[1]
+VERIFY = REPO / "scripts" / "shimkit" / "verify"
+
+# Runs one pass in this (fresh) interpreter: loads smoke_child by path as the server does, then
+# the smoke_shared given, and times ``run`` alone.
+PASS = r"""
+import importlib.util, json, os, sys, time, warnings
+
+request = json.load(sys.stdin)
+
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+child = load("_shimkit_smoke_child", request["child"])
+shared = load("_shimkit_smoke_shared", request["shared"])
+warnings.warn = child._warn
+child._ChangeWatch.install([], request["src_dir"])
+vouched = []
+started, cpu = time.perf_counter(), time.process_time()
+again = shared.run(
+    [(m, []) for m in request["modules"]], request["edges"], request["src_dir"], child.record,
+    child._ChangeWatch, lambda module, data, trusted: vouched.append(trusted),
+)
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+result = {"seconds": seconds, "cpu": cpu, "vouched": sum(vouched), "again": len(again)}
+sys.__stdout__.write(json.dumps(result))
+sys.__stdout__.flush()
+os._exit(0)
+"""
+
+
+def _one_pass(
+    root: Path, src_dir: Path, shared: Path, request: Mapping[str, object]
+) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(src_dir)}
+    body = json.dumps({**request, "child": str(VERIFY / "smoke_child.py"), "shared": str(shared)})
+    command = [sys.executable, "-P", "-c", PASS]
+    done = subprocess.run(
+        command, input=body, capture_output=True, text=True, cwd=root, env=env, check=True
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--src", default=".")
+    parser.add_argument("--baseline", default="main")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--package", default="", help="only the modules of this package")
+    args = parser.parse_args()
+    root = args.root.resolve()
+    src_dir = Path(os.path.realpath(root / args.src))
+    order = import_graph(scan(root, args.src)).import_order()
+    package = args.package
+    chosen = [
+        m for m in order.modules if not package or m == package or m.startswith(f"{package}.")
+    ]
+    modules = chosen[: args.limit or None]
+    request: dict[str, object] = {
+        "modules": modules,
+        "edges": {m: list(t) for m, t in order.edges.items()},
+        "src_dir": str(src_dir),
+    }
+    old = subprocess.run(
+        ["git", "-C", str(REPO), "show", f"{args.baseline}:scripts/shimkit/verify/smoke_shared.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    with tempfile.TemporaryDirectory() as folder:
+        baseline = Path(folder) / "smoke_shared.py"
+        baseline.write_text(old)
+        runs: dict[str, list[dict[str, float]]] = {"this": [], args.baseline: []}
+        for _ in range(args.repeat):
+            runs[args.baseline].append(_one_pass(root, src_dir, baseline, request))
+            runs["this"].append(_one_pass(root, src_dir, VERIFY / "smoke_shared.py", request))
+    load = os.getloadavg()
+    best = {name: min(r["seconds"] for r in found) for name, found in runs.items()}
+    cpu = {name: min(r["cpu"] for r in found) for name, found in runs.items()}
+    print(f"{root.name}: {len(modules)} modules, load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    for name, found in runs.items():
+        seconds = ", ".join(f"{r['seconds']:.1f}" for r in found)
+        vouched, again = found[0]["vouched"], found[0]["again"]
+        print(
+            f"  {name:>10}: wall best {best[name]:.2f} s ({seconds}), CPU best {cpu[name]:.2f} s;"
+            f" vouched for {vouched:.0f}, {again:.0f} left to another pass"
+        )
+    wall, used = best["this"] / best[args.baseline], cpu["this"] / cpu[args.baseline]
+    print(f"  ratio this / {args.baseline}: wall {wall:.3f}, CPU {used:.3f}")
+
+
+if __name__ == "__main__":
+    main()
