@@ -148,7 +148,7 @@ def test_unwritable_directory_fails_before_any_rename(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("durable", [True, False], ids=["durable", "working-copy"])
 def test_rename_failure_midway_rolls_back_replaced_files(tmp_path: Path, durable: bool) -> None:
-    """A working copy's write (not durable: no backups on disk) is undone as whole."""
+    """A working copy's write (not durable: nothing flushed to disk) is undone as whole."""
     root = _tree(tmp_path)
     before = _snapshot(root)
     changes = ChangeSet(

@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from kit_helpers import REPO, commit_all
 from shimkit.apply import ApplyError, apply_changes, recover
+from shimkit.apply.journal import BACKUPS_REMOVED_APART
 from shimkit.domain.model import ChangeSet, FileChange
 
 from tests.batteries.kill_battery import strace_available, write_calls
@@ -207,3 +209,63 @@ def test_a_rollback_without_its_backup_refuses_and_keeps_the_journal(tmp_path: P
     assert "cannot undo the interrupted write of pkg/a.py" in str(raised.value)
     assert "\n" not in str(raised.value)
     assert (state / "journal.json").is_file()
+
+
+def _many(root: Path, count: int) -> ChangeSet:
+    """``count`` files of ``root`` each changed (enough to have their backups removed apart)."""
+    changes = []
+    for index in range(count):
+        path = f"pkg/m{index}.py"
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(f"m = {index}\n")
+        changes.append(FileChange(path, f"m = {index}\n", f"m = {index + 1}\n"))
+    return ChangeSet(tuple(changes))
+
+
+def _gone_in_time(paths: list[Path], limit: float = 60.0) -> bool:
+    deadline = time.monotonic() + limit
+    while any(p.exists() for p in paths):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git", "no-git"])
+@pytest.mark.parametrize("durable", [True, False], ids=["durable", "working-copy"])
+def test_a_large_write_hands_its_backups_to_a_process_of_their_own(
+    tmp_path: Path, git: bool, durable: bool
+) -> None:
+    """The backups of a large write (the last links to the old contents) are out of the way when
+    the write returns and removed apart; then no trace of the write is left, ``.shimkit/`` of a
+    tree outside git included."""
+    root = tmp_path / "tree"
+    changes = _many(root, BACKUPS_REMOVED_APART)
+    if git:
+        commit_all(root, "before")
+    state = root / (".git/shimkit" if git else ".shimkit")
+    apply_changes(root, changes, durable=durable)
+    assert all((root / c.path).read_text() == c.new_text for c in changes.changes)
+    assert not (state / "journal-backup").exists()
+    assert not (state / "journal.json").exists()
+    assert _gone_in_time([*state.glob("shimkit-trash-*"), *([] if git else [state])])
+    assert _leftovers(root) == []
+
+
+def test_backups_a_killed_removing_process_left_go_with_the_next_run(tmp_path: Path) -> None:
+    """A removing process killed half-way leaves its folder in the state folder; it is owned by
+    a dead process, so the next run's recovery removes it (and never reads it as temp files)."""
+    root = _tree(tmp_path / "tree", git=True)
+    state = root / ".git/shimkit"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    left = state / f"shimkit-trash-{dead}-1-abc" / "tree"
+    left.mkdir(parents=True)
+    (left / "0").write_text("old bytes\n")
+    (left / ".a.py.1.shimkit-tmp").write_text("not a temp file of the tree\n")
+    assert recover(root).describe() == ""
+    assert not state.exists()

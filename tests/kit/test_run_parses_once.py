@@ -4,17 +4,23 @@ the planning of the three pending steps), and used to parse every file six times
 
 from __future__ import annotations
 
+import ast
+import gc
 import io
+import os
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from kit_helpers import KIT_IDENTITY, build_legacy_repo, commit_all, quick_plan, write_tree
-from shimkit.analysis import SourceFile, sources
+from shimkit.analysis import SourceFile, parse_memo, sources
+from shimkit.analysis.memory import trees_held_apart
 from shimkit.analysis.parse_memo import parsing_once
 from shimkit.application import Run, Workspace
 from shimkit.cli import verify_main
 from shimkit.cli.reporter import RichReporter
+from shimkit.domain import shortcuts
 from shimkit.domain.model import ParseFailure
 from shimkit.use_cases import run_inventory
 
@@ -80,3 +86,98 @@ def test_outside_a_run_nothing_is_remembered(tmp_path: Path, parses: Counter[str
     sources.scan(root, "src")
     sources.scan(root, "src")
     assert parses == {"src/pkg/__init__.py": 2}
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times each file (path) is read by a scan."""
+    counted: Counter[str] = Counter()
+    read = parse_memo._read
+
+    def counting(path: str) -> bytes:
+        counted[Path(path).name] += 1
+        return read(path)
+
+    monkeypatch.setattr(parse_memo, "_read", counting)
+    return counted
+
+
+def _later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's clock a minute on: every file on disk now was written long before it reads."""
+    now = time.time_ns()
+    monkeypatch.setattr(parse_memo, "_now", lambda: now + 60_000_000_000)
+
+
+def _rewritten_in_place(path: Path, text: str) -> None:
+    """``path`` holds ``text`` (as long as what it held), its modification time set back."""
+    before = path.stat()
+    time.sleep(0.05)  # past the file system's clock tick: the change time moves
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+
+
+def test_a_file_unchanged_since_the_run_read_it_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: Counter[str]
+) -> None:
+    """Its status says so; a file written since, even to the same size with its modification time
+    set back, has a new change time and is read again."""
+    root = write_tree(tmp_path / "tree", {"src/pkg/__init__.py": "", "src/pkg/a.py": "X = 1\n"})
+    _later(monkeypatch)
+    with parsing_once():
+        first = sources.scan(root, "src")
+        assert sources.scan(root, "src") is first
+        assert reads == {"__init__.py": 1, "a.py": 1}
+        _rewritten_in_place(root / "src/pkg/a.py", "X = 2\n")
+        second = sources.scan(root, "src")
+    assert reads == {"__init__.py": 1, "a.py": 2}
+    changed = second.module("pkg.a")
+    assert changed is not None and changed.text == "X = 2\n"
+
+
+def test_a_file_changed_as_the_run_read_it_is_read_again(
+    tmp_path: Path, reads: Counter[str]
+) -> None:
+    """Written moments before the run read it: a later write in the same clock tick would leave
+    its status as it was, so the status is not trusted."""
+    root = write_tree(tmp_path / "tree", {"src/pkg/__init__.py": "", "src/pkg/a.py": "X = 1\n"})
+    with parsing_once():
+        sources.scan(root, "src")
+        path = root / "src/pkg/a.py"
+        before = path.stat()
+        path.write_text("X = 2\n", encoding="utf-8")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        second = sources.scan(root, "src")
+    assert reads == {"__init__.py": 2, "a.py": 2}
+    changed = second.module("pkg.a")
+    assert changed is not None and changed.text == "X = 2\n"
+
+
+def test_without_shortcuts_every_scan_reads_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: Counter[str]
+) -> None:
+    root = write_tree(tmp_path / "tree", {"src/pkg/__init__.py": "", "src/pkg/a.py": "X = 1\n"})
+    _later(monkeypatch)
+    with shortcuts.switched_off(), parsing_once():
+        first = sources.scan(root, "src")
+        assert sources.scan(root, "src") is first  # the same content: the same parses
+    assert reads == {"__init__.py": 2, "a.py": 2}
+
+
+def test_a_run_holds_its_trees_apart_from_the_collector_and_hands_them_back(
+    tmp_path: Path,
+) -> None:
+    """Within a run, the trees a scan leaves alive are never walked by a collection (frozen);
+    after it the collector sees them again, and they stay whole throughout."""
+    root = write_tree(tmp_path / "tree", {"src/pkg/__init__.py": "", "src/pkg/a.py": "X = 1\n"})
+    assert gc.get_freeze_count() == 0
+    with trees_held_apart():
+        codebase = sources.scan(root, "src")
+        held = codebase.module("pkg.a")
+        assert held is not None and held.tree is not None
+        assert gc.get_freeze_count() > 0
+        assert not any(node is held.tree for node in gc.get_objects())
+        gc.collect()
+        assert ast.unparse(held.tree) == "X = 1"
+    assert gc.get_freeze_count() == 0
+    assert any(node is held.tree for node in gc.get_objects())

@@ -6,6 +6,7 @@ import ast
 import codecs
 import io
 import os
+import stat
 import tokenize
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from .codebase import Codebase, SourceFile
 from .memory import no_cycle_collection
 from .modules import is_package_path, module_name
 from .notebooks import read_notebook_file
-from .parse_memo import parsed_once, same_scan
+from .parse_memo import parsed_once, read_once, same_scan
 
 KIT_MODULES = frozenset({"shimkit", "consolidation_plan"})
 _KIT_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the running shimkit package
@@ -59,12 +60,13 @@ def scan(
     root = Path(root)
     src = _norm(src)
     excluded = tuple(_norm(e) for e in exclude if _norm(e))
-    listed = _walk(root, excluded) if tracked is None else _tracked(root, tracked, excluded)
     files: list[SourceFile] = []
     failures: list[ParseFailure] = []
+    # the listing too: the trees of a scan before this one may be held
     with no_cycle_collection():
+        listed = _walk(root, excluded) if tracked is None else _tracked(root, tracked, excluded)
         for rel in sorted(listed):
-            source, fails = read_source(root, rel, src)
+            source, fails = read_source(root, rel, src, listed[rel])
             failures.extend(fails)
             if source is None:
                 continue
@@ -75,9 +77,13 @@ def scan(
     return same_scan((str(root), src, excluded, tracked is None), scanned)
 
 
-def _walk(root: Path, excluded: tuple[str, ...]) -> set[str]:
+# root-relative path -> its status (``os.lstat``), taken before the file is read
+Listed = dict[str, os.stat_result]
+
+
+def _walk(root: Path, excluded: tuple[str, ...]) -> Listed:
     """Every source file under ``root`` outside folders that are not the repository's own."""
-    paths: set[str] = set()
+    paths: Listed = {}
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         rel_dir = here.relative_to(root).as_posix()
@@ -85,19 +91,30 @@ def _walk(root: Path, excluded: tuple[str, ...]) -> set[str]:
             d for d in dirnames if not _skip_dir(d, here / d, _join(rel_dir, d), excluded)
         )
         for name in filenames:
-            # a link may lead out of the tree (or loop): the kit never reads or writes
-            # through one; the file it points at is scanned where it really lives
-            if name.endswith(SOURCE_SUFFIXES) and not (here / name).is_symlink():
+            if name.endswith(SOURCE_SUFFIXES):
                 rel = _join(rel_dir, name)
-                if not _excluded(rel, excluded):
-                    paths.add(rel)
+                status = _regular(os.path.join(dirpath, name))
+                if status is not None and not _excluded(rel, excluded):
+                    paths[rel] = status
     return paths
 
 
-def _tracked(root: Path, tracked: Collection[str], excluded: tuple[str, ...]) -> set[str]:
+def _regular(path: str) -> os.stat_result | None:
+    """The status of the regular file at ``path``; None for a link, which may lead out of the
+    tree (or loop): the kit never reads or writes through one (the file it points at is scanned
+    where it really lives), and for anything else or nothing."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return None
+    return status if stat.S_ISREG(status.st_mode) else None
+
+
+def _tracked(root: Path, tracked: Collection[str], excluded: tuple[str, ...]) -> Listed:
     """The tracked source files that are there, outside tool folders and the kit."""
-    paths: set[str] = set()
+    paths: Listed = {}
     linked: dict[str, bool] = {}  # folder -> whether it or a folder above it is a link
+    top = os.fspath(root)
     for rel in tracked:
         parts = rel.split("/")
         if (
@@ -107,9 +124,9 @@ def _tracked(root: Path, tracked: Collection[str], excluded: tuple[str, ...]) ->
             or _in_kit(rel, root)
         ):
             continue
-        path = root / rel
-        if path.is_file() and not path.is_symlink() and not _linked_folder(root, parts, linked):
-            paths.add(rel)
+        status = _regular(os.path.join(top, rel))
+        if status is not None and not _linked_folder(root, parts, linked):
+            paths[rel] = status
     return paths
 
 
@@ -128,12 +145,21 @@ def _linked_folder(root: Path, parts: list[str], linked: dict[str, bool]) -> boo
 
 
 def read_source(
-    root: Path, rel: str, src: str = "src"
+    root: Path, rel: str, src: str = "src", status: os.stat_result | None = None
 ) -> tuple[SourceFile | None, list[ParseFailure]]:
-    """Read one file; ``(None, [failure])`` when it cannot be decoded. Within ``parsing_once``,
-    content already parsed in the run is not parsed again."""
-    data = (root / rel).read_bytes()
-    source, failures = parsed_once(rel, src, data, lambda: _frozen(parse_source(rel, data, src)))
+    """Read one file (whose ``os.lstat`` is ``status``, when the caller took it before);
+    ``(None, [failure])`` when it cannot be decoded. Within ``parsing_once``, content already
+    parsed in the run is not parsed again, nor read again when the file's status shows it
+    unchanged (see ``parse_memo``)."""
+    path = os.path.join(root, rel)
+    if status is None:
+        data = Path(path).read_bytes()
+        parsed = parsed_once(rel, src, data, lambda: _frozen(parse_source(rel, data, src)))
+    else:
+        parsed = read_once(
+            path, rel, src, status, lambda data: _frozen(parse_source(rel, data, src))
+        )
+    source, failures = parsed
     return source, list(failures)
 
 

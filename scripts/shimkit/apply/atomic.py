@@ -108,7 +108,7 @@ def _missing_dirs(root: Path, plans: list[_Planned]) -> tuple[str, ...]:
     return tuple(p.relative_to(root).as_posix() for p in sorted(missing, key=lambda p: p.parts))
 
 
-def _journal(root: Path, plans: list[_Planned], verified: bool, backups: bool) -> Journal:
+def _journal(root: Path, plans: list[_Planned], verified: bool) -> Journal:
     entries = []
     for index, plan in enumerate(plans):
         temp = None if plan.new is None else temp_name(plan.target).relative_to(root).as_posix()
@@ -118,7 +118,7 @@ def _journal(root: Path, plans: list[_Planned], verified: bool, backups: bool) -
                 old=sha256_of(plan.original),
                 new=sha256_of(plan.new),
                 temp=temp,
-                backup=None if plan.original is None or not backups else str(index),
+                backup=None if plan.original is None else str(index),
                 old_mode=plan.mode,
             )
         )
@@ -130,7 +130,7 @@ def _prepare(place: Place, journal: Journal, plans: list[_Planned], durable: boo
     place.backups.mkdir(parents=True, exist_ok=True)
     for entry, plan in zip(journal.entries, plans, strict=True):
         if entry.backup is not None and plan.original is not None:
-            keep_copy(plan.target, place.backups / entry.backup, plan.original)
+            keep_copy(plan.target, place.backups / entry.backup, plan.original, durable)
     for folder in journal.created_dirs:
         (place.root / folder).mkdir()
     for entry, plan in zip(journal.entries, plans, strict=True):
@@ -167,8 +167,11 @@ def apply_changes(
     ``verified``: the change passed verification before this write (the journal says so).
     ``durable`` False: for a working copy, which a crash throws away whole (the next run
     removes it), the new bytes need not reach the disk: no fsync per file or folder, the one
-    cost of the write that grows with its files, and no backups on disk (this process holds
-    the old bytes to undo a failed write); the journal, temporary files and renames stay."""
+    cost of the write that grows with its files (this process holds the old bytes to undo a
+    failed write); the journal, temporary files, renames and backups stay. A backup (a hard
+    link) is kept even so: it makes the rename that replaces a file drop no last link, which on
+    a filesystem that discards freed blocks at once costs a millisecond or more per file, and
+    the backups then go with a process of their own (``journal.close``)."""
     root = Path(root)
     seen: set[str] = set()
     for change in changes.changes:
@@ -182,9 +185,7 @@ def apply_changes(
     # writes first, deletions last: a reader never sees a module gone before its importers moved
     plans.sort(key=lambda plan: plan.new is None)
     place = Place.of(root)
-    # a working copy keeps no backups on disk: only this process can need the old bytes (a
-    # crash throws the copy away), and it holds them
-    journal = _journal(root, plans, verified, backups=durable)
+    journal = _journal(root, plans, verified)
     committed = False
     try:
         place.write(journal)

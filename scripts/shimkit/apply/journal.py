@@ -27,12 +27,15 @@ from shimkit.apply.errors import ApplyError
 from shimkit.apply.state_file import state_dir
 from shimkit.domain.folders import is_temp_name, outside_content
 from shimkit.system.files import create_temp, fsync_dir, reason, sha256_of, temp_name, write_atomic
+from shimkit.system.scratch import discard_tree, is_owned_name, remove_orphaned_scratch
 
 __all__ = ["Entry", "Journal", "RecoveryOutcome", "recover"]
 
 JOURNAL = "journal.json"
 BACKUPS = "journal-backup"
 VERSION = 1
+# from this many backups on, they are removed by a process of their own (see ``_remove_backups``)
+BACKUPS_REMOVED_APART = 200
 
 
 @dataclass(frozen=True)
@@ -221,31 +224,49 @@ def _remove_temps(place: Place, journal: Journal, renamed: bool = False) -> int:
 
 
 def _own_folders(place: Place) -> set[Path]:
-    return {Path(folder) for folder, _, _ in os.walk(place.folder)}
+    """The state folder and its sub-folders, but for backups a process of their own removes."""
+    folders: set[Path] = set()
+    for folder, subfolders, _ in os.walk(place.folder):
+        subfolders[:] = [name for name in subfolders if not is_owned_name(name)]
+        folders.add(Path(folder))
+    return folders
 
 
 def close(place: Place, journal: Journal, rolled_back: bool, renamed: bool = False) -> int:
-    """Remove temporary files, backups, (after a rollback) created folders left empty, and the
-    journal, last; return how many temporary files were removed. ``renamed``: the write renamed
-    every temporary file it names into place."""
+    """Remove temporary files, (after a rollback) created folders left empty, the journal, and
+    the backups, last (the write is whole without them; the next run removes any left); return
+    how many temporary files were removed. ``renamed``: the write renamed every temporary file
+    it names into place."""
     removed = _remove_temps(place, journal, renamed)
     if rolled_back:
         for folder in reversed(journal.created_dirs):
             with contextlib.suppress(OSError):
                 (place.root / folder).rmdir()
-    _remove_backups(place)
     place.journal.unlink(missing_ok=True)
     fsync_dir(place.folder)
+    # a process removing the backups apart may remove the state folder when it is done
+    _remove_backups(place, sum(entry.backup is not None for entry in journal.entries))
     with contextlib.suppress(OSError):
         place.folder.rmdir()  # only when empty: a tree outside git keeps no empty .shimkit/
     return removed
 
 
-def _remove_backups(place: Place) -> None:
-    if place.backups.is_dir():
-        for backup in place.backups.iterdir():
-            backup.unlink(missing_ok=True)
-        place.backups.rmdir()
+def _remove_backups(place: Place, count: int) -> None:
+    """Remove the ``count`` backups, and those a killed removing process left. A backup is the
+    last link to an old content: where the filesystem discards freed blocks at once (mounted
+    with ``discard``), each unlink waits for that, a millisecond or more, so many backups are
+    moved aside at once and removed by a process of their own (the next run removes what a
+    killed one left)."""
+    if place.folder.is_dir():
+        remove_orphaned_scratch(place.folder)
+    if not place.backups.is_dir():
+        return
+    if count >= BACKUPS_REMOVED_APART:
+        discard_tree(place.backups, base=place.folder)
+        return
+    for backup in place.backups.iterdir():
+        backup.unlink(missing_ok=True)
+    place.backups.rmdir()
 
 
 def roll_back(place: Place, journal: Journal, kept: Mapping[str, bytes] | None = None) -> int:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
+from shimkit.analysis.memory import trees_held_apart
 from shimkit.application import ImportOptions, Run, RunOptions, Workspace, run_session
 from shimkit.cli.reporter import RichReporter
 from shimkit.cli.requirements import EXIT_REFUSED
@@ -207,9 +208,7 @@ def _internal(error: InternalError) -> int:
     return EXIT_REFUSED
 
 
-def _run(
-    plan: Plan, args: argparse.Namespace, use_case: UseCase, show_phases: bool = True
-) -> int:
+def _run(plan: Plan, args: argparse.Namespace, use_case: UseCase, show_phases: bool = True) -> int:
     """``use_case`` on the run's workspace, after recovering it from any interrupted run; a run
     that ends (not one refused) shows where its time went, unless it is a gate check whose
     output is its verdict."""
@@ -218,7 +217,7 @@ def _run(
         reporter = RichReporter()
         imports = _imports(args) if hasattr(args, "jobs") else None
         run = Run(_workspace(plan, args), reporter, _options(args), imports)
-        with clocked(seconds_since_start(), memory=peak_memory_mb) as clock:
+        with clocked(seconds_since_start(), memory=peak_memory_mb) as clock, trees_held_apart():
             status = run_session(run, use_case)
         if show_phases:
             reporter.phase_times(clock)

@@ -172,13 +172,15 @@ def start_rewrites(
     prepare_bowler()  # compiled here once, inherited by every worker
     # the objects this process holds (the analysis of a whole tree) are left out of the workers'
     # garbage collections: walking them would copy every page of them into every worker
+    # (where the run holds them apart already, they stay so after: ``analysis.memory``)
+    held = gc.get_freeze_count() > 0
     gc.freeze()
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")
     )
     work = partial(_rewrite_batch, moves=moves)
     futures = [pool.submit(work, batch) for batch in _batches(tasks, jobs)]
-    return _completed(pool, futures)
+    return _completed(pool, futures, held)
 
 
 def _rewrite_batch(tasks: Sequence[FileTask], moves: Moves) -> list[FileRewrite]:
@@ -202,14 +204,15 @@ def _batches(tasks: Sequence[FileTask], jobs: int) -> list[list[FileTask]]:
 
 
 def _completed(
-    pool: ProcessPoolExecutor, futures: list[Future[list[FileRewrite]]]
+    pool: ProcessPoolExecutor, futures: list[Future[list[FileRewrite]]], held: bool
 ) -> Iterator[FileRewrite]:
     try:
         for future in as_completed(futures):
             yield from future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
+        if not held:
+            gc.unfreeze()
 
 
 __all__ = [

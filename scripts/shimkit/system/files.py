@@ -92,14 +92,15 @@ def create_temp(path: Path, data: bytes, mode: int | None = None, durable: bool 
         raise
 
 
-def keep_copy(source: Path, copy: Path, data: bytes) -> None:
+def keep_copy(source: Path, copy: Path, data: bytes, durable: bool = True) -> None:
     """Create ``copy`` (it must not exist) holding ``data``, the bytes ``source`` holds now: a
     hard link where the filesystem allows (a write replaces ``source`` by a rename, so the link
-    keeps the old bytes at a fraction of the cost of a copy), else a new file. Raises OSError."""
+    keeps the old bytes at a fraction of the cost of a copy), else a new file (on disk unless
+    not ``durable``, see ``create_temp``). Raises OSError."""
     try:
         os.link(source, copy, follow_symlinks=False)
     except OSError:
-        create_temp(copy, data, 0o600)
+        create_temp(copy, data, 0o600, durable)
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:

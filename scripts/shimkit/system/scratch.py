@@ -7,11 +7,13 @@ folder can be handed to a process of its own to remove (``discard_tree``): the r
 for tens of thousands of unlinks, and the folder, moved into that process's own scratch folder,
 is never taken for a killed run's.
 
-Run as a script (``scratch.py discard PATH BASE``, standard library only) it is that process.
+Run as a script (``scratch.py discard PATH BASE [prune]``, standard library only) it is that
+process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -24,6 +26,7 @@ from pathlib import Path
 
 __all__ = [
     "discard_tree",
+    "is_owned_name",
     "orphaned_scratch",
     "process_start",
     "remove_orphaned_scratch",
@@ -41,6 +44,11 @@ def process_start(pid: int) -> int:
             return int(handle.read().rsplit(b")", 1)[1].split()[19])
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def is_owned_name(name: str) -> bool:
+    """Whether ``name`` is that of a folder a run (or a removing process) owns."""
+    return _OWNED.match(name) is not None
 
 
 def _alive(pid: int, start: int) -> bool:
@@ -87,15 +95,19 @@ def remove_orphaned_scratch(base: Path | None = None) -> list[Path]:
     return removed
 
 
-def discard_tree(path: Path) -> None:
-    """Remove the folder ``path`` (in the temp dir) without waiting for it: a process of its own
-    moves it into a scratch folder it owns, then removes it after this returns. Where that process
-    cannot start or move it, ``path`` is removed here."""
-    base = tempfile.gettempdir()  # where the next run looks for folders of killed runs
-    command = [sys.executable, "-I", "-S", __file__, "discard", str(path), base]
+def discard_tree(path: Path, base: Path | None = None) -> None:
+    """Remove the folder ``path`` without waiting for it: a process of its own moves it into a
+    scratch folder it owns in ``base``, then removes it after this returns. ``base`` defaults to
+    the temp dir (where ``path`` must then lie); another ``base`` (on ``path``'s filesystem, as a
+    rename needs) is itself removed after, when that leaves it empty. Where that process cannot
+    start or move it, ``path`` is removed here."""
+    prune = base is not None
+    where = str(base) if base is not None else tempfile.gettempdir()
+    # the temp dir is where the next run looks for folders of killed runs
+    command = [sys.executable, "-I", "-S", __file__, "discard", str(path), where]
     try:
         done = subprocess.run(
-            command,
+            [*command, *(["prune"] if prune else [])],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -110,10 +122,10 @@ def discard_tree(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _discard(path: str, base: str) -> int:
+def _discard(path: str, base: str, prune: bool = False) -> int:
     """The removing process: a child that outlives this one moves ``path`` into a scratch folder
-    of its own in ``base`` and says so, then removes it; this one returns (0) once it is moved.
-    Without ``fork``, all of it here."""
+    of its own in ``base`` and says so, then removes it (and ``base`` when ``prune`` and it is
+    left empty); this one returns (0) once it is moved. Without ``fork``, all of it here."""
     read, write = os.pipe()
     if hasattr(os, "fork") and os.fork():
         os.close(write)
@@ -130,6 +142,9 @@ def _discard(path: str, base: str) -> int:
     os.write(write, b"1")
     os.close(write)
     shutil.rmtree(trash, ignore_errors=True)
+    if prune:
+        with contextlib.suppress(OSError):
+            os.rmdir(base)  # only when empty
     return _ended(0)
 
 
@@ -141,6 +156,10 @@ def _ended(status: int) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] != ["discard"] or len(sys.argv) != 4:
-        raise SystemExit("usage: scratch.py discard PATH BASE")
-    raise SystemExit(_discard(sys.argv[2], sys.argv[3]))
+    if (
+        sys.argv[1:2] != ["discard"]
+        or len(sys.argv) not in (4, 5)
+        or sys.argv[4:] not in ([], ["prune"])
+    ):
+        raise SystemExit("usage: scratch.py discard PATH BASE [prune]")
+    raise SystemExit(_discard(sys.argv[2], sys.argv[3], prune=sys.argv[4:] == ["prune"]))
