@@ -28,6 +28,7 @@ import collections
 import gc
 import importlib
 import importlib.machinery
+import importlib.util
 import json
 import marshal
 import os
@@ -205,7 +206,8 @@ class _Undone:
         if cls.differs or shim in cls.loaded:
             return  # loaded: the old statement only took its names
         body = cls.shims[shim]
-        parents = list(_prefixes(shim))[:-1]
+        parts = shim.split(".")
+        parents = [".".join(parts[:end]) for end in range(1, len(parts))]
         for module in [*parents, *body["imports"]]:
             if module not in sys.modules and not (target + ".").startswith(module + "."):
                 cls.differ(f"{shim} imports {module}, not yet imported then")
@@ -286,21 +288,13 @@ class _Undone:
 _ModuleType = type(sys)
 
 
-def _prefixes(module: str) -> list[str]:
-    parts = module.split(".")
-    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
-
-
 def _absolute(name: str, globals: dict[str, Any], level: int) -> str | None:
     if not level:
         return name
-    package = globals.get("__package__")
-    if not isinstance(package, str) or not package:
+    try:  # the import system's own rule, as smoke_shared's hook resolves it
+        return importlib.util.resolve_name("." * level + name, globals.get("__package__") or "")
+    except (ImportError, ValueError, AttributeError):  # beyond the top, or no usable package
         return None
-    bits = package.rsplit(".", level - 1)
-    if len(bits) < level:
-        return None
-    return f"{bits[0]}.{name}" if name else bits[0]
 
 
 def _recording_only() -> bool:
