@@ -742,7 +742,10 @@ class _Server:
             path = getattr(sys.modules.get(group.package), "__path__", None)
             if path is None:
                 return plain
-        groups, items = self._spread(group, (), path)
+        try:
+            groups, items = self._spread(group, (), path)
+        except Exception:  # what a third-party finder may raise: the modules go as they came
+            return plain
         return [*groups, *self._prefixed(items)]
 
     def _spread(

@@ -91,8 +91,8 @@ def find(name: str, path: Sequence[str] | None) -> Any:
     """The spec the path finder gives ``name`` (``path``: its package's ``__path__``)."""
     try:
         return importlib.machinery.PathFinder.find_spec(name, path)
-    except (ImportError, ValueError, OSError):
-        return None
+    except (ImportError, ValueError, OSError, KeyError):  # KeyError: a namespace package whose
+        return None  # parent is not loaded (its path is computed from the parent's)
 
 
 def _source(spec: Any) -> str | None:
