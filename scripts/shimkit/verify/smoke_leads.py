@@ -227,18 +227,14 @@ def still(item: Item) -> bool:
 def advance(item: Item) -> Lead | None:
     """Pass over the statements of ``item`` that run no code now; the first that would, if any."""
     while item.at < len(item.leads):
-        lead = item.leads[item.at]
-        objects = binding(lead)
-        if objects is None:
-            return lead
-        item.bound.append((lead, objects))
-        item.at += 1
+        if not passed(item):
+            return item.leads[item.at]
     return None
 
 
 def passed(item: Item) -> bool:
-    """After its shared statement ran: note what it binds, when running it again would run no
-    code (else the module is imported alone)."""
+    """Note what ``item``'s next statement binds and pass over it, when running it now would run
+    no code (after its shared ``__import__`` ran, too: else the module is imported alone)."""
     lead = item.leads[item.at]
     objects = binding(lead)
     if objects is None:
