@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from shimkit.analysis import find_references, scan
+from shimkit.analysis import find_references, inventory_of, scan
 from shimkit.analysis.parse_memo import file_memo, parsing_once
 from shimkit.domain import shortcuts
 from shimkit.domain.model import Reference
@@ -82,3 +82,23 @@ def test_with_the_shortcuts_off_nothing_is_remembered(tmp_path: Path) -> None:
         first = find_references(scan(tree, "src"), {SHIM})
         assert file_memo("anything") is None
         assert find_references(scan(tree, "src"), {SHIM}) == first
+
+
+def test_the_inventory_of_a_changed_copy_is_the_one_found_afresh(tmp_path: Path) -> None:
+    tree = write(tmp_path / "tree", TREE)
+    copy = tmp_path / "copy"
+    shutil.copytree(tree, copy)
+    # in the copy the shim passes on one name less, and an importer imports from the source
+    user = "from pkg.core import Basic\nfrom pkg.shim import extra\n\nTARGET = 'pkg.core.Basic'\n"
+    write(
+        copy, {"src/pkg/user.py": user, "src/pkg/shim/__init__.py": "from pkg.core import extra\n"}
+    )
+    with parsing_once():
+        inventories = [
+            inventory_of(scan(root, "src"), also_referenced={SHIM}) for root in (tree, copy, tree)
+        ]
+    afresh = [
+        inventory_of(scan(root, "src"), also_referenced={SHIM}) for root in (tree, copy, tree)
+    ]
+    assert inventories == afresh
+    assert inventories[0] != inventories[1]
