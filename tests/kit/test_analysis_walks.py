@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from shimkit.analysis.astwalk import Site, children, walk
 from shimkit.analysis.references import _LETTER_ESCAPE, _hit_lines
 from shimkit.domain.doctest_examples import docstrings_with_examples
@@ -96,9 +95,11 @@ def plain_docstrings(tree: ast.Module) -> list[ast.Constant]:
     return found
 
 
-def plain_hit_lines(text: str, leaves: list[str], unnamed: bool) -> list[int]:
-    """The lines where one alternation of every name and pattern matches."""
-    shown = [*map(re.escape, leaves), _LETTER_ESCAPE.pattern]
+def plain_hit_lines(text: str, leaves: list[str], unnamed: bool, words: bool = True) -> list[int]:
+    """The lines where one alternation of every name (as a word: not inside an identifier,
+    unless ``words`` is False) and pattern matches."""
+    names = [rf"(?<!\w){re.escape(leaf)}(?!\w)" if words else re.escape(leaf) for leaf in leaves]
+    shown = [*names, _LETTER_ESCAPE.pattern]
     pattern = "|".join([*shown, RELATIVE_IMPORT.pattern] if unnamed else shown)
     lines: list[int] = []
     for match in re.finditer(pattern, text):
@@ -155,7 +156,22 @@ def test_a_name_that_is_no_identifier_gives_the_lines_of_one_pattern() -> None:
     for leaves in (["x-from"], ["x-from", "y"], ["m-n"]):
         shims = frozenset(f"pkg.{leaf}" for leaf in leaves)
         for unnamed in (False, True):
-            assert _hit_lines(text, shims, unnamed) == plain_hit_lines(text, leaves, unnamed)
+            found = _hit_lines(text, shims, unnamed)
+            assert found == plain_hit_lines(text, leaves, unnamed, words=False)
+
+
+def test_a_module_name_inside_an_identifier_shows_no_module() -> None:
+    text = (
+        "score = 1\n"  # 1: inside a word
+        "import pkg.core\n"  # 2
+        "x = 'pkg.core.Basic'\n"  # 3
+        "core_x = hardcore\n"  # 4: inside words
+        "from .core import y\n"  # 5
+        "z = '\\x63ore'\n"  # 6: an escape
+        "print(core)\n"  # 7: a word
+        "naïvecore = 2\n"  # 8: inside a word that is not ASCII
+    )
+    assert _hit_lines(text, frozenset({"pkg.core"})) == [2, 3, 5, 6, 7]
 
 
 def test_a_lone_carriage_return_leaves_lines_uncounted() -> None:

@@ -14,7 +14,6 @@ from .codebase import Codebase, SourceFile
 from .installed import InstalledModules
 from .lazy import LazyAttributes, read_getattr
 from .modules import dotted, resolve_relative
-from .parse_memo import file_memo
 
 
 @dataclass(frozen=True)
@@ -87,18 +86,6 @@ def analyse_module(source: SourceFile) -> Namespace | None:
     for stmt, site in module_level(source.tree):
         _STATEMENT_KINDS.get(type(stmt), _runs_something)(reading, stmt, site)
     return reading.ns
-
-
-def _namespace_of(source: SourceFile) -> Namespace | None:
-    """``analyse_module(source)``, once per parsed file in a run: it reads that file alone, and
-    the tree, its working copy and the tree after the change share their unchanged files."""
-    known = file_memo("namespace")
-    if known is None:
-        return analyse_module(source)
-    if id(source) not in known:
-        known[id(source)] = (source, analyse_module(source))
-    namespace: Namespace | None = known[id(source)][1]
-    return namespace
 
 
 def loaded_names(tree: ast.Module) -> frozenset[str]:
@@ -379,7 +366,7 @@ class ModuleIndex:
             source = self.codebase.module(module)
             if source is None and not self.codebase.in_tree(module):
                 source = self.installed.source(module)
-            self._namespaces[module] = _namespace_of(source) if source else None
+            self._namespaces[module] = analyse_module(source) if source else None
         return self._namespaces[module]
 
     def exists(self, module: str) -> bool:
