@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from shimkit.analysis.astwalk import Site, children, walk
 from shimkit.analysis.references import _LETTER_ESCAPE, _hit_lines
-from shimkit.domain.doctest_examples import docstrings_with_examples
+from shimkit.domain.doctest_examples import docstrings_with_examples, example_docstring
 from shimkit.domain.imports import RELATIVE_IMPORT
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -81,18 +81,8 @@ def plain_walk(
 
 def plain_docstrings(tree: ast.Module) -> list[ast.Constant]:
     """Docstrings with examples found by ``ast.walk`` over every node."""
-    found: list[ast.Constant] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            first = node.body[0] if node.body else None
-            if (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-                and ">>>" in first.value.value
-            ):
-                found.append(first.value)
-    return found
+    found = (example_docstring(node) for node in ast.walk(tree))
+    return [docstring for docstring in found if docstring is not None]
 
 
 def plain_hit_lines(text: str, leaves: list[str], unnamed: bool, words: bool = True) -> list[int]:

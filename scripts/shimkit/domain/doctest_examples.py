@@ -62,18 +62,23 @@ def _line(row: str, offset: int, prompt_length: int) -> ExampleLine:
 def docstrings_with_examples(tree: ast.Module) -> list[ast.Constant]:
     """The docstrings (of the module, its classes and functions) that hold a ``>>>`` example, in
     the order ``ast.walk`` meets them."""
-    found: list[ast.Constant] = []
-    for node in _statements_breadth_first(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            first = node.body[0] if node.body else None
-            if (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-                and ">>>" in first.value.value
-            ):
-                found.append(first.value)
-    return found
+    found = (example_docstring(node) for node in _statements_breadth_first(tree))
+    return [docstring for docstring in found if docstring is not None]
+
+
+def example_docstring(node: ast.AST) -> ast.Constant | None:
+    """The docstring of ``node`` (a module, class or function) when it holds a ``>>>`` example."""
+    if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    first = node.body[0] if node.body else None
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+        and ">>>" in first.value.value
+    ):
+        return first.value
+    return None
 
 
 _BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
@@ -94,4 +99,4 @@ def _statements_breadth_first(tree: ast.Module) -> Iterator[ast.AST]:
                 queue.extend(item for item in value if isinstance(item, _BLOCKS))
 
 
-__all__ = ["Example", "ExampleLine", "docstrings_with_examples", "examples"]
+__all__ = ["Example", "ExampleLine", "docstrings_with_examples", "example_docstring", "examples"]
