@@ -601,10 +601,56 @@ def _looked_up_on_package(importer: str, shim: str, name: str, package: str) -> 
     )
 
 
+def _holder(importer: str, shim: str, name: str, package: str) -> dict[str, str]:
+    """What the shared-state regressions share: a registry object (its own list, as a signal's
+    receivers), a class made by another module's factory (its ``__module__`` names the factory's
+    module), and a module that fills both on import, whatever the change."""
+    return {
+        "_battery_holder.py": '"""A registry instance and a class made by a factory."""\n\n'
+        "from _battery_factory import make\n\n\n"
+        "class Registry:\n    def __init__(self) -> None:\n        self.layers: list[str] = []\n\n\n"
+        "registry = Registry()\nModel = make()\n",
+        "_battery_factory.py": '"""Makes classes: theirs name this module."""\n\n\n'
+        "def make() -> type:\n    return type('Model', (), {})\n",
+        "_battery_a_fills.py": '"""Fills the registry and sets the class attribute on import."""\n\n'
+        f"import {importer}  # noqa: F401\nfrom _battery_holder import Model, registry\n\n"
+        "registry.layers.append('filled')\nModel.layer = 'filled'\n",
+    }
+
+
+def _needs_registry(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+    """Fine while the shim is loaded, or once another module filled the registry: alone, after
+    the change, it fails; imported after ``_battery_a_fills`` in one interpreter, it does not."""
+    return (
+        "_battery_registry.py",
+        f'"""Needs the shim or a registered layer."""\n\n'
+        f"import sys\n\nimport {importer}  # noqa: F401\nfrom _battery_holder import registry\n\n"
+        f"if {_computed(shim)} not in sys.modules and not registry.layers:\n"
+        f'    raise RuntimeError("_battery_registry: no layer registered")\n',
+    )
+
+
+def _needs_made_class(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+    """The same through the attribute set on a class another module's factory made."""
+    return (
+        "_battery_made.py",
+        f'"""Needs the shim or the class attribute."""\n\n'
+        f"import sys\n\nimport {importer}  # noqa: F401\nfrom _battery_holder import Model\n\n"
+        f"if {_computed(shim)} not in sys.modules and not hasattr(Model, 'layer'):\n"
+        f'    raise RuntimeError("_battery_made: no layer set")\n',
+    )
+
+
+def _nothing_beside(importer: str, shim: str, name: str, package: str) -> dict[str, str]:
+    return {}
+
+
 @dataclass(frozen=True)
 class PlantedRegression:
     plant: Regression
     reason: str  # what the refusal must say (in its tables): the right reason, not just any
+    # modules planted beside it (path -> text), which change nothing the regression hangs on
+    beside: Callable[[str, str, str, str], dict[str, str]] = _nothing_beside
 
 
 REGRESSIONS: dict[str, PlantedRegression] = {
@@ -628,6 +674,14 @@ REGRESSIONS: dict[str, PlantedRegression] = {
     ),
     # a failure after the change that ran only repointed imports, and looked the shim up
     "looked up on its package": PlantedRegression(_looked_up_on_package, "_battery_peeks: "),
+    # fine in one interpreter where another module filled a registry instance first
+    "registry filled by another": PlantedRegression(
+        _needs_registry, "_battery_registry: RuntimeError: _battery_registry: no layer", _holder
+    ),
+    # the same through a class another module's factory made
+    "factory class set by another": PlantedRegression(
+        _needs_made_class, "_battery_made: RuntimeError: _battery_made: no layer set", _holder
+    ),
 }
 
 
@@ -662,10 +716,11 @@ def regression(
     name = next((n for n in defined if not n.startswith("_")), defined[0])
     package = source.partition(".")[0]
     path, text = planted_regression.plant(importer, shim, name, package)
-    base = root if path.startswith(CHECKS) else root / tree.package.src
-    target = base / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
+    files = {**planted_regression.beside(importer, shim, name, package), path: text}
+    for where, content in files.items():
+        target = (root if where.startswith(CHECKS) else root / tree.package.src) / where
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
     head = commit(root, f"plant a regression: {kind}")
     status, output = run_retire(kit, root, tree.package.src, [shim], work / case.name / "tmp")
     (work / case.name / "output.txt").write_text(output)

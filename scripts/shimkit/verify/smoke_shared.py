@@ -108,6 +108,9 @@ class _SharedPass:
         # another pass, ``retry_order``; no record is vouched for by it)
         self.authors: dict[str, set[str]] = {}
         self.held: dict[str, _Holdings] = {}  # module -> the objects it holds, as last looked at
+        # id -> (the module that held it first, at its top level, it): its inner state is
+        # watched there only (any import that reads it has that module in its closure)
+        self.owners: dict[int, tuple[str, Any]] = {}
 
     def project(self, name: str) -> bool:
         known = self.projects.get(name)
@@ -375,7 +378,7 @@ class _SharedPass:
             if finished and name not in self.prints and self.project(name):
                 self.prints[name] = self.fingerprint(name) or frozenset()
                 self.sizes[name] = _containers(module)
-                self.held[name] = _Holdings.of(name, module)
+                self.held[name] = _Holdings.of(name, module, self.owners, first=True)
                 self.note_author(name)
 
     def note_author(self, name: str) -> None:
@@ -411,12 +414,12 @@ class _SharedPass:
             return
         held = self.held.get(name)
         if held is None:
-            self.held[name] = _Holdings.of(name, module)
+            self.held[name] = _Holdings.of(name, module, self.owners)
         elif not held.complete:
             self.writers.setdefault(name, set()).add(top)
         elif not held.same():
             self.writers.setdefault(name, set()).add(top)
-            self.held[name] = _Holdings.of(name, module)
+            self.held[name] = _Holdings.of(name, module, self.owners)
 
     def entry(self, cycle: tuple[str, ...]) -> str | None:
         """The module by which this process entered ``cycle``, when it entered it once: every
@@ -524,8 +527,11 @@ _QUALNAME = type.__dict__["__qualname__"]
 # values that hold no state another import could change, and what is watched elsewhere or not
 # at all (a module: its own namespace is; a C object's inner state is not)
 _ATOMS = frozenset(
-    {int, float, complex, str, bytes, bool, type(None), type(Ellipsis), range, type(sys)}
-)
+    {
+        int, float, complex, str, bytes, bool, type(None), type(Ellipsis), range, type(sys),
+        type(_parents.__wrapped__.__code__),
+    }
+)  # fmt: skip
 # what the import system keeps in a module's namespace (its spec's ``_initializing``, the
 # builtins' ``__import__`` hook): the same in a fresh import, and changed by any import
 _IMPORT_STATE = frozenset({"__builtins__", "__spec__", "__loader__"})
@@ -557,26 +563,40 @@ class _Holdings:
         self.complete = True
 
     @classmethod
-    def of(cls, name: str, module: Any) -> _Holdings:
+    def of(
+        cls, name: str, module: Any, owners: dict[int, tuple[str, Any]], first: bool = False
+    ) -> _Holdings:
+        """What module ``name`` holds, but the objects another module held first (``owners``;
+        at its first look, ``first``, the module owns what no other one held)."""
         held = cls()
-        seen: set[int] = set()
         todo = [
             value
             for key, value in list(vars(module).items())
             if type(value) not in _ATOMS and key not in _IMPORT_STATE
         ]
+        if first:
+            for value in todo:
+                owners.setdefault(id(value), (name, value))
+        try:
+            held._walk(name, todo, owners)
+            held.versions = tuple(map(_VALUE, held.views))
+            held.snapshots = tuple(read(item) for read, item in held.sequences)
+        except Exception:  # an object no C reader knows: counts as too much to watch
+            held.complete = False
+        return held
+
+    def _walk(self, name: str, todo: list[Any], owners: dict[int, tuple[str, Any]]) -> None:
+        seen: set[int] = set()
         while todo:
             if len(seen) >= HOLDINGS_LIMIT:
-                held.complete = False
-                break
+                self.complete = False
+                return
             value = todo.pop()
-            if id(value) in seen:
+            key = id(value)
+            if key in seen or owners.get(key, (name,))[0] != name:
                 continue
-            seen.add(id(value))
-            todo.extend(held._follow(name, value))
-        held.versions = tuple(map(_VALUE, held.views))
-        held.snapshots = tuple(read(item) for read, item in held.sequences)
-        return held
+            seen.add(key)
+            todo.extend(self._follow(name, value))
 
     def same(self) -> bool:
         """Whether every object watched holds what it held when ``of`` looked."""
@@ -605,6 +625,10 @@ class _Holdings:
         if issubclass(kind, dict):
             self._watch(value, _dict_items)
             return _dict_items(value)
+        if issubclass(kind, tuple):  # what it holds cannot change: only followed
+            return tuple.__getitem__(value, slice(None))
+        if issubclass(kind, frozenset):
+            return tuple(frozenset.copy(value))
         for base, read in _SEQUENCES:
             if issubclass(kind, base):
                 self._watch(value, read)
@@ -655,8 +679,9 @@ def _find_layout(kind: type) -> tuple[Any, tuple[Any, ...]]:
     slots: list[Any] = []
     attributes = None
     for klass in _MRO.__get__(kind):
+        heap = _FLAGS.__get__(klass) & _HEAP_TYPE  # a C type's members are its inner state
         for key, member in _CLASS_DICT.__get__(klass).items():
-            if type(member) is _MEMBER:
+            if type(member) is _MEMBER and heap:
                 slots.append(member)
             elif key == "__dict__" and attributes is None:
                 attributes = member
@@ -666,6 +691,8 @@ def _find_layout(kind: type) -> tuple[Any, tuple[Any, ...]]:
 # by plain classes only: a metaclass may define how its classes hash
 _layout = functools.cache(_find_layout)
 _UNSET = object()  # an empty slot or closure cell
+_FLAGS = type.__dict__["__flags__"]
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement or ``type()``
 _BUILTIN = type(len)
 
 
@@ -701,8 +728,6 @@ def _cell_contents(cell: Any) -> tuple[Any, ...]:
 _SEQUENCES: tuple[tuple[type, Callable[[Any], tuple[Any, ...]]], ...] = (
     (list, lambda value: tuple(list.copy(value))),
     (set, lambda value: tuple(set.copy(value))),
-    (frozenset, lambda value: tuple(frozenset.copy(value))),
-    (tuple, lambda value: tuple.__getitem__(value, slice(None))),
     (collections.deque, lambda value: tuple(collections.deque.copy(value))),
 )
 
