@@ -278,6 +278,10 @@ OBJECT_STATE = {
         if not CONFIG['debug']:
             raise RuntimeError('app.obj.reads_config: not configured')
         """,
+    # more objects than the pass watches in one module: the list it looks at last is filled
+    "src/app/obj/big.py": "BIG: list[list[int]] = [[] for _ in range(30_000)]\n",
+    "src/app/obj/a_fills_big.py": "from app.obj.big import BIG\nBIG[0].append(1)\n",
+    "src/app/obj/reads_big.py": "from app.obj.big import BIG\nVALUE = BIG[0][0]\n",
 }
 
 OBJECT_READERS = (
@@ -287,6 +291,7 @@ OBJECT_READERS = (
     "app.obj.reads_model",
     "app.obj.reads_table",
     "app.obj.reads_config",
+    "app.obj.reads_big",
 )
 
 # what one interpreter shares between modules, each a way for a module to import there and not
@@ -450,3 +455,22 @@ def test_a_pass_of_their_own_vouches_for_what_another_import_or_a_cycle_ruled_ou
     assert [_comparable(r) for r in once.results] == expected
     assert [_comparable(r) for r in again.results] == expected
     assert again.in_one_interpreter > once.in_one_interpreter
+
+
+def test_objects_no_other_import_changed_are_vouched_for(tmp_path: Path) -> None:
+    """The holders and readers of ``OBJECT_STATE`` without the modules that write: every record
+    is vouched for in one interpreter, in every order (the watching refuses only what another
+    import changed), and each is the record it has alone."""
+    files = {path: text for path, text in OBJECT_STATE.items() if "/a_" not in path}
+    tree = write_tree(tmp_path, {"src/app/__init__.py": "", **files})
+    graph = _graph_order(tree)
+    modules = sorted(graph.modules)
+
+    def check(order: ImportOrder | None) -> SmokeReport:
+        return smoke_modules(tree, "src", modules, {}, 2, changed=("app.obj.registry",), order=order)
+
+    expected = [_comparable(r) for r in check(None).results]
+    for name, order in _orders(graph).items():
+        shared = check(order)
+        assert shared.in_one_interpreter == len(modules), name
+        assert [_comparable(r) for r in shared.results] == expected, name

@@ -19,7 +19,9 @@ interpreter per module. A record is not vouched for when:
 - a module of its closure had its namespace changed (an attribute set, a module-level dict, list
   or set filled in), or the namespace of a class it defines (found in its namespace, nested
   classes too, with ``__module__`` naming it: an attribute set on the class, a class-level
-  dict, list or set filled in), by an import outside the closure, a failed one included;
+  dict, list or set filled in), or what it holds (``_Holdings``: a registry instance's dict, a
+  signal's receivers, a class made by another module's factory, a list inside a dict, a value
+  replaced at the same size), by an import outside the closure, a failed one included;
 - its import runs into an import cycle (of the import graph's edges that run on import, the
   change's own included, and of the imports seen here) that this process did not enter once, by
   the module a fresh import of it reaches first (its packages, then what it asked for, in order).
@@ -29,9 +31,9 @@ asked for that submodule or for a module whose import did: a module that uses ``
 without importing it fails here as it fails alone; a lookup of a hidden one through a path the
 hook does not see makes the module untrusted. A failed import leaves nothing behind in
 ``sys.modules`` (Python removes it), and its record is vouched for on the same terms.
-What is compared is module namespaces, their classes' and process state: an instance's inner
-state (a signal's receivers, a registry inside an instance) is not, nor a class whose
-``__module__`` names another module than the one holding it (made by another module's factory).
+What is compared is module namespaces, their classes', what they hold and process state; not a
+C object's own inner state (an ``lru_cache``, an iterator), another library's instances (a
+logger), nor an object changed by an import whose closure lacks every module holding it.
 """
 
 from __future__ import annotations
@@ -378,7 +380,7 @@ class _SharedPass:
             if finished and name not in self.prints and self.project(name):
                 self.prints[name] = self.fingerprint(name) or frozenset()
                 self.sizes[name] = _containers(module)
-                self.held[name] = _Holdings.of(name, module, self.owners, first=True)
+                self.held[name] = _Holdings.of(name, module, self, first=True)
                 self.note_author(name)
 
     def note_author(self, name: str) -> None:
@@ -414,12 +416,12 @@ class _SharedPass:
             return
         held = self.held.get(name)
         if held is None:
-            self.held[name] = _Holdings.of(name, module, self.owners)
+            self.held[name] = _Holdings.of(name, module, self)
         elif not held.complete:
             self.writers.setdefault(name, set()).add(top)
         elif not held.same():
             self.writers.setdefault(name, set()).add(top)
-            self.held[name] = _Holdings.of(name, module, self.owners)
+            self.held[name] = _Holdings.of(name, module, self)
 
     def entry(self, cycle: tuple[str, ...]) -> str | None:
         """The module by which this process entered ``cycle``, when it entered it once: every
@@ -553,7 +555,7 @@ class _Holdings:
     is a change here. Read by C code only (no ``__getattr__``, property or metaclass runs);
     a C object's own inner state (an ``lru_cache``, an iterator) is not read."""
 
-    __slots__ = ("views", "versions", "sequences", "snapshots", "complete")
+    __slots__ = ("views", "versions", "sequences", "snapshots", "complete", "project")
 
     def __init__(self) -> None:
         self.views: list[Any] = []  # the version tags of the dicts (CPython 3.11-3.13)
@@ -561,14 +563,14 @@ class _Holdings:
         self.sequences: list[tuple[Callable[[Any], tuple[Any, ...]], Any]] = []
         self.snapshots: tuple[tuple[Any, ...], ...] = ()
         self.complete = True
+        self.project: Callable[[str], bool] = bool  # whether a module is the project's
 
     @classmethod
-    def of(
-        cls, name: str, module: Any, owners: dict[int, tuple[str, Any]], first: bool = False
-    ) -> _Holdings:
-        """What module ``name`` holds, but the objects another module held first (``owners``;
-        at its first look, ``first``, the module owns what no other one held)."""
-        held = cls()
+    def of(cls, name: str, module: Any, shared: _SharedPass, first: bool = False) -> _Holdings:
+        """What module ``name`` holds, but the objects another module held first (``owners``
+        of ``shared``; at its first look, ``first``, the module owns what no other one held)."""
+        held, owners = cls(), shared.owners
+        held.project = shared.project
         todo = [
             value
             for key, value in list(vars(module).items())
@@ -652,9 +654,12 @@ class _Holdings:
         return held
 
     def _instance(self, value: Any) -> Iterable[Any]:
-        """The attribute dict and the slots of an instance, by their C descriptors (a
-        ``__dict__`` of another kind: watched as too much to watch)."""
+        """The attribute dict and the slots of an instance of a project class, by their C
+        descriptors (a ``__dict__`` of another kind: watched as too much to watch)."""
         kind = type(value)
+        owner = _CLASS_DICT.__get__(kind).get("__module__")
+        if type(owner) is not str or not self.project(owner):
+            return ()  # another library's object (a logger): its state is its own
         attributes, slots = _layout(kind) if type(kind) is type else _find_layout(kind)
         found: list[Any] = []
         if attributes is not None:
@@ -681,7 +686,7 @@ def _find_layout(kind: type) -> tuple[Any, tuple[Any, ...]]:
     for klass in _MRO.__get__(kind):
         heap = _FLAGS.__get__(klass) & _HEAP_TYPE  # a C type's members are its inner state
         for key, member in _CLASS_DICT.__get__(klass).items():
-            if type(member) is _MEMBER and heap:
+            if type(member) is _MEMBER and heap and not key.startswith("__"):
                 slots.append(member)
             elif key == "__dict__" and attributes is None:
                 attributes = member
@@ -728,7 +733,7 @@ def _cell_contents(cell: Any) -> tuple[Any, ...]:
 _SEQUENCES: tuple[tuple[type, Callable[[Any], tuple[Any, ...]]], ...] = (
     (list, lambda value: tuple(list.copy(value))),
     (set, lambda value: tuple(set.copy(value))),
-    (collections.deque, lambda value: tuple(collections.deque.copy(value))),
+    (collections.deque, lambda value: tuple(collections.deque.__iter__(value))),
 )
 
 
