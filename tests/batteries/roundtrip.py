@@ -608,11 +608,12 @@ def _holder(importer: str, shim: str, name: str, package: str) -> dict[str, str]
     return {
         "_battery_holder.py": '"""A registry instance and a class made by a factory."""\n\n'
         "from _battery_factory import make\n\n\n"
-        "class Registry:\n    def __init__(self) -> None:\n        self.layers: list[str] = []\n\n\n"
+        "class Registry:\n    def __init__(self) -> None:\n"
+        "        self.layers: list[str] = []\n\n\n"
         "registry = Registry()\nModel = make()\n",
         "_battery_factory.py": '"""Makes classes: theirs name this module."""\n\n\n'
         "def make() -> type:\n    return type('Model', (), {})\n",
-        "_battery_a_fills.py": '"""Fills the registry and sets the class attribute on import."""\n\n'
+        "_battery_a_fills.py": '"""Fills the registry and sets the class attribute."""\n\n'
         f"import {importer}  # noqa: F401\nfrom _battery_holder import Model, registry\n\n"
         "registry.layers.append('filled')\nModel.layer = 'filled'\n",
     }

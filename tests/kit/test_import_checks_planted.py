@@ -256,15 +256,33 @@ OBJECT_STATE = {
         ready = Signal()
         settings = Signal()
         """,
-    "src/app/obj/a_registers.py": "from app.obj.registry import registry\nregistry.register('x', 1)\n",
-    "src/app/obj/reads_registry.py": "from app.obj.registry import registry\nVALUE = registry.get('x')\n",
-    "src/app/obj/a_connects.py": "from app.obj.registry import ready\nready.receivers.append(print)\n",
-    "src/app/obj/reads_receivers.py": "from app.obj.registry import ready\nFIRST = ready.receivers[0]\n",
+    "src/app/obj/a_registers.py": (
+        "from app.obj.registry import registry\n"
+        "registry.register('x', 1)\n"
+    ),
+    "src/app/obj/reads_registry.py": (
+        "from app.obj.registry import registry\n"
+        "VALUE = registry.get('x')\n"
+    ),
+    "src/app/obj/a_connects.py": (
+        "from app.obj.registry import ready\n"
+        "ready.receivers.append(print)\n"
+    ),
+    "src/app/obj/reads_receivers.py": (
+        "from app.obj.registry import ready\n"
+        "FIRST = ready.receivers[0]\n"
+    ),
     "src/app/obj/a_configures.py": "from app.obj.registry import settings\nsettings.DEBUG = True\n",
-    "src/app/obj/reads_settings.py": "from app.obj.registry import settings\nDEBUG = settings.DEBUG\n",
+    "src/app/obj/reads_settings.py": (
+        "from app.obj.registry import settings\n"
+        "DEBUG = settings.DEBUG\n"
+    ),
     # a class made by another module's factory: its ``__module__`` names the factory's module
     "src/app/obj/factory.py": "def make_model(name: str) -> type:\n    return type(name, (), {})\n",
-    "src/app/obj/models.py": "from app.obj.factory import make_model\nModel = make_model('Model')\n",
+    "src/app/obj/models.py": (
+        "from app.obj.factory import make_model\n"
+        "Model = make_model('Model')\n"
+    ),
     "src/app/obj/a_sets_model.py": "from app.obj.models import Model\nModel.attr = 1\n",
     "src/app/obj/reads_model.py": "from app.obj.models import Model\nVALUE = Model.attr\n",
     # a container inside a module-level container, and one changed at the same size
@@ -467,7 +485,8 @@ def test_objects_no_other_import_changed_are_vouched_for(tmp_path: Path) -> None
     modules = sorted(graph.modules)
 
     def check(order: ImportOrder | None) -> SmokeReport:
-        return smoke_modules(tree, "src", modules, {}, 2, changed=("app.obj.registry",), order=order)
+        changed = ("app.obj.registry",)
+        return smoke_modules(tree, "src", modules, {}, 2, changed=changed, order=order)
 
     expected = [_comparable(r) for r in check(None).results]
     for name, order in _orders(graph).items():

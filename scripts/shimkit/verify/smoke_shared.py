@@ -555,7 +555,7 @@ class _Holdings:
     is a change here. Read by C code only (no ``__getattr__``, property or metaclass runs);
     a C object's own inner state (an ``lru_cache``, an iterator) is not read."""
 
-    __slots__ = ("views", "versions", "sequences", "snapshots", "complete", "project")
+    __slots__ = ("complete", "project", "sequences", "snapshots", "versions", "views")
 
     def __init__(self) -> None:
         self.views: list[Any] = []  # the version tags of the dicts (CPython 3.11-3.13)
@@ -694,7 +694,7 @@ def _find_layout(kind: type) -> tuple[Any, tuple[Any, ...]]:
 
 
 # by plain classes only: a metaclass may define how its classes hash
-_layout = functools.cache(_find_layout)
+_layout: Callable[[type], tuple[Any, tuple[Any, ...]]] = functools.cache(_find_layout)
 _UNSET = object()  # an empty slot or closure cell
 _FLAGS = type.__dict__["__flags__"]
 _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement or ``type()``
@@ -756,6 +756,7 @@ def _away(name: str, value: Any) -> bool:
     if home is None:
         return True
     found: Any = vars(home)
+    namespace: dict[Any, Any] | None
     for part in str(path).split("."):
         if type(found) is dict:
             namespace = found
