@@ -619,27 +619,21 @@ def _holder(importer: str, shim: str, name: str, package: str) -> dict[str, str]
     }
 
 
-def _needs_registry(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
-    """Fine while the shim is loaded, or once another module filled the registry: alone, after
-    the change, it fails; imported after ``_battery_a_fills`` in one interpreter, it does not."""
-    return (
-        "_battery_registry.py",
-        f'"""Needs the shim or a registered layer."""\n\n'
-        f"import sys\n\nimport {importer}  # noqa: F401\nfrom _battery_holder import registry\n\n"
-        f"if {_computed(shim)} not in sys.modules and not registry.layers:\n"
-        f'    raise RuntimeError("_battery_registry: no layer registered")\n',
-    )
+def _needs_shared(module: str, held: str, test: str, error: str) -> Regression:
+    """A module fine while the shim is loaded, or once another module changed what
+    ``_battery_holder`` holds (``test`` of ``held`` true): alone, after the change, it fails;
+    imported after ``_battery_a_fills`` in one interpreter, it does not."""
 
+    def plant(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+        return (
+            f"{module}.py",
+            f'"""Needs the shim or what another module put in {held}."""\n\n'
+            f"import sys\n\nimport {importer}  # noqa: F401\nfrom _battery_holder import {held}\n\n"
+            f"if {_computed(shim)} not in sys.modules and not {test}:\n"
+            f'    raise RuntimeError("{module}: {error}")\n',
+        )
 
-def _needs_made_class(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
-    """The same through the attribute set on a class another module's factory made."""
-    return (
-        "_battery_made.py",
-        f'"""Needs the shim or the class attribute."""\n\n'
-        f"import sys\n\nimport {importer}  # noqa: F401\nfrom _battery_holder import Model\n\n"
-        f"if {_computed(shim)} not in sys.modules and not hasattr(Model, 'layer'):\n"
-        f'    raise RuntimeError("_battery_made: no layer set")\n',
-    )
+    return plant
 
 
 def _nothing_beside(importer: str, shim: str, name: str, package: str) -> dict[str, str]:
@@ -677,11 +671,15 @@ REGRESSIONS: dict[str, PlantedRegression] = {
     "looked up on its package": PlantedRegression(_looked_up_on_package, "_battery_peeks: "),
     # fine in one interpreter where another module filled a registry instance first
     "registry filled by another": PlantedRegression(
-        _needs_registry, "_battery_registry: RuntimeError: _battery_registry: no layer", _holder
+        _needs_shared("_battery_registry", "registry", "registry.layers", "no layer registered"),
+        "_battery_registry: RuntimeError: _battery_registry: no layer",
+        _holder,
     ),
     # the same through a class another module's factory made
     "factory class set by another": PlantedRegression(
-        _needs_made_class, "_battery_made: RuntimeError: _battery_made: no layer set", _holder
+        _needs_shared("_battery_made", "Model", "hasattr(Model, 'layer')", "no layer set"),
+        "_battery_made: RuntimeError: _battery_made: no layer set",
+        _holder,
     ),
 }
 
