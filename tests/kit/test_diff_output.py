@@ -36,9 +36,9 @@ DRESSED = (
 def _retire(root: Path, *args: str) -> tuple[int, bytes]:
     """``retire_shims.py app.old ARGS`` on ``root``: exit status and output, bytes as printed
     (no newline translation)."""
+    script = str(quick_kit() / "retire_shims.py")
     done = subprocess.run(
-        [sys.executable, str(quick_kit() / "retire_shims.py"), "--root", str(root), "app.old"]
-        + list(args),
+        [sys.executable, script, "--root", str(root), "app.old", *args],
         capture_output=True,
         env=Repos.env(COLUMNS="200", **KIT_IDENTITY),
         check=False,
