@@ -601,10 +601,61 @@ def _looked_up_on_package(importer: str, shim: str, name: str, package: str) -> 
     )
 
 
+def _holder(importer: str, shim: str, name: str, package: str) -> dict[str, str]:
+    """What the shared-state regressions share: a registry object (its own list, as a signal's
+    receivers), a class made by another module's factory (its ``__module__`` names the factory's
+    module), and a module that fills both on import, whatever the change."""
+    return {
+        "_battery_holder.py": '"""A registry instance and a class made by a factory."""\n\n'
+        "from _battery_factory import make\n\n\n"
+        "class Registry:\n    def __init__(self) -> None:\n"
+        "        self.layers: list[str] = []\n\n\n"
+        "registry = Registry()\nModel = make()\n",
+        "_battery_factory.py": '"""Makes classes: theirs name this module."""\n\n\n'
+        "def make() -> type:\n    return type('Model', (), {})\n",
+        "_battery_a_fills.py": '"""Fills the registry and sets the class attribute."""\n\n'
+        f"import {importer}  # noqa: F401\nfrom _battery_holder import Model, registry\n\n"
+        "registry.layers.append('filled')\nModel.layer = 'filled'\n",
+    }
+
+
+def _shim_present(shim: str) -> tuple[str, str]:
+    """An import and a test of whether the shim is there, by its package's attribute (a test of
+    ``sys.modules`` the change-undone proof does not see: it would excuse the failure)."""
+    parent, _, last = shim.rpartition(".")
+    if parent:
+        return f"import {parent}", f"hasattr({parent}, {_computed(last)})"
+    return "import importlib.util", f"importlib.util.find_spec({_computed(shim)}) is not None"
+
+
+def _needs_shared(module: str, held: str, test: str, error: str) -> Regression:
+    """A module fine while the shim is loaded, or once another module changed what
+    ``_battery_holder`` holds (``test`` of ``held`` true): alone, after the change, it fails;
+    imported after ``_battery_a_fills`` in one interpreter, it does not."""
+
+    def plant(importer: str, shim: str, name: str, package: str) -> tuple[str, str]:
+        where, present = _shim_present(shim)
+        return (
+            f"{module}.py",
+            f'"""Needs the shim or what another module put in {held}."""\n\n'
+            f"{where}\n\nimport {importer}  # noqa: F401\nfrom _battery_holder import {held}\n\n"
+            f"if not {present} and not {test}:\n"
+            f'    raise RuntimeError("{module}: {error}")\n',
+        )
+
+    return plant
+
+
+def _nothing_beside(importer: str, shim: str, name: str, package: str) -> dict[str, str]:
+    return {}
+
+
 @dataclass(frozen=True)
 class PlantedRegression:
     plant: Regression
     reason: str  # what the refusal must say (in its tables): the right reason, not just any
+    # modules planted beside it (path -> text), which change nothing the regression hangs on
+    beside: Callable[[str, str, str, str], dict[str, str]] = _nothing_beside
 
 
 REGRESSIONS: dict[str, PlantedRegression] = {
@@ -628,6 +679,18 @@ REGRESSIONS: dict[str, PlantedRegression] = {
     ),
     # a failure after the change that ran only repointed imports, and looked the shim up
     "looked up on its package": PlantedRegression(_looked_up_on_package, "_battery_peeks: "),
+    # fine in one interpreter where another module filled a registry instance first
+    "registry filled by another": PlantedRegression(
+        _needs_shared("_battery_registry", "registry", "registry.layers", "no layer registered"),
+        "_battery_registry: RuntimeError: _battery_registry: no layer",
+        _holder,
+    ),
+    # the same through a class another module's factory made
+    "factory class set by another": PlantedRegression(
+        _needs_shared("_battery_made", "Model", "hasattr(Model, 'layer')", "no layer set"),
+        "_battery_made: RuntimeError: _battery_made: no layer set",
+        _holder,
+    ),
 }
 
 
@@ -662,10 +725,11 @@ def regression(
     name = next((n for n in defined if not n.startswith("_")), defined[0])
     package = source.partition(".")[0]
     path, text = planted_regression.plant(importer, shim, name, package)
-    base = root if path.startswith(CHECKS) else root / tree.package.src
-    target = base / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
+    files = {**planted_regression.beside(importer, shim, name, package), path: text}
+    for where, content in files.items():
+        target = (root if where.startswith(CHECKS) else root / tree.package.src) / where
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
     head = commit(root, f"plant a regression: {kind}")
     status, output = run_retire(kit, root, tree.package.src, [shim], work / case.name / "tmp")
     (work / case.name / "output.txt").write_text(output)
@@ -790,8 +854,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_differential(trees, work, console, mixed)
     kit = kit_copy(work)
     jobs: list[Callable[[], Case]] = [partial(round_trip, tree, work, kit, mixed) for tree in trees]
+    hosts = [tree for tree in trees if tree.package.hosts_regressions]
     for index, (kind, planted) in enumerate(REGRESSIONS.items()):
-        for tree in trees[index % len(trees) :][: args.regressions] if trees and not mixed else []:
+        for tree in hosts[index % len(hosts) :][: args.regressions] if hosts and not mixed else []:
             jobs.append(partial(regression, tree, work, kit, kind, planted))
     cases: list[Case] = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:

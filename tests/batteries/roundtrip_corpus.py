@@ -32,6 +32,8 @@ class Package:
     version: str
     src: str  # the import root, relative to the tree
     style: str  # why it is in the corpus
+    # whether a module of it imports on its own here, for a planted regression to hang on
+    hosts_regressions: bool = True
 
     @property
     def label(self) -> str:
@@ -54,7 +56,9 @@ CORPUS: tuple[Package, ...] = (
     Package("marshmallow", "4.4.0", "src", "facade, TYPE_CHECKING imports"),
     Package("more_itertools", "11.2.1", ".", "star imports with __all__ in the facade"),
     Package("packaging", "26.3", "src", "private modules, absolute imports"),
-    Package("papermill", "2.7.0", ".", "ships notebooks, mock.patch strings in tests"),
+    Package(
+        "papermill", "2.7.0", ".", "ships notebooks, mock.patch strings in tests", False
+    ),  # nbformat is not installed: none of its modules imports
     Package("pluggy", "1.7.0", "src", "private modules, testing/ folder"),
     Package("pyparsing", "3.3.3", ".", "star imports without __all__, examples/"),
     Package("requests", "2.34.2", "src", "compat modules, mock.patch strings"),

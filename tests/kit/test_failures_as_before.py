@@ -80,6 +80,18 @@ REGRESSIONS = {
         "try:\n    import inventory.counter\nexcept DeprecationWarning:\n    pass\n"
         "else:\n    raise RuntimeError('the layer did not warn')\n"
     ),
+    # found the layer by its name among the loaded modules, where only the old import put it
+    "src/inventory/seeks.py": (
+        "import sys\nimport inventory.counter\n\n"
+        "if 'inventory.' + 'compat' not in sys.modules:\n"
+        "    raise RuntimeError('the layer is not loaded')\n"
+    ),
+    # the same, by going through them all, with no string that names it
+    "src/inventory/enumerates.py": (
+        "import sys\nimport inventory.counter\n\n"
+        "if not any(name.endswith('.comp' + 'at') for name in list(sys.modules)):\n"
+        "    raise RuntimeError('no layer among the loaded modules')\n"
+    ),
 }
 
 
@@ -137,6 +149,8 @@ def test_failures_that_differ_with_the_change_undone_are_regressions(
     assert "inventory.peeks: AttributeError: module 'inventory' has no attribute 'compat'" in output
     assert "inventory.checks_ready: RuntimeError: the ledger was never loaded" in output
     assert "inventory.strict: RuntimeError: the layer did not warn" in output
+    assert "inventory.seeks: RuntimeError: the layer is not loaded" in output
+    assert "inventory.enumerates: RuntimeError: no layer among the loaded modules" in output
     assert "inventory.needs_settings: RuntimeError" not in output  # it failed so before too
 
 
@@ -189,3 +203,40 @@ def test_only_changes_that_repoint_imports_of_a_plain_layer_are_described(tmp_pa
     assert side.statements == {
         "inventory.counter": (Repointed("inventory.stock", ("on_hand",), "inventory.compat"),)
     }
+
+
+def test_modules_that_could_find_a_layer_by_its_name_are_known(tmp_path: Path) -> None:
+    """Code that reads ``sys.modules`` as a whole or ``sys``'s namespace, or holds a string with
+    the layer's name in it, could tell the layer was loaded: the child cannot watch it, so an
+    import that ran it proves nothing. A read of ``sys.modules`` by one key needs such a string."""
+    by_key = {
+        "src/inventory/own.py": "import sys\n\nME = sys.modules[__name__]\n",
+        "src/inventory/cached.py": (
+            "import sys\n\n\ndef cached(path):\n"
+            "    return sys.modules.get(path) if path in sys.modules else None\n"
+        ),
+        "src/inventory/argv.py": "import sys\n\nARGS = sys.argv[1:]\n",
+    }
+    seeking = {
+        "src/inventory/names_it.py": "LAYER = 'inventory.compat'\n",
+        "src/inventory/walks.py": "import sys\n\nLOADED = sorted(sys.modules)\n",
+        "src/inventory/copies.py": "import sys\n\nSNAPSHOT = sys.modules.copy()\n",
+        "src/inventory/takes.py": "from sys import modules\n",
+        "src/inventory/reads_sys.py": "import sys\n\nM = vars(sys)['modules']\n",
+        "src/inventory/aliases.py": "import sys as system\n\nM = getattr(system, 'modules')\n",
+    }
+    before = write_tree(tmp_path / "before", {**BASE, **by_key, **seeking})
+    after_files = {**BASE, **by_key, **seeking}
+    after_files["src/inventory/counter.py"] = (
+        "from inventory.stock import on_hand\n\nCOUNT = on_hand('bolt')\n"
+    )
+    del after_files["src/inventory/compat.py"]
+    after = write_tree(tmp_path / "after", after_files)
+    side = undone_side(
+        scan(before, "src"),
+        scan(after, "src"),
+        ["inventory.counter", "inventory.compat"],
+        ["inventory.compat"],
+    )
+    expected = {"inventory." + Path(path).stem for path in seeking}
+    assert side.seekers == expected

@@ -230,6 +230,88 @@ def test_each_result_names_the_changed_modules_its_import_reached(tree: Path) ->
 
 # -- the one interpreter against a module each, whatever order it imports them in -------------
 
+# state one module changes and another reads inside an object a module holds, where neither the
+# holder's namespace nor a class it defines changes (each writer sorts before its reader)
+OBJECT_STATE = {
+    "src/app/obj/__init__.py": "",
+    # a registry instance (its inner dict filled by a method) and a signal (its receivers)
+    "src/app/obj/registry.py": """\
+        class Registry:
+            def __init__(self) -> None:
+                self._items: dict[str, int] = {}
+
+            def register(self, name: str, value: int) -> None:
+                self._items[name] = value
+
+            def get(self, name: str) -> int:
+                return self._items[name]
+
+
+        class Signal:
+            def __init__(self) -> None:
+                self.receivers: list[object] = []
+
+
+        registry = Registry()
+        ready = Signal()
+        settings = Signal()
+        """,
+    "src/app/obj/a_registers.py": (
+        "from app.obj.registry import registry\n"
+        "registry.register('x', 1)\n"
+    ),
+    "src/app/obj/reads_registry.py": (
+        "from app.obj.registry import registry\n"
+        "VALUE = registry.get('x')\n"
+    ),
+    "src/app/obj/a_connects.py": (
+        "from app.obj.registry import ready\n"
+        "ready.receivers.append(print)\n"
+    ),
+    "src/app/obj/reads_receivers.py": (
+        "from app.obj.registry import ready\n"
+        "FIRST = ready.receivers[0]\n"
+    ),
+    "src/app/obj/a_configures.py": "from app.obj.registry import settings\nsettings.DEBUG = True\n",
+    "src/app/obj/reads_settings.py": (
+        "from app.obj.registry import settings\n"
+        "DEBUG = settings.DEBUG\n"
+    ),
+    # a class made by another module's factory: its ``__module__`` names the factory's module
+    "src/app/obj/factory.py": "def make_model(name: str) -> type:\n    return type(name, (), {})\n",
+    "src/app/obj/models.py": (
+        "from app.obj.factory import make_model\n"
+        "Model = make_model('Model')\n"
+    ),
+    "src/app/obj/a_sets_model.py": "from app.obj.models import Model\nModel.attr = 1\n",
+    "src/app/obj/reads_model.py": "from app.obj.models import Model\nVALUE = Model.attr\n",
+    # a container inside a module-level container, and one changed at the same size
+    "src/app/obj/tables.py": "TABLE: dict[str, list[int]] = {'x': []}\nCONFIG = {'debug': False}\n",
+    "src/app/obj/a_fills_table.py": "from app.obj.tables import TABLE\nTABLE['x'].append(1)\n",
+    "src/app/obj/reads_table.py": "from app.obj.tables import TABLE\nVALUE = TABLE['x'][0]\n",
+    "src/app/obj/a_sets_config.py": "from app.obj.tables import CONFIG\nCONFIG['debug'] = True\n",
+    "src/app/obj/reads_config.py": """\
+        from app.obj.tables import CONFIG
+
+        if not CONFIG['debug']:
+            raise RuntimeError('app.obj.reads_config: not configured')
+        """,
+    # more objects than the pass watches in one module: the list it looks at last is filled
+    "src/app/obj/big.py": "BIG: list[list[int]] = [[] for _ in range(30_000)]\n",
+    "src/app/obj/a_fills_big.py": "from app.obj.big import BIG\nBIG[0].append(1)\n",
+    "src/app/obj/reads_big.py": "from app.obj.big import BIG\nVALUE = BIG[0][0]\n",
+}
+
+OBJECT_READERS = (
+    "app.obj.reads_registry",
+    "app.obj.reads_receivers",
+    "app.obj.reads_settings",
+    "app.obj.reads_model",
+    "app.obj.reads_table",
+    "app.obj.reads_config",
+    "app.obj.reads_big",
+)
+
 # what one interpreter shares between modules, each a way for a module to import there and not
 # on its own (or the other way round)
 SHARED_STATE = {
@@ -277,6 +359,7 @@ SHARED_STATE = {
     # a package importing its own modules, one of which imports the package back: a settled cycle
     "src/app/settled/__init__.py": "from app.settled import inner\nNAME = 'settled'\n",
     "src/app/settled/inner.py": "import app.settled\n\nNAMED = lambda: app.settled.NAME\n",
+    **OBJECT_STATE,
 }
 
 
@@ -331,6 +414,7 @@ def test_the_one_interpreter_gives_every_module_its_own_record_whatever_the_orde
     assert outcomes["app.settled.inner"] is outcomes["app.core.zz_bootstrap"] is SmokeOutcome.OK
     klass = ("app.klass.reads", "app.klass.reads_items", "app.klass.reads_inner")
     assert {outcomes[name] for name in klass} == {SmokeOutcome.IMPORT_ERROR}
+    assert {outcomes[name] for name in OBJECT_READERS} == {SmokeOutcome.IMPORT_ERROR}
     expected = [_comparable(r) for r in alone.results]
     for name, order in _orders(graph).items():
         shared = check(order)
@@ -389,3 +473,23 @@ def test_a_pass_of_their_own_vouches_for_what_another_import_or_a_cycle_ruled_ou
     assert [_comparable(r) for r in once.results] == expected
     assert [_comparable(r) for r in again.results] == expected
     assert again.in_one_interpreter > once.in_one_interpreter
+
+
+def test_objects_no_other_import_changed_are_vouched_for(tmp_path: Path) -> None:
+    """The holders and readers of ``OBJECT_STATE`` without the modules that write: every record
+    is vouched for in one interpreter, in every order (the watching refuses only what another
+    import changed), and each is the record it has alone."""
+    files = {path: text for path, text in OBJECT_STATE.items() if "/a_" not in path}
+    tree = write_tree(tmp_path, {"src/app/__init__.py": "", **files})
+    graph = _graph_order(tree)
+    modules = sorted(graph.modules)
+
+    def check(order: ImportOrder | None) -> SmokeReport:
+        changed = ("app.obj.registry",)
+        return smoke_modules(tree, "src", modules, {}, 2, changed=changed, order=order)
+
+    expected = [_comparable(r) for r in check(None).results]
+    for name, order in _orders(graph).items():
+        shared = check(order)
+        assert shared.in_one_interpreter == len(modules), name
+        assert [_comparable(r) for r in shared.results] == expected, name

@@ -90,15 +90,49 @@ def line_span(node: ast.AST) -> tuple[int, int] | None:
 def walk(
     node: ast.AST, site: Site | None = None, enter: Callable[[ast.AST], bool] | None = None
 ) -> Iterator[tuple[ast.AST, Site]]:
-    """Every node under ``node`` (itself included) with its ``Site``; f-strings are not entered,
-    nor the children for which ``enter`` (if given) says False."""
-    site = site or Site()
-    yield node, site
-    if isinstance(node, ast.JoinedStr):
-        return
-    for child, child_site in children(node, site):
-        if enter is None or enter(child):
-            yield from walk(child, child_site, enter)
+    """Every node under ``node`` (itself included), depth first in source order, with its
+    ``Site``; f-strings are not entered, nor the children for which ``enter`` (if given, a test of
+    the node alone) says False."""
+    # an explicit stack, not nested generators: a node deep in the tree would otherwise pass
+    # through one generator per level (sympy: 7.5 million resumptions for 1 million nodes)
+    stack = [(node, site or Site())]
+    while stack:
+        node, site = stack.pop()
+        yield node, site
+        if isinstance(node, ast.JoinedStr):
+            continue
+        if isinstance(node, _SITED):
+            below = [(c, s) for c, s in children(node, site) if enter is None or enter(c)]
+        else:  # most nodes: their children sit where they do
+            below = [(c, site) for c in child_nodes(node) if enter is None or enter(c)]
+        below.reverse()
+        stack.extend(below)
+
+
+# the nodes whose children may sit elsewhere than they do (see ``children``)
+_SITED = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.If,
+    ast.Try,
+    ast.TryStar,
+    ast.With,
+    ast.AsyncWith,
+)
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes(node)`` as a list, without its two generators per node."""
+    out: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(item for item in value if isinstance(item, ast.AST))
+    return out
 
 
 def children(node: ast.AST, site: Site) -> Iterator[tuple[ast.AST, Site]]:
@@ -119,8 +153,9 @@ def children(node: ast.AST, site: Site) -> Iterator[tuple[ast.AST, Site]]:
         return
     if isinstance(node, ast.ClassDef) and site.test_function is None and site.test_class is None:
         inner = replace(site, test_class=node.name) if node.name.startswith("Test") else site
-        for child in ast.iter_child_nodes(node):
-            yield child, inner if child in node.body else site
+        body = {id(statement) for statement in node.body}
+        for child in child_nodes(node):
+            yield child, inner if id(child) in body else site
         return
     if isinstance(node, ast.Lambda):
         inner = replace(site, function_local=True)
@@ -148,7 +183,7 @@ def children(node: ast.AST, site: Site) -> Iterator[tuple[ast.AST, Site]]:
         for s in node.body:
             yield s, replace(site, warns_block=True)
         return
-    for child in ast.iter_child_nodes(node):
+    for child in child_nodes(node):
         yield child, site
 
 

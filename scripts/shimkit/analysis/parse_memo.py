@@ -49,6 +49,8 @@ class _RunMemo:
     derived: dict[tuple[int, Hashable], tuple[Codebase, Any]] = field(default_factory=dict)
     # per file path: its signature when the run read it, and the digest of what it read
     read: dict[str, tuple[Signature, bytes]] = field(default_factory=dict)
+    # per question and parsed file (its identity: the file is kept in the value)
+    per_file: dict[Hashable, dict[int, tuple[SourceFile, Any]]] = field(default_factory=dict)
 
 
 _MEMO: ContextVar[_RunMemo | None] = ContextVar("shimkit_parse_memo", default=None)
@@ -159,3 +161,15 @@ def derived_once(codebase: Codebase, key: Hashable, derive: Callable[[], T]) -> 
         memo.derived[slot] = (codebase, derive())
     value: T = memo.derived[slot][1]
     return value
+
+
+def file_memo(question: Hashable) -> dict[int, tuple[SourceFile, Any]] | None:
+    """Within ``parsing_once`` (and with the shortcuts on), the run's answers to ``question``
+    for each parsed file, as ``{id(file): (file, answer)}``: a file the run reads again with the
+    same content is the same ``SourceFile``, in the tree or its working copy. The caller keeps
+    in the answer whatever else it depended on, and checks it before using it again. None
+    outside a run."""
+    memo = _MEMO.get()
+    if memo is None or not shortcuts.enabled():
+        return None
+    return memo.per_file.setdefault(question, {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from shimkit.domain import shortcuts
@@ -19,6 +19,7 @@ from .astwalk import FunctionNode, Site, line_span, walk
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
 from .namespace import ModuleIndex
+from .parse_memo import file_memo
 from .scopes import foreign_positions
 
 # calls whose (object, "name") arguments use attribute ``name`` of the object
@@ -68,16 +69,55 @@ def find_references(
     }
     out: list[Reference] = []
     leaves = frozenset(s.rpartition(".")[2] for s in shims)
+    # what a file's references depend on beyond the file: the modules, what each one binds, and
+    # the tree's modules, whose answers ``_TreeLookups`` keeps with them
+    known = file_memo(("references", shims, tuple(sorted(exports.items()))))
     for source in codebase.files:
         unnamed = reaches_unnamed(source.module, source.is_package, shims)
         if shortcuts.enabled() and not _may_name(source.text, leaves, unnamed):
             continue
+        kept = None if known is None else known.get(id(source))
+        if kept is not None and kept[1].holds(codebase):
+            out.extend(kept[1].references)
+            continue
+        lookups = _TreeLookups(codebase)
+        found: list[Reference] = []
         for cell, tree, text in source.trees():
             with doing("finding references", source.path, cell):
-                finder = _Finder(codebase, source, cell, tree, text, shims, exports, unnamed)
-                out.extend(finder.run())
+                finder = _Finder(lookups, source, cell, tree, text, shims, exports, unnamed)
+                found.extend(finder.run())
+        if known is not None:
+            known[id(source)] = (source, _Found(tuple(found), lookups.asked))
+        out.extend(found)
     out.sort(key=lambda r: (r.path, -1 if r.cell is None else r.cell, r.line, r.column, r.shim))
     return tuple(out)
+
+
+class _TreeLookups:
+    """The one question a file's search asks of the tree (whether a module is in it), with
+    every answer given, so that a later run of the same search on another tree can tell
+    whether it would find the same."""
+
+    def __init__(self, codebase: Codebase) -> None:
+        self.codebase = codebase
+        self.asked: dict[str, bool] = {}
+
+    def in_tree(self, name: str) -> bool:
+        answer = self.codebase.in_tree(name)
+        self.asked[name] = answer
+        return answer
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A file's references, and what the tree answered while they were found."""
+
+    references: tuple[Reference, ...]
+    asked: Mapping[str, bool]
+
+    def holds(self, codebase: Codebase) -> bool:
+        """Whether ``codebase`` gives every answer the search was given."""
+        return all(codebase.in_tree(name) == answer for name, answer in self.asked.items())
 
 
 # an escape in a string literal can spell a module name that the text does not show
@@ -91,16 +131,46 @@ def _hit_lines(text: str, shims: frozenset[str], unnamed: bool = False) -> list[
     if text.count("\r") != text.count("\r\n"):
         return None
     leaves = sorted({s.rpartition(".")[2] for s in shims})
-    shown = [*map(re.escape, leaves), _LETTER_ESCAPE.pattern]
-    pattern = re.compile("|".join([*shown, RELATIVE_IMPORT.pattern] if unnamed else shown))
+    others = [_LETTER_ESCAPE.pattern, *([RELATIVE_IMPORT.pattern] if unnamed else [])]
+    if all(leaf.isidentifier() for leaf in leaves):
+        # no match of one overlaps a match of another on another line, so each is looked for
+        # alone: the same lines as one pattern of them all
+        found = (m.start() for pattern in others for m in re.finditer(pattern, text))
+        starts = [*_line_firsts(text, leaves), *found]
+    else:
+        shown = "|".join([*map(re.escape, leaves), *others])
+        starts = [m.start() for m in re.finditer(shown, text)]
     lines: list[int] = []
     line, counted = 1, 0
-    for match in pattern.finditer(text):
-        line += text.count("\n", counted, match.start())
-        counted = match.start()
+    for start in sorted(starts):
+        line += text.count("\n", counted, start)
+        counted = start
         if not lines or lines[-1] != line:
             lines.append(line)
     return lines
+
+
+def _line_firsts(text: str, names: list[str]) -> Iterator[int]:
+    """The offset of the first occurrence of each name as a word (not inside an identifier) on
+    each line that shows it. A module is named by its dotted path as a word: ``core`` of
+    ``sympy.core`` never sits inside ``score`` or ``core_x`` where it is imported or named in a
+    string (an escape in a string is found apart). ``str.find`` per name, not one alternation
+    of them all, which ``re`` tries name by name at every character (sympy: 79 names, 6 s)."""
+    for name in names:
+        at = text.find(name)
+        while at != -1:
+            after = at + len(name)
+            if _in_word(text, at - 1) or _in_word(text, after):
+                at = text.find(name, at + 1)
+                continue
+            yield at
+            end = text.find("\n", after)
+            at = -1 if end == -1 else text.find(name, end)
+
+
+def _in_word(text: str, at: int) -> bool:
+    """Whether the character at ``at`` (if any) can continue an identifier."""
+    return 0 <= at < len(text) and (text[at].isalnum() or text[at] == "_")
 
 
 def _may_name(text: str, leaves: frozenset[str], unnamed: bool = False) -> bool:
@@ -117,7 +187,7 @@ def _may_name(text: str, leaves: frozenset[str], unnamed: bool = False) -> bool:
 class _Finder:
     def __init__(
         self,
-        codebase: Codebase,
+        codebase: _TreeLookups,
         source: SourceFile,
         cell: int | None,
         tree: ast.Module,
@@ -137,6 +207,7 @@ class _Finder:
         self._foreign: dict[str, frozenset[tuple[int, int]]] = {}
         self._markers: dict[int, bool] = {}
         self.hits = _hit_lines(text, shims, unnamed)
+        self.pruning = shortcuts.enabled()  # read once: the walk asks for every node
         self.has_examples = ">>>" in text
         # packages above a module looked for: ``import a`` reaches ``a.b`` as ``a.b.name``
         self.parents = frozenset(
@@ -168,8 +239,10 @@ class _Finder:
         """A node spanning no line that shows a module (or an escape) holds no reference."""
         if self.parents and isinstance(node, ast.Import | ast.ImportFrom):
             return True  # ``import a`` shows no module of ``a.b.name``: its chains do
+        if self.hits is None or not self.pruning:
+            return True
         span = line_span(node)
-        if self.hits is None or span is None or not shortcuts.enabled():
+        if span is None:
             return True
         first, last = span
         index = bisect_left(self.hits, first)

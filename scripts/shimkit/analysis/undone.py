@@ -8,7 +8,14 @@ the same code in the same order and failed the same way (``verify/smoke_child.py
 Only what can be read for certain is described: a shim whose body is anything but a docstring,
 imports, ``__all__`` and a ``warnings.warn`` of constants, or a changed module that differs in
 anything but the module path of such statements (a line moved, an attribute chain rewritten, an
-``import a.shim as s`` form), is left out, and a failure that reached it is imported again."""
+``import a.shim as s`` form), is left out, and a failure that reached it is imported again.
+
+Nor can the child see code find the shim by its name: ``'pkg.shim' in sys.modules`` is true only
+before the change. So the project modules that could (``seekers``: one that reads ``sys.modules``
+as a whole, or ``sys`` other than by attribute, or holds a string with a shim's own name in it;
+a key built otherwise comes from one of those, a folder listing, which the child watches, or the
+shim's module object, looked up by its package, which it guards) withhold the proof from any
+import that ran them."""
 
 from __future__ import annotations
 
@@ -17,7 +24,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from shimkit.analysis.codebase import Codebase
+from shimkit.analysis.codebase import Codebase, SourceFile
+from shimkit.domain.imports import resolve_relative
 
 __all__ = ["Repointed", "ShimBody", "UndoneSide", "undone_side"]
 
@@ -48,6 +56,8 @@ class UndoneSide:
     shims: dict[str, ShimBody] = field(default_factory=dict)
     # changed module -> its repointed statements (none: it did not change as Python code)
     statements: dict[str, tuple[Repointed, ...]] = field(default_factory=dict)
+    # modules whose code could find a shim by its name, which the child cannot watch
+    seekers: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +73,7 @@ class UndoneSide:
                 module: [[r.module, list(r.names), r.shim] for r in repointed]
                 for module, repointed in self.statements.items()
             },
+            "seekers": sorted(self.seekers),
         }
 
 
@@ -83,22 +94,76 @@ def undone_side(
         repointed = _repointed(before, after, module, shims)
         if repointed is not None:
             statements[module] = repointed
-    return UndoneSide(shims, statements)
+    if not statements:
+        return UndoneSide(shims, statements)
+    names = {r.shim.rpartition(".")[2] for repointed in statements.values() for r in repointed}
+    seekers = frozenset(
+        module
+        for module in after.modules
+        if (source := after.module(module)) is not None and _may_seek(source, names)
+    )
+    return UndoneSide(shims, statements, seekers)
 
 
-def _package(codebase: Codebase, module: str) -> str:
+def _may_seek(source: SourceFile, names: Collection[str]) -> bool:
+    """Whether the module's code could find a shim by its name: it holds a string with a shim's
+    own name in it, or reads ``sys.modules`` but by a key (a key naming a shim needs such a
+    string, or one of the ways the docstring of this module lists), or ``sys``'s namespace."""
+    text = source.text
+    if "sys" not in text and not any(name in text for name in names):
+        return False
+    if source.tree is None:
+        return True  # it cannot run: imported, it fails; but what it would do cannot be read
+    parents: dict[ast.AST, ast.AST] = {}
+    sys_names = {"sys"}
+    for node in ast.walk(source.tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+        if isinstance(node, ast.Import):
+            sys_names.update(a.asname for a in node.names if a.name == "sys" and a.asname)
+    for node in parents:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # the name of a layer, or sys by name (``importlib.import_module("sys")``)
+            if node.value == "sys" or any(name in node.value for name in names):
+                return True
+        elif isinstance(node, ast.ImportFrom) and node.module == "sys" and not node.level:
+            if any(alias.name in ("modules", "*") for alias in node.names):
+                return True
+        elif (
+            isinstance(node, ast.Name) and node.id in sys_names and _reads_sys_whole(node, parents)
+        ):
+            return True
+    return False
+
+
+def _reads_sys_whole(node: ast.Name, parents: dict[ast.AST, ast.AST]) -> bool:
+    """``sys`` used other than as ``sys.attr``, or ``sys.modules`` used other than by one key
+    (``sys.modules[k]``, ``sys.modules.get(k)``, ``k in sys.modules``)."""
+    parent = parents.get(node)
+    if not isinstance(parent, ast.Attribute):
+        return not isinstance(parent, (ast.Import, ast.alias))  # vars(sys), getattr(sys, ...)
+    if parent.attr == "__dict__":
+        return True
+    if parent.attr != "modules":
+        return False
+    holder = parents.get(parent)
+    if isinstance(holder, ast.Subscript) and holder.value is parent:
+        return False
+    if isinstance(holder, ast.Compare) and parent in holder.comparators:
+        return not all(isinstance(op, (ast.In, ast.NotIn)) for op in holder.ops)
+    if isinstance(holder, ast.Attribute) and holder.attr in ("get", "pop", "setdefault"):
+        call = parents.get(holder)
+        return not (isinstance(call, ast.Call) and call.func is holder)
+    return True
+
+
+def _importer(codebase: Codebase, module: str) -> tuple[str, bool]:
     source = codebase.module(module)
-    return module if source is not None and source.is_package else module.rpartition(".")[0]
+    return module, source is not None and source.is_package
 
 
-def _absolute(node: ast.ImportFrom, package: str) -> str | None:
-    if not node.level:
-        return node.module
-    parts = package.split(".") if package else []
-    if node.level - 1 > len(parts) or (node.level - 1 == len(parts) and not node.module):
-        return None
-    base = parts[: len(parts) - (node.level - 1)]
-    return ".".join([*base, *([node.module] if node.module else [])]) or None
+def _absolute(node: ast.ImportFrom, importer: tuple[str, bool]) -> str | None:
+    return resolve_relative(importer[0], importer[1], node.level, node.module)
 
 
 def _prefixes(module: str) -> Iterator[str]:
@@ -111,7 +176,7 @@ def _shim_body(codebase: Codebase, shim: str) -> ShimBody | None:
     source = codebase.module(shim)
     if source is None or source.tree is None:
         return None
-    package = _package(codebase, shim)
+    package = _importer(codebase, shim)
     imports: list[str] = []
     takes: dict[str, tuple[str, str]] = {}
     bound: set[str] = set()
@@ -194,7 +259,7 @@ def _repointed(
         return None
     if old.is_package != new.is_package:
         return None
-    package = _package(after, module)
+    package = _importer(after, module)
     repointed: list[Repointed] = []
     old_nodes, new_nodes = list(ast.walk(old.tree)), list(ast.walk(new.tree))
     if len(old_nodes) != len(new_nodes):
@@ -244,7 +309,7 @@ def _same_fields(a: ast.AST, b: ast.AST) -> bool:
 
 
 def _repointed_statement(
-    old: ast.ImportFrom, new: ast.ImportFrom, package: str, shims: dict[str, ShimBody]
+    old: ast.ImportFrom, new: ast.ImportFrom, package: tuple[str, bool], shims: dict[str, ShimBody]
 ) -> Repointed | None:
     shim, target = _absolute(old, package), _absolute(new, package)
     body = shims.get(shim or "")

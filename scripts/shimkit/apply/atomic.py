@@ -10,6 +10,7 @@ next one (``journal.recover``).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ from shimkit.system.signals import deferred
 
 __all__ = ["ApplyError", "apply_changes"]
 
+# what ``Path.exists`` takes for "nothing there" (any other error is raised)
+_ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
 
 @dataclass(frozen=True)
 class _Planned:
@@ -49,50 +53,72 @@ def _encode(change: FileChange, text: str) -> bytes:
         raise ApplyError(f"cannot encode {change.path} as {change.encoding}: {exc}") from None
 
 
-def _validate(root: Path, change: FileChange) -> _Planned:
+def _status(target: Path) -> os.stat_result | None:
+    """``target``'s own status (a link's, not what it points to); None where nothing is (the
+    errors ``Path.exists`` takes for absence)."""
+    try:
+        return os.lstat(target)
+    except OSError as error:
+        if error.errno in _ABSENT:
+            return None
+        raise
+
+
+def _validate(root: Path, change: FileChange, folders: dict[Path, str | None]) -> _Planned:
+    """``folders``: what :func:`_folder_problem` said of each folder so far in this write (one
+    look per folder, not per file)."""
     rel = Path(change.path)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise ApplyError(f"refusing to write outside the tree: {change.path}")
     target = root / rel
     if change.old_text is None and change.new_text is None:
         raise ApplyError(f"empty change for {change.path}")
-    exists = target.exists() or target.is_symlink()
-    if target.is_symlink():
+    status = _status(target)
+    if status is not None and stat.S_ISLNK(status.st_mode):
         # replacing the link would cut it; writing through it could leave the tree
         raise ApplyError(f"cannot write {change.path}: it is a symbolic link")
-    if exists and not target.is_file():
+    if status is not None and not stat.S_ISREG(status.st_mode):
         raise ApplyError(f"cannot write {change.path}: not a regular file")
-    if exists and not stat.S_IMODE(target.stat().st_mode) & 0o222:
+    if status is not None and not stat.S_IMODE(status.st_mode) & 0o222:
         # a rename would replace it even so (and root may write anything): respect the mode
         raise ApplyError(f"cannot write {change.path}: it is read-only")
     original: bytes | None = None
     mode: int | None = None
     if change.old_text is None:
-        if exists:
+        if status is not None:
             raise ApplyError(f"cannot create {change.path}: it already exists")
     else:
-        if not exists:
+        if status is None:
             raise ApplyError(f"cannot change {change.path}: it no longer exists")
         try:
             original = target.read_bytes()
-            mode = stat.S_IMODE(os.stat(target).st_mode)
         except OSError as exc:
             raise ApplyError(f"cannot read {change.path}: {reason(exc)}") from None
+        mode = stat.S_IMODE(status.st_mode)
         if original != _encode(change, change.old_text):
             raise ApplyError(f"{change.path} changed since it was analysed; run the step again")
     parent = target.parent
+    if parent not in folders:
+        folders[parent] = _folder_problem(root, parent)
+    problem = folders[parent]
+    if problem is not None:
+        raise ApplyError(f"cannot write {change.path}: {problem}")
+    new = None if change.new_text is None else _encode(change, change.new_text)
+    return _Planned(change, target, original, new, mode)
+
+
+def _folder_problem(root: Path, parent: Path) -> str | None:
+    """Why no file can be written in ``parent`` (None: it can): the nearest existing ancestor of
+    a missing folder must be a directory (missing ones are created on write)."""
     if not parent.is_dir():
-        # the nearest existing ancestor must be a directory (missing ones are created on write)
         ancestor = parent
         while not (ancestor.exists() or ancestor.is_symlink()):
             ancestor = ancestor.parent
         if not ancestor.is_dir():
-            where = ancestor.relative_to(root).as_posix()
-            raise ApplyError(f"cannot write {change.path}: {where} is not a directory")
+            return f"{ancestor.relative_to(root).as_posix()} is not a directory"
     elif not os.access(parent, os.W_OK | os.X_OK):
-        raise ApplyError(f"cannot write {change.path}: permission denied")
-    new = None if change.new_text is None else _encode(change, change.new_text)
-    return _Planned(change, target, original, new, mode)
+        return "permission denied"
+    return None
 
 
 def _missing_dirs(root: Path, plans: list[_Planned]) -> tuple[str, ...]:
@@ -111,7 +137,9 @@ def _missing_dirs(root: Path, plans: list[_Planned]) -> tuple[str, ...]:
 def _journal(root: Path, plans: list[_Planned], verified: bool) -> Journal:
     entries = []
     for index, plan in enumerate(plans):
-        temp = None if plan.new is None else temp_name(plan.target).relative_to(root).as_posix()
+        # named from the root-relative path: the same name beside the target, without a
+        # relative_to per file
+        temp = None if plan.new is None else temp_name(Path(plan.change.path)).as_posix()
         entries.append(
             Entry(
                 path=Path(plan.change.path).as_posix(),
@@ -179,7 +207,8 @@ def apply_changes(
         if key in seen:
             raise ApplyError(f"two changes for {change.path}")
         seen.add(key)
-    plans = [_validate(root, change) for change in changes.changes]
+    folders: dict[Path, str | None] = {}
+    plans = [_validate(root, change, folders) for change in changes.changes]
     if not plans:
         return
     # writes first, deletions last: a reader never sees a module gone before its importers moved

@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,9 @@ class Entry:
     old_mode: int | None = None
 
 
+_ENTRY_FIELDS = fields(Entry)
+
+
 @dataclass(frozen=True)
 class Journal:
     entries: tuple[Entry, ...]
@@ -59,11 +62,15 @@ class Journal:
     def to_json(self) -> str:
         data = {
             "version": VERSION,
-            "entries": [asdict(entry) for entry in self.entries],
+            "entries": [
+                {f.name: getattr(entry, f.name) for f in _ENTRY_FIELDS} for entry in self.entries
+            ],
             "created_dirs": list(self.created_dirs),
             "verified": self.verified,
         }
-        return json.dumps(data, indent=1, sort_keys=True) + "\n"
+        # on one line: json's C encoder writes it (an indented dump goes through the pure-Python
+        # one, six times slower: 0.3 s for 9,000 entries); asdict would deep-copy every entry
+        return json.dumps(data, sort_keys=True) + "\n"
 
     @staticmethod
     def from_json(text: str) -> Journal:

@@ -169,8 +169,13 @@ class RichReporter:
             self.out.print(sites)
 
     def changes(self, changes: ChangeSet) -> None:
+        """Every change as a unified diff, written as it is: a rich print would expand tabs,
+        drop carriage returns and turn ``:smile:`` into an emoji, and the printed diff would no
+        longer apply (it also costs seconds of CPU for thousands of files)."""
+        stream = self.out.file
         for change in changes.changes:
-            self.out.print(_unified_diff(change), markup=False, end="")
+            stream.write(_unified_diff(change))
+        stream.flush()
 
     def checks(self, title: str, rows: Sequence[tuple[str, bool | None, str]]) -> None:
         table = Table(title=title)
@@ -236,9 +241,17 @@ def _share(part: float, total: float) -> str:
     return f"{part / total:.0%}" if total > 0 else ""
 
 
+def _lines(text: str) -> list[str]:
+    """``text`` cut after each newline, as diff and patch see lines (``str.splitlines`` would
+    also cut at a form feed, a line or paragraph separator, ``\\x1c``-``\\x1e`` or ``\\x85``)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 def _unified_diff(change: FileChange) -> str:
-    old = (change.old_text or "").splitlines(keepends=True)
-    new = (change.new_text or "").splitlines(keepends=True)
+    old = _lines(change.old_text or "")
+    new = _lines(change.new_text or "")
     before = f"a/{change.path}" if change.old_text is not None else "/dev/null"
     after = f"b/{change.path}" if change.new_text is not None else "/dev/null"
     lines = difflib.unified_diff(old, new, before, after)

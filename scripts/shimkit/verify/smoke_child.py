@@ -130,15 +130,18 @@ class _Undone:
     What remains different is the shim itself: in ``sys.modules``, as an attribute of its package
     (a guard notes a lookup of it there), its file and its folder's listing (``_ChangeWatch``
     notes them). An import that reached no changed module but these, looked the shim up nowhere
-    and read no changed file as text, failed the same way before the change. Not watched: code
-    that enumerates ``sys.modules`` or the package's namespace, and the ``__warningregistry__``
-    the warning leaves in the module it blames."""
+    and read no changed file as text, failed the same way before the change. Code that could find
+    the shim by its name (``'pkg.shim' in sys.modules``) is known statically (``seekers``): an
+    import that ran any of it, or found it loaded, proves nothing. Not watched: code that
+    enumerates the package's namespace, and the ``__warningregistry__`` the warning leaves in the
+    module it blames."""
 
     shims: ClassVar[dict[str, dict[str, Any]]] = {}
     # changed module -> (module, names) of its repointed statements -> the shim they named before
     statements: ClassVar[dict[str, dict[tuple[str, tuple[str, ...]], str]]] = {}
     loaded: ClassVar[dict[str, dict[str, Any]]] = {}  # shim -> the objects its names bound
     guards: ClassVar[dict[str, tuple[Any, Any]]] = {}  # package -> (it, its guard)
+    seekers: ClassVar[frozenset[str]] = frozenset()  # modules that could look the shim up by name
     differs: ClassVar[str] = ""  # why the import could have gone otherwise before the change
     active: ClassVar[bool] = False
     expected: ClassVar[bool] = False  # it will watch the imports after the one interpreter
@@ -161,6 +164,8 @@ class _Undone:
             for module, rows in description["statements"].items()
         }
         cls.loaded, cls.guards, cls.differs = {}, {}, ""
+        cls.seekers = frozenset(description.get("seekers", ()))
+        sys.meta_path.insert(0, cls)
         cls.original = builtins.__import__
         builtins.__import__ = cls.hooked
         cls.active = True
@@ -190,6 +195,13 @@ class _Undone:
             raise
         self.after(shim, target, names)
         return module
+
+    @classmethod
+    def find_spec(cls, fullname: str, path: object = None, target: object = None) -> None:
+        """A finder that finds nothing: it notes a module whose code could look the shim up by
+        name, asked for (whether it then loads or fails)."""
+        if fullname in cls.seekers:
+            cls.differ(f"ran {fullname}, which could look a shim up by its name")
 
     @classmethod
     def differ(cls, why: str) -> None:
@@ -273,6 +285,9 @@ class _Undone:
             return None
         if cls.differs:
             return cls.differs
+        loaded = sorted(cls.seekers & sys.modules.keys())
+        if loaded:
+            return f"ran {loaded[0]}, which could look a shim up by its name"
         if _ChangeWatch.read:
             return f"read {sorted(_ChangeWatch.read)[0]} as text"
         other = sorted(_ChangeWatch.reached - cls.statements.keys())

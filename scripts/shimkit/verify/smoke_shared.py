@@ -19,7 +19,9 @@ interpreter per module. A record is not vouched for when:
 - a module of its closure had its namespace changed (an attribute set, a module-level dict, list
   or set filled in), or the namespace of a class it defines (found in its namespace, nested
   classes too, with ``__module__`` naming it: an attribute set on the class, a class-level
-  dict, list or set filled in), by an import outside the closure, a failed one included;
+  dict, list or set filled in), or what it holds (``_Holdings``: a registry instance's dict, a
+  signal's receivers, a class made by another module's factory, a list inside a dict, a value
+  replaced at the same size), by an import outside the closure, a failed one included;
 - its import runs into an import cycle (of the import graph's edges that run on import, the
   change's own included, and of the imports seen here) that this process did not enter once, by
   the module a fresh import of it reaches first (its packages, then what it asked for, in order).
@@ -29,14 +31,15 @@ asked for that submodule or for a module whose import did: a module that uses ``
 without importing it fails here as it fails alone; a lookup of a hidden one through a path the
 hook does not see makes the module untrusted. A failed import leaves nothing behind in
 ``sys.modules`` (Python removes it), and its record is vouched for on the same terms.
-What is compared is module namespaces, their classes' and process state: an instance's inner
-state (a signal's receivers, a registry inside an instance) is not, nor a class whose
-``__module__`` names another module than the one holding it (made by another module's factory).
+What is compared is module namespaces, their classes', what they hold and process state; not a
+C object's own inner state (an ``lru_cache``, an iterator), another library's instances (a
+logger), nor an object changed by an import whose closure lacks every module holding it.
 """
 
 from __future__ import annotations
 
 import builtins
+import collections
 import functools
 import gc
 import importlib
@@ -106,6 +109,10 @@ class _SharedPass:
         # module -> the modules whose own code filled a container of it (a guess that orders
         # another pass, ``retry_order``; no record is vouched for by it)
         self.authors: dict[str, set[str]] = {}
+        self.held: dict[str, _Holdings] = {}  # module -> the objects it holds, as last looked at
+        # id -> (the module that held it first, at its top level, it): its inner state is
+        # watched there only (any import that reads it has that module in its closure)
+        self.owners: dict[int, tuple[str, Any]] = {}
 
     def project(self, name: str) -> bool:
         known = self.projects.get(name)
@@ -373,6 +380,7 @@ class _SharedPass:
             if finished and name not in self.prints and self.project(name):
                 self.prints[name] = self.fingerprint(name) or frozenset()
                 self.sizes[name] = _containers(module)
+                self.held[name] = _Holdings.of(name, module, self, first=True)
                 self.note_author(name)
 
     def note_author(self, name: str) -> None:
@@ -397,6 +405,23 @@ class _SharedPass:
                 self.writers.setdefault(name, set()).add(top)
             if now is not None:
                 self.prints[name] = now
+            self._note_held(top, name)
+
+    def _note_held(self, top: str, name: str) -> None:
+        """Whether ``top``'s import may have changed the objects module ``name`` holds
+        (``_Holdings``): it did when what they hold changed, and may have whenever they are
+        too many to watch."""
+        module = sys.modules.get(name)
+        if module is None:
+            return
+        held = self.held.get(name)
+        if held is None:
+            self.held[name] = _Holdings.of(name, module, self)
+        elif not held.complete:
+            self.writers.setdefault(name, set()).add(top)
+        elif not held.same():
+            self.writers.setdefault(name, set()).add(top)
+            self.held[name] = _Holdings.of(name, module, self)
 
     def entry(self, cycle: tuple[str, ...]) -> str | None:
         """The module by which this process entered ``cycle``, when it entered it once: every
@@ -499,6 +524,250 @@ class _Print(NamedTuple):
 
 # a class's own namespace, read by C code: a metaclass's ``__getattribute__`` never runs
 _CLASS_DICT = type.__dict__["__dict__"]
+_MRO = type.__dict__["__mro__"]
+_QUALNAME = type.__dict__["__qualname__"]
+# values that hold no state another import could change, and what is watched elsewhere or not
+# at all (a module: its own namespace is; a C object's inner state is not)
+_ATOMS = frozenset(
+    {
+        int, float, complex, str, bytes, bool, type(None), type(Ellipsis), range, type(sys),
+        type(_parents.__wrapped__.__code__),
+    }
+)  # fmt: skip
+# what the import system keeps in a module's namespace (its spec's ``_initializing``, the
+# builtins' ``__import__`` hook): the same in a fresh import, and changed by any import
+_IMPORT_STATE = frozenset({"__builtins__", "__spec__", "__loader__"})
+_FUNCTION = type(_parents.__wrapped__)
+_METHOD = type(_SharedPass.project.__get__(object()))
+# how many objects one module's holdings walk looks at before it gives up watching them (then
+# every import whose closure holds the module counts as changing them)
+HOLDINGS_LIMIT = 20_000
+
+
+class _Holdings:
+    """The objects a module holds and what can change in them without its namespace changing:
+    the dicts, lists, sets and deques reached from its namespace, the attribute dicts and slots
+    of the instances, and the namespaces, defaults and closure cells of the classes and
+    functions not watched in another module (those whose ``__module__`` names this one, or one
+    that does not hold them by their ``__qualname__``: a factory's product), each followed to
+    what it holds in turn. A registry's inner dict, a signal's receivers, a class made by
+    another module's factory, a list in a dict, a dict value replaced at the same size: each
+    is a change here. Read by C code only (no ``__getattr__``, property or metaclass runs);
+    a C object's own inner state (an ``lru_cache``, an iterator) is not read."""
+
+    __slots__ = ("complete", "project", "sequences", "snapshots", "versions", "views")
+
+    def __init__(self) -> None:
+        self.views: list[Any] = []  # the version tags of the dicts (CPython 3.11-3.13)
+        self.versions: tuple[int, ...] = ()
+        self.sequences: list[tuple[Callable[[Any], tuple[Any, ...]], Any]] = []
+        self.snapshots: tuple[tuple[Any, ...], ...] = ()
+        self.complete = True
+        self.project: Callable[[str], bool] = bool  # whether a module is the project's
+
+    @classmethod
+    def of(cls, name: str, module: Any, shared: _SharedPass, first: bool = False) -> _Holdings:
+        """What module ``name`` holds, but the objects another module held first (``owners``
+        of ``shared``; at its first look, ``first``, the module owns what no other one held)."""
+        held, owners = cls(), shared.owners
+        held.project = shared.project
+        todo = [
+            value
+            for key, value in list(vars(module).items())
+            if type(value) not in _ATOMS and key not in _IMPORT_STATE
+        ]
+        if first:
+            for value in todo:
+                owners.setdefault(id(value), (name, value))
+        try:
+            held._walk(name, todo, owners)
+            held.versions = tuple(map(_VALUE, held.views))
+            held.snapshots = tuple(read(item) for read, item in held.sequences)
+        except Exception:  # an object no C reader knows: counts as too much to watch
+            held.complete = False
+        return held
+
+    def _walk(self, name: str, todo: list[Any], owners: dict[int, tuple[str, Any]]) -> None:
+        seen: set[int] = set()
+        while todo:
+            if len(seen) >= HOLDINGS_LIMIT:
+                self.complete = False
+                return
+            value = todo.pop()
+            key = id(value)
+            if key in seen or owners.get(key, (name,))[0] != name:
+                continue
+            seen.add(key)
+            todo.extend(self._follow(name, value))
+
+    def same(self) -> bool:
+        """Whether every object watched holds what it held when ``of`` looked."""
+        return tuple(map(_VALUE, self.views)) == self.versions and all(
+            _same_items(read(item), snapshot)
+            for (read, item), snapshot in zip(self.sequences, self.snapshots, strict=True)
+        )
+
+    def _watch(self, value: Any, read: Callable[[Any], tuple[Any, ...]]) -> None:
+        if _VIEW is not None and read is _dict_items:
+            self.views.append(_VIEW(value))
+        else:
+            self.sequences.append((read, value))
+
+    def _follow(self, name: str, value: Any) -> Iterable[Any]:
+        """Watch ``value``; what it holds, to look at next."""
+        kind = type(value)
+        if kind in _ATOMS or issubclass(kind, type(sys)):
+            return ()
+        if issubclass(kind, type):
+            inner = _class_namespace(value) if _away(name, value) else None
+            if inner is None:
+                return ()
+            self._watch(inner, _dict_items)
+            return _dict_items(inner)
+        if issubclass(kind, dict):
+            self._watch(value, _dict_items)
+            return _dict_items(value)
+        if issubclass(kind, tuple):  # what it holds cannot change: only followed
+            return tuple.__getitem__(value, slice(None))
+        if issubclass(kind, frozenset):
+            return tuple(frozenset.copy(value))
+        for base, read in _SEQUENCES:
+            if issubclass(kind, base):
+                self._watch(value, read)
+                return read(value)
+        if kind is _FUNCTION:
+            return self._function(name, value)
+        if kind is _METHOD:
+            return (value.__self__, value.__func__)
+        if kind is _BUILTIN:  # ``register = _items.append`` holds the list
+            return (value.__self__,)
+        return self._instance(value)
+
+    def _function(self, name: str, function: Any) -> Iterable[Any]:
+        if not _away(name, function):
+            return ()
+        self._watch(function, _function_parts)
+        held = list(_function_parts(function))
+        for cell in function.__closure__ or ():
+            self._watch(cell, _cell_contents)
+            held.extend(_cell_contents(cell))
+        return held
+
+    def _instance(self, value: Any) -> Iterable[Any]:
+        """The attribute dict and the slots of an instance of a project class, by their C
+        descriptors (a ``__dict__`` of another kind: watched as too much to watch)."""
+        kind = type(value)
+        owner = _CLASS_DICT.__get__(kind).get("__module__")
+        if type(owner) is not str or not self.project(owner):
+            return ()  # another library's object (a logger): its state is its own
+        attributes, slots = _layout(kind) if type(kind) is type else _find_layout(kind)
+        found: list[Any] = []
+        if attributes is not None:
+            if type(attributes) is not _GETSET:
+                self.complete = False
+                return ()
+            inner = attributes.__get__(value, kind)
+            if type(inner) is not dict:
+                return ()
+            self._watch(inner, _dict_items)
+            found.extend(_dict_items(inner))
+        if slots:
+            read = functools.partial(_slot_values, tuple(slots))
+            self._watch(value, read)
+            found.extend(read(value))
+        return found
+
+
+def _find_layout(kind: type) -> tuple[Any, tuple[Any, ...]]:
+    """Where instances of ``kind`` keep their attributes: the ``__dict__`` descriptor nearest
+    in its MRO (None: no dict), and its slots' member descriptors."""
+    slots: list[Any] = []
+    attributes = None
+    for klass in _MRO.__get__(kind):
+        heap = _FLAGS.__get__(klass) & _HEAP_TYPE  # a C type's members are its inner state
+        for key, member in _CLASS_DICT.__get__(klass).items():
+            if type(member) is _MEMBER and heap and not key.startswith("__"):
+                slots.append(member)
+            elif key == "__dict__" and attributes is None:
+                attributes = member
+    return attributes, tuple(slots)
+
+
+# by plain classes only: a metaclass may define how its classes hash
+_layout: Callable[[type], tuple[Any, tuple[Any, ...]]] = functools.cache(_find_layout)
+_UNSET = object()  # an empty slot or closure cell
+_FLAGS = type.__dict__["__flags__"]
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement or ``type()``
+_BUILTIN = type(len)
+
+
+def _function_parts(function: Any) -> tuple[Any, ...]:
+    return (function.__defaults__, function.__kwdefaults__, function.__dict__, function.__code__)
+_MEMBER = type(_Holdings.__dict__["complete"])
+_GETSET = type(type.__dict__["__dict__"])
+
+
+def _dict_items(namespace: dict[Any, Any]) -> tuple[Any, ...]:
+    return (*dict.keys(namespace), *dict.values(namespace))
+
+
+def _slot_values(slots: tuple[Any, ...], value: Any) -> tuple[Any, ...]:
+    return tuple(_slot(member, value) for member in slots)
+
+
+def _slot(member: Any, value: Any) -> Any:
+    try:
+        return member.__get__(value, type(value))
+    except AttributeError:
+        return _UNSET
+
+
+def _cell_contents(cell: Any) -> tuple[Any, ...]:
+    try:
+        return (cell.cell_contents,)
+    except ValueError:
+        return (_UNSET,)
+
+
+# what a sequence holds, read by C code whatever its subclass overrides
+_SEQUENCES: tuple[tuple[type, Callable[[Any], tuple[Any, ...]]], ...] = (
+    (list, lambda value: tuple(list.copy(value))),
+    (set, lambda value: tuple(set.copy(value))),
+    (collections.deque, lambda value: tuple(collections.deque.__iter__(value))),
+)
+
+
+def _same_items(items: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
+    return len(items) == len(other) and all(map(operator.is_, items, other))
+
+
+def _away(name: str, value: Any) -> bool:
+    """Whether the class or function ``value`` found in module ``name`` is watched here: its
+    ``__module__`` names this module, or a module that does not hold it by its ``__qualname__``
+    (made by a factory there); elsewhere any import that reads it has its module in its closure."""
+    if issubclass(type(value), type):
+        owner = _CLASS_DICT.__get__(value).get("__module__")
+        path = _QUALNAME.__get__(value)
+    else:
+        owner, path = value.__module__, value.__qualname__
+    if type(owner) is not str or owner == name:
+        return True
+    home = sys.modules.get(owner)
+    if home is None:
+        return True
+    found: Any = vars(home)
+    namespace: dict[Any, Any] | None
+    for part in str(path).split("."):
+        if type(found) is dict:
+            namespace = found
+        elif issubclass(type(found), type):
+            namespace = _class_namespace(found)
+        else:
+            return True  # ``f.<locals>.g``: made by a call
+        if namespace is None or part not in namespace:
+            return True
+        found = namespace[part]
+    return found is not value
 
 
 def _class_namespace(cls: type, module: str | None = None) -> dict[str, Any] | None:
