@@ -24,6 +24,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
@@ -47,17 +48,60 @@ def load(name, path):
     return module
 
 child = load("_shimkit_smoke_child", request["child"])
+
+# how many modules each rule kept from being vouched for (the first rule that did), and how many
+# vouched failures reached a changed module (imported alone after the pass)
+def why(pass_, done):
+    counts = {}
+    def count(reason):
+        counts[reason] = counts.get(reason, 0) + 1
+    pass_.find_cycles()
+    for module, data, closure, trusted in done:
+        failed = data["outcome"] == "import-error"
+        if trusted and pass_.settled(module, closure):
+            count("vouched, failure reached a changed module" if failed and data["reached"]
+                  else "vouched, failure" if failed else "vouched")
+            continue
+        kind = "failure" if failed else "imports"
+        if data["deprecations"] or data["bad_names"]:
+            count(f"{kind}: its record warned or lost a name")
+        elif not closure.isdisjoint(pass_.tainted):
+            count(f"{kind}: its closure warned, peeked or changed process state")
+        elif any(not pass_.writers.get(n, set()) <= closure | {module} for n in closure):
+            count(f"{kind}: its closure was written by an import outside it")
+        else:
+            entered_twice = any(
+                not closure.isdisjoint(c) and pass_.entry(c) is None for c in pass_.cycles
+            )
+            count(f"{kind}: " + ("a cycle of its closure was entered twice" if entered_twice
+                                 else "a cycle of its closure was entered by another module"))
+    return counts
+
 shared = load("_shimkit_smoke_shared", request["shared"])
 warnings.warn = child._warn
-child._ChangeWatch.install([], request["src_dir"])
+child._ChangeWatch.install(request["changed"], request["src_dir"])
 vouched = []
+passes, done = [], []
+class Watched(shared._SharedPass):  # the pass's own state, kept for --why
+    def __init__(self, *args):
+        super().__init__(*args)
+        passes.append(self)
+shared._SharedPass = Watched
+import_one = shared._import_one
+def watched_import(shared_pass, module, *args):
+    found = import_one(shared_pass, module, *args)
+    done.append((module, *found))
+    return found
+shared._import_one = watched_import
 started, cpu = time.perf_counter(), time.process_time()
 again = shared.run(
     [(m, []) for m in request["modules"]], request["edges"], request["src_dir"], child.record,
     child._ChangeWatch, lambda module, data, trusted: vouched.append(trusted),
 )
 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-result = {"seconds": seconds, "cpu": cpu, "vouched": sum(vouched), "again": len(again)}
+result = {"seconds": seconds, "cpu": cpu, "vouched": sum(vouched), "again": len(again[0])}
+if request["why"]:
+    result["why"] = why(passes[0], done)
 sys.__stdout__.write(json.dumps(result))
 sys.__stdout__.flush()
 os._exit(0)
@@ -66,15 +110,39 @@ os._exit(0)
 
 def _one_pass(
     root: Path, src_dir: Path, shared: Path, request: Mapping[str, object]
-) -> dict[str, float]:
+) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(src_dir)}
     body = json.dumps({**request, "child": str(VERIFY / "smoke_child.py"), "shared": str(shared)})
     command = [sys.executable, "-P", "-c", PASS]
     done = subprocess.run(
         command, input=body, capture_output=True, text=True, cwd=root, env=env, check=True
     )
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def _changed(src_dir: Path, before: Path, modules: list[str]) -> list[str]:
+    """The modules whose file is not the same in ``before`` (a tree with the same layout)."""
+    changed = []
+    for module in modules:
+        base = module.replace(".", "/")
+        for relative in (f"{base}.py", f"{base}/__init__.py"):
+            here, there = src_dir / relative, before / relative
+            if here.is_file():
+                if not there.is_file() or here.read_bytes() != there.read_bytes():
+                    changed.append(module)
+                break
+    return changed
+
+
+def _print_why(root: Path, modules: list[str], result: Mapping[str, Any]) -> None:
+    load = os.getloadavg()
+    print(
+        f"{root.name}: {len(modules)} modules in {result['seconds']:.1f} s "
+        f"({result['cpu']:.1f} s CPU), load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+    )
+    for reason, count in sorted(result["why"].items(), key=lambda item: -item[1]):
+        print(f"  {count:5d}  {reason}")
 
 
 def main() -> None:
@@ -85,20 +153,39 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--package", default="", help="only the modules of this package")
+    parser.add_argument(
+        "--why",
+        action="store_true",
+        help="once, with this checkout's rules: why each module was not vouched for",
+    )
+    parser.add_argument(
+        "--changed-from",
+        type=Path,
+        help="the tree before the change: the modules whose file differs count as changed",
+    )
+    parser.add_argument("--exclude", nargs="*", default=[], help="top folders left out")
     args = parser.parse_args()
     root = args.root.resolve()
     src_dir = Path(os.path.realpath(root / args.src))
     order = import_graph(scan(root, args.src)).import_order()
     package = args.package
     chosen = [
-        m for m in order.modules if not package or m == package or m.startswith(f"{package}.")
+        m
+        for m in order.modules
+        if (not package or m == package or m.startswith(f"{package}."))
+        and m.split(".")[0] not in args.exclude
     ]
     modules = chosen[: args.limit or None]
     request: dict[str, object] = {
         "modules": modules,
         "edges": {m: list(t) for m, t in order.edges.items()},
         "src_dir": str(src_dir),
+        "changed": _changed(src_dir, args.changed_from, modules) if args.changed_from else [],
+        "why": args.why,
     }
+    if args.why:
+        _print_why(root, modules, _one_pass(root, src_dir, VERIFY / "smoke_shared.py", request))
+        return
     old = subprocess.run(
         ["git", "-C", str(REPO), "show", f"{args.baseline}:scripts/shimkit/verify/smoke_shared.py"],
         capture_output=True,
@@ -108,7 +195,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         baseline = Path(folder) / "smoke_shared.py"
         baseline.write_text(old)
-        runs: dict[str, list[dict[str, float]]] = {"this": [], args.baseline: []}
+        runs: dict[str, list[dict[str, Any]]] = {"this": [], args.baseline: []}
         for _ in range(args.repeat):
             runs[args.baseline].append(_one_pass(root, src_dir, baseline, request))
             runs["this"].append(_one_pass(root, src_dir, VERIFY / "smoke_shared.py", request))

@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
+from shimkit.domain import shortcuts
 from shimkit.system.processes import start_child, tail
 from shimkit.verify.smoke_report import ImportBatch, ModuleSmoke, module_smoke
 
@@ -102,6 +103,7 @@ def import_forked(
         "jobs": batch.jobs,
         "timeout": timeout,
         "code_cache": None if batch.code_cache is None else str(batch.code_cache),
+        "leads": shortcuts.enabled(),  # opening imports shared (smoke_leads)
     }
     if batch.edges is not None:
         request["shared"] = {module: list(targets) for module, targets in batch.edges.items()}

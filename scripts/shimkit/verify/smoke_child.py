@@ -39,7 +39,7 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -351,10 +351,15 @@ def _in_src(path: str, src_dir: str) -> bool:
 
 
 def record(
-    module: str, src_dir: str, names: list[str], inherited: list[dict[str, Any]] | None = None
+    module: str,
+    src_dir: str,
+    names: list[str],
+    inherited: list[dict[str, Any]] | None = None,
+    load: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """Import ``module`` (warnings recorded, every one of them) and describe what happened.
-    ``inherited``: the deprecations that importing its packages issued in this process before."""
+    ``inherited``: the deprecations that importing its packages issued in this process before.
+    ``load``: what to run instead of ``import module`` (a shared opening statement)."""
     global _log
     _issuers.clear()
     result: dict[str, Any] = {
@@ -371,7 +376,7 @@ def record(
         _log = log
         warnings.simplefilter("always")
         try:
-            imported = importlib.import_module(module)
+            imported = importlib.import_module(module) if load is None else load()
         except BaseException as exc:
             # judged before the message is made: that reads the source lines of chained causes
             result["undone"] = _Undone.verdict()
@@ -612,7 +617,9 @@ class _Child:
     result_fd: int
     stderr_fd: int
     started: float
-    group: _Group | None = None  # a child that imports a package and serves the modules below
+    # a child that imports a package (a ``_Group``) or runs an opening import shared by modules
+    # (``smoke_leads.Prefix``), and serves the modules below
+    group: _Group | Any = None
     ready: bool = False  # a group child: its package is imported, its modules are under way
     reported: set[str] = field(default_factory=set)
     result: bytearray = field(default_factory=bytearray)
@@ -649,7 +656,14 @@ class _Tokens:
 
 class _Server:
     def __init__(
-        self, root: str, src_dir: str, inbox: int | None, outbox: int, tokens: _Tokens
+        self,
+        root: str,
+        src_dir: str,
+        inbox: int | None,
+        outbox: int,
+        tokens: _Tokens,
+        parent: _Server | None = None,
+        gives_back: bool = False,
     ) -> None:
         self.root = root
         self.src_dir = src_dir
@@ -664,6 +678,17 @@ class _Server:
         self.pid = os.getpid()
         self.prctl = _prctl()
         self.timeout = 0.0
+        self.pending: collections.deque[tuple[str, list[str]] | _Group | Any] = collections.deque()
+        # ``smoke_leads`` when the modules' opening imports are shared, and the import system it
+        # is sound with (meta path, path hooks, ``__import__``), as the server began forking
+        self.leads: Any = None
+        self.import_system: tuple[Any, ...] = ()
+        if parent is not None:
+            self.filters, self.leads = parent.filters, parent.leads
+            self.import_system = parent.import_system
+        # a process that ran a shared opening import: the modules it cannot serve go back to
+        # its parent, up to the nearest process that imported only packages
+        self.gives_back = gives_back
 
     def send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message) + "\n").encode()
@@ -671,6 +696,9 @@ class _Server:
             data = data[os.write(self.outbox, data) :]
 
     def run(self, group: _Group, timeout: float) -> None:
+        self.serve(self._arranged(group), timeout)
+
+    def serve(self, items: list[Any], timeout: float) -> None:
         self.timeout = timeout
         os.set_blocking(self.wake_write, False)
         signal.set_wakeup_fd(self.wake_write)
@@ -679,9 +707,8 @@ class _Server:
         if self.inbox is not None:
             self.selector.register(self.inbox, selectors.EVENT_READ)
         self.selector.register(self.wake_read, selectors.EVENT_READ)
-        pending: collections.deque[tuple[str, list[str]] | _Group] = collections.deque(
-            [*group.groups.values(), *group.modules]
-        )
+        pending = self.pending
+        pending.extend(items)
         try:
             while pending or self.children:
                 while pending and self.tokens.take():
@@ -710,9 +737,115 @@ class _Server:
             for child in self.children.values():
                 _kill(child.pid)
 
-    def _spawn(self, item: tuple[str, list[str]] | _Group) -> None:
-        group = item if isinstance(item, _Group) else None
-        module, names = (str(item.package), item.names or []) if isinstance(item, _Group) else item
+    # -- the opening imports shared (``smoke_leads``) ----------------------------------------
+
+    def _plain_import_system(self) -> bool:
+        now = (*sys.meta_path, None, *sys.path_hooks, None, builtins.__import__)
+        return len(now) == len(self.import_system) and all(
+            a is b for a, b in zip(now, self.import_system, strict=True)
+        )
+
+    def _arranged(self, group: _Group) -> list[Any]:
+        """What to fork for ``group``'s modules: its subpackages' groups (those of packages that
+        run no code spread into this one), then a process per opening import shared, then the
+        modules alone."""
+        plain: list[Any] = [*group.groups.values(), *group.modules]
+        if self.leads is None or not self._plain_import_system():
+            return plain
+        path = None
+        if group.package is not None:
+            path = getattr(sys.modules.get(group.package), "__path__", None)
+            if path is None:
+                return plain
+        try:
+            groups, items = self._spread(group, (), path)
+        except Exception:  # what a third-party finder may raise: the modules go as they came
+            return plain
+        return [*groups, *self._prefixed(items)]
+
+    def _spread(
+        self, group: _Group, silent: tuple[str, ...], path: Any
+    ) -> tuple[list[_Group], list[Any]]:
+        """The subgroups to fork, and the modules of ``group`` and of the subpackages that run no
+        code (not changed, not checked themselves), each with the packages not imported yet.
+        A changed module's file is not read here (``_ChangeWatch`` would see it read)."""
+        leads, changed = self.leads, _ChangeWatch.changed
+        items = [
+            leads.item(module, names, path, silent, module not in changed)
+            for module, names in group.modules
+        ]
+        groups: list[_Group] = []
+        for sub in group.groups.values():
+            spec = None if sub.package in changed else leads.find(sub.package, path)
+            if sub.names is None and spec is not None and leads.silent(spec):
+                below = (*silent, str(sub.package))
+                more, found = self._spread(sub, below, spec.submodule_search_locations)
+                groups += more
+                items += found
+            else:
+                groups.append(sub)
+        return groups, items
+
+    def _prefixed(self, items: list[Any]) -> list[Any]:
+        """A process per opening import two items share, then the others alone (given back when
+        a statement they passed over binds otherwise now)."""
+        shared, alone = self.leads.arrange(items)
+        back = [item.module for item in alone if self.gives_back and not self.leads.still(item)]
+        if back:
+            self.send({"event": "unserved", "modules": back})
+        return [*shared, *((i.module, i.names) for i in alone if i.module not in back)]
+
+    def _serve_prefix(self, prefix: Any, outbox: int) -> None:
+        """In a prefix child: run the shared opening import, then serve the modules that open
+        with it (or report the failure it is for each of them)."""
+        leads = self.leads
+
+        def recorded(load: Callable[[], Any]) -> dict[str, Any]:
+            return record(prefix.lead.text(), self.src_dir, [], self.inherited, load)
+
+        data = leads.run(prefix.lead, recorded)
+        self._write(outbox, {"event": "ready"})
+        failed = data["outcome"] != "ok"
+        sound = not data["recursion"] and (
+            failed or (self._plain_import_system() and threading.active_count() == 1)
+        )
+        served = [
+            item
+            for item in prefix.items
+            if sound and leads.kept_apart(item) and (failed or leads.passed(item))
+        ]
+        kept = {id(item) for item in served}
+        back = [item.module for item in prefix.items if id(item) not in kept]
+        if back:
+            self._write(outbox, {"event": "unserved", "modules": back})
+        if failed:
+            for item in served:
+                record_ = leads.failed_at(item, item.leads[item.at], data)
+                self._write(outbox, self._result(item.module, record_))
+            return
+        server = _Server(self.root, self.src_dir, None, outbox, self.tokens, self, True)
+        server.inherited = data["deprecations"]
+        server.serve(server._prefixed(served), self.timeout)
+
+    def _take_back(self, child: _Child, modules: list[str]) -> None:
+        """Modules a prefix child could not serve: up to this process's parent, or imported
+        alone from here."""
+        child.reported.update(modules)
+        if self.gives_back:
+            self.send({"event": "unserved", "modules": modules})
+            return
+        assert not isinstance(child.group, _Group)  # only prefix children give modules back
+        names = {item.module: item.names for item in child.group.items}
+        self.pending.extend((module, names[module]) for module in modules)
+
+    def _spawn(self, item: tuple[str, list[str]] | _Group | Any) -> None:
+        group: Any = None if isinstance(item, tuple) else item
+        if isinstance(item, _Group):
+            module, names = str(item.package), item.names or []
+        elif isinstance(item, tuple):
+            module, names = item
+        else:  # a shared opening import
+            module, names = item.lead.text(), []
         result_read, result_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
         sys.stdout.flush()
@@ -722,8 +855,10 @@ class _Server:
             try:
                 self._become_child(result_write, stderr_write)
                 sys.argv = [sys.argv[0], "fresh", module, self.src_dir, json.dumps(names)]
-                if group is not None:
+                if isinstance(group, _Group):
                     self._serve_group(group, result_write)
+                elif group is not None:
+                    self._serve_prefix(group, result_write)
                 else:
                     self._write(result_write, record(module, self.src_dir, names, self.inherited))
             finally:
@@ -753,8 +888,7 @@ class _Server:
         if group.names is not None:
             self._write(outbox, self._result(package, imported))
         _fill_finder_caches(list(getattr(sys.modules.get(package), "__path__", [])), package)
-        server = _Server(self.root, self.src_dir, None, outbox, self.tokens)
-        server.filters = self.filters
+        server = _Server(self.root, self.src_dir, None, outbox, self.tokens, self)
         server.inherited = imported["deprecations"]
         server.run(group, self.timeout)
 
@@ -825,6 +959,8 @@ class _Server:
             if message["event"] == "ready":
                 child.ready = True
                 self.tokens.give()
+            elif message["event"] == "unserved":
+                self._take_back(child, [str(module) for module in message["modules"]])
             else:
                 child.reported.add(str(message["module"]))
                 self.send(message)
@@ -950,6 +1086,9 @@ def serve(root: str, src_dir: str) -> None:
         trusted = _shared_passes(server, modules, graph, timeout, context)
         modules = [(m, names) for m, names in modules if m not in trusted and m not in context]
     _Undone.install(undone)  # after the one interpreter: its records say nothing
+    if request.get("leads"):
+        server.leads = _load_sibling("smoke_leads")
+        server.import_system = (*sys.meta_path, None, *sys.path_hooks, None, builtins.__import__)
     server.run(_grouped(modules), timeout)
 
 

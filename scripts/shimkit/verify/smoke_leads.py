@@ -1,0 +1,302 @@
+"""Shared opening imports for the isolated imports of ``smoke_child.py serve``. Standard library
+only; the server loads it by file path, as it loads ``smoke_shared``.
+
+A fresh ``import pkg.sub.mod`` imports ``pkg`` and ``pkg.sub``, then runs ``mod``'s body. Most
+bodies open with import statements, and hundreds of modules open with the same one (Django's test
+apps: ``from django.db import models``, about half a second). The server forks each module from
+a process that has already done as much of that as a fresh import of it would have done first:
+
+- its packages, in order (the package groups of ``smoke_child``), except packages that run no
+  code: a namespace package or an empty ``__init__.py``. Such a package only puts a module in
+  ``sys.modules`` and an attribute on its parent; it may be imported after the statements below,
+  in the module's own import, provided none of those statements asked the import system for it;
+- then the body's opening import statements (``Lead``), one shared process per statement that
+  two modules or more open with (``Prefix``): the statement's ``__import__`` runs there, once, in
+  the state every fresh import of those modules is in at that statement. The module itself
+  is not in ``sys.modules`` there, as it would be: the statement must not ask for it either.
+  A statement whose modules are all loaded, and whose names are all in their namespaces, runs no
+  code (``binding``): it is passed over, and what it binds is noted.
+
+The module's own import then runs its whole body from the first line; each opening statement
+only binds again what it bound. That holds when, at the fork, each binds the objects it bound
+right after its own ``__import__`` ran (``still``); a statement that failed fails every module
+that opens with it the same way, at that statement. Whatever does not hold is given back to the
+nearest package process, which imports the module on its own from there.
+
+Not compared: code that reads ``sys.modules`` or a package's namespace without asking the import
+system for the module (it would see the module and its silent packages absent), and the depth of
+the stack, which is kept within the recursion limit by running a statement with ``MARGIN``
+frames less to spare (a statement that raises ``RecursionError`` so, or changes the limit, is
+given back).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib.machinery
+import importlib.util
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple
+
+MARGIN = 50  # frames a fresh import has below a statement more than the shared process has
+
+
+class Lead(NamedTuple):
+    """One opening import statement of a module body, as the ``__import__`` it runs."""
+
+    name: str  # the module asked for, absolute
+    fromlist: tuple[str, ...]  # ``from name import these``; empty: ``import name``
+    chain: tuple[str, ...] | None  # ``import a.b.c as d``: the attributes then looked up
+    line: int
+
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        """What the statement's ``__import__`` does: the same for every module that runs it."""
+        return self.name, self.fromlist
+
+    def text(self) -> str:
+        names = ", ".join(self.fromlist)
+        return f"from {self.name} import {names}" if self.fromlist else f"import {self.name}"
+
+
+@dataclass
+class Item:
+    """A module to import on its own, with its opening statements and how far they have run."""
+
+    module: str
+    names: list[str]
+    origin: str  # the file its import runs
+    leads: tuple[Lead, ...]
+    at: int = 0  # the first statement neither run nor passed over yet
+    bound: list[tuple[Lead, tuple[object, ...]]] = field(default_factory=list)
+    silent: tuple[str, ...] = ()  # its packages not imported yet: none runs code
+
+
+@dataclass
+class Prefix:
+    """The modules that open with ``lead`` (at their own ``at``), served by one process that runs
+    it."""
+
+    lead: Lead
+    items: list[Item]
+
+    def listed(self) -> list[str]:
+        return [item.module for item in self.items]
+
+
+def find(name: str, path: Sequence[str] | None) -> Any:
+    """The spec the path finder gives ``name`` (``path``: its package's ``__path__``)."""
+    try:
+        return importlib.machinery.PathFinder.find_spec(name, path)
+    except (ImportError, ValueError, OSError, KeyError):  # KeyError: a namespace package whose
+        return None  # parent is not loaded (its path is computed from the parent's)
+
+
+def _source(spec: Any) -> str | None:
+    loader = getattr(spec, "loader", None)
+    if not isinstance(loader, importlib.machinery.SourceFileLoader) or not spec.origin:
+        return None
+    return str(spec.origin)
+
+
+def _body(origin: str) -> list[ast.stmt] | None:
+    """The statements of a file, or None when parsing it warns or fails (its import may too)."""
+    try:
+        with open(origin, "rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return ast.parse(handle.read()).body
+    except (SyntaxError, ValueError, OSError, Warning):
+        return None
+
+
+def item(
+    module: str, names: list[str], path: Sequence[str] | None, silent: tuple[str, ...], read: bool
+) -> Item:
+    """``module`` to import on its own (``path``: its package's ``__path__``, None at the top),
+    with its opening statements when its file may be ``read``."""
+    spec = find(module, path) if read else None
+    if spec is None:
+        return Item(module, names, "", (), silent=silent)
+    return Item(module, names, spec.origin or "", leads(spec, module), silent=silent)
+
+
+def silent(spec: Any) -> bool:
+    """Whether importing the package of ``spec`` runs no code: a namespace package, or an
+    ``__init__.py`` with no statement."""
+    if spec is None or spec.submodule_search_locations is None:
+        return False
+    if spec.origin is None:
+        return True
+    origin = _source(spec)
+    return origin is not None and _body(origin) == []
+
+
+def leads(spec: Any, module: str) -> tuple[Lead, ...]:
+    """The import statements ``module``'s body opens with (after its docstring)."""
+    origin = _source(spec)
+    body = None if origin is None else _body(origin)
+    if not body:
+        return ()
+    first = body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        body = body[1:]
+    package = module if spec.submodule_search_locations is not None else module.rpartition(".")[0]
+    found: list[Lead] = []
+    for statement in body:
+        lead = _leads_of(statement, package)
+        if lead is None:
+            break
+        found.extend(lead)
+    return tuple(found)
+
+
+def _leads_of(statement: ast.stmt, package: str) -> list[Lead] | None:
+    if isinstance(statement, ast.Import):
+        return [
+            Lead(
+                alias.name,
+                (),
+                tuple(alias.name.split(".")[1:]) if alias.asname else None,
+                statement.lineno,
+            )
+            for alias in statement.names
+        ]
+    if not isinstance(statement, ast.ImportFrom):
+        return None
+    names = tuple(alias.name for alias in statement.names)
+    if "*" in names:
+        return None
+    relative = "." * statement.level + (statement.module or "")
+    try:
+        name = importlib.util.resolve_name(relative, package) if statement.level else relative
+    except (ImportError, ValueError):
+        return None
+    return [Lead(name, names, None, statement.lineno)]
+
+
+_MODULE = type(sys)
+
+
+def _settled(name: str) -> Any:
+    """``sys.modules[name]`` when an import of it would return it at once: a plain module whose
+    import has finished."""
+    module = sys.modules.get(name)
+    if type(module) is not _MODULE:
+        return None
+    spec = vars(module).get("__spec__")
+    return None if getattr(spec, "_initializing", False) else module
+
+
+def binding(lead: Lead) -> tuple[object, ...] | None:
+    """What ``lead`` would bind now without running code (every module loaded, every name in its
+    namespace: nothing to import, no ``__getattr__`` to call); None when it would run code."""
+    module = _settled(lead.name)
+    if module is None:
+        return None
+    if lead.fromlist:
+        namespace = vars(module)
+        if any(name not in namespace for name in lead.fromlist):
+            return None
+        return (module, *(namespace[name] for name in lead.fromlist))
+    top = _settled(lead.name.partition(".")[0])
+    if top is None:
+        return None
+    objects: list[object] = [top]
+    for attribute in lead.chain or ():
+        namespace = vars(objects[-1]) if type(objects[-1]) is _MODULE else {}
+        if attribute not in namespace:
+            return None
+        objects.append(namespace[attribute])
+    return tuple(objects)
+
+
+def still(item: Item) -> bool:
+    """Whether every statement ``item`` passed over or had run binds what it bound then."""
+    for lead, objects in item.bound:
+        now = binding(lead)
+        if now is None or len(now) != len(objects):
+            return False
+        if any(a is not b for a, b in zip(now, objects, strict=True)):
+            return False
+    return True
+
+
+def advance(item: Item) -> Lead | None:
+    """Pass over the statements of ``item`` that run no code now; the first that would, if any."""
+    while item.at < len(item.leads):
+        if not passed(item):
+            return item.leads[item.at]
+    return None
+
+
+def passed(item: Item) -> bool:
+    """Note what ``item``'s next statement binds and pass over it, when running it now would run
+    no code (after its shared ``__import__`` ran, too: else the module is imported alone)."""
+    lead = item.leads[item.at]
+    objects = binding(lead)
+    if objects is None:
+        return False
+    item.bound.append((lead, objects))
+    item.at += 1
+    return True
+
+
+def arrange(items: Iterable[Item]) -> tuple[list[Prefix], list[Item]]:
+    """The items that open with the same statement that runs code (two or more: one alone gains
+    nothing from a process of its own), and the others."""
+    by_key: dict[tuple[str, tuple[str, ...]], Prefix] = {}
+    for item in items:
+        lead = advance(item)
+        key = ("", ()) if lead is None else lead.key()
+        by_key.setdefault(key, Prefix(lead or Lead("", (), None, 0), [])).items.append(item)
+    shared = [p for key, p in by_key.items() if key[0] and len(p.items) > 1]
+    alone = [i for key, p in by_key.items() if not key[0] or len(p.items) < 2 for i in p.items]
+    return shared, alone
+
+
+class Asked:
+    """First on ``sys.meta_path`` while a shared statement runs: every module the import system
+    was asked for (finds nothing itself)."""
+
+    names: ClassVar[set[str]] = set()
+
+    @classmethod
+    def find_spec(cls, fullname: str, path: object = None, target: object = None) -> None:
+        cls.names.add(fullname)
+
+
+def run(lead: Lead, record: Callable[[Callable[[], object]], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``lead``'s ``__import__`` through ``record`` (which records it as an import), watching
+    what it asks for, with ``MARGIN`` frames less to spare; the record, with ``"recursion"``:
+    whether the limit showed (the statement hit it, or changed it)."""
+    Asked.names = set()
+    sys.meta_path.insert(0, Asked)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit - MARGIN)
+    try:
+        data = record(lambda: builtins.__import__(lead.name, None, None, lead.fromlist or None, 0))
+    finally:
+        changed = sys.getrecursionlimit() != limit - MARGIN
+        sys.setrecursionlimit(limit)
+        if Asked in sys.meta_path:
+            sys.meta_path.remove(Asked)
+    data["recursion"] = changed or data["message"].startswith("RecursionError")
+    return data
+
+
+def kept_apart(item: Item) -> bool:
+    """Whether the shared statement that just ran left ``item``'s module and silent packages as a
+    fresh import needs them: not asked for, not loaded."""
+    return all(n not in Asked.names and n not in sys.modules for n in (*item.silent, item.module))
+
+
+def failed_at(item: Item, lead: Lead, data: dict[str, Any]) -> dict[str, Any]:
+    """The record of ``item``'s import when its statement ``lead`` raised as ``data`` says: the
+    same error, at the deepest project frame, or at the statement when none was below it."""
+    failed = {key: value for key, value in data.items() if key != "recursion"}
+    if failed["path"] is None:
+        failed["path"], failed["line"] = item.origin, lead.line
+    return failed

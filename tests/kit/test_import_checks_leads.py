@@ -1,0 +1,132 @@
+"""Isolated imports whose opening import statement runs once for every module that opens with it
+(``verify/smoke_leads.py``): each record must be what a fresh interpreter gives the module alone,
+as with the shortcut off. Real trees, real processes; the planted cases each break a weaker rule
+(no check that the statement left the module alone, no check of what a passed-over statement
+binds, failures placed at the wrong line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kit_helpers import write_tree
+from shimkit.domain import shortcuts
+from shimkit.verify import ImportMode, ModuleSmoke, SmokeReport, smoke_modules
+
+FILES = {
+    "src/app/__init__.py": "flag = 1\n",
+    # runs once per process that imports it: the log shows how many processes did
+    "src/app/heavy.py": """\
+        with open("heavy.log", "a") as log:
+            log.write("ran\\n")
+        value = 41
+        """,
+    "src/app/broken.py": "value = 1\nraise RuntimeError('settings are not configured')\n",
+    # asks for a module that opens with an import of it: run first elsewhere, it fails half-way
+    "src/app/hub.py": "import app.cyclic\nthing = 1\n",
+    "src/app/cyclic.py": "from app.hub import thing\n\nresult = thing + 1\n",
+    "src/app/also_hub.py": "from app.hub import thing\n",
+    # changes what an earlier statement of its importers bound
+    "src/app/mutator.py": "import app\n\napp.flag = 2\n",
+    "src/app/warner.py": "import warnings\n\nwarnings.warn('warner is old', DeprecationWarning)\n",
+    # a namespace package and an empty one: they run no code, so they are imported after
+    "src/plain/sub/__init__.py": "",
+    "src/plain/sub/one.py": '"""One."""\nfrom __future__ import annotations\n\n'
+    "from app.heavy import value\n\nONE = value + 1\n",
+    "src/plain/sub/two.py": "from app.heavy import value\nimport app.warner\n\nTWO = value\n",
+    "src/plain/three.py": "from app.heavy import value\nimport app.warner\n\nTHREE = value\n",
+    "src/plain/fails.py": "from app.broken import value\n",
+    "src/plain/fails_too.py": "import os\nfrom app.broken import value\n",
+    "src/plain/missing.py": "from app.not_there import (\n    value,\n)\n",
+    "src/plain/missing_too.py": "import os\n\nfrom app.not_there import value\n",
+    "src/plain/no_name.py": "from app.heavy import not_a_name\n",
+    "src/plain/bound_before.py": "from app import flag\nfrom app.mutator import app\n\n"
+    "assert flag == 1, flag\n",
+    "src/plain/bound_too.py": "from app import flag\nfrom app.mutator import app\n\nFLAG = flag\n",
+    "src/app/cyclic_user.py": "from app.hub import thing\n",
+    # a namespace package below another: its path is computed from its parent's, not loaded yet
+    "src/outer/inner/four.py": "from app.heavy import value\n",
+    "src/outer/inner/five.py": "from app.heavy import value\n",
+}
+
+MODULES = [
+    "plain.sub.one",
+    "plain.sub.two",
+    "plain.three",
+    "plain.fails",
+    "plain.fails_too",
+    "plain.missing",
+    "plain.missing_too",
+    "plain.no_name",
+    "plain.bound_before",
+    "plain.bound_too",
+    "app.cyclic",
+    "app.cyclic_user",
+    "app.also_hub",
+    "outer.inner.four",
+    "outer.inner.five",
+]
+
+
+def _smoke(root: Path, mode: ImportMode) -> SmokeReport:
+    (root / "heavy.log").write_text("")
+    return smoke_modules(root, "src", MODULES, jobs=2, timeout=60.0, mode=mode)
+
+
+def _records(report: SmokeReport) -> dict[str, tuple[object, ...]]:
+    def fields(r: ModuleSmoke) -> tuple[object, ...]:
+        return (r.outcome, r.message, r.path, r.line, r.deprecations, r.bad_names)
+
+    return {r.module: fields(r) for r in report.results}
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tree(tmp_path_factory.mktemp("leads"), FILES)
+
+
+@pytest.fixture(scope="module")
+def fresh(tree: Path) -> dict[str, tuple[object, ...]]:
+    return _records(_smoke(tree, ImportMode.FRESH))
+
+
+def test_shared_opening_imports_give_what_fresh_interpreters_give(
+    tree: Path, fresh: dict[str, tuple[object, ...]]
+) -> None:
+    report = _smoke(tree, ImportMode.FORK)
+    ran = len((tree / "heavy.log").read_text().splitlines())
+    assert not report.notes  # the fork server served them all
+    assert _records(report) == fresh
+    # one, two and three open with ``from app.heavy import value``: it ran once, in the process
+    # they share; four and five share another below outer.inner (a namespace package inside one
+    # is imported, not looked up); no_name asks for another name (a statement of its own)
+    assert ran == 3, ran
+
+
+def test_without_shortcuts_each_module_imports_its_opening_statements_itself(
+    tree: Path, fresh: dict[str, tuple[object, ...]]
+) -> None:
+    with shortcuts.switched_off():
+        plain = _records(_smoke(tree, ImportMode.FORK))
+    assert plain == fresh
+    assert len((tree / "heavy.log").read_text().splitlines()) == 6
+
+
+def test_the_planted_cases_are_what_they_claim(fresh: dict[str, tuple[object, ...]]) -> None:
+    """The records the shared path must reproduce: a failure below the statement, one at it (a
+    multi-line statement, and one after a statement passed over), a warning of the statement, a
+    module the statement's import would ask for, a name an earlier statement bound."""
+    fails = fresh["plain.fails"]
+    assert fails[1:4] == ("RuntimeError: settings are not configured", "src/app/broken.py", 2)
+    assert fresh["plain.fails_too"][1:4] == fails[1:4]
+    assert fresh["plain.missing"][1:4] == (
+        "ModuleNotFoundError: No module named 'app.not_there'",
+        "src/plain/missing.py",
+        1,
+    )
+    assert fresh["plain.missing_too"][2:4] == ("src/plain/missing_too.py", 3)
+    assert "cannot import name 'not_a_name'" in str(fresh["plain.no_name"][1])
+    assert fresh["plain.three"][4] and fresh["plain.three"][4] == fresh["plain.sub.two"][4]
+    assert fresh["app.cyclic"][1] == ""  # alone, it imports: the hub finds it half-made
+    assert "partially initialized" in str(fresh["app.cyclic_user"][1])
+    assert fresh["plain.bound_before"][1] == ""
