@@ -9,6 +9,14 @@ import pytest
 from kit_helpers import Repos
 
 
+@pytest.fixture(autouse=True)
+def own_temp_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's runs get a temp dir of their own (beside its tmp_path, which some tests list):
+    a run removes what killed runs left in its temp dir and says so on stderr, so a test that
+    kills a run must not speak into another's output."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path_factory.mktemp("tmpdir")))
+
+
 @pytest.fixture(scope="session")
 def repos(tmp_path_factory: pytest.TempPathFactory) -> Repos:
     return Repos(tmp_path_factory)
