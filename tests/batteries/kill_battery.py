@@ -415,6 +415,10 @@ def run_case(
     if left:
         totals.temps_left += 1
         problems.append("left in the tree: " + ", ".join(left[:5]))
+    # the rerun's removing processes may still be at work in the temp dir: wait for them first
+    if strays_after_kill(case):
+        totals.strays += 1
+        problems.append("stray process(es) after the rerun")
     copies = working_copies(temp)
     if copies:
         totals.copies_left += 1
@@ -426,9 +430,6 @@ def run_case(
         totals.unverified += 1
         last = again.output.strip().splitlines()[-1:] or [""]
         problems.append(f"rerun exit {again.status} ({last[0][:100]}), uninterrupted {ref.status}")
-    if strays_after_kill(case):
-        totals.strays += 1
-        problems.append("stray process(es) after the rerun")
     verdict_text = "ok" if not problems else "FAIL: " + "; ".join(problems)
     print(
         f"{case:12} kill {kill.describe():18} recovered to {state or '?':6} "
