@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from shimkit.domain import shortcuts
+from shimkit.domain.imports import as_read
 
 from .astwalk import is_type_checking
 from .codebase import Codebase, SourceFile
@@ -227,7 +228,7 @@ def _file_imports(
                     continue
                 names = [a.name for a in stmt.names if a.name != "*"]
                 _add(codebase, file, base, names, at_import, project, found)
-        if not shortcuts.enabled() or "import_module" in text or "__import__" in text:
+        if not shortcuts.enabled() or _may_import_by_name(text):
             for name in _dynamic_imports(tree, file):
                 _add(codebase, file, name, None, False, project, found)
     return FileImports(
@@ -338,6 +339,13 @@ def _statements(body: list[ast.stmt], at_import: bool) -> Iterator[tuple[ast.stm
                 nested: object = getattr(stmt, field, None)
                 if isinstance(nested, list):
                     yield from _statements(nested, at_import)
+
+
+def _may_import_by_name(text: str) -> bool:
+    """Whether ``text`` can call ``import_module`` or ``__import__`` (a text showing neither name,
+    read as Python reads names, calls neither)."""
+    read = as_read(text)
+    return "import_module" in read or "__import__" in read
 
 
 def _dynamic_imports(tree: ast.Module, file: SourceFile) -> Iterator[str]:
