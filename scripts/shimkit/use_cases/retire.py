@@ -23,7 +23,7 @@ from shimkit.application.run import Run
 from shimkit.application.untracked import warn_untracked_importers
 from shimkit.application.working_copy import working_copy
 from shimkit.application.workspace import analyse
-from shimkit.apply import apply_changes
+from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.git_steps import require_committer
 from shimkit.apply.state_file import write_json
 from shimkit.domain.errors import KitError
@@ -149,12 +149,16 @@ def _retire(run: Run, analysis: Analysis, retirement: Retirement, outcome: StepO
     if not retirement.step.retire:
         reporter.info("nothing retired: no layer asked for can go (see the table below)")
         return 1
-    warn_untracked_importers(run, outcome.removed)
+    # one status of the tree, before anything is written, for the warning and the refusal: a
+    # second ``git status`` of a large tree costs a second and could only see the user's own
+    # edits since (a file the run writes is checked again when written)
+    state = repo_status(workspace.root)
+    warn_untracked_importers(run, outcome.removed, state)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
     if stop is not None:
         return stop
     require_clean_but_status(
-        workspace, options.allow_dirty, [c.path for c in outcome.changes.changes]
+        workspace, options.allow_dirty, [c.path for c in outcome.changes.changes], state
     )
     if options.commit:
         require_committer(workspace.root)
