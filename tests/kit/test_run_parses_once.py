@@ -94,9 +94,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     counted: Counter[str] = Counter()
     read = parse_memo._read
 
-    def counting(path: str) -> bytes:
+    def counting(path: str, size: int = 0) -> bytes:
         counted[Path(path).name] += 1
-        return read(path)
+        return read(path, size)
 
     monkeypatch.setattr(parse_memo, "_read", counting)
     return counted
@@ -181,3 +181,14 @@ def test_a_run_holds_its_trees_apart_from_the_collector_and_hands_them_back(
         assert ast.unparse(held.tree) == "X = 1"
     assert gc.get_freeze_count() == 0
     assert any(node is held.tree for node in gc.get_objects())
+
+
+@pytest.mark.parametrize("said", [0, 1, 4095, 4096, 4097, 70_000, 1 << 20])
+def test_a_read_gives_the_whole_file_whatever_size_it_was_told(tmp_path: Path, said: int) -> None:
+    """The scan's read asks for the size the file's status gave: a file that grew since (or is
+    smaller) is still read to its end."""
+    for size in (0, 1, 4096, 70_001, 300_000):
+        path = tmp_path / f"f{size}.py"
+        data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+        path.write_bytes(data)
+        assert parse_memo._read(str(path), said) == data
