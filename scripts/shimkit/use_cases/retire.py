@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from shimkit.analysis.codebase import Codebase
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.history import was_removed
 from shimkit.application.plan_doc import (
@@ -69,13 +70,14 @@ def run_retire(
     layer asked for was retired)."""
     workspace, reporter, options = run.workspace, run.reporter, run.options
     workspace.check()
-    step = _retire_spec(run, modules, deprecated)
-    if step is None:
+    asked = _retire_spec(run, modules, deprecated)
+    if asked is None:
         if json_path is not None:
             write_json(json_path, _retire_result((), (), (), (), 0))
         return 0
+    step, scanned = asked
     requested = tuple(step.retire)
-    analysis, step = analyse_step(run, step, plan_checked=False)
+    analysis, step = analyse_step(run, step, plan_checked=False, scanned=scanned)
     retirement, outcome = what_can_go(run, analysis, step, requested)
     status = _retire(run, analysis, retirement, outcome)
     exit_status = 1 if retirement.left else status
@@ -173,8 +175,11 @@ def _retire(run: Run, analysis: Analysis, retirement: Retirement, outcome: StepO
     return 0
 
 
-def _retire_spec(run: Run, modules: tuple[str, ...], deprecated: bool) -> StepSpec | None:
-    """The retire step for what was asked; None when everything asked is already gone."""
+def _retire_spec(
+    run: Run, modules: tuple[str, ...], deprecated: bool
+) -> tuple[StepSpec, Codebase] | None:
+    """The retire step for what was asked, and the tree as scanned to find it; None when
+    everything asked is already gone."""
     workspace = run.workspace
     analysis = analyse(workspace, extra_shims=modules, watched=modules)
     named = [m for m in modules if analysis.codebase.has_module(m) and defines_code(analysis, m)]
@@ -197,12 +202,10 @@ def _retire_spec(run: Run, modules: tuple[str, ...], deprecated: bool) -> StepSp
     if overlap:
         raise KitError(f"the plan keeps {', '.join(sorted(overlap))}; it cannot be retired")
     mixed = frozenset(m for m in present if is_mixed(analysis, m))
-    return retire_step(present, workspace.plan.keep, mixed)
+    return retire_step(present, workspace.plan.keep, mixed), analysis.codebase
 
 
-def _verified_on_a_copy(
-    run: Run, analysis: Analysis, step: StepSpec, outcome: StepOutcome
-) -> bool:
+def _verified_on_a_copy(run: Run, analysis: Analysis, step: StepSpec, outcome: StepOutcome) -> bool:
     """Take the baseline on a copy of the tree (``analysis`` is of the same files), apply the
     change there and verify it. The baseline imports nothing: the verification imports the
     modules the change can affect, and only those that fail or warn again with the change
