@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from shimkit.domain import shortcuts
-from shimkit.domain.imports import as_read
+from shimkit.domain.imports import as_read, reaches_unnamed
 
 from .astwalk import is_type_checking
 from .codebase import Codebase, SourceFile
@@ -300,9 +300,14 @@ def imports_of(codebase: Codebase, modules: Collection[str]) -> tuple[ImportSite
     def hit(name: str) -> str | None:
         return next((m for m in wanted if name == m or name.startswith(m + ".")), None)
 
+    leaves = {m.rpartition(".")[2] for m in wanted}
     sites: list[ImportSite] = []
     for file in codebase.files:
-        for cell, tree, _ in file.trees():
+        # a relative import inside one of the modules reaches it unnamed: ``from . import x``
+        filtered = shortcuts.enabled() and not reaches_unnamed(file.module, file.is_package, wanted)
+        for cell, tree, text in file.trees():
+            if filtered and not _shows_any(text, leaves):
+                continue
             for stmt, _ in _statements(tree.body, True):
                 names: list[str] = []
                 if isinstance(stmt, ast.Import):
@@ -315,6 +320,15 @@ def imports_of(codebase: Codebase, modules: Collection[str]) -> tuple[ImportSite
                 if found is not None:
                     sites.append(ImportSite(file.path, stmt.lineno, found, cell))
     return tuple(sites)
+
+
+def _shows_any(text: str, leaves: Collection[str]) -> bool:
+    """Whether ``text`` can import a module whose last name is one of ``leaves``: every import
+    of a module, or of one inside it, shows that name (``import a.m``, ``from a.m import x``,
+    ``from a import m``, ``from . import m``, ``import a.m.sub``), as Python reads names, but
+    for a relative import inside the module (see ``reaches_unnamed``)."""
+    read = as_read(text)
+    return any(leaf in read for leaf in leaves)
 
 
 def _statements(body: list[ast.stmt], at_import: bool) -> Iterator[tuple[ast.stmt, bool]]:
