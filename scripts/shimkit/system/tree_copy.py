@@ -5,11 +5,11 @@ with a fraction of its system calls per file.
 is not there yet, an ``lseek`` and an ``ioctl`` per ``open``, ...), each through Python's
 wrappers: on a tree of 30,000 small files that is most of the copy. Here a regular file is
 opened, sent (``sendfile``), and given its source's extended attributes, times and mode through
-the open descriptors, from one ``fstat`` taken after its bytes were read (as ``copystat`` takes
-its status after the copy). Folders and symbolic links go through ``shutil``'s own calls, and so
-does any file the short path cannot copy: its error (or its copy) is then the one
-``shutil.copytree`` gives. Errors are gathered and raised at the end as ``shutil.Error``, as
-``copytree`` does.
+the open descriptors, from one ``fstat`` taken before its bytes are read (``copytree`` hands
+``copy2`` the folder entry, whose status is taken before the read and kept). Folders and
+symbolic links go through ``shutil``'s own calls, and so does any file the short path cannot
+copy: its error (or its copy) is then the one ``shutil.copytree`` gives. Errors are gathered
+and raised at the end as ``shutil.Error``, as ``copytree`` does.
 
 A copy can be given ``room``: the bytes it may take (counted in whole pages, as a file system in
 memory charges them); past it, :class:`NoRoom` is raised and the caller removes the copy.
@@ -86,9 +86,9 @@ def _copy_file(source: str, target: str) -> int:
     try:
         writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
+            status = os.fstat(reader)  # before the read, as copytree's (its entry's, cached)
             while os.sendfile(writer, reader, None, _CHUNK):
                 pass
-            status = os.fstat(reader)  # after the read, as copystat's
             os.utime(writer, ns=(status.st_atime_ns, status.st_mtime_ns))
             _copy_xattrs(reader, writer)
             os.chmod(writer, stat.S_IMODE(status.st_mode))
