@@ -174,6 +174,7 @@ def test_a_working_copy_is_in_memory_when_it_fits_else_in_the_temp_dir(
     with scratch_copy("working-copy", source, LEFT_OUT) as copy:
         assert copy.parent.parent == temp, "too large for memory: in the temp dir"
         assert _entries(copy) == _entries(plain)
+        assert not memory.exists(), "nothing left in memory"
     assert _gone(copy)
 
     monkeypatch.setattr(tree_copy, "memory_room", room)

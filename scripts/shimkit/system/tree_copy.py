@@ -184,8 +184,7 @@ def scratch_copy(purpose: str, source: Path, left_out: Collection[str]) -> Itera
         discard_tree(copy, base=memory)
         shutil.rmtree(copy.parent, ignore_errors=True)
         if memory is not None:  # its last removal prunes it when this one cannot
-            with contextlib.suppress(OSError):
-                os.rmdir(memory)
+            _prune(memory)
 
 
 def _copied_in_memory(
@@ -201,8 +200,15 @@ def _copied_in_memory(
         copy_tree(source, folder / source.name, left_out, room)
     except NoRoom:
         shutil.rmtree(folder, ignore_errors=True)
+        _prune(memory)
         return None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder / source.name
+
+
+def _prune(memory: Path) -> None:
+    """The folder in memory goes when nothing is left in it."""
+    with contextlib.suppress(OSError):
+        os.rmdir(memory)
