@@ -21,7 +21,7 @@ import pytest
 from shimkit.domain import shortcuts
 from shimkit.domain.folders import STATE_DIRS, TOOL_DIRS
 from shimkit.system import tree_copy
-from shimkit.system.scratch import memory_base, memory_room, scratch_bases
+from shimkit.system.scratch import memory_base, memory_room, remove_orphaned_scratch, scratch_bases
 from shimkit.system.tree_copy import NoRoom, copy_tree, scratch_copy
 
 LEFT_OUT = (*TOOL_DIRS, *STATE_DIRS)
@@ -181,3 +181,20 @@ def test_a_working_copy_is_in_memory_when_it_fits_else_in_the_temp_dir(
     with shortcuts.switched_off(), scratch_copy("working-copy", source, LEFT_OUT) as copy:
         assert copy.parent.parent == temp, "every shortcut off: copytree in the temp dir"
     assert _gone(copy)
+
+
+def test_a_killed_runs_copy_in_memory_goes_with_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next run removes a dead run's folder in memory, and the folder standing for the temp
+    dir with it once it is empty."""
+    _temp_dir(tmp_path, monkeypatch)
+    memory = memory_base(create=True)
+    if memory is None:
+        pytest.skip("no file system in memory at /dev/shm")
+    pid = subprocess.Popen(["true"]).pid
+    os.waitpid(pid, 0)
+    orphan = memory / f"shimkit-working-copy-{pid}-1-abc"
+    (orphan / "tree").mkdir(parents=True)
+    assert remove_orphaned_scratch() == [orphan]
+    assert not memory.exists()

@@ -161,10 +161,15 @@ def orphaned_scratch(base: Path | None = None) -> list[Path]:
 
 
 def remove_orphaned_scratch(base: Path | None = None) -> list[Path]:
-    """Remove every folder :func:`orphaned_scratch` finds; return them."""
+    """Remove every folder :func:`orphaned_scratch` finds (and the temp dir's folder in memory
+    when that leaves it empty); return them."""
     removed = orphaned_scratch(base)
     for path in removed:
         shutil.rmtree(path, ignore_errors=True)
+    memory = memory_base() if base is None else None
+    if memory is not None:
+        with contextlib.suppress(OSError):
+            os.rmdir(memory)  # only when empty
     return removed
 
 
