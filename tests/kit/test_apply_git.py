@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from shimkit.apply import RefusedError, repo_status, require_clean
+from shimkit.apply import RefusedError, head_commit, repo_status, require_clean
 from shimkit.system.git import git_dir
 
 
@@ -85,3 +85,28 @@ def test_subdirectory_paths_are_relative_to_root(tmp_path: Path) -> None:
     (top / "other.py").write_text("changed\n")
     assert repo_status(top / "sub").dirty == ("a.py",)
     assert git_dir(top / "sub") == (top / ".git").resolve()
+
+
+def test_head_commit_is_the_status_head_without_the_status(tmp_path: Path) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert head_commit(outside) is None is repo_status(outside).head
+    root = _repo(tmp_path / "repo")
+    assert head_commit(root) is None is repo_status(root).head  # no commit yet
+    first = _commit(root, {"a.py": "x = 1\n"})
+    (root / "a.py").write_text("x = 2\n")  # dirty: the head is the same
+    assert head_commit(root) == first == repo_status(root).head
+    assert head_commit(root / "missing") is None
+
+
+def test_require_clean_judges_the_status_it_is_handed(tmp_path: Path) -> None:
+    """A caller that took the tree's status already hands it over (no second ``git status``):
+    that status is the one judged."""
+    root = _repo(tmp_path / "repo")
+    _commit(root, {"a.py": "x = 1\n"})
+    (root / "a.py").write_text("x = 2\n")
+    state = repo_status(root)
+    _git(root, "checkout", "--", "a.py")  # clean again, after the status was taken
+    with pytest.raises(RefusedError, match=r"a\.py"):
+        require_clean(root, allow_dirty=False, state=state)
+    assert require_clean(root, allow_dirty=False).clean

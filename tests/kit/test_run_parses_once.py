@@ -18,10 +18,11 @@ from shimkit.analysis import SourceFile, parse_memo, sources
 from shimkit.analysis.memory import trees_held_apart
 from shimkit.analysis.parse_memo import parsing_once
 from shimkit.application import Run, Workspace
-from shimkit.cli import verify_main
+from shimkit.cli import retire_main, verify_main
 from shimkit.cli.reporter import RichReporter
 from shimkit.domain import shortcuts
 from shimkit.domain.model import ParseFailure
+from shimkit.domain.plan import Plan
 from shimkit.use_cases import run_inventory
 
 
@@ -94,9 +95,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     counted: Counter[str] = Counter()
     read = parse_memo._read
 
-    def counting(path: str) -> bytes:
+    def counting(path: str, size: int = 0) -> bytes:
         counted[Path(path).name] += 1
-        return read(path)
+        return read(path, size)
 
     monkeypatch.setattr(parse_memo, "_read", counting)
     return counted
@@ -181,3 +182,48 @@ def test_a_run_holds_its_trees_apart_from_the_collector_and_hands_them_back(
         assert ast.unparse(held.tree) == "X = 1"
     assert gc.get_freeze_count() == 0
     assert any(node is held.tree for node in gc.get_objects())
+
+
+@pytest.mark.parametrize("said", [0, 1, 4095, 4096, 4097, 70_000, 1 << 20])
+def test_a_read_gives_the_whole_file_whatever_size_it_was_told(tmp_path: Path, said: int) -> None:
+    """The scan's read asks for the size the file's status gave: a file that grew since (or is
+    smaller) is still read to its end."""
+    for size in (0, 1, 4096, 70_001, 300_000):
+        path = tmp_path / f"f{size}.py"
+        data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+        path.write_bytes(data)
+        assert parse_memo._read(str(path), said) == data
+
+
+@pytest.mark.parametrize("on", [True, False], ids=["shortcuts", "no-shortcuts"])
+def test_a_retire_scans_the_users_tree_once_before_its_working_copy(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    on: bool,
+) -> None:
+    """Finding what was asked and analysing the step look at the same tree, nothing written
+    between: the second takes the first's scan (with the shortcuts off, it scans again)."""
+    root = write_tree(
+        tmp_path / "shop",
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/core.py": "def price(value):\n    return value\n",
+            "src/shop/old.py": "from shop.core import price\n",
+            "src/shop/use.py": "from shop.old import price\n",
+        },
+    )
+    commit_all(root)
+    scanned: Counter[str] = Counter()
+    scan = sources.scan
+
+    def counting(at: Path, *args: object, **kwargs: object) -> object:
+        scanned[str(at)] += 1
+        return scan(at, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("shimkit.application.workspace.scan", counting)
+    with shortcuts.switched_off() if not on else parsing_once():
+        status = retire_main(Plan(title="shop"), ["--root", str(root), "shop.old"])
+    assert status == 0, capsys.readouterr()
+    assert "+from shop.core import price" in capsys.readouterr().out  # a dry run: the diff
+    assert scanned == {str(root): 1 if on else 2}

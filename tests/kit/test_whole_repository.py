@@ -10,6 +10,7 @@ import pytest
 from kit_helpers import Repos, build_legacy_repo, commit_all, run_retire, run_script, write_tree
 from shimkit.analysis import imports_of, scan
 from shimkit.application.untracked import mentions
+from shimkit.domain import shortcuts
 
 pytestmark = pytest.mark.slow
 
@@ -115,6 +116,37 @@ def test_imports_of_a_deleted_module_are_found_in_every_form(tmp_path: Path) -> 
         ("examples/a.py", 1),
         ("src/bakery/lazy.py", 2),
         ("src/bakery/use.py", 1),
+    ]
+
+
+def test_the_text_filter_of_imports_of_finds_what_the_plain_walk_finds(tmp_path: Path) -> None:
+    """With the shortcuts on, a file that does not show the module's last name is not walked:
+    but for a relative import inside the module's package, which names it unnamed, and a name
+    spelled otherwise than Python reads it (a full-width letter)."""
+    write_tree(
+        tmp_path,
+        {
+            "src/bakery/__init__.py": "",
+            "src/bakery/old_ovens/__init__.py": "from . import inner\n",
+            "src/bakery/old_ovens/inner.py": "from .. import old_ovens as here\n",
+            "src/bakery/old_ovens/deep/__init__.py": "",
+            "src/bakery/old_ovens/deep/low.py": "from ... import old_ovens\nfrom .. import x\n",
+            "src/bakery/wide.py": "from bakery import \uff4fld_ovens\n",
+            "src/bakery/use.py": "from .old_ovens import preheat\nimport os\n",
+            "src/bakery/other.py": "from . import ovens\n",
+        },
+    )
+    codebase = scan(tmp_path)
+    sites = imports_of(codebase, ["bakery.old_ovens"])
+    with shortcuts.switched_off():
+        assert imports_of(codebase, ["bakery.old_ovens"]) == sites
+    assert sorted((s.path, s.line) for s in sites) == [
+        ("src/bakery/old_ovens/__init__.py", 1),
+        ("src/bakery/old_ovens/deep/low.py", 1),
+        ("src/bakery/old_ovens/deep/low.py", 2),
+        ("src/bakery/old_ovens/inner.py", 1),
+        ("src/bakery/use.py", 1),
+        ("src/bakery/wide.py", 1),
     ]
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from shimkit.domain import shortcuts
+from shimkit.domain.imports import as_read, reaches_unnamed
 
 from .astwalk import is_type_checking
 from .codebase import Codebase, SourceFile
@@ -227,7 +228,7 @@ def _file_imports(
                     continue
                 names = [a.name for a in stmt.names if a.name != "*"]
                 _add(codebase, file, base, names, at_import, project, found)
-        if not shortcuts.enabled() or "import_module" in text or "__import__" in text:
+        if not shortcuts.enabled() or _may_import_by_name(text):
             for name in _dynamic_imports(tree, file):
                 _add(codebase, file, name, None, False, project, found)
     return FileImports(
@@ -299,9 +300,14 @@ def imports_of(codebase: Codebase, modules: Collection[str]) -> tuple[ImportSite
     def hit(name: str) -> str | None:
         return next((m for m in wanted if name == m or name.startswith(m + ".")), None)
 
+    leaves = {m.rpartition(".")[2] for m in wanted}
     sites: list[ImportSite] = []
     for file in codebase.files:
-        for cell, tree, _ in file.trees():
+        # a relative import inside one of the modules reaches it unnamed: ``from . import x``
+        filtered = shortcuts.enabled() and not reaches_unnamed(file.module, file.is_package, wanted)
+        for cell, tree, text in file.trees():
+            if filtered and not _shows_any(text, leaves):
+                continue
             for stmt, _ in _statements(tree.body, True):
                 names: list[str] = []
                 if isinstance(stmt, ast.Import):
@@ -314,6 +320,15 @@ def imports_of(codebase: Codebase, modules: Collection[str]) -> tuple[ImportSite
                 if found is not None:
                     sites.append(ImportSite(file.path, stmt.lineno, found, cell))
     return tuple(sites)
+
+
+def _shows_any(text: str, leaves: Collection[str]) -> bool:
+    """Whether ``text`` can import a module whose last name is one of ``leaves``: every import
+    of a module, or of one inside it, shows that name (``import a.m``, ``from a.m import x``,
+    ``from a import m``, ``from . import m``, ``import a.m.sub``), as Python reads names, but
+    for a relative import inside the module (see ``reaches_unnamed``)."""
+    read = as_read(text)
+    return any(leaf in read for leaf in leaves)
 
 
 def _statements(body: list[ast.stmt], at_import: bool) -> Iterator[tuple[ast.stmt, bool]]:
@@ -338,6 +353,13 @@ def _statements(body: list[ast.stmt], at_import: bool) -> Iterator[tuple[ast.stm
                 nested: object = getattr(stmt, field, None)
                 if isinstance(nested, list):
                     yield from _statements(nested, at_import)
+
+
+def _may_import_by_name(text: str) -> bool:
+    """Whether ``text`` can call ``import_module`` or ``__import__`` (a text showing neither name,
+    read as Python reads names, calls neither)."""
+    read = as_read(text)
+    return "import_module" in read or "__import__" in read
 
 
 def _dynamic_imports(tree: ast.Module, file: SourceFile) -> Iterator[str]:

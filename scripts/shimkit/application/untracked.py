@@ -9,7 +9,7 @@ from collections.abc import Collection
 
 from shimkit.application.run import Run
 from shimkit.application.workspace import Workspace
-from shimkit.apply import repo_status
+from shimkit.apply import GitState, repo_status
 from shimkit.domain.folders import SOURCE_SUFFIXES
 
 
@@ -28,13 +28,15 @@ def mentions(text: str, module: str) -> bool:
     return re.search(from_package, text) is not None
 
 
-def untracked_importers(workspace: Workspace, deleted: Collection[str]) -> dict[str, list[str]]:
+def untracked_importers(
+    workspace: Workspace, deleted: Collection[str], state: GitState | None = None
+) -> dict[str, list[str]]:
     """The untracked source files of the tree that mention one of the ``deleted`` modules, each
-    with the modules it mentions."""
+    with the modules it mentions (``state``: the tree's ``repo_status``, when taken already)."""
     if not deleted:
         return {}
     found: dict[str, list[str]] = {}
-    for path in repo_status(workspace.root).untracked:
+    for path in (repo_status(workspace.root) if state is None else state).untracked:
         if not path.endswith(SOURCE_SUFFIXES):
             continue
         try:
@@ -47,8 +49,10 @@ def untracked_importers(workspace: Workspace, deleted: Collection[str]) -> dict[
     return found
 
 
-def warn_untracked_importers(run: Run, deleted: Collection[str]) -> None:
-    for path, modules in untracked_importers(run.workspace, deleted).items():
+def warn_untracked_importers(
+    run: Run, deleted: Collection[str], state: GitState | None = None
+) -> None:
+    for path, modules in untracked_importers(run.workspace, deleted, state).items():
         run.reporter.warning(
             f"{path} is not tracked by git, so the kit neither reads nor rewrites it, but it "
             f"names {', '.join(modules)}, which this run deletes: rewrite it by hand, or "

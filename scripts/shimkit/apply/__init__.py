@@ -4,7 +4,7 @@ checks, CHANGELOG, contracts."""
 from shimkit.apply.atomic import apply_changes
 from shimkit.apply.changelog import ChangelogEntry, MovedName, add_entry
 from shimkit.apply.errors import ApplyError, RefusedError
-from shimkit.apply.git import GitState, repo_status, require_clean
+from shimkit.apply.git import GitState, head_commit, repo_status, require_clean
 from shimkit.apply.journal import RecoveryOutcome, recover
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "RefusedError",
     "add_entry",
     "apply_changes",
+    "head_commit",
     "recover",
     "repo_status",
     "require_clean",

@@ -10,7 +10,7 @@ from pathlib import Path
 from shimkit.apply.errors import RefusedError
 from shimkit.system.git import is_repo, last_error, run_git
 
-__all__ = ["GitState", "repo_status", "require_clean"]
+__all__ = ["GitState", "head_commit", "repo_status", "require_clean"]
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,7 @@ def repo_status(root: Path) -> GitState:
     root = Path(root)
     if not root.is_dir() or not is_repo(root):
         return GitState(is_repo=False)
-    head_result = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    head: str | None = None
-    if head_result.returncode == 0:
-        head = head_result.stdout.decode().strip() or None
+    head = _head(root)
     prefix = run_git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
     status = run_git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
     if status.returncode != 0:
@@ -66,20 +63,35 @@ def repo_status(root: Path) -> GitState:
     return GitState(True, head, tuple(sorted(set(dirty))), tuple(sorted(set(untracked))))
 
 
+def head_commit(root: Path) -> str | None:
+    """``repo_status(root).head`` without the status of every file (a whole ``git status``)."""
+    root = Path(root)
+    if not root.is_dir() or not is_repo(root):
+        return None
+    return _head(root)
+
+
+def _head(root: Path) -> str | None:
+    result = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    return (result.stdout.decode().strip() or None) if result.returncode == 0 else None
+
+
 def require_clean(
     root: Path,
     allow_dirty: bool,
     writes: Collection[str] = (),
     overridable: bool = True,
+    state: GitState | None = None,
 ) -> GitState:
     """Refuse (raise :class:`RefusedError`) to touch a tree with uncommitted changes or no repo.
 
     ``allow_dirty`` lifts both refusals (``overridable``: the command has ``--allow-dirty``, so
     the message may offer it). An untracked file counts as a change where the run
     would write or delete it (``writes``, root-relative): git holds no copy of it, so neither a
-    commit nor a rollback could give it back.
+    commit nor a rollback could give it back. ``state``: ``repo_status(root)``, when the caller
+    has just taken it (and written nothing since).
     """
-    state = repo_status(root)
+    state = repo_status(root) if state is None else state
     if allow_dirty:
         return state
     if not state.is_repo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 
@@ -45,6 +46,14 @@ def relative_spelling(importer: str, is_package: bool, level: int, target: str) 
     while shared < min(len(package), len(parts)) and package[shared] == parts[shared]:
         shared += 1
     return "." * (len(package) - shared + 1) + ".".join(parts[shared:])
+
+
+def as_read(text: str) -> str:
+    """``text`` with its names spelled as Python reads them: an identifier is read in its NFKC
+    form, so ``helpers`` with a full-width ``h`` imports ``helpers`` where the text never shows
+    that word. A text filter that looks for a name looks in this. An ASCII text is its own
+    form; no character's form holds a line break, so lines keep their numbers."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 # a relative import: ``from .`` / ``from ..x`` (the only form that can reach a module unnamed)

@@ -20,7 +20,7 @@ from shimkit.application.run import Run
 from shimkit.application.smoke import import_each, importable_candidates, modules_to_check
 from shimkit.application.step_commits import AppliedStep
 from shimkit.application.workspace import Workspace
-from shimkit.apply import apply_changes, repo_status
+from shimkit.apply import apply_changes, head_commit
 from shimkit.apply.state_file import read_json, state_path, write_json, write_text
 from shimkit.domain.errors import KitError
 from shimkit.domain.importlinter_file import CONFIG
@@ -100,7 +100,7 @@ def _recorded(
         )
     baseline = replace(
         inventory,
-        commit=repo_status(workspace.root).head,
+        commit=head_commit(workspace.root),
         importable_modules=importable,
         import_warnings=warnings,
         contract_violations=violations(contracts) if contracts is not None else (),

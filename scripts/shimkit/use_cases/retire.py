@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from shimkit.analysis.codebase import Codebase
 from shimkit.analysis.tree_analysis import Analysis
 from shimkit.application.history import was_removed
 from shimkit.application.plan_doc import (
@@ -23,7 +24,7 @@ from shimkit.application.run import Run
 from shimkit.application.untracked import warn_untracked_importers
 from shimkit.application.working_copy import working_copy
 from shimkit.application.workspace import analyse
-from shimkit.apply import apply_changes
+from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.git_steps import require_committer
 from shimkit.apply.state_file import write_json
 from shimkit.domain.errors import KitError
@@ -69,13 +70,14 @@ def run_retire(
     layer asked for was retired)."""
     workspace, reporter, options = run.workspace, run.reporter, run.options
     workspace.check()
-    step = _retire_spec(run, modules, deprecated)
-    if step is None:
+    asked = _retire_spec(run, modules, deprecated)
+    if asked is None:
         if json_path is not None:
             write_json(json_path, _retire_result((), (), (), (), 0))
         return 0
+    step, scanned = asked
     requested = tuple(step.retire)
-    analysis, step = analyse_step(run, step, plan_checked=False)
+    analysis, step = analyse_step(run, step, plan_checked=False, scanned=scanned)
     retirement, outcome = what_can_go(run, analysis, step, requested)
     status = _retire(run, analysis, retirement, outcome)
     exit_status = 1 if retirement.left else status
@@ -149,12 +151,16 @@ def _retire(run: Run, analysis: Analysis, retirement: Retirement, outcome: StepO
     if not retirement.step.retire:
         reporter.info("nothing retired: no layer asked for can go (see the table below)")
         return 1
-    warn_untracked_importers(run, outcome.removed)
+    # one status of the tree, before anything is written, for the warning and the refusal: a
+    # second ``git status`` of a large tree costs a second and could only see the user's own
+    # edits since (a file the run writes is checked again when written)
+    state = repo_status(workspace.root)
+    warn_untracked_importers(run, outcome.removed, state)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
     if stop is not None:
         return stop
     require_clean_but_status(
-        workspace, options.allow_dirty, [c.path for c in outcome.changes.changes]
+        workspace, options.allow_dirty, [c.path for c in outcome.changes.changes], state
     )
     if options.commit:
         require_committer(workspace.root)
@@ -169,8 +175,11 @@ def _retire(run: Run, analysis: Analysis, retirement: Retirement, outcome: StepO
     return 0
 
 
-def _retire_spec(run: Run, modules: tuple[str, ...], deprecated: bool) -> StepSpec | None:
-    """The retire step for what was asked; None when everything asked is already gone."""
+def _retire_spec(
+    run: Run, modules: tuple[str, ...], deprecated: bool
+) -> tuple[StepSpec, Codebase] | None:
+    """The retire step for what was asked, and the tree as scanned to find it; None when
+    everything asked is already gone."""
     workspace = run.workspace
     analysis = analyse(workspace, extra_shims=modules, watched=modules)
     named = [m for m in modules if analysis.codebase.has_module(m) and defines_code(analysis, m)]
@@ -193,12 +202,10 @@ def _retire_spec(run: Run, modules: tuple[str, ...], deprecated: bool) -> StepSp
     if overlap:
         raise KitError(f"the plan keeps {', '.join(sorted(overlap))}; it cannot be retired")
     mixed = frozenset(m for m in present if is_mixed(analysis, m))
-    return retire_step(present, workspace.plan.keep, mixed)
+    return retire_step(present, workspace.plan.keep, mixed), analysis.codebase
 
 
-def _verified_on_a_copy(
-    run: Run, analysis: Analysis, step: StepSpec, outcome: StepOutcome
-) -> bool:
+def _verified_on_a_copy(run: Run, analysis: Analysis, step: StepSpec, outcome: StepOutcome) -> bool:
     """Take the baseline on a copy of the tree (``analysis`` is of the same files), apply the
     change there and verify it. The baseline imports nothing: the verification imports the
     modules the change can affect, and only those that fail or warn again with the change

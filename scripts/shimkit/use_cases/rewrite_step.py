@@ -26,7 +26,7 @@ from shimkit.application.step_commits import (
 )
 from shimkit.application.untracked import warn_untracked_importers
 from shimkit.application.workspace import Workspace, existing_config
-from shimkit.apply import apply_changes
+from shimkit.apply import apply_changes, repo_status
 from shimkit.apply.git_steps import require_committer, short
 from shimkit.domain.errors import KitError
 from shimkit.domain.model import ChangeKind, ChangeSet, FileChange, Moves, Reference, ShimLayer
@@ -240,12 +240,16 @@ def run_rewrite_step(
     workspace = run.workspace
     analysis, step = analyse_step(run, step)
     outcome = plan_step(run, analysis, step)
-    warn_untracked_importers(run, outcome.removed)
+    # one status of the tree, before anything is written, for the warning and the refusal: a
+    # second ``git status`` of a large tree costs a second and could only see the user's own
+    # edits since (a file the run writes is checked again when written)
+    state = repo_status(workspace.root)
+    warn_untracked_importers(run, outcome.removed, state)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules this step moves")
     if stop is not None:
         return stop
     applied = applied_step(workspace, step, outcome)
-    require_clean_but_status(workspace, options.allow_dirty, applied.paths)
+    require_clean_but_status(workspace, options.allow_dirty, applied.paths, state)
     write_step(run, applied)
     if on_applied is not None:
         on_applied(applied)
