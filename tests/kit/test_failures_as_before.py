@@ -57,9 +57,12 @@ NEEDS_SETTINGS = {
     "src/inventory/needs_settings.py": "import inventory.counter\nimport inventory.gate\n"
 }
 # a module whose functions could find the layer by its name, none of them called at import (as
-# Django's autoreload walks ``sys.modules``), and a failure that loaded it: the same before too
+# Django's autoreload walks ``sys.modules``; like it, a module the change repoints), and a failure
+# that loaded it: the same before too
 LOOKS_LATER = '''\
 import sys
+
+from inventory.compat import on_hand
 
 
 def loaded() -> list[str]:

@@ -64,6 +64,7 @@ class _ChangeWatch:
     folders: ClassVar[dict[str, list[str]]] = {}  # folder -> the changed modules it holds
     reached: ClassVar[set[str]] = set()
     read: ClassVar[set[str]] = set()  # of those, opened other than by the import system
+    deaf: ClassVar[bool] = False  # the kit reads (``_Seeking``), before any import: not heard
 
     @classmethod
     def find_spec(cls, fullname: str, path: object = None, target: object = None) -> None:
@@ -72,7 +73,7 @@ class _ChangeWatch:
 
     @classmethod
     def audit(cls, event: str, args: tuple[Any, ...]) -> None:
-        if event not in ("open", "os.listdir", "os.scandir"):
+        if cls.deaf or event not in ("open", "os.listdir", "os.scandir"):
             return
         if not isinstance(args[0], (str, bytes)):
             return
@@ -359,11 +360,14 @@ class _Seeking:
 
     @classmethod
     def mark(cls, module: str, path: str, at: set[tuple[int, int]]) -> bool:
+        _ChangeWatch.deaf = True
         try:
             with open(path, "rb") as file:
                 data = file.read()
         except OSError:
             return False
+        finally:
+            _ChangeWatch.deaf = False
         import ast  # only here: a fresh interpreter has not loaded it
 
         marks: dict[str, _Mark] = {}
