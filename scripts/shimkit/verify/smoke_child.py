@@ -132,10 +132,10 @@ class _Undone:
     (a guard notes a lookup of it there), its file and its folder's listing (``_ChangeWatch``
     notes them). An import that reached no changed module but these, looked the shim up nowhere
     and read no changed file as text, failed the same way before the change. Code that could find
-    the shim by its name (``'pkg.shim' in sys.modules``) is known statically (``seekers``): an
-    import that ran any of it, or found it loaded, proves nothing. Not watched: code that
-    enumerates the package's namespace, and the ``__warningregistry__`` the warning leaves in the
-    module it blames."""
+    the shim by its name (``'pkg.shim' in sys.modules``) is known statically: an import that ran
+    any of it proves nothing (``seekers``: the module asked for or loaded; ``_Seeking``: a
+    function holding it called). Not watched: code that enumerates the package's namespace, and
+    the ``__warningregistry__`` the warning leaves in the module it blames."""
 
     shims: ClassVar[dict[str, dict[str, Any]]] = {}
     # changed module -> (module, names) of its repointed statements -> the shim they named before
@@ -443,6 +443,12 @@ class _Seeking:
         """Why code that could look a shim up by its name may have run ("" if none did)."""
         if cls.unmarked:
             return cls.unmarked
+        for path, module in cls.paths.items():
+            loaded = sys.modules.get(module)
+            if loaded is not None and (
+                type(loaded) is not _ModuleType or vars(loaded).get("__file__") != path
+            ):  # not the module our code made: its code ran unmarked, or a stand-in's did
+                return f"loaded {module} other than from {path}"
         ran = next((mark for mark in cls.marks if mark.ran), None)
         return f"ran {ran.where}, which could look a shim up by its name" if ran else ""
 
