@@ -196,34 +196,25 @@ def shortcut() -> bool:
     return os.environ.get("SHIMKIT_NO_SHORTCUTS") != "1"
 
 
+@pytest.mark.parametrize(
+    ("files", "module"),
+    [(NEEDS_SETTINGS, "needs_settings"), (LATER_SETTINGS, "later_settings")],
+    ids=["repointed", "loads-code-looking-for-the-layer"],
+)
 def test_a_failure_the_change_only_repointed_imports_for_is_not_imported_again(
-    repos: Repos, mode: tuple[str, ...]
+    repos: Repos, mode: tuple[str, ...], files: dict[str, str], module: str
 ) -> None:
-    root = repo(repos, "settings", NEEDS_SETTINGS)
+    """Also when the failure loaded a module whose functions could find the layer by its name
+    and called none of them (``later_settings``; while the whole module counted, it went back
+    to an import with the change undone)."""
+    root = repo(repos, "settings", files)
     run = run_retire(root, "--deprecated", "--write", *mode)
     output = text(run)
     assert run.returncode == 0, output
     assert not (root / "src/inventory/compat.py").exists()
     failure = "RuntimeError: settings are not configured"
-    proven = f"pre-existing: inventory.needs_settings fails the same way with the change undone (it reached only repointed imports): {failure}"  # noqa: E501
-    again = f"pre-existing: inventory.needs_settings did not import before the change either: {failure}"  # noqa: E501
-    assert (proven in output) is shortcut(), output
-    assert (again in output) is not shortcut(), output
-
-
-def test_a_failure_that_loaded_code_looking_for_the_layer_but_never_ran_it_is_proven(
-    repos: Repos, mode: tuple[str, ...]
-) -> None:
-    """The failure loaded a module whose functions could find the layer by its name, and called
-    none of them: its own import proves it failed so before the change (while the whole module
-    counted, it went back to an import with the change undone)."""
-    root = repo(repos, "later", LATER_SETTINGS)
-    run = run_retire(root, "--deprecated", "--write", *mode)
-    output = text(run)
-    assert run.returncode == 0, output
-    failure = "RuntimeError: settings are not configured"
-    proven = f"pre-existing: inventory.later_settings fails the same way with the change undone (it reached only repointed imports): {failure}"  # noqa: E501
-    again = f"pre-existing: inventory.later_settings did not import before the change either: {failure}"  # noqa: E501
+    proven = f"pre-existing: inventory.{module} fails the same way with the change undone (it reached only repointed imports): {failure}"  # noqa: E501
+    again = f"pre-existing: inventory.{module} did not import before the change either: {failure}"
     assert (proven in output) is shortcut(), output
     assert (again in output) is not shortcut(), output
 
