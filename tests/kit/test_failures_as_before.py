@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from kit_helpers import Repos, Run, files_under, run_retire, write_tree
 from shimkit.analysis import scan
-from shimkit.analysis.undone import Repointed, undone_side
+from shimkit.analysis.undone import Repointed, UndoneSide, undone_side
 
 pytestmark = pytest.mark.slow
 
@@ -311,6 +311,24 @@ def test_only_changes_that_repoint_imports_of_a_plain_layer_are_described(tmp_pa
     }
 
 
+def retired_compat(tmp_path: Path, files: dict[str, str]) -> UndoneSide:
+    """The change that retires ``inventory.compat`` (``counter`` repointed) in a tree that also
+    holds ``files``, as the child sees it."""
+    before = write_tree(tmp_path / "before", {**BASE, **files})
+    after_files = {**BASE, **files}
+    after_files["src/inventory/counter.py"] = (
+        "from inventory.stock import on_hand\n\nCOUNT = on_hand('bolt')\n"
+    )
+    del after_files["src/inventory/compat.py"]
+    after = write_tree(tmp_path / "after", after_files)
+    return undone_side(
+        scan(before, "src"),
+        scan(after, "src"),
+        ["inventory.counter", "inventory.compat"],
+        ["inventory.compat"],
+    )
+
+
 def test_modules_that_could_find_a_layer_by_its_name_are_known(tmp_path: Path) -> None:
     """Code that reads ``sys.modules`` as a whole or ``sys``'s namespace, or holds a string with
     the layer's name in it, could tell the layer was loaded: the child cannot watch it, so an
@@ -331,19 +349,7 @@ def test_modules_that_could_find_a_layer_by_its_name_are_known(tmp_path: Path) -
         "src/inventory/reads_sys.py": "import sys\n\nM = vars(sys)['modules']\n",
         "src/inventory/aliases.py": "import sys as system\n\nM = getattr(system, 'modules')\n",
     }
-    before = write_tree(tmp_path / "before", {**BASE, **by_key, **seeking})
-    after_files = {**BASE, **by_key, **seeking}
-    after_files["src/inventory/counter.py"] = (
-        "from inventory.stock import on_hand\n\nCOUNT = on_hand('bolt')\n"
-    )
-    del after_files["src/inventory/compat.py"]
-    after = write_tree(tmp_path / "after", after_files)
-    side = undone_side(
-        scan(before, "src"),
-        scan(after, "src"),
-        ["inventory.counter", "inventory.compat"],
-        ["inventory.compat"],
-    )
+    side = retired_compat(tmp_path, {**by_key, **seeking})
     expected = {"inventory." + Path(path).stem for path in seeking}
     assert side.seekers == expected
 
@@ -388,20 +394,7 @@ def test_code_looking_for_a_layer_is_known_by_the_function_whose_body_holds_it(
             'def on_hand():\n    """What inventory.compat gave."""\n    return 1\n'
         ),
     }
-    files = {**BASE, **in_functions, **whole}
-    before = write_tree(tmp_path / "before", files)
-    after_files = dict(files)
-    after_files["src/inventory/counter.py"] = (
-        "from inventory.stock import on_hand\n\nCOUNT = on_hand('bolt')\n"
-    )
-    del after_files["src/inventory/compat.py"]
-    after = write_tree(tmp_path / "after", after_files)
-    side = undone_side(
-        scan(before, "src"),
-        scan(after, "src"),
-        ["inventory.counter", "inventory.compat"],
-        ["inventory.compat"],
-    )
+    side = retired_compat(tmp_path, {**in_functions, **whole})
     assert side.seekers == {"inventory." + Path(path).stem for path in whole}
     assert side.seeking == {
         "inventory.in_function": ((4, 0),),
