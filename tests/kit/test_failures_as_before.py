@@ -12,11 +12,15 @@ tests run ``retire_shims.py`` as a user does, on a real git repository.
 
 from __future__ import annotations
 
+import json
 import os
+import py_compile
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from kit_helpers import Repos, Run, files_under, run_retire, write_tree
+from kit_helpers import SCRIPTS, Repos, Run, files_under, run_retire, write_tree
 from shimkit.analysis import scan
 from shimkit.analysis.undone import Repointed, UndoneSide, undone_side
 
@@ -402,3 +406,44 @@ def test_code_looking_for_a_layer_is_known_by_the_function_whose_body_holds_it(
         "inventory.nested": ((5, 4),),
         "inventory.two": ((1, 0), (5, 0)),
     }
+
+
+@pytest.mark.parametrize("how", ["marked", "bytecode-cache", "exec"])
+def test_code_looking_for_the_layer_that_runs_unmarked_refuses_the_proof(
+    tmp_path: Path, how: str
+) -> None:
+    """The child gives the import system its marked code of a module whose functions could
+    find the layer by its name; that module's code run otherwise (from a bytecode cache the
+    tree holds, or its text read and run by the project) counts as all of it run."""
+    calls = {
+        "bytecode-cache": CALLED["src/inventory/calls.py"],
+        "marked": CALLED["src/inventory/calls.py"],
+        "exec": (
+            "import inventory.counter\nimport inventory.looks\n\n"
+            "SPACE = {}\nexec(open(inventory.looks.__file__).read(), SPACE)\n"
+            "raise RuntimeError('settings are not configured')\n"
+        ),
+    }[how]
+    files = {"src/inventory/looks.py": LOOKS, "src/inventory/calls.py": calls}
+    side = retired_compat(tmp_path, files)
+    assert side.seeking == {"inventory.looks": ((4, 0),)}
+    src = tmp_path / "after" / "src"
+    if how == "bytecode-cache":
+        py_compile.compile(str(src / "inventory/looks.py"), doraise=True)
+    command = [
+        sys.executable, "-P", str(SCRIPTS / "shimkit/verify/smoke_child.py"), "fresh",
+        "inventory.calls", str(src), "[]", '["inventory.counter", "inventory.compat"]',
+        json.dumps(side.to_json()),
+    ]  # fmt: skip
+    environment = {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        command, cwd=tmp_path / "after", env=environment, capture_output=True, text=True
+    )
+    record = json.loads(done.stdout.rpartition("@@shimkit-smoke@@")[2])
+    assert record["outcome"] == "import-error", record
+    assert record["undone"] == {
+        "marked": "ran inventory.looks.layer_loaded (line 4), which could look a shim up by "
+        "its name",
+        "bytecode-cache": "ran or read inventory.looks's code unmarked (exec)",
+        "exec": "ran or read inventory.looks's code unmarked (open)",
+    }[how]

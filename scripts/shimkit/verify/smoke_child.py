@@ -328,9 +328,10 @@ class _Seeking:
     of them ran none of that code. The modules' code is compiled once by the process that
     installs this (the server: its children inherit it) and given to the import system for the
     same bytes at the same path and optimization level; code of those files that runs otherwise
-    (a bytecode cache, another loader, ``exec``, a code object compiled, made or replaced) counts
-    as all of it run. A module that cannot be marked so (the functions not found, a compilation
-    that warns) is left to the rule for the whole module (``_Undone.seekers``)."""
+    (a bytecode cache, another loader, ``exec``, a code object compiled, made or replaced), or
+    their text read other than by the import system, counts as all of it run. A module that
+    cannot be marked so (the functions not found, a compilation that warns) is left to the rule
+    for the whole module (``_Undone.seekers``)."""
 
     paths: ClassVar[dict[str, str]] = {}  # the file, as the import system names it -> module
     compiled: ClassVar[dict[str, tuple[bytes, Any]]] = {}  # that file -> (its bytes, marked code)
@@ -426,12 +427,16 @@ class _Seeking:
                 return
         elif event in ("compile", "code.__new__"):
             filename = args[1]
+        elif event == "open" and isinstance(args[0], (str, bytes)):
+            filename = os.fsdecode(args[0])  # its text, read as data, could be run under any name
+            if _by_the_import_system():
+                return
         else:
             return
         if isinstance(filename, str) and os.path.basename(filename) in cls.names:
             module = cls.module_of(filename)
             if module is not None and not cls.unmarked:
-                cls.unmarked = f"ran {module}'s code unmarked ({event})"
+                cls.unmarked = f"ran or read {module}'s code unmarked ({event})"
 
     @classmethod
     def module_of(cls, filename: str) -> str | None:
