@@ -334,6 +334,7 @@ class _Seeking:
     for the whole module (``_Undone.seekers``)."""
 
     paths: ClassVar[dict[str, str]] = {}  # the file, as the import system names it -> module
+    real: ClassVar[dict[str, str]] = {}  # the same by real path
     compiled: ClassVar[dict[str, tuple[bytes, Any]]] = {}  # that file -> (its bytes, marked code)
     codes: ClassVar[set[int]] = set()  # the marked code objects (kept alive by ``compiled``)
     names: ClassVar[frozenset[str]] = frozenset()  # the files' base names: the audit's quick test
@@ -352,6 +353,7 @@ class _Seeking:
             if path is None or not cls.mark(module, path, at):
                 whole.add(module)
         if cls.compiled:
+            cls.real = {os.path.realpath(path): module for path, module in cls.paths.items()}
             cls.names = frozenset(os.path.basename(path) for path in cls.compiled)
             cls.original = importlib.machinery.SourceFileLoader.source_to_code
             loader: Any = importlib.machinery.SourceFileLoader
@@ -440,8 +442,8 @@ class _Seeking:
 
     @classmethod
     def module_of(cls, filename: str) -> str | None:
-        real = os.path.realpath(filename)
-        return next((m for p, m in cls.paths.items() if os.path.realpath(p) == real), None)
+        module = cls.paths.get(filename)
+        return module if module is not None else cls.real.get(os.path.realpath(filename))
 
     @classmethod
     def verdict(cls) -> str:
