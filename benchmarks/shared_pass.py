@@ -53,6 +53,7 @@ child = load("_shimkit_smoke_child", request["child"])
 # vouched failures reached a changed module (imported alone after the pass)
 def why(pass_, done):
     counts = {}
+    blocked = {}  # (module written into, top import that wrote) -> readers it kept out
     def count(reason):
         counts[reason] = counts.get(reason, 0) + 1
     pass_.find_cycles()
@@ -69,12 +70,18 @@ def why(pass_, done):
             count(f"{kind}: its closure warned, peeked or changed process state")
         elif any(not pass_.writers.get(n, set()) <= closure | {module} for n in closure):
             count(f"{kind}: its closure was written by an import outside it")
+            for name in closure:  # who wrote into what, for the biggest classes
+                for writer in pass_.writers.get(name, set()) - closure - {module}:
+                    blocked.setdefault((name, writer), set()).add(module)
         else:
             entered_twice = any(
                 not closure.isdisjoint(c) and pass_.entry(c) is None for c in pass_.cycles
             )
             count(f"{kind}: " + ("a cycle of its closure was entered twice" if entered_twice
                                  else "a cycle of its closure was entered by another module"))
+    top = sorted(blocked.items(), key=lambda item: -len(item[1]))[:25]
+    for (name, writer), readers in top:
+        counts[f"  written: {name} by {writer}"] = len(readers)
     return counts
 
 shared = load("_shimkit_smoke_shared", request["shared"])
@@ -102,6 +109,7 @@ seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
 result = {"seconds": seconds, "cpu": cpu, "vouched": sum(vouched), "again": len(again[0])}
 if request["why"]:
     result["why"] = why(passes[0], done)
+    result["order"] = again[0]
 sys.__stdout__.write(json.dumps(result))
 sys.__stdout__.flush()
 os._exit(0)
@@ -135,14 +143,29 @@ def _changed(src_dir: Path, before: Path, modules: list[str]) -> list[str]:
     return changed
 
 
-def _print_why(root: Path, modules: list[str], result: Mapping[str, Any]) -> None:
+def _print_why(label: str, modules: list[str], result: Mapping[str, Any]) -> None:
     load = os.getloadavg()
     print(
-        f"{root.name}: {len(modules)} modules in {result['seconds']:.1f} s "
-        f"({result['cpu']:.1f} s CPU), load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+        f"{label}: {len(modules)} modules in {result['seconds']:.1f} s "
+        f"({result['cpu']:.1f} s CPU), vouched for {result['vouched']}, "
+        f"load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
-    for reason, count in sorted(result["why"].items(), key=lambda item: -item[1]):
+    # the reasons first, then the writes behind the biggest one (indented)
+    for reason, count in sorted(result["why"].items(), key=lambda i: (i[0][:1] == " ", -i[1])):
         print(f"  {count:5d}  {reason}")
+
+
+def _print_passes(root: Path, src_dir: Path, request: dict[str, object], passes: int) -> None:
+    """The first pass, then each pass of its own over what the last one left (as
+    ``smoke_child._shared_passes`` runs them), each with why it did not vouch."""
+    modules = list(request["modules"])  # type: ignore[call-overload]
+    for number in range(1, passes + 1):
+        result = _one_pass(root, src_dir, VERIFY / "smoke_shared.py", request)
+        _print_why(f"{root.name}, pass {number}", modules, result)
+        modules = [str(module) for module in result["order"]]
+        if not modules:
+            return
+        request = {**request, "modules": modules}
 
 
 def main() -> None:
@@ -157,6 +180,9 @@ def main() -> None:
         "--why",
         action="store_true",
         help="once, with this checkout's rules: why each module was not vouched for",
+    )
+    parser.add_argument(
+        "--passes", type=int, default=1, help="with --why: the passes to run, the first included"
     )
     parser.add_argument(
         "--changed-from",
@@ -184,7 +210,7 @@ def main() -> None:
         "why": args.why,
     }
     if args.why:
-        _print_why(root, modules, _one_pass(root, src_dir, VERIFY / "smoke_shared.py", request))
+        _print_passes(root, src_dir, request, args.passes)
         return
     old = subprocess.run(
         ["git", "-C", str(REPO), "show", f"{args.baseline}:scripts/shimkit/verify/smoke_shared.py"],

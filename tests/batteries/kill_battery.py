@@ -219,8 +219,18 @@ def leftovers(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in found)
 
 
+# where the kit keeps scratch folders for a temp dir: the temp dir, and its folder in memory
+_BASES = "from shimkit.system.scratch import scratch_bases; print(*scratch_bases(), sep='\\0')"
+
+
 def working_copies(temp: Path) -> list[str]:
-    return sorted(p.name for p in temp.iterdir() if p.name.startswith("shimkit-"))
+    """The kit's scratch folders left for ``temp``, in it or in its folder in memory."""
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(SCRIPTS)}
+    listed = subprocess.run(
+        [sys.executable, "-c", _BASES], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip("\n")
+    bases = [Path(base) for base in listed.split("\0")]
+    return sorted(p.name for base in bases for p in base.iterdir() if p.name.startswith("shimkit-"))
 
 
 def processes_of(case: str) -> list[int]:

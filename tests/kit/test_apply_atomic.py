@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -168,8 +169,11 @@ def test_rename_failure_midway_rolls_back_replaced_files(tmp_path: Path, durable
 
 @pytest.mark.parametrize("durable", [True, False], ids=["durable", "working-copy"])
 def test_delete_failure_rolls_back_writes(tmp_path: Path, durable: bool) -> None:
+    """A deleted file comes back with its mode (a working copy is written in place: its file
+    is made again)."""
     root = _tree(tmp_path)
     (root / "pkg" / "gone.py").write_bytes(b"g\n")
+    os.chmod(root / "pkg" / "old.py", 0o600)
     before = _snapshot(root)
     changes = ChangeSet(
         (
@@ -214,3 +218,39 @@ def test_a_backup_keeps_the_old_bytes_after_the_file_is_replaced(
         assert source.read_bytes() == b"new = 2\n"
     finally:
         backup.unlink(missing_ok=True)
+
+
+def _copy_changes() -> ChangeSet:
+    return ChangeSet(
+        (
+            FileChange("pkg/a.py", "import x\r\nprint(x)\r\n", "rewritten\r\n"),
+            FileChange("pkg/new/deeper/c.py", None, "c = 'é'\n", encoding="latin-1"),
+            FileChange("pkg/b.py", "b = 1\n", "b = 2\n"),
+            FileChange("pkg/old.py", "old = 1\n", None),
+        )
+    )
+
+
+def test_a_working_copy_written_in_place_ends_as_the_journaled_write_ends(
+    tmp_path: Path,
+) -> None:
+    """A working copy (not durable) is written in place, without journal, backups or
+    temporary files: the same bytes, modes and folders as the journaled write of the plain path
+    (every shortcut off), and undone as whole."""
+    from shimkit.domain import shortcuts
+
+    trees = {}
+    for name in ("in-place", "journaled"):
+        root = _tree(tmp_path / name)
+        os.chmod(root / "pkg" / "b.py", 0o600)
+        with contextlib.ExitStack() as stack:
+            if name == "journaled":
+                stack.enter_context(shortcuts.switched_off())
+            before = _snapshot(root)
+            apply_changes(root, _copy_changes(), durable=False)
+            trees[name] = _snapshot(root)
+            apply_changes(root, _copy_changes().undone(), durable=False)
+            assert _snapshot(root) == {**before, "pkg/new/": (b"", 0), "pkg/new/deeper/": (b"", 0)}
+    assert trees["in-place"] == trees["journaled"]
+    assert trees["in-place"]["pkg/b.py"] == (b"b = 2\n", 0o600)
+    assert trees["in-place"]["pkg/new/deeper/c.py"][0] == "c = 'é'\n".encode("latin-1")

@@ -338,6 +338,10 @@ SHARED_STATE = {
     "src/app/env/a_pollutes.py": "import os\nos.environ['SHIMKIT_PLANTED'] = '1'\n",
     "src/app/env/needs.py": "import os\nVALUE = os.environ['SHIMKIT_PLANTED']\n",
     "src/app/env/a_moves.py": "import os\nos.chdir(os.path.dirname(__file__))\n",
+    # the environment's mapping replaced by a plain dict of the same variables: a module that
+    # uses the mapping's own methods fails after it only
+    "src/app/env/a_replaces.py": "import os\nos.environ = dict(os.environ)\n",
+    "src/app/env/needs_mapping.py": "import os\nVALUE = os.environ.encodekey('PATH')\n",
     "src/app/env/opens_relative.py": "open('src/app/__init__.py').close()\n",
     # imports a module that warns: it warns on its own too
     "src/app/uses_warns.py": "from app.core import warns\n",
@@ -409,6 +413,7 @@ def test_the_one_interpreter_gives_every_module_its_own_record_whatever_the_orde
     assert outcomes["app.reg.needs"] is SmokeOutcome.IMPORT_ERROR
     assert outcomes["app.reads"] is outcomes["app.reads_half"] is SmokeOutcome.IMPORT_ERROR
     assert outcomes["app.env.needs"] is SmokeOutcome.IMPORT_ERROR
+    assert outcomes["app.env.needs_mapping"] is SmokeOutcome.OK
     assert outcomes["app.env.opens_relative"] is SmokeOutcome.OK
     assert outcomes["app.uses_warns"] is SmokeOutcome.DEPRECATION
     assert outcomes["app.settled.inner"] is outcomes["app.core.zz_bootstrap"] is SmokeOutcome.OK

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from kit_helpers import SCRIPTS, Repos, quick_kit
+from shimkit.system.scratch import scratch_bases
 from test_retire_shims import TIMEOUT, new_repo, retire, snapshot
 
 from tests.batteries.kill_battery import main as kill_battery
@@ -39,6 +40,11 @@ def test_a_killed_run_is_finished_or_undone_by_the_next(tmp_path: Path, script: 
     assert f"kills {kills}," in report, report
 
 
+def copies(temp: Path, pattern: str) -> list[Path]:
+    """What matches ``pattern`` where runs with the temp dir ``temp`` keep scratch folders."""
+    return [found for base in scratch_bases(temp) for found in base.glob(pattern)]
+
+
 def test_a_retirement_killed_while_verifying_leaves_the_tree_as_it_was(
     repos: Repos, tmp_path: Path
 ) -> None:
@@ -52,7 +58,7 @@ def test_a_retirement_killed_while_verifying_leaves_the_tree_as_it_was(
     try:
         deadline = time.monotonic() + TIMEOUT
         # the working copy holds the change: verification is running on it
-        while kit.poll() is None and not list(tmp_path.glob("*working-copy*/*/CHANGELOG.md")):
+        while kit.poll() is None and not copies(tmp_path, "*working-copy*/*/CHANGELOG.md"):
             assert time.monotonic() < deadline
             time.sleep(0.02)
     finally:
@@ -63,7 +69,7 @@ def test_a_retirement_killed_while_verifying_leaves_the_tree_as_it_was(
     again = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "verification passed" in again.stdout
-    assert not list(tmp_path.glob("*working-copy*")), "the dead run's copy was removed"
+    assert not copies(tmp_path, "*working-copy*"), "the dead run's copy was removed"
     assert "nothing to do" in retire(repos, root, "--deprecated", "--write").stdout
 
 

@@ -89,14 +89,13 @@ class Git(Protocol):
 
 
 class FileSystem(Protocol):
-    def copy_tree(self, source: Path, destination: Path, left_out: Collection[str]) -> None:
-        """Copy ``source`` to ``destination`` (symlinks as links), folders named in ``left_out``
-        left out."""
-        ...
-
-    def remove_tree(self, path: Path) -> None:
-        """Remove ``path`` (a folder in the temp dir) and all below it, as far as it can: maybe
-        after this returns, in a process of its own that owns it meanwhile."""
+    def scratch_copy(
+        self, purpose: str, source: Path, left_out: Collection[str]
+    ) -> AbstractContextManager[Path]:
+        """A copy of ``source`` (named as it; symlinks as links, modes and times kept, folders
+        and files named in ``left_out`` left out) in a fresh temporary folder this process
+        owns (maybe in memory); removed on leaving, maybe after, by a process of its own that
+        owns it meanwhile."""
         ...
 
     def scratch_dir(self, purpose: str) -> AbstractContextManager[Path]:

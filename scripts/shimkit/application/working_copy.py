@@ -4,7 +4,7 @@ byte of the user's tree is written."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
@@ -22,13 +22,14 @@ def working_copy(workspace: Workspace) -> Iterator[Workspace]:
     repository of its own, in a temporary folder this process owns: removed on leaving, and by
     the next run if this one is killed."""
     files, git = ports().files, ports().git
-    with files.scratch_dir("working-copy") as temp:
-        copy = temp / workspace.root.name
+    with ExitStack() as held:
         with timed(WORKING_COPY):
-            files.copy_tree(workspace.root, copy, left_out=_NOT_COPIED)
+            copy = held.enter_context(
+                files.scratch_copy("working-copy", workspace.root, left_out=_NOT_COPIED)
+            )
             git.snapshot(copy, "shimkit: the tree before this run", workspace.repository)
         try:
             yield Workspace(copy, workspace.src, workspace.plan, origin=workspace.repository)
         finally:
-            with timed(WORKING_COPY):  # removing a large copy takes as long as making it
-                files.remove_tree(copy)
+            with timed(WORKING_COPY):  # handing the copy to its removal
+                held.close()

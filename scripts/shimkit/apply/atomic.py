@@ -6,10 +6,17 @@ beside its target (mode kept); flush them all to disk at once; rename them into 
 delete, with stop signals held back; remove the journal. A failure, or an interruption, before
 the last rename puts every file back; a run killed at any moment is finished or undone by the
 next one (``journal.recover``).
+
+A working copy (``durable`` False) is written in place instead, with the speed shortcuts on: a
+crash or a kill throws the whole copy away (the next run removes it), nobody reads it while it
+is written, and this process holds the old bytes to put back what a failed write changed; the
+journal, backups, temporary files and renames would buy it nothing. The files are the same
+either way (bytes, modes); ``SHIMKIT_NO_SHORTCUTS=1`` writes a copy as the user's tree is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -18,6 +25,7 @@ from pathlib import Path
 
 from shimkit.apply.errors import ApplyError
 from shimkit.apply.journal import Entry, Journal, Place, close, roll_back
+from shimkit.domain import shortcuts
 from shimkit.domain.model import ChangeSet, FileChange
 from shimkit.domain.phases import WRITE, timed
 from shimkit.system.files import (
@@ -213,6 +221,9 @@ def apply_changes(
         return
     # writes first, deletions last: a reader never sees a module gone before its importers moved
     plans.sort(key=lambda plan: plan.new is None)
+    if not durable and shortcuts.enabled():
+        _write_in_place(root, plans)
+        return
     place = Place.of(root)
     journal = _journal(root, plans, verified)
     committed = False
@@ -240,3 +251,47 @@ def apply_changes(
             raise ApplyError(f"cannot write the change set: {reason(error)}") from None
         raise
     close(place, journal, rolled_back=False, renamed=True)
+
+
+def _put(plan: _Planned, data: bytes | None, mode: int | None = None) -> None:
+    """``plan``'s file holding ``data`` (None: no file), written in place, given ``mode`` when
+    not None; raises OSError."""
+    if data is None:
+        plan.target.unlink(missing_ok=True)
+        return
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    if plan.original is None:
+        flags |= os.O_EXCL  # a new file gets what create_temp gives it: 0o666 under the umask
+    handle = os.open(plan.target, flags, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+        if mode is not None:
+            os.fchmod(handle, mode)
+    finally:
+        os.close(handle)
+
+
+def _write_in_place(root: Path, plans: list[_Planned]) -> None:
+    """Write a working copy's files in place (see the module's docstring): all of them, or,
+    on a failure, none (what was written is put back, the folders made are removed)."""
+    created = [root / folder for folder in _missing_dirs(root, plans)]
+    done: list[_Planned] = []
+    try:
+        for folder in created:
+            folder.mkdir()
+        for plan in plans:
+            done.append(plan)
+            _put(plan, plan.new)
+    except OSError as error:
+        for plan in reversed(done):
+            with contextlib.suppress(OSError):
+                _put(plan, plan.original, plan.mode)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if not done:
+            raise ApplyError(f"cannot write the change set: {reason(error)}") from None
+        verb = "delete" if done[-1].new is None else "write"
+        raise ApplyError(f"cannot {verb} {done[-1].change.path}: {reason(error)}") from None

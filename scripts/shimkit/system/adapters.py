@@ -12,7 +12,8 @@ from shimkit.domain.model import BranchWork
 from shimkit.domain.step_commit import StepCommit
 from shimkit.system import git, git_history
 from shimkit.system.git_content import content_ids
-from shimkit.system.scratch import discard_tree, remove_orphaned_scratch, scratch_dir
+from shimkit.system.scratch import remove_orphaned_scratch, scratch_dir
+from shimkit.system.tree_copy import scratch_copy
 
 
 class LocalGit:
@@ -50,13 +51,10 @@ class LocalGit:
 
 
 class LocalFileSystem:
-    def copy_tree(self, source: Path, destination: Path, left_out: Collection[str]) -> None:
-        shutil.copytree(
-            source, destination, symlinks=True, ignore=shutil.ignore_patterns(*left_out)
-        )
-
-    def remove_tree(self, path: Path) -> None:
-        discard_tree(path)
+    def scratch_copy(
+        self, purpose: str, source: Path, left_out: Collection[str]
+    ) -> AbstractContextManager[Path]:
+        return scratch_copy(purpose, source, left_out)
 
     def scratch_dir(self, purpose: str) -> AbstractContextManager[Path]:
         return scratch_dir(purpose)

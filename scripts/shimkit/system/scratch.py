@@ -7,6 +7,11 @@ folder can be handed to a process of its own to remove (``discard_tree``): the r
 for tens of thousands of unlinks, and the folder, moved into that process's own scratch folder,
 is never taken for a killed run's.
 
+A scratch folder can be asked for in memory (``memory_base``): in a folder of its own on
+``/dev/shm`` (Linux's file system in memory) that stands for the temp dir, so that runs with
+different temp dirs never see each other's folders there; the folders in it are owned, found and
+removed as those in the temp dir are.
+
 Run as a script (``scratch.py discard PATH BASE [prune]``, standard library only) it is that
 process.
 """
@@ -14,9 +19,11 @@ process.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -27,13 +34,18 @@ from pathlib import Path
 __all__ = [
     "discard_tree",
     "is_owned_name",
+    "memory_base",
+    "memory_room",
+    "new_scratch",
     "orphaned_scratch",
     "process_start",
     "remove_orphaned_scratch",
+    "scratch_bases",
     "scratch_dir",
 ]
 
 PREFIX = "shimkit-"
+MEMORY_MOUNT = Path("/dev/shm")
 _OWNED = re.compile(rf"^{PREFIX}(?P<purpose>[a-z][a-z-]*?)-(?P<pid>\d+)-(?P<start>\d+)-")
 
 
@@ -61,11 +73,71 @@ def _alive(pid: int, start: int) -> bool:
     return start == 0 or process_start(pid) in (0, start)
 
 
+def _is_memory_mount(path: Path) -> bool:
+    try:
+        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as mounts:
+            return any(
+                fields[1:3] == [str(path), "tmpfs"] for fields in (line.split() for line in mounts)
+            )
+    except OSError:
+        return False
+
+
+def memory_base(create: bool = False, temp: Path | None = None) -> Path | None:
+    """The folder in memory that stands for the temp dir ``temp`` (default: this process's),
+    ``/dev/shm/shimkit.UID.TAG`` with TAG from the temp dir's path, made when ``create``; None
+    where there is none: no file system in memory at ``/dev/shm``, or the name held by
+    something this user does not own alone."""
+    if not _is_memory_mount(MEMORY_MOUNT) or not os.access(MEMORY_MOUNT, os.W_OK | os.X_OK):
+        return None
+    temp_dir = os.path.realpath(tempfile.gettempdir() if temp is None else temp)
+    tag = hashlib.sha256(os.fsencode(temp_dir)).hexdigest()[:16]
+    base = MEMORY_MOUNT / f"shimkit.{os.getuid()}.{tag}"
+    if create:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(base, 0o700)
+    try:
+        status = os.lstat(base)
+    except OSError:
+        return None
+    # a shared folder: one another user made (or a link) must not receive the run's files
+    owned = status.st_uid == os.getuid() and not stat.S_IMODE(status.st_mode) & 0o077
+    return base if stat.S_ISDIR(status.st_mode) and owned else None
+
+
+def memory_room(base: Path) -> int:
+    """The bytes a file system in memory at ``base`` can take now: its free space, and no more
+    than the memory the system has available (0 where either cannot be told)."""
+    try:
+        status = os.statvfs(base)
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            available = next(
+                int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemAvailable:")
+            )
+    except (OSError, StopIteration, ValueError, IndexError):
+        return 0
+    return min(status.f_bavail * status.f_frsize, available)
+
+
+def scratch_bases(temp: Path | None = None) -> list[Path]:
+    """Where the kit's scratch folders for the temp dir ``temp`` (default: this process's) can
+    be: the temp dir, and its folder in memory when there is one."""
+    memory = memory_base(temp=temp)
+    temp_dir = Path(tempfile.gettempdir()) if temp is None else temp
+    return [temp_dir, *([memory] if memory is not None else [])]
+
+
+def new_scratch(purpose: str, base: Path | None = None) -> Path:
+    """A fresh folder in ``base`` (default: the temp dir), owned by this process: the caller
+    removes it."""
+    pid = os.getpid()
+    return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{purpose}-{pid}-{process_start(pid)}-", dir=base))
+
+
 @contextmanager
 def scratch_dir(purpose: str) -> Iterator[Path]:
     """A fresh folder in the temp dir, owned by this process; removed when the block ends."""
-    pid = os.getpid()
-    path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{purpose}-{pid}-{process_start(pid)}-"))
+    path = new_scratch(purpose)
     try:
         yield path
     finally:
@@ -73,25 +145,31 @@ def scratch_dir(purpose: str) -> Iterator[Path]:
 
 
 def orphaned_scratch(base: Path | None = None) -> list[Path]:
-    """The kit's temporary folders in ``base`` (default: the temp dir) whose owner is dead."""
-    base = Path(tempfile.gettempdir()) if base is None else base
-    try:
-        names = sorted(os.listdir(base))
-    except OSError:
-        return []
+    """The kit's temporary folders in ``base`` (default: the temp dir and its folder in memory)
+    whose owner is dead."""
     found: list[Path] = []
-    for name in names:
-        match = _OWNED.match(name)
-        if match and not _alive(int(match["pid"]), int(match["start"])):
-            found.append(base / name)
+    for folder in scratch_bases() if base is None else [base]:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            match = _OWNED.match(name)
+            if match and not _alive(int(match["pid"]), int(match["start"])):
+                found.append(folder / name)
     return found
 
 
 def remove_orphaned_scratch(base: Path | None = None) -> list[Path]:
-    """Remove every folder :func:`orphaned_scratch` finds; return them."""
+    """Remove every folder :func:`orphaned_scratch` finds (and the temp dir's folder in memory
+    when that leaves it empty); return them."""
     removed = orphaned_scratch(base)
     for path in removed:
         shutil.rmtree(path, ignore_errors=True)
+    memory = memory_base() if base is None else None
+    if memory is not None:
+        with contextlib.suppress(OSError):
+            os.rmdir(memory)  # only when empty
     return removed
 
 

@@ -256,7 +256,9 @@ class _SharedPass:
             if name == self.last:
                 break
             added.add(name)
-        if len(modules) != self.size + len(added) or not added.isdisjoint(self.known):
+        # the dict's keys view walks the smaller side; a set's ``isdisjoint`` walked every
+        # module known, at every import
+        if len(modules) != self.size + len(added) or not self.known.keys().isdisjoint(added):
             return None
         return {name for name in added if self.project(name)}
 
@@ -334,6 +336,8 @@ class _SharedPass:
         if module is None:
             return None
         namespace = vars(module)
+        # revealed or not, a module without a guard prints the same: one print serves both
+        revealed = revealed and name in self.guarded
         # when the namespace holds what it held, only the sizes and the submodule tests the last
         # print rests on can have changed
         objects = _contents(namespace)
@@ -962,29 +966,49 @@ def _cycles(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
 def _process_state() -> tuple[Any, ...]:
     return (
         os.getcwd(),
-        dict(os.environ),
+        _environment(),
         list(sys.path),
         # what builtins holds, compared by identity (``id`` is an audited event: slow)
         (tuple(vars(builtins)), tuple(vars(builtins).values())),
     )
 
 
+def _environment() -> tuple[Any, dict[Any, Any], bool]:
+    """``os.environ``, a copy of what it holds, and whether that copy is encoded: a copy of the
+    encoded dict it keeps (``_data``, copied by C code; encoding is one to one, so the copies
+    differ when the variables do) when it is the standard mapping, else of the variables.
+    Taking ``dict(os.environ)`` decoded every variable twice per import: a fifth of the pass's
+    time on a tree of tiny modules."""
+    environ = os.environ
+    data = vars(environ).get("_data") if type(environ) is os._Environ else None
+    if type(data) is dict:
+        return environ, dict(data), True
+    return environ, dict(environ), False
+
+
 def _same_state(state: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
     """Whether two ``_process_state`` are alike (builtins' values by identity: an ``==`` could
     run code)."""
     (names, values), (other_names, other_values) = state[3], other[3]
+    (environ, variables, _), (other_environ, other_variables, _) = state[1], other[1]
     return (
-        state[:3] == other[:3]
+        state[0] == other[0]
+        and environ is other_environ
+        and variables == other_variables
+        and state[2] == other[2]
         and names == other_names
         and all(map(operator.is_, values, other_values))
     )
 
 
 def _restore(state: tuple[Any, ...]) -> None:
-    cwd, environ, path, _ = state
+    cwd, (environ, variables, encoded), path, _ = state
     os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(environ)
+    os.environ = environ  # noqa: B003 -- the mapping itself back, if an import replaced it
+    if encoded:
+        variables = {environ.decodekey(k): environ.decodevalue(v) for k, v in variables.items()}
+    environ.clear()
+    environ.update(variables)
     sys.path[:] = path
 
 

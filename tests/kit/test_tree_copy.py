@@ -1,0 +1,200 @@
+"""The working copy's short copy gives what ``shutil.copytree`` gives, and lives in memory only
+where it fits.
+
+Both copies of one tree of awkward entries (links to files, folders and nothing, modes, empty
+and large files, extended attributes, left-out folders at any depth, a named pipe) are compared
+entry by entry (kind, bytes or link target, mode, times, attributes), by the errors they report,
+and by the tree git commits from them.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from shimkit.domain import shortcuts
+from shimkit.domain.folders import STATE_DIRS, TOOL_DIRS
+from shimkit.system import tree_copy
+from shimkit.system.scratch import memory_base, memory_room, remove_orphaned_scratch, scratch_bases
+from shimkit.system.tree_copy import NoRoom, copy_tree, scratch_copy
+
+LEFT_OUT = (*TOOL_DIRS, *STATE_DIRS)
+
+
+def _awkward_tree(root: Path) -> None:
+    (root / "pkg" / "sub").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "mod.py").write_text("x = 1\n")
+    (root / "pkg" / "big.bin").write_bytes(os.urandom(3 << 20))
+    (root / "pkg" / "sub" / "run.sh").write_text("#!/bin/sh\n")
+    (root / "pkg" / "sub" / "run.sh").chmod(0o755)
+    (root / "pkg" / "sub" / "frozen.py").write_text("y = 2\n")
+    (root / "pkg" / "sub" / "frozen.py").chmod(0o444)
+    (root / "pkg" / "link.py").symlink_to("mod.py")
+    (root / "pkg" / "to_sub").symlink_to("sub")
+    (root / "pkg" / "nowhere").symlink_to("missing.py")
+    for left in ("__pycache__", ".git", "node_modules"):
+        (root / "pkg" / "sub" / left).mkdir()
+        (root / "pkg" / "sub" / left / "x.pyc").write_bytes(b"\0")
+    (root / ".venv").mkdir()
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /\n")
+    old = time.time() - 86_400
+    os.utime(root / "pkg" / "mod.py", (old, old + 0.123456))
+    os.utime(root / "pkg" / "sub", (old, old))
+    try:
+        os.setxattr(root / "pkg" / "mod.py", "user.origin", b"planted")
+    except OSError as error:
+        if error.errno not in (errno.ENOTSUP, errno.EPERM):
+            raise
+
+
+def _entries(root: Path) -> dict[str, tuple[object, ...]]:
+    """Every entry below ``root``: kind, content (or link target), mode, mtime, attributes."""
+    found: dict[str, tuple[object, ...]] = {}
+    for folder, names, files in os.walk(root):
+        for name in [*names, *files]:
+            path = Path(folder, name)
+            status = path.lstat()
+            if stat.S_ISLNK(status.st_mode):
+                content: object = os.readlink(path)
+            elif stat.S_ISREG(status.st_mode):
+                content = path.read_bytes()
+            else:
+                content = None
+            try:
+                attributes = sorted(
+                    (key, os.getxattr(path, key, follow_symlinks=False))
+                    for key in os.listxattr(path, follow_symlinks=False)
+                )
+            except OSError:
+                attributes = []
+            found[str(path.relative_to(root))] = (
+                stat.S_IFMT(status.st_mode),
+                content,
+                stat.S_IMODE(status.st_mode),
+                status.st_mtime_ns,
+                attributes,
+            )
+    return found
+
+
+def _tree_of(root: Path) -> str:
+    def git(*args: str) -> str:
+        env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull}
+        done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, check=True)
+        return done.stdout.decode().strip()
+
+    git("init", "-q")
+    git("add", "-A")
+    return git("write-tree")
+
+
+def test_the_short_copy_gives_what_copytree_gives(tmp_path: Path) -> None:
+    source = tmp_path / "tree"
+    source.mkdir()
+    _awkward_tree(source)
+    plain, short = tmp_path / "plain", tmp_path / "short"
+    shutil.copytree(source, plain, symlinks=True, ignore=shutil.ignore_patterns(*LEFT_OUT))
+    copy_tree(source, short, LEFT_OUT)
+    assert _entries(short) == _entries(plain)
+    assert "pkg/sub/__pycache__" not in _entries(short)
+    assert _tree_of(short) == _tree_of(plain)
+
+
+def test_what_cannot_be_copied_is_reported_as_copytree_reports_it(tmp_path: Path) -> None:
+    source = tmp_path / "tree"
+    (source / "pkg").mkdir(parents=True)
+    (source / "pkg" / "mod.py").write_text("x = 1\n")
+    os.mkfifo(source / "pkg" / "pipe")
+    errors = []
+    for name, copy in (("plain", shutil.copytree), ("short", copy_tree)):
+        with pytest.raises(shutil.Error) as raised:
+            if copy is shutil.copytree:
+                shutil.copytree(source, tmp_path / name, symlinks=True)
+            else:
+                copy_tree(source, tmp_path / name, ())
+        errors.append([(s, d.replace(name, "COPY"), why) for s, d, why in raised.value.args[0]])
+        assert (tmp_path / name / "pkg" / "mod.py").read_text() == "x = 1\n"
+    assert errors[0] == errors[1]
+
+
+def test_a_copy_larger_than_its_room_stops(tmp_path: Path) -> None:
+    source = tmp_path / "tree"
+    source.mkdir()
+    for index in range(5):
+        (source / f"m{index}.py").write_text("x = 1\n")
+    with pytest.raises(NoRoom):
+        copy_tree(source, tmp_path / "small", (), room=4 * 4096)
+    copy_tree(source, tmp_path / "enough", (), room=5 * 4096)
+
+
+def _temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    return temp
+
+
+def _gone(path: Path) -> bool:
+    deadline = time.monotonic() + 60
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not path.exists()
+
+
+def test_a_working_copy_is_in_memory_when_it_fits_else_in_the_temp_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = _temp_dir(tmp_path, monkeypatch)
+    source = tmp_path / "tree"
+    source.mkdir()
+    _awkward_tree(source)
+    plain = tmp_path / "plain"
+    shutil.copytree(source, plain, symlinks=True, ignore=shutil.ignore_patterns(*LEFT_OUT))
+    with scratch_copy("working-copy", source, LEFT_OUT) as copy:
+        memory = memory_base()
+        if memory is None:
+            pytest.skip("no file system in memory at /dev/shm")
+        assert copy.parent.parent == memory and copy.name == "tree"
+        assert _entries(copy) == _entries(plain)
+    assert _gone(copy) and _gone(memory), "the copy and the folder in memory are removed"
+    assert scratch_bases() == [temp]
+
+    room = memory_room
+    monkeypatch.setattr(tree_copy, "memory_room", lambda base: 0)
+    with scratch_copy("working-copy", source, LEFT_OUT) as copy:
+        assert copy.parent.parent == temp, "too large for memory: in the temp dir"
+        assert _entries(copy) == _entries(plain)
+        assert not memory.exists(), "nothing left in memory"
+    assert _gone(copy)
+
+    monkeypatch.setattr(tree_copy, "memory_room", room)
+    with shortcuts.switched_off(), scratch_copy("working-copy", source, LEFT_OUT) as copy:
+        assert copy.parent.parent == temp, "every shortcut off: copytree in the temp dir"
+    assert _gone(copy)
+
+
+def test_a_killed_runs_copy_in_memory_goes_with_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next run removes a dead run's folder in memory, and the folder standing for the temp
+    dir with it once it is empty."""
+    _temp_dir(tmp_path, monkeypatch)
+    memory = memory_base(create=True)
+    if memory is None:
+        pytest.skip("no file system in memory at /dev/shm")
+    pid = subprocess.Popen(["true"]).pid
+    os.waitpid(pid, 0)
+    orphan = memory / f"shimkit-working-copy-{pid}-1-abc"
+    (orphan / "tree").mkdir(parents=True)
+    assert remove_orphaned_scratch() == [orphan]
+    assert not memory.exists()
