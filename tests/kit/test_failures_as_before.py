@@ -12,13 +12,17 @@ tests run ``retire_shims.py`` as a user does, on a real git repository.
 
 from __future__ import annotations
 
+import json
 import os
+import py_compile
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from kit_helpers import Repos, Run, files_under, run_retire, write_tree
+from kit_helpers import SCRIPTS, Repos, Run, files_under, run_retire, write_tree
 from shimkit.analysis import scan
-from shimkit.analysis.undone import Repointed, undone_side
+from shimkit.analysis.undone import Repointed, UndoneSide, undone_side
 
 pytestmark = pytest.mark.slow
 
@@ -55,6 +59,81 @@ BASE = {
 # fails for want of settings after running the changed ``counter``: the same before the change
 NEEDS_SETTINGS = {
     "src/inventory/needs_settings.py": "import inventory.counter\nimport inventory.gate\n"
+}
+# a module whose functions could find the layer by its name, none of them called at import (as
+# Django's autoreload walks ``sys.modules``; like it, a module the change repoints), and a failure
+# that loaded it: the same before too
+LOOKS_LATER = '''\
+import sys
+
+from inventory.compat import on_hand
+
+
+def loaded() -> list[str]:
+    return sorted(sys.modules)
+
+
+class Watcher:
+    def has_layer(self) -> bool:
+        """Whether the deprecated layer is loaded."""
+        return any(name.endswith(".comp" + "at") for name in self.names())
+
+    def names(self) -> list[str]:
+        return list(sys.modules)
+'''
+LATER_SETTINGS = {
+    "src/inventory/looks_later.py": LOOKS_LATER,
+    "src/inventory/later_settings.py": (
+        "import inventory.looks_later\nimport inventory.counter\nimport inventory.gate\n"
+    ),
+}
+# the function that could find the layer by its name, called at import in every way but a
+# module-level read: each of its callers below fails only since the change
+LOOKS = """\
+import sys
+
+
+def layer_loaded() -> bool:
+    return any(name.endswith(".comp" + "at") for name in list(sys.modules))
+
+
+def needs_layer(function):
+    if not layer_loaded():
+        raise RuntimeError("no layer for the decorated function")
+    return function
+"""
+CALLED = {
+    "src/inventory/looks.py": LOOKS,
+    # directly
+    "src/inventory/calls.py": (
+        "import inventory.counter\nfrom inventory.looks import layer_loaded\n\n"
+        "if not layer_loaded():\n    raise RuntimeError('no layer, called directly')\n"
+    ),
+    # through another module, whose function calls it
+    "src/inventory/relay.py": (
+        "from inventory.looks import layer_loaded\n\n\ndef ready():\n    return layer_loaded()\n"
+    ),
+    "src/inventory/through.py": (
+        "import inventory.counter\nimport inventory.relay\n\n"
+        "if not inventory.relay.ready():\n    raise RuntimeError('no layer, through relay')\n"
+    ),
+    # from a class body
+    "src/inventory/in_class.py": (
+        "import inventory.counter\nfrom inventory.looks import layer_loaded\n\n\n"
+        "class Probe:\n    if not layer_loaded():\n"
+        "        raise RuntimeError('no layer, class body')\n"
+    ),
+    # from a comprehension
+    "src/inventory/in_comprehension.py": (
+        "import inventory.counter\nfrom inventory.looks import layer_loaded\n\n"
+        "if not all([check() for check in (layer_loaded,)]):\n"
+        "    raise RuntimeError('no layer, comprehension')\n"
+    ),
+    # from a decorator
+    "src/inventory/decorated.py": (
+        "import inventory.counter\nfrom inventory.looks import needs_layer\n\n\n"
+        "@needs_layer\ndef handler():\n    return 1\n"
+    ),
 }
 REGRESSIONS = {
     # looks the layer up on its package, where ``counter``'s import left it before the change
@@ -121,19 +200,50 @@ def shortcut() -> bool:
     return os.environ.get("SHIMKIT_NO_SHORTCUTS") != "1"
 
 
+@pytest.mark.parametrize(
+    ("files", "module"),
+    [(NEEDS_SETTINGS, "needs_settings"), (LATER_SETTINGS, "later_settings")],
+    ids=["repointed", "loads-code-looking-for-the-layer"],
+)
 def test_a_failure_the_change_only_repointed_imports_for_is_not_imported_again(
-    repos: Repos, mode: tuple[str, ...]
+    repos: Repos, mode: tuple[str, ...], files: dict[str, str], module: str
 ) -> None:
-    root = repo(repos, "settings", NEEDS_SETTINGS)
+    """Also when the failure loaded a module whose functions could find the layer by its name
+    and called none of them (``later_settings``; while the whole module counted, it went back
+    to an import with the change undone)."""
+    root = repo(repos, "settings", files)
     run = run_retire(root, "--deprecated", "--write", *mode)
     output = text(run)
     assert run.returncode == 0, output
     assert not (root / "src/inventory/compat.py").exists()
     failure = "RuntimeError: settings are not configured"
-    proven = f"pre-existing: inventory.needs_settings fails the same way with the change undone (it reached only repointed imports): {failure}"  # noqa: E501
-    again = f"pre-existing: inventory.needs_settings did not import before the change either: {failure}"  # noqa: E501
+    proven = f"pre-existing: inventory.{module} fails the same way with the change undone (it reached only repointed imports): {failure}"  # noqa: E501
+    again = f"pre-existing: inventory.{module} did not import before the change either: {failure}"
     assert (proven in output) is shortcut(), output
     assert (again in output) is not shortcut(), output
+
+
+def test_failures_after_code_looking_for_the_layer_ran_are_regressions(
+    repos: Repos, mode: tuple[str, ...]
+) -> None:
+    """Called at import, directly, through another module, from a class body, a comprehension
+    or a decorator, the function that looks for the layer tells the import apart from the one
+    before the change: each failure is a regression, none proven pre-existing."""
+    root = repo(repos, "called", {**LATER_SETTINGS, **CALLED})
+    before = files_under(root)
+    run = run_retire(root, "--deprecated", "--write", *mode)
+    output = text(run)
+    assert run.returncode == 1, output
+    assert files_under(root) == before
+    for module, how in [
+        ("calls", "called directly"),
+        ("through", "through relay"),
+        ("in_class", "class body"),
+        ("in_comprehension", "comprehension"),
+    ]:
+        assert f"inventory.{module}: RuntimeError: no layer, {how}" in output
+    assert "inventory.decorated: RuntimeError: no layer for the decorated function" in output
+    assert "inventory.later_settings: RuntimeError" not in output  # it failed so before too
 
 
 def test_failures_that_differ_with_the_change_undone_are_regressions(
@@ -205,6 +315,24 @@ def test_only_changes_that_repoint_imports_of_a_plain_layer_are_described(tmp_pa
     }
 
 
+def retired_compat(tmp_path: Path, files: dict[str, str]) -> UndoneSide:
+    """The change that retires ``inventory.compat`` (``counter`` repointed) in a tree that also
+    holds ``files``, as the child sees it."""
+    before = write_tree(tmp_path / "before", {**BASE, **files})
+    after_files = {**BASE, **files}
+    after_files["src/inventory/counter.py"] = (
+        "from inventory.stock import on_hand\n\nCOUNT = on_hand('bolt')\n"
+    )
+    del after_files["src/inventory/compat.py"]
+    after = write_tree(tmp_path / "after", after_files)
+    return undone_side(
+        scan(before, "src"),
+        scan(after, "src"),
+        ["inventory.counter", "inventory.compat"],
+        ["inventory.compat"],
+    )
+
+
 def test_modules_that_could_find_a_layer_by_its_name_are_known(tmp_path: Path) -> None:
     """Code that reads ``sys.modules`` as a whole or ``sys``'s namespace, or holds a string with
     the layer's name in it, could tell the layer was loaded: the child cannot watch it, so an
@@ -225,18 +353,97 @@ def test_modules_that_could_find_a_layer_by_its_name_are_known(tmp_path: Path) -
         "src/inventory/reads_sys.py": "import sys\n\nM = vars(sys)['modules']\n",
         "src/inventory/aliases.py": "import sys as system\n\nM = getattr(system, 'modules')\n",
     }
-    before = write_tree(tmp_path / "before", {**BASE, **by_key, **seeking})
-    after_files = {**BASE, **by_key, **seeking}
-    after_files["src/inventory/counter.py"] = (
-        "from inventory.stock import on_hand\n\nCOUNT = on_hand('bolt')\n"
-    )
-    del after_files["src/inventory/compat.py"]
-    after = write_tree(tmp_path / "after", after_files)
-    side = undone_side(
-        scan(before, "src"),
-        scan(after, "src"),
-        ["inventory.counter", "inventory.compat"],
-        ["inventory.compat"],
-    )
+    side = retired_compat(tmp_path, {**by_key, **seeking})
     expected = {"inventory." + Path(path).stem for path in seeking}
     assert side.seekers == expected
+
+
+def test_code_looking_for_a_layer_is_known_by_the_function_whose_body_holds_it(
+    tmp_path: Path,
+) -> None:
+    """Such code in a function's body runs only when it is called: the ``def`` statement is
+    named (by line and column; the innermost one). A default, a decorator, a lambda, a class
+    body and a function's docstring run, or are there to be read, where the ``def`` or the
+    class statement runs: at module level here, so the whole module counts."""
+    in_functions = {
+        "src/inventory/in_function.py": (
+            "import sys\n\n\ndef loaded():\n    return sorted(sys.modules)\n"
+        ),
+        "src/inventory/in_method.py": (
+            "class Watcher:\n    def names(self):\n        import sys\n\n"
+            "        return list(sys.modules)\n"
+        ),
+        "src/inventory/nested.py": (
+            "import sys\n\n\ndef outer():\n    def inner():\n        return vars(sys)\n\n"
+            "    return inner\n"
+        ),
+        "src/inventory/two.py": (
+            "def first():\n    return 'inventory.compat'\n\n\n"
+            "async def second():\n    from sys import modules\n\n    return modules\n"
+        ),
+    }
+    whole = {
+        "src/inventory/default.py": (
+            "import sys\n\n\ndef loaded(modules=sys.modules):\n    return modules\n"
+        ),
+        "src/inventory/decorator.py": (
+            "import sys\n\n\ndef keep(*args):\n    return lambda f: f\n\n\n"
+            "@keep(sys.modules)\ndef handler():\n    return 1\n"
+        ),
+        "src/inventory/in_lambda.py": "import sys\n\nLOADED = lambda: list(sys.modules)\n",
+        "src/inventory/in_class.py": (
+            "import sys\n\n\nclass Snapshot:\n    LOADED = list(sys.modules)\n"
+        ),
+        "src/inventory/documented.py": (
+            'def on_hand():\n    """What inventory.compat gave."""\n    return 1\n'
+        ),
+    }
+    side = retired_compat(tmp_path, {**in_functions, **whole})
+    assert side.seekers == {"inventory." + Path(path).stem for path in whole}
+    assert side.seeking == {
+        "inventory.in_function": ((4, 0),),
+        "inventory.in_method": ((2, 4),),
+        "inventory.nested": ((5, 4),),
+        "inventory.two": ((1, 0), (5, 0)),
+    }
+
+
+@pytest.mark.parametrize("how", ["marked", "bytecode-cache", "exec"])
+def test_code_looking_for_the_layer_that_runs_unmarked_refuses_the_proof(
+    tmp_path: Path, how: str
+) -> None:
+    """The child gives the import system its marked code of a module whose functions could
+    find the layer by its name; that module's code run otherwise (from a bytecode cache the
+    tree holds, or its text read and run by the project) counts as all of it run."""
+    calls = {
+        "bytecode-cache": CALLED["src/inventory/calls.py"],
+        "marked": CALLED["src/inventory/calls.py"],
+        "exec": (
+            "import inventory.counter\nimport inventory.looks\n\n"
+            "SPACE = {}\nexec(open(inventory.looks.__file__).read(), SPACE)\n"
+            "raise RuntimeError('settings are not configured')\n"
+        ),
+    }[how]
+    files = {"src/inventory/looks.py": LOOKS, "src/inventory/calls.py": calls}
+    side = retired_compat(tmp_path, files)
+    assert side.seeking == {"inventory.looks": ((4, 0),)}
+    src = tmp_path / "after" / "src"
+    if how == "bytecode-cache":
+        py_compile.compile(str(src / "inventory/looks.py"), doraise=True)
+    command = [
+        sys.executable, "-P", str(SCRIPTS / "shimkit/verify/smoke_child.py"), "fresh",
+        "inventory.calls", str(src), "[]", '["inventory.counter", "inventory.compat"]',
+        json.dumps(side.to_json()),
+    ]  # fmt: skip
+    environment = {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        command, cwd=tmp_path / "after", env=environment, capture_output=True, text=True
+    )
+    record = json.loads(done.stdout.rpartition("@@shimkit-smoke@@")[2])
+    assert record["outcome"] == "import-error", record
+    assert record["undone"] == {
+        "marked": "ran inventory.looks.layer_loaded (line 4), which could look a shim up by "
+        "its name",
+        "bytecode-cache": "ran or read inventory.looks's code unmarked (exec)",
+        "exec": "ran or read inventory.looks's code unmarked (open)",
+    }[how]

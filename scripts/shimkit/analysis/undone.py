@@ -11,18 +11,21 @@ anything but the module path of such statements (a line moved, an attribute chai
 ``import a.shim as s`` form), is left out, and a failure that reached it is imported again.
 
 Nor can the child see code find the shim by its name: ``'pkg.shim' in sys.modules`` is true only
-before the change. So the project modules that could (``seekers``: one that reads ``sys.modules``
-as a whole, or ``sys`` other than by attribute, or holds a string with a shim's own name in it;
-a key built otherwise comes from one of those, a folder listing, which the child watches, or the
-shim's module object, looked up by its package, which it guards) withhold the proof from any
-import that ran them."""
+before the change. So the project code that could (one that reads ``sys.modules`` as a whole, or
+``sys`` other than by attribute, or holds a string with a shim's own name in it; a key built
+otherwise comes from one of those, a folder listing, which the child watches, or the shim's
+module object, looked up by its package, which it guards) withholds the proof from any import
+that ran it. Where that code is: in the body of a function (``seeking``: the ``def`` statements,
+by line and column; the child marks their code and knows whether it ran), or anywhere else (in
+the module body, a class body, a lambda, a comprehension, a default or a decorator: ``seekers``,
+the module counts as run once loaded)."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from shimkit.analysis.codebase import Codebase, SourceFile
 from shimkit.domain.imports import resolve_relative
@@ -56,8 +59,12 @@ class UndoneSide:
     shims: dict[str, ShimBody] = field(default_factory=dict)
     # changed module -> its repointed statements (none: it did not change as Python code)
     statements: dict[str, tuple[Repointed, ...]] = field(default_factory=dict)
-    # modules whose code could find a shim by its name, which the child cannot watch
+    # modules whose code could find a shim by its name, which the child cannot watch, outside
+    # the body of a function (loaded: it ran) ...
     seekers: frozenset[str] = frozenset()
+    # ... or only inside those of the functions defined at these (line, column)s (it ran if one
+    # of them was called)
+    seeking: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +81,7 @@ class UndoneSide:
                 for module, repointed in self.statements.items()
             },
             "seekers": sorted(self.seekers),
+            "seeking": {module: [list(at) for at in defs] for module, defs in self.seeking.items()},
         }
 
 
@@ -97,23 +105,34 @@ def undone_side(
     if not statements:
         return UndoneSide(shims, statements)
     names = {r.shim.rpartition(".")[2] for repointed in statements.values() for r in repointed}
-    seekers = frozenset(
-        module
-        for module in after.modules
-        if (source := after.module(module)) is not None and _may_seek(source, names)
-    )
-    return UndoneSide(shims, statements, seekers)
+    seekers: set[str] = set()
+    seeking: dict[str, tuple[tuple[int, int], ...]] = {}
+    for module in after.modules:
+        source = after.module(module)
+        found = _seeking_code(source, names) if source is not None else None
+        if isinstance(found, str):
+            seekers.add(module)
+        elif found:
+            seeking[module] = tuple(sorted((d.lineno, d.col_offset) for d in found))
+    return UndoneSide(shims, statements, frozenset(seekers), seeking)
 
 
-def _may_seek(source: SourceFile, names: Collection[str]) -> bool:
-    """Whether the module's code could find a shim by its name: it holds a string with a shim's
-    own name in it, or reads ``sys.modules`` but by a key (a key naming a shim needs such a
-    string, or one of the ways the docstring of this module lists), or ``sys``'s namespace."""
+_Def: TypeAlias = ast.FunctionDef | ast.AsyncFunctionDef
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+WHOLE = "the module"  # seeking code outside the body of any function
+
+
+def _seeking_code(source: SourceFile, names: Collection[str]) -> set[_Def] | str | None:
+    """Where the module's code could find a shim by its name (it holds a string with a shim's own
+    name in it, or reads ``sys.modules`` but by a key: a key naming a shim needs such a string,
+    or one of the ways the docstring of this module lists; or ``sys``'s namespace): the innermost
+    functions whose bodies hold it, ``WHOLE`` when any of it is outside every function's body,
+    None when there is none."""
     text = source.text
     if "sys" not in text and not any(name in text for name in names):
-        return False
+        return None
     if source.tree is None:
-        return True  # it cannot run: imported, it fails; but what it would do cannot be read
+        return WHOLE  # it cannot run: imported, it fails; but what it would do cannot be read
     parents: dict[ast.AST, ast.AST] = {}
     sys_names = {"sys"}
     for node in ast.walk(source.tree):
@@ -121,19 +140,47 @@ def _may_seek(source: SourceFile, names: Collection[str]) -> bool:
             parents[child] = node
         if isinstance(node, ast.Import):
             sys_names.update(a.asname for a in node.names if a.name == "sys" and a.asname)
+    found: set[_Def] = set()
     for node in parents:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            # the name of a layer, or sys by name (``importlib.import_module("sys")``)
-            if node.value == "sys" or any(name in node.value for name in names):
-                return True
-        elif isinstance(node, ast.ImportFrom) and node.module == "sys" and not node.level:
-            if any(alias.name in ("modules", "*") for alias in node.names):
-                return True
-        elif (
-            isinstance(node, ast.Name) and node.id in sys_names and _reads_sys_whole(node, parents)
+        if _seeks(node, names, sys_names, parents):
+            scope = _function_body_of(node, parents)
+            if scope is None:
+                return WHOLE
+            found.add(scope)
+    return found or None
+
+
+def _seeks(
+    node: ast.AST,
+    names: Collection[str],
+    sys_names: Collection[str],
+    parents: dict[ast.AST, ast.AST],
+) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        # the name of a layer, or sys by name (``importlib.import_module("sys")``)
+        return node.value == "sys" or any(name in node.value for name in names)
+    if isinstance(node, ast.ImportFrom) and node.module == "sys" and not node.level:
+        return any(alias.name in ("modules", "*") for alias in node.names)
+    return isinstance(node, ast.Name) and node.id in sys_names and _reads_sys_whole(node, parents)
+
+
+def _function_body_of(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> _Def | None:
+    """The innermost function whose body ``node`` is in: code that runs only when that function
+    is called. A default, a decorator or an annotation runs where the ``def`` statement does; a
+    lambda, a comprehension and a class body are counted as the code around them (which runs
+    whenever they do: counting them is never less cautious). So is a function's docstring: its
+    ``__doc__``, there to be read as soon as the ``def`` statement ran."""
+    inner = node
+    outer = parents.get(node)
+    while outer is not None:
+        if (
+            isinstance(outer, _DEFS)
+            and any(statement is inner for statement in outer.body)
+            and not (inner is outer.body[0] and _is_docstring(inner))
         ):
-            return True
-    return False
+            return outer
+        inner, outer = outer, parents.get(outer)
+    return None
 
 
 def _reads_sys_whole(node: ast.Name, parents: dict[ast.AST, ast.AST]) -> bool:
@@ -205,7 +252,7 @@ def _shim_body(codebase: Codebase, shim: str) -> ShimBody | None:
     return ShimBody(shim, tuple(imports), takes, warns)
 
 
-def _is_docstring(statement: ast.stmt) -> bool:
+def _is_docstring(statement: ast.AST) -> bool:
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
 
 

@@ -64,6 +64,7 @@ class _ChangeWatch:
     folders: ClassVar[dict[str, list[str]]] = {}  # folder -> the changed modules it holds
     reached: ClassVar[set[str]] = set()
     read: ClassVar[set[str]] = set()  # of those, opened other than by the import system
+    deaf: ClassVar[bool] = False  # the kit reads (``_Seeking``), before any import: not heard
 
     @classmethod
     def find_spec(cls, fullname: str, path: object = None, target: object = None) -> None:
@@ -72,7 +73,7 @@ class _ChangeWatch:
 
     @classmethod
     def audit(cls, event: str, args: tuple[Any, ...]) -> None:
-        if event not in ("open", "os.listdir", "os.scandir"):
+        if cls.deaf or event not in ("open", "os.listdir", "os.scandir"):
             return
         if not isinstance(args[0], (str, bytes)):
             return
@@ -131,10 +132,10 @@ class _Undone:
     (a guard notes a lookup of it there), its file and its folder's listing (``_ChangeWatch``
     notes them). An import that reached no changed module but these, looked the shim up nowhere
     and read no changed file as text, failed the same way before the change. Code that could find
-    the shim by its name (``'pkg.shim' in sys.modules``) is known statically (``seekers``): an
-    import that ran any of it, or found it loaded, proves nothing. Not watched: code that
-    enumerates the package's namespace, and the ``__warningregistry__`` the warning leaves in the
-    module it blames."""
+    the shim by its name (``'pkg.shim' in sys.modules``) is known statically: an import that ran
+    any of it proves nothing (``seekers``: the module asked for or loaded; ``_Seeking``: a
+    function holding it called). Not watched: code that enumerates the package's namespace, and
+    the ``__warningregistry__`` the warning leaves in the module it blames."""
 
     shims: ClassVar[dict[str, dict[str, Any]]] = {}
     # changed module -> (module, names) of its repointed statements -> the shim they named before
@@ -155,7 +156,7 @@ class _Undone:
         return cls.expected and record.get("outcome") == "import-error" and bool(record["reached"])
 
     @classmethod
-    def install(cls, description: dict[str, Any] | None) -> None:
+    def install(cls, description: dict[str, Any] | None, src_dir: str) -> None:
         if not description or not description.get("statements"):
             return
         cls.shims = dict(description["shims"])
@@ -164,7 +165,8 @@ class _Undone:
             for module, rows in description["statements"].items()
         }
         cls.loaded, cls.guards, cls.differs = {}, {}, ""
-        cls.seekers = frozenset(description.get("seekers", ()))
+        seeking = _Seeking.install(dict(description.get("seeking", {})), src_dir)
+        cls.seekers = frozenset(description.get("seekers", ())) | seeking
         sys.meta_path.insert(0, cls)
         cls.original = builtins.__import__
         builtins.__import__ = cls.hooked
@@ -288,6 +290,9 @@ class _Undone:
         loaded = sorted(cls.seekers & sys.modules.keys())
         if loaded:
             return f"ran {loaded[0]}, which could look a shim up by its name"
+        seeking = _Seeking.verdict()
+        if seeking:
+            return seeking
         if _ChangeWatch.read:
             return f"read {sorted(_ChangeWatch.read)[0]} as text"
         other = sorted(_ChangeWatch.reached - cls.statements.keys())
@@ -301,6 +306,188 @@ class _Undone:
 
 
 _ModuleType = type(sys)
+
+
+class _Mark:
+    """What the body of a function that could look a shim up by its name sets first (``ran``):
+    that it was called (``_Seeking``)."""
+
+    __slots__ = ("ran", "where")
+
+    def __init__(self, where: str) -> None:
+        self.ran = False
+        self.where = where
+
+
+class _Seeking:
+    """The functions whose bodies hold the only code of their module that could look a shim up
+    by its name (``analysis/undone.py``, ``UndoneSide.seeking``): compiled here with a first
+    statement ``MARK.ran = True`` (a ``_Mark`` of ours, put in the code's constants in place of a
+    sentinel string: an attribute set, no call, no frame; at the line of the body's first
+    statement, after its docstring, so no other line moves), so an import that never called one
+    of them ran none of that code. The modules' code is compiled once by the process that
+    installs this (the server: its children inherit it) and given to the import system for the
+    same bytes at the same path and optimization level; code of those files that runs otherwise
+    (a bytecode cache, another loader, ``exec``, a code object compiled, made or replaced), or
+    their text read other than by the import system, counts as all of it run. A module that
+    cannot be marked so (the functions not found, a compilation that warns) is left to the rule
+    for the whole module (``_Undone.seekers``)."""
+
+    paths: ClassVar[dict[str, str]] = {}  # the file, as the import system names it -> module
+    real: ClassVar[dict[str, str]] = {}  # the same by real path
+    compiled: ClassVar[dict[str, tuple[bytes, Any]]] = {}  # that file -> (its bytes, marked code)
+    codes: ClassVar[set[int]] = set()  # the marked code objects (kept alive by ``compiled``)
+    names: ClassVar[frozenset[str]] = frozenset()  # the files' base names: the audit's quick test
+    marks: ClassVar[list[_Mark]] = []
+    unmarked: ClassVar[str] = ""  # why code of a marked file may have run unmarked
+    original: ClassVar[Any] = None
+
+    @classmethod
+    def install(cls, seeking: dict[str, list[list[int]]], src_dir: str) -> set[str]:
+        """Mark the functions; returns the modules that could not be marked."""
+        cls.paths, cls.compiled, cls.codes, cls.marks, cls.unmarked = {}, {}, set(), [], ""
+        whole = set()
+        for module, defs in seeking.items():
+            path = _import_path(src_dir, module)
+            at = {(int(line), int(column)) for line, column in defs}
+            if path is None or not cls.mark(module, path, at):
+                whole.add(module)
+        if cls.compiled:
+            cls.real = {os.path.realpath(path): module for path, module in cls.paths.items()}
+            cls.names = frozenset(os.path.basename(path) for path in cls.compiled)
+            cls.original = importlib.machinery.SourceFileLoader.source_to_code
+            loader: Any = importlib.machinery.SourceFileLoader
+            loader.source_to_code = cls.source_to_code
+            sys.addaudithook(cls.audit)
+        return whole
+
+    @classmethod
+    def mark(cls, module: str, path: str, at: set[tuple[int, int]]) -> bool:
+        _ChangeWatch.deaf = True
+        try:
+            with open(path, "rb") as file:
+                data = file.read()
+        except OSError:
+            return False
+        finally:
+            _ChangeWatch.deaf = False
+        import ast  # only here: a fresh interpreter has not loaded it
+
+        marks: dict[str, _Mark] = {}
+
+        def marked() -> Any:
+            tree = ast.parse(data, path)
+            for node in ast.walk(tree):
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                if (node.lineno, node.col_offset) not in at:
+                    continue
+                sentinel = f"\0shimkit-mark-{os.getpid()}-{len(cls.marks) + len(marks)}"
+                marks[sentinel] = _Mark(f"{module}.{node.name} (line {node.lineno})")
+                node.body.insert(_first_statement(node.body), _marking(ast, sentinel, node.body))
+            return compile(tree, path, "exec", dont_inherit=True)
+
+        code = _quietly(marked)
+        if code is None or len(marks) != len(at):
+            return False
+        code = cls.swap(code, marks)
+        cls.compiled[path] = (data, code)
+        cls.paths[path] = module
+        cls.marks.extend(marks.values())
+        return True
+
+    @classmethod
+    def swap(cls, code: Any, marks: dict[str, _Mark]) -> Any:
+        """``code`` with each sentinel among its constants, at any depth, replaced by its mark."""
+        consts = tuple(
+            marks.get(c, c)
+            if type(c) is str
+            else cls.swap(c, marks)
+            if type(c) is type(code)
+            else c
+            for c in code.co_consts
+        )
+        if any(a is not b for a, b in zip(consts, code.co_consts, strict=True)):
+            code = code.replace(co_consts=consts)
+        cls.codes.add(id(code))
+        return code
+
+    @staticmethod
+    def source_to_code(loader: Any, data: Any, path: Any, *, _optimize: int = -1) -> Any:
+        cls = _Seeking
+        entry = cls.compiled.get(path) if isinstance(path, str) else None
+        if entry is not None and entry[0] == data and _optimize == -1:
+            return entry[1]
+        return cls.original(loader, data, path, _optimize=_optimize)
+
+    @classmethod
+    def audit(cls, event: str, args: tuple[Any, ...]) -> None:
+        if event == "exec":
+            code = args[0]
+            filename = getattr(code, "co_filename", None)
+            if id(code) in cls.codes or not isinstance(filename, str):
+                return
+        elif event in ("compile", "code.__new__"):
+            filename = args[1]
+        elif event == "open" and isinstance(args[0], (str, bytes)):
+            filename = os.fsdecode(args[0])  # its text, read as data, could be run under any name
+            if _by_the_import_system():
+                return
+        else:
+            return
+        if isinstance(filename, str) and os.path.basename(filename) in cls.names:
+            module = cls.module_of(filename)
+            if module is not None and not cls.unmarked:
+                cls.unmarked = f"ran or read {module}'s code unmarked ({event})"
+
+    @classmethod
+    def module_of(cls, filename: str) -> str | None:
+        module = cls.paths.get(filename)
+        return module if module is not None else cls.real.get(os.path.realpath(filename))
+
+    @classmethod
+    def verdict(cls) -> str:
+        """Why code that could look a shim up by its name may have run ("" if none did)."""
+        if cls.unmarked:
+            return cls.unmarked
+        for path, module in cls.paths.items():
+            loaded = sys.modules.get(module)
+            if loaded is not None and (
+                type(loaded) is not _ModuleType or vars(loaded).get("__file__") != path
+            ):  # not the module our code made: its code ran unmarked, or a stand-in's did
+                return f"loaded {module} other than from {path}"
+        ran = next((mark for mark in cls.marks if mark.ran), None)
+        return f"ran {ran.where}, which could look a shim up by its name" if ran else ""
+
+
+def _first_statement(body: list[Any]) -> int:
+    """Where the body's code starts: after its docstring."""
+    first = body[0]
+    docstring = type(first).__name__ == "Expr" and type(first.value).__name__ == "Constant"
+    return 1 if docstring and isinstance(first.value.value, str) and len(body) > 1 else 0
+
+
+def _marking(ast: Any, sentinel: str, body: list[Any]) -> Any:
+    """``SENTINEL.ran = True`` at the place of the body's first statement."""
+    place = body[_first_statement(body)]
+    target = ast.Attribute(value=ast.Constant(sentinel), attr="ran", ctx=ast.Store())
+    statement = ast.Assign(targets=[target], value=ast.Constant(True))
+    for node in (statement, target, target.value, statement.value):
+        ast.copy_location(node, place)
+    return statement
+
+
+def _import_path(src_dir: str, module: str) -> str | None:
+    """The file the import system will load ``module`` from: below the first entry of
+    ``sys.path`` that is the source folder (as that entry names it)."""
+    entry = next((e for e in sys.path if e and os.path.realpath(e) == src_dir), None)
+    if entry is None:
+        return None
+    base = os.path.join(entry, *module.split("."))
+    for path in (os.path.join(base, "__init__.py"), base + ".py"):
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def _absolute(name: str, globals: dict[str, Any], level: int) -> str | None:
@@ -425,7 +612,7 @@ def fresh(
 ) -> None:
     warnings.warn = _warn
     _ChangeWatch.install(json.loads(changed_json), os.path.realpath(src_dir))
-    _Undone.install(json.loads(undone_json))
+    _Undone.install(json.loads(undone_json), os.path.realpath(src_dir))
     result = record(module, os.path.realpath(src_dir), json.loads(names_json))
     sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
     sys.stdout.flush()
@@ -482,26 +669,8 @@ class _CodeCache:
 
     @staticmethod
     def compile_quietly(loader: Any, data: bytes, path: str, optimize: int) -> Any:
-        """The code, or None when compiling it issued any warning or failed. The filters are
-        swapped, not mutated: no warning registry is reset (``catch_warnings`` would); no
-        garbage is collected meanwhile, so that no finalizer's warning is heard here instead of
-        where it goes."""
-        heard: list[Any] = []
-        filters, show = warnings.filters, warnings._showwarnmsg  # type: ignore[attr-defined]
-        collecting = gc.isenabled()
-        gc.disable()
-        warnings.filters = [("always", None, Warning, None, 0)]
-        warnings._showwarnmsg = heard.append  # type: ignore[attr-defined]
-        try:
-            code = _CodeCache.original(loader, data, path, _optimize=optimize)
-        except Exception:  # a fresh compile raises it again, as a fresh interpreter's does
-            code = None
-        finally:
-            warnings.filters = filters
-            warnings._showwarnmsg = show  # type: ignore[attr-defined]
-            if collecting:
-                gc.enable()
-        return None if heard else code
+        """The code, or None when compiling it issued any warning or failed."""
+        return _quietly(lambda: _CodeCache.original(loader, data, path, _optimize=optimize))
 
     @staticmethod
     def write(kept: str, entry: tuple[Any, ...]) -> None:
@@ -513,6 +682,29 @@ class _CodeCache:
             os.replace(partial, kept)  # another process may be reading it
         except OSError:
             pass  # a cache that cannot be written is a cache missed
+
+
+def _quietly(make: Callable[[], Any]) -> Any:
+    """What ``make`` (a compilation) returns, or None when it issued any warning or failed (a
+    fresh compile raises it again, as a fresh interpreter's does). The filters are swapped, not
+    mutated: no warning registry is reset (``catch_warnings`` would); no garbage is collected
+    meanwhile, so that no finalizer's warning is heard here instead of where it goes."""
+    heard: list[Any] = []
+    filters, show = warnings.filters, warnings._showwarnmsg  # type: ignore[attr-defined]
+    collecting = gc.isenabled()
+    gc.disable()
+    warnings.filters = [("always", None, Warning, None, 0)]
+    warnings._showwarnmsg = heard.append  # type: ignore[attr-defined]
+    try:
+        made = make()
+    except Exception:
+        made = None
+    finally:
+        warnings.filters = filters
+        warnings._showwarnmsg = show  # type: ignore[attr-defined]
+        if collecting:
+            gc.enable()
+    return None if heard else made
 
 
 # -- the fork server -----------------------------------------------------------------------------
@@ -1085,7 +1277,7 @@ def serve(root: str, src_dir: str) -> None:
         context = {str(module) for module in request.get("context", [])}
         trusted = _shared_passes(server, modules, graph, timeout, context)
         modules = [(m, names) for m, names in modules if m not in trusted and m not in context]
-    _Undone.install(undone)  # after the one interpreter: its records say nothing
+    _Undone.install(undone, server.src_dir)  # after the one interpreter: its records say nothing
     if request.get("leads"):
         server.leads = _load_sibling("smoke_leads")
         server.import_system = (*sys.meta_path, None, *sys.path_hooks, None, builtins.__import__)
