@@ -192,8 +192,11 @@ def test_a_killed_runs_copy_in_memory_goes_with_the_next_run(
     memory = memory_base(create=True)
     if memory is None:
         pytest.skip("no file system in memory at /dev/shm")
-    pid = subprocess.Popen(["true"]).pid
-    os.waitpid(pid, 0)
+    # a dead process's pid; the Popen is kept and waited on: dropped at once, its finalizer could
+    # reap the child before a waitpid of ours
+    child = subprocess.Popen(["true"])
+    child.wait()
+    pid = child.pid
     orphan = memory / f"shimkit-working-copy-{pid}-1-abc"
     (orphan / "tree").mkdir(parents=True)
     assert remove_orphaned_scratch() == [orphan]
