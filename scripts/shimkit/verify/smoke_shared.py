@@ -113,6 +113,10 @@ class _SharedPass:
         # id -> (the module that held it first, at its top level, it): its inner state is
         # watched there only (any import that reads it has that module in its closure)
         self.owners: dict[int, tuple[str, Any]] = {}
+        # whether imports are watched for what they write into modules already loaded (prints,
+        # holdings, authors); off in the fork tree (``smoke_tree``), where a record is vouched
+        # for only when every import before it is of its closure, so no write can be foreign
+        self.watching = True
 
     def project(self, name: str) -> bool:
         known = self.projects.get(name)
@@ -377,6 +381,8 @@ class _SharedPass:
     def loaded(self, names: Iterable[str]) -> None:
         """Note the namespace of each module of ``names`` whose import just finished (one loaded
         earlier keeps the print it had)."""
+        if not self.watching:
+            return
         for name in names:
             module = sys.modules.get(name)
             spec = getattr(module, "__spec__", None)
@@ -467,11 +473,24 @@ class _SharedPass:
             todo.extend(reversed(self.asked.get(name, {})))
         return None
 
-    def find_cycles(self) -> None:
-        """The cycles of the import graph's edges and of the imports this process saw run."""
+    def find_cycles(self, among: Collection[str] | None = None) -> None:
+        """The cycles of the import graph's edges and of the imports this process saw run; with
+        ``among``, only those holding a module of it (found in what those modules lead to: a
+        cycle holding one of them lies there whole)."""
         graph: dict[str, set[str]] = {}
-        for module, targets in (*self.edges.items(), *self.asked.items()):
-            graph.setdefault(module, set()).update(t for t in targets if t != module)
+        if among is None:
+            for module, targets in (*self.edges.items(), *self.asked.items()):
+                graph.setdefault(module, set()).update(t for t in targets if t != module)
+        else:
+            frontier = set(among)
+            while frontier:
+                following: set[str] = set()
+                for module in frontier:
+                    targets = {*self.edges.get(module, ()), *self.asked.get(module, ())}
+                    targets.discard(module)
+                    graph[module] = targets
+                    following |= targets
+                frontier = following - graph.keys()
         self.cycles = _cycles(graph)
         self.entries = {}
 
@@ -923,8 +942,13 @@ def _initializing(name: str) -> bool:
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
-    """The strongly connected components of more than one module (Tarjan's, without recursion:
-    import chains run deep)."""
+    """The strongly connected components of more than one module."""
+    return [component for component in components(graph) if len(component) > 1]
+
+
+def components(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
+    """The strongly connected components of ``graph``, each after every one it leads to
+    (Tarjan's, without recursion: import chains run deep)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -958,8 +982,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
                     member = stack.pop()
                     on_stack.discard(member)
                     component.append(member)
-                if len(component) > 1:
-                    found.append(tuple(sorted(component)))
+                found.append(tuple(sorted(component)))
     return found
 
 
@@ -1088,12 +1111,15 @@ def _import_one(
     src_dir: str,
     record: Callable[[str, str, list[str]], Record],
     watch: Any,
+    inherit: bool = False,
 ) -> tuple[Record, set[str], bool]:
     """Import ``module`` in the shared interpreter: its record, the project modules its import
-    ran (its closure), and whether nothing it did rules out trusting the record."""
+    ran (its closure), and whether nothing it did rules out trusting the record. ``inherit``:
+    the changed modules reached before (``watch.reached``) stay reached, as in a forked child."""
     state = _process_state()
     shared.current = set()
-    watch.reached = set()
+    if not inherit:
+        watch.reached = set()
     shared.hide()
     shared.asked_for(None, [*_parents(module), module])
     try:
@@ -1115,7 +1141,8 @@ def _import_one(
         shared.tainted.add(module)
         if issuer is not None and issuer not in shared.known:
             shared.tainted.add(issuer)  # loaded (or failed) in this import
-    shared.note_writes(module, closure)
+    if shared.watching:
+        shared.note_writes(module, closure)
     return data, closure, shared.trusted(module, data, closure)
 
 

@@ -1,0 +1,316 @@
+"""The fork tree by shared closure: the import check's second fast path, for the modules the
+one-interpreter pass (``smoke_shared``) did not vouch for. Standard library only; the server's
+child loads it by file path, beside ``smoke_shared``.
+
+The pass rules out a record when an import outside the module's closure wrote into it (Django:
+every models module bumps ``Field.creation_counter``, every ``@receiver`` adds to a signal). Here
+no such import runs before a module: a tree of forked processes in which each process imports
+only modules that lie in the static import closure of every module below it (their packages
+first, each only after its parents have run, in the order a depth-first walk of a member's
+imports reaches them), forks one child per sub-group of its modules that shares more (split on
+the module most of them import), and a leaf imports its module. Each process continues the same
+``_SharedPass`` state (hidden submodule attributes, what each import asked for, cycles, process
+state, warnings), so a leaf's record is vouched for on the pass's own rules, and only when every
+project module loaded before its import (by its ancestors) is in the closure its import actually
+asked for (a static edge under ``if`` or ``try`` may not run): then every import that ran in its
+process before it is one a fresh import of it runs too, and the foreign-write rule has nothing
+to look at (which is why the writes are not watched here). A process imports a shared module
+only when it imported cleanly (no failure, warning, process-state change or hidden submodule
+looked up: else the process gives its modules back, unreported) and is on no static import
+cycle with a module below it. What a leaf does not vouch for, and every module whose ancestors
+would import less than ``LEAF_SHARE`` of its closure, goes to the forked path.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import os
+import select
+import sys
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+Record = dict[str, Any]
+
+# a module is imported in a leaf only when its ancestors imported at least this share of its
+# static closure: else the forked path (a process per package) gives its record at about the
+# same cost, and the tree would pay its own bookkeeping on top
+LEAF_SHARE = 1 / 2
+
+
+class _Static:
+    """The static graph's facts the tree is planned on: each module's import-time closure (its
+    packages, what it imports when imported, transitively), its cycle, and who imports it."""
+
+    def __init__(self, edges: dict[str, list[str]], modules: Iterable[str], shared: Any) -> None:
+        graph: dict[str, set[str]] = {}
+        for module in {*edges, *modules, *(t for targets in edges.values() for t in targets)}:
+            graph[module] = {*edges.get(module, ()), *shared._parents(module)} - {module}
+        self.graph = graph
+        self.importers: dict[str, set[str]] = collections.defaultdict(set)
+        for module, targets in graph.items():
+            for target in targets:
+                self.importers[target].add(module)
+        self.closure: dict[str, frozenset[str]] = {}
+        self.component: dict[str, tuple[str, ...]] = {}
+        for component in shared.components(graph):  # each after those it leads to
+            reached = set(component)
+            for module in component:
+                for target in graph.get(module, ()):
+                    if target not in reached:
+                        reached |= self.closure.get(target, {target})
+            frozen = frozenset(reached)
+            for module in component:
+                self.closure[module] = frozen
+                self.component[module] = component
+
+    def importing(self, blocked: Iterable[str]) -> set[str]:
+        """``blocked`` and every module whose import reaches one of them."""
+        found = set(blocked)
+        frontier = set(found)
+        while frontier:
+            following: set[str] = set()
+            for name in frontier:
+                following.update(self.importers.get(name, ()))
+            frontier = following - found
+            found |= frontier
+        return found
+
+    def walk(self, module: str) -> list[str]:
+        """The modules a fresh import of ``module`` reaches, by the static graph, in the order a
+        depth-first walk reaches them (a module's packages first, then what it imports)."""
+        seen: set[str] = set()
+        order: list[str] = []
+        todo = [module]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            order.append(name)
+            parts = name.split(".")
+            packages = [".".join(parts[:end]) for end in range(1, len(parts))]
+            todo.extend(reversed([*packages, *sorted(self.graph.get(name, ()))]))
+        return order
+
+
+class _Forks:
+    """The processes of the tree: ``jobs`` of them import at a time (a pipe of tokens, as
+    make's jobserver); their records go up one pipe, a line at a time under a lock (a pipe
+    holding one byte)."""
+
+    def __init__(self, jobs: int, prctl: Any, write_fd: int) -> None:
+        self.prctl = prctl
+        self.write_fd = write_fd
+        self.tokens = os.pipe()
+        os.set_blocking(self.tokens[0], False)
+        os.write(self.tokens[1], b"x" * jobs)
+        self.lock = os.pipe()
+        os.write(self.lock[1], b"x")
+        self.children: set[int] = set()
+        self.holding = False  # whether this process holds a token
+
+    def spawn(self, work: Callable[[], None]) -> None:
+        self._take()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.children, self.holding = set(), True
+                if self.prctl is not None:  # the kernel kills it when its parent dies
+                    self.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+                work()
+                self.wait()
+            finally:
+                self.release()
+                os._exit(0)
+        self.children.add(pid)
+
+    def release(self) -> None:
+        if self.holding:
+            self.holding = False
+            os.write(self.tokens[1], b"x")
+
+    def send(self, line: bytes) -> None:
+        os.read(self.lock[0], 1)
+        try:
+            while line:
+                line = line[os.write(self.write_fd, line) :]
+        finally:
+            os.write(self.lock[1], b"x")
+
+    def _take(self) -> None:
+        while True:
+            self._reap(os.WNOHANG)
+            ready, _, _ = select.select([self.tokens[0]], [], [], 0.2)
+            if ready:
+                try:
+                    if os.read(self.tokens[0], 1):
+                        return
+                except BlockingIOError:
+                    continue
+
+    def _reap(self, options: int) -> None:
+        for pid in list(self.children):
+            try:
+                done, status = os.waitpid(pid, options)
+            except ChildProcessError:
+                done, status = pid, 0
+            if done:
+                self.children.discard(pid)
+                if os.WIFSIGNALED(status):  # it could not give its token back
+                    os.write(self.tokens[1], b"x")
+
+    def wait(self) -> None:
+        self._reap(0)
+
+
+class _Tree:
+    def __init__(
+        self,
+        shared_module: Any,
+        shared: Any,
+        static: _Static,
+        forks: _Forks,
+        names: dict[str, list[str]],
+        bad: Collection[str],
+        importer: Callable[[str, list[str]], tuple[Record, set[str], bool]],
+        emit: Callable[[str, Record], None],
+        changed: Collection[str],
+    ) -> None:
+        self.module = shared_module
+        self.shared = shared
+        self.static = static
+        self.forks = forks
+        self.names = names
+        self.bad = set(bad)  # modules known to fail, warn or lose a re-export: never shared
+        self.importer = importer
+        self.emit = emit
+        self.changed = set(changed)
+        # what this process or an ancestor imported for its members (a failed import leaves
+        # nothing in sys.modules: a group split on it again would never end)
+        self.tried: set[str] = set()
+
+    def loaded(self) -> set[str]:
+        return {name for name in list(sys.modules) if self.shared.project(name)}
+
+    def node(self, members: list[str], first: bool = False) -> None:
+        """Import what every member's closure holds (but the root: it holds one process's
+        imports only), then fork a child per sub-group sharing more, and a leaf per member
+        whose closure this process holds enough of; the others are given back."""
+        remaining = self._remaining(members)
+        if not first and not self._share(members, remaining):
+            return
+        self.forks.release()
+        have = self.loaded()
+        remaining = {m: r - have for m, r in remaining.items()}
+        groups, alone = _split(members, remaining, self.static)
+        for group in groups:
+            self.forks.spawn(functools.partial(self.node, group))
+        for module in alone:
+            closure = self.static.closure.get(module, frozenset({module}))
+            if len(closure - have) <= LEAF_SHARE * len(closure):
+                self.forks.spawn(functools.partial(self.leaf, module))
+
+    def _remaining(self, members: list[str]) -> dict[str, set[str]]:
+        """For each member, the modules of its static closure this process may still import
+        for it: not loaded, not known bad, not importing a member or a module on a cycle with
+        one (that one's import would differ, entered elsewhere)."""
+        static = self.static
+        blocked = {n for m in members for n in static.component.get(m, (m,))} | self.bad
+        unfit = static.importing(blocked) | self.loaded() | self.tried
+        return {m: set(static.closure.get(m, ())) - unfit for m in members}
+
+    def _share(self, members: list[str], remaining: dict[str, set[str]]) -> bool:
+        """Import what every member's closure holds, in the order a fresh import of the first
+        member reaches it; whether each imported cleanly."""
+        common = set.intersection(*remaining.values()) if remaining else set()
+        for name in self.static.walk(members[0]):
+            if name not in common or name in sys.modules:
+                continue
+            self.tried.add(name)
+            data, closure, _ = self.importer(name, [])
+            unclean = data["outcome"] != "ok" or data["deprecations"] or data["bad_names"]
+            if unclean or not closure.isdisjoint(self.shared.tainted):
+                return False
+        return True
+
+    def leaf(self, module: str) -> None:
+        """Import ``module`` and report its record when the pass's rules vouch for it and every
+        project module loaded before it is in the closure its import asked for."""
+        shared = self.shared
+        if module in sys.modules:
+            return
+        before = self.loaded()
+        data, closure, trusted = self.importer(module, self.names.get(module, []))
+        self.forks.release()
+        if not trusted or not before <= closure:
+            return
+        shared.find_cycles(closure)
+        if shared.settled(module, closure):
+            data["reached"] = sorted(set(data["reached"]) | (self.changed & closure))
+            self.emit(module, data)
+
+
+def _split(
+    members: list[str], remaining: dict[str, set[str]], static: _Static
+) -> tuple[list[list[str]], list[str]]:
+    """Sub-groups of ``members``, each on the module most of those left import (the bigger
+    closure first among equals), while one is shared by two; and the members in none."""
+    counts = collections.Counter(name for m in members for name in remaining[m])
+    left = dict.fromkeys(members)
+    groups: list[list[str]] = []
+    while counts:
+        name, count = max(counts.items(), key=lambda item: (item[1], len(static.closure[item[0]])))
+        if count < 2:
+            break
+        group = [m for m in left if name in remaining[m]]
+        for member in group:
+            del left[member]
+            counts.subtract(remaining[member])
+        counts = +counts  # drop what no member left imports
+        groups.append(group)
+    return groups, list(left)
+
+
+def run(
+    modules: list[tuple[str, list[str]]],
+    edges: dict[str, list[str]],
+    src_dir: str,
+    record: Callable[[str, str, list[str]], Record],
+    watch: Any,
+    send: Callable[[str, Record], bytes],
+    shared_module: Any,
+    jobs: int,
+    prctl: Any,
+    write_fd: int,
+    bad: Collection[str],
+) -> None:
+    """Import ``modules`` in a tree of forked processes rooted in this one; each record a leaf
+    vouches for is written to ``write_fd`` as ``send(module, record)`` makes it (a line)."""
+    shared = shared_module._SharedPass(src_dir, edges)
+    shared.watching = False
+    static = _Static(edges, [m for m, _ in modules], shared_module)
+    forks = _Forks(jobs, prctl, write_fd)
+
+    def importer(module: str, names: list[str]) -> tuple[Record, set[str], bool]:
+        done: tuple[Record, set[str], bool]
+        done = shared_module._import_one(shared, module, names, src_dir, record, watch, True)
+        return done
+
+    tree = _Tree(
+        shared_module,
+        shared,
+        static,
+        forks,
+        dict(modules),
+        bad,
+        importer,
+        lambda module, data: forks.send(send(module, data)),
+        watch.changed,
+    )
+    with shared_module._import_hooks(shared):
+        tree.node([m for m, _ in modules], first=True)
+        forks.wait()
