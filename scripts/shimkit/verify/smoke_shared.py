@@ -457,21 +457,36 @@ class _SharedPass:
         loaded = self.loaded_in(cycle)
         return bool(loaded) and loaded[0] == by and self.entry(cycle) is None
 
-    def first_reached(self, module: str, cycle: frozenset[str]) -> str | None:
-        """The module of ``cycle`` a fresh import of ``module`` reaches first: its packages,
-        then what its import asked for here, each followed by what that one's import asked for,
-        in the order they asked (depth first)."""
-        seen: set[str] = set()
+    def first_reached(
+        self, module: str, cycle: frozenset[str], order: dict[str, int] | None = None
+    ) -> str | None:
+        """The module of ``cycle`` a fresh import of ``module`` reaches first (``reach_order``,
+        given or not)."""
+        order = self.reach_order(module) if order is None else order
+        reached = [name for name in cycle if name in order]
+        return min(reached, key=order.__getitem__) if reached else None
+
+    def reach_order(self, module: str) -> dict[str, int]:
+        """The modules a fresh import of ``module`` reaches, in the order it reaches them: its
+        packages, then what its import asked for here, each followed by what that one's import
+        asked for, in the order they asked (depth first). One walk serves every cycle: the
+        first module of a cycle the walk reaches is the one a walk that stopped there found."""
+        order: dict[str, int] = {}
         todo = [module, *reversed(_parents(module))]
         while todo:
             name = todo.pop()
-            if name in seen:
+            if name in order:
                 continue
-            seen.add(name)
-            if name in cycle:
-                return name
+            order[name] = len(order)
             todo.extend(reversed(self.asked.get(name, {})))
-        return None
+        return order
+
+    def graph(self) -> dict[str, set[str]]:
+        """The import graph's edges and those of the imports this process saw run."""
+        graph: dict[str, set[str]] = {}
+        for module, targets in (*self.edges.items(), *self.asked.items()):
+            graph.setdefault(module, set()).update(t for t in targets if t != module)
+        return graph
 
     def find_cycles(self, among: Collection[str] | None = None) -> None:
         """The cycles of the import graph's edges and of the imports this process saw run; with
@@ -479,8 +494,7 @@ class _SharedPass:
         cycle holding one of them lies there whole)."""
         graph: dict[str, set[str]] = {}
         if among is None:
-            for module, targets in (*self.edges.items(), *self.asked.items()):
-                graph.setdefault(module, set()).update(t for t in targets if t != module)
+            graph = self.graph()
         else:
             frontier = set(among)
             while frontier:
@@ -512,12 +526,15 @@ class _SharedPass:
         import of it enters it: this process entered it once, by the module that import reaches
         first (a package always runs before its modules: a cycle inside a package its
         ``__init__`` enters is entered the same way by every import)."""
+        order: dict[str, int] | None = None
         for cycle in self.cycles:
-            members = frozenset(cycle)
-            if closure.isdisjoint(members):
+            if closure.isdisjoint(cycle):
                 continue
             entry = self.entry(cycle)
-            if entry is None or entry != self.first_reached(module, members):
+            if entry is None:
+                return False
+            order = self.reach_order(module) if order is None else order
+            if entry != self.first_reached(module, frozenset(cycle), order):
                 return False
         return True
 

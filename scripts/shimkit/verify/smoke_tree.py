@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import heapq
 import os
 import select
 import sys
@@ -37,6 +38,10 @@ Record = dict[str, Any]
 # static closure: else the forked path (a process per package) gives its record at about the
 # same cost, and the tree would pay its own bookkeeping on top
 LEAF_SHARE = 1 / 2
+# a process's sub-group takes the members that import every module at least this share as
+# shared as the most shared one (``_split``)
+SPLIT_SHARE = 0.9
+SPLIT_NAMES = 32  # of the most shared modules at most (each member is tested for all)
 
 
 class _Static:
@@ -167,6 +172,65 @@ class _Forks:
         self._reap(0)
 
 
+class _Cycles:
+    """The import cycles as a node found them (``find_cycles`` over the whole graph), for its
+    leaves: a leaf's import adds edges (what its modules asked for), and only an edge whose
+    target leads back to a module that gained edges can close a new cycle. When none does, the
+    cycles are the node's; else the leaf looks for them again."""
+
+    def __init__(self, shared: Any) -> None:
+        shared.find_cycles()
+        self.cycles = list(shared.cycles)
+        self.cycle_of = {m: index for index, cycle in enumerate(self.cycles) for m in cycle}
+        self.sizes = {module: len(asked) for module, asked in shared.asked.items()}
+        self.graph = shared.graph()
+        self.importers: dict[str, set[str]] = collections.defaultdict(set)
+        for module, targets in self.graph.items():
+            for target in targets:
+                self.importers[target].add(module)
+
+    def find(self, shared: Any, closure: set[str]) -> None:
+        new = self._new(shared)
+        importers: dict[str, set[str]] = collections.defaultdict(set)
+        for module, targets in new.items():
+            for target in targets:
+                importers[target].add(module)
+        back = set(new)  # the modules that lead to one that gained edges
+        frontier = set(back)
+        while frontier:
+            following: set[str] = set()
+            for name in frontier:
+                following |= self.importers.get(name, set()) | importers.get(name, set())
+            frontier = following - back
+            back |= frontier
+        closing = any(target in back for targets in new.values() for target in targets)
+        if closing:
+            shared.find_cycles(closure)
+        else:
+            shared.cycles, shared.entries = self.cycles, {}
+
+
+    def _new(self, shared: Any) -> dict[str, list[str]]:
+        """The edges the imports since the node added that it did not know, but those inside
+        one of its cycles (they close none)."""
+        sizes, graph, cycle_of = self.sizes, self.graph, self.cycle_of
+        new: dict[str, list[str]] = {}
+        for module, asked in list(shared.asked.items()):
+            if len(asked) == sizes.get(module, 0):
+                continue
+            known, cycle = graph.get(module, set()), cycle_of.get(module)
+            targets = [
+                target
+                for target in list(asked)[sizes.get(module, 0) :]
+                if target != module
+                and target not in known
+                and (cycle is None or cycle_of.get(target) != cycle)
+            ]
+            if targets:
+                new[module] = targets
+        return new
+
+
 class _Tree:
     def __init__(
         self,
@@ -192,6 +256,7 @@ class _Tree:
         # what this process or an ancestor imported for its members (a failed import leaves
         # nothing in sys.modules: a group split on it again would never end)
         self.tried: set[str] = set()
+        self.cycles: _Cycles | None = None  # as the process that forks the leaves found them
 
     def loaded(self) -> set[str]:
         return {name for name in list(sys.modules) if self.shared.project(name)}
@@ -209,10 +274,11 @@ class _Tree:
         groups, alone = _split(members, remaining, self.static)
         for group in groups:
             self.forks.spawn(functools.partial(self.node, group))
-        for module in alone:
-            closure = self.static.closure.get(module, frozenset({module}))
-            if len(closure - have) <= LEAF_SHARE * len(closure):
-                self.forks.spawn(functools.partial(self.leaf, module))
+        leaves = [m for m in alone if _covered(self.static.closure.get(m, frozenset({m})), have)]
+        if leaves:
+            self.cycles = _Cycles(self.shared)
+        for module in leaves:
+            self.forks.spawn(functools.partial(self.leaf, module))
 
     def _remaining(self, members: list[str]) -> dict[str, set[str]]:
         """For each member, the modules of its static closure this process may still import
@@ -248,25 +314,41 @@ class _Tree:
         self.forks.release()
         if not trusted or not before <= closure:
             return
-        shared.find_cycles(closure)
+        assert self.cycles is not None
+        self.cycles.find(shared, closure)
         if shared.settled(module, closure):
             data["reached"] = sorted(set(data["reached"]) | (self.changed & closure))
             self.emit(module, data)
 
 
+def _covered(closure: frozenset[str], have: set[str]) -> bool:
+    """Whether a leaf below a process that imported ``have`` has enough of its ``closure``
+    imported (``LEAF_SHARE``)."""
+    return len(closure - have) <= LEAF_SHARE * len(closure)
+
+
 def _split(
     members: list[str], remaining: dict[str, set[str]], static: _Static
 ) -> tuple[list[list[str]], list[str]]:
-    """Sub-groups of ``members``, each on the module most of those left import (the bigger
-    closure first among equals), while one is shared by two; and the members in none."""
+    """Sub-groups of ``members``, while a module is shared by two of those left: each of those
+    that import every module nearly as shared as the most shared one (``SPLIT_SHARE``), or
+    when that is not two of them, of those that import the most shared one (the bigger closure
+    first among equals); and the members in none. Taking the nearly as shared modules at once
+    keeps a few members that lack one from making a chain of processes, one per module."""
     counts = collections.Counter(name for m in members for name in remaining[m])
     left = dict.fromkeys(members)
     groups: list[list[str]] = []
     while counts:
-        name, count = max(counts.items(), key=lambda item: (item[1], len(static.closure[item[0]])))
+        top = heapq.nlargest(
+            SPLIT_NAMES, counts.items(), key=lambda item: (item[1], len(static.closure[item[0]]))
+        )
+        name, count = top[0]
         if count < 2:
             break
-        group = [m for m in left if name in remaining[m]]
+        shared = {other for other, times in top if times >= SPLIT_SHARE * count}
+        group = [m for m in left if remaining[m] >= shared]
+        if len(group) < 2:
+            group = [m for m in left if name in remaining[m]]
         for member in group:
             del left[member]
             counts.subtract(remaining[member])
