@@ -41,6 +41,8 @@ LEAF_SHARE = 1 / 2
 # a process's sub-group takes the members that import every module at least this share as
 # shared as the most shared one (``_split``)
 SPLIT_SHARE = 0.9
+# the exit status of a process of the tree that gave up (an import it shared was not clean)
+GAVE_UP = 3
 SPLIT_NAMES = 32  # of the most shared modules at most (each member is tested for all)
 
 
@@ -103,7 +105,9 @@ class _Static:
 class _Forks:
     """The processes of the tree: ``jobs`` of them import at a time (a pipe of tokens, as
     make's jobserver); their records go up one pipe, a line at a time under a lock (a pipe
-    holding one byte)."""
+    holding one byte). A process that gave up (exit status ``GAVE_UP``) names the modules that
+    made it give up in a file they all share (Linux: ``memfd_create``), for the others to
+    import no more."""
 
     def __init__(self, jobs: int, prctl: Any, write_fd: int) -> None:
         self.prctl = prctl
@@ -113,25 +117,47 @@ class _Forks:
         os.write(self.tokens[1], b"x" * jobs)
         self.lock = os.pipe()
         os.write(self.lock[1], b"x")
-        self.children: set[int] = set()
+        self.children: dict[int, list[str]] = {}  # pid -> its members
+        self.gave_up: list[list[str]] = []  # the members of children that gave up
         self.holding = False  # whether this process holds a token
+        memfd = getattr(os, "memfd_create", None)
+        self.failures = None if memfd is None else memfd("shimkit-tree")
 
-    def spawn(self, work: Callable[[], None]) -> None:
+    def spawn(self, work: Callable[[], bool], members: list[str]) -> None:
         self._take()
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
+            status = 1
             try:
-                self.children, self.holding = set(), True
+                self.children, self.gave_up, self.holding = {}, [], True
                 if self.prctl is not None:  # the kernel kills it when its parent dies
                     self.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
-                work()
+                done = work()
                 self.wait()
+                status = 0 if done else GAVE_UP
             finally:
                 self.release()
-                os._exit(0)
-        self.children.add(pid)
+                os._exit(status)
+        self.children[pid] = members
+
+    def fail(self, names: Iterable[str]) -> None:
+        """Note modules no process is to import for its members."""
+        if self.failures is None:
+            return
+        line = "".join(f"{name}\n" for name in names).encode()
+        os.read(self.lock[0], 1)
+        try:
+            os.pwrite(self.failures, line, os.fstat(self.failures).st_size)
+        finally:
+            os.write(self.lock[1], b"x")
+
+    def failed(self) -> set[str]:
+        if self.failures is None:
+            return set()
+        data = os.pread(self.failures, os.fstat(self.failures).st_size, 0)
+        return set(data.decode().split())
 
     def release(self) -> None:
         if self.holding:
@@ -164,12 +190,17 @@ class _Forks:
             except ChildProcessError:
                 done, status = pid, 0
             if done:
-                self.children.discard(pid)
+                members = self.children.pop(pid)
                 if os.WIFSIGNALED(status):  # it could not give its token back
                     os.write(self.tokens[1], b"x")
+                elif os.WEXITSTATUS(status) == GAVE_UP:
+                    self.gave_up.append(members)
 
-    def wait(self) -> None:
+    def wait(self) -> list[list[str]]:
+        """Wait for every child; the members of those that gave up."""
         self._reap(0)
+        gave_up, self.gave_up = self.gave_up, []
+        return gave_up
 
 
 class _Cycles:
@@ -261,24 +292,34 @@ class _Tree:
     def loaded(self) -> set[str]:
         return {name for name in list(sys.modules) if self.shared.project(name)}
 
-    def node(self, members: list[str], first: bool = False) -> None:
+    def node(self, members: list[str], first: bool = False) -> bool:
         """Import what every member's closure holds (but the root: it holds one process's
-        imports only), then fork a child per sub-group sharing more, and a leaf per member
-        whose closure this process holds enough of; the others are given back."""
-        remaining = self._remaining(members)
-        if not first and not self._share(members, remaining):
-            return
+        imports only), then serve them; False when an import was not clean (this process
+        gives up; its parent, which did not import that module, plans its members again)."""
+        if not first and not self._share(members, self._remaining(members)):
+            return False
         self.forks.release()
+        todo = members
+        while todo:
+            self._serve(todo)
+            gave_up = self.forks.wait()
+            failed = self.forks.failed() - self.bad
+            self.bad |= failed
+            todo = [m for group in gave_up for m in group] if failed else []
+        return True
+
+    def _serve(self, members: list[str]) -> None:
+        """Fork a child per sub-group sharing more, and a leaf per member whose closure this
+        process holds enough of; the others are given back."""
         have = self.loaded()
-        remaining = {m: r - have for m, r in remaining.items()}
-        groups, alone = _split(members, remaining, self.static)
+        groups, alone = _split(members, self._remaining(members), self.static)
         for group in groups:
-            self.forks.spawn(functools.partial(self.node, group))
+            self.forks.spawn(functools.partial(self.node, group), group)
         leaves = [m for m in alone if _covered(self.static.closure.get(m, frozenset({m})), have)]
         if leaves:
             self.cycles = _Cycles(self.shared)
         for module in leaves:
-            self.forks.spawn(functools.partial(self.leaf, module))
+            self.forks.spawn(functools.partial(self.leaf, module), [])
 
     def _remaining(self, members: list[str]) -> dict[str, set[str]]:
         """For each member, the modules of its static closure this process may still import
@@ -300,25 +341,27 @@ class _Tree:
             data, closure, _ = self.importer(name, [])
             unclean = data["outcome"] != "ok" or data["deprecations"] or data["bad_names"]
             if unclean or not closure.isdisjoint(self.shared.tainted):
+                self.forks.fail({name} | (closure & self.shared.tainted))
                 return False
         return True
 
-    def leaf(self, module: str) -> None:
+    def leaf(self, module: str) -> bool:
         """Import ``module`` and report its record when the pass's rules vouch for it and every
         project module loaded before it is in the closure its import asked for."""
         shared = self.shared
         if module in sys.modules:
-            return
+            return True
         before = self.loaded()
         data, closure, trusted = self.importer(module, self.names.get(module, []))
         self.forks.release()
         if not trusted or not before <= closure:
-            return
+            return True
         assert self.cycles is not None
         self.cycles.find(shared, closure)
         if shared.settled(module, closure):
             data["reached"] = sorted(set(data["reached"]) | (self.changed & closure))
             self.emit(module, data)
+        return True
 
 
 def _covered(closure: frozenset[str], have: set[str]) -> bool:
