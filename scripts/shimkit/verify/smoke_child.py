@@ -1310,8 +1310,9 @@ def _shared_passes(
     the modules the last one did not vouch for but another may (``smoke_shared.retry_order``),
     while the last one vouched for at least ``RETRY_YIELD`` of its modules (a pass costs about a
     quarter of what importing its modules alone does, on Django); returns the modules vouched
-    for. ``bad`` gains the modules whose record failed, warned or lost a re-export (True: a
-    failure its own import may prove, ``_Undone.provable``)."""
+    for. ``bad`` gains the modules whose record failed, warned or lost a re-export, and those
+    no shared import can vouch for (``smoke_shared.run``'s ``hopeless``); True: no shared
+    import is to try (hopeless, or a failure its own import may prove: ``_Undone.provable``)."""
     names = dict(modules)
     trusted, again = _shared_pass(server, modules, edges, timeout, context, bad)
     passes = int(os.environ.get("SHIMKIT_SHARED_PASSES") or SHARED_PASSES)
@@ -1344,7 +1345,11 @@ def _shared_pass(
         def emit(module: str, data: dict[str, Any], trusted: bool) -> None:
             _Server._write(write_fd, {"module": module, "record": data, "trusted": trusted})
 
-        retry, stopped = shared.run(modules, edges, server.src_dir, record, _ChangeWatch, emit)
+        def hopeless(module: str) -> None:
+            _Server._write(write_fd, {"hopeless": module})
+
+        args = (server.src_dir, record, _ChangeWatch, emit, hopeless)
+        retry, stopped = shared.run(modules, edges, *args)
         _Server._write(write_fd, {"again": retry, "stopped": stopped})
 
     return _vouching_child(server, run, timeout, context, bad)
@@ -1435,11 +1440,16 @@ def _vouching_child(
                     if message["stopped"] is not None:
                         server.send(_stopped_note(*message["stopped"]))
                     continue
+                if "hopeless" in message:
+                    if bad is not None:
+                        bad[str(message["hopeless"])] = True
+                    continue
                 record_ = message["record"]
                 if bad is not None and (
                     record_["outcome"] != "ok" or record_["deprecations"] or record_["bad_names"]
                 ):
-                    bad[str(message["module"])] = _Undone.provable(record_)
+                    module = str(message["module"])
+                    bad[module] = bad.get(module, False) or _Undone.provable(record_)
                 if (
                     message["trusted"]
                     and message["module"] not in context

@@ -1192,6 +1192,7 @@ def run(
     record: Callable[[str, str, list[str]], Record],
     watch: Any,
     emit: Callable[[str, Record, bool], None],
+    hopeless: Callable[[str], None] | None = None,
 ) -> tuple[list[str], Stopped | None]:
     """Import ``modules`` in the order given (dependencies first), then call ``emit(module,
     record, trusted)`` for each imported (all, unless the pass stopped early: see
@@ -1199,7 +1200,10 @@ def run(
     graph. ``watch``: smoke_child's ``_ChangeWatch`` (its ``reached`` is reset per module; a
     trusted record reaches the changed modules of its closure too). Returns the modules not
     vouched for that another pass, in a fresh process and in the order returned, may vouch for
-    (``retry_order``; none after a pass that stopped early), and how it stopped, if it did."""
+    (``retry_order``; none after a pass that stopped early), and how it stopped, if it did.
+    ``hopeless(module)`` is called for each module no shared import can vouch for: its record
+    or its closure warned, lost a re-export, looked up a hidden submodule or changed process
+    state (any import of it runs that again)."""
     shared = _SharedPass(src_dir, edges)
     done: Done = []
     stopped: Stopped | None = None
@@ -1219,6 +1223,9 @@ def run(
         if module in vouched:
             data["reached"] = sorted(set(data["reached"]) | (set(watch.changed) & closure))
         emit(module, data, module in vouched)
+        warned = data["deprecations"] or data["bad_names"]
+        if hopeless is not None and (warned or not closure.isdisjoint(shared.tainted)):
+            hopeless(module)
     return ([] if stopped else retry_order(shared, done, vouched)), stopped
 
 
