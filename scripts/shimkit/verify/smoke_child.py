@@ -1383,6 +1383,7 @@ def _fork_tree(
         with open(log, "a") as file:
             seconds = time.monotonic() - started
             file.write(f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s\n")
+            file.write(f"vouched: {' '.join(sorted(trusted))}\n")
     return trusted
 
 
