@@ -1371,8 +1371,8 @@ def _fork_tree(
 
         tree = _load_sibling("smoke_tree")
         jobs, prctl = server.tokens.jobs, server.prctl
-        args = (server.src_dir, record, _ChangeWatch, line, shared, jobs, prctl, write_fd, bad)
-        tree.run(modules, edges, *args)
+        args = (server.src_dir, record, _ChangeWatch, line, jobs, prctl, write_fd, bad)
+        tree.run(shared, modules, edges, *args)
 
     started = time.monotonic()
     trusted, _ = _vouching_child(server, run, timeout)

@@ -55,10 +55,7 @@ class _Static:
         for module in {*edges, *modules, *(t for targets in edges.values() for t in targets)}:
             graph[module] = {*edges.get(module, ()), *shared._parents(module)} - {module}
         self.graph = graph
-        self.importers: dict[str, set[str]] = collections.defaultdict(set)
-        for module, targets in graph.items():
-            for target in targets:
-                self.importers[target].add(module)
+        self.importers = _importers(graph)
         self.closure: dict[str, frozenset[str]] = {}
         self.component: dict[str, tuple[str, ...]] = {}
         for component in shared.components(graph):  # each after those it leads to
@@ -74,15 +71,7 @@ class _Static:
 
     def importing(self, blocked: Iterable[str]) -> set[str]:
         """``blocked`` and every module whose import reaches one of them."""
-        found = set(blocked)
-        frontier = set(found)
-        while frontier:
-            following: set[str] = set()
-            for name in frontier:
-                following.update(self.importers.get(name, ()))
-            frontier = following - found
-            found |= frontier
-        return found
+        return _upward(blocked, self.importers)
 
     def walk(self, module: str) -> list[str]:
         """The modules a fresh import of ``module`` reaches, by the static graph, in the order a
@@ -100,6 +89,29 @@ class _Static:
             packages = [".".join(parts[:end]) for end in range(1, len(parts))]
             todo.extend(reversed([*packages, *sorted(self.graph.get(name, ()))]))
         return order
+
+
+def _importers(graph: dict[str, Any]) -> dict[str, set[str]]:
+    """Who imports each module, by ``graph`` (module -> what it imports)."""
+    importers: dict[str, set[str]] = collections.defaultdict(set)
+    for module, targets in graph.items():
+        for target in targets:
+            importers[target].add(module)
+    return importers
+
+
+def _upward(starts: Iterable[str], *importers: dict[str, set[str]]) -> set[str]:
+    """``starts`` and every module that leads to one of them, by the ``importers`` maps."""
+    found = set(starts)
+    frontier = set(found)
+    while frontier:
+        following: set[str] = set()
+        for name in frontier:
+            for known in importers:
+                following.update(known.get(name, ()))
+        frontier = following - found
+        found |= frontier
+    return found
 
 
 class _Forks:
@@ -215,25 +227,12 @@ class _Cycles:
         self.cycle_of = {m: index for index, cycle in enumerate(self.cycles) for m in cycle}
         self.sizes = {module: len(asked) for module, asked in shared.asked.items()}
         self.graph = shared.graph()
-        self.importers: dict[str, set[str]] = collections.defaultdict(set)
-        for module, targets in self.graph.items():
-            for target in targets:
-                self.importers[target].add(module)
+        self.importers = _importers(self.graph)
 
     def find(self, shared: Any, closure: set[str]) -> None:
         new = self._new(shared)
-        importers: dict[str, set[str]] = collections.defaultdict(set)
-        for module, targets in new.items():
-            for target in targets:
-                importers[target].add(module)
-        back = set(new)  # the modules that lead to one that gained edges
-        frontier = set(back)
-        while frontier:
-            following: set[str] = set()
-            for name in frontier:
-                following |= self.importers.get(name, set()) | importers.get(name, set())
-            frontier = following - back
-            back |= frontier
+        # the modules that lead to one that gained edges
+        back = _upward(new, self.importers, _importers(new))
         closing = any(target in back for targets in new.values() for target in targets)
         if closing:
             shared.find_cycles(closure)
@@ -265,7 +264,6 @@ class _Cycles:
 class _Tree:
     def __init__(
         self,
-        shared_module: Any,
         shared: Any,
         static: _Static,
         forks: _Forks,
@@ -275,7 +273,6 @@ class _Tree:
         emit: Callable[[str, Record], None],
         changed: Collection[str],
     ) -> None:
-        self.module = shared_module
         self.shared = shared
         self.static = static
         self.forks = forks
@@ -401,13 +398,13 @@ def _split(
 
 
 def run(
+    shared_module: Any,
     modules: list[tuple[str, list[str]]],
     edges: dict[str, list[str]],
     src_dir: str,
     record: Callable[[str, str, list[str]], Record],
     watch: Any,
     send: Callable[[str, Record], bytes],
-    shared_module: Any,
     jobs: int,
     prctl: Any,
     write_fd: int,
@@ -426,7 +423,6 @@ def run(
         return done
 
     tree = _Tree(
-        shared_module,
         shared,
         static,
         forks,
