@@ -87,6 +87,15 @@ LATER_SETTINGS = {
         "import inventory.looks_later\nimport inventory.counter\nimport inventory.gate\n"
     ),
 }
+# a failure whose functions could find the layer by its name, none called at import, and that the
+# change leaves alone (Django's tests.messages_tests.tests): the fork server reads its opening
+# imports, which is not its code run nor its text read by the project
+ASIDE_SETTINGS = {
+    "src/inventory/looks_aside.py": (
+        "import inventory.counter\nimport inventory.gate\nimport sys\n\n\n"
+        "def loaded() -> list[str]:\n    return sorted(sys.modules)\n"
+    ),
+}
 # the function that could find the layer by its name, called at import in every way but a
 # module-level read: each of its callers below fails only since the change
 LOOKS = """\
@@ -202,15 +211,20 @@ def shortcut() -> bool:
 
 @pytest.mark.parametrize(
     ("files", "module"),
-    [(NEEDS_SETTINGS, "needs_settings"), (LATER_SETTINGS, "later_settings")],
-    ids=["repointed", "loads-code-looking-for-the-layer"],
+    [
+        (NEEDS_SETTINGS, "needs_settings"),
+        (LATER_SETTINGS, "later_settings"),
+        (ASIDE_SETTINGS, "looks_aside"),
+    ],
+    ids=["repointed", "loads-code-looking-for-the-layer", "holds-code-looking-for-the-layer"],
 )
 def test_a_failure_the_change_only_repointed_imports_for_is_not_imported_again(
     repos: Repos, mode: tuple[str, ...], files: dict[str, str], module: str
 ) -> None:
     """Also when the failure loaded a module whose functions could find the layer by its name
     and called none of them (``later_settings``; while the whole module counted, it went back
-    to an import with the change undone)."""
+    to an import with the change undone), or is such a module (``looks_aside``: the fork
+    server's own read of its opening imports counted as its text read by the project)."""
     root = repo(repos, "settings", files)
     run = run_retire(root, "--deprecated", "--write", *mode)
     output = text(run)
