@@ -9,6 +9,7 @@ verifies its own change.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -405,6 +406,7 @@ def _against_the_tree_before(
     suspects = tuple(r.module for r in results if not r.ok and r.module not in unchanged_path)
     if not suspects:
         return results, frozenset()
+    verification.notes.extend(_not_proven(r for r in results if r.module in set(suspects)))
     with before.restored():
         earlier = import_each(
             run,
@@ -461,6 +463,28 @@ def _failing_as_before(
         for module, r in proven.items()
     )
     return proven
+
+
+# reasons named, the most frequent first, when failures go back to an import with the change undone
+REASONS_SHOWN = 3
+
+
+def _not_proven(results: Iterable[ModuleSmoke]) -> list[str]:
+    """Why the failures imported again with the change undone are: what kept their own imports
+    from proving that they failed so before (``ModuleSmoke.undone``), with how many each kept;
+    nothing when the proof was not asked."""
+    reasons = Counter(
+        r.undone for r in results if r.outcome is SmokeOutcome.IMPORT_ERROR and r.undone
+    )
+    if not reasons:
+        return []
+    shown = [f"{why} ({count})" for why, count in reasons.most_common(REASONS_SHOWN)]
+    if len(reasons) > REASONS_SHOWN:
+        shown.append(f"{len(reasons) - REASONS_SHOWN} other reason(s)")
+    return [
+        f"{reasons.total()} failure(s) imported again with the change undone; their own import "
+        f"did not prove they failed so before: {'; '.join(shown)}"
+    ]
 
 
 def _failing_unlike(after: ModuleSmoke, before: ModuleSmoke) -> ModuleSmoke:
