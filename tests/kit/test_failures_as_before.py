@@ -276,6 +276,41 @@ def test_failures_that_differ_with_the_change_undone_are_regressions(
     assert "inventory.seeks: RuntimeError: the layer is not loaded" in output
     assert "inventory.enumerates: RuntimeError: no layer among the loaded modules" in output
     assert "inventory.needs_settings: RuntimeError" not in output  # it failed so before too
+    # why the proof did not hold for the five, said where their imports with the change undone are
+    why = "5 failure(s) imported again with the change undone; their own import did not prove"
+    assert (why in output) is shortcut(), output
+
+
+def test_many_failures_that_were_there_before_are_summarised(
+    repos: Repos, mode: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Eleven modules that fail for want of settings, as before the change: one note says how
+    many, and the failure they share (Django's 932 were a line each); ``--json`` names them all."""
+    files = {
+        f"src/inventory/needs_{n:02}.py": "import inventory.counter\nimport inventory.gate\n"
+        for n in range(11)
+    }
+    root = repo(repos, "many", files)
+    result = tmp_path / "result.json"
+    run = run_retire(root, "--deprecated", "--write", "--json", str(result), *mode)
+    output = text(run)
+    assert run.returncode == 0, output
+    why = (
+        "fails the same way with the change undone (it reached only repointed imports)"
+        if shortcut()
+        else "did not import before the change either"
+    )
+    summary = (
+        f"pre-existing: 11 modules, each of which {why}: 11 with RuntimeError: settings are not "
+        "configured (inventory.needs_00, inventory.needs_01 and 9 more)"
+    )
+    assert summary in output, output
+    assert "pre-existing: inventory.needs_05" not in output, output
+    failure = "RuntimeError: settings are not configured"
+    listed = json.loads(result.read_text())["pre_existing"]
+    assert sorted((f["module"], f["why"], f["failure"]) for f in listed) == [
+        (f"inventory.needs_{n:02}", why, failure) for n in range(11)
+    ]
 
 
 def test_only_changes_that_repoint_imports_of_a_plain_layer_are_described(tmp_path: Path) -> None:
