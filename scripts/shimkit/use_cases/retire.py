@@ -196,7 +196,8 @@ def _retire_spec(
     """The retire step for what was asked, and the tree as scanned to find it; None when
     everything asked is already gone."""
     workspace = run.workspace
-    analysis = analyse(workspace, extra_shims=modules, watched=modules)
+    # the references found here are those the step's analysis needs (the same modules): one search
+    analysis = analyse(workspace, extra_shims=modules, watched=modules, referenced_only=True)
     named = [m for m in modules if analysis.codebase.has_module(m) and defines_code(analysis, m)]
     if named:
         raise KitError(f"{named[0]} is not a re-export layer: it defines code of its own")

@@ -772,6 +772,7 @@ def verify(run: Run, scope: Scope, baseline: Inventory) -> Verification:
         extra_shims=watched,
         watched=watched,
         names_before=_names_before(scope, baseline),
+        referenced_only=True,  # the checks read references to the plan's shims and ``watched``
     )
     result = Verification()
     with doing("verifying"):
