@@ -87,6 +87,15 @@ LATER_SETTINGS = {
         "import inventory.looks_later\nimport inventory.counter\nimport inventory.gate\n"
     ),
 }
+# a failure whose functions could find the layer by its name, none called at import, and that the
+# change leaves alone (Django's tests.messages_tests.tests): the fork server reads its opening
+# imports, which is not its code run nor its text read by the project
+ASIDE_SETTINGS = {
+    "src/inventory/looks_aside.py": (
+        "import inventory.counter\nimport inventory.gate\nimport sys\n\n\n"
+        "def loaded() -> list[str]:\n    return sorted(sys.modules)\n"
+    ),
+}
 # the function that could find the layer by its name, called at import in every way but a
 # module-level read: each of its callers below fails only since the change
 LOOKS = """\
@@ -202,15 +211,20 @@ def shortcut() -> bool:
 
 @pytest.mark.parametrize(
     ("files", "module"),
-    [(NEEDS_SETTINGS, "needs_settings"), (LATER_SETTINGS, "later_settings")],
-    ids=["repointed", "loads-code-looking-for-the-layer"],
+    [
+        (NEEDS_SETTINGS, "needs_settings"),
+        (LATER_SETTINGS, "later_settings"),
+        (ASIDE_SETTINGS, "looks_aside"),
+    ],
+    ids=["repointed", "loads-code-looking-for-the-layer", "holds-code-looking-for-the-layer"],
 )
 def test_a_failure_the_change_only_repointed_imports_for_is_not_imported_again(
     repos: Repos, mode: tuple[str, ...], files: dict[str, str], module: str
 ) -> None:
     """Also when the failure loaded a module whose functions could find the layer by its name
     and called none of them (``later_settings``; while the whole module counted, it went back
-    to an import with the change undone)."""
+    to an import with the change undone), or is such a module (``looks_aside``: the fork
+    server's own read of its opening imports counted as its text read by the project)."""
     root = repo(repos, "settings", files)
     run = run_retire(root, "--deprecated", "--write", *mode)
     output = text(run)
@@ -262,6 +276,41 @@ def test_failures_that_differ_with_the_change_undone_are_regressions(
     assert "inventory.seeks: RuntimeError: the layer is not loaded" in output
     assert "inventory.enumerates: RuntimeError: no layer among the loaded modules" in output
     assert "inventory.needs_settings: RuntimeError" not in output  # it failed so before too
+    # why the proof did not hold for the five, said where their imports with the change undone are
+    why = "5 failure(s) imported again with the change undone; their own import did not prove"
+    assert (why in output) is shortcut(), output
+
+
+def test_many_failures_that_were_there_before_are_summarised(
+    repos: Repos, mode: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Eleven modules that fail for want of settings, as before the change: one note says how
+    many, and the failure they share (Django's 932 were a line each); ``--json`` names them all."""
+    files = {
+        f"src/inventory/needs_{n:02}.py": "import inventory.counter\nimport inventory.gate\n"
+        for n in range(11)
+    }
+    root = repo(repos, "many", files)
+    result = tmp_path / "result.json"
+    run = run_retire(root, "--deprecated", "--write", "--json", str(result), *mode)
+    output = text(run)
+    assert run.returncode == 0, output
+    why = (
+        "fails the same way with the change undone (it reached only repointed imports)"
+        if shortcut()
+        else "did not import before the change either"
+    )
+    summary = (
+        f"pre-existing: 11 modules, each of which {why}: 11 with RuntimeError: settings are not "
+        "configured (inventory.needs_00, inventory.needs_01 and 9 more)"
+    )
+    assert summary in output, output
+    assert "pre-existing: inventory.needs_05" not in output, output
+    failure = "RuntimeError: settings are not configured"
+    listed = json.loads(result.read_text())["pre_existing"]
+    assert sorted((f["module"], f["why"], f["failure"]) for f in listed) == [
+        (f"inventory.needs_{n:02}", why, failure) for n in range(11)
+    ]
 
 
 def test_only_changes_that_repoint_imports_of_a_plain_layer_are_described(tmp_path: Path) -> None:

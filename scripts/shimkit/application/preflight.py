@@ -106,19 +106,21 @@ def analyse_step(
     scanned: Codebase | None = None,
 ) -> tuple[Analysis, StepSpec]:
     """The analysis a rewriting step works from, after its preflight; packages retired whole.
+    It holds the references to the plan's shims and the modules the step moves, not to every
+    other layer of the tree (no step reads those).
     ``scanned``: the tree as this run scanned it a moment ago, nothing written since (a scan
     of 30,000 files again, each one found unchanged, takes most of a second); with the
     shortcuts off, the tree is scanned again."""
     workspace = run.workspace
     moved = step.moved_modules
     analysis = (
-        reanalyse(workspace, scanned, moved, moved)
+        reanalyse(workspace, scanned, moved, moved, referenced_only=True)
         if scanned is not None and shortcuts.enabled()
-        else analyse(workspace, extra_shims=moved, watched=moved)
+        else analyse(workspace, extra_shims=moved, watched=moved, referenced_only=True)
     )
     whole = whole_packages(analysis, step)
     if whole != step:
         moved = whole.moved_modules
-        analysis = reanalyse(workspace, analysis.codebase, moved, moved)
+        analysis = reanalyse(workspace, analysis.codebase, moved, moved, referenced_only=True)
     preflight(run, analysis, plan_checked=plan_checked, quiet=quiet)
     return analysis, whole

@@ -73,12 +73,15 @@ def analyse(
     extra_shims: Collection[str] = (),
     watched: Collection[str] | None = None,
     names_before: Mapping[str, Collection[str]] | None = None,
+    *,
+    referenced_only: bool = False,
 ) -> Analysis:
     """Scan the repository: every re-export layer, and references to them, to the plan's shims
     (deleted ones included, with the names they bound in ``names_before``) and to any
-    ``extra_shims``. A file that does not parse blocks the run when it could name one of
-    ``watched`` (default: all of those) or lies in a root package (see
-    ``shimkit.analysis.triage``)."""
+    ``extra_shims``; ``referenced_only``: references to the plan's shims and ``extra_shims``
+    only (what a step that moves ``extra_shims``, and its verification, read). A file that
+    does not parse blocks the run when it could name one of ``watched`` (default: all of
+    those) or lies in a root package (see ``shimkit.analysis.triage``)."""
     workspace.check()
     with doing("analysing the tree"):
         codebase = scan(
@@ -87,7 +90,9 @@ def analyse(
             exclude=workspace.plan.exclude,
             tracked=ports().git.tracked_files(workspace.repository),
         )
-        return reanalyse(workspace, codebase, extra_shims, watched, names_before)
+        return reanalyse(
+            workspace, codebase, extra_shims, watched, names_before, referenced_only=referenced_only
+        )
 
 
 @timed(ANALYSIS)
@@ -97,6 +102,8 @@ def reanalyse(
     extra_shims: Collection[str] = (),
     watched: Collection[str] | None = None,
     names_before: Mapping[str, Collection[str]] | None = None,
+    *,
+    referenced_only: bool = False,
 ) -> Analysis:
     """``analyse`` of an already scanned tree, for another set of modules (within a run, the
     analysis made earlier of the same codebase for the same modules)."""
@@ -110,6 +117,7 @@ def reanalyse(
             watched=watched,
             roots=roots,
             names_before=names_before,
+            references_to=also_referenced if referenced_only else None,
         )
         return Analysis(codebase=codebase, inventory=inventory, resolver=make_resolver(codebase))
 
@@ -119,7 +127,7 @@ def reanalyse(
         else frozenset((module, frozenset(names)) for module, names in names_before.items())
     )
     watching = None if watched is None else frozenset(watched)
-    key = ("analysis", also_referenced, watching, roots, bound_before)
+    key = ("analysis", also_referenced, watching, roots, bound_before, referenced_only)
     return derived_once(codebase, key, analysis)
 
 

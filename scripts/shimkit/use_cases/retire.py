@@ -8,7 +8,7 @@ interruption before the write) leaves the tree as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from shimkit.use_cases.rewrite_step import (
 from shimkit.use_cases.verify import (
     BeforeChange,
     Scope,
+    Verification,
     report,
     report_progress,
     verify,
@@ -79,12 +80,15 @@ def run_retire(
     requested = tuple(step.retire)
     analysis, step = analyse_step(run, step, plan_checked=False, scanned=scanned)
     retirement, outcome = what_can_go(run, analysis, step, requested)
-    status = _retire(run, analysis, retirement, outcome)
+    status, pre_existing = _retire(run, analysis, retirement, outcome)
     exit_status = 1 if retirement.left else status
     if json_path is not None:
         can_go = tuple(retirement.step.retire)
         done = can_go if options.write and status == 0 else ()
-        write_json(json_path, _retire_result(requested, can_go, done, retirement.left, exit_status))
+        write_json(
+            json_path,
+            _retire_result(requested, can_go, done, retirement.left, exit_status, pre_existing),
+        )
     if retirement.left:
         reporter.table(
             "Layers left in place (asked for, not retired)",
@@ -105,9 +109,11 @@ def _retire_result(
     retired: tuple[str, ...],
     left: tuple[LeftLayer, ...],
     exit_status: int,
+    pre_existing: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, Any]:
     """What ``retire_shims.py --json`` writes: every layer asked for, those that can go, those
-    retired (written), and every one that stays with the name that keeps it and why."""
+    retired (written), every one that stays with the name that keeps it and why, and every
+    module that failed as it did before the change (the output summarises them when many)."""
     return {
         "requested": list(requested),
         "can_go": list(can_go),
@@ -116,6 +122,10 @@ def _retire_result(
             dict(zip(("layer", "name", "reason"), describe(layer), strict=True)) for layer in left
         ],
         "exit": exit_status,
+        "pre_existing": [
+            dict(zip(("module", "why", "failure"), failure, strict=True))
+            for failure in pre_existing
+        ],
         "timing": clock.figures() if (clock := running_clock()) else {},
     }
 
@@ -145,12 +155,16 @@ def what_can_go(
         return retirement, outcome
 
 
-def _retire(run: Run, analysis: Analysis, retirement: Retirement, outcome: StepOutcome) -> int:
-    """Show, check or carry out (verified on a working copy) the retirement of what can go."""
+def _retire(
+    run: Run, analysis: Analysis, retirement: Retirement, outcome: StepOutcome
+) -> tuple[int, list[tuple[str, str, str]]]:
+    """Show, check or carry out (verified on a working copy) the retirement of what can go;
+    returns the exit status, and the failures the verification found there before the change
+    (``Verification.pre_existing``)."""
     workspace, reporter, options = run.workspace, run.reporter, run.options
     if not retirement.step.retire:
         reporter.info("nothing retired: no layer asked for can go (see the table below)")
-        return 1
+        return 1, []
     # one status of the tree, before anything is written, for the warning and the refusal: a
     # second ``git status`` of a large tree costs a second and could only see the user's own
     # edits since (a file the run writes is checked again when written)
@@ -158,21 +172,22 @@ def _retire(run: Run, analysis: Analysis, retirement: Retirement, outcome: StepO
     warn_untracked_importers(run, outcome.removed, state)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
     if stop is not None:
-        return stop
+        return stop, []
     require_clean_but_status(
         workspace, options.allow_dirty, [c.path for c in outcome.changes.changes], state
     )
     if options.commit:
         require_committer(workspace.root)
-    if not _verified_on_a_copy(run, analysis, retirement.step, outcome):
+    verification = _verified_on_a_copy(run, analysis, retirement.step, outcome)
+    if not verification.ok:
         reporter.info("verification FAILED: your tree was not changed")
-        return 1
+        return 1, verification.pre_existing
     applied = applied_step(workspace, retirement.step, outcome)
     write_step(run, applied, verified=True)
     what = [*outcome.removed] + [f"the re-exports of {m}" for m in sorted(retirement.step.mixed)]
     reporter.info(f"retired {', '.join(what)}: {len(outcome.changes.changes)} file(s)")
     _plan_progress(run, analysis)
-    return 0
+    return 0, verification.pre_existing
 
 
 def _retire_spec(
@@ -181,7 +196,8 @@ def _retire_spec(
     """The retire step for what was asked, and the tree as scanned to find it; None when
     everything asked is already gone."""
     workspace = run.workspace
-    analysis = analyse(workspace, extra_shims=modules, watched=modules)
+    # the references found here are those the step's analysis needs (the same modules): one search
+    analysis = analyse(workspace, extra_shims=modules, watched=modules, referenced_only=True)
     named = [m for m in modules if analysis.codebase.has_module(m) and defines_code(analysis, m)]
     if named:
         raise KitError(f"{named[0]} is not a re-export layer: it defines code of its own")
@@ -205,7 +221,9 @@ def _retire_spec(
     return retire_step(present, workspace.plan.keep, mixed), analysis.codebase
 
 
-def _verified_on_a_copy(run: Run, analysis: Analysis, step: StepSpec, outcome: StepOutcome) -> bool:
+def _verified_on_a_copy(
+    run: Run, analysis: Analysis, step: StepSpec, outcome: StepOutcome
+) -> Verification:
     """Take the baseline on a copy of the tree (``analysis`` is of the same files), apply the
     change there and verify it. The baseline imports nothing: the verification imports the
     modules the change can affect, and only those that fail or warn again with the change
@@ -235,7 +253,7 @@ def _verified_on_a_copy(run: Run, analysis: Analysis, step: StepSpec, outcome: S
         )
         result = verify(run.on(copy), scope, baseline)
     report(result, reporter)
-    return result.ok
+    return result
 
 
 def _plan_progress(run: Run, analysis: Analysis) -> None:

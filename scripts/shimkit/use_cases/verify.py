@@ -9,7 +9,8 @@ verifies its own change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 
@@ -97,14 +98,50 @@ class Scope:
     before: BeforeChange | None = None
 
 
+# pre-existing failures noted one by one up to this many (of one kind); more are summarised
+PRE_EXISTING_LISTED = 10
+FAILURES_SHOWN = 3  # the failures most of them share, in such a summary
+MODULES_SHOWN = 2  # the modules named for each
+
+
+def _some(modules: list[str]) -> str:
+    more = len(modules) - MODULES_SHOWN
+    return ", ".join(modules[:MODULES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
 @dataclass
 class Verification:
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # pre-existing problems, skipped files
     decisions: list[str] = field(default_factory=list)  # for a person: tests of retired shims
+    # every module that failed as it did before the change: (module, why, its failure)
+    pre_existing: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, check: Check, ok: bool | None, details: str = "") -> None:
         self.checks.append(CheckResult(check, ok, details))
+
+    def failed_before(self, why: str, failures: Mapping[str, ModuleSmoke]) -> None:
+        """Failures known to have been there before the change, for the same reason: a note
+        each, or one note for them all when there are more than ``PRE_EXISTING_LISTED`` (a
+        person reads how many, and the failures they share; ``pre_existing`` holds them all)."""
+        self.pre_existing.extend((module, why, r.message) for module, r in failures.items())
+        if len(failures) <= PRE_EXISTING_LISTED:
+            self.notes.extend(f"pre-existing: {m} {why}: {r.message}" for m, r in failures.items())
+            return
+        by_failure: dict[str, list[str]] = {}
+        for module, r in failures.items():
+            by_failure.setdefault(r.message, []).append(module)
+        common = sorted(by_failure.items(), key=lambda item: -len(item[1]))
+        shown = [
+            f"{len(modules)} with {message} ({_some(modules)})"
+            for message, modules in common[:FAILURES_SHOWN]
+        ]
+        if len(common) > FAILURES_SHOWN:
+            rest = sum(len(modules) for _, modules in common[FAILURES_SHOWN:])
+            shown.append(f"{rest} with {len(common) - FAILURES_SHOWN} other failure(s)")
+        self.notes.append(
+            f"pre-existing: {len(failures)} modules, each of which {why}: {'; '.join(shown)}"
+        )
 
     @property
     def rows(self) -> list[CheckRow]:
@@ -390,10 +427,7 @@ def _against_the_tree_before(
     }
     known.add(unchanged_path.values())
     untouched = {m: r for m, r in unchanged_path.items() if r.outcome is SmokeOutcome.IMPORT_ERROR}
-    verification.notes.extend(
-        f"pre-existing: {module} fails before it reaches any changed module: {r.message}"
-        for module, r in untouched.items()
-    )
+    verification.failed_before("fails before it reaches any changed module", untouched)
     untouched.update(_failing_as_before(results, untouched, verification))
     results = [
         r.without_bad_names(r.bad_names)
@@ -405,6 +439,7 @@ def _against_the_tree_before(
     suspects = tuple(r.module for r in results if not r.ok and r.module not in unchanged_path)
     if not suspects:
         return results, frozenset()
+    verification.notes.extend(_not_proven(r for r in results if r.module in set(suspects)))
     with before.restored():
         earlier = import_each(
             run,
@@ -422,10 +457,7 @@ def _against_the_tree_before(
     failing = {r.module: r for r in results if r.outcome is SmokeOutcome.IMPORT_ERROR}
     unlike = {m: r for m, r in broken.items() if m in failing and not same_failure(failing[m], r)}
     excused = {m: r for m, r in broken.items() if m in failing and m not in unlike}
-    verification.notes.extend(
-        f"pre-existing: {module} did not import before the change either: {r.message}"
-        for module, r in excused.items()
-    )
+    verification.failed_before("did not import before the change either", excused)
     newly = {module: r for module, r in broken.items() if module not in failing}
     verification.notes.extend(
         f"{module} imports since the change, not before it: {r.message}"
@@ -455,12 +487,32 @@ def _failing_as_before(
         for r in results
         if r.outcome is SmokeOutcome.IMPORT_ERROR and r.same_undone and r.module not in known
     }
-    verification.notes.extend(
-        f"pre-existing: {module} fails the same way with the change undone "
-        f"(it reached only repointed imports): {r.message}"
-        for module, r in proven.items()
+    verification.failed_before(
+        "fails the same way with the change undone (it reached only repointed imports)", proven
     )
     return proven
+
+
+# reasons named, the most frequent first, when failures go back to an import with the change undone
+REASONS_SHOWN = 3
+
+
+def _not_proven(results: Iterable[ModuleSmoke]) -> list[str]:
+    """Why the failures imported again with the change undone are: what kept their own imports
+    from proving that they failed so before (``ModuleSmoke.undone``), with how many each kept;
+    nothing when the proof was not asked."""
+    reasons = Counter(
+        r.undone for r in results if r.outcome is SmokeOutcome.IMPORT_ERROR and r.undone
+    )
+    if not reasons:
+        return []
+    shown = [f"{why} ({count})" for why, count in reasons.most_common(REASONS_SHOWN)]
+    if len(reasons) > REASONS_SHOWN:
+        shown.append(f"{len(reasons) - REASONS_SHOWN} other reason(s)")
+    return [
+        f"{reasons.total()} failure(s) imported again with the change undone; their own import "
+        f"did not prove they failed so before: {'; '.join(shown)}"
+    ]
 
 
 def _failing_unlike(after: ModuleSmoke, before: ModuleSmoke) -> ModuleSmoke:
@@ -720,6 +772,7 @@ def verify(run: Run, scope: Scope, baseline: Inventory) -> Verification:
         extra_shims=watched,
         watched=watched,
         names_before=_names_before(scope, baseline),
+        referenced_only=True,  # the checks read references to the plan's shims and ``watched``
     )
     result = Verification()
     with doing("verifying"):

@@ -64,7 +64,6 @@ class _ChangeWatch:
     folders: ClassVar[dict[str, list[str]]] = {}  # folder -> the changed modules it holds
     reached: ClassVar[set[str]] = set()
     read: ClassVar[set[str]] = set()  # of those, opened other than by the import system
-    deaf: ClassVar[bool] = False  # the kit reads (``_Seeking``), before any import: not heard
 
     @classmethod
     def find_spec(cls, fullname: str, path: object = None, target: object = None) -> None:
@@ -73,17 +72,20 @@ class _ChangeWatch:
 
     @classmethod
     def audit(cls, event: str, args: tuple[Any, ...]) -> None:
-        if cls.deaf or event not in ("open", "os.listdir", "os.scandir"):
+        if event not in ("open", "os.listdir", "os.scandir"):
             return
         if not isinstance(args[0], (str, bytes)):
             return
         path = os.path.abspath(os.fsdecode(args[0]))
         module = cls.files.get(path)
+        listed = module is None and event != "open" and path in cls.folders
+        if (module is None and not listed) or _by_the_kit():
+            return
         if module is not None:
             cls.reached.add(module)
             if not _by_the_import_system():  # its text read: the change is seen as text
                 cls.read.add(module)
-        elif event != "open" and path in cls.folders and not _by_the_import_system():
+        elif not _by_the_import_system():
             cls.reached.update(cls.folders[path])
 
     @classmethod
@@ -113,6 +115,20 @@ def _by_the_import_system() -> bool:
     ``_ChangeWatch.find_spec``)."""
     caller = sys._getframe(2)  # 0: this function, 1: the hook, 2: who called os.listdir
     return caller.f_globals.get("__name__") in _IMPORT_SYSTEM
+
+
+# the namespaces of the kit's own code in this process: this module's, and those of the siblings
+# it loads (``_load_sibling``)
+_KIT: list[dict[str, Any]] = [globals()]
+
+
+def _by_the_kit() -> bool:
+    """Whether the kit's own code made the call the audit hook sees: ``_Seeking`` reading a file
+    to mark it, ``smoke_leads`` reading the opening imports of the modules a process is to fork
+    (in the server and the package processes, whose children inherit what the hooks noted). That
+    is neither an import reaching the file nor the project reading its text."""
+    namespace = sys._getframe(2).f_globals  # 0: this function, 1: the hook, 2: who called open
+    return any(namespace is kit for kit in _KIT)
 
 
 class _Undone:
@@ -363,14 +379,11 @@ class _Seeking:
 
     @classmethod
     def mark(cls, module: str, path: str, at: set[tuple[int, int]]) -> bool:
-        _ChangeWatch.deaf = True
         try:
-            with open(path, "rb") as file:
+            with open(path, "rb") as file:  # by the kit: ``_ChangeWatch`` does not hear it
                 data = file.read()
         except OSError:
             return False
-        finally:
-            _ChangeWatch.deaf = False
         import ast  # only here: a fresh interpreter has not loaded it
 
         marks: dict[str, _Mark] = {}
@@ -431,7 +444,7 @@ class _Seeking:
             filename = args[1]
         elif event == "open" and isinstance(args[0], (str, bytes)):
             filename = os.fsdecode(args[0])  # its text, read as data, could be run under any name
-            if _by_the_import_system():
+            if _by_the_import_system() or _by_the_kit():
                 return
         else:
             return
@@ -1485,6 +1498,7 @@ def _load_sibling(name: str) -> Any:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
+    _KIT.append(vars(module))
     spec.loader.exec_module(module)
     return module
 

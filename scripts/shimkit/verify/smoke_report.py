@@ -80,9 +80,14 @@ class ModuleSmoke:
     # the changed modules (``ImportBatch.changed``) the import asked for; None: not known (the
     # child died before it could say)
     reached: tuple[str, ...] | None = None
-    # the import ran, with the change undone, the same code in the same order up to its end
-    # (``ImportBatch.undone``; proven by the child while it ran)
-    same_undone: bool = False
+    # whether the import ran, with the change undone, the same code in the same order up to its
+    # end (``ImportBatch.undone``; proven by the child while it ran): "" it did, else why that is
+    # not proven; None: not asked
+    undone: str | None = None
+
+    @property
+    def same_undone(self) -> bool:
+        return self.undone == ""
 
     @property
     def ok(self) -> bool:
@@ -187,7 +192,16 @@ def _interpret(root: Path, module: str, data: Mapping[str, Any], seconds: float)
     else:
         outcome, message = SmokeOutcome.OK, ""
     reached = tuple(str(name) for name in data.get("reached", ()))
-    same_undone = data.get("undone") == ""
+    undone = data.get("undone")
     return ModuleSmoke(
-        module, outcome, message, path, line, deprecations, bad, seconds, reached, same_undone
+        module,
+        outcome,
+        message,
+        path,
+        line,
+        deprecations,
+        bad,
+        seconds,
+        reached,
+        None if undone is None else str(undone),
     )
