@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from shimkit.analysis.codebase import Codebase, SourceFile
+from shimkit.analysis.undone_diff import SideBySide, same_fields, same_lines, side_by_side
+from shimkit.domain import shortcuts
 from shimkit.domain.imports import as_read, resolve_relative
 
 __all__ = ["Repointed", "ShimBody", "UndoneSide", "undone_side"]
@@ -121,6 +123,8 @@ def undone_side(
 
 
 _Def: TypeAlias = ast.FunctionDef | ast.AsyncFunctionDef
+# (module, names) of a ``from`` import, its module made absolute
+_Imported: TypeAlias = tuple[str | None, tuple[str, ...]]
 # a dotted path (``a.b``, ``a:b``) that ends at ``sys`` or goes on to its modules or namespace
 _SYS_BY_NAME = re.compile(r"(?:^|[.:])sys(?:$|[.:](?:modules|__dict__)\b)")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -330,52 +334,67 @@ def _repointed(
     if old.is_package != new.is_package:
         return None
     package = _importer(after, module)
+    if shortcuts.enabled():
+        walked = side_by_side(old.text, new.text, old.tree, new.tree)
+        if walked is not None:
+            return _repointed_found(walked, package, shims)
+    return _repointed_walked(old.tree, new.tree, package, shims)
+
+
+def _repointed_found(
+    walked: SideBySide, package: tuple[str, bool], shims: dict[str, ShimBody]
+) -> tuple[Repointed, ...] | None:
+    """What :func:`_repointed_walked` gives for trees :func:`side_by_side` could pair."""
+    unchanged = {_imported(statement, package) for statement in walked.unchanged}
     repointed: list[Repointed] = []
-    old_nodes, new_nodes = list(ast.walk(old.tree)), list(ast.walk(new.tree))
+    for a, b in walked.in_walk_order():
+        statement = _repointed_statement(a, b, package, shims)
+        if statement is None:
+            return None
+        repointed.append(statement)
+    return _unless_imported_before(repointed, unchanged)
+
+
+def _repointed_walked(
+    old_tree: ast.Module,
+    new_tree: ast.Module,
+    package: tuple[str, bool],
+    shims: dict[str, ShimBody],
+) -> tuple[Repointed, ...] | None:
+    """The plain walk: both trees node by node."""
+    repointed: list[Repointed] = []
+    old_nodes, new_nodes = list(ast.walk(old_tree)), list(ast.walk(new_tree))
     if len(old_nodes) != len(new_nodes):
         return None
-    unchanged: set[tuple[str | None, tuple[str, ...]]] = set()
+    unchanged: set[_Imported] = set()
     for a, b in zip(old_nodes, new_nodes, strict=True):
-        if type(a) is not type(b) or not _same_lines(a, b):
+        if type(a) is not type(b) or not same_lines(a, b):
             return None
         if isinstance(a, ast.ImportFrom) and isinstance(b, ast.ImportFrom):
             if (a.module, a.level) == (b.module, b.level):
-                unchanged.add((_absolute(b, package), tuple(alias.name for alias in b.names)))
+                unchanged.add(_imported(b, package))
                 continue
             statement = _repointed_statement(a, b, package, shims)
             if statement is None:
                 return None
             repointed.append(statement)
-        elif not _same_fields(a, b):
+        elif not same_fields(a, b):
             return None
+    return _unless_imported_before(repointed, unchanged)
+
+
+def _imported(statement: ast.ImportFrom, package: tuple[str, bool]) -> _Imported:
+    return _absolute(statement, package), tuple(alias.name for alias in statement.names)
+
+
+def _unless_imported_before(
+    repointed: list[Repointed], unchanged: set[_Imported]
+) -> tuple[Repointed, ...] | None:
     # the child knows a repointed statement by what it imports: one that did so before too would
     # pass for it
     if any((r.module, r.names) in unchanged for r in repointed):
         return None
     return tuple(repointed)
-
-
-def _same_lines(a: ast.AST, b: ast.AST) -> bool:
-    return all(
-        getattr(a, attribute, None) == getattr(b, attribute, None)
-        for attribute in ("lineno", "end_lineno")
-    )
-
-
-def _same_fields(a: ast.AST, b: ast.AST) -> bool:
-    """The node's own values (names, constants, operators' kinds) and its children's count; the
-    children themselves are compared in their turn by the walk."""
-    for name in a._fields:
-        x, y = getattr(a, name, None), getattr(b, name, None)
-        if isinstance(x, list) and isinstance(y, list):
-            if len(x) != len(y):
-                return False
-        elif isinstance(x, ast.AST) or isinstance(y, ast.AST):
-            if type(x) is not type(y):
-                return False
-        elif type(x) is not type(y) or x != y:
-            return False
-    return True
 
 
 def _repointed_statement(
