@@ -20,6 +20,7 @@ from shimkit.rewrite import rewrite_source
 from shimkit.rewrite.facts import apply_edits
 
 WIDE_O = "\uff4f"  # FULLWIDTH LATIN SMALL LETTER O, read as "o"
+WIDE_I = "\uff49"  # read as "i"
 FI = "\ufb01"  # LATIN SMALL LIGATURE FI, read as "fi": one character, two in its read form
 
 PRISTINE = {
@@ -61,6 +62,7 @@ def test_names_spelled_otherwise_are_rewritten_where_the_rewrite_edits(plain: bo
         f"x = 'shop.{WIDE_O}ld'\n"
         f"{WIDE_O}ld.price({FI}le)\n"
         f"import shop.{WIDE_O}ld as {WIDE_O}\n"
+        f"{WIDE_I}f = 1\n"  # a name: the variable ``if``
     )
     with shortcuts.switched_off() if plain else contextlib.nullcontext():
         outcome = rewrite_source(written, "src/shop/use.py", MOVES, "shop.use", False)
@@ -70,6 +72,7 @@ def test_names_spelled_otherwise_are_rewritten_where_the_rewrite_edits(plain: bo
         f"x = 'shop.{WIDE_O}ld'\n"
         f"{WIDE_O}ld.price({FI}le)\n"
         "import shop.core as o\n"
+        f"{WIDE_I}f = 1\n"
     )
     assert apply_edits(written, outcome.edits) == outcome.text
     assert not again.changed

@@ -13,6 +13,7 @@ file).
 from __future__ import annotations
 
 import io
+import keyword
 import tokenize
 import unicodedata
 from bisect import bisect_right
@@ -92,8 +93,8 @@ def read_form(text: str) -> ReadForm | None:
             if token.type != tokenize.NAME or token.string.isascii():
                 continue
             form = unicodedata.normalize("NFKC", token.string)
-            if form == token.string:
-                continue
+            if form == token.string or keyword.iskeyword(form):
+                continue  # a name read as a keyword's word stays a name only as written
             start = lines[token.start[0] - 1] + token.start[1]
             end = start + len(token.string)
             parts += [text[written:start], form]
