@@ -690,6 +690,8 @@ class _CodeCache:
 
 
 def _free_bytes(folder: str) -> int:
+    """As ``system.scratch.free_bytes``, which this script (standard library only) cannot
+    import; raises ``OSError``."""
     status = os.statvfs(folder)
     return status.f_bavail * status.f_frsize
 
