@@ -196,6 +196,16 @@ def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tup
     return ("--fresh-interpreters",) if request.param == "fresh" else ()
 
 
+def refused(root: Path, mode: tuple[str, ...]) -> str:
+    """The output of a retire of the deprecated layers that must be refused: it leaves the tree
+    as it was."""
+    before = files_under(root)
+    run = run_retire(root, "--deprecated", "--write", *mode)
+    output = text(run)
+    assert run.returncode == 1 and files_under(root) == before, output
+    return output
+
+
 def shortcut() -> bool:
     return os.environ.get("SHIMKIT_NO_SHORTCUTS") != "1"
 
@@ -285,11 +295,7 @@ def test_failures_after_a_walk_of_sys_modules_through_another_module_are_regress
     """``os.sys.modules`` is ``sys.modules``: a module that walked it at import was proven to
     fail the same way with the change undone, and the change was written."""
     root = repo(repos, "through-others", {**NEEDS_SETTINGS, **THROUGH_OTHERS_REGRESSIONS})
-    before = files_under(root)
-    run = run_retire(root, "--deprecated", "--write", *mode)
-    output = text(run)
-    assert run.returncode == 1, output
-    assert files_under(root) == before
+    output = refused(root, mode)
     for holder in ("os", "importlib"):
         failure = f"RuntimeError: no layer among the modules {holder} holds"
         assert f"inventory.{holder}_enumerates: {failure}" in output

@@ -6,6 +6,7 @@ Only the top-level statements that can take part in a rewrite are given to the e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shimkit.domain import shortcuts
@@ -61,21 +62,16 @@ def rewrite_source(
         return RewriteOutcome(text, None)
     form = read_form(text)
     if form is not None:
-        return _through_read_form(form, path, moves, importer, is_package, unnamed)
+        return _through_read_form(
+            form, lambda read: _rewritten(read, path, moves, importer, is_package, unnamed)
+        )
     return _rewritten(text, path, moves, importer, is_package, unnamed)
 
 
-def _through_read_form(
-    form: ReadForm,
-    path: str,
-    moves: Moves,
-    importer: str | None,
-    is_package: bool,
-    unnamed: bool,
-) -> RewriteOutcome:
+def _through_read_form(form: ReadForm, rewrite: Callable[[str], RewriteOutcome]) -> RewriteOutcome:
     """The rewrite of a text that spells names otherwise than Python reads them: planned on the
     read form (where the engines see the names Python sees), applied to the text as written."""
-    outcome = _rewritten(form.read, path, moves, importer, is_package, unnamed)
+    outcome = rewrite(form.read)
     if not outcome.changed:
         return RewriteOutcome(form.written, None)
     edits = tuple(form.edit_to_written(edit) for edit in outcome.edits)
