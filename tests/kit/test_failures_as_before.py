@@ -205,6 +205,16 @@ def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tup
     return ("--fresh-interpreters",) if request.param == "fresh" else ()
 
 
+def refused(root: Path, mode: tuple[str, ...]) -> str:
+    """The output of a retire of the deprecated layers that must be refused: it leaves the tree
+    as it was."""
+    before = files_under(root)
+    run = run_retire(root, "--deprecated", "--write", *mode)
+    output = text(run)
+    assert run.returncode == 1 and files_under(root) == before, output
+    return output
+
+
 def shortcut() -> bool:
     return os.environ.get("SHIMKIT_NO_SHORTCUTS") != "1"
 
@@ -313,6 +323,34 @@ def test_many_failures_that_were_there_before_are_summarised(
     ]
 
 
+# as ``enumerates`` above, reaching ``sys`` through the modules that hold it
+THROUGH_OTHERS_REGRESSIONS = {
+    "src/inventory/os_enumerates.py": (
+        "import os\nimport inventory.counter\n\n"
+        "if not any(name.endswith('.comp' + 'at') for name in list(os.sys.modules)):\n"
+        "    raise RuntimeError('no layer among the modules os holds')\n"
+    ),
+    "src/inventory/importlib_enumerates.py": (
+        "import importlib\nimport inventory.counter\n\n"
+        "if not any(n.endswith('.comp' + 'at') for n in importlib.sys.modules.copy()):\n"
+        "    raise RuntimeError('no layer among the modules importlib holds')\n"
+    ),
+}
+
+
+def test_failures_after_a_walk_of_sys_modules_through_another_module_are_regressions(
+    repos: Repos, mode: tuple[str, ...]
+) -> None:
+    """``os.sys.modules`` is ``sys.modules``: a module that walked it at import was proven to
+    fail the same way with the change undone, and the change was written."""
+    root = repo(repos, "through-others", {**NEEDS_SETTINGS, **THROUGH_OTHERS_REGRESSIONS})
+    output = refused(root, mode)
+    for holder in ("os", "importlib"):
+        failure = f"RuntimeError: no layer among the modules {holder} holds"
+        assert f"inventory.{holder}_enumerates: {failure}" in output
+    assert "inventory.needs_settings: RuntimeError" not in output  # it failed so before too
+
+
 def test_only_changes_that_repoint_imports_of_a_plain_layer_are_described(tmp_path: Path) -> None:
     """A layer with code of its own, a moved line or a rewritten attribute chain are not
     described: a failure that reached them is imported again."""
@@ -405,6 +443,35 @@ def test_modules_that_could_find_a_layer_by_its_name_are_known(tmp_path: Path) -
     side = retired_compat(tmp_path, {**by_key, **seeking})
     expected = {"inventory." + Path(path).stem for path in seeking}
     assert side.seekers == expected
+
+
+# ``sys`` reached otherwise than by a name bound to it: every module that imported sys holds it
+# (``os.sys``, ``importlib.sys``), any module may be asked for it (``from os import sys as s``),
+# a string can name it on a path (``mock.patch.dict("sys.modules")``), and Python reads a name
+# in its NFKC form (``sys`` spelled with a full-width s is ``sys``)
+THROUGH_OTHERS = {
+    "src/inventory/os_walks.py": "import os\n\nLOADED = sorted(os.sys.modules)\n",
+    "src/inventory/importlib_copies.py": (
+        "import importlib\n\nSNAPSHOT = importlib.sys.modules.copy()\n"
+    ),
+    "src/inventory/holds_os_sys.py": "import os\n\nS = os.sys\n",
+    "src/inventory/from_os.py": "from os import sys as system\n\nM = list(system.modules)\n",
+    "src/inventory/patches.py": "TARGET = 'sys.modules'\n",
+    "src/inventory/resolves.py": "import pkgutil\n\nS = pkgutil.resolve_name('os:sys')\n",
+    "src/inventory/wide.py": "import \uff53ys\n\nLOADED = sorted(\uff53ys.modules)\n",
+}
+
+
+def test_sys_reached_through_another_module_is_known(tmp_path: Path) -> None:
+    """``sys.modules`` read whole through any of the ways to ``sys`` marks a seeker; reads of
+    other attributes of ``sys`` reached so, or of ``sys.modules`` by one key, do not."""
+    by_key = {
+        "src/inventory/os_argv.py": "import os\n\nARGS = os.sys.argv[1:]\n",
+        "src/inventory/os_own.py": "import os\n\nME = os.sys.modules[__name__]\n",
+        "src/inventory/patches_argv.py": "P = 'inventory.counter.sys.argv'\n",
+    }
+    side = retired_compat(tmp_path, {**by_key, **THROUGH_OTHERS})
+    assert side.seekers == {"inventory." + Path(path).stem for path in THROUGH_OTHERS}
 
 
 def test_code_looking_for_a_layer_is_known_by_the_function_whose_body_holds_it(

@@ -10,12 +10,21 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kit_helpers import write_tree
 from shimkit.analysis import import_graph, scan
 from shimkit.domain import shortcuts
-from shimkit.verify import ImportMode, ModuleSmoke, SmokeOutcome, SmokeReport, smoke_modules
+from shimkit.system.scratch import free_bytes, is_owned_name, memory_base
+from shimkit.verify import (
+    ImportMode,
+    ModuleSmoke,
+    SmokeOutcome,
+    SmokeReport,
+    import_smoke,
+    smoke_modules,
+)
 from shimkit.verify.fork_server import CHILD_SCRIPT
 
 USERS = 4
@@ -82,9 +91,9 @@ import importlib, importlib.util, json, os, sys
 spec = importlib.util.spec_from_file_location("smoke_child", sys.argv[1])
 child = sys.modules["smoke_child"] = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(child)
-src, folder = os.path.realpath(sys.argv[2]), sys.argv[3]
+src, folder, floor = os.path.realpath(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 sys.path.insert(0, src)
-child._CodeCache.install(folder, src)
+child._CodeCache.install(folder, src, floor)
 compiled = {}
 def count(event, args):
     if event == "compile" and isinstance(args[1], str):
@@ -104,10 +113,8 @@ print(json.dumps({"compiled": compiled, "kept": kept}))
 """
 
 
-def test_code_is_compiled_once_and_kept_outside_the_tree_unless_its_compilation_warns(
-    tree: Path, tmp_path: Path
-) -> None:
-    folder = tmp_path / "code"
+def compiles(tree: Path, folder: Path, floor: int = 0) -> dict[str, Any]:
+    """What COUNT_COMPILES saw, with the cache in ``folder`` kept above ``floor`` free bytes."""
     done = subprocess.run(
         [
             sys.executable,
@@ -117,13 +124,21 @@ def test_code_is_compiled_once_and_kept_outside_the_tree_unless_its_compilation_
             str(CHILD_SCRIPT),
             str(tree / "src"),
             f"{folder}",
+            str(floor),
         ],
         capture_output=True,
         text=True,
         check=True,
         env={"PYTHONDONTWRITEBYTECODE": "1", "PATH": ""},
     )
-    counts = json.loads(done.stdout)
+    counts: dict[str, Any] = json.loads(done.stdout)
+    return counts
+
+
+def test_code_is_compiled_once_and_kept_outside_the_tree_unless_its_compilation_warns(
+    tree: Path, tmp_path: Path
+) -> None:
+    counts = compiles(tree, tmp_path / "code")
     assert counts["kept"] == ["app/__init__.py", "app/common.py"]
     # common.py compiled once (then read from the folder); the two that warn at every import
     # (once to find out that they warn, once as a fresh interpreter compiles them)
@@ -134,3 +149,34 @@ def test_code_is_compiled_once_and_kept_outside_the_tree_unless_its_compilation_
         "literal.py": 4,
     }
     assert not list((tree / "src").rglob("__pycache__"))
+
+
+def test_a_cache_that_took_its_share_of_the_room_keeps_nothing_more(
+    tree: Path, tmp_path: Path
+) -> None:
+    """Below the floor of free bytes it was given, the cache writes nothing: each import
+    compiles its module as a fresh interpreter does."""
+    folder = tmp_path / "code"
+    folder.mkdir()
+    counts = compiles(tree, folder, floor=free_bytes(folder) + 2**40)
+    assert counts["kept"] == []
+    assert counts["compiled"] == {
+        "__init__.py": 1,
+        "common.py": 2,
+        "escapes.py": 4,
+        "literal.py": 4,
+    }
+
+
+@pytest.mark.skipif(memory_base(create=True) is None, reason="no file system in memory here")
+def test_the_cache_lies_in_memory_and_goes_with_the_check() -> None:
+    """Thousands of small files: in memory none of them costs a disk inode (as the working
+    copy). Its share of the room there is a quarter, as the working copy's."""
+    with import_smoke._code_cache() as (folder, floor):
+        memory = memory_base()  # the run made it, and the cache in it keeps it
+        assert folder is not None and memory is not None and folder.parent == memory
+        assert is_owned_name(folder.name)
+        assert 0 < floor < free_bytes(folder)
+    assert not folder.exists()
+    with shortcuts.switched_off(), import_smoke._code_cache() as (none, no_floor):
+        assert (none, no_floor) == (None, 0)

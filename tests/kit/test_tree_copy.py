@@ -21,7 +21,12 @@ import pytest
 from shimkit.domain import shortcuts
 from shimkit.domain.folders import STATE_DIRS, TOOL_DIRS
 from shimkit.system import tree_copy
-from shimkit.system.scratch import memory_base, memory_room, remove_orphaned_scratch, scratch_bases
+from shimkit.system.scratch import (
+    memory_base,
+    memory_budget,
+    remove_orphaned_scratch,
+    scratch_bases,
+)
 from shimkit.system.tree_copy import NoRoom, copy_tree, scratch_copy
 
 LEFT_OUT = (*TOOL_DIRS, *STATE_DIRS)
@@ -169,15 +174,14 @@ def test_a_working_copy_is_in_memory_when_it_fits_else_in_the_temp_dir(
     assert _gone(copy) and _gone(memory), "the copy and the folder in memory are removed"
     assert scratch_bases() == [temp]
 
-    room = memory_room
-    monkeypatch.setattr(tree_copy, "memory_room", lambda base: 0)
+    monkeypatch.setattr(tree_copy, "memory_budget", lambda base: 0)
     with scratch_copy("working-copy", source, LEFT_OUT) as copy:
         assert copy.parent.parent == temp, "too large for memory: in the temp dir"
         assert _entries(copy) == _entries(plain)
         assert not memory.exists(), "nothing left in memory"
     assert _gone(copy)
 
-    monkeypatch.setattr(tree_copy, "memory_room", room)
+    monkeypatch.setattr(tree_copy, "memory_budget", memory_budget)
     with shortcuts.switched_off(), scratch_copy("working-copy", source, LEFT_OUT) as copy:
         assert copy.parent.parent == temp, "every shortcut off: copytree in the temp dir"
     assert _gone(copy)

@@ -12,7 +12,9 @@ anything but the module path of such statements (a line moved, an attribute chai
 
 Nor can the child see code find the shim by its name: ``'pkg.shim' in sys.modules`` is true only
 before the change. So the project code that could (one that reads ``sys.modules`` as a whole, or
-``sys`` other than by attribute, or holds a string with a shim's own name in it; a key built
+``sys`` other than by attribute, or holds a string with a shim's own name in it or a dotted path
+to ``sys``; ``sys`` is any name bound to it by an import from any module, and the attribute
+``sys`` of anything, as ``os.sys``: every module that imported sys holds it; a key built
 otherwise comes from one of those, a folder listing, which the child watches, or the shim's
 module object, looked up by its package, which it guards) withholds the proof from any import
 that ran it. Where that code is: in the body of a function (``seeking``: the ``def`` statements,
@@ -23,12 +25,15 @@ the module counts as run once loaded)."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from shimkit.analysis.codebase import Codebase, SourceFile
-from shimkit.domain.imports import resolve_relative
+from shimkit.analysis.undone_diff import SideBySide, same_fields, same_lines, side_by_side
+from shimkit.domain import shortcuts
+from shimkit.domain.imports import as_read, resolve_relative
 
 __all__ = ["Repointed", "ShimBody", "UndoneSide", "undone_side"]
 
@@ -118,6 +123,10 @@ def undone_side(
 
 
 _Def: TypeAlias = ast.FunctionDef | ast.AsyncFunctionDef
+# (module, names) of a ``from`` import, its module made absolute
+_Imported: TypeAlias = tuple[str | None, tuple[str, ...]]
+# a dotted path (``a.b``, ``a:b``) that ends at ``sys`` or goes on to its modules or namespace
+_SYS_BY_NAME = re.compile(r"(?:^|[.:])sys(?:$|[.:](?:modules|__dict__)\b)")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 WHOLE = "the module"  # seeking code outside the body of any function
 
@@ -128,7 +137,7 @@ def _seeking_code(source: SourceFile, names: Collection[str]) -> set[_Def] | str
     or one of the ways the docstring of this module lists; or ``sys``'s namespace): the innermost
     functions whose bodies hold it, ``WHOLE`` when any of it is outside every function's body,
     None when there is none."""
-    text = source.text
+    text = as_read(source.text)  # a full-width ``s`` in ``sys`` is ``sys`` to Python
     if "sys" not in text and not any(name in text for name in names):
         return None
     if source.tree is None:
@@ -138,8 +147,8 @@ def _seeking_code(source: SourceFile, names: Collection[str]) -> set[_Def] | str
     for node in ast.walk(source.tree):
         for child in ast.iter_child_nodes(node):
             parents[child] = node
-        if isinstance(node, ast.Import):
-            sys_names.update(a.asname for a in node.names if a.name == "sys" and a.asname)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            sys_names.update(_bound_to_sys(node))
     found: set[_Def] = set()
     for node in parents:
         if _seeks(node, names, sys_names, parents):
@@ -157,11 +166,29 @@ def _seeks(
     parents: dict[ast.AST, ast.AST],
 ) -> bool:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        # the name of a layer, or sys by name (``importlib.import_module("sys")``)
-        return node.value == "sys" or any(name in node.value for name in names)
+        # the name of a layer, or sys by name (``importlib.import_module("sys")``,
+        # ``mock.patch.dict("sys.modules")``, ``pkgutil.resolve_name("os:sys")``)
+        return bool(_SYS_BY_NAME.search(node.value)) or any(name in node.value for name in names)
     if isinstance(node, ast.ImportFrom) and node.module == "sys" and not node.level:
         return any(alias.name in ("modules", "*") for alias in node.names)
-    return isinstance(node, ast.Name) and node.id in sys_names and _reads_sys_whole(node, parents)
+    return _is_sys(node, sys_names) and _reads_sys_whole(node, parents)
+
+
+def _bound_to_sys(node: ast.Import | ast.ImportFrom) -> Iterator[str]:
+    """The names an import statement binds that may hold ``sys``: ``import sys as s``, and
+    ``from m import sys as s`` from any module ``m`` (``os`` and ``importlib`` hold it, and so may
+    a project module)."""
+    for alias in node.names:
+        if alias.name == "sys" and (alias.asname or isinstance(node, ast.ImportFrom)):
+            yield alias.asname or "sys"
+
+
+def _is_sys(node: ast.AST, sys_names: Collection[str]) -> bool:
+    """Whether ``node`` may be the ``sys`` module: a name bound to it, or the attribute ``sys`` of
+    anything (``os.sys``, ``importlib.sys``: a module that imported sys holds it so)."""
+    if isinstance(node, ast.Name):
+        return node.id in sys_names
+    return isinstance(node, ast.Attribute) and node.attr == "sys"
 
 
 def _function_body_of(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> _Def | None:
@@ -183,7 +210,7 @@ def _function_body_of(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> _Def | 
     return None
 
 
-def _reads_sys_whole(node: ast.Name, parents: dict[ast.AST, ast.AST]) -> bool:
+def _reads_sys_whole(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     """``sys`` used other than as ``sys.attr``, or ``sys.modules`` used other than by one key
     (``sys.modules[k]``, ``sys.modules.get(k)``, ``k in sys.modules``)."""
     parent = parents.get(node)
@@ -307,52 +334,67 @@ def _repointed(
     if old.is_package != new.is_package:
         return None
     package = _importer(after, module)
+    if shortcuts.enabled():
+        walked = side_by_side(old.text, new.text, old.tree, new.tree)
+        if walked is not None:
+            return _repointed_found(walked, package, shims)
+    return _repointed_walked(old.tree, new.tree, package, shims)
+
+
+def _repointed_found(
+    walked: SideBySide, package: tuple[str, bool], shims: dict[str, ShimBody]
+) -> tuple[Repointed, ...] | None:
+    """What :func:`_repointed_walked` gives for trees :func:`side_by_side` could pair."""
+    unchanged = {_imported(statement, package) for statement in walked.unchanged}
     repointed: list[Repointed] = []
-    old_nodes, new_nodes = list(ast.walk(old.tree)), list(ast.walk(new.tree))
+    for a, b in walked.in_walk_order():
+        statement = _repointed_statement(a, b, package, shims)
+        if statement is None:
+            return None
+        repointed.append(statement)
+    return _unless_imported_before(repointed, unchanged)
+
+
+def _repointed_walked(
+    old_tree: ast.Module,
+    new_tree: ast.Module,
+    package: tuple[str, bool],
+    shims: dict[str, ShimBody],
+) -> tuple[Repointed, ...] | None:
+    """The plain walk: both trees node by node."""
+    repointed: list[Repointed] = []
+    old_nodes, new_nodes = list(ast.walk(old_tree)), list(ast.walk(new_tree))
     if len(old_nodes) != len(new_nodes):
         return None
-    unchanged: set[tuple[str | None, tuple[str, ...]]] = set()
+    unchanged: set[_Imported] = set()
     for a, b in zip(old_nodes, new_nodes, strict=True):
-        if type(a) is not type(b) or not _same_lines(a, b):
+        if type(a) is not type(b) or not same_lines(a, b):
             return None
         if isinstance(a, ast.ImportFrom) and isinstance(b, ast.ImportFrom):
             if (a.module, a.level) == (b.module, b.level):
-                unchanged.add((_absolute(b, package), tuple(alias.name for alias in b.names)))
+                unchanged.add(_imported(b, package))
                 continue
             statement = _repointed_statement(a, b, package, shims)
             if statement is None:
                 return None
             repointed.append(statement)
-        elif not _same_fields(a, b):
+        elif not same_fields(a, b):
             return None
+    return _unless_imported_before(repointed, unchanged)
+
+
+def _imported(statement: ast.ImportFrom, package: tuple[str, bool]) -> _Imported:
+    return _absolute(statement, package), tuple(alias.name for alias in statement.names)
+
+
+def _unless_imported_before(
+    repointed: list[Repointed], unchanged: set[_Imported]
+) -> tuple[Repointed, ...] | None:
     # the child knows a repointed statement by what it imports: one that did so before too would
     # pass for it
     if any((r.module, r.names) in unchanged for r in repointed):
         return None
     return tuple(repointed)
-
-
-def _same_lines(a: ast.AST, b: ast.AST) -> bool:
-    return all(
-        getattr(a, attribute, None) == getattr(b, attribute, None)
-        for attribute in ("lineno", "end_lineno")
-    )
-
-
-def _same_fields(a: ast.AST, b: ast.AST) -> bool:
-    """The node's own values (names, constants, operators' kinds) and its children's count; the
-    children themselves are compared in their turn by the walk."""
-    for name in a._fields:
-        x, y = getattr(a, name, None), getattr(b, name, None)
-        if isinstance(x, list) and isinstance(y, list):
-            if len(x) != len(y):
-                return False
-        elif isinstance(x, ast.AST) or isinstance(y, ast.AST):
-            if type(x) is not type(y):
-                return False
-        elif type(x) is not type(y) or x != y:
-            return False
-    return True
 
 
 def _repointed_statement(

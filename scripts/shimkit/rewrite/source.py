@@ -6,18 +6,20 @@ Only the top-level statements that can take part in a rewrite are given to the e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shimkit.domain import shortcuts
-from shimkit.domain.imports import RELATIVE_IMPORT, reaches_unnamed
+from shimkit.domain.imports import RELATIVE_IMPORT, as_read, reaches_unnamed
 from shimkit.domain.model import Engine, Moves
 
 from .bowler_engine import FissixParseFailure, rewrite_with_bowler
 from .errors import RewriteError
-from .facts import Edit, Facts
+from .facts import Edit, Facts, apply_edits
 from .libcst_engine import LibcstParseFailure, rewrite_with_libcst
 from .planner import plan_edits
 from .regions import engine_regions, holds_code, statement_starts
+from .spelling import ReadForm, read_form
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,13 @@ class RewriteOutcome:
 
 
 def _mentions_a_move(text: str, moves: Moves, unnamed: bool) -> bool:
-    """Cheap pre-check: every rewrite needs the last component of some moved module in the text,
-    or (``unnamed``: a moved package holds the file) a relative import, ``from .. import x``."""
+    """Cheap pre-check: every rewrite needs the last component of some moved module in the text
+    as Python reads it, or (``unnamed``: a moved package holds the file) a relative import,
+    ``from .. import x``."""
     if unnamed and RELATIVE_IMPORT.search(text):
         return True
-    return any(module.rpartition(".")[2] in text for module in moves.old_modules())
+    read = as_read(text)
+    return any(module.rpartition(".")[2] in read for module in moves.old_modules())
 
 
 def rewrite_source(
@@ -56,6 +60,41 @@ def rewrite_source(
     unnamed = reaches_unnamed(importer, is_package, moves.old_modules())
     if shortcuts.enabled() and not _mentions_a_move(text, moves, unnamed):
         return RewriteOutcome(text, None)
+    form = read_form(text)
+    if form is not None:
+        return _through_read_form(
+            form, lambda read: _rewritten(read, path, moves, importer, is_package, unnamed)
+        )
+    return _rewritten(text, path, moves, importer, is_package, unnamed)
+
+
+def _through_read_form(form: ReadForm, rewrite: Callable[[str], RewriteOutcome]) -> RewriteOutcome:
+    """The rewrite of a text that spells names otherwise than Python reads them: planned on the
+    read form (where the engines see the names Python sees), applied to the text as written."""
+    outcome = rewrite(form.read)
+    if not outcome.changed:
+        return RewriteOutcome(form.written, None)
+    edits = tuple(form.edit_to_written(edit) for edit in outcome.edits)
+    imports = tuple(
+        (form.to_written(start), form.to_written(end)) for start, end in outcome.imports
+    )
+    return RewriteOutcome(
+        apply_edits(form.written, edits),
+        outcome.engine,
+        edits,
+        form.offsets_to_written(outcome.starts),
+        imports,
+    )
+
+
+def _rewritten(
+    text: str,
+    path: str,
+    moves: Moves,
+    importer: str | None,
+    is_package: bool,
+    unnamed: bool,
+) -> RewriteOutcome:
     starts = statement_starts(text) if shortcuts.enabled() else (0,)
     old = moves.old_modules()
     parents = {m.rpartition(".")[0] for m in old} - {""}

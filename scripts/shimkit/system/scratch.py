@@ -32,16 +32,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
+    "MEMORY_SHARE",
     "discard_tree",
+    "free_bytes",
     "is_owned_name",
     "memory_base",
+    "memory_budget",
     "memory_room",
     "new_scratch",
     "orphaned_scratch",
     "process_start",
+    "prune_memory",
     "remove_orphaned_scratch",
     "scratch_bases",
     "scratch_dir",
+    "scratch_in_memory",
 ]
 
 PREFIX = "shimkit-"
@@ -117,6 +122,58 @@ def memory_room(base: Path) -> int:
     except (OSError, StopIteration, ValueError, IndexError):
         return 0
     return min(status.f_bavail * status.f_frsize, available)
+
+
+# the share of the room in memory a scratch folder may take: the run's own processes, what the
+# project's tests write into a copy, the system and other runs need the rest
+MEMORY_SHARE = 4
+
+
+def memory_budget(memory: Path) -> int:
+    """The bytes a scratch folder in ``memory`` may take: a quarter of the room there now."""
+    return memory_room(memory) // MEMORY_SHARE
+
+
+def prune_memory(memory: Path) -> None:
+    """The folder in memory goes when nothing is left in it."""
+    with contextlib.suppress(OSError):
+        os.rmdir(memory)
+
+
+@contextmanager
+def scratch_in_memory(purpose: str) -> Iterator[tuple[Path, int]]:
+    """A fresh folder this process owns, in memory where there is a folder there (a file there
+    costs no disk inode: tens of thousands of small files are written several times faster),
+    else in the temp dir; with the free bytes of its file system below which it must take no
+    more (it may take :func:`memory_budget`; 0: no limit, on disk). On leaving, a process of its
+    own removes it, and the folder in memory goes when that leaves it empty."""
+    memory = memory_base(create=True)
+    folder = None
+    if memory is not None:
+        with contextlib.suppress(FileNotFoundError):  # pruned by another run's removal meanwhile
+            folder = new_scratch(purpose, memory)
+    floor = 0
+    if folder is None:
+        memory, folder = None, new_scratch(purpose)
+    else:
+        assert memory is not None
+        floor = max(free_bytes(folder) - memory_budget(memory), 1)
+    try:
+        yield folder, floor
+    finally:
+        discard_tree(folder, base=memory)
+        shutil.rmtree(folder, ignore_errors=True)
+        if memory is not None:
+            prune_memory(memory)
+
+
+def free_bytes(folder: Path | str) -> int:
+    """The bytes free to this user on ``folder``'s file system (0 where it cannot be told)."""
+    try:
+        status = os.statvfs(folder)
+    except OSError:
+        return 0
+    return status.f_bavail * status.f_frsize
 
 
 def scratch_bases(temp: Path | None = None) -> list[Path]:

@@ -32,13 +32,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from shimkit.domain import shortcuts
-from shimkit.system.scratch import discard_tree, memory_base, memory_room, new_scratch
+from shimkit.system.scratch import (
+    discard_tree,
+    memory_base,
+    memory_budget,
+    new_scratch,
+    prune_memory,
+)
 
 __all__ = ["NoRoom", "copy_tree", "scratch_copy"]
-
-# the share of the memory left free that a copy may take: the run's own processes, and what the
-# project's tests write into the copy, need the rest
-_MEMORY_SHARE = 4
 
 _Ignore = Callable[[str, list[str]], Iterable[str]]
 
@@ -184,14 +186,14 @@ def scratch_copy(purpose: str, source: Path, left_out: Collection[str]) -> Itera
         discard_tree(copy, base=memory)
         shutil.rmtree(copy.parent, ignore_errors=True)
         if memory is not None:  # its last removal prunes it when this one cannot
-            _prune(memory)
+            prune_memory(memory)
 
 
 def _copied_in_memory(
     purpose: str, source: Path, left_out: Collection[str], memory: Path
 ) -> Path | None:
     """The copy in a scratch folder in ``memory``; None when it would not fit (nothing left)."""
-    room = memory_room(memory) // _MEMORY_SHARE
+    room = memory_budget(memory)
     try:
         folder = new_scratch(purpose, memory)
     except FileNotFoundError:  # pruned by another run's removal meanwhile
@@ -200,15 +202,9 @@ def _copied_in_memory(
         copy_tree(source, folder / source.name, left_out, room)
     except NoRoom:
         shutil.rmtree(folder, ignore_errors=True)
-        _prune(memory)
+        prune_memory(memory)
         return None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder / source.name
-
-
-def _prune(memory: Path) -> None:
-    """The folder in memory goes when nothing is left in it."""
-    with contextlib.suppress(OSError):
-        os.rmdir(memory)

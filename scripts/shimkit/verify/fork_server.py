@@ -103,6 +103,7 @@ def import_forked(
         "jobs": batch.jobs,
         "timeout": timeout,
         "code_cache": None if batch.code_cache is None else str(batch.code_cache),
+        "code_cache_floor": batch.code_cache_floor,
         "leads": shortcuts.enabled(),  # opening imports shared (smoke_leads)
     }
     if batch.edges is not None:

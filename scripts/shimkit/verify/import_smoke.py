@@ -26,7 +26,7 @@ from shimkit.analysis.import_graph import ImportOrder
 from shimkit.domain import shortcuts
 from shimkit.domain.phases import IMPORT_CHECKS, timed
 from shimkit.system.processes import child_env, run_child
-from shimkit.system.scratch import discard_tree, scratch_dir
+from shimkit.system.scratch import scratch_in_memory
 from shimkit.verify.fork_server import (
     CHILD_SCRIPT,
     ServerUnavailable,
@@ -98,20 +98,19 @@ def _import_fresh(batch: ImportBatch, on_result: Callable[[ModuleSmoke], None]) 
 
 
 @contextlib.contextmanager
-def _code_cache() -> Iterator[Path | None]:
+def _code_cache() -> Iterator[tuple[Path | None, int]]:
     """A folder, outside the tree, where the forked processes of one check keep the code of the
-    project's modules they compiled (a shortcut: none without shortcuts)."""
+    project's modules they compiled, and the free bytes of its file system below which they
+    keep no more (a shortcut: none without shortcuts)."""
     if not shortcuts.enabled():
-        yield None
+        yield None, 0
         return
-    # a folder the run owns (the next run removes it if this one is killed), removed by a
-    # process of its own: on a disk that discards freed blocks at once, each of its thousands
-    # of unlinks waits a millisecond or more (13 s at 30,000 files under load)
-    with scratch_dir("code-cache") as folder:
-        try:
-            yield folder
-        finally:
-            discard_tree(folder)
+    # a folder the run owns (the next run removes it if this one is killed), in memory where it
+    # can be (9,000 files at 30,000: on disk each pays for its inode), removed by a process of
+    # its own: on a disk that discards freed blocks at once, each of its thousands of unlinks
+    # waits a millisecond or more (13 s at 30,000 files under load)
+    with scratch_in_memory("code-cache") as cache:
+        yield cache
 
 
 @timed(IMPORT_CHECKS)
@@ -178,9 +177,9 @@ def smoke_modules(
             notes.append("fork is not available here: one fresh interpreter per module")
         else:
             try:
-                with _code_cache() as cache:
+                with _code_cache() as (cache, floor):
                     vouched = import_forked(
-                        dataclasses.replace(batch, code_cache=cache),
+                        dataclasses.replace(batch, code_cache=cache, code_cache_floor=floor),
                         preload,
                         on_result=finished,
                         on_note=notes.append,

@@ -649,10 +649,13 @@ class _CodeCache:
     folder: ClassVar[str] = ""
     src_dir: ClassVar[str] = ""
     original: ClassVar[Any] = None
+    # free bytes of the folder's file system below which nothing more is kept (0: no limit): in
+    # memory, the cache takes no more than its share of the room there
+    floor: ClassVar[int] = 0
 
     @classmethod
-    def install(cls, folder: str, src_dir: str) -> None:
-        cls.folder, cls.src_dir = folder, src_dir
+    def install(cls, folder: str, src_dir: str, floor: int = 0) -> None:
+        cls.folder, cls.src_dir, cls.floor = folder, src_dir, floor
         cls.original = importlib.machinery.SourceFileLoader.source_to_code
         loader: Any = importlib.machinery.SourceFileLoader
         loader.source_to_code = cls.source_to_code
@@ -689,12 +692,21 @@ class _CodeCache:
     def write(kept: str, entry: tuple[Any, ...]) -> None:
         partial = f"{kept}.{os.getpid()}.partial"
         try:
+            if _CodeCache.floor and _free_bytes(_CodeCache.folder) < _CodeCache.floor:
+                return  # the cache took its share: a code not kept is compiled again
             os.makedirs(os.path.dirname(kept), exist_ok=True)
             with open(partial, "wb") as file:
                 marshal.dump(entry, file)
             os.replace(partial, kept)  # another process may be reading it
         except OSError:
             pass  # a cache that cannot be written is a cache missed
+
+
+def _free_bytes(folder: str) -> int:
+    """As ``system.scratch.free_bytes``, which this script (standard library only) cannot
+    import; raises ``OSError``."""
+    status = os.statvfs(folder)
+    return status.f_bavail * status.f_frsize
 
 
 def _quietly(make: Callable[[], Any]) -> Any:
@@ -1275,7 +1287,8 @@ def serve(root: str, src_dir: str) -> None:
     purged = _purge_project(server.src_dir)
     _ChangeWatch.install([str(name) for name in request.get("changed", [])], server.src_dir)
     if request.get("code_cache"):
-        _CodeCache.install(str(request["code_cache"]), server.src_dir)
+        floor = int(request.get("code_cache_floor", 0))
+        _CodeCache.install(str(request["code_cache"]), server.src_dir, floor)
     _fill_finder_caches(list(sys.path))
     threads = [thread.name for thread in threading.enumerate()]
     server.send({"event": "ready", "failed": failed, "purged": purged, "threads": threads})

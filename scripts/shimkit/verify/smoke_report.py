@@ -45,6 +45,8 @@ class ImportBatch:
     # a folder for the code of the project's modules, compiled once for every process of the
     # check (``smoke_child._CodeCache``); None: each process compiles what it imports
     code_cache: Path | None = None
+    # the free bytes of the code cache's file system below which it takes no more (0: no limit)
+    code_cache_floor: int = 0
     # the change as the child sees it (``analysis.undone.UndoneSide.to_json``): a failure then
     # says whether the import did the same with the change undone; None: it is not asked
     undone: Mapping[str, Any] | None = None
