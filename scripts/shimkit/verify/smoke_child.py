@@ -857,6 +857,7 @@ class _Tokens:
     across the whole tree of processes."""
 
     def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
         self.read_fd, self.write_fd = os.pipe()
         os.set_blocking(self.read_fd, False)
         os.write(self.write_fd, b"x" * jobs)
@@ -1301,8 +1302,14 @@ def serve(root: str, src_dir: str) -> None:
     if edges is not None:
         graph = {str(m): [str(t) for t in targets] for m, targets in edges.items()}
         context = {str(module) for module in request.get("context", [])}
-        trusted = _shared_passes(server, modules, graph, timeout, context)
+        bad: dict[str, bool] = {}
+        trusted = _shared_passes(server, modules, graph, timeout, context, bad)
         modules = [(m, names) for m, names in modules if m not in trusted and m not in context]
+        # a failure a pass left for its own import to prove (``_Undone``) is left to it here too
+        given = [(m, names) for m, names in modules if not bad.get(m)]
+        if given and os.environ.get("SHIMKIT_FORK_TREE", "1") != "0":
+            trusted = _fork_tree(server, given, graph, timeout, bad)
+            modules = [(m, names) for m, names in modules if m not in trusted]
     _Undone.install(undone, server.src_dir)  # after the one interpreter: its records say nothing
     if request.get("leads"):
         server.leads = _load_sibling("smoke_leads")
@@ -1323,20 +1330,24 @@ def _shared_passes(
     edges: dict[str, list[str]],
     timeout: float,
     context: Collection[str] = (),
+    bad: dict[str, bool] | None = None,
 ) -> set[str]:
     """The one-interpreter pass (``_shared_pass``), then again, each time in a fresh child, over
     the modules the last one did not vouch for but another may (``smoke_shared.retry_order``),
     while the last one vouched for at least ``RETRY_YIELD`` of its modules (a pass costs about a
     quarter of what importing its modules alone does, on Django); returns the modules vouched
-    for."""
+    for. ``bad`` gains the modules whose record failed, warned or lost a re-export, and those
+    no shared import can vouch for (``smoke_shared.run``'s ``hopeless``); True: no shared
+    import is to try (hopeless, or a failure its own import may prove: ``_Undone.provable``)."""
     names = dict(modules)
-    trusted, again = _shared_pass(server, modules, edges, timeout, context)
+    trusted, again = _shared_pass(server, modules, edges, timeout, context, bad)
     passes = int(os.environ.get("SHIMKIT_SHARED_PASSES") or SHARED_PASSES)
     for _ in range(passes - 1):
         given = [module for module in again if module not in context]
         if not given:
             break
-        vouched, again = _shared_pass(server, [(m, names[m]) for m in given], edges, timeout)
+        given_ = [(m, names[m]) for m in given]
+        vouched, again = _shared_pass(server, given_, edges, timeout, bad=bad)
         trusted |= vouched
         if len(vouched) < len(given) * RETRY_YIELD:
             break
@@ -1349,11 +1360,70 @@ def _shared_pass(
     edges: dict[str, list[str]],
     timeout: float,
     context: Collection[str] = (),
+    bad: dict[str, bool] | None = None,
 ) -> tuple[set[str], list[str]]:
     """Import ``modules`` in one child, in the order given (``smoke_shared``), and report the
     records it trusts but those of ``context`` (imported for the order only); returns their
     modules, and those another pass may vouch for, in the order to import them. A module that
     runs longer than ``timeout``, or a child that dies, leaves the rest to their own imports."""
+
+    def run(shared: Any, write_fd: int) -> None:
+        def emit(module: str, data: dict[str, Any], trusted: bool) -> None:
+            _Server._write(write_fd, {"module": module, "record": data, "trusted": trusted})
+
+        def hopeless(module: str) -> None:
+            _Server._write(write_fd, {"hopeless": module})
+
+        args = (server.src_dir, record, _ChangeWatch, emit, hopeless)
+        retry, stopped = shared.run(modules, edges, *args)
+        _Server._write(write_fd, {"again": retry, "stopped": stopped})
+
+    return _vouching_child(server, run, timeout, context, bad)
+
+
+def _fork_tree(
+    server: _Server,
+    modules: list[tuple[str, list[str]]],
+    edges: dict[str, list[str]],
+    timeout: float,
+    bad: Collection[str],
+) -> set[str]:
+    """Import ``modules`` in the fork tree by shared closure (``smoke_tree``), rooted in one
+    child, and report the records it vouches for; returns their modules."""
+
+    def run(shared: Any, write_fd: int) -> None:
+        def line(module: str, data: dict[str, Any]) -> bytes:
+            return (json.dumps({"module": module, "record": data, "trusted": True}) + "\n").encode()
+
+        tree = _load_sibling("smoke_tree")
+        jobs, prctl = server.tokens.jobs, server.prctl
+        args = (server.src_dir, record, _ChangeWatch, line, jobs, prctl, write_fd, bad)
+        tree.run(shared, modules, edges, *args)
+
+    started = time.monotonic()
+    trusted, _ = _vouching_child(server, run, timeout)
+    # for benchmarks, in a file the environment names; no note: which path gave a record
+    # changes nothing in it
+    log = os.environ.get("SHIMKIT_TREE_LOG")
+    if log:
+        with open(log, "a") as file:
+            seconds = time.monotonic() - started
+            file.write(f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s\n")
+            file.write(f"vouched: {' '.join(sorted(trusted))}\n")
+    return trusted
+
+
+def _vouching_child(
+    server: _Server,
+    run: Callable[[Any, int], None],
+    timeout: float,
+    context: Collection[str] = (),
+    bad: dict[str, bool] | None = None,
+) -> tuple[set[str], list[str]]:
+    """Fork a child that runs ``run(smoke_shared, write_fd)``, which writes a line per record
+    (``module``, ``record``, ``trusted``) and maybe one that says what to import again
+    (``again``, ``stopped``); report the trusted records but those of ``context``. Returns their
+    modules, and the ``again`` list."""
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -1373,14 +1443,7 @@ def _shared_pass(
             os.chdir(server.root)
             warnings.filters[:] = server.filters  # type: ignore[index]
             warnings._filters_mutated()  # type: ignore[attr-defined]
-            shared = _load_sibling("smoke_shared")
-
-            def emit(module: str, data: dict[str, Any], trusted: bool) -> None:
-                line = {"module": module, "record": data, "trusted": trusted}
-                _Server._write(write_fd, line)
-
-            retry, stopped = shared.run(modules, edges, server.src_dir, record, _ChangeWatch, emit)
-            _Server._write(write_fd, {"again": retry, "stopped": stopped})
+            run(_load_sibling("smoke_shared"), write_fd)
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -1403,10 +1466,21 @@ def _shared_pass(
                     again = [str(module) for module in message["again"]]
                     if message["stopped"] is not None:
                         server.send(_stopped_note(*message["stopped"]))
-                elif (
+                    continue
+                if "hopeless" in message:
+                    if bad is not None:
+                        bad[str(message["hopeless"])] = True
+                    continue
+                record_ = message["record"]
+                if bad is not None and (
+                    record_["outcome"] != "ok" or record_["deprecations"] or record_["bad_names"]
+                ):
+                    module = str(message["module"])
+                    bad[module] = bad.get(module, False) or _Undone.provable(record_)
+                if (
                     message["trusted"]
                     and message["module"] not in context
-                    and not _Undone.provable(message["record"])
+                    and not _Undone.provable(record_)
                 ):
                     trusted.add(str(message["module"]))
                     result = _Server._result(str(message["module"]), message["record"])

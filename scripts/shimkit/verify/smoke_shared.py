@@ -113,6 +113,10 @@ class _SharedPass:
         # id -> (the module that held it first, at its top level, it): its inner state is
         # watched there only (any import that reads it has that module in its closure)
         self.owners: dict[int, tuple[str, Any]] = {}
+        # whether imports are watched for what they write into modules already loaded (prints,
+        # holdings, authors); off in the fork tree (``smoke_tree``), where a record is vouched
+        # for only when every import before it is of its closure, so no write can be foreign
+        self.watching = True
 
     def project(self, name: str) -> bool:
         known = self.projects.get(name)
@@ -377,6 +381,8 @@ class _SharedPass:
     def loaded(self, names: Iterable[str]) -> None:
         """Note the namespace of each module of ``names`` whose import just finished (one loaded
         earlier keeps the print it had)."""
+        if not self.watching:
+            return
         for name in names:
             module = sys.modules.get(name)
             spec = getattr(module, "__spec__", None)
@@ -451,27 +457,54 @@ class _SharedPass:
         loaded = self.loaded_in(cycle)
         return bool(loaded) and loaded[0] == by and self.entry(cycle) is None
 
-    def first_reached(self, module: str, cycle: frozenset[str]) -> str | None:
-        """The module of ``cycle`` a fresh import of ``module`` reaches first: its packages,
-        then what its import asked for here, each followed by what that one's import asked for,
-        in the order they asked (depth first)."""
-        seen: set[str] = set()
+    def first_reached(
+        self, module: str, cycle: frozenset[str], order: dict[str, int] | None = None
+    ) -> str | None:
+        """The module of ``cycle`` a fresh import of ``module`` reaches first (``reach_order``,
+        given or not)."""
+        order = self.reach_order(module) if order is None else order
+        reached = [name for name in cycle if name in order]
+        return min(reached, key=order.__getitem__) if reached else None
+
+    def reach_order(self, module: str) -> dict[str, int]:
+        """The modules a fresh import of ``module`` reaches, in the order it reaches them: its
+        packages, then what its import asked for here, each followed by what that one's import
+        asked for, in the order they asked (depth first). One walk serves every cycle: the
+        first module of a cycle the walk reaches is the one a walk that stopped there found."""
+        order: dict[str, int] = {}
         todo = [module, *reversed(_parents(module))]
         while todo:
             name = todo.pop()
-            if name in seen:
+            if name in order:
                 continue
-            seen.add(name)
-            if name in cycle:
-                return name
+            order[name] = len(order)
             todo.extend(reversed(self.asked.get(name, {})))
-        return None
+        return order
 
-    def find_cycles(self) -> None:
-        """The cycles of the import graph's edges and of the imports this process saw run."""
+    def graph(self) -> dict[str, set[str]]:
+        """The import graph's edges and those of the imports this process saw run."""
         graph: dict[str, set[str]] = {}
         for module, targets in (*self.edges.items(), *self.asked.items()):
             graph.setdefault(module, set()).update(t for t in targets if t != module)
+        return graph
+
+    def find_cycles(self, among: Collection[str] | None = None) -> None:
+        """The cycles of the import graph's edges and of the imports this process saw run; with
+        ``among``, only those holding a module of it (found in what those modules lead to: a
+        cycle holding one of them lies there whole)."""
+        graph: dict[str, set[str]] = {}
+        if among is None:
+            graph = self.graph()
+        else:
+            frontier = set(among)
+            while frontier:
+                following: set[str] = set()
+                for module in frontier:
+                    targets = {*self.edges.get(module, ()), *self.asked.get(module, ())}
+                    targets.discard(module)
+                    graph[module] = targets
+                    following |= targets
+                frontier = following - graph.keys()
         self.cycles = _cycles(graph)
         self.entries = {}
 
@@ -493,12 +526,15 @@ class _SharedPass:
         import of it enters it: this process entered it once, by the module that import reaches
         first (a package always runs before its modules: a cycle inside a package its
         ``__init__`` enters is entered the same way by every import)."""
+        order: dict[str, int] | None = None
         for cycle in self.cycles:
-            members = frozenset(cycle)
-            if closure.isdisjoint(members):
+            if closure.isdisjoint(cycle):
                 continue
             entry = self.entry(cycle)
-            if entry is None or entry != self.first_reached(module, members):
+            if entry is None:
+                return False
+            order = self.reach_order(module) if order is None else order
+            if entry != self.first_reached(module, frozenset(cycle), order):
                 return False
         return True
 
@@ -923,8 +959,13 @@ def _initializing(name: str) -> bool:
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
-    """The strongly connected components of more than one module (Tarjan's, without recursion:
-    import chains run deep)."""
+    """The strongly connected components of more than one module."""
+    return [component for component in components(graph) if len(component) > 1]
+
+
+def components(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
+    """The strongly connected components of ``graph``, each after every one it leads to
+    (Tarjan's, without recursion: import chains run deep)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -958,8 +999,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[tuple[str, ...]]:
                     member = stack.pop()
                     on_stack.discard(member)
                     component.append(member)
-                if len(component) > 1:
-                    found.append(tuple(sorted(component)))
+                found.append(tuple(sorted(component)))
     return found
 
 
@@ -1088,12 +1128,15 @@ def _import_one(
     src_dir: str,
     record: Callable[[str, str, list[str]], Record],
     watch: Any,
+    inherit: bool = False,
 ) -> tuple[Record, set[str], bool]:
     """Import ``module`` in the shared interpreter: its record, the project modules its import
-    ran (its closure), and whether nothing it did rules out trusting the record."""
+    ran (its closure), and whether nothing it did rules out trusting the record. ``inherit``:
+    the changed modules reached before (``watch.reached``) stay reached, as in a forked child."""
     state = _process_state()
     shared.current = set()
-    watch.reached = set()
+    if not inherit:
+        watch.reached = set()
     shared.hide()
     shared.asked_for(None, [*_parents(module), module])
     try:
@@ -1115,7 +1158,8 @@ def _import_one(
         shared.tainted.add(module)
         if issuer is not None and issuer not in shared.known:
             shared.tainted.add(issuer)  # loaded (or failed) in this import
-    shared.note_writes(module, closure)
+    if shared.watching:
+        shared.note_writes(module, closure)
     return data, closure, shared.trusted(module, data, closure)
 
 
@@ -1148,6 +1192,7 @@ def run(
     record: Callable[[str, str, list[str]], Record],
     watch: Any,
     emit: Callable[[str, Record, bool], None],
+    hopeless: Callable[[str], None] | None = None,
 ) -> tuple[list[str], Stopped | None]:
     """Import ``modules`` in the order given (dependencies first), then call ``emit(module,
     record, trusted)`` for each imported (all, unless the pass stopped early: see
@@ -1155,7 +1200,10 @@ def run(
     graph. ``watch``: smoke_child's ``_ChangeWatch`` (its ``reached`` is reset per module; a
     trusted record reaches the changed modules of its closure too). Returns the modules not
     vouched for that another pass, in a fresh process and in the order returned, may vouch for
-    (``retry_order``; none after a pass that stopped early), and how it stopped, if it did."""
+    (``retry_order``; none after a pass that stopped early), and how it stopped, if it did.
+    ``hopeless(module)`` is called for each module no shared import can vouch for: its record
+    or its closure warned, lost a re-export, looked up a hidden submodule or changed process
+    state (any import of it runs that again)."""
     shared = _SharedPass(src_dir, edges)
     done: Done = []
     stopped: Stopped | None = None
@@ -1175,6 +1223,9 @@ def run(
         if module in vouched:
             data["reached"] = sorted(set(data["reached"]) | (set(watch.changed) & closure))
         emit(module, data, module in vouched)
+        warned = data["deprecations"] or data["bad_names"]
+        if hopeless is not None and (warned or not closure.isdisjoint(shared.tainted)):
+            hopeless(module)
     return ([] if stopped else retry_order(shared, done, vouched)), stopped
 
 
