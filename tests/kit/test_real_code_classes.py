@@ -393,6 +393,8 @@ def test_an_internal_error_is_one_line_naming_where_with_the_trace_in_a_log(
         {
             "notebooks/reorder.ipynb": notebook("x = 1", "from inventory.compat import on_hand"),
             "tests/test_stock.py": "from inventory.compat import on_hand\n",
+            # the plan's own deprecated layer: step 3 looks for references to it only
+            "tests/test_tracking.py": "from orchestration.mlflow_utils import log_metric\n",
         },
     )
     before = files_under(root)
