@@ -1307,12 +1307,13 @@ def serve(root: str, src_dir: str) -> None:
         graph = {str(m): [str(t) for t in targets] for m, targets in edges.items()}
         context = {str(module) for module in request.get("context", [])}
         bad: dict[str, bool] = {}
-        trusted = _shared_passes(server, modules, graph, timeout, context, bad, forked_path)
+        alone = _Alone(server, timeout, forked_path)
+        trusted = _shared_passes(server, modules, graph, timeout, context, bad, alone)
         modules = [(m, names) for m, names in modules if m not in trusted and m not in context]
         # a failure a pass left for its own import to prove (``_Undone``) is left to it here too
         given = [(m, names) for m, names in modules if not bad.get(m)]
         if given and os.environ.get("SHIMKIT_FORK_TREE", "1") != "0":
-            trusted = _fork_tree(server, given, graph, timeout, bad)
+            trusted = _fork_tree(server, given, graph, timeout, bad, alone)
             modules = [(m, names) for m, names in modules if m not in trusted]
     forked_path()
     server.run(_grouped(modules), timeout)
@@ -1345,19 +1346,18 @@ def _shared_passes(
     timeout: float,
     context: Collection[str],
     bad: dict[str, bool],
-    forked_path: Callable[[], None],
+    alone: _Alone,
 ) -> set[str]:
     """The one-interpreter pass (``_shared_pass``), then again, each time in a fresh child, over
     the modules the last one did not vouch for but another may (``smoke_shared.retry_order``),
     while the last one paid for itself (``smoke_shared._pays``); returns the modules vouched
-    for, and those a sample imported on the forked path (``forked_path`` readies it) to measure
-    what that path costs, while the first pass ran. ``bad`` gains the modules whose record
+    for, and those ``alone``'s sample imported on the forked path to measure what that path
+    costs, while the first pass ran. ``bad`` gains the modules whose record
     failed, warned or lost a re-export, and those no shared import can vouch for
     (``smoke_shared.run``'s ``hopeless``); True: no shared import is to try (hopeless, or a
     failure its own import may prove: ``_Undone.provable``)."""
     shared = _sibling("smoke_shared")
     names = dict(modules)
-    alone = _Alone(server, timeout, forked_path)
     if len(modules) > shared.FIRST_LOOK:  # else the pass never looks at what it pays
         alone.sample([item for item in modules if item[0] not in context])
     given = [item for item in modules if item[0] not in alone.reported]
@@ -1401,6 +1401,8 @@ class _Alone:
         self.modules: list[tuple[str, list[str]]] = []
         self.reported: set[str] = set()
         self.seconds: float | None = None
+        # the wall seconds of a module's own process on that path: the pace the tree must beat
+        self.pace: float | None = None
         self.fd: int | None = None  # the pass's end of the pipe, while the sample is to run
 
     def sample(self, modules: list[tuple[str, list[str]]]) -> None:
@@ -1444,6 +1446,7 @@ class _Alone:
         os.close(write_fd)
         os.close(results)
         reported: set[str] = set()
+        paces: list[float] = []  # a record given by its own process took it that long
         buffer = b""
         while data := os.read(read_fd, 65536):
             *lines, buffer = (buffer + data).split(b"\n")
@@ -1453,10 +1456,13 @@ class _Alone:
                     self.seconds = float(message["seconds"])
                     continue
                 reported.add(str(message["module"]))
+                if message["seconds"] > 0:
+                    paces.append(float(message["seconds"]))
                 self.server.send(message)
         os.close(read_fd)
         os.waitpid(pid, 0)
         self.reported = reported
+        self.pace = sum(paces) / len(paces) if paces else None
 
     def _run(self, write_fd: int, results: int) -> None:
         """In the sample's process: import the sample on the forked path; hand on the figure."""
@@ -1550,9 +1556,11 @@ def _fork_tree(
     edges: dict[str, list[str]],
     timeout: float,
     bad: Collection[str],
+    alone: _Alone,
 ) -> set[str]:
     """Import ``modules`` in the fork tree by shared closure (``smoke_tree``), rooted in one
-    child, and report the records it vouches for; returns their modules."""
+    child, while it pays (``_TreePace``), and report the records it vouches for; returns their
+    modules."""
 
     def run(shared: Any, write_fd: int) -> None:
         def line(module: str, data: dict[str, Any]) -> bytes:
@@ -1564,16 +1572,43 @@ def _fork_tree(
         tree.run(shared, modules, edges, *args)
 
     started = time.monotonic()
-    trusted, _ = _vouching_child(server, run, timeout)
+    pace = _TreePace(alone.pace, len(modules), server.tokens.jobs)
+    trusted, _ = _vouching_child(server, run, timeout, going=pace.going)
     # for benchmarks, in a file the environment names; no note: which path gave a record
     # changes nothing in it
     log = os.environ.get("SHIMKIT_TREE_LOG")
     if log:
         with open(log, "a") as file:
             seconds = time.monotonic() - started
-            file.write(f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s\n")
+            file.write(f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s")
+            file.write(f"; {pace.said}\n" if pace.said else "\n")
             file.write(f"vouched: {' '.join(sorted(trusted))}\n")
     return trusted
+
+
+class _TreePace:
+    """Whether the fork tree pays: it runs at least ``GRACE`` of the time the forked path would
+    take to import its ``count`` modules (its first records come only once its processes
+    imported what they share), then only while it has vouched for at least as many records as
+    the forked path's ``jobs`` processes would have given in that time, a record each ``pace``
+    seconds each (``_Alone.pace``; not measured: the tree runs to its end). Stopping it only
+    leaves the modules it did not report to the forked path."""
+
+    GRACE = 1 / 10
+
+    def __init__(self, pace: float | None, count: int, jobs: int) -> None:
+        self.rate = None if pace is None else jobs / pace
+        self.grace = 0.0 if self.rate is None else max(1.0, count / self.rate * self.GRACE)
+        self.said = ""  # why it stopped, if it did
+
+    def going(self, vouched: int, seconds: float) -> bool:
+        if self.rate is None or seconds < self.grace or vouched >= seconds * self.rate:
+            return True
+        self.said = (
+            f"stopped at {seconds:.1f} s, {vouched / seconds:.1f} records a second where the "
+            f"forked path gives {self.rate:.1f}"
+        )
+        return False
 
 
 def _vouching_child(
@@ -1583,11 +1618,13 @@ def _vouching_child(
     context: Collection[str] = (),
     bad: dict[str, bool] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    going: Callable[[int, float], bool] | None = None,
 ) -> tuple[set[str], list[str]]:
     """Fork a child that runs ``run(smoke_shared, write_fd)``, which writes a line per record
     (``module``, ``record``, ``trusted``) and maybe one that says what to import again
     (``again``, ``stopped``, ``jobs``); report the trusted records but those of ``context``.
-    ``meanwhile`` runs in this process once the child is forked, before its records are read.
+    ``meanwhile`` runs in this process once the child is forked, before its records are read;
+    ``going(records reported, seconds)``, asked about once a second, stops the child when False.
     Returns their modules, and the ``again`` list."""
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
@@ -1619,9 +1656,16 @@ def _vouching_child(
     buffer = b""
     selector = selectors.DefaultSelector()
     selector.register(read_fd, selectors.EVENT_READ)
-    started = time.monotonic()
+    started = begun = heard = time.monotonic()
     try:
-        while selector.select(timeout):
+        while (wait := timeout - (time.monotonic() - heard)) > 0:
+            if going is not None:
+                if not going(len(trusted), time.monotonic() - begun):
+                    break
+                wait = min(wait, 1.0)
+            if not selector.select(wait):
+                continue
+            heard = time.monotonic()
             data = os.read(read_fd, 65536)
             if not data:
                 break

@@ -1167,10 +1167,11 @@ def _import_one(
 Done = list[tuple[str, Record, set[str], bool]]  # module, record, closure, trusted
 
 # The pass looks at what it could vouch for after ``FIRST_LOOK`` imports, then after each time
-# twice as many, and goes on only while it pays (``_pays``): else it stops there, as a pass given
-# only the modules imported so far ends, and the others are imported alone. Any subset is as exact
-# as the whole (the rules hold whatever was imported before), so where it stops changes no
-# record, only which path gives it.
+# half as many again (a stretch that did not pay is found before it grows as long as all before
+# it; a look's cost is in its stretch's), and goes on only while it pays (``_pays``): else it
+# stops there, as a pass given only the modules imported so far ends, and the others are
+# imported alone. Any subset is as exact as the whole (the rules hold whatever was imported
+# before), so where it stops changes no record, only which path gives it.
 FIRST_LOOK = 64
 # the share of its imports a pass must vouch for to go on, when what a module imported alone
 # costs is not known: on Django the pass costs about a quarter of importing its modules alone;
@@ -1255,7 +1256,7 @@ def run(
                     share = stretch.vouched / stretch.imported
                     stopped = Stopped(len(done), len(modules), vouchable, per_import, share, cost)
                     break
-                look, since, last = look * 2, len(done), vouchable
+                look, since, last = look + look // 2, len(done), vouchable
                 cpu = time.process_time()
     shared.reveal_all()
     vouched = _vouchable(shared, done)
