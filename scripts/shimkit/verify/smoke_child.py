@@ -1445,6 +1445,7 @@ class _Alone:
                 os._exit(0)
         os.close(write_fd)
         os.close(results)
+        self.modules = []  # sampled once: a later pass is given the figure
         reported: set[str] = set()
         paces: list[float] = []  # a record given by its own process took it that long
         buffer = b""
