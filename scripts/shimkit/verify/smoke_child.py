@@ -1433,18 +1433,8 @@ class _Alone:
         self.fd = None
         if write_fd is None:
             return
-        read_fd, results = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(read_fd)
-                self._run(write_fd, results)
-            finally:
-                os._exit(0)
+        pid, read_fd = _fork_piped(lambda results: self._run(write_fd, results))
         os.close(write_fd)
-        os.close(results)
         self.modules = []  # sampled once: a later pass is given the figure
         reported: set[str] = set()
         paces: list[float] = []  # a record given by its own process took it that long
@@ -1627,29 +1617,23 @@ def _vouching_child(
     ``meanwhile`` runs in this process once the child is forked, before its records are read;
     ``going(records reported, seconds)``, asked about once a second, stops the child when False.
     Returns their modules, and the ``again`` list."""
-    read_fd, write_fd = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(read_fd)
-            if server.prctl is not None:
-                server.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-            for fd in (server.inbox, server.outbox, server.wake_read, server.wake_write):
-                if fd is not None:
-                    os.close(fd)
-            devnull = os.open(os.devnull, os.O_RDWR)
-            os.dup2(devnull, 0)
-            os.dup2(devnull, 1)
-            os.close(devnull)
-            os.chdir(server.root)
-            warnings.filters[:] = server.filters  # type: ignore[index]
-            warnings._filters_mutated()  # type: ignore[attr-defined]
-            run(_sibling("smoke_shared"), write_fd)
-        finally:
-            os._exit(0)
-    os.close(write_fd)
+
+    def child(write_fd: int) -> None:
+        if server.prctl is not None:
+            server.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        for fd in (server.inbox, server.outbox, server.wake_read, server.wake_write):
+            if fd is not None:
+                os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        os.chdir(server.root)
+        warnings.filters[:] = server.filters  # type: ignore[index]
+        warnings._filters_mutated()  # type: ignore[attr-defined]
+        run(_sibling("smoke_shared"), write_fd)
+
+    pid, read_fd = _fork_piped(child)
     if meanwhile is not None:
         meanwhile()
     trusted: set[str] = set()
@@ -1703,6 +1687,23 @@ def _vouching_child(
         os.close(read_fd)
         _kill(pid)
     return trusted, again
+
+
+def _fork_piped(work: Callable[[int], None]) -> tuple[int, int]:
+    """Fork a child that runs ``work(the write end of a new pipe)`` and exits; returns its pid
+    and the read end."""
+    read_fd, write_fd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            work(write_fd)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    return pid, read_fd
 
 
 def _stopped_note(stopped: list[Any], jobs: int) -> dict[str, Any]:
