@@ -16,6 +16,14 @@ from shimkit.analysis.import_graph import ImportOrder
 from shimkit.domain import shortcuts
 from shimkit.verify import ImportMode, ModuleSmoke, SmokeOutcome, SmokeReport, smoke_modules
 
+
+@pytest.fixture(autouse=True)
+def _fixed_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass stops by its fixed yield and the tree runs to its end, whatever this machine's
+    figures would decide (``SHIMKIT_FIXED_STOPS``): these trees are to exercise both."""
+    monkeypatch.setenv("SHIMKIT_FIXED_STOPS", "1")
+
+
 TREE = {
     "src/app/__init__.py": "",
     "src/app/core/__init__.py": "from app.core import registry\n",

@@ -15,6 +15,14 @@ from shimkit.analysis import import_graph, scan
 from shimkit.domain import shortcuts
 from shimkit.verify import ModuleSmoke, SmokeOutcome, SmokeReport, smoke_modules
 
+
+@pytest.fixture(autouse=True)
+def _fixed_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass stops by its fixed yield and the tree runs to its end, whatever this machine's
+    figures would decide (``SHIMKIT_FIXED_STOPS``): these trees are to exercise both."""
+    monkeypatch.setenv("SHIMKIT_FIXED_STOPS", "1")
+
+
 # ``app.a_writer`` is checked and sorts first: the one-interpreter pass imports it before the
 # others and, as it fills ``app.reg.ITEMS`` (outside their closure), vouches for none of them
 # (``SHIMKIT_SHARED_PASSES=1``): they go to the tree. The modules the cases share are not

@@ -1299,29 +1299,44 @@ def serve(root: str, src_dir: str) -> None:
     undone = request.get("undone")
     _Undone.expected = bool(undone and undone.get("statements"))
     edges = request.get("shared")
+
+    def forked_path() -> None:
+        _ready_forked_path(server, undone, bool(request.get("leads")))
+
     if edges is not None:
         graph = {str(m): [str(t) for t in targets] for m, targets in edges.items()}
         context = {str(module) for module in request.get("context", [])}
         bad: dict[str, bool] = {}
-        trusted = _shared_passes(server, modules, graph, timeout, context, bad)
+        alone = _Alone(server, timeout, forked_path)
+        trusted = _shared_passes(server, modules, graph, timeout, context, bad, alone)
         modules = [(m, names) for m, names in modules if m not in trusted and m not in context]
         # a failure a pass left for its own import to prove (``_Undone``) is left to it here too
         given = [(m, names) for m, names in modules if not bad.get(m)]
         if given and os.environ.get("SHIMKIT_FORK_TREE", "1") != "0":
-            trusted = _fork_tree(server, given, graph, timeout, bad)
+            trusted = _fork_tree(server, given, graph, timeout, bad, alone)
             modules = [(m, names) for m, names in modules if m not in trusted]
-    _Undone.install(undone, server.src_dir)  # after the one interpreter: its records say nothing
-    if request.get("leads"):
-        server.leads = _load_sibling("smoke_leads")
-        server.import_system = (*sys.meta_path, None, *sys.path_hooks, None, builtins.__import__)
+    forked_path()
     server.run(_grouped(modules), timeout)
 
 
+def _ready_forked_path(server: _Server, undone: dict[str, Any] | None, leads: bool) -> None:
+    """Ready this process to fork the forked path's children: after the one interpreter, whose
+    records the change-undone proof says nothing of."""
+    _Undone.install(undone, server.src_dir)
+    if leads:
+        server.leads = _load_sibling("smoke_leads")
+        server.import_system = (*sys.meta_path, None, *sys.path_hooks, None, builtins.__import__)
+
+
 # passes at most (``SHIMKIT_SHARED_PASSES`` in the environment says otherwise; 1: no pass of
-# their own). Each pass imports about what the previous one could not vouch for, so one that
-# vouched for less than ``RETRY_YIELD`` of its modules ends them
+# their own). Each pass imports about what the previous one could not vouch for, so one that did
+# not pay for itself (``smoke_shared._pays``) ends them
 SHARED_PASSES = 4
-RETRY_YIELD = 1 / 4
+# the modules the forked path imports while the first pass runs, to measure what a module
+# imported alone costs in this run: a share of them, within bounds (enough for the processes of
+# their packages to be shared by several, few enough to be done before the pass's first look)
+SAMPLE_SHARE = 1 / 32
+SAMPLE_MIN, SAMPLE_MAX = 8, 32
 
 
 def _shared_passes(
@@ -1329,29 +1344,145 @@ def _shared_passes(
     modules: list[tuple[str, list[str]]],
     edges: dict[str, list[str]],
     timeout: float,
-    context: Collection[str] = (),
-    bad: dict[str, bool] | None = None,
+    context: Collection[str],
+    bad: dict[str, bool],
+    alone: _Alone,
 ) -> set[str]:
     """The one-interpreter pass (``_shared_pass``), then again, each time in a fresh child, over
     the modules the last one did not vouch for but another may (``smoke_shared.retry_order``),
-    while the last one vouched for at least ``RETRY_YIELD`` of its modules (a pass costs about a
-    quarter of what importing its modules alone does, on Django); returns the modules vouched
-    for. ``bad`` gains the modules whose record failed, warned or lost a re-export, and those
-    no shared import can vouch for (``smoke_shared.run``'s ``hopeless``); True: no shared
-    import is to try (hopeless, or a failure its own import may prove: ``_Undone.provable``)."""
+    while the last one paid for itself (``smoke_shared._pays``); returns the modules vouched
+    for, and those ``alone``'s sample imported on the forked path to measure what that path
+    costs, while the first pass ran. ``bad`` gains the modules whose record
+    failed, warned or lost a re-export, and those no shared import can vouch for
+    (``smoke_shared.run``'s ``hopeless``); True: no shared import is to try (hopeless, or a
+    failure its own import may prove: ``_Undone.provable``)."""
+    shared = _sibling("smoke_shared")
     names = dict(modules)
-    trusted, again = _shared_pass(server, modules, edges, timeout, context, bad)
+    # else the pass never looks at what it pays; ``SHIMKIT_FIXED_STOPS=1`` (for tests that must
+    # exercise the pass and the tree on small trees): no figure, so the pass stops by the fixed
+    # yield (``smoke_shared.MIN_YIELD``) and the tree runs to its end
+    if len(modules) > shared.FIRST_LOOK and os.environ.get("SHIMKIT_FIXED_STOPS") != "1":
+        alone.sample([item for item in modules if item[0] not in context])
+    given = [item for item in modules if item[0] not in alone.reported]
+    trusted, again = _shared_pass(server, given, edges, timeout, context, bad, alone)
+    trusted |= alone.reported
     passes = int(os.environ.get("SHIMKIT_SHARED_PASSES") or SHARED_PASSES)
     for _ in range(passes - 1):
-        given = [module for module in again if module not in context]
-        if not given:
+        given_names = [module for module in again if module not in context]
+        if not given_names:
             break
-        given_ = [(m, names[m]) for m in given]
-        vouched, again = _shared_pass(server, given_, edges, timeout, bad=bad)
+        cpu = _children_cpu()
+        vouched, again = _shared_pass(
+            server, [(m, names[m]) for m in given_names], edges, timeout, (), bad, alone
+        )
         trusted |= vouched
-        if len(vouched) < len(given) * RETRY_YIELD:
+        stretch = shared.Stretch(len(given_names), len(vouched), _children_cpu() - cpu)
+        if not shared._pays(stretch, alone.seconds, server.tokens.jobs):
             break
     return trusted
+
+
+def _children_cpu() -> float:
+    """The CPU seconds of this process's children that ended (and were waited for)."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+class _Alone:
+    """What a module imported alone (the forked path) costs in this run, in CPU seconds: measured
+    on a sample of the modules, the far end of the order (which the first pass reaches last),
+    imported so by a process forked from the server beside the first pass, on the cores the pass
+    leaves (``jobs`` less one, at least one). That process readies the forked path as the server
+    will after the passes (``forked_path``), so the sample's records are the forked path's own,
+    and reported; it hands the figure to the pass through a pipe (``fd``), which the pass reads
+    at its first look, waiting for it if need be."""
+
+    def __init__(self, server: _Server, timeout: float, forked_path: Callable[[], None]) -> None:
+        self.server = server
+        self.timeout = timeout
+        self.forked_path = forked_path
+        self.modules: list[tuple[str, list[str]]] = []
+        self.reported: set[str] = set()
+        self.seconds: float | None = None
+        # the wall seconds of a module's own process on that path: the pace the tree must beat
+        self.pace: float | None = None
+        self.fd: int | None = None  # the pass's end of the pipe, while the sample is to run
+
+    def sample(self, modules: list[tuple[str, list[str]]]) -> None:
+        count = min(SAMPLE_MAX, max(SAMPLE_MIN, int(len(modules) * SAMPLE_SHARE)))
+        self.modules = modules[-count:]
+        self.reported = {module for module, _ in self.modules}  # the pass leaves them
+
+    def figure(self, fd: int | None) -> Callable[[], float | None]:
+        """In the pass: what asks for the figure (read once from ``fd``, at the first look)."""
+        if fd is None:
+            return lambda: self.seconds
+        read: list[float | None] = []
+
+        def seconds() -> float | None:
+            if not read:
+                data = b""
+                while chunk := os.read(fd, 64):
+                    data += chunk
+                read.append(float(data) if data.endswith(b"\n") else None)
+            return read[0]
+
+        return seconds
+
+    def measure(self) -> None:
+        """In the server, once the first pass runs: fork the sample's process, relay its records
+        until it ends, and keep the figure; a module it did not report is left to the others."""
+        write_fd = self.fd
+        self.fd = None
+        if write_fd is None:
+            return
+        pid, read_fd = _fork_piped(lambda results: self._run(write_fd, results))
+        os.close(write_fd)
+        self.modules = []  # sampled once: a later pass is given the figure
+        reported: set[str] = set()
+        paces: list[float] = []  # a record given by its own process took it that long
+        buffer = b""
+        while data := os.read(read_fd, 65536):
+            *lines, buffer = (buffer + data).split(b"\n")
+            for line in lines:
+                message = json.loads(line)
+                if message["event"] == "alone":
+                    self.seconds = float(message["seconds"])
+                    continue
+                reported.add(str(message["module"]))
+                if message["seconds"] > 0:
+                    paces.append(float(message["seconds"]))
+                self.server.send(message)
+        os.close(read_fd)
+        os.waitpid(pid, 0)
+        self.reported = reported
+        self.pace = sum(paces) / len(paces) if paces else None
+
+    def _run(self, write_fd: int, results: int) -> None:
+        """In the sample's process: import the sample on the forked path; hand on the figure."""
+        server = self.server
+        if server.prctl is not None:
+            server.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        for fd in (server.inbox, server.outbox):
+            if fd is not None:
+                os.close(fd)
+        self.forked_path()
+        workers = _Tokens(max(1, server.tokens.jobs - 1))
+        sampler = _Server(server.root, server.src_dir, None, results, workers, server)
+        started = sum(os.times()[:4])
+        sampler.run(_grouped(self.modules), self.timeout)
+        seconds = (sum(os.times()[:4]) - started) / len(self.modules)
+        os.write(write_fd, f"{seconds!r}\n".encode())
+        _Server._write(results, {"event": "alone", "seconds": seconds})
+
+    def opened(self) -> int | None:
+        """Before the first pass is forked: the pipe the sample's figure comes through, if a
+        sample is to run (the pass keeps the read end, the sample's process the write end)."""
+        if not self.modules:
+            return None
+        read_fd, write_fd = os.pipe()
+        self.fd = write_fd
+        return read_fd
 
 
 def _shared_pass(
@@ -1359,13 +1490,17 @@ def _shared_pass(
     modules: list[tuple[str, list[str]]],
     edges: dict[str, list[str]],
     timeout: float,
-    context: Collection[str] = (),
-    bad: dict[str, bool] | None = None,
+    context: Collection[str],
+    bad: dict[str, bool],
+    alone: _Alone,
 ) -> tuple[set[str], list[str]]:
     """Import ``modules`` in one child, in the order given (``smoke_shared``), and report the
     records it trusts but those of ``context`` (imported for the order only); returns their
     modules, and those another pass may vouch for, in the order to import them. A module that
-    runs longer than ``timeout``, or a child that dies, leaves the rest to their own imports."""
+    runs longer than ``timeout``, or a child that dies, leaves the rest to their own imports.
+    ``alone`` gives the figure the pass's looks weigh (and, the first time, runs its sample
+    while the pass runs)."""
+    read_fd = alone.opened()
 
     def run(shared: Any, write_fd: int) -> None:
         def emit(module: str, data: dict[str, Any], trusted: bool) -> None:
@@ -1374,11 +1509,39 @@ def _shared_pass(
         def hopeless(module: str) -> None:
             _Server._write(write_fd, {"hopeless": module})
 
+        if alone.fd is not None:
+            os.close(alone.fd)  # the sample's process holds the only write end
+        jobs = server.tokens.jobs
         args = (server.src_dir, record, _ChangeWatch, emit, hopeless)
-        retry, stopped = shared.run(modules, edges, *args)
-        _Server._write(write_fd, {"again": retry, "stopped": stopped})
+        retry, stopped = shared.run(
+            modules, edges, *args, alone.figure(read_fd), jobs, _look_logged(jobs)
+        )
+        _Server._write(write_fd, {"again": retry, "stopped": stopped, "jobs": jobs})
 
-    return _vouching_child(server, run, timeout, context, bad)
+    try:
+        return _vouching_child(server, run, timeout, context, bad, alone.measure)
+    finally:
+        if read_fd is not None:
+            os.close(read_fd)
+
+
+def _look_logged(jobs: int) -> Callable[[Any, float | None, bool], None] | None:
+    """For benchmarks and tests, in the file ``SHIMKIT_TREE_LOG`` names: what each look of a
+    pass weighed and decided (no note: where the pass stops changes no record)."""
+    log = os.environ.get("SHIMKIT_TREE_LOG")
+    if not log:
+        return None
+
+    def looked(stretch: Any, alone: float | None, going_on: bool) -> None:
+        cost = "not measured" if alone is None else f"{alone * 1000:.1f} ms"
+        with open(log, "a") as file:
+            file.write(
+                f"pass look: {stretch.vouched} of {stretch.imported} imports vouchable, "
+                f"{stretch.seconds * 1000 / stretch.imported:.1f} ms CPU an import; alone "
+                f"{cost} on {jobs} jobs: {'go on' if going_on else 'stop'}\n"
+            )
+
+    return looked
 
 
 def _fork_tree(
@@ -1387,9 +1550,11 @@ def _fork_tree(
     edges: dict[str, list[str]],
     timeout: float,
     bad: Collection[str],
+    alone: _Alone,
 ) -> set[str]:
     """Import ``modules`` in the fork tree by shared closure (``smoke_tree``), rooted in one
-    child, and report the records it vouches for; returns their modules."""
+    child, while it pays (``_TreePace``), and report the records it vouches for; returns their
+    modules."""
 
     def run(shared: Any, write_fd: int) -> None:
         def line(module: str, data: dict[str, Any]) -> bytes:
@@ -1401,16 +1566,43 @@ def _fork_tree(
         tree.run(shared, modules, edges, *args)
 
     started = time.monotonic()
-    trusted, _ = _vouching_child(server, run, timeout)
+    pace = _TreePace(alone.pace, len(modules), server.tokens.jobs)
+    trusted, _ = _vouching_child(server, run, timeout, going=pace.going)
     # for benchmarks, in a file the environment names; no note: which path gave a record
     # changes nothing in it
     log = os.environ.get("SHIMKIT_TREE_LOG")
     if log:
         with open(log, "a") as file:
             seconds = time.monotonic() - started
-            file.write(f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s\n")
+            file.write(f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s")
+            file.write(f"; {pace.said}\n" if pace.said else "\n")
             file.write(f"vouched: {' '.join(sorted(trusted))}\n")
     return trusted
+
+
+class _TreePace:
+    """Whether the fork tree pays: it runs at least ``GRACE`` of the time the forked path would
+    take to import its ``count`` modules (its first records come only once its processes
+    imported what they share), then only while it has vouched for at least as many records as
+    the forked path's ``jobs`` processes would have given in that time, a record each ``pace``
+    seconds each (``_Alone.pace``; not measured: the tree runs to its end). Stopping it only
+    leaves the modules it did not report to the forked path."""
+
+    GRACE = 1 / 10
+
+    def __init__(self, pace: float | None, count: int, jobs: int) -> None:
+        self.rate = None if pace is None else jobs / pace
+        self.grace = 0.0 if self.rate is None else max(1.0, count / self.rate * self.GRACE)
+        self.said = ""  # why it stopped, if it did
+
+    def going(self, vouched: int, seconds: float) -> bool:
+        if self.rate is None or seconds < self.grace or vouched >= seconds * self.rate:
+            return True
+        self.said = (
+            f"stopped at {seconds:.1f} s, {vouched / seconds:.1f} records a second where the "
+            f"forked path gives {self.rate:.1f}"
+        )
+        return False
 
 
 def _vouching_child(
@@ -1419,42 +1611,49 @@ def _vouching_child(
     timeout: float,
     context: Collection[str] = (),
     bad: dict[str, bool] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+    going: Callable[[int, float], bool] | None = None,
 ) -> tuple[set[str], list[str]]:
     """Fork a child that runs ``run(smoke_shared, write_fd)``, which writes a line per record
     (``module``, ``record``, ``trusted``) and maybe one that says what to import again
-    (``again``, ``stopped``); report the trusted records but those of ``context``. Returns their
-    modules, and the ``again`` list."""
-    read_fd, write_fd = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(read_fd)
-            if server.prctl is not None:
-                server.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-            for fd in (server.inbox, server.outbox, server.wake_read, server.wake_write):
-                if fd is not None:
-                    os.close(fd)
-            devnull = os.open(os.devnull, os.O_RDWR)
-            os.dup2(devnull, 0)
-            os.dup2(devnull, 1)
-            os.close(devnull)
-            os.chdir(server.root)
-            warnings.filters[:] = server.filters  # type: ignore[index]
-            warnings._filters_mutated()  # type: ignore[attr-defined]
-            run(_load_sibling("smoke_shared"), write_fd)
-        finally:
-            os._exit(0)
-    os.close(write_fd)
+    (``again``, ``stopped``, ``jobs``); report the trusted records but those of ``context``.
+    ``meanwhile`` runs in this process once the child is forked, before its records are read;
+    ``going(records reported, seconds)``, asked about once a second, stops the child when False.
+    Returns their modules, and the ``again`` list."""
+
+    def child(write_fd: int) -> None:
+        if server.prctl is not None:
+            server.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        for fd in (server.inbox, server.outbox, server.wake_read, server.wake_write):
+            if fd is not None:
+                os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        os.chdir(server.root)
+        warnings.filters[:] = server.filters  # type: ignore[index]
+        warnings._filters_mutated()  # type: ignore[attr-defined]
+        run(_sibling("smoke_shared"), write_fd)
+
+    pid, read_fd = _fork_piped(child)
+    if meanwhile is not None:
+        meanwhile()
     trusted: set[str] = set()
     again: list[str] = []
     buffer = b""
     selector = selectors.DefaultSelector()
     selector.register(read_fd, selectors.EVENT_READ)
-    started = time.monotonic()
+    started = begun = heard = time.monotonic()
     try:
-        while selector.select(timeout):
+        while (wait := timeout - (time.monotonic() - heard)) > 0:
+            if going is not None:
+                if not going(len(trusted), time.monotonic() - begun):
+                    break
+                wait = min(wait, 1.0)
+            if not selector.select(wait):
+                continue
+            heard = time.monotonic()
             data = os.read(read_fd, 65536)
             if not data:
                 break
@@ -1465,7 +1664,7 @@ def _vouching_child(
                 if "again" in message:
                     again = [str(module) for module in message["again"]]
                     if message["stopped"] is not None:
-                        server.send(_stopped_note(*message["stopped"]))
+                        server.send(_stopped_note(message["stopped"], int(message["jobs"])))
                     continue
                 if "hopeless" in message:
                     if bad is not None:
@@ -1493,12 +1692,51 @@ def _vouching_child(
     return trusted, again
 
 
-def _stopped_note(imported: int, given: int, vouched: int) -> dict[str, Any]:
+def _fork_piped(work: Callable[[int], None]) -> tuple[int, int]:
+    """Fork a child that runs ``work(the write end of a new pipe)`` and exits; returns its pid
+    and the read end."""
+    read_fd, write_fd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            work(write_fd)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _stopped_note(stopped: list[Any], jobs: int) -> dict[str, Any]:
+    """Where a pass stopped and why (``smoke_shared.Stopped``), for a person."""
+    imported, given, vouched, seconds, share, alone = stopped
+    if alone is None:
+        minimum = _sibling("smoke_shared").MIN_YIELD
+        why = f"it could vouch for {share:.0%} of its last imports, under the {minimum:.0%} needed"
+    else:
+        needed = seconds * jobs / alone
+        why = (
+            f"its last imports cost {seconds * 1000:.1f} ms of CPU each and it could vouch for "
+            f"{share:.0%} of them, where a module imported alone costs {alone * 1000:.1f} ms on "
+            f"{jobs} core{'s' if jobs > 1 else ''}: it pays only if it vouches for {needed:.0%}"
+        )
     return {
         "event": "note",
         "text": f"the one-interpreter import check stopped after {imported} of {given} modules "
-        f"(it could vouch for {vouched} of them): the others are imported alone",
+        f"(it could vouch for {vouched} of them; {why}): the others are imported alone",
     }
+
+
+_SIBLINGS: dict[str, Any] = {}
+
+
+def _sibling(name: str) -> Any:
+    """``_load_sibling``, once per process (the server's children inherit it)."""
+    if name not in _SIBLINGS:
+        _SIBLINGS[name] = _load_sibling(name)
+    return _SIBLINGS[name]
 
 
 def _load_sibling(name: str) -> Any:

@@ -47,6 +47,7 @@ import importlib.util
 import operator
 import os
 import sys
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -1166,23 +1167,49 @@ def _import_one(
 Done = list[tuple[str, Record, set[str], bool]]  # module, record, closure, trusted
 
 # The pass looks at what it could vouch for after ``FIRST_LOOK`` imports, then after each time
-# twice as many; when that is less than ``MIN_YIELD`` of them, it stops there, as a pass given
-# only the modules imported so far ends, and the others are imported alone. Below that share
-# the pass costs more than it saves (on Django it costs about a quarter of importing its modules
-# alone; on sympy more than all of them, and one cycle entered twice leaves it nothing to vouch
-# for after its first hundred modules). Any subset is as exact as the whole (the rules hold
-# whatever was imported before), so where it stops changes no record, only which path gives it.
+# half as many again (a stretch that did not pay is found before it grows as long as all before
+# it; a look's cost is in its stretch's), and goes on only while it pays (``_pays``): else it
+# stops there, as a pass given only the modules imported so far ends, and the others are
+# imported alone. Any subset is as exact as the whole (the rules hold whatever was imported
+# before), so where it stops changes no record, only which path gives it.
 FIRST_LOOK = 64
+# the share of its imports a pass must vouch for to go on, when what a module imported alone
+# costs is not known: on Django the pass costs about a quarter of importing its modules alone;
+# on sympy one cycle entered twice leaves it nothing to vouch for after its first hundred modules
 MIN_YIELD = 1 / 4
 
 
 class Stopped(NamedTuple):
     """A pass that stopped early: it imported ``imported`` of ``given`` modules and could vouch
-    for ``vouched`` of them at its last look."""
+    for ``vouched`` of them at its last look; over the stretch since the look before, it spent
+    ``seconds`` of CPU an import and vouched for ``share`` of them, where a module imported
+    alone costs ``alone`` seconds of CPU (None: not measured; ``MIN_YIELD`` was the rule)."""
 
     imported: int
     given: int
     vouched: int
+    seconds: float
+    share: float
+    alone: float | None
+
+
+class Stretch(NamedTuple):
+    """The imports of a pass since its last look: how many, how many of them it could vouch for
+    (what it could vouch for in all, less what it could at the last look), their CPU seconds."""
+
+    imported: int
+    vouched: int
+    seconds: float
+
+
+def _pays(stretch: Stretch, alone: float | None, jobs: int) -> bool:
+    """Whether the pass's last stretch paid for itself, so the next one is likely to: while the
+    pass holds one core, the forked path's ``jobs`` cores would have imported a module alone
+    each for ``alone`` seconds of CPU (measured in this run), so a pass second costs ``jobs``
+    seconds of the forked path's work, and each record vouched for spares ``alone`` of it."""
+    if alone is None:
+        return stretch.vouched >= stretch.imported * MIN_YIELD
+    return stretch.vouched * alone >= stretch.seconds * jobs
 
 
 def run(
@@ -1193,6 +1220,9 @@ def run(
     watch: Any,
     emit: Callable[[str, Record, bool], None],
     hopeless: Callable[[str], None] | None = None,
+    alone: Callable[[], float | None] = lambda: None,
+    jobs: int = 1,
+    looked: Callable[[Stretch, float | None, bool], None] | None = None,
 ) -> tuple[list[str], Stopped | None]:
     """Import ``modules`` in the order given (dependencies first), then call ``emit(module,
     record, trusted)`` for each imported (all, unless the pass stopped early: see
@@ -1203,20 +1233,31 @@ def run(
     (``retry_order``; none after a pass that stopped early), and how it stopped, if it did.
     ``hopeless(module)`` is called for each module no shared import can vouch for: its record
     or its closure warned, lost a re-export, looked up a hidden submodule or changed process
-    state (any import of it runs that again)."""
+    state (any import of it runs that again). ``alone()``: the CPU seconds a module imported
+    alone costs, asked at the first look (it may wait for the figure), and ``jobs`` the cores
+    that path has (``_pays``); ``looked(stretch, alone, going_on)`` hears each look."""
     shared = _SharedPass(src_dir, edges)
     done: Done = []
     stopped: Stopped | None = None
     with _import_hooks(shared):
-        look = FIRST_LOOK
+        look, since, last, cpu = FIRST_LOOK, 0, 0, time.process_time()
         for module, names in modules:
             done.append((module, *_import_one(shared, module, names, src_dir, record, watch)))
             if len(done) == look and look < len(modules):
-                look *= 2
                 vouchable = len(_vouchable(shared, done))
-                if vouchable < len(done) * MIN_YIELD:
-                    stopped = Stopped(len(done), len(modules), vouchable)
+                seconds = time.process_time() - cpu
+                stretch = Stretch(len(done) - since, vouchable - last, seconds)
+                cost = alone()
+                going_on = _pays(stretch, cost, jobs)
+                if looked is not None:
+                    looked(stretch, cost, going_on)
+                if not going_on:
+                    per_import = stretch.seconds / stretch.imported
+                    share = stretch.vouched / stretch.imported
+                    stopped = Stopped(len(done), len(modules), vouchable, per_import, share, cost)
                     break
+                look, since, last = look + look // 2, len(done), vouchable
+                cpu = time.process_time()
     shared.reveal_all()
     vouched = _vouchable(shared, done)
     for module, data, closure, _ in done:
