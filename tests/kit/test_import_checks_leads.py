@@ -44,6 +44,25 @@ FILES = {
     "assert flag == 1, flag\n",
     "src/plain/bound_too.py": "from app import flag\nfrom app.mutator import app\n\nFLAG = flag\n",
     "src/app/cyclic_user.py": "from app.hub import thing\n",
+    # statements that import the same module and take other names: a submodule the package's
+    # own import left unloaded, a name only the module's ``__getattr__`` gives (it warns)
+    "src/app/sub.py": "SUB = 1\n",
+    "src/plain/takes_sub.py": "from app import sub\n\nX = sub.SUB\n",
+    "src/app/lazy.py": "import warnings\n\nEAGER = 1\n\n\ndef __getattr__(name):\n"
+    "    warnings.warn(f'{name} is old', DeprecationWarning)\n"
+    "    if name == 'late':\n        return 2\n    raise AttributeError(name)\n",
+    "src/plain/lazy_eager.py": "from app.lazy import EAGER\n",
+    "src/plain/lazy_late.py": "from app.lazy import late\n",
+    "src/plain/lazy_none.py": "import app.lazy\nfrom app.lazy import nothing\n",
+    # a statement that imports a sibling, so loading the silent packages of the modules that
+    # open with it: they are loaded where these modules' own imports find them
+    "src/plain/sub/helper.py": """\
+        with open("helper.log", "a") as log:
+            log.write("ran\\n")
+        HELP = 1
+        """,
+    "src/plain/sub/helped.py": "from plain.sub.helper import HELP\n\nA = HELP\n",
+    "src/plain/sub/helped_too.py": "from .helper import HELP\nimport plain.sub\n\nB = HELP\n",
     # a namespace package below another: its path is computed from its parent's, not loaded yet
     "src/outer/inner/four.py": "from app.heavy import value\n",
     "src/outer/inner/five.py": "from app.heavy import value\n",
@@ -60,6 +79,12 @@ MODULES = [
     "plain.no_name",
     "plain.bound_before",
     "plain.bound_too",
+    "plain.takes_sub",
+    "plain.lazy_eager",
+    "plain.lazy_late",
+    "plain.lazy_none",
+    "plain.sub.helped",
+    "plain.sub.helped_too",
     "app.cyclic",
     "app.cyclic_user",
     "app.also_hub",
@@ -70,6 +95,7 @@ MODULES = [
 
 def _smoke(root: Path, mode: ImportMode) -> SmokeReport:
     (root / "heavy.log").write_text("")
+    (root / "helper.log").write_text("")
     return smoke_modules(root, "src", MODULES, jobs=2, timeout=60.0, mode=mode)
 
 
@@ -78,6 +104,12 @@ def _records(report: SmokeReport) -> dict[str, tuple[object, ...]]:
         return (r.outcome, r.message, r.path, r.line, r.deprecations, r.bad_names)
 
     return {r.module: fields(r) for r in report.results}
+
+
+def _messages(fields: tuple[object, ...]) -> list[str]:
+    deprecations = fields[4]
+    assert isinstance(deprecations, tuple)
+    return [record.message for record in deprecations]
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +131,11 @@ def test_shared_opening_imports_give_what_fresh_interpreters_give(
     assert _records(report) == fresh
     # one, two and three open with ``from app.heavy import value``: it ran once, in the process
     # they share; four and five share another below outer.inner (a namespace package inside one
-    # is imported, not looked up); no_name asks for another name (a statement of its own)
-    assert ran == 3, ran
+    # is imported, not looked up); no_name asks for another name of the same module: the
+    # module is imported once for the four of them, the names are taken in their own imports
+    assert ran == 2, ran
+    # helped and helped_too open with an import of a sibling in plain.sub: it ran once for both
+    assert len((tree / "helper.log").read_text().splitlines()) == 1
 
 
 def test_without_shortcuts_each_module_imports_its_opening_statements_itself(
@@ -130,3 +165,8 @@ def test_the_planted_cases_are_what_they_claim(fresh: dict[str, tuple[object, ..
     assert fresh["app.cyclic"][1] == ""  # alone, it imports: the hub finds it half-made
     assert "partially initialized" in str(fresh["app.cyclic_user"][1])
     assert fresh["plain.bound_before"][1] == ""
+    assert fresh["plain.takes_sub"][1] == ""  # the package's import did not load it: its own did
+    # ``from m import n`` asks a module that is not a package for ``__path__`` first
+    assert _messages(fresh["plain.lazy_eager"]) == ["__path__ is old"]
+    assert _messages(fresh["plain.lazy_late"]) == ["__path__ is old", "late is old"]
+    assert "cannot import name 'nothing'" in str(fresh["plain.lazy_none"][1])
