@@ -63,6 +63,15 @@ FILES = {
         """,
     "src/plain/sub/helped.py": "from plain.sub.helper import HELP\n\nA = HELP\n",
     "src/plain/sub/helped_too.py": "from .helper import HELP\nimport plain.sub\n\nB = HELP\n",
+    # a statement that loads the modules' silent packages from elsewhere (a folder it puts first
+    # on sys.path): a fresh import has them from src, where shadow.sub.other is not
+    "src/app/shifter.py": "import os\nimport sys\n\nsys.path.insert(0, os.path.abspath('alt'))\n"
+    "import shadow.sub.other\n\nX = 1\n",
+    "alt/shadow/sub/__init__.py": "",
+    "alt/shadow/sub/other.py": "OTHER = 1\n",
+    "src/shadow/sub/__init__.py": "",
+    "src/shadow/sub/first.py": "from app.shifter import X\n",
+    "src/shadow/sub/second.py": "from app.shifter import X\n",
     # a namespace package below another: its path is computed from its parent's, not loaded yet
     "src/outer/inner/four.py": "from app.heavy import value\n",
     "src/outer/inner/five.py": "from app.heavy import value\n",
@@ -85,6 +94,8 @@ MODULES = [
     "plain.lazy_none",
     "plain.sub.helped",
     "plain.sub.helped_too",
+    "shadow.sub.first",
+    "shadow.sub.second",
     "app.cyclic",
     "app.cyclic_user",
     "app.also_hub",
@@ -170,3 +181,4 @@ def test_the_planted_cases_are_what_they_claim(fresh: dict[str, tuple[object, ..
     assert _messages(fresh["plain.lazy_eager"]) == ["__path__ is old"]
     assert _messages(fresh["plain.lazy_late"]) == ["__path__ is old", "late is old"]
     assert "cannot import name 'nothing'" in str(fresh["plain.lazy_none"][1])
+    assert fresh["shadow.sub.first"][1] == "ModuleNotFoundError: No module named 'shadow.sub.other'"
