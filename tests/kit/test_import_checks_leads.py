@@ -13,14 +13,16 @@ from kit_helpers import write_tree
 from shimkit.domain import shortcuts
 from shimkit.verify import ImportMode, ModuleSmoke, SmokeReport, smoke_modules
 
+
+def _logged(log: str, body: str) -> str:
+    """A module body that notes in ``log`` each time it runs (once per process importing it)."""
+    return f'with open("{log}", "a") as log:\n    log.write("ran\\n")\n{body}\n'
+
+
 FILES = {
     "src/app/__init__.py": "flag = 1\n",
     # runs once per process that imports it: the log shows how many processes did
-    "src/app/heavy.py": """\
-        with open("heavy.log", "a") as log:
-            log.write("ran\\n")
-        value = 41
-        """,
+    "src/app/heavy.py": _logged("heavy.log", "value = 41"),
     "src/app/broken.py": "value = 1\nraise RuntimeError('settings are not configured')\n",
     # asks for a module that opens with an import of it: run first elsewhere, it fails half-way
     "src/app/hub.py": "import app.cyclic\nthing = 1\n",
@@ -56,11 +58,7 @@ FILES = {
     "src/plain/lazy_none.py": "import app.lazy\nfrom app.lazy import nothing\n",
     # a statement that imports a sibling, so loading the silent packages of the modules that
     # open with it: they are loaded where these modules' own imports find them
-    "src/plain/sub/helper.py": """\
-        with open("helper.log", "a") as log:
-            log.write("ran\\n")
-        HELP = 1
-        """,
+    "src/plain/sub/helper.py": _logged("helper.log", "HELP = 1"),
     "src/plain/sub/helped.py": "from plain.sub.helper import HELP\n\nA = HELP\n",
     "src/plain/sub/helped_too.py": "from .helper import HELP\nimport plain.sub\n\nB = HELP\n",
     # a statement that loads the modules' silent packages from elsewhere (a folder it puts first
