@@ -42,6 +42,7 @@ from shimkit.domain.imports import as_read, reaches_unnamed
 from .astwalk import is_type_checking
 from .codebase import Codebase, SourceFile
 from .modules import dotted, resolve_relative
+from .parse_memo import file_memo
 
 __all__ = [
     "FileImports",
@@ -192,14 +193,68 @@ def _runs(file: FileImports) -> Iterator[str]:
 
 
 def import_graph(codebase: Codebase) -> ImportGraph:
-    """The import edges of every parsed ``.py`` file and notebook of ``codebase``."""
+    """The import edges of every parsed ``.py`` file and notebook of ``codebase``.
+
+    Within a run, a file read again with the same content (the same ``SourceFile``: the tree
+    before a change and after it share all but the changed files) keeps its edges when the tree
+    answers every question its edges were found with as it did then (``file_memo``)."""
     project = frozenset(m.split(".", 1)[0] for m in codebase.modules)
-    files = {
-        file.path: _file_imports(codebase, file, project)
-        for file in codebase.files
-        if file.tree is not None or file.cells
-    }
+    known = file_memo("import edges")
+    files = {}
+    for file in codebase.files:
+        if file.tree is None and not file.cells:
+            continue
+        kept = None if known is None else known.get(id(file))
+        edges = kept[1] if kept is not None else None
+        if edges is None or not edges.holds(codebase, project):
+            edges = _file_edges(codebase, file, project)
+            if known is not None:
+                known[id(file)] = (file, edges)
+        files[file.path] = edges.imports
     return ImportGraph(files, codebase.modules)
+
+
+class _TreeLookups:
+    """The two questions a file's edges ask of the tree (is this a module, is this a file),
+    with every answer given, so that another tree can tell whether it would give the same."""
+
+    def __init__(self, codebase: Codebase) -> None:
+        self.codebase = codebase
+        self.modules: dict[str, bool] = {}
+        self.files: dict[str, bool] = {}
+
+    def has_module(self, name: str) -> bool:
+        answer = self.modules[name] = self.codebase.has_module(name)
+        return answer
+
+    def has_file(self, path: str) -> bool:
+        answer = self.files[path] = self.codebase.file(path) is not None
+        return answer
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """A file's edges, and what they depended on beyond the file: the tree's top-level packages
+    and the answers of its ``_TreeLookups``."""
+
+    imports: FileImports
+    project: frozenset[str]
+    modules: Mapping[str, bool]
+    files: Mapping[str, bool]
+
+    def holds(self, codebase: Codebase, project: frozenset[str]) -> bool:
+        """Whether ``codebase`` gives these edges: the same packages, every answer the same."""
+        return (
+            project == self.project
+            and all(codebase.has_module(m) == a for m, a in self.modules.items())
+            and all((codebase.file(p) is not None) == a for p, a in self.files.items())
+        )
+
+
+def _file_edges(codebase: Codebase, file: SourceFile, project: frozenset[str]) -> _Edges:
+    lookups = _TreeLookups(codebase)
+    imports = _file_imports(lookups, file, project)
+    return _Edges(imports, project, lookups.modules, lookups.files)
 
 
 @dataclass
@@ -212,7 +267,7 @@ class _Collected:
 
 
 def _file_imports(
-    codebase: Codebase,
+    codebase: _TreeLookups,
     file: SourceFile,
     project: frozenset[str],
 ) -> FileImports:
@@ -243,7 +298,7 @@ def _file_imports(
 
 
 def _add(
-    codebase: Codebase,
+    codebase: _TreeLookups,
     file: SourceFile,
     name: str,
     from_names: list[str] | None,
@@ -271,11 +326,11 @@ def _add(
         found.external.update(f"{name}.{sub}" for sub in from_names or ())
 
 
-def _local_file(codebase: Codebase, importer: str, top: str) -> str | None:
+def _local_file(codebase: _TreeLookups, importer: str, top: str) -> str | None:
     """The file next to ``importer`` that a bare ``import top`` finds first, if any."""
     here = PurePosixPath(importer).parent
     for candidate in (here / f"{top}.py", here / top / "__init__.py"):
-        if codebase.file(candidate.as_posix()) is not None:
+        if codebase.has_file(candidate.as_posix()):
             return candidate.as_posix()
     return None
 

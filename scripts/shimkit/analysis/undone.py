@@ -30,6 +30,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from shimkit.analysis.astwalk import child_nodes
 from shimkit.analysis.codebase import Codebase, SourceFile
 from shimkit.analysis.undone_diff import SideBySide, same_fields, same_lines, side_by_side
 from shimkit.domain import shortcuts
@@ -142,11 +143,9 @@ def _seeking_code(source: SourceFile, names: Collection[str]) -> set[_Def] | str
         return None
     if source.tree is None:
         return WHOLE  # it cannot run: imported, it fails; but what it would do cannot be read
-    parents: dict[ast.AST, ast.AST] = {}
+    parents = _parents(source.tree)
     sys_names = {"sys"}
-    for node in ast.walk(source.tree):
-        for child in ast.iter_child_nodes(node):
-            parents[child] = node
+    for node in parents:
         if isinstance(node, ast.Import | ast.ImportFrom):
             sys_names.update(_bound_to_sys(node))
     found: set[_Def] = set()
@@ -157,6 +156,20 @@ def _seeking_code(source: SourceFile, names: Collection[str]) -> set[_Def] | str
                 return WHOLE
             found.add(scope)
     return found or None
+
+
+def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    """Every node under ``tree`` (not itself), with the node it is a child of: one pass over the
+    tree, without ``ast.walk``'s generators (which would list each node's children twice)."""
+    parents: dict[ast.AST, ast.AST] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        below = child_nodes(node)
+        for child in below:
+            parents[child] = node
+        stack.extend(below)
+    return parents
 
 
 def _seeks(
