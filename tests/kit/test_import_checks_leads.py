@@ -13,14 +13,16 @@ from kit_helpers import write_tree
 from shimkit.domain import shortcuts
 from shimkit.verify import ImportMode, ModuleSmoke, SmokeReport, smoke_modules
 
+
+def _logged(log: str, body: str) -> str:
+    """A module body that notes in ``log`` each time it runs (once per process importing it)."""
+    return f'with open("{log}", "a") as log:\n    log.write("ran\\n")\n{body}\n'
+
+
 FILES = {
     "src/app/__init__.py": "flag = 1\n",
     # runs once per process that imports it: the log shows how many processes did
-    "src/app/heavy.py": """\
-        with open("heavy.log", "a") as log:
-            log.write("ran\\n")
-        value = 41
-        """,
+    "src/app/heavy.py": _logged("heavy.log", "value = 41"),
     "src/app/broken.py": "value = 1\nraise RuntimeError('settings are not configured')\n",
     # asks for a module that opens with an import of it: run first elsewhere, it fails half-way
     "src/app/hub.py": "import app.cyclic\nthing = 1\n",
@@ -44,6 +46,30 @@ FILES = {
     "assert flag == 1, flag\n",
     "src/plain/bound_too.py": "from app import flag\nfrom app.mutator import app\n\nFLAG = flag\n",
     "src/app/cyclic_user.py": "from app.hub import thing\n",
+    # statements that import the same module and take other names: a submodule the package's
+    # own import left unloaded, a name only the module's ``__getattr__`` gives (it warns)
+    "src/app/sub.py": "SUB = 1\n",
+    "src/plain/takes_sub.py": "from app import sub\n\nX = sub.SUB\n",
+    "src/app/lazy.py": "import warnings\n\nEAGER = 1\n\n\ndef __getattr__(name):\n"
+    "    warnings.warn(f'{name} is old', DeprecationWarning)\n"
+    "    if name == 'late':\n        return 2\n    raise AttributeError(name)\n",
+    "src/plain/lazy_eager.py": "from app.lazy import EAGER\n",
+    "src/plain/lazy_late.py": "from app.lazy import late\n",
+    "src/plain/lazy_none.py": "import app.lazy\nfrom app.lazy import nothing\n",
+    # a statement that imports a sibling, so loading the silent packages of the modules that
+    # open with it: they are loaded where these modules' own imports find them
+    "src/plain/sub/helper.py": _logged("helper.log", "HELP = 1"),
+    "src/plain/sub/helped.py": "from plain.sub.helper import HELP\n\nA = HELP\n",
+    "src/plain/sub/helped_too.py": "from .helper import HELP\nimport plain.sub\n\nB = HELP\n",
+    # a statement that loads the modules' silent packages from elsewhere (a folder it puts first
+    # on sys.path): a fresh import has them from src, where shadow.sub.other is not
+    "src/app/shifter.py": "import os\nimport sys\n\nsys.path.insert(0, os.path.abspath('alt'))\n"
+    "import shadow.sub.other\n\nX = 1\n",
+    "alt/shadow/sub/__init__.py": "",
+    "alt/shadow/sub/other.py": "OTHER = 1\n",
+    "src/shadow/sub/__init__.py": "",
+    "src/shadow/sub/first.py": "from app.shifter import X\n",
+    "src/shadow/sub/second.py": "from app.shifter import X\n",
     # a namespace package below another: its path is computed from its parent's, not loaded yet
     "src/outer/inner/four.py": "from app.heavy import value\n",
     "src/outer/inner/five.py": "from app.heavy import value\n",
@@ -60,6 +86,14 @@ MODULES = [
     "plain.no_name",
     "plain.bound_before",
     "plain.bound_too",
+    "plain.takes_sub",
+    "plain.lazy_eager",
+    "plain.lazy_late",
+    "plain.lazy_none",
+    "plain.sub.helped",
+    "plain.sub.helped_too",
+    "shadow.sub.first",
+    "shadow.sub.second",
     "app.cyclic",
     "app.cyclic_user",
     "app.also_hub",
@@ -70,6 +104,7 @@ MODULES = [
 
 def _smoke(root: Path, mode: ImportMode) -> SmokeReport:
     (root / "heavy.log").write_text("")
+    (root / "helper.log").write_text("")
     return smoke_modules(root, "src", MODULES, jobs=2, timeout=60.0, mode=mode)
 
 
@@ -78,6 +113,12 @@ def _records(report: SmokeReport) -> dict[str, tuple[object, ...]]:
         return (r.outcome, r.message, r.path, r.line, r.deprecations, r.bad_names)
 
     return {r.module: fields(r) for r in report.results}
+
+
+def _messages(fields: tuple[object, ...]) -> list[str]:
+    deprecations = fields[4]
+    assert isinstance(deprecations, tuple)
+    return [record.message for record in deprecations]
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +140,11 @@ def test_shared_opening_imports_give_what_fresh_interpreters_give(
     assert _records(report) == fresh
     # one, two and three open with ``from app.heavy import value``: it ran once, in the process
     # they share; four and five share another below outer.inner (a namespace package inside one
-    # is imported, not looked up); no_name asks for another name (a statement of its own)
-    assert ran == 3, ran
+    # is imported, not looked up); no_name asks for another name of the same module: the
+    # module is imported once for the four of them, the names are taken in their own imports
+    assert ran == 2, ran
+    # helped and helped_too open with an import of a sibling in plain.sub: it ran once for both
+    assert len((tree / "helper.log").read_text().splitlines()) == 1
 
 
 def test_without_shortcuts_each_module_imports_its_opening_statements_itself(
@@ -130,3 +174,9 @@ def test_the_planted_cases_are_what_they_claim(fresh: dict[str, tuple[object, ..
     assert fresh["app.cyclic"][1] == ""  # alone, it imports: the hub finds it half-made
     assert "partially initialized" in str(fresh["app.cyclic_user"][1])
     assert fresh["plain.bound_before"][1] == ""
+    assert fresh["plain.takes_sub"][1] == ""  # the package's import did not load it: its own did
+    # ``from m import n`` asks a module that is not a package for ``__path__`` first
+    assert _messages(fresh["plain.lazy_eager"]) == ["__path__ is old"]
+    assert _messages(fresh["plain.lazy_late"]) == ["__path__ is old", "late is old"]
+    assert "cannot import name 'nothing'" in str(fresh["plain.lazy_none"][1])
+    assert fresh["shadow.sub.first"][1] == "ModuleNotFoundError: No module named 'shadow.sub.other'"

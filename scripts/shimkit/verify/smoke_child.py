@@ -982,7 +982,7 @@ class _Server:
         return [*groups, *self._prefixed(items)]
 
     def _spread(
-        self, group: _Group, silent: tuple[str, ...], path: Any
+        self, group: _Group, silent: tuple[Any, ...], path: Any
     ) -> tuple[list[_Group], list[Any]]:
         """The subgroups to fork, and the modules of ``group`` and of the subpackages that run no
         code (not changed, not checked themselves), each with the packages not imported yet.
@@ -996,7 +996,7 @@ class _Server:
         for sub in group.groups.values():
             spec = None if sub.package in changed else leads.find(sub.package, path)
             if sub.names is None and spec is not None and leads.silent(spec):
-                below = (*silent, str(sub.package))
+                below = (*silent, leads.Home.of(str(sub.package), spec))
                 more, found = self._spread(sub, below, spec.submodule_search_locations)
                 groups += more
                 items += found
@@ -1030,7 +1030,9 @@ class _Server:
         served = [
             item
             for item in prefix.items
-            if sound and leads.kept_apart(item) and (failed or leads.passed(item))
+            if sound
+            and leads.kept_apart(item)
+            and (failed or leads.passed(item) or leads.pending(prefix, item))
         ]
         kept = {id(item) for item in served}
         back = [item.module for item in prefix.items if id(item) not in kept]

@@ -9,7 +9,9 @@ a process that has already done as much of that as a fresh import of it would ha
 - its packages, in order (the package groups of ``smoke_child``), except packages that run no
   code: a namespace package or an empty ``__init__.py``. Such a package only puts a module in
   ``sys.modules`` and an attribute on its parent; it may be imported after the statements below,
-  in the module's own import, provided none of those statements asked the import system for it;
+  in the module's own import, or by one of those statements that asked the import system for
+  it (a sibling module imported), provided it was loaded from where the module's own import
+  finds it (``Home``): its loading ran no code there either;
 - then the body's opening import statements (``Lead``), one shared process per statement that
   two modules or more open with (``Prefix``): the statement's ``__import__`` runs there, once, in
   the state every fresh import of those modules is in at that statement. The module itself
@@ -24,7 +26,8 @@ that opens with it the same way, at that statement. Whatever does not hold is gi
 nearest package process, which imports the module on its own from there.
 
 Not compared: code that reads ``sys.modules`` or a package's namespace without asking the import
-system for the module (it would see the module and its silent packages absent), and the depth of
+system for the module (it would see the module and its silent packages absent, or the latter
+later in ``sys.modules``' order), and the depth of
 the stack, which is kept within the recursion limit by running a statement with ``MARGIN``
 frames less to spare (a statement that raises ``RecursionError`` so, or changes the limit, is
 given back).
@@ -62,6 +65,35 @@ class Lead(NamedTuple):
         return f"from {self.name} import {names}" if self.fromlist else f"import {self.name}"
 
 
+class Home(NamedTuple):
+    """A package that runs no code, and where the module's own import would find it."""
+
+    name: str
+    origin: str | None  # its empty ``__init__.py``; None: a namespace package
+    path: tuple[str, ...]  # its ``__path__``
+
+    @classmethod
+    def of(cls, name: str, spec: Any) -> Home:
+        return cls(name, spec.origin, tuple(spec.submodule_search_locations or ()))
+
+    def as_fresh(self) -> bool:
+        """Whether the package is not loaded (nor was asked for), or was loaded from here: a
+        plain module, as its parent's attribute."""
+        module = sys.modules.get(self.name)
+        if module is None:
+            return self.name not in Asked.names  # asked for, not there: it failed somehow
+        if type(module) is not _MODULE:
+            return False
+        spec = vars(module).get("__spec__")
+        if getattr(spec, "origin", self) != self.origin:
+            return False
+        if tuple(vars(module).get("__path__") or ()) != self.path:
+            return False
+        parent, _, attribute = self.name.rpartition(".")
+        owner = sys.modules.get(parent) if parent else None
+        return not parent or (type(owner) is _MODULE and vars(owner).get(attribute) is module)
+
+
 @dataclass
 class Item:
     """A module to import on its own, with its opening statements and how far they have run."""
@@ -72,7 +104,7 @@ class Item:
     leads: tuple[Lead, ...]
     at: int = 0  # the first statement neither run nor passed over yet
     bound: list[tuple[Lead, tuple[object, ...]]] = field(default_factory=list)
-    silent: tuple[str, ...] = ()  # its packages not imported yet: none runs code
+    silent: tuple[Home, ...] = ()  # its packages not imported yet: none runs code
 
 
 @dataclass
@@ -113,7 +145,7 @@ def _body(origin: str) -> list[ast.stmt] | None:
 
 
 def item(
-    module: str, names: list[str], path: Sequence[str] | None, silent: tuple[str, ...], read: bool
+    module: str, names: list[str], path: Sequence[str] | None, silent: tuple[Home, ...], read: bool
 ) -> Item:
     """``module`` to import on its own (``path``: its package's ``__path__``, None at the top),
     with its opening statements when its file may be ``read``."""
@@ -245,16 +277,45 @@ def passed(item: Item) -> bool:
 
 
 def arrange(items: Iterable[Item]) -> tuple[list[Prefix], list[Item]]:
-    """The items that open with the same statement that runs code (two or more: one alone gains
-    nothing from a process of its own), and the others."""
-    by_key: dict[tuple[str, tuple[str, ...]], Prefix] = {}
+    """The items whose next statement that runs code imports the same module (two or more: one
+    alone gains nothing from a process of its own), and the others. Statements that differ only
+    in the names they take (``from m import a``, ``from m import b``, ``import m``) begin alike:
+    each first imports ``m`` and its packages (``_gcd_import``), then takes its names. Their
+    process runs that first part alone (``import m``); each statement then runs whole again in
+    the module's own import, where finding ``m`` loaded runs no code, and taking names that are
+    there already runs none either (a name that is not, a submodule to import, is taken in a
+    process further down: ``pending``)."""
+    by_start: dict[tuple[str, tuple[str, ...]], list[tuple[Lead, Item]]] = {}
     for item in items:
-        lead = advance(item)
-        key = ("", ()) if lead is None else lead.key()
-        by_key.setdefault(key, Prefix(lead or Lead("", (), None, 0), [])).items.append(item)
-    shared = [p for key, p in by_key.items() if key[0] and len(p.items) > 1]
-    alone = [i for key, p in by_key.items() if not key[0] or len(p.items) < 2 for i in p.items]
+        lead = advance(item) or _NONE
+        # a module loaded already: what runs code is the taking of the names, statement by one
+        start = lead.key() if _settled(lead.name) is not None else (lead.name, ())
+        by_start.setdefault(start, []).append((lead, item))
+    shared: list[Prefix] = []
+    alone: list[Item] = []
+    for (name, _), group in by_start.items():
+        if not name or len(group) < 2:
+            alone += [item for _, item in group]
+            continue
+        first = group[0][0]
+        same = all(lead.key() == first.key() for lead, _ in group)
+        opening = first if same else Lead(name, (), None, first.line)
+        shared.append(Prefix(opening, [item for _, item in group]))
     return shared, alone
+
+
+def pending(prefix: Prefix, item: Item) -> bool:
+    """Whether ``item``'s next statement is still to run in a process below ``prefix``'s, which
+    ran only its opening part: the module it asks for is imported, and the statement is to
+    take names (or attributes) that are not bound yet."""
+    if prefix.lead.fromlist or prefix.lead.chain is not None or item.at >= len(item.leads):
+        return False
+    lead = item.leads[item.at]
+    takes = bool(lead.fromlist) or lead.chain is not None  # else it was the whole statement
+    return takes and lead.name == prefix.lead.name and _settled(lead.name) is not None
+
+
+_NONE = Lead("", (), None, 0)
 
 
 class Asked:
@@ -289,8 +350,11 @@ def run(lead: Lead, record: Callable[[Callable[[], object]], dict[str, Any]]) ->
 
 def kept_apart(item: Item) -> bool:
     """Whether the shared statement that just ran left ``item``'s module and silent packages as a
-    fresh import needs them: not asked for, not loaded."""
-    return all(n not in Asked.names and n not in sys.modules for n in (*item.silent, item.module))
+    fresh import needs them: the module not asked for, not loaded; each package not loaded, or
+    loaded from where the module's own import finds it."""
+    if item.module in Asked.names or item.module in sys.modules:
+        return False
+    return all(home.as_fresh() for home in item.silent)
 
 
 def failed_at(item: Item, lead: Lead, data: dict[str, Any]) -> dict[str, Any]:
