@@ -1124,18 +1124,24 @@ class _Server:
             "seconds": 0.0,
         }
 
-    def _become_child(self, result_write: int, stderr_write: int) -> None:
-        """Drop the server's duties and state: a child is a fresh importer of one module."""
+    def leave(self) -> None:
+        """In a process forked from this server: no signal writes to the server's wake pipe, the
+        kernel kills the process if the server dies (Linux), and it holds none of the server's
+        pipes."""
         signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        if self.prctl is not None:  # Linux: the kernel kills the child if the server dies
+        if self.prctl is not None:
             self.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != self.pid:  # the server died before that took effect
-            os._exit(1)
         for fd in (self.inbox, self.outbox, self.wake_read, self.wake_write):
             if fd is not None:
                 os.close(fd)
+
+    def _become_child(self, result_write: int, stderr_write: int) -> None:
+        """Drop the server's duties and state: a child is a fresh importer of one module."""
+        self.leave()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if os.getppid() != self.pid:  # the server died before PDEATHSIG took effect
+            os._exit(1)
         for other in self.children.values():
             os.close(other.result_fd)
             os.close(other.stderr_fd)
@@ -1463,11 +1469,7 @@ class _Alone:
     def _run(self, write_fd: int, results: int) -> None:
         """In the sample's process: import the sample on the forked path; hand on the figure."""
         server = self.server
-        if server.prctl is not None:
-            server.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        for fd in (server.inbox, server.outbox):
-            if fd is not None:
-                os.close(fd)
+        server.leave()
         self.forked_path()
         workers = _Tokens(max(1, server.tokens.jobs - 1))
         sampler = _Server(server.root, server.src_dir, None, results, workers, server)
@@ -1624,11 +1626,7 @@ def _vouching_child(
     Returns their modules, and the ``again`` list."""
 
     def child(write_fd: int) -> None:
-        if server.prctl is not None:
-            server.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        for fd in (server.inbox, server.outbox, server.wake_read, server.wake_write):
-            if fd is not None:
-                os.close(fd)
+        server.leave()
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 0)
         os.dup2(devnull, 1)
