@@ -1031,10 +1031,7 @@ class _Server:
         while True:
             served, data = self._run_prefix(prefix, outbox)
             if data["outcome"] != "ok":
-                self._write(outbox, {"event": "ready"})
-                for item in served:
-                    record_ = self.leads.failed_at(item, data, self._in_project)
-                    self._write(outbox, self._result(item.module, record_))
+                self._fail(served, data, outbox)
                 return
             self.inherited = data["deprecations"]
             shared, alone = self.leads.arrange(served, self._unread())
@@ -1045,6 +1042,18 @@ class _Server:
         server = _Server(self.root, self.src_dir, None, outbox, self.tokens, self, True)
         server.inherited = self.inherited
         server.serve(server._prefixed(served, (shared, alone)), self.timeout)
+
+    def _fail(self, served: list[Any], data: dict[str, Any], outbox: int) -> None:
+        """Report the failure of the statement ``data`` records for each module it served, as a
+        fresh import of it would fail; give back those whose import could go on."""
+        failures = [(item, self.leads.failed_at(item, data, self._in_project)) for item in served]
+        back = [item.module for item, failed in failures if failed is None]
+        if back:
+            self._write(outbox, {"event": "unserved", "modules": back})
+        self._write(outbox, {"event": "ready"})
+        for item, failed in failures:
+            if failed is not None:
+                self._write(outbox, self._result(item.module, failed))
 
     def _in_project(self, path: str) -> bool:
         return _in_src(path, self.src_dir)

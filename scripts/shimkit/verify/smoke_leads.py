@@ -106,6 +106,7 @@ class Frame:
     bound: list[tuple[Lead, tuple[object, ...]]] = field(default_factory=list)
     silent: tuple[Home, ...] = ()  # its packages not imported yet: none runs code
     whole: int = -1  # the statement at ``at`` runs whole: the body it would begin ends its leads
+    taken: bool = False  # loaded as a name its package's statement takes, which may fail quietly
 
     def next(self) -> Lead:
         return self.leads[self.at]
@@ -185,19 +186,34 @@ def silent(spec: Any) -> bool:
     if spec.origin is None:
         return True
     origin = _source(spec)
-    return origin is not None and _body(origin) == []
+    return origin is not None and _opening(origin, spec.name)[0]
 
 
 def leads(spec: Any, module: str) -> tuple[Lead, ...]:
     """The import statements ``module``'s body opens with (after its docstring)."""
     origin = _source(spec)
-    body = None if origin is None else _body(origin)
-    if not body:
+    if origin is None:
         return ()
-    first = body[0]
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-        body = body[1:]
     package = module if spec.submodule_search_locations is not None else module.rpartition(".")[0]
+    return _opening(origin, package)[1]
+
+
+# file, package -> whether it has no statement, the import statements it opens with: each file
+# is read once by a process, and the processes it forks inherit what it read
+_READ: dict[tuple[str, str], tuple[bool, tuple[Lead, ...]]] = {}
+
+
+def _opening(origin: str, package: str) -> tuple[bool, tuple[Lead, ...]]:
+    known = _READ.get((origin, package))
+    if known is None:
+        body = _body(origin)
+        known = _READ[origin, package] = (body == [], _openings(body or [], package))
+    return known
+
+
+def _openings(body: list[ast.stmt], package: str) -> tuple[Lead, ...]:
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
     found: list[Lead] = []
     for statement in body:
         lead = _leads_of(statement, package)
@@ -263,18 +279,15 @@ def binding(lead: Lead) -> tuple[object, ...] | None:
 
 
 def _taken(module: Any, fromlist: tuple[str, ...]) -> tuple[object, ...] | None:
-    """What ``from module import fromlist`` binds when no name needs ``__getattr__`` (which
-    ``__import__`` asks a module for ``__path__``, a star import for ``__all__``, a name for
-    itself when not in the namespace) nor an import; None when it would run code."""
+    """What ``from module import fromlist`` binds when every name is in the namespace (a star:
+    those ``__all__`` names, there too, or the public names when there is no ``__all__`` nor
+    ``__getattr__`` to ask for it); None when it would import or ask ``__getattr__`` for one."""
     namespace = vars(module)
-    lazy = "__getattr__" in namespace
-    if lazy and "__path__" not in namespace:
-        return None
     names: Any = fromlist
     if fromlist == ("*",):
         if "__all__" in namespace:
             names = namespace["__all__"]
-        elif lazy:
+        elif "__getattr__" in namespace:
             return None
         else:  # every public name: a non-string key fails the statement
             names = [name for name in namespace if not (type(name) is str and name[:1] == "_")]
@@ -317,10 +330,27 @@ def advance(item: Item, unread: Collection[str] = ()) -> Lead | None:
             _unchain(item)
             continue
         lead = frame.next()
-        deeper = None if frame.whole == frame.at else _body_begun(lead, unread, item)
+        if _touches(lead, item):
+            if not item.chain:
+                return lead
+            _unchain(item)
+            continue
+        deeper = None if frame.whole == frame.at else _body_begun(lead, unread)
         if deeper is None:
             return lead
         item.chain.append(deeper)
+
+
+def _touches(lead: Lead, item: Item) -> bool:
+    """Whether ``lead`` names a module that is half-made in a fresh import of ``item`` (it, or a
+    body of its chain), or a package of one: a shared process, where it is not, would load it.
+    Such a statement is not shared: the body holding it runs whole, from the statement that
+    loads it."""
+    half_made = {frame.module for frame in item.frames()}
+    parts = lead.name.split(".")
+    named = [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    named += [f"{lead.name}.{name}" for name in lead.fromlist]
+    return any(name in half_made for name in named)
 
 
 def _unchain(item: Item) -> None:
@@ -332,37 +362,53 @@ def _unchain(item: Item) -> None:
     item.top().whole = item.top().at
 
 
-def _body_begun(lead: Lead, unread: Collection[str], item: Item) -> Frame | None:
+def _body_begun(lead: Lead, unread: Collection[str]) -> Frame | None:
     """The body a fresh import begins when ``lead`` runs now: that of the first module its
-    ``__import__`` loads (packages first) that runs code, with the packages before it that run
-    none. None when all are loaded, or it is not plainly a source file the path finder finds,
-    or not to be read, or opens with no import statement, or it is half-made in a fresh import
-    (``item`` or a body of its chain: the statement runs, and finds it)."""
+    ``__import__`` loads that runs code (its packages first, then it, then a submodule it takes
+    by name), with the packages before it that run none. None when none is to load, or one is
+    not plainly a source file the path finder finds, or not to be read, or opens with no import
+    statement, or a name is taken otherwise (``__getattr__``, a star)."""
     parts = lead.name.split(".")
     homes: list[Home] = []
     path: Any = None
     for depth in range(1, len(parts) + 1):
-        name = ".".join(parts[:depth])
-        if any(frame.module == name for frame in item.frames()):
-            return None
-        if name in sys.modules:
-            module = _settled(name)
-            path = vars(module).get("__path__") if module is not None and not homes else None
-            if path is None:
-                return None
-            continue
-        if name in unread or _builtin(name):
-            return None
-        spec = find(name, path)
-        if spec is None:
-            return None
-        if silent(spec):
-            homes.append(Home.of(name, spec))
-            path = spec.submodule_search_locations
-            continue
-        opening = leads(spec, name)
-        return Frame(name, spec.origin or "", opening, silent=tuple(homes)) if opening else None
-    return None
+        step = _step(".".join(parts[:depth]), path, homes, unread)
+        if not isinstance(step, _Path):
+            return step
+        path = step.path
+    if homes or path is None or lead.fromlist in ((), ("*",)):
+        return None
+    namespace = vars(sys.modules[lead.name])
+    if "__getattr__" in namespace:
+        return None
+    name = next((name for name in lead.fromlist if name not in namespace), None)
+    step = None if name is None else _step(f"{lead.name}.{name}", path, [], unread)
+    if not isinstance(step, Frame):
+        return None
+    step.taken = True
+    return step
+
+
+class _Path(NamedTuple):
+    path: Any  # a package's ``__path__``; None: a module that is not a package
+
+
+def _step(name: str, path: Any, homes: list[Home], unread: Collection[str]) -> Frame | _Path | None:
+    """What a fresh import does first at ``name`` (``path``: its package's ``__path__``): finds
+    it loaded, loads a package that runs no code (noted in ``homes``), or begins its body."""
+    if name in sys.modules:
+        module = _settled(name)
+        return None if module is None or homes else _Path(vars(module).get("__path__"))
+    if name in unread or _builtin(name):
+        return None
+    spec = find(name, path)
+    if spec is None:
+        return None
+    if silent(spec):
+        homes.append(Home.of(name, spec))
+        return _Path(spec.submodule_search_locations)
+    opening = leads(spec, name)
+    return Frame(name, spec.origin or "", opening, silent=tuple(homes)) if opening else None
 
 
 def _builtin(name: str) -> bool:
@@ -484,12 +530,16 @@ def kept_apart(item: Item) -> bool:
 
 def failed_at(
     item: Item, data: dict[str, Any], in_project: Callable[[str], bool]
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """The record of ``item``'s import when its next statement (at its chain's deepest body)
     raised as ``data`` says: the same error, at the deepest project frame; when none was below
     the statement, at the statement that was running in the deepest project body of the chain
-    (``in_project``: whether a file is the project's)."""
+    (``in_project``: whether a file is the project's). None when a fresh import could go on: a
+    ``ModuleNotFoundError`` leaving a body its package's statement takes by name (the statement
+    passes over a submodule that is not found)."""
     failed = {key: value for key, value in data.items() if key != "recursion"}
+    if failed["message"].startswith("ModuleNotFoundError") and any(f.taken for f in item.chain):
+        return None
     if failed["path"] is None:
         frame = next((f for f in reversed(item.chain) if in_project(f.origin)), item)
         failed["path"], failed["line"] = frame.origin, frame.next().line
