@@ -102,10 +102,16 @@ MODULES = [
 ]
 
 
-def _smoke(root: Path, mode: ImportMode) -> SmokeReport:
-    (root / "heavy.log").write_text("")
-    (root / "helper.log").write_text("")
-    return smoke_modules(root, "src", MODULES, jobs=2, timeout=60.0, mode=mode)
+def _smoke(
+    root: Path,
+    mode: ImportMode,
+    modules: list[str] = MODULES,
+    logs: tuple[str, ...] = ("heavy.log", "helper.log"),
+) -> SmokeReport:
+    """The records of ``modules``, with the ``logs`` their imports write emptied first."""
+    for log in logs:
+        (root / log).write_text("")
+    return smoke_modules(root, "src", modules, jobs=2, timeout=60.0, mode=mode)
 
 
 def _records(report: SmokeReport) -> dict[str, tuple[object, ...]]:
@@ -247,34 +253,31 @@ DEEP_MODULES = [
 
 
 def _smoke_deep(root: Path, mode: ImportMode) -> SmokeReport:
-    (root / "deep.log").write_text("")
-    return smoke_modules(root, "src", DEEP_MODULES, jobs=2, timeout=60.0, mode=mode)
+    return _smoke(root, mode, DEEP_MODULES, ("deep.log",))
 
 
 @pytest.fixture(scope="module")
-def deep_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tree(tmp_path_factory.mktemp("deep"), DEEP)
-
-
-@pytest.fixture(scope="module")
-def deep_fresh(deep_tree: Path) -> dict[str, tuple[object, ...]]:
-    return _records(_smoke_deep(deep_tree, ImportMode.FRESH))
+def deep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tuple[object, ...]]]:
+    """The deep tree, and what fresh interpreters give its modules."""
+    root = write_tree(tmp_path_factory.mktemp("deep"), DEEP)
+    return root, _records(_smoke_deep(root, ImportMode.FRESH))
 
 
 def test_modules_share_the_deepest_statement_their_fresh_imports_run_first(
-    deep_tree: Path, deep_fresh: dict[str, tuple[object, ...]]
+    deep: tuple[Path, dict[str, tuple[object, ...]]],
 ) -> None:
-    report = _smoke_deep(deep_tree, ImportMode.FORK)
-    assert not report.notes
-    assert _records(report) == deep_fresh
+    root, fresh = deep
+    report = _smoke_deep(root, ImportMode.FORK)
+    assert not report.notes and _records(report) == fresh
     # one and two open with different statements; deep.a and deep.b, which those begin, open
     # with the same one: it ran once, for both
-    assert len((deep_tree / "deep.log").read_text().splitlines()) == 1
+    assert len((root / "deep.log").read_text().splitlines()) == 1
 
 
 def test_the_deep_planted_cases_are_what_they_claim(
-    deep_fresh: dict[str, tuple[object, ...]],
+    deep: tuple[Path, dict[str, tuple[object, ...]]],
 ) -> None:
+    deep_fresh = deep[1]
     assert deep_fresh["users.one"][1] == deep_fresh["users.two"][1] == ""
     assert "partially initialized module 'cyc.mid'" in str(deep_fresh["cycusers.c1"][1])
     assert deep_fresh["users.r1"][1] == deep_fresh["users.r2"][1] == ""
