@@ -102,10 +102,16 @@ MODULES = [
 ]
 
 
-def _smoke(root: Path, mode: ImportMode) -> SmokeReport:
-    (root / "heavy.log").write_text("")
-    (root / "helper.log").write_text("")
-    return smoke_modules(root, "src", MODULES, jobs=2, timeout=60.0, mode=mode)
+def _smoke(
+    root: Path,
+    mode: ImportMode,
+    modules: list[str] = MODULES,
+    logs: tuple[str, ...] = ("heavy.log", "helper.log"),
+) -> SmokeReport:
+    """The records of ``modules``, with the ``logs`` their imports write emptied first."""
+    for log in logs:
+        (root / log).write_text("")
+    return smoke_modules(root, "src", modules, jobs=2, timeout=60.0, mode=mode)
 
 
 def _records(report: SmokeReport) -> dict[str, tuple[object, ...]]:
@@ -180,3 +186,105 @@ def test_the_planted_cases_are_what_they_claim(fresh: dict[str, tuple[object, ..
     assert _messages(fresh["plain.lazy_late"]) == ["__path__ is old", "late is old"]
     assert "cannot import name 'nothing'" in str(fresh["plain.lazy_none"][1])
     assert fresh["shadow.sub.first"][1] == "ModuleNotFoundError: No module named 'shadow.sub.other'"
+
+
+# -- deep leads: the statement a fresh import runs first inside the bodies it begins --------------
+
+
+def _appends(name: str) -> str:
+    """A module body that notes, in the order imports ran, that it ran."""
+    return f"import builtins\n\nbuiltins.ORDER = [*getattr(builtins, 'ORDER', []), {name!r}]\n"
+
+
+DEEP = {
+    "src/deep/__init__.py": "",
+    # two modules that open with different statements, whose bodies open with the same one
+    "src/deep/a.py": "from deep.heavy import H\n\nA = H\n",
+    "src/deep/b.py": "from deep.heavy import H\n\nB = H\n",
+    "src/deep/heavy.py": _logged("deep.log", "H = 1"),
+    "src/users/__init__.py": "import state\n",
+    "src/users/one.py": "from deep.a import A\n",
+    "src/users/two.py": "from deep.b import B\n",
+    # a deep statement whose import asks for a module half-made in the fresh import (the body
+    # that holds it): fresh, it finds ``mid`` partially initialized
+    "src/cyc/__init__.py": "",
+    "src/cyc/mid.py": "from cyc.deep import Y\n\nX = Y\n",
+    "src/cyc/deep.py": "from cyc.mid import X\n\nY = 1\n",
+    "src/cycusers/c1.py": "from cyc.mid import X\n",
+    "src/cycusers/c2.py": "from cyc.mid import X as Z\n",
+    # a body of the chain that passed over a statement, rebound by the deep statement after it
+    "src/state.py": "flag = 1\n",
+    "src/reb/__init__.py": "",
+    "src/reb/mutator.py": "import state\n\nstate.flag = 2\n",
+    "src/reb/mid.py": "from state import flag\nimport reb.mutator\n\n"
+    "if flag != 1:\n    raise RuntimeError(f'flag is {flag}')\nX = flag\n",
+    "src/users/r1.py": "from reb.mid import X\n",
+    "src/users/r2.py": "from reb.mid import X as Y\n",
+    # a star import whose ``__all__`` names a submodule its package's import left unloaded: a
+    # fresh import imports it at the star, before the next statement
+    "src/starred/__init__.py": "__all__ = ['sub', 'V']\nV = 1\n",
+    "src/starred/sub.py": _appends("sub"),
+    "src/later/__init__.py": "",
+    "src/later/heavy.py": _appends("heavy"),
+    "src/stars/s1.py": "from starred import *\nfrom later.heavy import builtins\n\n"
+    "if builtins.ORDER != ['sub', 'heavy']:\n    raise RuntimeError(str(builtins.ORDER))\n",
+    # (another name of the same package: the process they share imports the package alone)
+    "src/stars/s2.py": "from starred import V\nfrom later.heavy import builtins\n",
+    # a deep statement that fails with no project frame below it: a fresh import places the
+    # failure in the body that holds it
+    "src/failing/__init__.py": "",
+    "src/failing/mid.py": '"""Mid."""\nimport os\nfrom failing.missing import Y\n',
+    "src/failers/f1.py": "from failing.mid import Y\n",
+    "src/failers/f2.py": "import os\nfrom failing.mid import Y as Z\n",
+}
+
+DEEP_MODULES = [
+    "users.one",
+    "users.two",
+    "cycusers.c1",
+    "cycusers.c2",
+    "users.r1",
+    "users.r2",
+    "stars.s1",
+    "stars.s2",
+    "failers.f1",
+    "failers.f2",
+]
+
+
+def _smoke_deep(root: Path, mode: ImportMode) -> SmokeReport:
+    return _smoke(root, mode, DEEP_MODULES, ("deep.log",))
+
+
+@pytest.fixture(scope="module")
+def deep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tuple[object, ...]]]:
+    """The deep tree, and what fresh interpreters give its modules."""
+    root = write_tree(tmp_path_factory.mktemp("deep"), DEEP)
+    return root, _records(_smoke_deep(root, ImportMode.FRESH))
+
+
+def test_modules_share_the_deepest_statement_their_fresh_imports_run_first(
+    deep: tuple[Path, dict[str, tuple[object, ...]]],
+) -> None:
+    root, fresh = deep
+    report = _smoke_deep(root, ImportMode.FORK)
+    assert not report.notes and _records(report) == fresh
+    # one and two open with different statements; deep.a and deep.b, which those begin, open
+    # with the same one: it ran once, for both
+    assert len((root / "deep.log").read_text().splitlines()) == 1
+
+
+def test_the_deep_planted_cases_are_what_they_claim(
+    deep: tuple[Path, dict[str, tuple[object, ...]]],
+) -> None:
+    deep_fresh = deep[1]
+    assert deep_fresh["users.one"][1] == deep_fresh["users.two"][1] == ""
+    assert "partially initialized module 'cyc.mid'" in str(deep_fresh["cycusers.c1"][1])
+    assert deep_fresh["users.r1"][1] == deep_fresh["users.r2"][1] == ""
+    assert deep_fresh["stars.s1"][1] == ""
+    assert deep_fresh["failers.f1"][1:4] == (
+        "ModuleNotFoundError: No module named 'failing.missing'",
+        "src/failing/mid.py",
+        3,
+    )
+    assert deep_fresh["failers.f2"][1:4] == deep_fresh["failers.f1"][1:4]

@@ -987,14 +987,14 @@ class _Server:
         """The subgroups to fork, and the modules of ``group`` and of the subpackages that run no
         code (not changed, not checked themselves), each with the packages not imported yet.
         A changed module's file is not read here (``_ChangeWatch`` would see it read)."""
-        leads, changed = self.leads, _ChangeWatch.changed
+        leads, unread = self.leads, self._unread()
         items = [
-            leads.item(module, names, path, silent, module not in changed)
+            leads.item(module, names, path, silent, module not in unread)
             for module, names in group.modules
         ]
         groups: list[_Group] = []
         for sub in group.groups.values():
-            spec = None if sub.package in changed else leads.find(sub.package, path)
+            spec = None if sub.package in unread else leads.find(sub.package, path)
             if sub.names is None and spec is not None and leads.silent(spec):
                 below = (*silent, leads.Home.of(str(sub.package), spec))
                 more, found = self._spread(sub, below, spec.submodule_search_locations)
@@ -1004,10 +1004,20 @@ class _Server:
                 groups.append(sub)
         return groups, items
 
-    def _prefixed(self, items: list[Any]) -> list[Any]:
+    @staticmethod
+    def _unread() -> frozenset[str]:
+        """The modules whose files ``smoke_leads`` does not read, nor follows a statement into: the
+        changed ones (``_ChangeWatch`` would see them read) and those whose asking for proves
+        nothing of the import before the change (``_Undone.seekers``: a shared statement that
+        failed would not have asked for them)."""
+        return _ChangeWatch.changed | _Undone.seekers
+
+    def _prefixed(
+        self, items: list[Any], arranged: tuple[list[Any], list[Any]] | None = None
+    ) -> list[Any]:
         """A process per opening import two items share, then the others alone (given back when
         a statement they passed over binds otherwise now)."""
-        shared, alone = self.leads.arrange(items)
+        shared, alone = arranged or self.leads.arrange(items, self._unread())
         back = [item.module for item in alone if self.gives_back and not self.leads.still(item)]
         if back:
             self.send({"event": "unserved", "modules": back})
@@ -1015,14 +1025,47 @@ class _Server:
 
     def _serve_prefix(self, prefix: Any, outbox: int) -> None:
         """In a prefix child: run the shared opening import, then serve the modules that open
-        with it (or report the failure it is for each of them)."""
+        with it (or report the failure it is for each of them). While every module it serves
+        goes on with one same next statement, that one runs here too: a process of its own
+        would be a copy of this one."""
+        while True:
+            served, data = self._run_prefix(prefix, outbox)
+            if data["outcome"] != "ok":
+                self._fail(served, data, outbox)
+                return
+            self.inherited = data["deprecations"]
+            shared, alone = self.leads.arrange(served, self._unread())
+            if len(shared) != 1 or alone or len(shared[0].items) != len(served):
+                break
+            prefix = shared[0]
+        self._write(outbox, {"event": "ready"})
+        server = _Server(self.root, self.src_dir, None, outbox, self.tokens, self, True)
+        server.inherited = self.inherited
+        server.serve(server._prefixed(served, (shared, alone)), self.timeout)
+
+    def _fail(self, served: list[Any], data: dict[str, Any], outbox: int) -> None:
+        """Report the failure of the statement ``data`` records for each module it served, as a
+        fresh import of it would fail; give back those whose import could go on."""
+        failures = [(item, self.leads.failed_at(item, data, self._in_project)) for item in served]
+        back = [item.module for item, failed in failures if failed is None]
+        if back:
+            self._write(outbox, {"event": "unserved", "modules": back})
+        self._write(outbox, {"event": "ready"})
+        for item, failed in failures:
+            if failed is not None:
+                self._write(outbox, self._result(item.module, failed))
+
+    def _in_project(self, path: str) -> bool:
+        return _in_src(path, self.src_dir)
+
+    def _run_prefix(self, prefix: Any, outbox: int) -> tuple[list[Any], dict[str, Any]]:
+        """Run ``prefix``'s statement: the modules it serves (the others go back) and its record."""
         leads = self.leads
 
         def recorded(load: Callable[[], Any]) -> dict[str, Any]:
             return record(prefix.lead.text(), self.src_dir, [], self.inherited, load)
 
-        data = leads.run(prefix.lead, recorded)
-        self._write(outbox, {"event": "ready"})
+        data = leads.run(prefix, recorded)
         failed = data["outcome"] != "ok"
         sound = not data["recursion"] and (
             failed or (self._plain_import_system() and threading.active_count() == 1)
@@ -1038,14 +1081,7 @@ class _Server:
         back = [item.module for item in prefix.items if id(item) not in kept]
         if back:
             self._write(outbox, {"event": "unserved", "modules": back})
-        if failed:
-            for item in served:
-                record_ = leads.failed_at(item, item.leads[item.at], data)
-                self._write(outbox, self._result(item.module, record_))
-            return
-        server = _Server(self.root, self.src_dir, None, outbox, self.tokens, self, True)
-        server.inherited = data["deprecations"]
-        server.serve(server._prefixed(served), self.timeout)
+        return served, data
 
     def _take_back(self, child: _Child, modules: list[str]) -> None:
         """Modules a prefix child could not serve: up to this process's parent, or imported

@@ -41,11 +41,12 @@ import importlib.machinery
 import importlib.util
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 MARGIN = 50  # frames a fresh import has below a statement more than the shared process has
+LEVEL = 10  # and frames more for each body of the chain it is in (6 in Python 3.11's importlib)
 
 
 class Lead(NamedTuple):
@@ -95,16 +96,38 @@ class Home(NamedTuple):
 
 
 @dataclass
-class Item:
-    """A module to import on its own, with its opening statements and how far they have run."""
+class Frame:
+    """A module body whose opening statements a fresh import runs, and how far they have run."""
 
     module: str
-    names: list[str]
     origin: str  # the file its import runs
     leads: tuple[Lead, ...]
     at: int = 0  # the first statement neither run nor passed over yet
     bound: list[tuple[Lead, tuple[object, ...]]] = field(default_factory=list)
     silent: tuple[Home, ...] = ()  # its packages not imported yet: none runs code
+    whole: int = -1  # the statement at ``at`` runs whole: the body it would begin ends its leads
+    taken: bool = False  # loaded as a name its package's statement takes, which may fail quietly
+
+    def next(self) -> Lead:
+        return self.leads[self.at]
+
+
+@dataclass
+class Item(Frame):
+    """A module to import on its own, with its opening statements and how far they have run;
+    then the bodies a fresh import of it is in when its next statement that runs code runs
+    (``chain``: the first module not loaded yet that its statement imports, in that one's body
+    the first module its statement imports, and so on), each half-made in ``sys.modules``."""
+
+    names: list[str] = field(default_factory=list)
+    chain: list[Frame] = field(default_factory=list)
+    spoiled: bool = False  # a chain body that runs whole bound otherwise than it did at its start
+
+    def frames(self) -> list[Frame]:
+        return [self, *self.chain]
+
+    def top(self) -> Frame:
+        return self.chain[-1] if self.chain else self
 
 
 @dataclass
@@ -151,8 +174,8 @@ def item(
     with its opening statements when its file may be ``read``."""
     spec = find(module, path) if read else None
     if spec is None:
-        return Item(module, names, "", (), silent=silent)
-    return Item(module, names, spec.origin or "", leads(spec, module), silent=silent)
+        return Item(module, "", (), silent=silent, names=names)
+    return Item(module, spec.origin or "", leads(spec, module), silent=silent, names=names)
 
 
 def silent(spec: Any) -> bool:
@@ -163,19 +186,34 @@ def silent(spec: Any) -> bool:
     if spec.origin is None:
         return True
     origin = _source(spec)
-    return origin is not None and _body(origin) == []
+    return origin is not None and _opening(origin, spec.name)[0]
 
 
 def leads(spec: Any, module: str) -> tuple[Lead, ...]:
     """The import statements ``module``'s body opens with (after its docstring)."""
     origin = _source(spec)
-    body = None if origin is None else _body(origin)
-    if not body:
+    if origin is None:
         return ()
-    first = body[0]
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-        body = body[1:]
     package = module if spec.submodule_search_locations is not None else module.rpartition(".")[0]
+    return _opening(origin, package)[1]
+
+
+# file, package -> whether it has no statement, the import statements it opens with: each file
+# is read once by a process, and the processes it forks inherit what it read
+_READ: dict[tuple[str, str], tuple[bool, tuple[Lead, ...]]] = {}
+
+
+def _opening(origin: str, package: str) -> tuple[bool, tuple[Lead, ...]]:
+    known = _READ.get((origin, package))
+    if known is None:
+        body = _body(origin)
+        known = _READ[origin, package] = (body == [], _openings(body or [], package))
+    return known
+
+
+def _openings(body: list[ast.stmt], package: str) -> tuple[Lead, ...]:
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
     found: list[Lead] = []
     for statement in body:
         lead = _leads_of(statement, package)
@@ -199,8 +237,6 @@ def _leads_of(statement: ast.stmt, package: str) -> list[Lead] | None:
     if not isinstance(statement, ast.ImportFrom):
         return None
     names = tuple(alias.name for alias in statement.names)
-    if "*" in names:
-        return None
     relative = "." * statement.level + (statement.module or "")
     try:
         name = importlib.util.resolve_name(relative, package) if statement.level else relative
@@ -229,10 +265,7 @@ def binding(lead: Lead) -> tuple[object, ...] | None:
     if module is None:
         return None
     if lead.fromlist:
-        namespace = vars(module)
-        if any(name not in namespace for name in lead.fromlist):
-            return None
-        return (module, *(namespace[name] for name in lead.fromlist))
+        return _taken(module, lead.fromlist)
     top = _settled(lead.name.partition(".")[0])
     if top is None:
         return None
@@ -245,9 +278,34 @@ def binding(lead: Lead) -> tuple[object, ...] | None:
     return tuple(objects)
 
 
+def _taken(module: Any, fromlist: tuple[str, ...]) -> tuple[object, ...] | None:
+    """What ``from module import fromlist`` binds when every name is in the namespace (a star:
+    those ``__all__`` names, there too, or the public names when there is no ``__all__`` nor
+    ``__getattr__`` to ask for it); None when it would import or ask ``__getattr__`` for one."""
+    namespace = vars(module)
+    names: Any = fromlist
+    if fromlist == ("*",):
+        if "__all__" in namespace:
+            names = namespace["__all__"]
+        elif "__getattr__" in namespace:
+            return None
+        else:  # every public name: a non-string key fails the statement
+            names = [name for name in namespace if not (type(name) is str and name[:1] == "_")]
+    if not isinstance(names, (list, tuple)) or any(type(name) is not str for name in names):
+        return None
+    if any(name not in namespace for name in names):
+        return None
+    return (module, *(namespace[name] for name in names))
+
+
 def still(item: Item) -> bool:
-    """Whether every statement ``item`` passed over or had run binds what it bound then."""
-    for lead, objects in item.bound:
+    """Whether every statement ``item`` and its chain passed over or had run binds what it bound
+    then (and no body of its chain that ran whole had it otherwise)."""
+    return not item.spoiled and all(_still(frame) for frame in item.frames())
+
+
+def _still(frame: Frame) -> bool:
+    for lead, objects in frame.bound:
         now = binding(lead)
         if now is None or len(now) != len(objects):
             return False
@@ -256,27 +314,130 @@ def still(item: Item) -> bool:
     return True
 
 
-def advance(item: Item) -> Lead | None:
-    """Pass over the statements of ``item`` that run no code now; the first that would, if any."""
-    while item.at < len(item.leads):
-        if not passed(item):
-            return item.leads[item.at]
-    return None
+def advance(item: Item, unread: Collection[str] = ()) -> Lead | None:
+    """Pass over the statements of ``item`` that run no code now, and follow one that would into
+    the body of the module it loads first (``chain``), and so on: the first statement that runs
+    code at the deepest such body, if any. A body whose opening statements all run no code goes
+    on with code of its own: the statement that loads it runs whole, first (``whole``). ``unread``:
+    modules whose files are not to be read."""
+    while True:
+        frame = item.top()
+        while frame.at < len(frame.leads) and _passed(frame):
+            pass
+        if frame.at == len(frame.leads):
+            if not item.chain:
+                return None
+            _unchain(item)
+            continue
+        lead = frame.next()
+        if _touches(lead, item):
+            if not item.chain:
+                return lead
+            _unchain(item)
+            continue
+        deeper = None if frame.whole == frame.at else _body_begun(lead, unread)
+        if deeper is None:
+            return lead
+        item.chain.append(deeper)
+
+
+def _touches(lead: Lead, item: Item) -> bool:
+    """Whether ``lead`` names a module that is half-made in a fresh import of ``item`` (it, or a
+    body of its chain), or a package of one: a shared process, where it is not, would load it.
+    Such a statement is not shared: the body holding it runs whole, from the statement that
+    loads it."""
+    half_made = {frame.module for frame in item.frames()}
+    parts = lead.name.split(".")
+    named = [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    named += [f"{lead.name}.{name}" for name in lead.fromlist]
+    return any(name in half_made for name in named)
+
+
+def _unchain(item: Item) -> None:
+    """Drop the deepest body of ``item``'s chain: the statement that loads it runs it whole next,
+    in the state it is in now, which must bind what its opening statements bound at its start."""
+    frame = item.chain.pop()
+    if not _still(frame):
+        item.spoiled = True
+    item.top().whole = item.top().at
+
+
+def _body_begun(lead: Lead, unread: Collection[str]) -> Frame | None:
+    """The body a fresh import begins when ``lead`` runs now: that of the first module its
+    ``__import__`` loads that runs code (its packages first, then it, then a submodule it takes
+    by name), with the packages before it that run none. None when none is to load, or one is
+    not plainly a source file the path finder finds, or not to be read, or opens with no import
+    statement, or a name is taken otherwise (``__getattr__``, a star)."""
+    parts = lead.name.split(".")
+    homes: list[Home] = []
+    path: Any = None
+    for depth in range(1, len(parts) + 1):
+        step = _step(".".join(parts[:depth]), path, homes, unread)
+        if not isinstance(step, _Path):
+            return step
+        path = step.path
+    if homes or path is None or lead.fromlist in ((), ("*",)):
+        return None
+    namespace = vars(sys.modules[lead.name])
+    if "__getattr__" in namespace:
+        return None
+    name = next((name for name in lead.fromlist if name not in namespace), None)
+    step = None if name is None else _step(f"{lead.name}.{name}", path, [], unread)
+    if not isinstance(step, Frame):
+        return None
+    step.taken = True
+    return step
+
+
+class _Path(NamedTuple):
+    path: Any  # a package's ``__path__``; None: a module that is not a package
+
+
+def _step(name: str, path: Any, homes: list[Home], unread: Collection[str]) -> Frame | _Path | None:
+    """What a fresh import does first at ``name`` (``path``: its package's ``__path__``): finds
+    it loaded, loads a package that runs no code (noted in ``homes``), or begins its body."""
+    if name in sys.modules:
+        module = _settled(name)
+        return None if module is None or homes else _Path(vars(module).get("__path__"))
+    if name in unread or _builtin(name):
+        return None
+    spec = find(name, path)
+    if spec is None:
+        return None
+    if silent(spec):
+        homes.append(Home.of(name, spec))
+        return _Path(spec.submodule_search_locations)
+    opening = leads(spec, name)
+    return Frame(name, spec.origin or "", opening, silent=tuple(homes)) if opening else None
+
+
+def _builtin(name: str) -> bool:
+    """Whether a finder before the path finder has ``name`` (built in, frozen)."""
+    machinery = importlib.machinery
+    return any(
+        finder.find_spec(name) is not None
+        for finder in (machinery.BuiltinImporter, machinery.FrozenImporter)
+    )
 
 
 def passed(item: Item) -> bool:
-    """Note what ``item``'s next statement binds and pass over it, when running it now would run
-    no code (after its shared ``__import__`` ran, too: else the module is imported alone)."""
-    lead = item.leads[item.at]
+    """Note what ``item``'s next statement (at its chain's deepest body) binds and pass over it,
+    when running it now would run no code (after its shared ``__import__`` ran, too: else the
+    module is imported alone)."""
+    return _passed(item.top())
+
+
+def _passed(frame: Frame) -> bool:
+    lead = frame.next()
     objects = binding(lead)
     if objects is None:
         return False
-    item.bound.append((lead, objects))
-    item.at += 1
+    frame.bound.append((lead, objects))
+    frame.at += 1
     return True
 
 
-def arrange(items: Iterable[Item]) -> tuple[list[Prefix], list[Item]]:
+def arrange(items: Iterable[Item], unread: Collection[str] = ()) -> tuple[list[Prefix], list[Item]]:
     """The items whose next statement that runs code imports the same module (two or more: one
     alone gains nothing from a process of its own), and the others. Statements that differ only
     in the names they take (``from m import a``, ``from m import b``, ``import m``) begin alike:
@@ -287,7 +448,9 @@ def arrange(items: Iterable[Item]) -> tuple[list[Prefix], list[Item]]:
     process further down: ``pending``)."""
     by_start: dict[tuple[str, tuple[str, ...]], list[tuple[Lead, Item]]] = {}
     for item in items:
-        lead = advance(item) or _NONE
+        lead = advance(item, unread) or _NONE
+        if item.spoiled:
+            lead = _NONE
         # a module loaded already: what runs code is the taking of the names, statement by one
         start = lead.key() if _settled(lead.name) is not None else (lead.name, ())
         by_start.setdefault(start, []).append((lead, item))
@@ -308,9 +471,10 @@ def pending(prefix: Prefix, item: Item) -> bool:
     """Whether ``item``'s next statement is still to run in a process below ``prefix``'s, which
     ran only its opening part: the module it asks for is imported, and the statement is to
     take names (or attributes) that are not bound yet."""
-    if prefix.lead.fromlist or prefix.lead.chain is not None or item.at >= len(item.leads):
+    frame = item.top()
+    if prefix.lead.fromlist or prefix.lead.chain is not None or frame.at >= len(frame.leads):
         return False
-    lead = item.leads[item.at]
+    lead = frame.next()
     takes = bool(lead.fromlist) or lead.chain is not None  # else it was the whole statement
     return takes and lead.name == prefix.lead.name and _settled(lead.name) is not None
 
@@ -329,18 +493,21 @@ class Asked:
         cls.names.add(fullname)
 
 
-def run(lead: Lead, record: Callable[[Callable[[], object]], dict[str, Any]]) -> dict[str, Any]:
-    """Run ``lead``'s ``__import__`` through ``record`` (which records it as an import), watching
-    what it asks for, with ``MARGIN`` frames less to spare; the record, with ``"recursion"``:
-    whether the limit showed (the statement hit it, or changed it)."""
+def run(prefix: Prefix, record: Callable[[Callable[[], object]], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``prefix``'s statement's ``__import__`` through ``record`` (which records it as an
+    import), watching what it asks for, with the frames a fresh import of its modules has more
+    (``MARGIN``, ``LEVEL`` for each body of the deepest chain) less to spare; the record, with
+    ``"recursion"``: whether the limit showed (the statement hit it, or changed it)."""
+    lead = prefix.lead
     Asked.names = set()
     sys.meta_path.insert(0, Asked)
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(limit - MARGIN)
+    lower = limit - MARGIN - LEVEL * max(len(item.chain) for item in prefix.items)
+    sys.setrecursionlimit(lower)
     try:
         data = record(lambda: builtins.__import__(lead.name, None, None, lead.fromlist or None, 0))
     finally:
-        changed = sys.getrecursionlimit() != limit - MARGIN
+        changed = sys.getrecursionlimit() != lower
         sys.setrecursionlimit(limit)
         if Asked in sys.meta_path:
             sys.meta_path.remove(Asked)
@@ -349,18 +516,31 @@ def run(lead: Lead, record: Callable[[Callable[[], object]], dict[str, Any]]) ->
 
 
 def kept_apart(item: Item) -> bool:
-    """Whether the shared statement that just ran left ``item``'s module and silent packages as a
-    fresh import needs them: the module not asked for, not loaded; each package not loaded, or
-    loaded from where the module's own import finds it."""
-    if item.module in Asked.names or item.module in sys.modules:
-        return False
-    return all(home.as_fresh() for home in item.silent)
+    """Whether the shared statement that just ran left ``item``'s module, the modules of its
+    chain and their silent packages as a fresh import needs them: each module not asked for, not
+    loaded (a fresh import has it half-made); each package not loaded, or loaded from where the
+    fresh import finds it."""
+    for frame in item.frames():
+        if frame.module in Asked.names or frame.module in sys.modules:
+            return False
+        if not all(home.as_fresh() for home in frame.silent):
+            return False
+    return True
 
 
-def failed_at(item: Item, lead: Lead, data: dict[str, Any]) -> dict[str, Any]:
-    """The record of ``item``'s import when its statement ``lead`` raised as ``data`` says: the
-    same error, at the deepest project frame, or at the statement when none was below it."""
+def failed_at(
+    item: Item, data: dict[str, Any], in_project: Callable[[str], bool]
+) -> dict[str, Any] | None:
+    """The record of ``item``'s import when its next statement (at its chain's deepest body)
+    raised as ``data`` says: the same error, at the deepest project frame; when none was below
+    the statement, at the statement that was running in the deepest project body of the chain
+    (``in_project``: whether a file is the project's). None when a fresh import could go on: a
+    ``ModuleNotFoundError`` leaving a body its package's statement takes by name (the statement
+    passes over a submodule that is not found)."""
     failed = {key: value for key, value in data.items() if key != "recursion"}
+    if failed["message"].startswith("ModuleNotFoundError") and any(f.taken for f in item.chain):
+        return None
     if failed["path"] is None:
-        failed["path"], failed["line"] = item.origin, lead.line
+        frame = next((f for f in reversed(item.chain) if in_project(f.origin)), item)
+        failed["path"], failed["line"] = frame.origin, frame.next().line
     return failed
