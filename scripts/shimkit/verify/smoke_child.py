@@ -1378,9 +1378,10 @@ def _ready_forked_path(server: _Server, undone: dict[str, Any] | None, leads: bo
 SHARED_PASSES = 4
 # the modules the forked path imports while the first pass runs, to measure what a module
 # imported alone costs in this run: a share of them, within bounds (enough for the processes of
-# their packages to be shared by several, few enough to be done before the pass's first look)
+# their packages to be shared by several, few enough to be done before the pass's first look),
+# taken as whole units spread through the order (``sample_units``)
 SAMPLE_SHARE = 1 / 32
-SAMPLE_MIN, SAMPLE_MAX = 8, 32
+SAMPLE_MIN, SAMPLE_MAX = 8, 64
 
 
 def _shared_passes(
@@ -1433,13 +1434,13 @@ def _children_cpu() -> float:
 
 
 class _Alone:
-    """What a module imported alone (the forked path) costs in this run, in CPU seconds: measured
-    on a sample of the modules, the far end of the order (which the first pass reaches last),
-    imported so by a process forked from the server beside the first pass, on the cores the pass
-    leaves (``jobs`` less one, at least one). That process readies the forked path as the server
-    will after the passes (``forked_path``), so the sample's records are the forked path's own,
-    and reported; it hands the figure to the pass through a pipe (``fd``), which the pass reads
-    at its first look, waiting for it if need be."""
+    """What a module imported alone (the forked path) costs in this run: measured on a sample of
+    the modules (``sample_units``: whole units, spread through the order), imported so by a
+    process forked from the server beside the first pass, on the cores the pass leaves (``jobs``
+    less one, at least one). That process readies the forked path as the server will after the
+    passes (``forked_path``), so the sample's records are the forked path's own, and reported;
+    it hands the figure to the pass through a pipe (``fd``), which the pass reads at its first
+    look, waiting for it if need be."""
 
     def __init__(self, server: _Server, timeout: float, forked_path: Callable[[], None]) -> None:
         self.server = server
@@ -1447,15 +1448,21 @@ class _Alone:
         self.forked_path = forked_path
         self.modules: list[tuple[str, list[str]]] = []
         self.reported: set[str] = set()
+        # the CPU seconds a module of the sample cost, its package and shared processes' share
+        # included (theirs, their children's): what the pass's looks weigh
         self.seconds: float | None = None
-        # the wall seconds of a module's own process on that path: the pace the tree must beat
+        # the wall seconds a module of the sample took on one of the forked path's jobs (the
+        # sample's wall time times its jobs, over its modules): the pace the tree must beat
         self.pace: float | None = None
+        self.said = ""  # the sample, for the log: how many modules, of how many units
         self.fd: int | None = None  # the pass's end of the pipe, while the sample is to run
 
     def sample(self, modules: list[tuple[str, list[str]]]) -> None:
         count = min(SAMPLE_MAX, max(SAMPLE_MIN, int(len(modules) * SAMPLE_SHARE)))
-        self.modules = modules[-count:]
+        self.modules = sample_units(modules, count)
         self.reported = {module for module, _ in self.modules}  # the pass leaves them
+        units = len({module.rpartition(".")[0] for module in self.reported})
+        self.said = f"{len(self.modules)} modules of {units} packages"
 
     def figure(self, fd: int | None) -> Callable[[], float | None]:
         """In the pass: what asks for the figure (read once from ``fd``, at the first look)."""
@@ -1484,23 +1491,19 @@ class _Alone:
         os.close(write_fd)
         self.modules = []  # sampled once: a later pass is given the figure
         reported: set[str] = set()
-        paces: list[float] = []  # a record given by its own process took it that long
         buffer = b""
         while data := os.read(read_fd, 65536):
             *lines, buffer = (buffer + data).split(b"\n")
             for line in lines:
                 message = json.loads(line)
                 if message["event"] == "alone":
-                    self.seconds = float(message["seconds"])
+                    self.seconds, self.pace = float(message["seconds"]), float(message["pace"])
                     continue
                 reported.add(str(message["module"]))
-                if message["seconds"] > 0:
-                    paces.append(float(message["seconds"]))
                 self.server.send(message)
         os.close(read_fd)
         os.waitpid(pid, 0)
         self.reported = reported
-        self.pace = sum(paces) / len(paces) if paces else None
 
     def _run(self, write_fd: int, results: int) -> None:
         """In the sample's process: import the sample on the forked path; hand on the figure."""
@@ -1509,11 +1512,12 @@ class _Alone:
         self.forked_path()
         workers = _Tokens(max(1, server.tokens.jobs - 1))
         sampler = _Server(server.root, server.src_dir, None, results, workers, server)
-        started = sum(os.times()[:4])
+        started, begun = sum(os.times()[:4]), time.monotonic()
         sampler.run(_grouped(self.modules), self.timeout)
         seconds = (sum(os.times()[:4]) - started) / len(self.modules)
+        pace = (time.monotonic() - begun) * workers.jobs / len(self.modules)
         os.write(write_fd, f"{seconds!r}\n".encode())
-        _Server._write(results, {"event": "alone", "seconds": seconds})
+        _Server._write(results, {"event": "alone", "seconds": seconds, "pace": pace})
 
     def opened(self) -> int | None:
         """Before the first pass is forked: the pipe the sample's figure comes through, if a
@@ -1523,6 +1527,36 @@ class _Alone:
         read_fd, write_fd = os.pipe()
         self.fd = write_fd
         return read_fd
+
+
+def sample_units(
+    modules: list[tuple[str, list[str]]], count: int
+) -> list[tuple[str, list[str]]]:
+    """About ``count`` of ``modules`` (in their order) for ``_Alone`` to measure the forked path
+    on, taken as that path serves them: whole units (the modules of one package, which one
+    process imports for all of them, and whose shared opening imports one process runs), so
+    their shared processes are shared as widely as in the whole check; and spread through the
+    order (the units at 1/2, then 1/4 and 3/4, then the eighths... of it), so the sample is
+    neither the cheap opening of the order nor its far end, where the modules that import the
+    most are (on Django such a sample cost 130 ms of CPU a module, the whole check 45). A unit
+    is cut to what the count leaves, around the module at its place in the order."""
+    units: dict[str, list[tuple[str, list[str]]]] = {}
+    for item in modules:
+        units.setdefault(item[0].rpartition(".")[0], []).append(item)
+    chosen: dict[str, list[tuple[str, list[str]]]] = {}
+    taken, level = 0, 1
+    while taken < count and level < 2 * len(modules):
+        for step in range(1, 2 * level, 2):
+            item = modules[len(modules) * step // (2 * level)]
+            unit = item[0].rpartition(".")[0]
+            if unit not in chosen and taken < count:
+                members, room = units[unit], count - taken
+                start = max(0, min(members.index(item) - room // 2, len(members) - room))
+                chosen[unit] = members[start : start + room]
+                taken += len(chosen[unit])
+        level *= 2
+    kept = {module for unit in chosen.values() for module, _ in unit}
+    return [item for item in modules if item[0] in kept]
 
 
 def _shared_pass(
@@ -1606,7 +1640,7 @@ def _fork_tree(
         tree.run(shared, modules, edges, *args)
 
     started = time.monotonic()
-    pace = _TreePace(alone.pace, len(modules), server.tokens.jobs)
+    pace = _TreePace(alone.pace, len(modules), server.tokens.jobs, alone.said)
     trusted, _ = _vouching_child(server, run, timeout, going=pace.going)
     # for benchmarks, in a file the environment names; no note: which path gave a record
     # changes nothing in it
@@ -1615,7 +1649,7 @@ def _fork_tree(
         with open(log, "a") as file:
             seconds = time.monotonic() - started
             file.write(f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s")
-            file.write(f"; {pace.said}\n" if pace.said else "\n")
+            file.write(f"; {pace.said or 'ran to its end'} ({pace.figure})\n")
             file.write(f"vouched: {' '.join(sorted(trusted))}\n")
     return trusted
 
@@ -1625,15 +1659,21 @@ class _TreePace:
     take to import its ``count`` modules (its first records come only once its processes
     imported what they share), then only while it has vouched for at least as many records as
     the forked path's ``jobs`` processes would have given in that time, a record each ``pace``
-    seconds each (``_Alone.pace``; not measured: the tree runs to its end). Stopping it only
-    leaves the modules it did not report to the forked path."""
+    seconds each (``_Alone.pace``, measured on ``sample``, whole units of the order as that path
+    serves them; not measured: the tree runs to its end). Stopping it only leaves the modules it
+    did not report to the forked path."""
 
     GRACE = 1 / 10
 
-    def __init__(self, pace: float | None, count: int, jobs: int) -> None:
+    def __init__(self, pace: float | None, count: int, jobs: int, sample: str = "") -> None:
         self.rate = None if pace is None else jobs / pace
         self.grace = 0.0 if self.rate is None else max(1.0, count / self.rate * self.GRACE)
         self.said = ""  # why it stopped, if it did
+        self.figure = (
+            "the forked path's pace not measured: no stop"
+            if pace is None
+            else f"the forked path's pace {pace * 1000:.1f} ms a module a job on {sample}"
+        )
 
     def going(self, vouched: int, seconds: float) -> bool:
         if self.rate is None or seconds < self.grace or vouched >= seconds * self.rate:
