@@ -1356,7 +1356,9 @@ def serve(root: str, src_dir: str) -> None:
         modules = [(m, names) for m, names in modules if m not in trusted and m not in context]
         # a failure a pass left for its own import to prove (``_Undone``) is left to it here too
         given = [(m, names) for m, names in modules if not bad.get(m)]
-        if given and os.environ.get("SHIMKIT_FORK_TREE", "1") != "0":
+        # off unless asked for: measured against the forked path's real pace it cost more than
+        # it spared on Django and sympy, and the synthetic tree leaves it nothing (design.md)
+        if given and os.environ.get("SHIMKIT_FORK_TREE") == "1":
             trusted = _fork_tree(server, given, graph, timeout, bad, alone)
             modules = [(m, names) for m, names in modules if m not in trusted]
     forked_path()
@@ -1382,6 +1384,10 @@ SHARED_PASSES = 4
 # taken as whole units spread through the order (``sample_units``)
 SAMPLE_SHARE = 1 / 32
 SAMPLE_MIN, SAMPLE_MAX = 8, 64
+# of as many units at least (a unit is cut to the count over this): on Django the cost of a
+# module alone ranges from a fork (~15 ms of CPU) to the whole ORM (~130 ms) by package, so a
+# sample of a few whole packages measured 40 to 85 ms a module where the whole check costs 45
+SAMPLE_UNITS = 8
 
 
 def _shared_passes(
@@ -1533,30 +1539,41 @@ def sample_units(
     modules: list[tuple[str, list[str]]], count: int
 ) -> list[tuple[str, list[str]]]:
     """About ``count`` of ``modules`` (in their order) for ``_Alone`` to measure the forked path
-    on, taken as that path serves them: whole units (the modules of one package, which one
-    process imports for all of them, and whose shared opening imports one process runs), so
-    their shared processes are shared as widely as in the whole check; and spread through the
-    order (the units at 1/2, then 1/4 and 3/4, then the eighths... of it), so the sample is
-    neither the cheap opening of the order nor its far end, where the modules that import the
-    most are (on Django such a sample cost 130 ms of CPU a module, the whole check 45). A unit
-    is cut to what the count leaves, around the module at its place in the order."""
-    units: dict[str, list[tuple[str, list[str]]]] = {}
-    for item in modules:
-        units.setdefault(item[0].rpartition(".")[0], []).append(item)
-    chosen: dict[str, list[tuple[str, list[str]]]] = {}
-    taken, level = 0, 1
-    while taken < count and level < 2 * len(modules):
+    on, taken as that path serves them: runs of modules of one package (which one process
+    imports for all of them, and whose shared opening imports one process runs), so their
+    shared processes are shared as in the whole check; and of packages spread through the order
+    (those at 1/2, then 1/4 and 3/4, then the eighths... of it), so the sample is neither the
+    cheap opening of the order nor its far end, where the modules that import the most are (on
+    Django such a sample cost 130 ms of CPU a module, the whole check 45). Each package gives
+    the run around its module at that place, of ``SAMPLE_UNITS``' share of the count, more
+    when fewer packages cannot fill it."""
+    units: dict[str, list[int]] = {}
+    for index, (module, _) in enumerate(modules):
+        units.setdefault(module.rpartition(".")[0], []).append(index)
+    places: dict[str, int] = {}  # package -> where in its run the sample is centred
+    level = 1
+    while len(places) < len(units):
         for step in range(1, 2 * level, 2):
-            item = modules[len(modules) * step // (2 * level)]
-            unit = item[0].rpartition(".")[0]
-            if unit not in chosen and taken < count:
-                members, room = units[unit], count - taken
-                start = max(0, min(members.index(item) - room // 2, len(members) - room))
-                chosen[unit] = members[start : start + room]
-                taken += len(chosen[unit])
+            index = len(modules) * step // (2 * level)
+            unit = modules[index][0].rpartition(".")[0]
+            if unit not in places:
+                places[unit] = units[unit].index(index)
         level *= 2
-    kept = {module for unit in chosen.values() for module, _ in unit}
-    return [item for item in modules if item[0] in kept]
+    most = max(1, count // SAMPLE_UNITS)
+    while True:
+        sizes, left = {}, count
+        for unit in places:
+            sizes[unit] = min(len(units[unit]), most, left)
+            left -= sizes[unit]
+        if not left or most >= count:
+            break
+        most *= 2
+    kept: set[int] = set()
+    for unit, size in sizes.items():
+        members = units[unit]
+        first = max(0, min(places[unit] - size // 2, len(members) - size))
+        kept.update(members[first : first + size])
+    return [item for index, item in enumerate(modules) if index in kept]
 
 
 def _shared_pass(
