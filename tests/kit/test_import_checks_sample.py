@@ -6,6 +6,8 @@ whole check costs a module)."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from shimkit.verify.smoke_child import SAMPLE_UNITS, sample_units
 
 Items = list[tuple[str, list[str]]]
@@ -32,7 +34,7 @@ def test_the_sample_is_runs_of_packages_spread_through_the_order() -> None:
         assert len(positions) == 64 // SAMPLE_UNITS
     indices = sorted(int(package.removeprefix("pkg_")) for package in packages)
     assert indices[0] < 10 and indices[-1] >= 30  # both ends of the order, not its far end
-    assert max(b - a for a, b in zip(indices, indices[1:], strict=False)) <= 10
+    assert max(b - a for a, b in pairwise(indices)) <= 10
 
 
 def test_few_packages_give_more_of_each_around_their_place_in_the_order() -> None:
