@@ -19,9 +19,11 @@ from shimkit.verify import ImportMode, ModuleSmoke, SmokeOutcome, SmokeReport, s
 
 @pytest.fixture(autouse=True)
 def _fixed_stops(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pass stops by its fixed yield and the tree runs to its end, whatever this machine's
-    figures would decide (``SHIMKIT_FIXED_STOPS``): these trees are to exercise both."""
+    """The pass stops by its fixed yield and the tree (on: ``SHIMKIT_FORK_TREE=1``) runs to its
+    end, whatever this machine's figures would decide (``SHIMKIT_FIXED_STOPS``): these trees are
+    to exercise both."""
     monkeypatch.setenv("SHIMKIT_FIXED_STOPS", "1")
+    monkeypatch.setenv("SHIMKIT_FORK_TREE", "1")
 
 
 TREE = {

@@ -18,9 +18,11 @@ from shimkit.verify import ModuleSmoke, SmokeOutcome, SmokeReport, smoke_modules
 
 @pytest.fixture(autouse=True)
 def _fixed_stops(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pass stops by its fixed yield and the tree runs to its end, whatever this machine's
-    figures would decide (``SHIMKIT_FIXED_STOPS``): these trees are to exercise both."""
+    """The pass stops by its fixed yield and the tree (on: ``SHIMKIT_FORK_TREE=1``) runs to its
+    end, whatever this machine's figures would decide (``SHIMKIT_FIXED_STOPS``): these trees are
+    to exercise both."""
     monkeypatch.setenv("SHIMKIT_FIXED_STOPS", "1")
+    monkeypatch.setenv("SHIMKIT_FORK_TREE", "1")
 
 
 # ``app.a_writer`` is checked and sorts first: the one-interpreter pass imports it before the

@@ -1,5 +1,6 @@
-"""The fork tree runs only while it pays: once past its grace, a tree that gives records slower
-than the forked path would (at the pace of the sample's own processes, measured in the run) is
+"""The fork tree is off unless ``SHIMKIT_FORK_TREE=1`` asks for it, and then runs only while it
+pays: once past its grace, a tree that gives records slower than the forked path would (at the
+pace of the sample, whole units of the order imported on that path, measured in the run) is
 stopped, and what it did not report is imported alone, with the same records as when every
 module is imported alone. Real trees, real processes; the decision is in the log
 ``SHIMKIT_TREE_LOG`` names."""
@@ -54,6 +55,7 @@ def test_a_tree_that_cannot_pay_is_stopped_with_the_same_records(
     assert {r.outcome for r in alone.results} == {SmokeOutcome.OK}
     monkeypatch.setenv("SHIMKIT_TREE_LOG", str(log))
     monkeypatch.setenv("SHIMKIT_SHARED_PASSES", "1")
+    monkeypatch.setenv("SHIMKIT_FORK_TREE", "1")
     checked = smoke_modules(root, "src", modules, {}, 2, order=order)
     assert [_comparable(r) for r in checked.results] == [_comparable(r) for r in alone.results]
     text = log.read_text()
@@ -62,6 +64,25 @@ def test_a_tree_that_cannot_pay_is_stopped_with_the_same_records(
     assert tree is not None, text
     vouched, given, seconds = int(tree[1]), int(tree[2]), float(tree[3])
     assert vouched == 0 and given >= MODULES - 8 and seconds < 3.0
+    assert checked.in_one_interpreter <= 1
+    # the figure it was stopped by, and what it was measured on: 8 of the sleeping modules
+    figure = re.search(r"the forked path's pace ([\d.]+) ms a module a job on 8 modules of 1", text)
+    assert figure is not None, text
+    assert float(figure[1]) >= 80.0  # each sleeps 80 ms: a wall pace, not a CPU one
+
+
+def test_the_tree_is_off_unless_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_tree(tmp_path / "tree", TREE)
+    log = tmp_path / "tree.log"
+    order = import_graph(scan(root)).import_order()
+    modules = sorted(set(order.modules) - {"app", "app.reg", "app.base"})
+    monkeypatch.setenv("SHIMKIT_TREE_LOG", str(log))
+    monkeypatch.setenv("SHIMKIT_SHARED_PASSES", "1")
+    monkeypatch.delenv("SHIMKIT_FORK_TREE", raising=False)
+    checked = smoke_modules(root, "src", modules, {}, 2, order=order)
+    assert {r.outcome for r in checked.results} == {SmokeOutcome.OK}
+    text = log.read_text()
+    assert "pass look:" in text and "fork tree:" not in text, text
     assert checked.in_one_interpreter <= 1
 
 

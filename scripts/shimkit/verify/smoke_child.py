@@ -1356,7 +1356,9 @@ def serve(root: str, src_dir: str) -> None:
         modules = [(m, names) for m, names in modules if m not in trusted and m not in context]
         # a failure a pass left for its own import to prove (``_Undone``) is left to it here too
         given = [(m, names) for m, names in modules if not bad.get(m)]
-        if given and os.environ.get("SHIMKIT_FORK_TREE", "1") != "0":
+        # off unless asked for: measured against the forked path's real pace it cost more than
+        # it spared on Django and sympy, and the synthetic tree leaves it nothing (design.md)
+        if given and os.environ.get("SHIMKIT_FORK_TREE") == "1":
             trusted = _fork_tree(server, given, graph, timeout, bad, alone)
             modules = [(m, names) for m, names in modules if m not in trusted]
     forked_path()
@@ -1378,9 +1380,14 @@ def _ready_forked_path(server: _Server, undone: dict[str, Any] | None, leads: bo
 SHARED_PASSES = 4
 # the modules the forked path imports while the first pass runs, to measure what a module
 # imported alone costs in this run: a share of them, within bounds (enough for the processes of
-# their packages to be shared by several, few enough to be done before the pass's first look)
+# their packages to be shared by several, few enough to be done before the pass's first look),
+# taken as whole units spread through the order (``sample_units``)
 SAMPLE_SHARE = 1 / 32
-SAMPLE_MIN, SAMPLE_MAX = 8, 32
+SAMPLE_MIN, SAMPLE_MAX = 8, 64
+# of as many units at least (a unit is cut to the count over this): on Django the cost of a
+# module alone ranges from a fork (~15 ms of CPU) to the whole ORM (~130 ms) by package, so a
+# sample of a few whole packages measured 40 to 85 ms a module where the whole check costs 45
+SAMPLE_UNITS = 8
 
 
 def _shared_passes(
@@ -1433,13 +1440,13 @@ def _children_cpu() -> float:
 
 
 class _Alone:
-    """What a module imported alone (the forked path) costs in this run, in CPU seconds: measured
-    on a sample of the modules, the far end of the order (which the first pass reaches last),
-    imported so by a process forked from the server beside the first pass, on the cores the pass
-    leaves (``jobs`` less one, at least one). That process readies the forked path as the server
-    will after the passes (``forked_path``), so the sample's records are the forked path's own,
-    and reported; it hands the figure to the pass through a pipe (``fd``), which the pass reads
-    at its first look, waiting for it if need be."""
+    """What a module imported alone (the forked path) costs in this run: measured on a sample of
+    the modules (``sample_units``: whole units, spread through the order), imported so by a
+    process forked from the server beside the first pass, on the cores the pass leaves (``jobs``
+    less one, at least one). That process readies the forked path as the server will after the
+    passes (``forked_path``), so the sample's records are the forked path's own, and reported;
+    it hands the figure to the pass through a pipe (``fd``), which the pass reads at its first
+    look, waiting for it if need be."""
 
     def __init__(self, server: _Server, timeout: float, forked_path: Callable[[], None]) -> None:
         self.server = server
@@ -1447,15 +1454,21 @@ class _Alone:
         self.forked_path = forked_path
         self.modules: list[tuple[str, list[str]]] = []
         self.reported: set[str] = set()
+        # the CPU seconds a module of the sample cost, its package and shared processes' share
+        # included (theirs, their children's): what the pass's looks weigh
         self.seconds: float | None = None
-        # the wall seconds of a module's own process on that path: the pace the tree must beat
+        # the wall seconds a module of the sample took on one of the forked path's jobs (the
+        # sample's wall time times its jobs, over its modules): the pace the tree must beat
         self.pace: float | None = None
+        self.said = ""  # the sample, for the log: how many modules, of how many units
         self.fd: int | None = None  # the pass's end of the pipe, while the sample is to run
 
     def sample(self, modules: list[tuple[str, list[str]]]) -> None:
         count = min(SAMPLE_MAX, max(SAMPLE_MIN, int(len(modules) * SAMPLE_SHARE)))
-        self.modules = modules[-count:]
+        self.modules = sample_units(modules, count)
         self.reported = {module for module, _ in self.modules}  # the pass leaves them
+        units = len({module.rpartition(".")[0] for module in self.reported})
+        self.said = f"{len(self.modules)} modules of {units} packages"
 
     def figure(self, fd: int | None) -> Callable[[], float | None]:
         """In the pass: what asks for the figure (read once from ``fd``, at the first look)."""
@@ -1484,23 +1497,19 @@ class _Alone:
         os.close(write_fd)
         self.modules = []  # sampled once: a later pass is given the figure
         reported: set[str] = set()
-        paces: list[float] = []  # a record given by its own process took it that long
         buffer = b""
         while data := os.read(read_fd, 65536):
             *lines, buffer = (buffer + data).split(b"\n")
             for line in lines:
                 message = json.loads(line)
                 if message["event"] == "alone":
-                    self.seconds = float(message["seconds"])
+                    self.seconds, self.pace = float(message["seconds"]), float(message["pace"])
                     continue
                 reported.add(str(message["module"]))
-                if message["seconds"] > 0:
-                    paces.append(float(message["seconds"]))
                 self.server.send(message)
         os.close(read_fd)
         os.waitpid(pid, 0)
         self.reported = reported
-        self.pace = sum(paces) / len(paces) if paces else None
 
     def _run(self, write_fd: int, results: int) -> None:
         """In the sample's process: import the sample on the forked path; hand on the figure."""
@@ -1509,11 +1518,12 @@ class _Alone:
         self.forked_path()
         workers = _Tokens(max(1, server.tokens.jobs - 1))
         sampler = _Server(server.root, server.src_dir, None, results, workers, server)
-        started = sum(os.times()[:4])
+        started, begun = sum(os.times()[:4]), time.monotonic()
         sampler.run(_grouped(self.modules), self.timeout)
         seconds = (sum(os.times()[:4]) - started) / len(self.modules)
+        pace = (time.monotonic() - begun) * workers.jobs / len(self.modules)
         os.write(write_fd, f"{seconds!r}\n".encode())
-        _Server._write(results, {"event": "alone", "seconds": seconds})
+        _Server._write(results, {"event": "alone", "seconds": seconds, "pace": pace})
 
     def opened(self) -> int | None:
         """Before the first pass is forked: the pipe the sample's figure comes through, if a
@@ -1523,6 +1533,47 @@ class _Alone:
         read_fd, write_fd = os.pipe()
         self.fd = write_fd
         return read_fd
+
+
+def sample_units(
+    modules: list[tuple[str, list[str]]], count: int
+) -> list[tuple[str, list[str]]]:
+    """About ``count`` of ``modules`` (in their order) for ``_Alone`` to measure the forked path
+    on, taken as that path serves them: runs of modules of one package (which one process
+    imports for all of them, and whose shared opening imports one process runs), so their
+    shared processes are shared as in the whole check; and of packages spread through the order
+    (those at 1/2, then 1/4 and 3/4, then the eighths... of it), so the sample is neither the
+    cheap opening of the order nor its far end, where the modules that import the most are (on
+    Django such a sample cost 130 ms of CPU a module, the whole check 45). Each package gives
+    the run around its module at that place, of ``SAMPLE_UNITS``' share of the count, more
+    when fewer packages cannot fill it."""
+    units: dict[str, list[int]] = {}
+    for index, (module, _) in enumerate(modules):
+        units.setdefault(module.rpartition(".")[0], []).append(index)
+    places: dict[str, int] = {}  # package -> where in its run the sample is centred
+    level = 1
+    while len(places) < len(units):
+        for step in range(1, 2 * level, 2):
+            index = len(modules) * step // (2 * level)
+            unit = modules[index][0].rpartition(".")[0]
+            if unit not in places:
+                places[unit] = units[unit].index(index)
+        level *= 2
+    most = max(1, count // SAMPLE_UNITS)
+    while True:
+        sizes, left = {}, count
+        for unit in places:
+            sizes[unit] = min(len(units[unit]), most, left)
+            left -= sizes[unit]
+        if not left or most >= count:
+            break
+        most *= 2
+    kept: set[int] = set()
+    for unit, size in sizes.items():
+        members = units[unit]
+        first = max(0, min(places[unit] - size // 2, len(members) - size))
+        kept.update(members[first : first + size])
+    return [item for index, item in enumerate(modules) if index in kept]
 
 
 def _shared_pass(
@@ -1606,7 +1657,7 @@ def _fork_tree(
         tree.run(shared, modules, edges, *args)
 
     started = time.monotonic()
-    pace = _TreePace(alone.pace, len(modules), server.tokens.jobs)
+    pace = _TreePace(alone.pace, len(modules), server.tokens.jobs, alone.said)
     trusted, _ = _vouching_child(server, run, timeout, going=pace.going)
     # for benchmarks, in a file the environment names; no note: which path gave a record
     # changes nothing in it
@@ -1615,7 +1666,7 @@ def _fork_tree(
         with open(log, "a") as file:
             seconds = time.monotonic() - started
             file.write(f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s")
-            file.write(f"; {pace.said}\n" if pace.said else "\n")
+            file.write(f"; {pace.said or 'ran to its end'} ({pace.figure})\n")
             file.write(f"vouched: {' '.join(sorted(trusted))}\n")
     return trusted
 
@@ -1625,15 +1676,21 @@ class _TreePace:
     take to import its ``count`` modules (its first records come only once its processes
     imported what they share), then only while it has vouched for at least as many records as
     the forked path's ``jobs`` processes would have given in that time, a record each ``pace``
-    seconds each (``_Alone.pace``; not measured: the tree runs to its end). Stopping it only
-    leaves the modules it did not report to the forked path."""
+    seconds each (``_Alone.pace``, measured on ``sample``, whole units of the order as that path
+    serves them; not measured: the tree runs to its end). Stopping it only leaves the modules it
+    did not report to the forked path."""
 
     GRACE = 1 / 10
 
-    def __init__(self, pace: float | None, count: int, jobs: int) -> None:
+    def __init__(self, pace: float | None, count: int, jobs: int, sample: str = "") -> None:
         self.rate = None if pace is None else jobs / pace
         self.grace = 0.0 if self.rate is None else max(1.0, count / self.rate * self.GRACE)
         self.said = ""  # why it stopped, if it did
+        self.figure = (
+            "the forked path's pace not measured: no stop"
+            if pace is None
+            else f"the forked path's pace {pace * 1000:.1f} ms a module a job on {sample}"
+        )
 
     def going(self, vouched: int, seconds: float) -> bool:
         if self.rate is None or seconds < self.grace or vouched >= seconds * self.rate:
