@@ -288,3 +288,93 @@ def test_the_deep_planted_cases_are_what_they_claim(
         3,
     )
     assert deep_fresh["failers.f2"][1:4] == deep_fresh["failers.f1"][1:4]
+
+
+# -- first steps: statements that begin with the same module load share it -----------------------
+
+STEPS = {
+    # a package that runs code, reached by statements that import through it or take from it
+    "src/hub/__init__.py": _logged("hub.log", "HUB = 1"),
+    "src/hub/one.py": _logged("one.log", "ONE = 1"),
+    "src/hub/two.py": "TWO = 2\n",
+    "src/steps/s1.py": "import hub.one\n",
+    "src/steps/s2.py": "from hub.two import TWO\n",
+    "src/steps/s3.py": "from hub import one\n\nX = one.ONE\n",
+    "src/steps/s4.py": "from hub import HUB, one\n",
+    # a package whose import fails: each statement through it fails as a fresh import does
+    "src/broken_hub/__init__.py": "import os\n\nraise RuntimeError('no settings')\n",
+    "src/broken_hub/part.py": "PART = 1\n",
+    "src/steps/f1.py": "import os\nimport broken_hub.part\n",
+    "src/steps/f2.py": "from broken_hub.part import PART\n",
+    # a module ``__getattr__`` that gives the name: a fresh import never loads the submodule
+    "src/lazy_pkg/__init__.py": "def __getattr__(name):\n    if name == 'sub':\n"
+    "        return 'lazy'\n    raise AttributeError(name)\n",
+    "src/lazy_pkg/sub.py": "raise RuntimeError('never imported')\n",
+    "src/lazy_pkg/other.py": "OTHER = 1\n",
+    "src/steps/g1.py": "import lazy_pkg.other\nfrom lazy_pkg import sub\n\nassert sub == 'lazy'\n",
+    "src/steps/g2.py": "import lazy_pkg.other\nfrom lazy_pkg import sub as s\n",
+    # a package that names itself otherwise: the statement imports a submodule of that name
+    "src/renamed/__init__.py": "__name__ = 'elsewhere'\n",
+    "src/renamed/sub.py": "SUB = 1\n",
+    "src/renamed/other.py": "OTHER = 1\n",
+    "src/steps/r1.py": "import renamed.other\nfrom renamed import sub\n",
+    "src/steps/r2.py": "import renamed.other\nfrom renamed import other, sub\n",
+    # a submodule that is found and raises ModuleNotFoundError in its own name: the statement
+    # that takes it passes over it, and fails only at the name
+    "src/gone/__init__.py": "",
+    "src/gone/sub.py": "raise ModuleNotFoundError('gone', name='gone.sub')\n",
+    "src/gone/other.py": "OTHER = 1\n",
+    "src/steps/m1.py": "import gone.other\nfrom gone import sub\n",
+    "src/steps/m2.py": "import gone.other\nfrom gone import other, sub\n",
+}
+
+STEP_MODULES = sorted(
+    name.removeprefix("src/").removesuffix(".py").replace("/", ".")
+    for name in STEPS
+    if name.startswith("src/steps/")
+)
+
+
+def _smoke_steps(root: Path, mode: ImportMode) -> SmokeReport:
+    return _smoke(root, mode, STEP_MODULES, ("hub.log", "one.log"))
+
+
+@pytest.fixture(scope="module")
+def steps(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tuple[object, ...]]]:
+    """The steps tree, and what fresh interpreters give its modules."""
+    root = write_tree(tmp_path_factory.mktemp("steps"), STEPS)
+    return root, _records(_smoke_steps(root, ImportMode.FRESH))
+
+
+def test_statements_that_load_the_same_module_first_share_it(
+    steps: tuple[Path, dict[str, tuple[object, ...]]],
+) -> None:
+    root, fresh = steps
+    report = _smoke_steps(root, ImportMode.FORK)
+    assert not report.notes and _records(report) == fresh
+    # s1..s4 all begin by importing hub, although they name hub.one, hub.two or hub: it ran
+    # once; s1, s3 and s4 go on with hub.one, which ran once for the three of them
+    assert len((root / "hub.log").read_text().splitlines()) == 1
+    assert len((root / "one.log").read_text().splitlines()) == 1
+    with shortcuts.switched_off():
+        assert _records(_smoke_steps(root, ImportMode.FORK)) == fresh
+    assert len((root / "hub.log").read_text().splitlines()) == 4
+
+
+def test_the_step_planted_cases_are_what_they_claim(
+    steps: tuple[Path, dict[str, tuple[object, ...]]],
+) -> None:
+    fresh = steps[1]
+    assert all(fresh[f"steps.s{n}"][1] == "" for n in range(1, 5))
+    assert fresh["steps.f1"][1:4] == (
+        "RuntimeError: no settings",
+        "src/broken_hub/__init__.py",
+        3,
+    )
+    assert fresh["steps.f2"][1:4] == fresh["steps.f1"][1:4]
+    assert fresh["steps.g1"][1] == fresh["steps.g2"][1] == ""
+    # the statement imports ``elsewhere.sub``: its parent is not found
+    assert fresh["steps.r1"][1] == "ModuleNotFoundError: No module named 'elsewhere'"
+    assert fresh["steps.r2"][1] == fresh["steps.r1"][1]
+    assert "cannot import name 'sub' from 'gone'" in str(fresh["steps.m1"][1])
+    assert "cannot import name 'sub' from 'gone'" in str(fresh["steps.m2"][1])

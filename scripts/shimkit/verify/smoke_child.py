@@ -1031,7 +1031,7 @@ class _Server:
         while True:
             served, data = self._run_prefix(prefix, outbox)
             if data["outcome"] != "ok":
-                self._fail(served, data, outbox)
+                self._fail(prefix, served, data, outbox)
                 return
             self.inherited = data["deprecations"]
             shared, alone = self.leads.arrange(served, self._unread())
@@ -1043,10 +1043,11 @@ class _Server:
         server.inherited = self.inherited
         server.serve(server._prefixed(served, (shared, alone)), self.timeout)
 
-    def _fail(self, served: list[Any], data: dict[str, Any], outbox: int) -> None:
+    def _fail(self, prefix: Any, served: list[Any], data: dict[str, Any], outbox: int) -> None:
         """Report the failure of the statement ``data`` records for each module it served, as a
         fresh import of it would fail; give back those whose import could go on."""
-        failures = [(item, self.leads.failed_at(item, data, self._in_project)) for item in served]
+        in_project, taken = self._in_project, prefix.taken
+        failures = [(item, self.leads.failed_at(item, data, in_project, taken)) for item in served]
         back = [item.module for item, failed in failures if failed is None]
         if back:
             self._write(outbox, {"event": "unserved", "modules": back})

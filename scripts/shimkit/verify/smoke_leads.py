@@ -137,6 +137,10 @@ class Prefix:
 
     lead: Lead
     items: list[Item]
+    # ``lead`` is the first module the items' statements load, not a statement of theirs: a
+    # package they import through (``_first_loaded``), or a submodule one takes by name
+    part: bool = False
+    taken: bool = False  # the latter: its ``ModuleNotFoundError`` the statement could pass over
 
     def listed(self) -> list[str]:
         return [item.module for item in self.items]
@@ -451,9 +455,7 @@ def arrange(items: Iterable[Item], unread: Collection[str] = ()) -> tuple[list[P
         lead = advance(item, unread) or _NONE
         if item.spoiled:
             lead = _NONE
-        # a module loaded already: what runs code is the taking of the names, statement by one
-        start = lead.key() if _settled(lead.name) is not None else (lead.name, ())
-        by_start.setdefault(start, []).append((lead, item))
+        by_start.setdefault(_start(lead, unread), []).append((lead, item))
     shared: list[Prefix] = []
     alone: list[Item] = []
     for (name, _), group in by_start.items():
@@ -462,9 +464,75 @@ def arrange(items: Iterable[Item], unread: Collection[str] = ()) -> tuple[list[P
             continue
         first = group[0][0]
         same = all(lead.key() == first.key() for lead, _ in group)
-        opening = first if same else Lead(name, (), None, first.line)
-        shared.append(Prefix(opening, [item for _, item in group]))
+        if same and first.name == name:
+            opening, part = first, False
+        else:
+            opening = Lead(name, (), None, first.line)
+            part = any(lead.name != name for lead, _ in group)
+        taken = any(lead.name == name.rpartition(".")[0] for lead, _ in group)
+        shared.append(Prefix(opening, [item for _, item in group], part, taken))
     return shared, alone
+
+
+def _start(lead: Lead, unread: Collection[str]) -> tuple[str, tuple[str, ...]]:
+    """What ``lead``'s ``__import__`` does first that runs code, as a key: statements with the
+    same key begin alike. A module loaded already: the taking of its names, up to the first
+    submodule it takes (``from m import a, sub``: ``import m.sub``, as ``_handle_fromlist``
+    imports it), else the statement itself; a module not loaded: the first of its packages
+    that runs code and is not loaded (``import m.sub``: ``import m``, its parent import), else
+    the module."""
+    if not lead.name:
+        return lead.key()
+    module = _settled(lead.name)
+    if module is None:
+        return (_first_loaded(lead.name, unread) or lead.name), ()
+    submodule = _first_taken(module, lead, unread)
+    return (submodule, ()) if submodule else lead.key()
+
+
+def _first_loaded(name: str, unread: Collection[str]) -> str | None:
+    """The first package a fresh ``import name`` loads that runs code, when it is not ``name``
+    itself: the packages loaded already are passed, and those that run no code are loaded
+    on the way (as the import of the package below loads them). None when a package is
+    half-made, not found, or not to be read."""
+    parts = name.split(".")
+    path: Any = None
+    for depth in range(1, len(parts)):
+        package = ".".join(parts[:depth])
+        if package in sys.modules:
+            module = _settled(package)
+            path = None if module is None else vars(module).get("__path__")
+            if path is None:
+                return None
+            continue
+        if package in unread or _builtin(package):
+            return None
+        spec = find(package, path)
+        if spec is None or spec.submodule_search_locations is None:
+            return None
+        if not silent(spec):
+            return package
+        path = spec.submodule_search_locations
+    return None
+
+
+def _first_taken(module: Any, lead: Lead, unread: Collection[str]) -> str | None:
+    """The submodule ``from module import names`` imports first, when every name before it is
+    in the namespace (``hasattr`` runs no code there: no ``__getattr__``) and the path finder
+    finds it: then the statement begins as ``import`` of it does."""
+    namespace = vars(module)
+    if not lead.fromlist or "*" in lead.fromlist or "__getattr__" in namespace:
+        return None
+    path = namespace.get("__path__")
+    name = next((name for name in lead.fromlist if name not in namespace), None)
+    if name is None or path is None:
+        return None
+    submodule = f"{lead.name}.{name}"
+    if namespace.get("__name__") != lead.name:  # the name the import machinery joins
+        return None
+    if submodule in sys.modules or submodule in unread or find(submodule, path) is None:
+        return None
+    return submodule
 
 
 def pending(prefix: Prefix, item: Item) -> bool:
@@ -472,11 +540,19 @@ def pending(prefix: Prefix, item: Item) -> bool:
     ran only its opening part: the module it asks for is imported, and the statement is to
     take names (or attributes) that are not bound yet."""
     frame = item.top()
+    opened = prefix.lead.name
     if prefix.lead.fromlist or prefix.lead.chain is not None or frame.at >= len(frame.leads):
         return False
     lead = frame.next()
+    if _settled(opened) is None:
+        return False
+    if lead.name.startswith(f"{opened}."):  # a package it imports through: the rest is to come
+        return True
+    package, _, name = opened.rpartition(".")
+    if lead.name == package and name in lead.fromlist:  # a submodule it takes: and the others
+        return True
     takes = bool(lead.fromlist) or lead.chain is not None  # else it was the whole statement
-    return takes and lead.name == prefix.lead.name and _settled(lead.name) is not None
+    return takes and lead.name == opened
 
 
 _NONE = Lead("", (), None, 0)
@@ -502,7 +578,8 @@ def run(prefix: Prefix, record: Callable[[Callable[[], object]], dict[str, Any]]
     Asked.names = set()
     sys.meta_path.insert(0, Asked)
     limit = sys.getrecursionlimit()
-    lower = limit - MARGIN - LEVEL * max(len(item.chain) for item in prefix.items)
+    deepest = max(len(item.chain) for item in prefix.items) + prefix.part
+    lower = limit - MARGIN - LEVEL * deepest
     sys.setrecursionlimit(lower)
     try:
         data = record(lambda: builtins.__import__(lead.name, None, None, lead.fromlist or None, 0))
@@ -529,16 +606,18 @@ def kept_apart(item: Item) -> bool:
 
 
 def failed_at(
-    item: Item, data: dict[str, Any], in_project: Callable[[str], bool]
+    item: Item, data: dict[str, Any], in_project: Callable[[str], bool], taken: bool = False
 ) -> dict[str, Any] | None:
     """The record of ``item``'s import when its next statement (at its chain's deepest body)
     raised as ``data`` says: the same error, at the deepest project frame; when none was below
     the statement, at the statement that was running in the deepest project body of the chain
     (``in_project``: whether a file is the project's). None when a fresh import could go on: a
     ``ModuleNotFoundError`` leaving a body its package's statement takes by name (the statement
-    passes over a submodule that is not found)."""
+    passes over a submodule that is not found; ``taken``: the shared process imported such a
+    submodule, see ``Prefix``)."""
     failed = {key: value for key, value in data.items() if key != "recursion"}
-    if failed["message"].startswith("ModuleNotFoundError") and any(f.taken for f in item.chain):
+    passable = taken or any(frame.taken for frame in item.chain)
+    if failed["message"].startswith("ModuleNotFoundError") and passable:
         return None
     if failed["path"] is None:
         frame = next((f for f in reversed(item.chain) if in_project(f.origin)), item)
