@@ -326,6 +326,21 @@ STEPS = {
     "src/gone/other.py": "OTHER = 1\n",
     "src/steps/m1.py": "import gone.other\nfrom gone import sub\n",
     "src/steps/m2.py": "import gone.other\nfrom gone import other, sub\n",
+    # a submodule taken from a package that runs no code: its body's first statement is shared
+    "src/quiet/views.py": "from hub.two import TWO\n\nV = 1\n",
+    "src/steps/q1.py": "from quiet import views\n",
+    # ... unless the shared statement loads that package from elsewhere (a folder it puts first
+    # on sys.path): a fresh import has it from src, where shade.other is not (and the views
+    # there are not these)
+    "src/shifty.py": "import os\nimport sys\n\nsys.path.insert(0, os.path.abspath('alt'))\n"
+    "import shade.other\n\nX = 1\n",
+    "alt/shade/__init__.py": "",
+    "alt/shade/other.py": "OTHER = 1\n",
+    "alt/shade/views.py": "V = 'alt'\n",
+    "src/shade/__init__.py": "",
+    "src/shade/views.py": "from shifty import X\n",
+    "src/steps/h1.py": "from shade import views\n",
+    "src/steps/h2.py": "from shade import views as v\n",
 }
 
 STEP_MODULES = sorted(
@@ -352,13 +367,14 @@ def test_statements_that_load_the_same_module_first_share_it(
     root, fresh = steps
     report = _smoke_steps(root, ImportMode.FORK)
     assert not report.notes and _records(report) == fresh
-    # s1..s4 all begin by importing hub, although they name hub.one, hub.two or hub: it ran
-    # once; s1, s3 and s4 go on with hub.one, which ran once for the three of them
+    # s1..s4 all begin by importing hub, although they name hub.one, hub.two or hub (q1 too,
+    # in the body of the submodule it takes): it ran once; s1, s3 and s4 go on with hub.one,
+    # which ran once for the three of them
     assert len((root / "hub.log").read_text().splitlines()) == 1
     assert len((root / "one.log").read_text().splitlines()) == 1
     with shortcuts.switched_off():
         assert _records(_smoke_steps(root, ImportMode.FORK)) == fresh
-    assert len((root / "hub.log").read_text().splitlines()) == 4
+    assert len((root / "hub.log").read_text().splitlines()) == 5
 
 
 def test_the_step_planted_cases_are_what_they_claim(
@@ -378,3 +394,10 @@ def test_the_step_planted_cases_are_what_they_claim(
     assert fresh["steps.r2"][1] == fresh["steps.r1"][1]
     assert "cannot import name 'sub' from 'gone'" in str(fresh["steps.m1"][1])
     assert "cannot import name 'sub' from 'gone'" in str(fresh["steps.m2"][1])
+    assert fresh["steps.q1"][1] == ""
+    assert fresh["steps.h1"][1:4] == (
+        "ModuleNotFoundError: No module named 'shade.other'",
+        "src/shifty.py",
+        5,
+    )
+    assert fresh["steps.h2"][1:4] == fresh["steps.h1"][1:4]

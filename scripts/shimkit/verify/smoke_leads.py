@@ -380,13 +380,16 @@ def _body_begun(lead: Lead, unread: Collection[str]) -> Frame | None:
         if not isinstance(step, _Path):
             return step
         path = step.path
-    if homes or path is None or lead.fromlist in ((), ("*",)):
+    if path is None or lead.fromlist in ((), ("*",)):
         return None
-    namespace = vars(sys.modules[lead.name])
+    # a package that runs no code (not loaded: the last of ``homes``) holds none of the names
+    namespace = {} if homes else vars(sys.modules[lead.name])
     if "__getattr__" in namespace:
         return None
     name = next((name for name in lead.fromlist if name not in namespace), None)
-    step = None if name is None else _step(f"{lead.name}.{name}", path, [], unread)
+    if name is None or name.startswith("__"):
+        return None
+    step = _step(f"{lead.name}.{name}", path, list(homes), unread)
     if not isinstance(step, Frame):
         return None
     step.taken = True
