@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from kit_helpers import write_tree
 from shimkit.domain import shortcuts
-from shimkit.verify import ImportMode, ModuleSmoke, SmokeReport, smoke_modules
+from shimkit.verify import ImportMode, ModuleSmoke, SmokeReport, smoke_leads, smoke_modules
 
 
 def _logged(log: str, body: str) -> str:
@@ -401,3 +401,29 @@ def test_the_step_planted_cases_are_what_they_claim(
         5,
     )
     assert fresh["steps.h2"][1:4] == fresh["steps.h1"][1:4]
+
+
+def test_reading_ahead_reads_what_the_forked_path_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server reads the opening statements of the modules to fork while it waits on the
+    passes: the same files, keyed as ``item`` and ``silent`` read them later, and never a
+    module it is not to read (a changed one)."""
+    root = write_tree(tmp_path, STEPS)
+    monkeypatch.syspath_prepend(str(root / "src"))
+    monkeypatch.setattr(smoke_leads, "_READ", {})
+    steps = list(smoke_leads.read_ahead(STEP_MODULES, {"steps.s2", "hub"}))
+    read = set(smoke_leads._READ)
+    src = root / "src"
+    assert len(steps) == len(read)
+    assert (str(src / "steps" / "s1.py"), "steps") in read
+    assert (str(src / "quiet" / "views.py"), "quiet") not in read  # not a module to check
+    assert (str(src / "steps" / "s2.py"), "steps") not in read
+    # what the forked path reads, as it reads it: every key it needs is there already
+    monkeypatch.setattr(smoke_leads, "_READ", {})
+    package = smoke_leads.find("steps", None)
+    assert smoke_leads.silent(package)  # a namespace package: nothing of it to read
+    for module in STEP_MODULES:
+        if module != "steps.s2":
+            smoke_leads.item(module, [], package.submodule_search_locations, (), True)
+    assert set(smoke_leads._READ) == read

@@ -41,7 +41,7 @@ import importlib.machinery
 import importlib.util
 import sys
 import warnings
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
@@ -169,6 +169,31 @@ def _body(origin: str) -> list[ast.stmt] | None:
             return ast.parse(handle.read()).body
     except (SyntaxError, ValueError, OSError, Warning):
         return None
+
+
+def read_ahead(modules: Iterable[str], unread: Collection[str]) -> Iterator[None]:
+    """Read the opening statements of ``modules`` and of their packages now, a file a step,
+    as ``item`` and ``silent`` will read them (the same specs, from the path finder: the
+    processes forked later find them read, ``_READ``). ``unread``: modules whose files are
+    not to be read."""
+    found: dict[str, Any] = {}  # module -> its spec's search locations, None: no package
+    for module in modules:
+        parts = module.split(".")
+        path: Any = None
+        for depth in range(1, len(parts) + 1):
+            name = ".".join(parts[:depth])
+            if name not in found:
+                spec = find(name, path)
+                found[name] = None if spec is None else spec.submodule_search_locations
+                origin = None if spec is None or name in unread else _source(spec)
+                if origin is not None:
+                    package = name if found[name] is not None else name.rpartition(".")[0]
+                    if (origin, package) not in _READ:
+                        _opening(origin, package)
+                        yield
+            path = found[name]
+            if path is None:
+                break
 
 
 def item(
