@@ -6,6 +6,7 @@ binds, failures placed at the wrong line)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -412,9 +413,13 @@ def test_reading_ahead_reads_what_the_forked_path_reads(
     root = write_tree(tmp_path, STEPS)
     monkeypatch.syspath_prepend(str(root / "src"))
     monkeypatch.setattr(smoke_leads, "_READ", {})
-    steps = list(smoke_leads.read_ahead(STEP_MODULES, {"steps.s2", "hub"}))
+    monkeypatch.setattr(sys, "path_importer_cache", {})
+    steps = list(smoke_leads.read_ahead([*STEP_MODULES, "hub.one"], {"steps.s2", "hub"}))
     read = set(smoke_leads._READ)
     src = root / "src"
+    # below a changed package nothing is looked for: listing its folder counts as reaching it
+    assert str(src / "hub") not in sys.path_importer_cache
+    assert str(src / "steps") in sys.path_importer_cache
     assert len(steps) == len(read)
     assert (str(src / "steps" / "s1.py"), "steps") in read
     assert (str(src / "quiet" / "views.py"), "quiet") not in read  # not a module to check

@@ -175,17 +175,19 @@ def read_ahead(modules: Iterable[str], unread: Collection[str]) -> Iterator[None
     """Read the opening statements of ``modules`` and of their packages now, a file a step,
     as ``item`` and ``silent`` will read them (the same specs, from the path finder: the
     processes forked later find them read, ``_READ``). ``unread``: modules whose files are
-    not to be read."""
+    not to be read, nor what is below them looked for."""
     found: dict[str, Any] = {}  # module -> its spec's search locations, None: no package
     for module in modules:
         parts = module.split(".")
         path: Any = None
         for depth in range(1, len(parts) + 1):
             name = ".".join(parts[:depth])
+            if name in unread:  # nor its folder listed: a changed package's listing counts
+                break
             if name not in found:
                 spec = find(name, path)
                 found[name] = None if spec is None else spec.submodule_search_locations
-                origin = None if spec is None or name in unread else _source(spec)
+                origin = None if spec is None else _source(spec)
                 if origin is not None:
                     package = name if found[name] is not None else name.rpartition(".")[0]
                     if (origin, package) not in _READ:
