@@ -7,6 +7,7 @@ binds, failures placed at the wrong line)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -257,27 +258,37 @@ def _smoke_deep(root: Path, mode: ImportMode) -> SmokeReport:
     return _smoke(root, mode, DEEP_MODULES, ("deep.log",))
 
 
-@pytest.fixture(scope="module")
-def deep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tuple[object, ...]]]:
-    """The deep tree, and what fresh interpreters give its modules."""
-    root = write_tree(tmp_path_factory.mktemp("deep"), DEEP)
-    return root, _records(_smoke_deep(root, ImportMode.FRESH))
+Planted = tuple[Path, dict[str, tuple[object, ...]]]  # a tree, and what fresh imports give
 
 
-def test_modules_share_the_deepest_statement_their_fresh_imports_run_first(
-    deep: tuple[Path, dict[str, tuple[object, ...]]],
-) -> None:
-    root, fresh = deep
-    report = _smoke_deep(root, ImportMode.FORK)
+def _planted(
+    factory: pytest.TempPathFactory, files: dict[str, str], smoke: Callable[..., SmokeReport]
+) -> Planted:
+    root = write_tree(factory.mktemp("planted"), files)
+    return root, _records(smoke(root, ImportMode.FRESH))
+
+
+def _forked_as_fresh(planted: Planted, smoke: Callable[..., SmokeReport]) -> Path:
+    """The planted tree, once its forked records were found to be the fresh ones."""
+    root, fresh = planted
+    report = smoke(root, ImportMode.FORK)
     assert not report.notes and _records(report) == fresh
+    return root
+
+
+@pytest.fixture(scope="module")
+def deep(tmp_path_factory: pytest.TempPathFactory) -> Planted:
+    return _planted(tmp_path_factory, DEEP, _smoke_deep)
+
+
+def test_modules_share_the_deepest_statement_their_fresh_imports_run_first(deep: Planted) -> None:
+    root = _forked_as_fresh(deep, _smoke_deep)
     # one and two open with different statements; deep.a and deep.b, which those begin, open
     # with the same one: it ran once, for both
     assert len((root / "deep.log").read_text().splitlines()) == 1
 
 
-def test_the_deep_planted_cases_are_what_they_claim(
-    deep: tuple[Path, dict[str, tuple[object, ...]]],
-) -> None:
+def test_the_deep_planted_cases_are_what_they_claim(deep: Planted) -> None:
     deep_fresh = deep[1]
     assert deep_fresh["users.one"][1] == deep_fresh["users.two"][1] == ""
     assert "partially initialized module 'cyc.mid'" in str(deep_fresh["cycusers.c1"][1])
@@ -356,18 +367,13 @@ def _smoke_steps(root: Path, mode: ImportMode) -> SmokeReport:
 
 
 @pytest.fixture(scope="module")
-def steps(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tuple[object, ...]]]:
-    """The steps tree, and what fresh interpreters give its modules."""
-    root = write_tree(tmp_path_factory.mktemp("steps"), STEPS)
-    return root, _records(_smoke_steps(root, ImportMode.FRESH))
+def steps(tmp_path_factory: pytest.TempPathFactory) -> Planted:
+    return _planted(tmp_path_factory, STEPS, _smoke_steps)
 
 
-def test_statements_that_load_the_same_module_first_share_it(
-    steps: tuple[Path, dict[str, tuple[object, ...]]],
-) -> None:
-    root, fresh = steps
-    report = _smoke_steps(root, ImportMode.FORK)
-    assert not report.notes and _records(report) == fresh
+def test_statements_that_load_the_same_module_first_share_it(steps: Planted) -> None:
+    root = _forked_as_fresh(steps, _smoke_steps)
+    fresh = steps[1]
     # s1..s4 all begin by importing hub, although they name hub.one, hub.two or hub (q1 too,
     # in the body of the submodule it takes): it ran once; s1, s3 and s4 go on with hub.one,
     # which ran once for the three of them
@@ -378,9 +384,7 @@ def test_statements_that_load_the_same_module_first_share_it(
     assert len((root / "hub.log").read_text().splitlines()) == 5
 
 
-def test_the_step_planted_cases_are_what_they_claim(
-    steps: tuple[Path, dict[str, tuple[object, ...]]],
-) -> None:
+def test_the_step_planted_cases_are_what_they_claim(steps: Planted) -> None:
     fresh = steps[1]
     assert all(fresh[f"steps.s{n}"][1] == "" for n in range(1, 5))
     assert fresh["steps.f1"][1:4] == (
