@@ -6,12 +6,14 @@ binds, failures placed at the wrong line)."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from kit_helpers import write_tree
 from shimkit.domain import shortcuts
-from shimkit.verify import ImportMode, ModuleSmoke, SmokeReport, smoke_modules
+from shimkit.verify import ImportMode, ModuleSmoke, SmokeReport, smoke_leads, smoke_modules
 
 
 def _logged(log: str, body: str) -> str:
@@ -256,27 +258,37 @@ def _smoke_deep(root: Path, mode: ImportMode) -> SmokeReport:
     return _smoke(root, mode, DEEP_MODULES, ("deep.log",))
 
 
-@pytest.fixture(scope="module")
-def deep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tuple[object, ...]]]:
-    """The deep tree, and what fresh interpreters give its modules."""
-    root = write_tree(tmp_path_factory.mktemp("deep"), DEEP)
-    return root, _records(_smoke_deep(root, ImportMode.FRESH))
+Planted = tuple[Path, dict[str, tuple[object, ...]]]  # a tree, and what fresh imports give
 
 
-def test_modules_share_the_deepest_statement_their_fresh_imports_run_first(
-    deep: tuple[Path, dict[str, tuple[object, ...]]],
-) -> None:
-    root, fresh = deep
-    report = _smoke_deep(root, ImportMode.FORK)
+def _planted(
+    factory: pytest.TempPathFactory, files: dict[str, str], smoke: Callable[..., SmokeReport]
+) -> Planted:
+    root = write_tree(factory.mktemp("planted"), files)
+    return root, _records(smoke(root, ImportMode.FRESH))
+
+
+def _forked_as_fresh(planted: Planted, smoke: Callable[..., SmokeReport]) -> Path:
+    """The planted tree, once its forked records were found to be the fresh ones."""
+    root, fresh = planted
+    report = smoke(root, ImportMode.FORK)
     assert not report.notes and _records(report) == fresh
+    return root
+
+
+@pytest.fixture(scope="module")
+def deep(tmp_path_factory: pytest.TempPathFactory) -> Planted:
+    return _planted(tmp_path_factory, DEEP, _smoke_deep)
+
+
+def test_modules_share_the_deepest_statement_their_fresh_imports_run_first(deep: Planted) -> None:
+    root = _forked_as_fresh(deep, _smoke_deep)
     # one and two open with different statements; deep.a and deep.b, which those begin, open
     # with the same one: it ran once, for both
     assert len((root / "deep.log").read_text().splitlines()) == 1
 
 
-def test_the_deep_planted_cases_are_what_they_claim(
-    deep: tuple[Path, dict[str, tuple[object, ...]]],
-) -> None:
+def test_the_deep_planted_cases_are_what_they_claim(deep: Planted) -> None:
     deep_fresh = deep[1]
     assert deep_fresh["users.one"][1] == deep_fresh["users.two"][1] == ""
     assert "partially initialized module 'cyc.mid'" in str(deep_fresh["cycusers.c1"][1])
@@ -288,3 +300,139 @@ def test_the_deep_planted_cases_are_what_they_claim(
         3,
     )
     assert deep_fresh["failers.f2"][1:4] == deep_fresh["failers.f1"][1:4]
+
+
+# -- first steps: statements that begin with the same module load share it -----------------------
+
+STEPS = {
+    # a package that runs code, reached by statements that import through it or take from it
+    "src/hub/__init__.py": _logged("hub.log", "HUB = 1"),
+    "src/hub/one.py": _logged("one.log", "ONE = 1"),
+    "src/hub/two.py": "TWO = 2\n",
+    "src/steps/s1.py": "import hub.one\n",
+    "src/steps/s2.py": "from hub.two import TWO\n",
+    "src/steps/s3.py": "from hub import one\n\nX = one.ONE\n",
+    "src/steps/s4.py": "from hub import HUB, one\n",
+    # a package whose import fails: each statement through it fails as a fresh import does
+    "src/broken_hub/__init__.py": "import os\n\nraise RuntimeError('no settings')\n",
+    "src/broken_hub/part.py": "PART = 1\n",
+    "src/steps/f1.py": "import os\nimport broken_hub.part\n",
+    "src/steps/f2.py": "from broken_hub.part import PART\n",
+    # a module ``__getattr__`` that gives the name: a fresh import never loads the submodule
+    "src/lazy_pkg/__init__.py": "def __getattr__(name):\n    if name == 'sub':\n"
+    "        return 'lazy'\n    raise AttributeError(name)\n",
+    "src/lazy_pkg/sub.py": "raise RuntimeError('never imported')\n",
+    "src/lazy_pkg/other.py": "OTHER = 1\n",
+    "src/steps/g1.py": "import lazy_pkg.other\nfrom lazy_pkg import sub\n\nassert sub == 'lazy'\n",
+    "src/steps/g2.py": "import lazy_pkg.other\nfrom lazy_pkg import sub as s\n",
+    # a package that names itself otherwise: the statement imports a submodule of that name
+    "src/renamed/__init__.py": "__name__ = 'elsewhere'\n",
+    "src/renamed/sub.py": "SUB = 1\n",
+    "src/renamed/other.py": "OTHER = 1\n",
+    "src/steps/r1.py": "import renamed.other\nfrom renamed import sub\n",
+    "src/steps/r2.py": "import renamed.other\nfrom renamed import other, sub\n",
+    # a submodule that is found and raises ModuleNotFoundError in its own name: the statement
+    # that takes it passes over it, and fails only at the name
+    "src/gone/__init__.py": "",
+    "src/gone/sub.py": "raise ModuleNotFoundError('gone', name='gone.sub')\n",
+    "src/gone/other.py": "OTHER = 1\n",
+    "src/steps/m1.py": "import gone.other\nfrom gone import sub\n",
+    "src/steps/m2.py": "import gone.other\nfrom gone import other, sub\n",
+    # a submodule taken from a package that runs no code: its body's first statement is shared
+    "src/quiet/views.py": "from hub.two import TWO\n\nV = 1\n",
+    "src/steps/q1.py": "from quiet import views\n",
+    # ... unless the shared statement loads that package from elsewhere (a folder it puts first
+    # on sys.path): a fresh import has it from src, where shade.other is not (and the views
+    # there are not these)
+    "src/shifty.py": "import os\nimport sys\n\nsys.path.insert(0, os.path.abspath('alt'))\n"
+    "import shade.other\n\nX = 1\n",
+    "alt/shade/__init__.py": "",
+    "alt/shade/other.py": "OTHER = 1\n",
+    "alt/shade/views.py": "V = 'alt'\n",
+    "src/shade/__init__.py": "",
+    "src/shade/views.py": "from shifty import X\n",
+    "src/steps/h1.py": "from shade import views\n",
+    "src/steps/h2.py": "from shade import views as v\n",
+}
+
+STEP_MODULES = sorted(
+    name.removeprefix("src/").removesuffix(".py").replace("/", ".")
+    for name in STEPS
+    if name.startswith("src/steps/")
+)
+
+
+def _smoke_steps(root: Path, mode: ImportMode) -> SmokeReport:
+    return _smoke(root, mode, STEP_MODULES, ("hub.log", "one.log"))
+
+
+@pytest.fixture(scope="module")
+def steps(tmp_path_factory: pytest.TempPathFactory) -> Planted:
+    return _planted(tmp_path_factory, STEPS, _smoke_steps)
+
+
+def test_statements_that_load_the_same_module_first_share_it(steps: Planted) -> None:
+    root = _forked_as_fresh(steps, _smoke_steps)
+    fresh = steps[1]
+    # s1..s4 all begin by importing hub, although they name hub.one, hub.two or hub (q1 too,
+    # in the body of the submodule it takes): it ran once; s1, s3 and s4 go on with hub.one,
+    # which ran once for the three of them
+    assert len((root / "hub.log").read_text().splitlines()) == 1
+    assert len((root / "one.log").read_text().splitlines()) == 1
+    with shortcuts.switched_off():
+        assert _records(_smoke_steps(root, ImportMode.FORK)) == fresh
+    assert len((root / "hub.log").read_text().splitlines()) == 5
+
+
+def test_the_step_planted_cases_are_what_they_claim(steps: Planted) -> None:
+    fresh = steps[1]
+    assert all(fresh[f"steps.s{n}"][1] == "" for n in range(1, 5))
+    assert fresh["steps.f1"][1:4] == (
+        "RuntimeError: no settings",
+        "src/broken_hub/__init__.py",
+        3,
+    )
+    assert fresh["steps.f2"][1:4] == fresh["steps.f1"][1:4]
+    assert fresh["steps.g1"][1] == fresh["steps.g2"][1] == ""
+    # the statement imports ``elsewhere.sub``: its parent is not found
+    assert fresh["steps.r1"][1] == "ModuleNotFoundError: No module named 'elsewhere'"
+    assert fresh["steps.r2"][1] == fresh["steps.r1"][1]
+    assert "cannot import name 'sub' from 'gone'" in str(fresh["steps.m1"][1])
+    assert "cannot import name 'sub' from 'gone'" in str(fresh["steps.m2"][1])
+    assert fresh["steps.q1"][1] == ""
+    assert fresh["steps.h1"][1:4] == (
+        "ModuleNotFoundError: No module named 'shade.other'",
+        "src/shifty.py",
+        5,
+    )
+    assert fresh["steps.h2"][1:4] == fresh["steps.h1"][1:4]
+
+
+def test_reading_ahead_reads_what_the_forked_path_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server reads the opening statements of the modules to fork while it waits on the
+    passes: the same files, keyed as ``item`` and ``silent`` read them later, and never a
+    module it is not to read (a changed one)."""
+    root = write_tree(tmp_path, STEPS)
+    monkeypatch.syspath_prepend(str(root / "src"))
+    monkeypatch.setattr(smoke_leads, "_READ", {})
+    monkeypatch.setattr(sys, "path_importer_cache", {})
+    steps = list(smoke_leads.read_ahead([*STEP_MODULES, "hub.one"], {"steps.s2", "hub"}))
+    read = set(smoke_leads._READ)
+    src = root / "src"
+    # below a changed package nothing is looked for: listing its folder counts as reaching it
+    assert str(src / "hub") not in sys.path_importer_cache
+    assert str(src / "steps") in sys.path_importer_cache
+    assert len(steps) == len(read)
+    assert (str(src / "steps" / "s1.py"), "steps") in read
+    assert (str(src / "quiet" / "views.py"), "quiet") not in read  # not a module to check
+    assert (str(src / "steps" / "s2.py"), "steps") not in read
+    # what the forked path reads, as it reads it: every key it needs is there already
+    monkeypatch.setattr(smoke_leads, "_READ", {})
+    package = smoke_leads.find("steps", None)
+    assert smoke_leads.silent(package)  # a namespace package: nothing of it to read
+    for module in STEP_MODULES:
+        if module != "steps.s2":
+            smoke_leads.item(module, [], package.submodule_search_locations, (), True)
+    assert set(smoke_leads._READ) == read

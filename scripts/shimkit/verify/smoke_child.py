@@ -32,6 +32,7 @@ import importlib.util
 import json
 import marshal
 import os
+import select
 import selectors
 import signal
 import sys
@@ -39,7 +40,7 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -907,6 +908,16 @@ class _Server:
         # a process that ran a shared opening import: the modules it cannot serve go back to
         # its parent, up to the nearest process that imported only packages
         self.gives_back = gives_back
+        # work to do while waiting on the passes, a step at a time: ``smoke_leads.read_ahead``
+        self.meanwhile: Iterator[None] | None = None
+
+    def idle(self, fd: int) -> bool:
+        """Whether, ``fd`` having nothing to read yet, a step of ``meanwhile`` was done."""
+        if self.meanwhile is None or select.select([fd], [], [], 0)[0]:
+            return False
+        if next(self.meanwhile, self) is self:
+            self.meanwhile = None
+        return True
 
     def send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message) + "\n").encode()
@@ -1031,7 +1042,7 @@ class _Server:
         while True:
             served, data = self._run_prefix(prefix, outbox)
             if data["outcome"] != "ok":
-                self._fail(served, data, outbox)
+                self._fail(prefix, served, data, outbox)
                 return
             self.inherited = data["deprecations"]
             shared, alone = self.leads.arrange(served, self._unread())
@@ -1043,10 +1054,11 @@ class _Server:
         server.inherited = self.inherited
         server.serve(server._prefixed(served, (shared, alone)), self.timeout)
 
-    def _fail(self, served: list[Any], data: dict[str, Any], outbox: int) -> None:
+    def _fail(self, prefix: Any, served: list[Any], data: dict[str, Any], outbox: int) -> None:
         """Report the failure of the statement ``data`` records for each module it served, as a
         fresh import of it would fail; give back those whose import could go on."""
-        failures = [(item, self.leads.failed_at(item, data, self._in_project)) for item in served]
+        in_project, taken = self._in_project, prefix.taken
+        failures = [(item, self.leads.failed_at(item, data, in_project, taken)) for item in served]
         back = [item.module for item, failed in failures if failed is None]
         if back:
             self._write(outbox, {"event": "unserved", "modules": back})
@@ -1348,6 +1360,8 @@ def serve(root: str, src_dir: str) -> None:
         _ready_forked_path(server, undone, bool(request.get("leads")))
 
     if edges is not None:
+        if request.get("leads"):
+            server.meanwhile = _read_ahead(modules, undone)
         graph = {str(m): [str(t) for t in targets] for m, targets in edges.items()}
         context = {str(module) for module in request.get("context", [])}
         bad: dict[str, bool] = {}
@@ -1369,9 +1383,23 @@ def _ready_forked_path(server: _Server, undone: dict[str, Any] | None, leads: bo
     """Ready this process to fork the forked path's children: after the one interpreter, whose
     records the change-undone proof says nothing of."""
     _Undone.install(undone, server.src_dir)
+    server.meanwhile = None
     if leads:
-        server.leads = _load_sibling("smoke_leads")
+        server.leads = _sibling("smoke_leads")
         server.import_system = (*sys.meta_path, None, *sys.path_hooks, None, builtins.__import__)
+
+
+def _read_ahead(
+    modules: list[tuple[str, list[str]]], undone: dict[str, Any] | None
+) -> Iterator[None]:
+    """While the server waits on the passes and the sample (whose first look waits for the
+    sample while the pass's core idles): read the opening statements the forked path will
+    read (``smoke_leads.read_ahead``), so that its processes find them read. Not the files
+    ``_Server._unread`` leaves unread (the change's seekers of the description only: those
+    ``_Seeking`` adds are left to be read or not later)."""
+    leads = _sibling("smoke_leads")  # loaded here, after the pass and the sample are forked
+    unread = _ChangeWatch.changed | frozenset((undone or {}).get("seekers", ()))
+    yield from leads.read_ahead([module for module, _ in modules], unread)
 
 
 # passes at most (``SHIMKIT_SHARED_PASSES`` in the environment says otherwise; 1: no pass of
@@ -1498,7 +1526,12 @@ class _Alone:
         self.modules = []  # sampled once: a later pass is given the figure
         reported: set[str] = set()
         buffer = b""
-        while data := os.read(read_fd, 65536):
+        while True:
+            if self.server.idle(read_fd):
+                continue
+            data = os.read(read_fd, 65536)
+            if not data:
+                break
             *lines, buffer = (buffer + data).split(b"\n")
             for line in lines:
                 message = json.loads(line)
@@ -1744,6 +1777,8 @@ def _vouching_child(
                 if not going(len(trusted), time.monotonic() - begun):
                     break
                 wait = min(wait, 1.0)
+            if server.idle(read_fd):
+                continue
             if not selector.select(wait):
                 continue
             heard = time.monotonic()

@@ -41,7 +41,7 @@ import importlib.machinery
 import importlib.util
 import sys
 import warnings
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
@@ -137,6 +137,10 @@ class Prefix:
 
     lead: Lead
     items: list[Item]
+    # ``lead`` is the first module the items' statements load, not a statement of theirs: a
+    # package they import through (``_first_loaded``), or a submodule one takes by name
+    part: bool = False
+    taken: bool = False  # the latter: its ``ModuleNotFoundError`` the statement could pass over
 
     def listed(self) -> list[str]:
         return [item.module for item in self.items]
@@ -165,6 +169,33 @@ def _body(origin: str) -> list[ast.stmt] | None:
             return ast.parse(handle.read()).body
     except (SyntaxError, ValueError, OSError, Warning):
         return None
+
+
+def read_ahead(modules: Iterable[str], unread: Collection[str]) -> Iterator[None]:
+    """Read the opening statements of ``modules`` and of their packages now, a file a step,
+    as ``item`` and ``silent`` will read them (the same specs, from the path finder: the
+    processes forked later find them read, ``_READ``). ``unread``: modules whose files are
+    not to be read, nor what is below them looked for."""
+    found: dict[str, Any] = {}  # module -> its spec's search locations, None: no package
+    for module in modules:
+        parts = module.split(".")
+        path: Any = None
+        for depth in range(1, len(parts) + 1):
+            name = ".".join(parts[:depth])
+            if name in unread:  # nor its folder listed: a changed package's listing counts
+                break
+            if name not in found:
+                spec = find(name, path)
+                found[name] = None if spec is None else spec.submodule_search_locations
+                origin = None if spec is None else _source(spec)
+                if origin is not None:
+                    package = name if found[name] is not None else name.rpartition(".")[0]
+                    if (origin, package) not in _READ:
+                        _opening(origin, package)
+                        yield
+            path = found[name]
+            if path is None:
+                break
 
 
 def item(
@@ -376,13 +407,16 @@ def _body_begun(lead: Lead, unread: Collection[str]) -> Frame | None:
         if not isinstance(step, _Path):
             return step
         path = step.path
-    if homes or path is None or lead.fromlist in ((), ("*",)):
+    if path is None or lead.fromlist in ((), ("*",)):
         return None
-    namespace = vars(sys.modules[lead.name])
+    # a package that runs no code (not loaded: the last of ``homes``) holds none of the names
+    namespace = {} if homes else vars(sys.modules[lead.name])
     if "__getattr__" in namespace:
         return None
     name = next((name for name in lead.fromlist if name not in namespace), None)
-    step = None if name is None else _step(f"{lead.name}.{name}", path, [], unread)
+    if name is None or name.startswith("__"):
+        return None
+    step = _step(f"{lead.name}.{name}", path, list(homes), unread)
     if not isinstance(step, Frame):
         return None
     step.taken = True
@@ -451,9 +485,7 @@ def arrange(items: Iterable[Item], unread: Collection[str] = ()) -> tuple[list[P
         lead = advance(item, unread) or _NONE
         if item.spoiled:
             lead = _NONE
-        # a module loaded already: what runs code is the taking of the names, statement by one
-        start = lead.key() if _settled(lead.name) is not None else (lead.name, ())
-        by_start.setdefault(start, []).append((lead, item))
+        by_start.setdefault(_start(lead, unread), []).append((lead, item))
     shared: list[Prefix] = []
     alone: list[Item] = []
     for (name, _), group in by_start.items():
@@ -462,9 +494,75 @@ def arrange(items: Iterable[Item], unread: Collection[str] = ()) -> tuple[list[P
             continue
         first = group[0][0]
         same = all(lead.key() == first.key() for lead, _ in group)
-        opening = first if same else Lead(name, (), None, first.line)
-        shared.append(Prefix(opening, [item for _, item in group]))
+        if same and first.name == name:
+            opening, part = first, False
+        else:
+            opening = Lead(name, (), None, first.line)
+            part = any(lead.name != name for lead, _ in group)
+        taken = any(lead.name == name.rpartition(".")[0] for lead, _ in group)
+        shared.append(Prefix(opening, [item for _, item in group], part, taken))
     return shared, alone
+
+
+def _start(lead: Lead, unread: Collection[str]) -> tuple[str, tuple[str, ...]]:
+    """What ``lead``'s ``__import__`` does first that runs code, as a key: statements with the
+    same key begin alike. A module loaded already: the taking of its names, up to the first
+    submodule it takes (``from m import a, sub``: ``import m.sub``, as ``_handle_fromlist``
+    imports it), else the statement itself; a module not loaded: the first of its packages
+    that runs code and is not loaded (``import m.sub``: ``import m``, its parent import), else
+    the module."""
+    if not lead.name:
+        return lead.key()
+    module = _settled(lead.name)
+    if module is None:
+        return (_first_loaded(lead.name, unread) or lead.name), ()
+    submodule = _first_taken(module, lead, unread)
+    return (submodule, ()) if submodule else lead.key()
+
+
+def _first_loaded(name: str, unread: Collection[str]) -> str | None:
+    """The first package a fresh ``import name`` loads that runs code, when it is not ``name``
+    itself: the packages loaded already are passed, and those that run no code are loaded
+    on the way (as the import of the package below loads them). None when a package is
+    half-made, not found, or not to be read."""
+    parts = name.split(".")
+    path: Any = None
+    for depth in range(1, len(parts)):
+        package = ".".join(parts[:depth])
+        if package in sys.modules:
+            module = _settled(package)
+            path = None if module is None else vars(module).get("__path__")
+            if path is None:
+                return None
+            continue
+        if package in unread or _builtin(package):
+            return None
+        spec = find(package, path)
+        if spec is None or spec.submodule_search_locations is None:
+            return None
+        if not silent(spec):
+            return package
+        path = spec.submodule_search_locations
+    return None
+
+
+def _first_taken(module: Any, lead: Lead, unread: Collection[str]) -> str | None:
+    """The submodule ``from module import names`` imports first, when every name before it is
+    in the namespace (``hasattr`` runs no code there: no ``__getattr__``) and the path finder
+    finds it: then the statement begins as ``import`` of it does."""
+    namespace = vars(module)
+    if not lead.fromlist or "*" in lead.fromlist or "__getattr__" in namespace:
+        return None
+    path = namespace.get("__path__")
+    name = next((name for name in lead.fromlist if name not in namespace), None)
+    if name is None or path is None:
+        return None
+    submodule = f"{lead.name}.{name}"
+    if namespace.get("__name__") != lead.name:  # the name the import machinery joins
+        return None
+    if submodule in sys.modules or submodule in unread or find(submodule, path) is None:
+        return None
+    return submodule
 
 
 def pending(prefix: Prefix, item: Item) -> bool:
@@ -472,11 +570,19 @@ def pending(prefix: Prefix, item: Item) -> bool:
     ran only its opening part: the module it asks for is imported, and the statement is to
     take names (or attributes) that are not bound yet."""
     frame = item.top()
+    opened = prefix.lead.name
     if prefix.lead.fromlist or prefix.lead.chain is not None or frame.at >= len(frame.leads):
         return False
     lead = frame.next()
+    if _settled(opened) is None:
+        return False
+    if lead.name.startswith(f"{opened}."):  # a package it imports through: the rest is to come
+        return True
+    package, _, name = opened.rpartition(".")
+    if lead.name == package and name in lead.fromlist:  # a submodule it takes: and the others
+        return True
     takes = bool(lead.fromlist) or lead.chain is not None  # else it was the whole statement
-    return takes and lead.name == prefix.lead.name and _settled(lead.name) is not None
+    return takes and lead.name == opened
 
 
 _NONE = Lead("", (), None, 0)
@@ -502,7 +608,8 @@ def run(prefix: Prefix, record: Callable[[Callable[[], object]], dict[str, Any]]
     Asked.names = set()
     sys.meta_path.insert(0, Asked)
     limit = sys.getrecursionlimit()
-    lower = limit - MARGIN - LEVEL * max(len(item.chain) for item in prefix.items)
+    deepest = max(len(item.chain) for item in prefix.items) + prefix.part
+    lower = limit - MARGIN - LEVEL * deepest
     sys.setrecursionlimit(lower)
     try:
         data = record(lambda: builtins.__import__(lead.name, None, None, lead.fromlist or None, 0))
@@ -529,16 +636,18 @@ def kept_apart(item: Item) -> bool:
 
 
 def failed_at(
-    item: Item, data: dict[str, Any], in_project: Callable[[str], bool]
+    item: Item, data: dict[str, Any], in_project: Callable[[str], bool], taken: bool = False
 ) -> dict[str, Any] | None:
     """The record of ``item``'s import when its next statement (at its chain's deepest body)
     raised as ``data`` says: the same error, at the deepest project frame; when none was below
     the statement, at the statement that was running in the deepest project body of the chain
     (``in_project``: whether a file is the project's). None when a fresh import could go on: a
     ``ModuleNotFoundError`` leaving a body its package's statement takes by name (the statement
-    passes over a submodule that is not found)."""
+    passes over a submodule that is not found; ``taken``: the shared process imported such a
+    submodule, see ``Prefix``)."""
     failed = {key: value for key, value in data.items() if key != "recursion"}
-    if failed["message"].startswith("ModuleNotFoundError") and any(f.taken for f in item.chain):
+    passable = taken or any(frame.taken for frame in item.chain)
+    if failed["message"].startswith("ModuleNotFoundError") and passable:
         return None
     if failed["path"] is None:
         frame = next((f for f in reversed(item.chain) if in_project(f.origin)), item)
