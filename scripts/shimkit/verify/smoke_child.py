@@ -679,7 +679,9 @@ class _CodeCache:
     def read(kept: str, data: bytes, path: str, optimize: int) -> Any:
         try:
             with open(kept, "rb") as file:
-                source, where, level, code = marshal.load(file)
+                # one read, then unmarshalled from memory: ``marshal.load`` on a file calls its
+                # ``readinto`` for every object (a memoryview each), ten times the cost
+                source, where, level, code = marshal.loads(file.read())
         except (OSError, EOFError, ValueError, TypeError):
             return None
         return code if (source, where, level) == (data, path, optimize) else None
