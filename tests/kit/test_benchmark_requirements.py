@@ -12,7 +12,7 @@ import pytest
 
 # the benchmark is a script of its folder, which imports its siblings by their own names
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-import retire_benchmark  # noqa: E402
+import retire_benchmark
 
 
 def _requirements(tmp_path: Path) -> Path:

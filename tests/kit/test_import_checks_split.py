@@ -7,6 +7,7 @@ the parts as in one fresh interpreter per module, with the same records; the spl
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 from pathlib import Path
@@ -71,7 +72,7 @@ def test_a_split_pass_catches_every_planted_regression_with_the_records_of_fresh
     kept, left = int(splits[0][0]), json.loads(splits[0][1])
     assert len(left) == jobs - 1
     bounds = [[64, kept], *left]
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
     assert left[-1][1] == len(planted.EXPECTED) + len(FILLERS)
     # the parts forked beside the first vouched for records too: more than the first imported
     assert split.in_one_interpreter > kept
