@@ -915,7 +915,7 @@ class _Server:
 
     def idle(self, *fds: int) -> bool:
         """Whether, ``fds`` having nothing to read yet, a step of ``meanwhile`` was done."""
-        if self.meanwhile is None or select.select(fds, [], [], 0)[0]:
+        if self.meanwhile is None or _ready(fds):
             return False
         if next(self.meanwhile, self) is self:
             self.meanwhile = None
@@ -1929,6 +1929,15 @@ class _Children:
         for fd in list(self.pids):
             self._end(fd)
         self.selector.close()
+
+
+def _ready(fds: Collection[int]) -> bool:
+    """Whether one of ``fds`` has something to read, or its other end closed (``poll``: no
+    limit on the descriptors' numbers, as ``select`` has)."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _fork_piped(work: Callable[[int], None]) -> tuple[int, int]:
