@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
+import importlib.metadata
 import json
 import os
 import random
@@ -662,6 +663,27 @@ def curve_table(tree: str, reports: Sequence[Report]) -> Table:
     return table
 
 
+REAL_TREE_NEEDS = HERE / "requirements.txt"
+
+
+def missing_requirements(requirements: Path) -> list[str]:
+    """The packages ``requirements`` pins (``NAME==VERSION`` lines) that this interpreter does
+    not have at that version: without them the sdists' modules fail to import, and the import
+    checks, having little to do, would be timed on a tree that cannot run."""
+    missing = []
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        name, _, version = line.partition("#")[0].strip().partition("==")
+        if not name:
+            continue
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        if installed is None or (version and installed != version):
+            missing.append(f"{name}=={version}" if version else name)
+    return missing
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     global CHILD_TIMEOUT
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -701,6 +723,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     CHILD_TIMEOUT = args.timeout
     whole, floor = not args.no_whole, not args.no_import_floor
+    missing = missing_requirements(REAL_TREE_NEEDS) if args.tree != "synthetic" else []
+    if missing:
+        print(
+            f"retire_benchmark: the sdists' modules need {', '.join(missing)}, not installed in "
+            f"{sys.executable}: pip install -r {REAL_TREE_NEEDS.relative_to(REPO)}",
+            file=sys.stderr,
+        )
+        return 2
     console = Console()
     if not console.is_terminal:  # a log or a file: full row names rather than an 80-column cut
         console.width = 200

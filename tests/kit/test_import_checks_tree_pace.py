@@ -87,12 +87,19 @@ def test_the_tree_is_off_unless_asked_for(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 # ``app.a_writer`` fills ``app.reg.ITEMS``: the first pass vouches for the 90 modules that do
-# not import it (so it pays and runs to its end) and leaves the 10 that do to a pass of their own
+# not import it (so it pays and runs to its end) and leaves the 10 that do to a pass of their own.
+# Each of the 90 imports ``app.slow`` after a statement of its own, which no process of the
+# forked path can share: alone, each pays for it (about 20 ms), the pass once, so the pass pays
+# whatever this machine's fork costs against its imports
 RETRIED = {
     "src/app/__init__.py": "",
     "src/app/reg.py": "ITEMS: list[str] = []\n",
+    "src/app/slow.py": "TOTAL = sum(i * i for i in range(300_000))\n",
     "src/app/a_writer.py": "import app.reg\napp.reg.ITEMS.append('writer')\n",
-    **{f"src/app/m_{index:03}.py": "VALUE = 1\n" for index in range(90)},
+    **{
+        f"src/app/m_{index:03}.py": f"VALUE = str({index}) * 2\nimport app.slow\n"
+        for index in range(90)
+    },
     **{f"src/app/r_{index:03}.py": "import app.reg\n" for index in range(10)},
 }
 

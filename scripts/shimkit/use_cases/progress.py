@@ -22,6 +22,8 @@ def pending_steps(run: Run) -> list[tuple[int, str, str]]:
     pending: list[tuple[int, str, str]] = []
     for make in PLAN_STEPS:
         step = make(workspace.plan)
+        if not (step.retire or step.redirect or step.normalize):
+            continue  # it names no module: it moves no name and deletes nothing (no tree read)
         try:
             analysis, step = analyse_step(run, step, quiet=True)
             outcome = plan_step(run, analysis, step)

@@ -913,9 +913,9 @@ class _Server:
         # work to do while waiting on the passes, a step at a time: ``smoke_leads.read_ahead``
         self.meanwhile: Iterator[None] | None = None
 
-    def idle(self, fd: int) -> bool:
-        """Whether, ``fd`` having nothing to read yet, a step of ``meanwhile`` was done."""
-        if self.meanwhile is None or select.select([fd], [], [], 0)[0]:
+    def idle(self, *fds: int) -> bool:
+        """Whether, ``fds`` having nothing to read yet, a step of ``meanwhile`` was done."""
+        if self.meanwhile is None or _ready(fds):
             return False
         if next(self.meanwhile, self) is self:
             self.meanwhile = None
@@ -1445,7 +1445,7 @@ def _shared_passes(
     if len(modules) > shared.FIRST_LOOK and os.environ.get("SHIMKIT_FIXED_STOPS") != "1":
         alone.sample([item for item in modules if item[0] not in context])
     given = [item for item in modules if item[0] not in alone.reported]
-    trusted, again = _shared_pass(server, given, edges, timeout, context, bad, alone)
+    trusted, again = _shared_pass(server, given, edges, timeout, context, bad, alone, split=True)
     trusted |= alone.reported
     passes = int(os.environ.get("SHIMKIT_SHARED_PASSES") or SHARED_PASSES)
     for _ in range(passes - 1):
@@ -1619,53 +1619,97 @@ def _shared_pass(
     context: Collection[str],
     bad: dict[str, bool],
     alone: _Alone,
+    split: bool = False,
 ) -> tuple[set[str], list[str]]:
     """Import ``modules`` in one child, in the order given (``smoke_shared``), and report the
     records it trusts but those of ``context`` (imported for the order only); returns their
     modules, and those another pass may vouch for, in the order to import them. A module that
     runs longer than ``timeout``, or a child that dies, leaves the rest to their own imports.
     ``alone`` gives the figure the pass's looks weigh (and, the first time, runs its sample
-    while the pass runs)."""
+    while the pass runs). ``split``: once the pass's first look finds that it pays, what is
+    left of its modules is shared out among the server's jobs, a pass of its own each
+    (``_split_at``), so that the passes hold every core where one pass held one."""
     read_fd = alone.opened()
 
-    def run(shared: Any, write_fd: int) -> None:
-        def emit(module: str, data: dict[str, Any], trusted: bool) -> None:
-            _Server._write(write_fd, {"module": module, "record": data, "trusted": trusted})
+    def part(
+        given: list[tuple[str, list[str]]], figure: Callable[[], float | None], splits: bool
+    ) -> Callable[[Any, int], None]:
+        def run(shared: Any, write_fd: int) -> None:
+            def emit(module: str, data: dict[str, Any], trusted: bool) -> None:
+                _Server._write(write_fd, {"module": module, "record": data, "trusted": trusted})
 
-        def hopeless(module: str) -> None:
-            _Server._write(write_fd, {"hopeless": module})
+            def hopeless(module: str) -> None:
+                _Server._write(write_fd, {"hopeless": module})
 
-        if alone.fd is not None:
-            os.close(alone.fd)  # the sample's process holds the only write end
-        jobs = server.tokens.jobs
-        args = (server.src_dir, record, _ChangeWatch, emit, hopeless)
-        retry, stopped = shared.run(
-            modules, edges, *args, alone.figure(read_fd), jobs, _look_logged(jobs)
-        )
-        _Server._write(write_fd, {"again": retry, "stopped": stopped, "jobs": jobs})
+            def shared_out(imported: int) -> int:
+                kept, parts = _split_at(imported, len(given), jobs)
+                if parts:
+                    _Server._write(write_fd, {"split": parts})
+                    _tree_log(f"pass split: keeps {imported} to {kept}, leaves {parts}\n")
+                return kept
+
+            if alone.fd is not None:
+                os.close(alone.fd)  # the sample's process holds the only write end
+            jobs = server.tokens.jobs
+            args = (server.src_dir, record, _ChangeWatch, emit, hopeless, figure, jobs)
+            retry, stopped = shared.run(
+                given, edges, *args, _look_logged(jobs), shared_out if splits else None
+            )
+            _Server._write(write_fd, {"again": retry, "stopped": stopped, "jobs": jobs})
+
+        return run
+
+    def more(start: int, stop: int) -> Callable[[Any, int], None]:
+        # a later part is forked once the first pass's first look has the sample's figure
+        return part(modules[start:stop], alone.figure(None), False)
 
     try:
-        return _vouching_child(server, run, timeout, context, bad, alone.measure)
+        first = part(modules, alone.figure(read_fd), split)
+        return _vouching_child(server, first, timeout, context, bad, alone.measure, more=more)
     finally:
         if read_fd is not None:
             os.close(read_fd)
 
 
-def _look_logged(jobs: int) -> Callable[[Any, float | None, bool], None] | None:
-    """For benchmarks and tests, in the file ``SHIMKIT_TREE_LOG`` names: what each look of a
-    pass weighed and decided (no note: where the pass stops changes no record)."""
+# a part of a split pass imports this many modules at least (``SHIMKIT_SPLIT_MIN`` in the
+# environment says otherwise): fewer, and its fork and the imports its modules share with the
+# other parts would cost more than the core it takes saves
+SPLIT_MIN = 256
+
+
+def _split_at(imported: int, given: int, jobs: int) -> tuple[int, list[list[int]]]:
+    """Where a pass that imported ``imported`` of its ``given`` modules ends, and the ranges of
+    them (start, stop) left to passes of their own: what is left, in ``jobs`` parts of about one
+    size, this pass keeping the first; none when a part would be under ``SPLIT_MIN``."""
+    left = given - imported
+    parts = min(jobs, left // int(os.environ.get("SHIMKIT_SPLIT_MIN") or SPLIT_MIN))
+    if parts < 2:
+        return given, []
+    bounds = [imported + left * index // parts for index in range(parts + 1)]
+    return bounds[1], [[bounds[index], bounds[index + 1]] for index in range(1, parts)]
+
+
+def _tree_log(text: str) -> None:
+    """For benchmarks and tests, appended to the file ``SHIMKIT_TREE_LOG`` names, if it does:
+    which path gave a record and why (no note: that changes nothing in the record)."""
     log = os.environ.get("SHIMKIT_TREE_LOG")
-    if not log:
+    if log:
+        with open(log, "a") as file:
+            file.write(text)
+
+
+def _look_logged(jobs: int) -> Callable[[Any, float | None, bool], None] | None:
+    """What each look of a pass weighed and decided, in the tree log (``_tree_log``)."""
+    if not os.environ.get("SHIMKIT_TREE_LOG"):
         return None
 
     def looked(stretch: Any, alone: float | None, going_on: bool) -> None:
         cost = "not measured" if alone is None else f"{alone * 1000:.1f} ms"
-        with open(log, "a") as file:
-            file.write(
-                f"pass look: {stretch.vouched} of {stretch.imported} imports vouchable, "
-                f"{stretch.seconds * 1000 / stretch.imported:.1f} ms CPU an import; alone "
-                f"{cost} on {jobs} jobs: {'go on' if going_on else 'stop'}\n"
-            )
+        _tree_log(
+            f"pass look: {stretch.vouched} of {stretch.imported} imports vouchable, "
+            f"{stretch.seconds * 1000 / stretch.imported:.1f} ms CPU an import; alone "
+            f"{cost} on {jobs} jobs: {'go on' if going_on else 'stop'}\n"
+        )
 
     return looked
 
@@ -1694,15 +1738,12 @@ def _fork_tree(
     started = time.monotonic()
     pace = _TreePace(alone.pace, len(modules), server.tokens.jobs, alone.said)
     trusted, _ = _vouching_child(server, run, timeout, going=pace.going)
-    # for benchmarks, in a file the environment names; no note: which path gave a record
-    # changes nothing in it
-    log = os.environ.get("SHIMKIT_TREE_LOG")
-    if log:
-        with open(log, "a") as file:
-            seconds = time.monotonic() - started
-            file.write(f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s")
-            file.write(f"; {pace.said or 'ran to its end'} ({pace.figure})\n")
-            file.write(f"vouched: {' '.join(sorted(trusted))}\n")
+    seconds = time.monotonic() - started
+    _tree_log(
+        f"fork tree: {len(trusted)} of {len(modules)} modules, {seconds:.1f} s"
+        f"; {pace.said or 'ran to its end'} ({pace.figure})\n"
+        f"vouched: {' '.join(sorted(trusted))}\n"
+    )
     return trusted
 
 
@@ -1745,54 +1786,42 @@ def _vouching_child(
     bad: dict[str, bool] | None = None,
     meanwhile: Callable[[], None] | None = None,
     going: Callable[[int, float], bool] | None = None,
+    more: Callable[[int, int], Callable[[Any, int], None]] | None = None,
 ) -> tuple[set[str], list[str]]:
     """Fork a child that runs ``run(smoke_shared, write_fd)``, which writes a line per record
     (``module``, ``record``, ``trusted``) and maybe one that says what to import again
     (``again``, ``stopped``, ``jobs``); report the trusted records but those of ``context``.
+    A line ``split`` names ranges (start, stop) of the child's modules it leaves: each is given
+    to a child of its own, forked here, that runs ``more(start, stop)``, read as the first.
     ``meanwhile`` runs in this process once the child is forked, before its records are read;
     ``going(records reported, seconds)``, asked about once a second, stops the child when False.
-    Returns their modules, and the ``again`` list."""
-
-    def child(write_fd: int) -> None:
-        server.leave()
-        devnull = os.open(os.devnull, os.O_RDWR)
-        os.dup2(devnull, 0)
-        os.dup2(devnull, 1)
-        os.close(devnull)
-        os.chdir(server.root)
-        warnings.filters[:] = server.filters  # type: ignore[index]
-        warnings._filters_mutated()  # type: ignore[attr-defined]
-        run(_sibling("smoke_shared"), write_fd)
-
-    pid, read_fd = _fork_piped(child)
+    A child silent for ``timeout`` seconds is killed. Returns their modules, and the ``again``
+    lists, the first child's first."""
+    children = _Children(server)
+    children.start(run)
     if meanwhile is not None:
         meanwhile()
+        children.heard_now()  # what ``meanwhile`` took is not the child's silence
     trusted: set[str] = set()
-    again: list[str] = []
-    buffer = b""
-    selector = selectors.DefaultSelector()
-    selector.register(read_fd, selectors.EVENT_READ)
-    started = begun = heard = time.monotonic()
+    again: dict[int, list[str]] = {}  # by the order the children were forked in
+    begun = time.monotonic()
     try:
-        while (wait := timeout - (time.monotonic() - heard)) > 0:
+        while children.live(timeout):
+            wait = children.wait(timeout)
             if going is not None:
                 if not going(len(trusted), time.monotonic() - begun):
                     break
                 wait = min(wait, 1.0)
-            if server.idle(read_fd):
+            if server.idle(*children.fds):
                 continue
-            if not selector.select(wait):
-                continue
-            heard = time.monotonic()
-            data = os.read(read_fd, 65536)
-            if not data:
-                break
-            *lines, rest = (buffer + data).split(b"\n")
-            buffer = rest
-            for line in lines:
-                message = json.loads(line)
+            for child, seconds, message in children.read(wait):
+                if "split" in message:
+                    for start, stop in message["split"]:
+                        assert more is not None, "a child split that was not asked to"
+                        children.start(more(int(start), int(stop)))
+                    continue
                 if "again" in message:
-                    again = [str(module) for module in message["again"]]
+                    again[child] = [str(module) for module in message["again"]]
                     if message["stopped"] is not None:
                         server.send(_stopped_note(message["stopped"], int(message["jobs"])))
                     continue
@@ -1813,13 +1842,102 @@ def _vouching_child(
                 ):
                     trusted.add(str(message["module"]))
                     result = _Server._result(str(message["module"]), message["record"])
-                    server.send({**result, "seconds": time.monotonic() - started, "shared": True})
-                started = time.monotonic()
+                    server.send({**result, "seconds": seconds, "shared": True})
     finally:
-        selector.close()
-        os.close(read_fd)
-        _kill(pid)
-    return trusted, again
+        children.close()
+    return trusted, [module for child in sorted(again) for module in again[child]]
+
+
+class _Children:
+    """The vouching children being read: for each (by its pipe's read end), its pid, its place
+    in the order they were forked in, what of its last line has come, and when it was last
+    heard from and last gave a line."""
+
+    def __init__(self, server: _Server) -> None:
+        self.server = server
+        self.selector = selectors.DefaultSelector()
+        self.pids: dict[int, int] = {}
+        self.order: dict[int, int] = {}
+        self.buffers: dict[int, bytes] = {}
+        self.heard: dict[int, float] = {}
+        self.said: dict[int, float] = {}
+        self.forked = 0
+
+    @property
+    def fds(self) -> list[int]:
+        return list(self.pids)
+
+    def start(self, run: Callable[[Any, int], None]) -> None:
+        server = self.server
+
+        def child(write_fd: int) -> None:
+            server.leave()
+            devnull = os.open(os.devnull, os.O_RDWR)
+            os.dup2(devnull, 0)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+            os.chdir(server.root)
+            warnings.filters[:] = server.filters  # type: ignore[index]
+            warnings._filters_mutated()  # type: ignore[attr-defined]
+            run(_sibling("smoke_shared"), write_fd)
+
+        pid, read_fd = _fork_piped(child)
+        self.selector.register(read_fd, selectors.EVENT_READ)
+        self.pids[read_fd], self.order[read_fd] = pid, self.forked
+        self.buffers[read_fd] = b""
+        self.heard[read_fd] = self.said[read_fd] = time.monotonic()
+        self.forked += 1
+
+    def heard_now(self) -> None:
+        for fd in self.pids:
+            self.heard[fd] = self.said[fd] = time.monotonic()
+
+    def live(self, timeout: float) -> bool:
+        """Whether a child is left, once those silent for ``timeout`` seconds are ended."""
+        now = time.monotonic()
+        for fd in [fd for fd, heard in self.heard.items() if now - heard >= timeout]:
+            self._end(fd)
+        return bool(self.pids)
+
+    def wait(self, timeout: float) -> float:
+        """How long until the first child runs out of ``timeout``."""
+        return timeout - (time.monotonic() - min(self.heard.values()))
+
+    def read(self, wait: float) -> Iterator[tuple[int, float, dict[str, Any]]]:
+        """Each whole line that came within ``wait`` seconds: the child's place in the order,
+        the seconds since its line before, and the line."""
+        for key, _ in self.selector.select(wait):
+            fd = key.fd
+            self.heard[fd] = now = time.monotonic()
+            data = os.read(fd, 65536)
+            if not data:
+                self._end(fd)
+                continue
+            *lines, self.buffers[fd] = (self.buffers[fd] + data).split(b"\n")
+            for line in lines:
+                yield self.order[fd], now - self.said[fd], json.loads(line)
+                self.said[fd] = now = time.monotonic()
+
+    def _end(self, fd: int) -> None:
+        self.selector.unregister(fd)
+        os.close(fd)
+        _kill(self.pids.pop(fd))
+        for table in (self.order, self.buffers, self.heard, self.said):
+            table.pop(fd)
+
+    def close(self) -> None:
+        for fd in list(self.pids):
+            self._end(fd)
+        self.selector.close()
+
+
+def _ready(fds: Collection[int]) -> bool:
+    """Whether one of ``fds`` has something to read, or its other end closed (``poll``: no
+    limit on the descriptors' numbers, as ``select`` has)."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _fork_piped(work: Callable[[int], None]) -> tuple[int, int]:

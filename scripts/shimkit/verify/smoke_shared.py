@@ -1223,6 +1223,7 @@ def run(
     alone: Callable[[], float | None] = lambda: None,
     jobs: int = 1,
     looked: Callable[[Stretch, float | None, bool], None] | None = None,
+    split: Callable[[int], int] | None = None,
 ) -> tuple[list[str], Stopped | None]:
     """Import ``modules`` in the order given (dependencies first), then call ``emit(module,
     record, trusted)`` for each imported (all, unless the pass stopped early: see
@@ -1235,15 +1236,20 @@ def run(
     or its closure warned, lost a re-export, looked up a hidden submodule or changed process
     state (any import of it runs that again). ``alone()``: the CPU seconds a module imported
     alone costs, asked at the first look (it may wait for the figure), and ``jobs`` the cores
-    that path has (``_pays``); ``looked(stretch, alone, going_on)`` hears each look."""
+    that path has (``_pays``); ``looked(stretch, alone, going_on)`` hears each look.
+    ``split(imported)``, called once, at the first look that goes on, gives where this pass
+    ends: the modules after it are left to other passes (any subset is as exact as the whole)."""
     shared = _SharedPass(src_dir, edges)
     done: Done = []
     stopped: Stopped | None = None
+    end = len(modules)
     with _import_hooks(shared):
         look, since, last, cpu = FIRST_LOOK, 0, 0, time.process_time()
         for module, names in modules:
+            if len(done) == end:
+                break
             done.append((module, *_import_one(shared, module, names, src_dir, record, watch)))
-            if len(done) == look and look < len(modules):
+            if len(done) == look and look < end:
                 vouchable = len(_vouchable(shared, done))
                 seconds = time.process_time() - cpu
                 stretch = Stretch(len(done) - since, vouchable - last, seconds)
@@ -1254,15 +1260,18 @@ def run(
                 if not going_on:
                     per_import = stretch.seconds / stretch.imported
                     share = stretch.vouched / stretch.imported
-                    stopped = Stopped(len(done), len(modules), vouchable, per_import, share, cost)
+                    stopped = Stopped(len(done), end, vouchable, per_import, share, cost)
                     break
+                if split is not None:
+                    end, split = split(len(done)), None
                 look, since, last = look + look // 2, len(done), vouchable
                 cpu = time.process_time()
     shared.reveal_all()
     vouched = _vouchable(shared, done)
     for module, data, closure, _ in done:
         if module in vouched:
-            data["reached"] = sorted(set(data["reached"]) | (set(watch.changed) & closure))
+            # the intersection walks the smaller set: the change may hold thousands of modules
+            data["reached"] = sorted(set(data["reached"]) | closure.intersection(watch.changed))
         emit(module, data, module in vouched)
         warned = data["deprecations"] or data["bad_names"]
         if hopeless is not None and (warned or not closure.isdisjoint(shared.tainted)):
