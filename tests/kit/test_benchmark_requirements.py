@@ -38,7 +38,10 @@ def test_the_real_trees_are_refused_with_one_line_saying_what_to_install(
 ) -> None:
     monkeypatch.setattr(retire_benchmark, "REAL_TREE_NEEDS", _requirements(tmp_path))
     monkeypatch.setattr(retire_benchmark, "REPO", tmp_path)
-    cache = tmp_path / "cache"
+    # below a file: a benchmark that went on would fail at once making it, not download
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    cache = blocker / "cache"
     assert retire_benchmark.main(["--tree", "django", "--cache", str(cache)]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1
