@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from shimkit.application.run_context import ports
 from shimkit.application.workspace import Workspace
@@ -16,6 +17,7 @@ from shimkit.domain.phases import WORKING_COPY, timed
 # baseline its verification compares with
 _NOT_COPIED = (*TOOL_DIRS, *STATE_DIRS)
 _SNAPSHOT_MESSAGE = "shimkit: the tree before this run"
+T = TypeVar("T")
 
 
 @contextmanager
@@ -38,26 +40,32 @@ def working_copy(workspace: Workspace) -> Iterator[Workspace]:
 
 
 @contextmanager
-def working_copy_ahead(workspace: Workspace) -> Iterator[Callable[[], Workspace]]:
-    """``working_copy``, begun now by a process of its own while this one goes on (a run's
-    analysis leaves a core idle): the block gets a function that waits for the copy and returns
-    it. The copy is of the tree as it is now, before the run writes anything; it is removed on
+def working_copy_ahead(
+    workspace: Workspace, also: Callable[[], T]
+) -> Iterator[Callable[[], tuple[Workspace, T]]]:
+    """``working_copy``, and then ``also()`` (a question about the tree as it is now), begun now
+    by a process of their own while this one goes on (a run's analysis leaves a core idle): the
+    block gets a function that waits for both and returns the copy and what ``also`` returned.
+    The copy is of the tree as it is now, before the run writes anything; it is removed on
     leaving the block."""
     files, git = ports().files, ports().git
     repository = workspace.repository
 
-    def snapshot(copy: Path) -> str:
-        return git.snapshot(copy, _SNAPSHOT_MESSAGE, repository)
+    def snapshot_then_also(copy: Path) -> T:
+        git.snapshot(copy, _SNAPSHOT_MESSAGE, repository)
+        return also()
 
     with ExitStack() as held:
         made = held.enter_context(
-            files.scratch_copy_ahead("working-copy", workspace.root, _NOT_COPIED, snapshot)
+            files.scratch_copy_ahead(
+                "working-copy", workspace.root, _NOT_COPIED, snapshot_then_also
+            )
         )
 
-        def ready() -> Workspace:
+        def ready() -> tuple[Workspace, T]:
             with timed(WORKING_COPY):  # what is left of it to wait for
-                copy, _ = made()
-            return Workspace(copy, workspace.src, workspace.plan, origin=repository)
+                copy, answer = made()
+            return Workspace(copy, workspace.src, workspace.plan, origin=repository), answer
 
         try:
             yield ready

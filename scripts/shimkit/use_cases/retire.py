@@ -24,7 +24,7 @@ from shimkit.application.run import Run
 from shimkit.application.untracked import warn_untracked_importers
 from shimkit.application.working_copy import working_copy, working_copy_ahead
 from shimkit.application.workspace import Workspace, analyse
-from shimkit.apply import apply_changes, repo_status
+from shimkit.apply import GitState, apply_changes, repo_status
 from shimkit.apply.git_steps import require_committer
 from shimkit.apply.state_file import write_json
 from shimkit.domain.errors import KitError
@@ -72,9 +72,10 @@ def run_retire(
     workspace, options = run.workspace, run.options
     workspace.check()
     with ExitStack() as held:
-        # the copy a write is verified on is made meanwhile, while the analysis leaves a core idle
+        # the copy a write is verified on (and the tree's status) are made meanwhile, while the
+        # analysis leaves a core idle
         copy = (
-            held.enter_context(working_copy_ahead(workspace))
+            held.enter_context(working_copy_ahead(workspace, lambda: repo_status(workspace.root)))
             if options.write and not options.check
             else None
         )
@@ -86,7 +87,7 @@ def _run_retire(
     modules: tuple[str, ...],
     deprecated: bool,
     json_path: Path | None,
-    copy: Callable[[], Workspace] | None,
+    copy: Callable[[], tuple[Workspace, GitState]] | None,
 ) -> int:
     reporter, options = run.reporter, run.options
     asked = _retire_spec(run, modules, deprecated)
@@ -178,19 +179,20 @@ def _retire(
     analysis: Analysis,
     retirement: Retirement,
     outcome: StepOutcome,
-    copy: Callable[[], Workspace] | None,
+    copy: Callable[[], tuple[Workspace, GitState]] | None,
 ) -> tuple[int, list[tuple[str, str, str]]]:
-    """Show, check or carry out (verified on a working copy: ``copy`` gives one begun ahead)
-    the retirement of what can go; returns the exit status, and the failures the verification
-    found there before the change (``Verification.pre_existing``)."""
+    """Show, check or carry out (verified on a working copy: ``copy`` gives one begun ahead, with
+    the tree's status) the retirement of what can go; returns the exit status, and the failures
+    the verification found there before the change (``Verification.pre_existing``)."""
     workspace, reporter, options = run.workspace, run.reporter, run.options
     if not retirement.step.retire:
         reporter.info("nothing retired: no layer asked for can go (see the table below)")
         return 1, []
     # one status of the tree, before anything is written, for the warning and the refusal: a
     # second ``git status`` of a large tree costs a second and could only see the user's own
-    # edits since (a file the run writes is checked again when written)
-    state = repo_status(workspace.root)
+    # edits since (a file the run writes is checked again when written); a write takes it ahead,
+    # beside its working copy
+    state = copy()[1] if copy is not None else repo_status(workspace.root)
     warn_untracked_importers(run, outcome.removed, state)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
     if stop is not None:
@@ -248,7 +250,7 @@ def _verified_on_a_copy(
     analysis: Analysis,
     step: StepSpec,
     outcome: StepOutcome,
-    ahead: Callable[[], Workspace] | None,
+    ahead: Callable[[], tuple[Workspace, GitState]] | None,
 ) -> Verification:
     """Take the baseline on a copy of the tree (``analysis`` is of the same files), apply the
     change there and verify it. The baseline imports nothing: the verification imports the
@@ -256,7 +258,7 @@ def _verified_on_a_copy(
     undone on the copy. The copy and its baseline end with this run."""
     workspace, reporter = run.workspace, run.reporter
     reporter.heading("Verify (on a working copy; your tree is written only if this passes)")
-    with nullcontext(ahead()) if ahead is not None else working_copy(workspace) as copy:
+    with nullcontext(ahead()[0]) if ahead is not None else working_copy(workspace) as copy:
         baseline = record_baseline_importing_nothing(copy, analysis).inventory
         apply_changes(copy.root, outcome.changes, durable=False)
 
