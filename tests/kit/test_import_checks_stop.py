@@ -122,3 +122,15 @@ def test_the_one_interpreter_stops_only_where_it_cannot_pay_with_the_same_record
     else:  # it could vouch for every module it imported, and did, but that did not pay
         assert vouched >= 60 and share >= 90 and needed > 100
         assert shared.in_one_interpreter == vouched
+
+
+def test_a_split_pass_part_that_stops_says_its_counts_are_of_its_part() -> None:
+    from shimkit.verify.smoke_child import _stopped_note
+
+    stopped = [64, 1020, 35, 0.0239, 0.55, 0.0655]
+    whole, part = _stopped_note(stopped, 2)["text"], _stopped_note(stopped, 2, True)["text"]
+    assert whole.startswith("the one-interpreter import check stopped after 64 of 1020 modules (")
+    assert part.startswith(
+        "a part of the one-interpreter import check stopped after 64 of 1020 modules in its part ("
+    )
+    assert whole.split(" (", 1)[1] == part.split(" (", 1)[1], "the same reasons"

@@ -1,5 +1,7 @@
 """The working copy's short copy gives what ``shutil.copytree`` gives, and lives in memory only
-where it fits.
+where it fits. Begun ahead (``scratch_copy_ahead``), it is made by a forked process while the run
+goes on: what that process raises is raised in the run, the run makes the copy itself where the
+process cannot, and the process never outlives the run, killed or not.
 
 Both copies of one tree of awkward entries (links to files, folders and nothing, modes, empty
 and large files, extended attributes, left-out folders at any depth, a named pipe) are compared
@@ -12,13 +14,17 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
 import stat
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from shimkit.domain import shortcuts
+from shimkit.domain.errors import KitError
 from shimkit.domain.folders import STATE_DIRS, TOOL_DIRS
 from shimkit.system import tree_copy
 from shimkit.system.scratch import (
@@ -27,7 +33,7 @@ from shimkit.system.scratch import (
     remove_orphaned_scratch,
     scratch_bases,
 )
-from shimkit.system.tree_copy import NoRoom, copy_tree, scratch_copy
+from shimkit.system.tree_copy import NoRoom, copy_tree, scratch_copy, scratch_copy_ahead
 
 LEFT_OUT = (*TOOL_DIRS, *STATE_DIRS)
 
@@ -205,3 +211,176 @@ def test_a_killed_runs_copy_in_memory_goes_with_the_next_run(
     (orphan / "tree").mkdir(parents=True)
     assert remove_orphaned_scratch() == [orphan]
     assert not memory.exists()
+
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def _tree(tmp_path: Path) -> tuple[Path, Path]:
+    """An awkward tree, and what ``shutil.copytree`` makes of it."""
+    source = tmp_path / "tree"
+    source.mkdir()
+    _awkward_tree(source)
+    plain = tmp_path / "plain"
+    shutil.copytree(source, plain, symlinks=True, ignore=shutil.ignore_patterns(*LEFT_OUT))
+    return source, plain
+
+
+def _in_memory() -> Path:
+    memory = memory_base(create=True)
+    if memory is None:
+        pytest.skip("no file system in memory at /dev/shm")
+    return memory
+
+
+def _listed(copy: Path) -> tuple[int, list[str]]:
+    """What ``then`` returns: the process it ran in, and the files it found in the copy."""
+    return os.getpid(), sorted(str(p.relative_to(copy)) for p in copy.rglob("*.py"))
+
+
+def test_the_copy_is_made_and_then_used_by_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _temp_dir(tmp_path, monkeypatch)
+    memory = _in_memory()
+    source, plain = _tree(tmp_path)
+    with scratch_copy_ahead("working-copy", source, LEFT_OUT, _listed) as ready:
+        copy, (pid, files) = ready()
+        assert ready() == (copy, (pid, files)), "asked again: the same copy, made once"
+        assert pid != os.getpid(), "the copy was made by a process of its own"
+        assert copy.parent.parent == memory and copy.name == "tree"
+        assert _entries(copy) == _entries(plain)
+        assert files == sorted(str(p.relative_to(plain)) for p in plain.rglob("*.py"))
+    assert _gone(copy), "the copy is removed on leaving"
+
+
+def _fails(copy: Path) -> None:
+    raise KitError(f"cannot snapshot the working copy {copy}: fatal: planted")
+
+
+def test_what_the_process_raises_is_raised_when_the_copy_is_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _temp_dir(tmp_path, monkeypatch)
+    _in_memory()
+    source, _ = _tree(tmp_path)
+    planted = r"cannot snapshot the working copy .*: fatal: planted"
+    with (
+        scratch_copy_ahead("working-copy", source, LEFT_OUT, _fails) as ready,
+        pytest.raises(KitError, match=planted),
+    ):
+        ready()
+
+
+def test_where_memory_has_no_room_the_run_makes_the_copy_in_the_temp_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = _temp_dir(tmp_path, monkeypatch)
+    memory = _in_memory()
+    source, plain = _tree(tmp_path)
+    monkeypatch.setattr(tree_copy, "memory_budget", lambda base: 4096)
+    with scratch_copy_ahead("working-copy", source, LEFT_OUT, _listed) as ready:
+        copy, (pid, _) = ready()
+        assert copy.parent.parent == temp, "too large for memory: in the temp dir"
+        assert pid == os.getpid(), "made again, by the run itself"
+        assert _entries(copy) == _entries(plain)
+        assert not list(memory.glob("*working-copy*/*")), "nothing left of it in memory"
+    assert _gone(copy)
+
+
+def test_a_process_with_threads_is_not_forked_the_run_makes_the_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _temp_dir(tmp_path, monkeypatch)
+    _in_memory()
+    source, plain = _tree(tmp_path)
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        with scratch_copy_ahead("working-copy", source, LEFT_OUT, _listed) as ready:
+            copy, (pid, _) = ready()
+            assert pid == os.getpid(), "forking beside a thread can deadlock: not forked"
+            assert _entries(copy) == _entries(plain)
+    finally:
+        release.set()
+        thread.join()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+def _waits(marker: Path, copy: Path) -> Path:
+    marker.write_text(f"{os.getpid()} {copy}")
+    time.sleep(120)
+    return marker
+
+
+def test_leaving_before_the_copy_is_asked_for_stops_its_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that stops early (a refusal, an error, Ctrl-C) does not wait for the copy: its
+    process is killed and the copy removed."""
+    _temp_dir(tmp_path, monkeypatch)
+    _in_memory()
+    source, _ = _tree(tmp_path)
+    marker = tmp_path / "pid"
+    began = time.monotonic()
+    with (
+        pytest.raises(KeyboardInterrupt),
+        scratch_copy_ahead("working-copy", source, LEFT_OUT, lambda c: _waits(marker, c)),
+    ):
+        while not marker.exists():
+            assert time.monotonic() - began < 30, "no process began the copy"
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+    assert time.monotonic() - began < 60, "the run did not wait for the process"
+    pid, copy = marker.read_text().split(" ", 1)
+    assert not _alive(int(pid))
+    assert _gone(Path(copy)), "the copy is removed"
+
+
+# a run killed while its copy is being made: the copy's process must die with it
+_KILLED = """
+import os, signal, sys, time
+from pathlib import Path
+from shimkit.system.tree_copy import scratch_copy_ahead
+
+def waits(copy):
+    Path(sys.argv[2]).write_text(f"{os.getpid()} {copy}")
+    time.sleep(120)
+
+with scratch_copy_ahead("working-copy", Path(sys.argv[1]), (), waits):
+    began = time.monotonic()
+    while not Path(sys.argv[2]).exists():
+        assert time.monotonic() - began < 30, "no process began the copy"
+        time.sleep(0.01)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_runs_copy_process_dies_with_it_and_the_next_run_removes_its_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = _temp_dir(tmp_path, monkeypatch)
+    _in_memory()
+    source, _ = _tree(tmp_path)
+    marker = tmp_path / "child"
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(SCRIPTS)}
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED, str(source), str(marker)], env=env, check=False
+    )
+    assert killed.returncode == -signal.SIGKILL
+    pid, copy = marker.read_text().split(" ", 1)
+    deadline = time.monotonic() + 30
+    while _alive(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _alive(int(pid)), "the copy's process outlived the run"
+    assert Path(copy).exists()
+    assert Path(copy).parent in remove_orphaned_scratch()
+    assert not Path(copy).exists()

@@ -4,15 +4,17 @@ implements, and git, the file system and processes, which ``shimkit.system`` imp
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from shimkit.domain.model import BranchWork, ChangeSet, Inventory
 from shimkit.domain.step_commit import StepCommit
 from shimkit.planning.checks import CheckRow
+
+T = TypeVar("T")
 
 
 class Progress(Protocol):
@@ -96,6 +98,14 @@ class FileSystem(Protocol):
         and files named in ``left_out`` left out) in a fresh temporary folder this process
         owns (maybe in memory); removed on leaving, maybe after, by a process of its own that
         owns it meanwhile."""
+        ...
+
+    def scratch_copy_ahead(
+        self, purpose: str, source: Path, left_out: Collection[str], then: Callable[[Path], T]
+    ) -> AbstractContextManager[Callable[[], tuple[Path, T]]]:
+        """``scratch_copy``, then ``then(copy)``, begun now by a process of their own while
+        this one goes on: the block gets a function that waits for both and returns the copy
+        and what ``then`` returned (raising what either raised)."""
         ...
 
     def scratch_dir(self, purpose: str) -> AbstractContextManager[Path]:

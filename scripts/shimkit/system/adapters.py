@@ -4,16 +4,19 @@ file system and processes, each a thin class over the one copy of the call in ``
 from __future__ import annotations
 
 import shutil
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TypeVar
 
 from shimkit.domain.model import BranchWork
 from shimkit.domain.step_commit import StepCommit
 from shimkit.system import git, git_history
 from shimkit.system.git_content import content_ids
 from shimkit.system.scratch import remove_orphaned_scratch, scratch_dir
-from shimkit.system.tree_copy import scratch_copy
+from shimkit.system.tree_copy import scratch_copy, scratch_copy_ahead
+
+T = TypeVar("T")
 
 
 class LocalGit:
@@ -55,6 +58,11 @@ class LocalFileSystem:
         self, purpose: str, source: Path, left_out: Collection[str]
     ) -> AbstractContextManager[Path]:
         return scratch_copy(purpose, source, left_out)
+
+    def scratch_copy_ahead(
+        self, purpose: str, source: Path, left_out: Collection[str], then: Callable[[Path], T]
+    ) -> AbstractContextManager[Callable[[], tuple[Path, T]]]:
+        return scratch_copy_ahead(purpose, source, left_out, then)
 
     def scratch_dir(self, purpose: str) -> AbstractContextManager[Path]:
         return scratch_dir(purpose)

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-__all__ = ["Interrupted", "deferred", "interruptible"]
+__all__ = ["STOP_SIGNALS", "Interrupted", "deferred", "interruptible"]
 
-_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 class Interrupted(BaseException):
@@ -33,7 +33,7 @@ def _raise(signum: int, frame: FrameType | None) -> None:
 def interruptible() -> Iterator[None]:
     """Within the block, a stop signal raises :class:`Interrupted` (main thread only)."""
     previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {}
-    for signum in _SIGNALS:
+    for signum in STOP_SIGNALS:
         previous[int(signum)] = signal.signal(signum, _raise)
     try:
         yield
@@ -46,7 +46,7 @@ def interruptible() -> Iterator[None]:
 def deferred() -> Iterator[None]:
     """Within the block, stop signals wait (they are delivered when it ends): for a few
     milliseconds of renames that must not be cut short by anything but SIGKILL."""
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:

@@ -36,7 +36,8 @@ class _Stop(Exception):
     """The kit died or asked the command to stop."""
 
 
-def _prctl(option: int, value: int) -> bool:
+def prctl(option: int, value: int) -> bool:
+    """Linux's ``prctl(option, value)``; False where it failed or there is none."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         return int(libc.prctl(option, value, 0, 0, 0)) == 0
@@ -107,7 +108,7 @@ def _start(command: list[str]) -> int:
         os.close(read_end)
         try:
             os.setpgid(0, 0)
-            _prctl(PR_SET_PDEATHSIG, SIGKILL)
+            prctl(PR_SET_PDEATHSIG, SIGKILL)
             for signum in _STOP_SIGNALS:
                 _signal.signal(signum, _signal.SIG_DFL)
             os.execvp(command[0], command)
@@ -132,8 +133,8 @@ def main(argv: list[str]) -> int:
     kit, command = int(argv[1]), argv[3:]
     for signum in _STOP_SIGNALS:
         _signal.signal(signum, _on_stop)
-    _prctl(PR_SET_PDEATHSIG, SIGTERM)
-    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    prctl(PR_SET_PDEATHSIG, SIGTERM)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
     if os.getppid() != kit:  # the kit died before the death signal was armed
         return 128 + SIGTERM
     try:

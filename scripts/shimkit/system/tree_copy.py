@@ -28,10 +28,12 @@ import os
 import shutil
 import stat
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from shimkit.domain import shortcuts
+from shimkit.system.ahead import Ahead, forked
 from shimkit.system.scratch import (
     discard_tree,
     memory_base,
@@ -40,7 +42,9 @@ from shimkit.system.scratch import (
     prune_memory,
 )
 
-__all__ = ["NoRoom", "copy_tree", "scratch_copy"]
+__all__ = ["NoRoom", "copy_tree", "scratch_copy", "scratch_copy_ahead"]
+
+T = TypeVar("T")
 
 _Ignore = Callable[[str, list[str]], Iterable[str]]
 
@@ -169,24 +173,90 @@ def scratch_copy(purpose: str, source: Path, left_out: Collection[str]) -> Itera
     memory = memory_base(create=True) if shortcuts.enabled() else None
     copy = _copied_in_memory(purpose, source, left_out, memory) if memory is not None else None
     if copy is None:
-        memory = None
-        copy = new_scratch(purpose) / source.name
-        try:
-            if shortcuts.enabled():
-                copy_tree(source, copy, left_out)
-            else:
-                ignore = shutil.ignore_patterns(*left_out)
-                shutil.copytree(source, copy, symlinks=True, ignore=ignore)
-        except BaseException:
-            shutil.rmtree(copy.parent, ignore_errors=True)
-            raise
+        memory, copy = None, _copied_on_disk(purpose, source, left_out)
     try:
         yield copy
     finally:
-        discard_tree(copy, base=memory)
+        _discard(copy, memory)
+
+
+@contextmanager
+def scratch_copy_ahead(
+    purpose: str, source: Path, left_out: Collection[str], then: Callable[[Path], T]
+) -> Iterator[Callable[[], tuple[Path, T]]]:
+    """:func:`scratch_copy` of ``source``, then ``then(copy)``, begun now by a forked process
+    (``shimkit.system.ahead``) while this one goes on. The block gets a function that waits for
+    both and returns the copy and what ``then`` returned, raising what either raised. Where the
+    forked process cannot make the copy (no room in memory, no safe fork, the shortcuts off),
+    that function makes it, as ``scratch_copy`` does, and calls ``then`` itself. The copy is
+    removed on leaving."""
+    with ExitStack() as held:
+        memory = memory_base(create=True) if shortcuts.enabled() else None
+        folder = _memory_scratch(purpose, memory) if memory is not None else None
+        copy = folder / source.name if folder is not None else None
+        room = memory_budget(memory) if memory is not None else None
+        ahead: Ahead[T] | None = None
+        if copy is not None:
+            held.callback(_discard, copy, memory)
+            in_memory = copy
+
+            def copied_then() -> T:
+                copy_tree(source, in_memory, left_out, room)
+                return then(in_memory)
+
+            ahead = held.enter_context(forked(copied_then))
+        made: list[tuple[Path, T]] = []
+
+        def make() -> tuple[Path, T]:
+            if copy is not None:
+                try:
+                    if ahead is not None:
+                        return copy, ahead.result()
+                    copy_tree(source, copy, left_out, room)
+                    return copy, then(copy)
+                except NoRoom:
+                    shutil.rmtree(copy, ignore_errors=True)
+            on_disk = _copied_on_disk(purpose, source, left_out)
+            held.callback(_discard, on_disk, None)
+            return on_disk, then(on_disk)
+
+        def ready() -> tuple[Path, T]:
+            if not made:
+                made.append(make())
+            return made[0]
+
+        yield ready
+
+
+def _memory_scratch(purpose: str, memory: Path) -> Path | None:
+    """A fresh scratch folder in ``memory``; None when the folder there is gone."""
+    try:
+        return new_scratch(purpose, memory)
+    except FileNotFoundError:  # pruned by another run's removal meanwhile
+        return None
+
+
+def _discard(copy: Path, memory: Path | None) -> None:
+    """Remove ``copy`` and its scratch folder (in ``memory``, when not None)."""
+    discard_tree(copy, base=memory)
+    shutil.rmtree(copy.parent, ignore_errors=True)
+    if memory is not None:  # its last removal prunes it when this one cannot
+        prune_memory(memory)
+
+
+def _copied_on_disk(purpose: str, source: Path, left_out: Collection[str]) -> Path:
+    """The copy in a scratch folder in the temp dir."""
+    copy = new_scratch(purpose) / source.name
+    try:
+        if shortcuts.enabled():
+            copy_tree(source, copy, left_out)
+        else:
+            ignore = shutil.ignore_patterns(*left_out)
+            shutil.copytree(source, copy, symlinks=True, ignore=ignore)
+    except BaseException:
         shutil.rmtree(copy.parent, ignore_errors=True)
-        if memory is not None:  # its last removal prunes it when this one cannot
-            prune_memory(memory)
+        raise
+    return copy
 
 
 def _copied_in_memory(
@@ -194,9 +264,8 @@ def _copied_in_memory(
 ) -> Path | None:
     """The copy in a scratch folder in ``memory``; None when it would not fit (nothing left)."""
     room = memory_budget(memory)
-    try:
-        folder = new_scratch(purpose, memory)
-    except FileNotFoundError:  # pruned by another run's removal meanwhile
+    folder = _memory_scratch(purpose, memory)
+    if folder is None:
         return None
     try:
         copy_tree(source, folder / source.name, left_out, room)

@@ -8,8 +8,8 @@ interruption before the write) leaves the tree as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,9 @@ from shimkit.application.plan_doc import (
 from shimkit.application.preflight import analyse_step, validate_plan
 from shimkit.application.run import Run
 from shimkit.application.untracked import warn_untracked_importers
-from shimkit.application.working_copy import working_copy
-from shimkit.application.workspace import analyse
-from shimkit.apply import apply_changes, repo_status
+from shimkit.application.working_copy import working_copy, working_copy_ahead
+from shimkit.application.workspace import Workspace, analyse
+from shimkit.apply import GitState, apply_changes, repo_status
 from shimkit.apply.git_steps import require_committer
 from shimkit.apply.state_file import write_json
 from shimkit.domain.errors import KitError
@@ -69,8 +69,27 @@ def run_retire(
     Every layer that can go goes; each one that cannot stays, named with the reason in a table
     (and in ``json_path``, with what was retired), and the run then exits 1 (0 only when every
     layer asked for was retired)."""
-    workspace, reporter, options = run.workspace, run.reporter, run.options
+    workspace, options = run.workspace, run.options
     workspace.check()
+    with ExitStack() as held:
+        # the copy a write is verified on (and the tree's status) are made meanwhile, while the
+        # analysis leaves a core idle
+        copy = (
+            held.enter_context(working_copy_ahead(workspace, lambda: repo_status(workspace.root)))
+            if options.write and not options.check
+            else None
+        )
+        return _run_retire(run, modules, deprecated, json_path, copy)
+
+
+def _run_retire(
+    run: Run,
+    modules: tuple[str, ...],
+    deprecated: bool,
+    json_path: Path | None,
+    copy: Callable[[], tuple[Workspace, GitState]] | None,
+) -> int:
+    reporter, options = run.reporter, run.options
     asked = _retire_spec(run, modules, deprecated)
     if asked is None:
         if json_path is not None:
@@ -80,7 +99,7 @@ def run_retire(
     requested = tuple(step.retire)
     analysis, step = analyse_step(run, step, plan_checked=False, scanned=scanned)
     retirement, outcome = what_can_go(run, analysis, step, requested)
-    status, pre_existing = _retire(run, analysis, retirement, outcome)
+    status, pre_existing = _retire(run, analysis, retirement, outcome, copy)
     exit_status = 1 if retirement.left else status
     if json_path is not None:
         can_go = tuple(retirement.step.retire)
@@ -156,19 +175,24 @@ def what_can_go(
 
 
 def _retire(
-    run: Run, analysis: Analysis, retirement: Retirement, outcome: StepOutcome
+    run: Run,
+    analysis: Analysis,
+    retirement: Retirement,
+    outcome: StepOutcome,
+    copy: Callable[[], tuple[Workspace, GitState]] | None,
 ) -> tuple[int, list[tuple[str, str, str]]]:
-    """Show, check or carry out (verified on a working copy) the retirement of what can go;
-    returns the exit status, and the failures the verification found there before the change
-    (``Verification.pre_existing``)."""
+    """Show, check or carry out (verified on a working copy: ``copy`` gives one begun ahead, with
+    the tree's status) the retirement of what can go; returns the exit status, and the failures
+    the verification found there before the change (``Verification.pre_existing``)."""
     workspace, reporter, options = run.workspace, run.reporter, run.options
     if not retirement.step.retire:
         reporter.info("nothing retired: no layer asked for can go (see the table below)")
         return 1, []
     # one status of the tree, before anything is written, for the warning and the refusal: a
     # second ``git status`` of a large tree costs a second and could only see the user's own
-    # edits since (a file the run writes is checked again when written)
-    state = repo_status(workspace.root)
+    # edits since (a file the run writes is checked again when written); a write takes it ahead,
+    # beside its working copy
+    state = copy()[1] if copy is not None else repo_status(workspace.root)
     warn_untracked_importers(run, outcome.removed, state)
     stop = show_planned(outcome, options, reporter, "no file refers to the modules to retire")
     if stop is not None:
@@ -178,7 +202,7 @@ def _retire(
     )
     if options.commit:
         require_committer(workspace.root)
-    verification = _verified_on_a_copy(run, analysis, retirement.step, outcome)
+    verification = _verified_on_a_copy(run, analysis, retirement.step, outcome, copy)
     if not verification.ok:
         reporter.info("verification FAILED: your tree was not changed")
         return 1, verification.pre_existing
@@ -222,7 +246,11 @@ def _retire_spec(
 
 
 def _verified_on_a_copy(
-    run: Run, analysis: Analysis, step: StepSpec, outcome: StepOutcome
+    run: Run,
+    analysis: Analysis,
+    step: StepSpec,
+    outcome: StepOutcome,
+    ahead: Callable[[], tuple[Workspace, GitState]] | None,
 ) -> Verification:
     """Take the baseline on a copy of the tree (``analysis`` is of the same files), apply the
     change there and verify it. The baseline imports nothing: the verification imports the
@@ -230,7 +258,7 @@ def _verified_on_a_copy(
     undone on the copy. The copy and its baseline end with this run."""
     workspace, reporter = run.workspace, run.reporter
     reporter.heading("Verify (on a working copy; your tree is written only if this passes)")
-    with working_copy(workspace) as copy:
+    with nullcontext(ahead()[0]) if ahead is not None else working_copy(workspace) as copy:
         baseline = record_baseline_importing_nothing(copy, analysis).inventory
         apply_changes(copy.root, outcome.changes, durable=False)
 

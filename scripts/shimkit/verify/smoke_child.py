@@ -1570,9 +1570,7 @@ class _Alone:
         return read_fd
 
 
-def sample_units(
-    modules: list[tuple[str, list[str]]], count: int
-) -> list[tuple[str, list[str]]]:
+def sample_units(modules: list[tuple[str, list[str]]], count: int) -> list[tuple[str, list[str]]]:
     """About ``count`` of ``modules`` (in their order) for ``_Alone`` to measure the forked path
     on, taken as that path serves them: runs of modules of one package (which one process
     imports for all of them, and whose shared opening imports one process runs), so their
@@ -1823,7 +1821,8 @@ def _vouching_child(
                 if "again" in message:
                     again[child] = [str(module) for module in message["again"]]
                     if message["stopped"] is not None:
-                        server.send(_stopped_note(message["stopped"], int(message["jobs"])))
+                        note = _stopped_note(message["stopped"], int(message["jobs"]), child > 0)
+                        server.send(note)
                     continue
                 if "hopeless" in message:
                     if bad is not None:
@@ -1957,8 +1956,9 @@ def _fork_piped(work: Callable[[int], None]) -> tuple[int, int]:
     return pid, read_fd
 
 
-def _stopped_note(stopped: list[Any], jobs: int) -> dict[str, Any]:
-    """Where a pass stopped and why (``smoke_shared.Stopped``), for a person."""
+def _stopped_note(stopped: list[Any], jobs: int, part: bool = False) -> dict[str, Any]:
+    """Where a pass stopped and why (``smoke_shared.Stopped``), for a person; ``part``: a pass
+    given a part of what a split pass left, whose counts are of that part."""
     imported, given, vouched, seconds, share, alone = stopped
     if alone is None:
         minimum = _sibling("smoke_shared").MIN_YIELD
@@ -1970,9 +1970,12 @@ def _stopped_note(stopped: list[Any], jobs: int) -> dict[str, Any]:
             f"{share:.0%} of them, where a module imported alone costs {alone * 1000:.1f} ms on "
             f"{jobs} core{'s' if jobs > 1 else ''}: it pays only if it vouches for {needed:.0%}"
         )
+    which, of = "the one-interpreter import check", f"{imported} of {given} modules"
+    if part:  # its counts are of its part only
+        which, of = f"a part of {which}", f"{of} in its part"
     return {
         "event": "note",
-        "text": f"the one-interpreter import check stopped after {imported} of {given} modules "
+        "text": f"{which} stopped after {of} "
         f"(it could vouch for {vouched} of them; {why}): the others are imported alone",
     }
 
