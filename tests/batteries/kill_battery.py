@@ -138,7 +138,13 @@ def _base_env() -> dict[str, str]:
 
 
 def case_env(case: str, temp: Path) -> dict[str, str]:
-    return {**_base_env(), CASE_VARIABLE: case, "TMPDIR": str(temp)}
+    return {**_base_env(), CASE_VARIABLE: _marked(case), "TMPDIR": str(temp)}
+
+
+def _marked(case: str) -> str:
+    """``case`` named apart from another battery's case of the same name running meanwhile
+    (whose processes this one would otherwise count and kill as its own)."""
+    return f"{os.getpid()}-{case}"
 
 
 def build_base(work: Path, scenario: Scenario) -> Path:
@@ -235,7 +241,7 @@ def working_copies(temp: Path) -> list[str]:
 
 def processes_of(case: str) -> list[int]:
     """Live processes started for ``case`` (they carry its variable in their environment)."""
-    marker = f"{CASE_VARIABLE}={case}".encode()
+    marker = f"{CASE_VARIABLE}={_marked(case)}".encode()
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -253,15 +259,29 @@ def processes_of(case: str) -> list[int]:
     return found
 
 
-def strays_after_kill(case: str) -> int:
-    """How many of the case's processes outlived the kill by more than a short grace."""
+def strays_after_kill(case: str) -> list[str]:
+    """The command lines of the case's processes that outlived the kill by more than a short
+    grace."""
     deadline = time.monotonic() + STRAY_GRACE
     while (left := processes_of(case)) and time.monotonic() < deadline:
         time.sleep(0.1)
+    described = [_command_line(pid) for pid in left]
     for pid in left:  # do not let them disturb the next case
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-    return len(left)
+    return described
+
+
+def _command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            words = handle.read().rstrip(b"\0").split(b"\0")
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            parent = handle.read().rsplit(b")", 1)[1].split()[1].decode()
+    except (OSError, IndexError):
+        return f"{pid} (gone)"
+    line = " ".join(word.decode(errors="replace") for word in words)
+    return f"{pid} (parent {parent}) {line[:160]}"
 
 
 def write_calls(trace: Path, root: Path) -> list[tuple[str, int]]:
@@ -341,26 +361,32 @@ class Kill:
         return f"{self.syscall} #{self.nth}" if self.syscall else f"after {self.delay:.2f} s"
 
 
-def _killed_run(root: Path, scenario: Scenario, kill: Kill, env: dict[str, str]) -> bool:
-    """Run the script and kill it as ``kill`` says; whether it was killed."""
+def _killed_run(
+    root: Path, scenario: Scenario, kill: Kill, env: dict[str, str]
+) -> tuple[bool, str]:
+    """Run the script and kill it as ``kill`` says; whether it was killed, and what it printed
+    (for a kill at a system call)."""
     argv = command(root, scenario.script, scenario.args)
     if kill.syscall:
         inject = f"inject={kill.syscall}:signal=SIGKILL:when={kill.nth}"
         trace = ["-e", f"trace={kill.syscall}", "-e", inject]
         argv = ["strace", "-qq", "-o", os.devnull, *trace, *argv]
-        done = subprocess.run(argv, env=env, capture_output=True, stdin=subprocess.DEVNULL)
-        return done.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL)
+        done = subprocess.run(
+            argv, env=env, capture_output=True, text=True, errors="replace",
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        return done.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), done.stdout
     process = subprocess.Popen(
         argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         process.wait(kill.delay)
-        return False  # finished before the kill
+        return False, ""  # finished before the kill
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        return True
+        return True, ""
 
 
 _RECOVER = """
@@ -396,7 +422,8 @@ def run_case(
     temp.mkdir(parents=True, exist_ok=True)
     root = fresh_copy(base, work / "cases" / case / "legacy")
     env = case_env(case, temp)
-    if not _killed_run(root, scenario, kill, env):
+    killed, printed = _killed_run(root, scenario, kill, env)
+    if not killed:
         shutil.rmtree(work / "cases" / case, ignore_errors=True)
         return
     totals.cases += 1
@@ -406,7 +433,7 @@ def run_case(
     strays = strays_after_kill(case)
     if strays:
         totals.strays += 1
-        problems.append(f"{strays} stray process(es)")
+        problems.append(f"{len(strays)} stray process(es): " + " | ".join(strays))
     said = recover_only(root, env)
     middle = snapshot(root)
     state = "before" if middle == ref.before else "after" if middle == ref.after else None
@@ -426,15 +453,20 @@ def run_case(
         totals.temps_left += 1
         problems.append("left in the tree: " + ", ".join(left[:5]))
     # the rerun's removing processes may still be at work in the temp dir: wait for them first
-    if strays_after_kill(case):
+    if strays := strays_after_kill(case):
         totals.strays += 1
-        problems.append("stray process(es) after the rerun")
+        problems.append("stray process(es) after the rerun: " + " | ".join(strays))
     copies = working_copies(temp)
     if copies:
         totals.copies_left += 1
         problems.append("left in the temp dir: " + ", ".join(copies[:5]))
-    # a write verified before it began, finished by the recovery, leaves the rerun nothing to do
-    verdict = _VERDICT.search(again.output) or _VERDICT.search(said)
+    # a write verified before it began, finished by the recovery (or by the killed run itself,
+    # which printed its verdict before the write), leaves the rerun nothing to do
+    verdict = (
+        _VERDICT.search(again.output)
+        or _VERDICT.search(said)
+        or (_VERDICT.search(printed) if state == "after" else None)
+    )
     same_verdict = ref.verdict is None or (verdict is not None and verdict.group(0) == ref.verdict)
     if again.status != ref.status or not same_verdict:
         totals.unverified += 1

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from shimkit.system.processes import run_child
+from shimkit.system.supervisor import descendants
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,6 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 _KIT_SIDE = """
 import pathlib, sys
 from shimkit.system.processes import run_child
+from shimkit.system.supervisor import descendants
 child = (
     "import subprocess, sys, time\\n"
     "server = subprocess.Popen([sys.executable, '-m', 'http.server', '0'],"
@@ -91,3 +93,38 @@ def test_a_timeout_raises_after_ending_the_child(tmp_path: Path) -> None:
         run_child(["sh", "-c", f"sleep 1; touch {marker}"], tmp_path, dict(os.environ), 0.2)
     time.sleep(1.5)
     assert not marker.exists()
+
+
+# a process whose main thread has ended while another thread runs on: /proc shows it as a zombie
+# (as a killed multithreaded test run shows while its threads exit), and its server is below it
+_ZOMBIE_LEADER = """
+import ctypes, os, subprocess, sys, threading, time
+server = subprocess.Popen(["sleep", "600"], start_new_session=True)
+open(sys.argv[1], "w").write(str(server.pid))
+threading.Thread(target=time.sleep, args=(600,)).start()
+ctypes.CDLL(None).syscall(int(sys.argv[2]), 0)  # exit: the calling thread only
+"""
+_SYS_EXIT = {"x86_64": 60, "aarch64": 93}
+
+
+@pytest.mark.skipif(
+    os.uname().machine not in _SYS_EXIT or not Path("/proc/self/stat").exists(),
+    reason="needs Linux's /proc and a known number for the exit system call",
+)
+def test_what_lies_below_a_zombie_leader_is_still_found(tmp_path: Path) -> None:
+    """The supervisor ends what its command started: a process found below a killed test run
+    that is still exiting (its leader a zombie, its threads not yet gone) is ended too."""
+    pid_file = tmp_path / "server.pid"
+    syscall = str(_SYS_EXIT[os.uname().machine])
+    holder = subprocess.Popen([sys.executable, "-c", _ZOMBIE_LEADER, str(pid_file), syscall])
+    try:
+        assert _wait_for(lambda: pid_file.is_file() and pid_file.read_text(), 30)
+        server = int(pid_file.read_text())
+        assert _wait_for(lambda: not _alive(holder.pid), 10), "the main thread did not end"
+        assert holder.pid in descendants(os.getpid())
+        assert server in descendants(os.getpid())
+    finally:
+        holder.kill()
+        holder.wait()
+        if pid_file.is_file() and pid_file.read_text():
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)

@@ -45,8 +45,11 @@ def prctl(option: int, value: int) -> bool:
         return False
 
 
-def _descendants(ancestor: int) -> list[int]:
-    """Every live process below ``ancestor``, read from /proc (empty where there is none)."""
+def descendants(ancestor: int) -> list[int]:
+    """Every process below ``ancestor`` that has not been reaped, read from /proc (empty where
+    there is none). Zombies count, and so does what lies below them: a killed multithreaded
+    process shows as a zombie while its other threads still exit, and its children are not
+    handed up to this process before the last one has."""
     children: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
@@ -60,8 +63,7 @@ def _descendants(ancestor: int) -> list[int]:
                 fields = handle.read().rsplit(b")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if fields[0] != b"Z":
-            children.setdefault(int(fields[1]), []).append(int(entry))
+        children.setdefault(int(fields[1]), []).append(int(entry))
     found: list[int] = []
     pending = [ancestor]
     while pending:
@@ -84,7 +86,7 @@ def _end_everything(group: int) -> None:
     with contextlib.suppress(OSError):
         os.killpg(group, SIGKILL)
     for _ in range(500):
-        left = _descendants(os.getpid())
+        left = descendants(os.getpid())
         if not left:
             break
         for pid in left:
