@@ -294,3 +294,12 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie is dead, only not yet reaped); needs /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from kit_helpers import process_alive
 from shimkit.system.processes import run_child
 from shimkit.system.supervisor import descendants
 
@@ -34,14 +35,6 @@ run_child([sys.executable, "-c", child, sys.argv[1]], pathlib.Path("."), {"PATH"
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except FileNotFoundError:
-        return False
-
-
 def _wait_for(predicate: Callable[[], object], seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -62,17 +55,17 @@ def _start_kit(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], int
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_a_grandchild_server_dies_when_the_kit_is_killed(tmp_path: Path) -> None:
     kit, server = _start_kit(tmp_path)
-    assert _alive(server)
+    assert process_alive(server)
     kit.send_signal(signal.SIGKILL)
     kit.wait()
-    assert _wait_for(lambda: not _alive(server), 5), "the grandchild server outlived the kit"
+    assert _wait_for(lambda: not process_alive(server), 5), "the grandchild server outlived the kit"
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_a_timeout_ends_the_whole_tree(tmp_path: Path) -> None:
     kit, server = _start_kit(tmp_path, "2")
     assert kit.wait(60) != 0  # run_child raised TimeoutExpired
-    assert not _alive(server)
+    assert not process_alive(server)
 
 
 def test_output_status_and_signals_come_through(tmp_path: Path) -> None:
@@ -120,7 +113,7 @@ def test_what_lies_below_a_zombie_leader_is_still_found(tmp_path: Path) -> None:
     try:
         assert _wait_for(lambda: pid_file.is_file() and pid_file.read_text(), 30)
         server = int(pid_file.read_text())
-        assert _wait_for(lambda: not _alive(holder.pid), 10), "the main thread did not end"
+        assert _wait_for(lambda: not process_alive(holder.pid), 10), "the main thread did not end"
         assert holder.pid in descendants(os.getpid())
         assert server in descendants(os.getpid())
     finally:

@@ -20,9 +20,11 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from kit_helpers import process_alive
 from shimkit.domain import shortcuts
 from shimkit.domain.errors import KitError
 from shimkit.domain.folders import STATE_DIRS, TOOL_DIRS
@@ -233,24 +235,37 @@ def _in_memory() -> Path:
     return memory
 
 
+@dataclass(frozen=True)
+class Scene:
+    """A temp dir of the test's own, the folder in memory for it, an awkward tree and what
+    ``shutil.copytree`` makes of it."""
+
+    temp: Path
+    memory: Path
+    source: Path
+    plain: Path
+
+
+@pytest.fixture
+def scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Scene:
+    temp = _temp_dir(tmp_path, monkeypatch)
+    memory = _in_memory()
+    return Scene(temp, memory, *_tree(tmp_path))
+
+
 def _listed(copy: Path) -> tuple[int, list[str]]:
     """What ``then`` returns: the process it ran in, and the files it found in the copy."""
     return os.getpid(), sorted(str(p.relative_to(copy)) for p in copy.rglob("*.py"))
 
 
-def test_the_copy_is_made_and_then_used_by_another_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _temp_dir(tmp_path, monkeypatch)
-    memory = _in_memory()
-    source, plain = _tree(tmp_path)
-    with scratch_copy_ahead("working-copy", source, LEFT_OUT, _listed) as ready:
+def test_the_copy_is_made_and_then_used_by_another_process(scene: Scene) -> None:
+    with scratch_copy_ahead("working-copy", scene.source, LEFT_OUT, _listed) as ready:
         copy, (pid, files) = ready()
         assert ready() == (copy, (pid, files)), "asked again: the same copy, made once"
         assert pid != os.getpid(), "the copy was made by a process of its own"
-        assert copy.parent.parent == memory and copy.name == "tree"
-        assert _entries(copy) == _entries(plain)
-        assert files == sorted(str(p.relative_to(plain)) for p in plain.rglob("*.py"))
+        assert copy.parent.parent == scene.memory and copy.name == "tree"
+        assert _entries(copy) == _entries(scene.plain)
+        assert files == sorted(str(p.relative_to(scene.plain)) for p in scene.plain.rglob("*.py"))
     assert _gone(copy), "the copy is removed on leaving"
 
 
@@ -258,61 +273,40 @@ def _fails(copy: Path) -> None:
     raise KitError(f"cannot snapshot the working copy {copy}: fatal: planted")
 
 
-def test_what_the_process_raises_is_raised_when_the_copy_is_asked_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _temp_dir(tmp_path, monkeypatch)
-    _in_memory()
-    source, _ = _tree(tmp_path)
+def test_what_the_process_raises_is_raised_when_the_copy_is_asked_for(scene: Scene) -> None:
     planted = r"cannot snapshot the working copy .*: fatal: planted"
     with (
-        scratch_copy_ahead("working-copy", source, LEFT_OUT, _fails) as ready,
+        scratch_copy_ahead("working-copy", scene.source, LEFT_OUT, _fails) as ready,
         pytest.raises(KitError, match=planted),
     ):
         ready()
 
 
 def test_where_memory_has_no_room_the_run_makes_the_copy_in_the_temp_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    temp = _temp_dir(tmp_path, monkeypatch)
-    memory = _in_memory()
-    source, plain = _tree(tmp_path)
     monkeypatch.setattr(tree_copy, "memory_budget", lambda base: 4096)
-    with scratch_copy_ahead("working-copy", source, LEFT_OUT, _listed) as ready:
+    with scratch_copy_ahead("working-copy", scene.source, LEFT_OUT, _listed) as ready:
         copy, (pid, _) = ready()
-        assert copy.parent.parent == temp, "too large for memory: in the temp dir"
+        assert copy.parent.parent == scene.temp, "too large for memory: in the temp dir"
         assert pid == os.getpid(), "made again, by the run itself"
-        assert _entries(copy) == _entries(plain)
-        assert not list(memory.glob("*working-copy*/*")), "nothing left of it in memory"
+        assert _entries(copy) == _entries(scene.plain)
+        assert not list(scene.memory.glob("*working-copy*/*")), "nothing left of it in memory"
     assert _gone(copy)
 
 
-def test_a_process_with_threads_is_not_forked_the_run_makes_the_copy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _temp_dir(tmp_path, monkeypatch)
-    _in_memory()
-    source, plain = _tree(tmp_path)
+def test_a_process_with_threads_is_not_forked_the_run_makes_the_copy(scene: Scene) -> None:
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     thread.start()
     try:
-        with scratch_copy_ahead("working-copy", source, LEFT_OUT, _listed) as ready:
+        with scratch_copy_ahead("working-copy", scene.source, LEFT_OUT, _listed) as ready:
             copy, (pid, _) = ready()
             assert pid == os.getpid(), "forking beside a thread can deadlock: not forked"
-            assert _entries(copy) == _entries(plain)
+            assert _entries(copy) == _entries(scene.plain)
     finally:
         release.set()
         thread.join()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except OSError:
-        return False
 
 
 def _waits(marker: Path, copy: Path) -> Path:
@@ -322,18 +316,15 @@ def _waits(marker: Path, copy: Path) -> Path:
 
 
 def test_leaving_before_the_copy_is_asked_for_stops_its_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scene: Scene, tmp_path: Path
 ) -> None:
     """A run that stops early (a refusal, an error, Ctrl-C) does not wait for the copy: its
     process is killed and the copy removed."""
-    _temp_dir(tmp_path, monkeypatch)
-    _in_memory()
-    source, _ = _tree(tmp_path)
     marker = tmp_path / "pid"
     began = time.monotonic()
     with (
         pytest.raises(KeyboardInterrupt),
-        scratch_copy_ahead("working-copy", source, LEFT_OUT, lambda c: _waits(marker, c)),
+        scratch_copy_ahead("working-copy", scene.source, LEFT_OUT, lambda c: _waits(marker, c)),
     ):
         while not marker.exists():
             assert time.monotonic() - began < 30, "no process began the copy"
@@ -341,7 +332,7 @@ def test_leaving_before_the_copy_is_asked_for_stops_its_process(
         raise KeyboardInterrupt
     assert time.monotonic() - began < 60, "the run did not wait for the process"
     pid, copy = marker.read_text().split(" ", 1)
-    assert not _alive(int(pid))
+    assert not process_alive(int(pid))
     assert _gone(Path(copy)), "the copy is removed"
 
 
@@ -365,22 +356,19 @@ with scratch_copy_ahead("working-copy", Path(sys.argv[1]), (), waits):
 
 
 def test_a_killed_runs_copy_process_dies_with_it_and_the_next_run_removes_its_copy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scene: Scene, tmp_path: Path
 ) -> None:
-    temp = _temp_dir(tmp_path, monkeypatch)
-    _in_memory()
-    source, _ = _tree(tmp_path)
     marker = tmp_path / "child"
-    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(SCRIPTS)}
+    env = {**os.environ, "TMPDIR": str(scene.temp), "PYTHONPATH": str(SCRIPTS)}
     killed = subprocess.run(
-        [sys.executable, "-c", _KILLED, str(source), str(marker)], env=env, check=False
+        [sys.executable, "-c", _KILLED, str(scene.source), str(marker)], env=env, check=False
     )
     assert killed.returncode == -signal.SIGKILL
     pid, copy = marker.read_text().split(" ", 1)
     deadline = time.monotonic() + 30
-    while _alive(int(pid)) and time.monotonic() < deadline:
+    while process_alive(int(pid)) and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert not _alive(int(pid)), "the copy's process outlived the run"
+    assert not process_alive(int(pid)), "the copy's process outlived the run"
     assert Path(copy).exists()
     assert Path(copy).parent in remove_orphaned_scratch()
     assert not Path(copy).exists()

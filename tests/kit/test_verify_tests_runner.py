@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from kit_helpers import REPO, Repos, commit_all, git
+from kit_helpers import REPO, Repos, commit_all, git, process_alive
 from shimkit.verify import (
     PRE_EXISTING,
     REGRESSION,
@@ -253,14 +253,6 @@ def test_a_broken_run_is_a_failure_with_the_last_lines(
     assert not run.ok and not run.no_tests
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead, only not yet reaped
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_a_timeout_kills_pytest_and_its_children(tmp_path: Path) -> None:
     pid_file = tmp_path / "grandchild.pid"
@@ -281,9 +273,9 @@ def test_hangs():
     assert not run.ok and not run.no_tests and run.passed == 0
     grandchild = int(pid_file.read_text())
     deadline = time.monotonic() + 30
-    while _alive(grandchild) and time.monotonic() < deadline:
+    while process_alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(grandchild)
+    assert not process_alive(grandchild)
 
 
 def test_no_paths_means_no_tests(tmp_path: Path) -> None:
@@ -343,9 +335,7 @@ def test_a_run_tells_how_far_it_is_while_it_runs(tmp_path: Path) -> None:
         "def test_slow(n: int) -> None:\n    time.sleep(0.6)\n"
     )
     heard: list[tuple[float, int, int | None]] = []
-    run = run_tests(
-        tmp_path, "src", ["tests"], progress=lambda *beat: heard.append(beat)
-    )
+    run = run_tests(tmp_path, "src", ["tests"], progress=lambda *beat: heard.append(beat))
     assert run.passed == 4
     assert len(heard) >= 1, "a run of over two seconds is heard from at least once"
     assert [elapsed for elapsed, _, _ in heard] == sorted(elapsed for elapsed, _, _ in heard)
