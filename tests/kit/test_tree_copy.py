@@ -109,11 +109,8 @@ def _tree_of(root: Path) -> str:
 
 
 def test_the_short_copy_gives_what_copytree_gives(tmp_path: Path) -> None:
-    source = tmp_path / "tree"
-    source.mkdir()
-    _awkward_tree(source)
-    plain, short = tmp_path / "plain", tmp_path / "short"
-    shutil.copytree(source, plain, symlinks=True, ignore=shutil.ignore_patterns(*LEFT_OUT))
+    source, plain = _tree(tmp_path)
+    short = tmp_path / "short"
     copy_tree(source, short, LEFT_OUT)
     assert _entries(short) == _entries(plain)
     assert "pkg/sub/__pycache__" not in _entries(short)
@@ -168,11 +165,7 @@ def test_a_working_copy_is_in_memory_when_it_fits_else_in_the_temp_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     temp = _temp_dir(tmp_path, monkeypatch)
-    source = tmp_path / "tree"
-    source.mkdir()
-    _awkward_tree(source)
-    plain = tmp_path / "plain"
-    shutil.copytree(source, plain, symlinks=True, ignore=shutil.ignore_patterns(*LEFT_OUT))
+    source, plain = _tree(tmp_path)
     with scratch_copy("working-copy", source, LEFT_OUT) as copy:
         memory = memory_base()
         if memory is None:
