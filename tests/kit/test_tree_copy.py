@@ -12,6 +12,7 @@ and by the tree git commits from them.
 from __future__ import annotations
 
 import errno
+import re
 import os
 import shutil
 import signal
@@ -263,16 +264,18 @@ def test_the_copy_is_made_and_then_used_by_another_process(scene: Scene) -> None
 
 
 def _fails(copy: Path) -> None:
-    raise KitError(f"cannot snapshot the working copy {copy}: fatal: planted")
+    raise KitError(f"cannot snapshot the working copy {copy}: fatal: planted in {os.getpid()}")
 
 
 def test_what_the_process_raises_is_raised_when_the_copy_is_asked_for(scene: Scene) -> None:
-    planted = r"cannot snapshot the working copy .*: fatal: planted"
+    planted = r"cannot snapshot the working copy .*: fatal: planted in (\d+)"
     with (
         scratch_copy_ahead("working-copy", scene.source, LEFT_OUT, _fails) as ready,
-        pytest.raises(KitError, match=planted),
+        pytest.raises(KitError, match=planted) as raised,
     ):
         ready()
+    found = re.search(planted, str(raised.value))
+    assert found and int(found[1]) != os.getpid(), "raised in the process of its own, re-raised here"
 
 
 def test_where_memory_has_no_room_the_run_makes_the_copy_in_the_temp_dir(
