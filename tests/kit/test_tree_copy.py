@@ -12,8 +12,8 @@ and by the tree git commits from them.
 from __future__ import annotations
 
 import errno
-import re
 import os
+import re
 import shutil
 import signal
 import stat
@@ -275,7 +275,7 @@ def test_what_the_process_raises_is_raised_when_the_copy_is_asked_for(scene: Sce
     ):
         ready()
     found = re.search(planted, str(raised.value))
-    assert found and int(found[1]) != os.getpid(), "raised in the process of its own, re-raised here"
+    assert found and int(found[1]) != os.getpid(), "raised in a process of its own, raised here"
 
 
 def test_where_memory_has_no_room_the_run_makes_the_copy_in_the_temp_dir(
