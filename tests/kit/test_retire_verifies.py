@@ -141,6 +141,30 @@ def test_a_module_that_never_imported_is_pre_existing_not_a_regression(legacy: P
     assert not (legacy / DEPRECATED_SHIM).exists()
 
 
+def test_a_failure_of_many_lines_is_one_line_of_the_verdict(legacy: Path) -> None:
+    """A ``setup.py`` imported as a module exits with setuptools' usage text, whose last line
+    starts ``error:``: printed as it is, it reads as the kit's own error line."""
+    _plant(
+        legacy,
+        "setup_like",
+        USES_THE_SHIM
+        + "raise SystemExit(\n"
+        + "    'usage: setup.py [global_opts] cmd1 [cmd1_opts]\\n'\n"
+        + "    '   or: setup.py --help [cmd1 cmd2 ...]\\n\\n'\n"
+        + "    \"error: invalid command 'fresh'\"\n"
+        + ")\n",
+    )  # fmt: skip
+    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert (
+        "pre-existing: orchestration.setup_like did not import before the change either: "
+        "SystemExit: usage: setup.py [global_opts] cmd1 [cmd1_opts] |    or: setup.py --help "
+        "[cmd1 cmd2 ...] | error: invalid command 'fresh'\n" in output
+    ), output
+    assert not [line for line in output.splitlines() if line.startswith("error:")], output
+
+
 def test_a_module_that_fails_before_it_reaches_the_change_is_not_imported_again(
     legacy: Path,
 ) -> None:

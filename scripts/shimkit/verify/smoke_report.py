@@ -108,6 +108,12 @@ class ModuleSmoke:
         return replace(self, message=unusable_names(left), bad_names=left)
 
 
+def one_line(message: str) -> str:
+    """A failure's message on one line, its lines joined by `` | ``: it is printed in a note, where
+    a line of its own (a ``setup.py``'s ``error: invalid command``) would read as the kit's."""
+    return " | ".join(line.rstrip() for line in message.splitlines() if line.strip())
+
+
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
 
 
@@ -183,7 +189,7 @@ def _interpret(root: Path, module: str, data: Mapping[str, Any], seconds: float)
     path = _relative(root, str(data["path"])) if data.get("path") else None
     line = int(data["line"]) if data.get("line") else None
     if data.get("outcome") == "import-error":
-        outcome, message = SmokeOutcome.IMPORT_ERROR, str(data.get("message", ""))
+        outcome, message = SmokeOutcome.IMPORT_ERROR, one_line(str(data.get("message", "")))
     elif deprecations:
         first = deprecations[0]
         outcome, message = SmokeOutcome.DEPRECATION, f"DeprecationWarning: {first.message}"
