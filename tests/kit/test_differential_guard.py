@@ -115,3 +115,31 @@ def test_a_relative_import_that_reaches_a_layer_unnamed_is_found_with_the_shortc
     text = (root / "src/legacy/jobs/user.py").read_text()
     outcome = rewrite_source(text, "src/legacy/jobs/user.py", moves, "legacy.jobs.user", False)
     assert outcome.text == text.replace("from .. import make", "from core.tools import make")
+
+
+IMPORTED_IN_A_FUNCTION = {
+    "src/shop/__init__.py": "",
+    "src/shop/core.py": "def price(value: int) -> int:\n    return value\n",
+    "src/shop/old.py": "from shop.core import price\n",
+    "tests/test_price.py": (
+        "def test_core() -> None:\n"
+        "    import shop.core\n\n"
+        "    assert shop.core.price(1) == 1\n\n\n"
+        "def test_old() -> None:\n"
+        "    import shop.old\n\n"
+        "    assert shop.old.price(1) == 1\n"
+    ),
+}
+
+
+def test_an_import_of_the_package_in_a_function_that_shows_no_layer_is_found(
+    tmp_path: Path,
+) -> None:
+    """``import shop.core`` binds ``shop``, through which ``shop.old.price`` reaches the layer,
+    whichever function holds the chain; the function with that import shows no layer's name, so
+    the line prune skipped it (idna's tests, as the guard found them)."""
+    root = write_tree(tmp_path / "tree", IMPORTED_IN_A_FUNCTION)
+    commit_all(root)
+    assert differences(Workspace(root, "src", PLAIN), ["shop.old"]) == []
+    found = analyse(Workspace(root, "src", PLAIN)).inventory.references
+    assert [r.line for r in found if r.path == "tests/test_price.py"] == [2, 8]

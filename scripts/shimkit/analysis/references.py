@@ -124,10 +124,16 @@ class _Found:
 _LETTER_ESCAPE = re.compile(r"\\[xuUN0-7]")
 
 
-def _hit_lines(text: str, shims: frozenset[str], unnamed: bool = False) -> list[int] | None:
+def _hit_lines(
+    text: str, shims: frozenset[str], unnamed: bool = False, chained: bool = False
+) -> list[int] | None:
     """The lines (1-based, sorted) that show the last component of a module or an escape (or,
     ``unnamed``, a relative import); None when lines cannot be counted as ``ast`` counts them (a
-    lone carriage return). Names are looked for as Python reads them (``as_read``)."""
+    lone carriage return). Names are looked for as Python reads them (``as_read``). ``chained``
+    (the modules have packages above them): where any line shows one, every line that shows the
+    word ``import`` too, since ``import a.other`` anywhere in the file (a function's own) binds
+    ``a``, whose chain ``a.b.name`` reaches the module from elsewhere, and every import
+    statement shows that word on a line of its own span."""
     if text.count("\r") != text.count("\r\n"):
         return None
     text = as_read(text)
@@ -141,6 +147,8 @@ def _hit_lines(text: str, shims: frozenset[str], unnamed: bool = False) -> list[
     else:
         shown = "|".join([*map(re.escape, leaves), *others])
         starts = [m.start() for m in re.finditer(shown, text)]
+    if chained and starts:
+        starts.extend(_line_firsts(text, ["import"]))
     lines: list[int] = []
     line, counted = 1, 0
     for start in sorted(starts):
@@ -209,7 +217,6 @@ class _Finder:
         self._attrs: _AttributeUses | None = None
         self._foreign: dict[str, frozenset[tuple[int, int]]] = {}
         self._markers: dict[int, bool] = {}
-        self.hits = _hit_lines(text, shims, unnamed)
         self.pruning = shortcuts.enabled()  # read once: the walk asks for every node
         self.has_examples = ">>>" in text
         # packages above a module looked for: ``import a`` reaches ``a.b`` as ``a.b.name``
@@ -219,6 +226,7 @@ class _Finder:
             for parts in [shim.split(".")]
             for size in range(1, len(parts))
         )
+        self.hits = _hit_lines(text, shims, unnamed, chained=bool(self.parents))
 
     @property
     def attrs(self) -> _AttributeUses:
