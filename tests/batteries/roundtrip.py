@@ -290,18 +290,33 @@ def kit_copy(work: Path) -> Path:
     return kit
 
 
-def choose_mixed(texts: dict[str, str], src: str, skip: set[str], count: int) -> list[Mixed]:
-    """Up to ``count`` mixed plantings (``roundtrip_mixed``), distinct hosts, most references
-    first; ``skip`` holds the modules that already re-export in the pristine tree."""
+def module_trees(texts: dict[str, str], src: str) -> dict[str, tuple[str, ast.Module, bool]]:
+    """Each module that parses: its path, its tree and whether it is a package."""
     trees: dict[str, tuple[str, ast.Module, bool]] = {}
     for path, text in texts.items():
         where = module_of(path, src)
         if where is not None and (tree := parsed_or_none(text)) is not None:
             trees[where[0]] = (path, tree, where[1])
+    return trees
+
+
+def imported_at_top_level(trees: dict[str, tuple[str, ast.Module, bool]]) -> set[str]:
+    """The modules some module (not a test) imports at its top level: no importer is planted
+    there, since a host's own import could run it before the host binds what it re-exports
+    (pygments' ``lexers.html`` imports ``lexers.ruby``, which would ask it for
+    ``shebang_matches``)."""
     imported: set[str] = set()
     for module, (_, tree, is_package) in trees.items():
         if not TEST_FOLDERS & set(module.split(".")):
             imported |= top_level_imports(tree, module, is_package)
+    return imported
+
+
+def choose_mixed(texts: dict[str, str], src: str, skip: set[str], count: int) -> list[Mixed]:
+    """Up to ``count`` mixed plantings (``roundtrip_mixed``), distinct hosts, most references
+    first; ``skip`` holds the modules that already re-export in the pristine tree."""
+    trees = module_trees(texts, src)
+    imported = imported_at_top_level(trees)
     # a star import of a host would take its re-exports on: such a host re-exports for real
     skip = skip | {name.removesuffix(".*") for name in imported if name.endswith(".*")}
     scored: list[tuple[int, str, Mixed]] = []
@@ -358,6 +373,7 @@ def mixed_copy(tree: Tree, destination: Path, count: int) -> tuple[Path, list[st
     src = tree.package.src
     texts = {p: t for p in tracked(destination) if (t := read(destination, p)) is not None}
     skip = {layer.module for layer in find_mixed(scan(destination, src))}
+    imported_by_others = imported_at_top_level(module_trees(texts, src))
     total = Planted()
     hosts: list[str] = []
     for mixed in choose_mixed(texts, src, skip, count):
@@ -368,6 +384,8 @@ def mixed_copy(tree: Tree, destination: Path, count: int) -> tuple[Path, list[st
         for path, text in list(texts.items()):
             where = module_of(path, src)
             if not path.endswith(".py") or where in ((mixed.host, False), (mixed.source, False)):
+                continue
+            if where is not None and where[0] in imported_by_others:
                 continue
             new, planted = plant_importer(text, mixed)
             if planted.edits and new != text:
