@@ -52,6 +52,8 @@ CORPUS: tuple[Package, ...] = (
     Package("docutils", "0.23", ".", "deep relative imports, test data that does not parse"),
     Package("emcee", "3.1.6", "src", "relative imports, numpy"),
     Package("flask", "3.1.3", "src", "facade re-exporting submodules, examples/, mock.patch"),
+    Package("h11", "0.16.0", ".", "setup.py at the import root: it exits when imported"),
+    Package("idna", "3.21", ".", "tests importing the package in functions, chains to modules"),
     Package("jinja2", "3.1.6", "src", "relative imports, TYPE_CHECKING, private names"),
     Package("marshmallow", "4.4.0", "src", "facade, TYPE_CHECKING imports"),
     Package("more_itertools", "11.2.1", ".", "star imports with __all__ in the facade"),
