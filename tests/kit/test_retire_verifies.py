@@ -120,6 +120,14 @@ def _plant(root: Path, module: str, text: str) -> None:
 USES_THE_SHIM = "from orchestration.mlflow_utils import setup_mlflow_for_stage\n"
 
 
+def _retired(root: Path) -> str:
+    """The output of ``retire_shims.py --deprecated --write`` on ``root``, which must pass."""
+    result = run_script("retire_shims.py", root, "--deprecated", "--write")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    return output
+
+
 def test_a_module_that_never_imported_is_pre_existing_not_a_regression(legacy: Path) -> None:
     """The baseline of retire_shims.py imports nothing up front: what fails or warns after the
     change is imported again with the change undone on the copy, and judged against that."""
@@ -132,9 +140,7 @@ def test_a_module_that_never_imported_is_pre_existing_not_a_regression(legacy: P
         + "def stage() -> object:  # code of its own: not a layer to retire\n"
         + "    return setup_mlflow_for_stage\n",
     )  # fmt: skip
-    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    output = _retired(legacy)
     assert "verification passed" in output
     assert "pre-existing: orchestration.never_imported did not import before the change" in output
     assert "pre-existing DeprecationWarning importing orchestration.warns_already" in output
@@ -154,9 +160,7 @@ def test_a_failure_of_many_lines_is_one_line_of_the_verdict(legacy: Path) -> Non
         + "    \"error: invalid command 'fresh'\"\n"
         + ")\n",
     )  # fmt: skip
-    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    output = _retired(legacy)
     assert (
         "pre-existing: orchestration.setup_like did not import before the change either: "
         "SystemExit: usage: setup.py [global_opts] cmd1 [cmd1_opts] |    or: setup.py --help "
@@ -183,9 +187,7 @@ def test_a_module_that_fails_before_it_reaches_the_change_is_not_imported_again(
     )
     _plant(legacy, "uses_shim", USES_THE_SHIM)
     _plant(legacy, "needs_settings", "import gated.settings_gate\nimport orchestration.uses_shim\n")
-    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    output = _retired(legacy)
     assert (
         "pre-existing: gated.needs_settings fails before it reaches any changed module: "
         "RuntimeError: settings are not configured" in output
@@ -225,9 +227,7 @@ def test_tests_that_cannot_run_before_the_change_either_are_not_judged(legacy: P
     """As on the sympy sources without hypothesis: the project's conftest refuses to load. The
     change did not cause that, so it does not fail the run; a warning says so."""
     _conftest(legacy, 'raise ImportError("hypothesis is a required dependency of this suite")\n')
-    result = run_script("retire_shims.py", legacy, "--deprecated", "--write")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    output = _retired(legacy)
     assert "verification passed" in output
     assert "not judged: the test run fails before the change too" in output
     assert "the tests could not run, before the change either" in output
