@@ -312,10 +312,16 @@ def imported_at_top_level(trees: dict[str, tuple[str, ast.Module, bool]]) -> set
     return imported
 
 
-def choose_mixed(texts: dict[str, str], src: str, skip: set[str], count: int) -> list[Mixed]:
+def choose_mixed(
+    texts: dict[str, str],
+    src: str,
+    trees: dict[str, tuple[str, ast.Module, bool]],
+    skip: set[str],
+    count: int,
+) -> list[Mixed]:
     """Up to ``count`` mixed plantings (``roundtrip_mixed``), distinct hosts, most references
-    first; ``skip`` holds the modules that already re-export in the pristine tree."""
-    trees = module_trees(texts, src)
+    first; ``trees`` are the modules' (``module_trees``), ``skip`` holds the modules that
+    already re-export in the pristine tree."""
     imported = imported_at_top_level(trees)
     # a star import of a host would take its re-exports on: such a host re-exports for real
     skip = skip | {name.removesuffix(".*") for name in imported if name.endswith(".*")}
@@ -373,10 +379,11 @@ def mixed_copy(tree: Tree, destination: Path, count: int) -> tuple[Path, list[st
     src = tree.package.src
     texts = {p: t for p in tracked(destination) if (t := read(destination, p)) is not None}
     skip = {layer.module for layer in find_mixed(scan(destination, src))}
-    imported_by_others = imported_at_top_level(module_trees(texts, src))
+    trees = module_trees(texts, src)
+    imported_by_others = imported_at_top_level(trees)
     total = Planted()
     hosts: list[str] = []
-    for mixed in choose_mixed(texts, src, skip, count):
+    for mixed in choose_mixed(texts, src, trees, skip, count):
         host_path = module_file(Path(), src, mixed.host).as_posix().removeprefix("./")
         if with_reexport(texts[host_path], reexport_line(mixed.source, mixed.names)) is None:
             continue
