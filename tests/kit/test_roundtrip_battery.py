@@ -11,8 +11,8 @@ import pytest
 from shimkit.domain.model import Moves
 from shimkit.rewrite import rewrite_source
 
-from tests.batteries.roundtrip import REGRESSIONS, main
-from tests.batteries.roundtrip_corpus import notebook_of
+from tests.batteries.roundtrip import REGRESSIONS, Tree, main, mixed_copy
+from tests.batteries.roundtrip_corpus import Package, commit, notebook_of
 from tests.batteries.roundtrip_plant import plant_notebook, plant_text, shim_text
 
 SOURCE = "pkg.mod"
@@ -123,3 +123,29 @@ def test_a_shadowing_parameter_is_planted_around_and_the_kit_gives_the_pristine_
     assert what.forms == {"module import (alias)": 1, "shadowing parameter or local": 1}
     moves = Moves(modules={"pkg.mod_compat": SOURCE})
     assert rewrite_source(planted, "pkg/user.py", moves, "pkg.user", False).text == pristine
+
+
+def test_the_mixed_planting_routes_no_importer_the_hosts_own_import_runs(tmp_path: Path) -> None:
+    """``pkg.host`` imports ``pkg.inner`` at its top level: pointed at the host, ``inner`` would
+    ask the half-imported host for ``shebang`` (a circular import no real layer has, as the
+    planting once made in pygments). Only the leaf nothing imports is planted."""
+    pristine = tmp_path / "pristine"
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/source.py": "def shebang() -> int:\n    return 1\n",
+        "pkg/host.py": (
+            "import pkg.inner\nimport pkg.source\n\n\n"
+            "def use() -> int:\n    return pkg.source.shebang() + pkg.inner.VALUE\n"
+        ),
+        "pkg/inner.py": "from pkg.source import shebang\n\nVALUE = shebang()\n",
+        "pkg/leaf.py": "from pkg.source import shebang\n\nLEAF = shebang()\n",
+    }
+    for path, text in files.items():
+        (pristine / path).parent.mkdir(parents=True, exist_ok=True)
+        (pristine / path).write_text(text, encoding="utf-8")
+    tree = Tree(Package("fixture", "0", ".", "a host that imports an importer"), pristine)
+    tree.pristine = commit(pristine, "pristine")
+    root, hosts, _ = mixed_copy(tree, tmp_path / "planted", 1)
+    assert hosts == ["pkg.host"]
+    assert "from pkg.host import shebang" in (root / "pkg/leaf.py").read_text(encoding="utf-8")
+    assert (root / "pkg/inner.py").read_text(encoding="utf-8") == files["pkg/inner.py"]
